@@ -1,0 +1,62 @@
+# soapscribe — every target sets up what it needs; `make run` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+CORE_STAMP := $(VENV)/.core-installed
+DEV_STAMP := $(VENV)/.dev-installed
+OW_STAMP := $(VENV)/.openai-whisper-installed
+SYS_STAMP := $(VENV)/.system-installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install install-dev install-openai-whisper system-deps run test bench clean help
+
+help:
+	@echo "make run    - install and start the service on $(HOST):$(PORT) (SQLite + embedded worker)"
+	@echo "make test   - install everything (incl. espeak-ng, sox, openai-whisper) and run the test suite"
+	@echo "make bench  - run the benchmarks and write benchmarks/RESULTS.md"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip wheel
+
+# Re-installs only when the dependency list changed; otherwise these targets are instant.
+$(CORE_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(DEV_STAMP): pyproject.toml $(CORE_STAMP)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+# openai-whisper: CPU torch from the wheel on disk, then whisper without its deps (no CUDA, no triton).
+$(OW_STAMP): requirements/openai-whisper.txt $(CORE_STAMP)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet --no-deps -r requirements/openai-whisper.txt
+	@touch $@
+
+$(SYS_STAMP): scripts/install-system-deps.sh | $(BIN)/python
+	bash scripts/install-system-deps.sh
+	@touch $@
+
+install: $(CORE_STAMP)
+install-dev: $(DEV_STAMP) $(OW_STAMP) $(SYS_STAMP)
+install-openai-whisper: $(OW_STAMP)
+system-deps: $(SYS_STAMP)
+
+run: install
+	HOST=$(HOST) PORT=$(PORT) bash scripts/run.sh
+
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install-dev
+	$(BIN)/python -m benchmarks.asr
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

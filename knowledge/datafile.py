@@ -1,0 +1,45 @@
+"""Load one YAML data file into a pydantic model, with errors that name file and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from knowledge.errors import KnowledgeError
+
+TOPICS_DIR = Path(__file__).parent / "topics"
+DEFAULT_TOPIC = "leg_cramps"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def topic_dir(topic: str = DEFAULT_TOPIC, root: Path = TOPICS_DIR) -> Path:
+    path = root / topic
+    if not path.is_dir():
+        raise KnowledgeError(f"{path}: no such topic folder")
+    return path
+
+
+def load_model(path: Path, model: type[M]) -> M:
+    """Parse `path` as YAML and validate it as `model`.
+
+    The error message reads like `leg_cramps/drugs.yaml: drugs.3.class: field required`,
+    so whoever edits the data can find the line to fix.
+    """
+    label = f"{path.parent.name}/{path.name}"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise KnowledgeError(f"{label}: file not found") from exc
+    except yaml.YAMLError as exc:
+        raise KnowledgeError(f"{label}: not valid YAML: {exc}") from exc
+    try:
+        return model.model_validate(raw if raw is not None else {})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise KnowledgeError(f"{label}: {problems}") from exc

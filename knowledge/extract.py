@@ -1,0 +1,213 @@
+"""Findings from a transcript: the public entry point of the findings contract (DESIGN.md, "Findings").
+
+The spaCy pipeline finds mentions in each segment; here they are placed in the consultation
+(questions take their assertion from the answer), interpreted with the topic's data (drug
+classes, reference ranges) and merged into one finding per concept, every mention kept as evidence.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from spacy.language import Language
+
+from knowledge.datafile import DEFAULT_TOPIC
+from knowledge.lexicon import TopicLexicon, load_lexicon
+from knowledge.ranges import ReferenceRanges, load_ranges
+from nlp.pipeline import Answer, Mention, answer, build, mentions
+from nlp.types import Evidence, Finding, Findings, Segment, Transcript
+
+ANALYTE_KINDS = ("electrolyte", "lab")
+# When a concept's mentions disagree, the higher rank is the finding's assertion.
+RANK = {"present": 5, "possible": 4, "absent": 3, "hypothetical": 2, "family": 1}
+ANSWER_REACH = 2  # an answer is one of the next two segments
+
+
+@dataclass
+class _Placed:
+    """A mention in its segment, with the assertion it contributes (None: an unanswered question)."""
+
+    segment: Segment
+    mention: Mention
+    assertion: str | None
+    extra: list[Evidence] = field(default_factory=list)
+
+
+class Extractor:
+    """Loads the spaCy pipeline and the topic's data once; thread-safe to call extract() after load."""
+
+    def __init__(self, topic: str = DEFAULT_TOPIC) -> None:
+        self.topic = topic
+        self._lexicon: TopicLexicon = load_lexicon(topic)
+        self._ranges: ReferenceRanges = load_ranges(topic)
+        self._drug_attributes = self._lexicon.drug_attributes()
+        self._classes = {code: self._lexicon.classes_of(code) for code in self._drug_attributes}
+        self._nlp: Language | None = None
+        self._lock = threading.Lock()
+
+    def load(self) -> Extractor:
+        """Build the spaCy pipeline now rather than on the first `extract`."""
+        with self._lock:
+            if self._nlp is None:
+                self._nlp = build(self._lexicon.to_nlp())
+        return self
+
+    def extract(self, transcript: Transcript) -> Findings:
+        """One finding per concept of the consultation, in order of first mention."""
+        self.load()
+        segments = transcript.segments
+        with self._lock:  # one Language object, used by one thread at a time
+            docs = list(self._nlp.pipe(segment.text for segment in segments))
+        found = [self._tidy(mentions(doc)) for doc in docs]
+        placed = _place(segments, found, [answer(doc) for doc in docs])
+        return Findings(findings=self._merge(placed))
+
+    def _tidy(self, said: list[Mention]) -> list[Mention]:
+        """Drop a timing said about a dose ("I take it at night") and a class said with its drug."""
+        kept = []
+        for mention in said:
+            same = [m for m in said if m.sentence == mention.sentence and m is not mention]
+            if mention.kind == "timing" and any(m.kind == "medication" for m in same) \
+                    and not any(m.kind == "symptom" for m in same):
+                continue
+            if mention.kind == "medication" and any(
+                    m.kind == "medication" and mention.code in self._classes.get(m.code, ()) for m in same):
+                continue
+            kept.append(mention)
+        return kept
+
+    def _merge(self, placed: list[_Placed]) -> list[Finding]:
+        groups: dict[tuple[str, str], list[_Placed]] = {}
+        for item in sorted(placed, key=lambda p: (p.segment.id, p.mention.start)):
+            groups.setdefault((item.mention.kind, item.mention.code), []).append(item)
+        findings = []
+        for (kind, code), items in groups.items():
+            asserted = [item for item in items if item.assertion is not None]
+            if not asserted:
+                continue
+            assertion = max((item.assertion for item in asserted), key=RANK.__getitem__)
+            winners = [item for item in asserted if item.assertion == assertion]
+            ordered = winners + [item for item in asserted if item.assertion != assertion]
+            finding = Finding(
+                id=f"f{len(findings) + 1}", kind=kind, code=code, text=winners[0].mention.text,
+                assertion=assertion, historical=all(item.mention.historical for item in winners),
+                attributes=_merge_attributes(item.mention for item in ordered),
+                evidence=_evidence(items, assertion),
+            )
+            if kind in ANALYTE_KINDS:
+                finding = self._measured(finding, [item.mention for item in ordered])
+            elif kind == "medication":
+                attributes = self._drug_attributes.get(code, {}) | finding.attributes
+                finding = finding.model_copy(update={"attributes": attributes})
+            findings.append(finding)
+        return findings
+
+    def _measured(self, finding: Finding, said: list[Mention]) -> Finding:
+        """Value, unit (said, else inferred from the magnitude) and interpretation of an analyte."""
+        code = finding.code
+        readings = []
+        for mention in said:
+            if mention.value is None:
+                continue
+            unit = self._ranges.unit_spelling(code, mention.unit) if mention.unit else \
+                self._ranges.infer_unit(code, mention.value)
+            if unit is not None:
+                readings.append((mention.unit is not None, mention.value, unit))
+        attributes = dict(finding.attributes)
+        if not readings:
+            return finding.model_copy(update={"attributes": attributes})
+        _, value, unit = max(readings, key=lambda reading: reading[0])  # a said unit is the most specific
+        interpretation = self._ranges.interpret(code, value, unit)
+        if interpretation is not None:
+            attributes["interpretation"] = interpretation
+        return finding.model_copy(update={"value": value, "unit": unit, "attributes": attributes})
+
+
+def _place(segments: list[Segment], found: list[list[Mention]], answers: list[Answer | None]) -> list[_Placed]:
+    """Give every mention its assertion; a question's mentions take theirs from the answer that follows."""
+    placed = []
+    for index, segment in enumerate(segments):
+        for mention in found[index]:
+            if not (mention.in_question and segment.speaker != "patient"):
+                placed.append(_Placed(segment, mention, mention.assertion))
+                continue
+            reply = _answer_to(segments, index)
+            opening = answers[reply] if reply is not None else None
+            own_kinds = {m.kind for m in found[reply]} if reply is not None else set()
+            if opening is None or not (opening.bare or mention.kind not in own_kinds):
+                placed.append(_Placed(segment, mention, None))
+                continue
+            assertion = opening.assertion
+            if mention.assertion == "family" and assertion == "present":
+                assertion = "family"
+            answered = segments[reply]
+            extra = Evidence(segment=answered.id, start=opening.start, end=opening.end, text=opening.text,
+                             **_times(answered, opening.start, opening.end))
+            placed.append(_Placed(segment, mention, assertion, [extra]))
+    return placed
+
+
+def _answer_to(segments: list[Segment], index: int) -> int | None:
+    """The index of the segment that answers segment `index`: the next one from another speaker."""
+    asker = segments[index].speaker
+    for reply in range(index + 1, min(len(segments), index + 1 + ANSWER_REACH)):
+        if segments[reply].speaker != asker or asker == "other":
+            return reply
+    return None
+
+
+def _merge_attributes(said: Iterable[Mention]) -> dict[str, Any]:
+    """Attributes of all mentions; the first mention (winning assertion first) that says each one wins."""
+    merged: dict[str, Any] = {}
+    for mention in said:
+        for key, value in mention.attributes.items():
+            merged.setdefault(key, value)
+    return merged
+
+
+def _evidence(items: list[_Placed], assertion: str) -> list[Evidence]:
+    """Every mention of the concept, and the answers that gave it its assertion."""
+    evidence: dict[tuple[int, int, int], Evidence] = {}
+    for item in items:
+        mention, segment = item.mention, item.segment
+        evidence.setdefault((segment.id, mention.start, mention.end), Evidence(
+            segment=segment.id, start=mention.start, end=mention.end, text=segment.text[mention.start:mention.end],
+            **_times(segment, mention.start, mention.end)))
+        for extra in item.extra if item.assertion == assertion else ():
+            evidence.setdefault((extra.segment, extra.start, extra.end), extra)
+    return [evidence[key] for key in sorted(evidence)]
+
+
+def _times(segment: Segment, start: int, end: int) -> dict[str, float | None]:
+    """t0/t1 of a character range: the recognised words that cover it, else the segment's own times."""
+    covering = [word for (w_start, w_end), word in _word_offsets(segment) if w_start < end and start < w_end]
+    if not covering:
+        return {"t0": segment.start, "t1": segment.end}
+    return {"t0": min(word.start for word in covering), "t1": max(word.end for word in covering)}
+
+
+def _word_offsets(segment: Segment) -> list[tuple[tuple[int, int], Any]]:
+    """Character offsets of each word in the segment text, found left to right (unfound words are skipped)."""
+    text = segment.text.lower()
+    cursor = 0
+    offsets = []
+    for word in segment.words:
+        token = word.w.strip().lower()
+        position = text.find(token, cursor) if token else -1
+        if position >= 0:
+            offsets.append(((position, position + len(token)), word))
+            cursor = position + len(token)
+    return offsets
+
+
+def vocabulary(topic: str = DEFAULT_TOPIC) -> list[str]:
+    """Distinct surface terms worth priming Whisper with: drug names and brands, electrolytes, key symptom words."""
+    return load_lexicon(topic).vocabulary()
+
+
+def asr_prompt(topic: str = DEFAULT_TOPIC, max_chars: int = 480) -> str:
+    """An initial prompt for Whisper that makes it spell the topic's drug and symptom words right."""
+    return "Leg cramps consultation. " + ", ".join(load_lexicon(topic).asr_prompt_terms(max_chars)) + "."

@@ -1,0 +1,68 @@
+"""The SOAP note: sections of evidence-linked sentences, and knowledge-base suggestions kept apart.
+
+The JSON form of these models is the public contract of `soapscribe draft --format json` and
+`GET /v1/consultations/{id}/note` (DESIGN.md, "Notes").
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SectionCode = Literal["subjective", "objective", "assessment", "plan"]
+SuggestionKind = Literal["cause", "workup", "treatment", "prevention", "red_flag", "code"]
+
+SECTION_TITLES: dict[SectionCode, str] = {
+    "subjective": "Subjective", "objective": "Objective", "assessment": "Assessment", "plan": "Plan",
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NoteEvidence(_Model):
+    """Where in the consultation a sentence is supported: a character span of one segment, and its times."""
+
+    segment: int
+    start: int
+    end: int
+    t0: float | None = None
+    t1: float | None = None
+
+
+class Sentence(_Model):
+    text: str = Field(min_length=1)
+    finding_ids: list[str] = Field(default_factory=list)
+    evidence: list[NoteEvidence] = Field(default_factory=list)
+
+
+class Section(_Model):
+    code: SectionCode
+    title: str
+    sentences: list[Sentence] = Field(default_factory=list)
+
+
+class SuggestionSource(_Model):
+    """The knowledge-base section a suggestion comes from, so the clinician can read it there."""
+
+    topic: str
+    section: str
+
+
+class Suggestion(_Model):
+    id: str
+    kind: SuggestionKind
+    text: str
+    reasons: list[str] = Field(default_factory=list)
+    source: SuggestionSource
+
+
+class Note(_Model):
+    sections: list[Section] = Field(default_factory=list)
+    suggestions: list[Suggestion] = Field(default_factory=list)
+
+    def section(self, code: SectionCode) -> Section:
+        """The section with this code (every drafted note has all four)."""
+        return next(section for section in self.sections if section.code == code)

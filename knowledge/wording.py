@@ -1,0 +1,69 @@
+"""How findings read in a note (note.yaml): display names, timing phrases, site plurals, plan cues."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from knowledge.datafile import DEFAULT_TOPIC, load_model, topic_dir
+from knowledge.lexicon import TopicLexicon, load_lexicon
+from nlp.types import Finding
+
+
+class NoteWordingFile(BaseModel):
+    """note.yaml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    labels: dict[str, str] = Field(default_factory=dict)
+    timing: dict[str, str] = Field(default_factory=dict)
+    site_plurals: dict[str, str] = Field(default_factory=dict)
+    plan_cues: list[str] = Field(default_factory=list)
+    chief_complaint: list[str] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Wording:
+    """Words for findings, from the topic's note.yaml and drug names."""
+
+    file: NoteWordingFile
+    lexicon: TopicLexicon
+
+    def label(self, code: str) -> str:
+        """What a code is called in prose: `furosemide`, `leg cramps`, `peripheral artery disease`."""
+        if code in self.file.labels:
+            return self.file.labels[code]
+        drug = next((d for d in self.lexicon.drugs.drugs if d.code == code), None)
+        return drug.display_name if drug else code.replace("_", " ")
+
+    def name(self, finding: Finding) -> str:
+        return self.label(finding.code)
+
+    def timing(self, code: str) -> str:
+        return self.file.timing.get(code, self.label(code))
+
+    def sites(self, site: str) -> str:
+        return self.file.site_plurals.get(site, f"{site}s")
+
+    def classes_of(self, code: str) -> set[str]:
+        return self.lexicon.classes_of(code)
+
+    def plan_cue(self) -> re.Pattern[str]:
+        """One pattern matching any plan cue as whole words."""
+        cues = sorted(self.file.plan_cues, key=len, reverse=True)
+        return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(cue) for cue in cues) + r")(?!\w)", re.IGNORECASE)
+
+
+def join_words(words: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def load_wording(topic: str = DEFAULT_TOPIC, folder: Path | None = None) -> Wording:
+    folder = folder or topic_dir(topic)
+    return Wording(file=load_model(folder / "note.yaml", NoteWordingFile), lexicon=load_lexicon(topic, folder))

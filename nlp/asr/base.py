@@ -1,0 +1,51 @@
+"""The interface every ASR backend implements, and the options they share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from nlp.types import Segment
+
+SAMPLE_RATE = 16_000
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """Decoding settings common to all backends.
+
+    `initial_prompt` carries the knowledge base's vocabulary so drug names
+    are spelled right; `vad` skips silence before decoding.
+    """
+
+    language: str | None = "en"
+    beam_size: int = 1
+    initial_prompt: str | None = None
+    vad: bool = True
+    word_timestamps: bool = True
+
+
+@dataclass(frozen=True)
+class AsrProgress:
+    """Seconds of audio done out of the total, reported after each segment."""
+
+    done: float
+    total: float
+
+    @property
+    def fraction(self) -> float:
+        return 0.0 if self.total <= 0 else min(1.0, self.done / self.total)
+
+
+class AsrBackend(Protocol):
+    """Turns 16 kHz mono float32 audio into transcript segments, streamed as they are decoded.
+
+    Segments come with `speaker="other"`; speaker roles are another stage's job.
+    """
+
+    name: str
+
+    def transcribe(self, audio: np.ndarray, options: DecodeOptions) -> Iterator[Segment]: ...

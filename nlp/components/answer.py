@@ -1,0 +1,48 @@
+"""Whether an utterance opens as an answer: "Yes.", "No, none at all.", "Not sure."."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from nlp.components.extensions import register
+
+
+@Language.factory("soapscribe_answer")
+def make_answer_reader(nlp: Language, name: str) -> AnswerReader:
+    register()
+    return AnswerReader(nlp)
+
+
+class AnswerReader:
+    """Sets `Doc._.answer` to (assertion, start_char, end_char, bare) or None.
+
+    `bare` is true when the cue stands alone ("No, ..." / "Yes.") rather than opening a phrase of
+    its own ("A little tingling"), which decides whether it answers the question's concepts.
+    """
+
+    def __init__(self, nlp: Language) -> None:
+        self.nlp = nlp
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.fillers: set[str] = set()
+
+    def add(self, answers: Mapping[str, Iterable[str]], fillers: Iterable[str] = ()) -> None:
+        for assertion, phrases in answers.items():
+            self.matcher.add(assertion, [self.nlp.make_doc(phrase) for phrase in phrases])
+        self.fillers |= {filler.lower() for filler in fillers}
+
+    def __call__(self, doc: Doc) -> Doc:
+        first = 0
+        while first < len(doc) and (doc[first].is_punct or doc[first].is_space or doc[first].lower_ in self.fillers):
+            first += 1
+        opening = [(end, match_id) for match_id, start, end in self.matcher(doc) if start == first]
+        if not opening:
+            doc._.answer = None
+            return doc
+        end, match_id = max(opening)
+        bare = end == len(doc) or doc[end].is_punct
+        doc._.answer = (self.nlp.vocab.strings[match_id], doc[first].idx, doc[end - 1].idx + len(doc[end - 1]), bare)
+        return doc

@@ -1,0 +1,108 @@
+"""Assertion in context (ConText-style): negation, uncertainty, hypotheticals, family, history, questions.
+
+Each cue applies within its sentence, forward and/or backward from where it is said, up to a
+terminator ("but") or its `max_scope` in tokens. The cue lists are data (the topic's lexicon).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from nlp.components.extensions import TARGETS, register
+from nlp.lexicon import ContextRule
+
+HISTORICAL = "historical"
+TERMINATE = "terminate"
+PSEUDO = "pseudo"
+# When cues disagree about one target, the stronger category holds.
+PRIORITY = {"present": 0, "possible": 1, "absent": 2, "hypothetical": 3, "family": 4}
+
+
+@Language.factory("soapscribe_context")
+def make_context(nlp: Language, name: str) -> ContextMarker:
+    register()
+    return ContextMarker(nlp)
+
+
+class ContextMarker:
+    """Sets `_.assertion`, `_.historical` and `_.in_question` on every target."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.nlp = nlp
+        self.cues = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.openers = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.rules: list[ContextRule] = []
+
+    def add(self, rules: Iterable[ContextRule], question_openers: Iterable[str] = ()) -> None:
+        for rule in rules:
+            key = str(len(self.rules))
+            self.rules.append(rule)
+            self.cues.add(key, [self.nlp.make_doc(phrase) for phrase in rule.phrases])
+        openers = [self.nlp.make_doc(phrase) for phrase in question_openers]
+        if openers:
+            self.openers.add("question", openers)
+
+    def __call__(self, doc: Doc) -> Doc:
+        targets = list(doc.spans[TARGETS])
+        if not targets:
+            return doc
+        target_tokens = {i for target in targets for i in range(target.start, target.end)}
+        rule_of: dict[tuple[int, int], ContextRule] = {}
+        spans = []
+        for match_id, start, end in self.cues(doc):
+            if target_tokens & set(range(start, end)):
+                continue
+            rule_of[(start, end)] = self.rules[int(self.nlp.vocab.strings[match_id])]
+            spans.append(Span(doc, start, end))
+        cues = [(span, rule_of[(span.start, span.end)]) for span in filter_spans(spans)]
+        openers = {start for _, start, _ in self.openers(doc)}
+        for sentence in doc.sents:
+            in_sentence = [t for t in targets if sentence.start <= t.start < sentence.end]
+            if in_sentence:
+                self._mark(sentence, in_sentence, [(s, r) for s, r in cues if sentence.start <= s.start < sentence.end],
+                           question=self._is_question(sentence, openers))
+        return doc
+
+    @staticmethod
+    def _is_question(sentence: Span, openers: set[int]) -> bool:
+        words = [token for token in sentence if not token.is_space]
+        return bool(words) and (words[-1].text.endswith("?") or sentence.start in openers)
+
+    def _mark(self, sentence: Span, targets: list[Span], cues: list[tuple[Span, ContextRule]], question: bool) -> None:
+        stops = [cue for cue, rule in cues if rule.category == TERMINATE]
+        for target in targets:
+            target._.in_question = question
+        for cue, rule in cues:
+            if rule.category in (TERMINATE, PSEUDO):
+                continue
+            following = cue.doc[cue.end].lower_ if cue.end < len(cue.doc) else ""
+            if following in rule.not_followed_by:
+                continue
+            for start, end in self._scopes(sentence, cue, rule, stops):
+                for target in targets:
+                    if start <= target.start and target.end <= end:
+                        self._apply(target, rule.category)
+
+    @staticmethod
+    def _scopes(sentence: Span, cue: Span, rule: ContextRule, stops: list[Span]) -> list[tuple[int, int]]:
+        reach = rule.max_scope if rule.max_scope is not None else len(sentence)
+        scopes = []
+        if rule.direction in ("forward", "both"):
+            end = min([sentence.end, cue.end + reach] + [s.start for s in stops if s.start >= cue.end])
+            scopes.append((cue.end, end))
+        if rule.direction in ("backward", "both"):
+            start = max([sentence.start, cue.start - reach] + [s.end for s in stops if s.end <= cue.start])
+            scopes.append((start, cue.start))
+        return scopes
+
+    @staticmethod
+    def _apply(target: Span, category: str) -> None:
+        if category == HISTORICAL:
+            target._.historical = True
+        elif PRIORITY.get(category, -1) > PRIORITY[target._.assertion]:
+            target._.assertion = category

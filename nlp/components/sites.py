@@ -1,0 +1,61 @@
+"""Where a symptom is felt: site (calf, thigh, ...), laterality (left, right, bilateral) and frequency."""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from nlp.components.extensions import MODIFIERS, TARGETS, details, register
+from nlp.components.spans import distance, within
+from nlp.lexicon import FREQUENCY, LATERALITY, SITE
+
+SYMPTOM = "symptom"
+MEDICATION = "medication"
+
+
+@Language.factory("soapscribe_sites", default_config={"site_gap": 2})
+def make_site_attacher(nlp: Language, name: str, site_gap: int) -> SiteAttacher:
+    register()
+    return SiteAttacher(site_gap)
+
+
+class SiteAttacher:
+    """Give each symptom the site and laterality said in its sentence, nearest first.
+
+    A specific site beats a generic one ("my legs ... mostly the left thigh" -> thigh). A bare
+    laterality word whose pattern `needs_site` ("left", "right") counts only just before a site,
+    so "that's right" is not a side. A frequency goes to a symptom when no drug shares the sentence.
+    """
+
+    def __init__(self, site_gap: int) -> None:
+        self.site_gap = site_gap
+
+    def __call__(self, doc: Doc) -> Doc:
+        modifiers = list(doc.spans[MODIFIERS])
+        targets = list(doc.spans[TARGETS])
+        for target in targets:
+            if target.label_ != SYMPTOM:
+                continue
+            sentence = target.sent
+            sites = within(modifiers, sentence.start, sentence.end, SITE)
+            if sites:
+                best = min(sites, key=lambda s: (bool(s._.pattern.attributes.get("generic")), distance(target, s)))
+                details(target)["site"] = best._.pattern.code
+            sides = [side for side in within(modifiers, sentence.start, sentence.end, LATERALITY)
+                     if not side._.pattern.attributes.get("needs_site")
+                     or self._before_site(side, sites)]
+            if sides:
+                details(target)["laterality"] = min(sides, key=lambda s: distance(target, s))._.pattern.code
+            has_drug = any(t.label_ == MEDICATION and sentence.start <= t.start < sentence.end for t in targets)
+            frequency = [f for f in within(modifiers, sentence.start, sentence.end, FREQUENCY)
+                         if SYMPTOM in f._.pattern.attributes.get("applies_to", ())]
+            if frequency and not has_drug:
+                details(target)["frequency"] = frequency[0]._.pattern.code
+        return doc
+
+    def _before_site(self, side: Span, sites: list[Span]) -> bool:
+        """A side word just before a site, with no punctuation between ("left calf", "right lower leg")."""
+        for site in within(sites, side.end, side.end + self.site_gap + 1):
+            if not any(token.is_punct for token in side.doc[side.end:site.start]):
+                return True
+        return False

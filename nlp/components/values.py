@@ -1,0 +1,115 @@
+"""Numbers and what they measure: lab values for electrolytes and labs, doses and frequency for drugs."""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from nlp.components.extensions import MODIFIERS, NUMBERS, TARGETS, details, register
+from nlp.components.spans import as_number, starting_at, within
+from nlp.lexicon import DOSE_UNIT, FREQUENCY, INTAKE, INTERPRETATION, LAB_UNIT, TermPattern
+from nlp.numbers import scan
+
+ANALYTE_KINDS = ("electrolyte", "lab")
+MEDICATION = "medication"
+
+
+@Language.factory("soapscribe_numbers")
+def make_number_finder(nlp: Language, name: str) -> NumberFinder:
+    register()
+    return NumberFinder()
+
+
+class NumberFinder:
+    """Writes `doc.spans["numbers"]`, each span's value in `span._.number` ("three point one" -> 3.1)."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = []
+        for run in scan([token.lower_ for token in doc]):
+            span = Span(doc, run.start, run.end, label="NUMBER")
+            span._.number = run.value
+            spans.append(span)
+        doc.spans[NUMBERS] = spans
+        return doc
+
+
+@Language.factory("soapscribe_values", default_config={"window": 8, "intake_window": 4})
+def make_value_attacher(nlp: Language, name: str, window: int, intake_window: int) -> ValueAttacher:
+    register()
+    return ValueAttacher(window, intake_window)
+
+
+class ValueAttacher:
+    """Attach a number said after an analyte ("potassium was 3.1") and a dose after a drug.
+
+    An analyte with no value that is taken ("we could try magnesium") becomes the medication its
+    term names in `as_medication`; one whose term `requires_value` ("K") is dropped without one.
+    """
+
+    def __init__(self, window: int, intake_window: int) -> None:
+        self.window = window
+        self.intake_window = intake_window
+
+    def __call__(self, doc: Doc) -> Doc:
+        numbers = list(doc.spans[NUMBERS])
+        modifiers = list(doc.spans[MODIFIERS])
+        targets = sorted(doc.spans[TARGETS], key=lambda span: span.start)
+        kept: list[Span] = []
+        for index, target in enumerate(targets):
+            following = targets[index + 1].start if index + 1 < len(targets) else len(doc)
+            if target.label_ in ANALYTE_KINDS:
+                target = self._analyte(doc, target, numbers, modifiers, following)
+            if target is not None:
+                kept.append(target)
+        medications = [span for span in kept if span.label_ == MEDICATION]
+        for index, drug in enumerate(medications):
+            before = medications[index - 1].end if index else 0
+            after = medications[index + 1].start if index + 1 < len(medications) else len(doc)
+            self._dose(drug, numbers, modifiers, before, after)
+        doc.spans[TARGETS] = kept
+        return doc
+
+    def _analyte(self, doc: Doc, target: Span, numbers: list[Span], modifiers: list[Span],
+                 following: int) -> Span | None:
+        end = min(target.sent.end, target.end + self.window, following)
+        for number in within(numbers, target.end, end):
+            target._.value = number._.number
+            unit = starting_at(modifiers, number.end, LAB_UNIT)
+            target._.unit = unit._.pattern.code if unit is not None else None
+            return target
+        said = within(modifiers, target.end, end, INTERPRETATION)
+        if said:
+            details(target)["interpretation"] = said[0]._.pattern.code
+        term: TermPattern = target._.pattern
+        medication = term.attributes.get("as_medication")
+        if medication and not said and within(modifiers, max(target.sent.start, target.start - self.intake_window),
+                                 target.start, INTAKE):
+            drug = Span(doc, target.start, target.end, label=MEDICATION)
+            drug._.pattern = TermPattern(kind=MEDICATION, code=medication, phrases=())
+            return drug
+        if term.attributes.get("requires_value") and not said:
+            return None
+        return target
+
+    def _dose(self, drug: Span, numbers: list[Span], modifiers: list[Span], before: int, after: int) -> None:
+        sentence = drug.sent
+        end = min(sentence.end, after)
+        found = self._dose_in(within(numbers, drug.end, end), modifiers)
+        if found is None:
+            start = max(sentence.start, before)
+            preceding = [n for n in within(numbers, start, drug.start) if n.end >= drug.start - 3]
+            found = self._dose_in(preceding, modifiers)
+        if found is not None:
+            details(drug)["dose"] = found
+        frequency = [f for f in within(modifiers, drug.end, end, FREQUENCY)
+                     if MEDICATION in f._.pattern.attributes.get("applies_to", (MEDICATION,))]
+        if frequency:
+            details(drug)["frequency"] = frequency[0]._.pattern.code
+
+    @staticmethod
+    def _dose_in(numbers: list[Span], modifiers: list[Span]) -> dict[str, int | float | str] | None:
+        for number in numbers:
+            unit = starting_at(modifiers, number.end, DOSE_UNIT)
+            if unit is not None:
+                return {"value": as_number(number._.number), "unit": unit._.pattern.code}
+        return None

@@ -1,0 +1,68 @@
+"""The plain, nlp-level form of a topic's lexicon: what the spaCy components are told to look for.
+
+The knowledge base validates its YAML and hands these frozen types to `nlp.pipeline.build`, so the
+pipeline never reads knowledge files itself (nlp/ must not import knowledge/).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Direction = Literal["forward", "backward", "both"]
+
+# Modifier kinds: phrases that qualify a target rather than being findings themselves.
+SITE = "site"
+LATERALITY = "laterality"
+FREQUENCY = "frequency"
+DOSE_UNIT = "dose_unit"
+LAB_UNIT = "lab_unit"
+INTERPRETATION = "interpretation"
+INTAKE = "intake"
+AGE_CUE = "age_cue"
+AGE_BLOCKER = "age_blocker"
+EXCLUDE = "exclude"
+
+
+@dataclass(frozen=True)
+class TermPattern:
+    """Phrases naming one concept.
+
+    `kind` is a finding kind (symptom, medication, ...) for targets, or a modifier kind (site,
+    laterality, frequency, dose_unit, lab_unit, interpretation, intake, age_cue, age_blocker) or
+    `exclude` (phrases that must not yield a target, e.g. "stomach cramps"). `attributes` carries
+    per-pattern options the components understand (`requires_value`, `as_medication`,
+    `interpretation`, `generic`, `needs_site`, `position`, ...) and is copied onto findings otherwise.
+    """
+
+    kind: str
+    code: str
+    phrases: tuple[str, ...]
+    attributes: dict[str, Any] = field(default_factory=dict)
+    case_sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class ContextRule:
+    """A ConText-style cue: its phrases set `category` on targets in its scope within the sentence.
+
+    `category` is an assertion (absent, possible, hypothetical, family), `historical`, `terminate`
+    (ends other cues' scope) or `pseudo` (looks like a cue but is not: "not only").
+    """
+
+    category: str
+    phrases: tuple[str, ...]
+    direction: Direction = "forward"
+    max_scope: int | None = None
+    not_followed_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Everything the pipeline needs for one topic."""
+
+    terms: tuple[TermPattern, ...]
+    context: tuple[ContextRule, ...] = ()
+    question_openers: tuple[str, ...] = ()
+    answers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    answer_fillers: tuple[str, ...] = ()

@@ -1,0 +1,79 @@
+"""Domain types shared by every stage: the transcript and the findings contract.
+
+The JSON form of these models is the public contract (see DESIGN.md): field
+names here are the field names in the API, the CLI output and the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["clinician", "patient", "other"]
+FindingKind = Literal["symptom", "timing", "medication", "electrolyte", "lab", "condition"]
+Assertion = Literal["present", "absent", "possible", "hypothetical", "family"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Word(_Frozen):
+    """One recognised word with its time span and the recogniser's confidence."""
+
+    w: str
+    start: float
+    end: float
+    p: float = 1.0
+
+
+class Segment(_Frozen):
+    """One utterance: a speaker's turn (text input) or an ASR segment (audio)."""
+
+    id: int
+    speaker: Role = "other"
+    start: float | None = None
+    end: float | None = None
+    text: str
+    words: list[Word] = Field(default_factory=list)
+
+
+class Transcript(_Frozen):
+    language: str = "en"
+    duration: float | None = None
+    segments: list[Segment] = Field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(segment.text for segment in self.segments)
+
+
+class Evidence(_Frozen):
+    """Where a finding was said: character offsets into one segment's text, and its times."""
+
+    segment: int
+    start: int
+    end: int
+    text: str
+    t0: float | None = None
+    t1: float | None = None
+
+
+class Finding(_Frozen):
+    """One clinical concept of the consultation, merged over all its mentions."""
+
+    id: str
+    kind: FindingKind
+    code: str
+    text: str
+    assertion: Assertion = "present"
+    historical: bool = False
+    value: float | None = None
+    unit: str | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class Findings(_Frozen):
+    findings: list[Finding] = Field(default_factory=list)

@@ -1,0 +1,36 @@
+"""The FastAPI application: routers, problem+json errors, and the runtime's lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from service.api import consultations, health, problems
+from service.runtime import Runtime
+from service.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, *, start_worker: bool | None = None) -> FastAPI:
+    """Build the app; the runtime (database, worker) starts with the app and stops with it."""
+    settings = settings or get_settings()
+    run_worker = settings.embedded_worker and settings.broker_url is None if start_worker is None else start_worker
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime.build(settings)
+        app.state.runtime = runtime
+        if run_worker:
+            runtime.start_worker()
+        try:
+            yield
+        finally:
+            runtime.close()
+
+    app = FastAPI(title="soapscribe", version="0.1.0", lifespan=lifespan,
+                  description="Consultation recording in, evidence-linked draft SOAP note out.")
+    problems.install(app)
+    app.include_router(health.router)
+    app.include_router(consultations.router)
+    return app

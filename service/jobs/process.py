@@ -1,0 +1,63 @@
+"""The job itself: one consultation from its input to a stored draft note.
+
+The embedded worker and (later) Celery workers call `process_consultation`;
+it records each stage and its progress on the consultation row.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+
+from knowledge.render import render
+from nlp.asr.base import AsrProgress
+from nlp.transcript_io import parse_json, to_json
+from service.store import consultations
+from service.store.recordings import RecordingStore
+from service.scribe import Scribe
+
+log = logging.getLogger(__name__)
+
+# Progress is written to the database at most this often while transcribing.
+_PROGRESS_INTERVAL_S = 1.0
+
+
+def process_consultation(engine: Engine, scribe: Scribe, recordings: RecordingStore, consultation_id: str,
+                         heartbeat: Callable[[], None] = lambda: None) -> None:
+    """Run every stage and store the results; raises on failure (the caller decides about retries)."""
+    consultation = consultations.load(engine, consultation_id)
+    started = time.perf_counter()
+    if consultation.input_kind == "audio":
+        consultations.set_fields(engine, consultation_id, status="transcribing", progress=0.0, error=None)
+        last_write = 0.0
+
+        def on_progress(progress: AsrProgress) -> None:
+            nonlocal last_write
+            now = time.monotonic()
+            if now - last_write >= _PROGRESS_INTERVAL_S:
+                last_write = now
+                consultations.set_fields(engine, consultation_id, progress=round(progress.fraction * 0.9, 3))
+                heartbeat()
+
+        path = recordings.open(consultation.recording_sha256 or "")
+        transcript = scribe.transcribe(path, on_progress=on_progress)
+        consultations.set_fields(engine, consultation_id, transcript_json=to_json(transcript))
+    else:
+        transcript = parse_json(consultation.transcript_json or "")
+    heartbeat()
+
+    consultations.set_fields(engine, consultation_id, status="extracting", progress=0.9)
+    findings = scribe.extract(transcript)
+    consultations.set_fields(engine, consultation_id, status="drafting", progress=0.95,
+                             findings_json=findings.model_dump_json())
+    note = scribe.draft(transcript, findings)
+    consultations.set_fields(engine, consultation_id, status="ready", progress=1.0, error=None,
+                             note_json=note.model_dump_json(), note_markdown=render(note, "markdown"))
+    log.info("consultation processed", extra={"consultation": consultation_id, "input": consultation.input_kind,
+                                              "segments": len(transcript.segments),
+                                              "findings": len(findings.findings),
+                                              "seconds": round(time.perf_counter() - started, 2)})
+

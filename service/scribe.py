@@ -1,0 +1,101 @@
+"""The pipeline's stages behind one object: the CLI and the job worker both call these.
+
+Models load lazily, once per process, under a lock, so a server starts fast
+and a worker never loads Whisper or spaCy twice.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from knowledge.drafting import draft_note
+from knowledge.extract import Extractor, asr_prompt
+from knowledge.note import Note
+from nlp.asr.base import AsrBackend, AsrProgress, DecodeOptions
+from nlp.asr.registry import load_backend
+from nlp.audio import decode, duration_seconds
+from nlp.transcript_io import parse
+from nlp.types import Findings, Transcript
+from service.errors import BadInput
+from service.settings import AsrBackendName, Settings
+
+TRANSCRIPT_SUFFIXES = {".txt", ".json"}
+
+ProgressCallback = Callable[[AsrProgress], None]
+
+
+class Scribe:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._extractor: Extractor | None = None
+        self._prompt: str | None = None
+
+    # -- speech ---------------------------------------------------------------------------
+
+    def backend(self, name: AsrBackendName | None = None, model: str | None = None) -> AsrBackend:
+        return load_backend(name or self.settings.asr_backend, model or self.settings.asr_model,
+                            self.settings.model_cache_dir, compute_type=self.settings.asr_compute_type)
+
+    def vocabulary_prompt(self) -> str:
+        """A short list of the topic's terms that primes Whisper to spell them right."""
+        if self._prompt is None:
+            self._prompt = asr_prompt(self.settings.topic)
+        return self._prompt
+
+    def decode_options(self, prompt: bool | None = None) -> DecodeOptions:
+        use_prompt = self.settings.asr_vocabulary_prompt if prompt is None else prompt
+        return DecodeOptions(beam_size=self.settings.asr_beam_size,
+                             initial_prompt=self.vocabulary_prompt() if use_prompt else None)
+
+    def transcribe(self, audio: Path | BinaryIO, *, backend: AsrBackendName | None = None,
+                   model: str | None = None, prompt: bool | None = None,
+                   on_progress: ProgressCallback | None = None) -> Transcript:
+        engine = self.backend(backend, model)  # a bad model name fails before any decoding work
+        samples = decode(audio)
+        total = duration_seconds(samples)
+        segments = []
+        for segment in engine.transcribe(samples, self.decode_options(prompt)):
+            segments.append(segment.model_copy(update={"id": len(segments)}))
+            if on_progress is not None:
+                on_progress(AsrProgress(done=segment.end or 0.0, total=total))
+        if on_progress is not None:
+            on_progress(AsrProgress(done=total, total=total))
+        return Transcript(language="en", duration=round(total, 3), segments=segments)
+
+    # -- language ---------------------------------------------------------------------------
+
+    def extractor(self) -> Extractor:
+        with self._lock:
+            if self._extractor is None:
+                self._extractor = Extractor(self.settings.topic)
+            return self._extractor
+
+    def extract(self, transcript: Transcript) -> Findings:
+        return self.extractor().extract(transcript)
+
+    def draft(self, transcript: Transcript, findings: Findings) -> Note:
+        return draft_note(transcript, findings, topic=self.settings.topic)
+
+    # -- inputs ---------------------------------------------------------------------------
+
+    def read_input(self, path: Path, *, on_progress: ProgressCallback | None = None) -> Transcript:
+        """A transcript file (.txt, .json) is parsed; anything else is treated as audio."""
+        if not path.is_file():
+            raise BadInput(f"{path.name}: no such file")
+        if path.suffix.lower() in TRANSCRIPT_SUFFIXES:
+            return read_transcript_bytes(path.read_bytes())
+        return self.transcribe(path, on_progress=on_progress)
+
+
+def read_transcript_bytes(data: bytes) -> Transcript:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"the transcript is not UTF-8 text (bad byte at offset {exc.start})") from exc
+    if "\x00" in text:
+        raise BadInput("the transcript is not text (it contains NUL bytes)")
+    return parse(text)

@@ -1,0 +1,57 @@
+"""The one settings object, read from `SOAPSCRIBE_*` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+AsrBackendName = Literal["faster-whisper", "openai-whisper"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOAPSCRIBE_", extra="ignore")
+
+    data_dir: Path = Path("./var")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: SQLite in the data dir")
+    broker_url: str | None = Field(default=None, description="unset: embedded worker; redis://...: Celery")
+    models_dir: Path | None = Field(default=None, description="cache of joined/converted weights; default: data dir")
+
+    asr_backend: AsrBackendName = "faster-whisper"
+    asr_model: str = "tiny.en"
+    asr_compute_type: str = "int8"
+    asr_beam_size: int = Field(default=1, ge=1, le=10)
+    asr_vocabulary_prompt: bool = True
+    asr_threads: int = Field(default=0, ge=0, description="0: CTranslate2 picks")
+
+    topic: str = "leg_cramps"
+    max_upload_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+    max_transcript_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+
+    embedded_worker: bool = True
+    worker_poll_seconds: float = Field(default=0.5, gt=0)
+    job_lease_seconds: float = Field(default=120.0, gt=0)
+    job_max_attempts: int = Field(default=3, ge=1)
+
+    log_level: str = "INFO"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'soapscribe.db').resolve()}"
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.data_dir / "recordings"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read the environment once per process; tests build their own `Settings` instead."""
+    return Settings()

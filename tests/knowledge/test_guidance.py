@@ -1,0 +1,98 @@
+"""Guidance rules: which suggestions a set of findings triggers, and how bad rule files are reported."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from knowledge.datafile import topic_dir
+from knowledge.errors import KnowledgeError
+from knowledge.guidance import Guidance
+from nlp.types import Evidence, Finding, Findings
+
+EVIDENCE = [Evidence(segment=0, start=0, end=4, text="word")]
+
+
+def finding(id: str, kind: str, code: str, assertion: str = "present", **attributes: object) -> Finding:
+    return Finding(id=id, kind=kind, code=code, text=code, assertion=assertion, attributes=attributes,
+                   evidence=EVIDENCE)
+
+
+CRAMPS = finding("f1", "symptom", "leg_cramp")
+FUROSEMIDE = finding("f2", "medication", "furosemide", drug_class="loop_diuretic")
+LOW_K = finding("f3", "electrolyte", "potassium", interpretation="low")
+SALBUTAMOL = finding("f4", "medication", "albuterol", drug_class="beta_agonist")
+
+
+@pytest.fixture(scope="module")
+def guidance() -> Guidance:
+    return Guidance()
+
+
+def by_kind(guidance: Guidance, *found: Finding) -> dict[str, list]:
+    grouped: dict[str, list] = {}
+    for suggestion in guidance.suggest(Findings(findings=list(found))):
+        grouped.setdefault(suggestion.kind, []).append(suggestion)
+    return grouped
+
+
+def test_a_diuretic_with_low_potassium_is_a_possible_cause_citing_both_findings(guidance: Guidance) -> None:
+    [cause] = by_kind(guidance, CRAMPS, FUROSEMIDE, LOW_K)["cause"]
+    assert cause.reasons == ["f2", "f3"]
+    assert cause.text.startswith("Furosemide (loop diuretic) with low potassium")
+    assert (cause.source.topic, cause.source.section) == ("leg_cramps", "Causes and Risk Factors")
+
+
+def test_a_diuretic_without_electrolyte_results_suggests_an_electrolyte_panel(guidance: Guidance) -> None:
+    workups = by_kind(guidance, CRAMPS, FUROSEMIDE)["workup"]
+    assert [w.reasons for w in workups] == [["f2"]]
+    assert "electrolyte panel" in workups[0].text and workups[0].source.section == "Diagnosis"
+
+
+def test_a_denied_medicine_is_no_cause(guidance: Guidance) -> None:
+    denied = finding("f2", "medication", "furosemide", assertion="absent", drug_class="loop_diuretic")
+    [cause] = by_kind(guidance, CRAMPS, denied, LOW_K)["cause"]
+    assert cause.reasons == ["f3"] and cause.text.startswith("Low potassium")
+
+
+def test_a_drug_matches_its_class_and_the_class_parents(guidance: Guidance) -> None:
+    [cause] = by_kind(guidance, SALBUTAMOL)["cause"]
+    assert cause.reasons == ["f4"] and "beta-agonist" in cause.text
+
+
+def test_red_flags_come_first(guidance: Guidance) -> None:
+    swelling = finding("f5", "symptom", "leg_swelling")
+    suggestions = guidance.suggest(Findings(findings=[CRAMPS, FUROSEMIDE, LOW_K, swelling]))
+    assert suggestions[0].kind == "red_flag" and suggestions[0].reasons == ["f5"]
+    assert [s.id for s in suggestions] == [f"s{i}" for i in range(1, len(suggestions) + 1)]
+
+
+@pytest.fixture
+def topic_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "leg_cramps"
+    shutil.copytree(topic_dir("leg_cramps"), folder)
+    return folder
+
+
+def edit_rules(folder: Path, change: dict) -> None:
+    path = folder / "guidance.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["rules"][0].update(change)
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"source": "Folklore"}, "guidance.yaml: rules.0 (diuretic_with_low_electrolyte): source: 'Folklore'"),
+    ({"text": "{{ names(when[0]"}, "guidance.yaml: rules.0 (diuretic_with_low_electrolyte): text:"),
+    ({"kind": "gossip"}, "guidance.yaml: rules.0.kind"),
+    ({"id": "pregnancy"}, "id: duplicate rule id"),
+])
+def test_a_broken_rule_file_names_the_file_the_rule_and_the_field(topic_copy: Path, change: dict,
+                                                                  message: str) -> None:
+    edit_rules(topic_copy, change)
+    with pytest.raises(KnowledgeError) as raised:
+        Guidance("leg_cramps", folder=topic_copy)
+    assert message in str(raised.value)

@@ -1,0 +1,128 @@
+"""The durable parts: recordings on disk, API keys, and the job queue's leases."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from service import auth
+from service.errors import BadInput, NotFound, TooLarge, Unauthorized
+from service.jobs import queue
+from service.settings import Settings
+from service.store import consultations
+from service.store.db import create_schema, make_engine
+from service.store.models import ApiKey, Job, utcnow
+from service.store.recordings import RecordingStore
+
+
+@pytest.fixture
+def engine(store_settings: Settings):  # type: ignore[no-untyped-def]
+    engine = make_engine(store_settings)
+    create_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def tenant_id(engine) -> str:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        key = auth.create_key(session, "clinic-a")
+        return auth.tenant_for_key(session, key).id
+
+
+def test_a_recording_is_stored_under_its_sha256(settings: Settings) -> None:
+    store = RecordingStore(settings.recordings_dir)
+    data = b"RIFF fake audio bytes" * 100
+    stored = store.put(io.BytesIO(data), max_bytes=10_000)
+    assert stored.sha256 == hashlib.sha256(data).hexdigest()
+    assert stored.path.read_bytes() == data
+    assert store.open(stored.sha256) == stored.path
+
+
+def test_a_recording_over_the_limit_is_refused_and_leaves_no_file(settings: Settings) -> None:
+    store = RecordingStore(settings.recordings_dir)
+    with pytest.raises(TooLarge):
+        store.put(io.BytesIO(b"x" * 2048), max_bytes=1024)
+    assert [p for p in settings.recordings_dir.rglob("*") if p.is_file()] == []
+
+
+def test_an_empty_recording_is_refused(settings: Settings) -> None:
+    with pytest.raises(BadInput, match="empty"):
+        RecordingStore(settings.recordings_dir).put(io.BytesIO(b""), max_bytes=1024)
+
+
+def test_api_keys_are_stored_only_as_hashes(engine) -> None:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        key = auth.create_key(session, "clinic-a")
+        rows = session.exec(select(ApiKey)).all()
+    assert key.startswith("ss_") and len(key) > 40
+    assert [row.key_hash for row in rows] == [hashlib.sha256(key.encode()).hexdigest()]
+    assert all(key not in (row.prefix + row.key_hash) or row.prefix == key[:8] for row in rows)
+
+
+@pytest.mark.parametrize("key", [None, "", "ss_not-a-real-key"])
+def test_a_missing_or_unknown_key_is_unauthorized(engine, key: str | None) -> None:  # type: ignore[no-untyped-def]
+    with Session(engine) as session, pytest.raises(Unauthorized):
+        auth.tenant_for_key(session, key)
+
+
+def test_a_revoked_key_no_longer_works(engine) -> None:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        key = auth.create_key(session, "clinic-a")
+        auth.revoke(session, key)
+        with pytest.raises(Unauthorized):
+            auth.tenant_for_key(session, key)
+
+
+def test_another_tenants_consultation_is_not_found(engine, tenant_id: str) -> None:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        other = auth.tenant_for_key(session, auth.create_key(session, "clinic-b"))
+        consultation = consultations.create(session, tenant_id, transcript_json="{}")
+        assert consultations.get(session, tenant_id, consultation.id).id == consultation.id
+        with pytest.raises(NotFound):
+            consultations.get(session, other.id, consultation.id)
+
+
+def test_creating_a_consultation_queues_exactly_one_job(engine, tenant_id: str) -> None:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        consultation = consultations.create(session, tenant_id, transcript_json="{}")
+        jobs = session.exec(select(Job).where(Job.consultation_id == consultation.id)).all()
+    assert [(job.state, job.attempts) for job in jobs] == [("queued", 0)]
+
+
+def test_a_claimed_job_is_not_claimed_twice(engine, tenant_id: str) -> None:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        consultations.create(session, tenant_id, transcript_json="{}")
+    first = queue.claim_next(engine, "worker-1", lease_seconds=60)
+    assert first is not None and first.state == "running" and first.attempts == 1
+    assert queue.claim_next(engine, "worker-2", lease_seconds=60) is None
+
+
+def test_a_job_whose_lease_expired_is_taken_over(engine, tenant_id: str) -> None:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        consultations.create(session, tenant_id, transcript_json="{}")
+    job = queue.claim_next(engine, "dead-worker", lease_seconds=60)
+    assert job is not None
+    with Session(engine) as session:
+        row = session.get(Job, job.id)
+        row.lease_until = utcnow() - timedelta(seconds=1)
+        session.add(row)
+        session.commit()
+    again = queue.claim_next(engine, "worker-2", lease_seconds=60)
+    assert again is not None and again.id == job.id
+    assert again.lease_owner == "worker-2" and again.attempts == 2
+    assert queue.renew(engine, job.id, "dead-worker", 60) is False
+    assert queue.renew(engine, job.id, "worker-2", 60) is True
+
+
+def test_migrations_are_idempotent_and_create_every_table(engine) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import inspect
+
+    from service.store.db import upgrade
+
+    upgrade(engine)
+    assert {"tenant", "apikey", "consultation", "job", "alembic_version"} <= set(inspect(engine).get_table_names())
