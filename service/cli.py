@@ -12,6 +12,7 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -60,6 +61,9 @@ def _settings() -> Settings:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if settings.log_level.upper() != "DEBUG":
+        # faster-whisper logs every file's duration at INFO; on a CLI that is noise beside the progress bar.
+        logging.getLogger("faster_whisper").setLevel(logging.WARNING)
     return settings
 
 
@@ -69,7 +73,8 @@ def _guarded(action: Callable[[], T]) -> T:
         return action()
     except (ScribeError, *INPUT_ERRORS, *SETUP_ERRORS) as exc:
         problem = as_scribe_error(exc)
-        err.print(f"[bold red]error:[/] {problem.detail}", highlight=False)
+        # soft_wrap: one line however narrow the terminal; escape: a file name is not markup.
+        err.print(f"[bold red]error:[/] {escape(problem.detail)}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2 if problem.status < 500 else 1) from None
 
 

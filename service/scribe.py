@@ -16,6 +16,7 @@ from knowledge.extract import Extractor, asr_prompt
 from knowledge.note import Note
 from nlp.asr.base import AsrBackend, AsrProgress, DecodeOptions
 from nlp.asr.registry import load_backend
+from nlp.asr.sentences import split_sentences
 from nlp.audio import decode, duration_seconds
 from nlp.transcript_io import parse
 from nlp.types import Findings, Transcript
@@ -58,10 +59,11 @@ class Scribe:
         samples = decode(audio)
         total = duration_seconds(samples)
         segments = []
-        for segment in engine.transcribe(samples, self.decode_options(prompt)):
-            segments.append(segment.model_copy(update={"id": len(segments)}))
+        for decoded in engine.transcribe(samples, self.decode_options(prompt)):
+            for segment in split_sentences(decoded):
+                segments.append(segment.model_copy(update={"id": len(segments)}))
             if on_progress is not None:
-                on_progress(AsrProgress(done=segment.end or 0.0, total=total))
+                on_progress(AsrProgress(done=decoded.end or 0.0, total=total))
         if on_progress is not None:
             on_progress(AsrProgress(done=total, total=total))
         return Transcript(language="en", duration=round(total, 3), segments=segments)
