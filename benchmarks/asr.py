@@ -50,6 +50,18 @@ class RtfRow:
 
 
 @dataclass
+class CliRow:
+    backend: str
+    audio_s: float
+    wall_s: float
+    peak_rss_mb: float
+
+    @property
+    def rtf(self) -> float:
+        return self.wall_s / self.audio_s
+
+
+@dataclass
 class VocabRow:
     model: str
     prompt: bool
@@ -107,6 +119,29 @@ def measure_rtf(clip: Path, settings: Settings, runs: list[tuple[str, str, str]]
     return rows
 
 
+def measure_cli(clip: Path, settings: Settings, backends: list[str]) -> list[CliRow]:
+    """`soapscribe transcribe CLIP` as a user runs it: process start, model load and decoding, timed together."""
+    import os
+    import subprocess
+    import sys
+
+    env = os.environ | {"SOAPSCRIBE_DATA_DIR": str(settings.data_dir),
+                        "SOAPSCRIBE_MODELS_DIR": str(settings.model_cache_dir), "HF_HUB_OFFLINE": "1"}
+    audio_s = duration_seconds(decode(clip))
+    rows = []
+    for backend in backends:
+        command = [sys.executable, "-m", "service.cli", "transcribe", str(clip), "--backend", backend]
+        subprocess.run(command, env=env, check=True, capture_output=True)  # converts/caches weights once
+        started = time.perf_counter()
+        child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+        if status != 0:
+            raise SystemExit(f"soapscribe transcribe --backend {backend} failed with status {status}")
+        rows.append(CliRow(backend, audio_s, wall, usage.ru_maxrss / 1024))
+    return rows
+
+
 def measure_vocabulary(rendered: dict[str, tuple[str, Path]], settings: Settings, models: list[str]) -> list[VocabRow]:
     terms = [term for term in vocabulary(settings.topic)]
     prompt = Scribe(settings).vocabulary_prompt()
@@ -128,7 +163,7 @@ def measure_vocabulary(rendered: dict[str, tuple[str, Path]], settings: Settings
     return rows
 
 
-def report(rtf: list[RtfRow], vocab: list[VocabRow], clip_s: float) -> str:
+def report(rtf: list[RtfRow], cli: list[CliRow], vocab: list[VocabRow], clip_s: float) -> str:
     lines = [MARK_BEGIN, "## ASR (issue 3)", "",
              f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
              f"({platform.processor() or platform.machine()}, {_cores()} cores), Python {platform.python_version()}. "
@@ -139,6 +174,10 @@ def report(rtf: list[RtfRow], vocab: list[VocabRow], clip_s: float) -> str:
               for r in rtf]
     lines += ["", "RTF = wall-clock transcription time / audio duration (lower is faster); model load excluded,",
               "one 5 s warm-up run first.", "",
+              f"### `soapscribe transcribe` on the same {clip_s:.0f} s clip (whole command: start, load, decode)", "",
+              "| backend | wall (s) | RTF | peak RSS (MB) |", "|---|---|---|---|"]
+    lines += [f"| {r.backend} | {r.wall_s:.2f} | {r.rtf:.3f} | {r.peak_rss_mb:.0f} |" for r in cli]
+    lines += ["",
               "### Vocabulary prompt: word error rate and drug-name recall", "",
               f"{len(list(CONSULTATIONS.glob('*.txt')))} scripted consultations rendered with espeak-ng at 140 wpm; "
               "WER against the script after lower-casing and stripping punctuation (spoken numbers in the script "
@@ -185,8 +224,9 @@ def main() -> None:
         rtf = measure_rtf(clip, settings, [("faster-whisper", "tiny.en", "int8"),
                                            ("faster-whisper", "tiny.en", "float32"),
                                            ("openai-whisper", "tiny.en", "float32")])
+        cli = measure_cli(clip, settings, ["faster-whisper", "openai-whisper"])
         vocab = measure_vocabulary(rendered, settings, ["tiny.en", "base"])
-        section = report(rtf, vocab, duration_seconds(decode(clip)))
+        section = report(rtf, cli, vocab, duration_seconds(decode(clip)))
     write_section(args.out, section)
     print(section)
 

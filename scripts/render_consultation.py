@@ -51,19 +51,19 @@ def render(script: str, out_path: Path, voices: dict[str, str] | None = None,
         tmpdir = Path(tmp)
         pieces: list[Path] = []
         silence = tmpdir / "pause.wav"
-        _run(["sox", "-n", "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", str(silence), "trim", "0", str(PAUSE_S)])
+        _run(["sox", "-R", "-n", "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", str(silence), "trim", "0", str(PAUSE_S)])
         clock = 0.0
         for segment in transcript.segments:
             raw = tmpdir / f"turn{segment.id}.raw.wav"
             wav = tmpdir / f"turn{segment.id}.wav"
             _run(["espeak-ng", "-v", voices[segment.speaker], "-s", str(speed), "-w", str(raw), segment.text])
-            _run(["sox", str(raw), "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", str(wav)])
+            _run(["sox", "-R", "-D", str(raw), "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", str(wav)])
             length = _duration(wav)
             turns.append(RenderedTurn(segment.speaker, segment.text, round(clock, 3), round(clock + length, 3)))
             clock += length + PAUSE_S
             pieces += [wav, silence]
         out_path.parent.mkdir(parents=True, exist_ok=True)
-        _run(["sox", *map(str, pieces), "-r", str(SAMPLE_RATE), "-c", "1", str(out_path)])
+        _run(["sox", "-R", "-D", *map(str, pieces), "-r", str(SAMPLE_RATE), "-c", "1", str(out_path)])
     return turns
 
 

@@ -4,7 +4,11 @@ set -euo pipefail
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 BIN=.venv/bin
-key=$($BIN/soapscribe keys create --tenant local 2>/dev/null | tail -n 1)
+key=$(SOAPSCRIBE_LOG_LEVEL=WARNING $BIN/soapscribe keys create --tenant local | tail -n 1)
+if [[ $key != ss_* ]]; then
+  echo "error: could not create an API key (see the message above)" >&2
+  exit 1
+fi
 cat <<MSG
 
 soapscribe is starting on http://$HOST:$PORT  (data in ${SOAPSCRIBE_DATA_DIR:-./var})
