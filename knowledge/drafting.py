@@ -16,6 +16,7 @@ from knowledge.guidance import Guidance
 from knowledge.note import SECTION_TITLES, Note, NoteEvidence, Section, SectionCode, Sentence
 from knowledge.wording import Wording, join_words
 from nlp.types import Finding, Findings, Segment, Transcript
+from nlp.words import span_times
 
 _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
 
@@ -231,25 +232,8 @@ class Drafter:
     @staticmethod
     def _span(segment: Segment, start: int, end: int) -> NoteEvidence:
         """A character span of a segment, timed by its words when the transcript has them."""
-        t0, t1 = segment.start, segment.end
-        if segment.words:
-            t0, t1 = _word_times(segment, start, end) or (t0, t1)
+        t0, t1 = span_times(segment, start, end) or (segment.start, segment.end)
         return NoteEvidence(segment=segment.id, start=start, end=end, t0=t0, t1=t1)
-
-
-def _word_times(segment: Segment, start: int, end: int) -> tuple[float, float] | None:
-    """The times of the words covering [start, end), found by walking the words through the text."""
-    cursor, times = 0, []
-    for word in segment.words:
-        at = segment.text.find(word.w.strip(), cursor)
-        if at < 0:
-            return None
-        cursor = at + len(word.w.strip())
-        if at < end and cursor > start:
-            times.append((word.start, word.end))
-    if not times:
-        return None
-    return times[0][0], times[-1][1]
 
 
 @lru_cache(maxsize=8)

@@ -9,6 +9,7 @@ transcript has.
 from __future__ import annotations
 
 from nlp.types import Segment, Word
+from nlp.words import word_spans
 
 SENTENCE_END = (".", "?", "!")
 PAUSE_SECONDS = 1.0  # a silence this long between words ends an utterance even without punctuation
@@ -26,7 +27,7 @@ def split_sentences(segment: Segment, pause: float = PAUSE_SECONDS) -> list[Segm
         groups[-1].append(word)
     if len(groups) == 1:
         return [segment]
-    spans = _word_spans(segment)
+    spans = word_spans(segment)
     parts, first = [], 0
     for words in groups:
         last = first + len(words) - 1
@@ -35,15 +36,3 @@ def split_sentences(segment: Segment, pause: float = PAUSE_SECONDS) -> list[Segm
                              text=text, words=words))
         first = last + 1
     return parts
-
-
-def _word_spans(segment: Segment) -> list[tuple[int, int]] | None:
-    """Each word's character span in the segment text, so a split keeps Whisper's own spacing ("1.38")."""
-    spans, cursor = [], 0
-    for word in segment.words:
-        at = segment.text.find(word.w, cursor)
-        if at < 0:
-            return None
-        cursor = at + len(word.w)
-        spans.append((at, cursor))
-    return spans
