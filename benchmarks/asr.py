@@ -119,6 +119,13 @@ def measure_rtf(clip: Path, settings: Settings, runs: list[tuple[str, str, str]]
     return rows
 
 
+_PEAK_RSS_LAUNCHER = (
+    "import resource, subprocess, sys; "
+    "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
+
+
 def measure_cli(clip: Path, settings: Settings, backends: list[str]) -> list[CliRow]:
     """`soapscribe transcribe CLIP` as a user runs it: process start, model load and decoding, timed together."""
     import os
@@ -133,12 +140,13 @@ def measure_cli(clip: Path, settings: Settings, backends: list[str]) -> list[Cli
         command = [sys.executable, "-m", "service.cli", "transcribe", str(clip), "--backend", backend]
         subprocess.run(command, env=env, check=True, capture_output=True)  # converts/caches weights once
         started = time.perf_counter()
-        child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(child.pid, 0)
+        # Measured through a small launcher: on Linux a child starts with its parent's peak RSS, so the
+        # benchmark process (with models loaded) must not be the direct parent.
+        done = subprocess.run([sys.executable, "-c", _PEAK_RSS_LAUNCHER, *command], env=env, check=True,
+                              capture_output=True, text=True)
         wall = time.perf_counter() - started
-        if status != 0:
-            raise SystemExit(f"soapscribe transcribe --backend {backend} failed with status {status}")
-        rows.append(CliRow(backend, audio_s, wall, usage.ru_maxrss / 1024))
+        peak_kb = int(done.stdout.strip().splitlines()[-1])
+        rows.append(CliRow(backend, audio_s, wall, peak_kb / 1024))
     return rows
 
 

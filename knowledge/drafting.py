@@ -1,7 +1,7 @@
 """Drafting: a SOAP note from a transcript and its findings, every sentence linked to its evidence.
 
-The clinician's own words drive Subjective, Objective and Plan; Assessment summarises what was said
-about the chief complaint and what may be behind it. Knowledge-base guidance goes only into
+The clinician's own words drive Subjective, Objective and Plan; Assessment quotes the clinician's
+impression and summarises what was said about the chief complaint and what may be behind it. Knowledge-base guidance goes only into
 `suggestions`, never into the clinician's sections.
 """
 
@@ -38,6 +38,10 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _indefinite(noun: str) -> str:
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def _current(finding: Finding) -> bool:
     return finding.assertion == "present" and not finding.historical
 
@@ -49,14 +53,16 @@ class Drafter:
         self.guidance = Guidance(topic)
         self.wording: Wording = self.guidance.wording
         self._plan_cue = self.wording.plan_cue()
+        self._impression_cue = self.wording.impression_cue()
 
     def draft(self, transcript: Transcript, findings: Findings) -> Note:
         found = findings.findings
+        impressions, plans = self._clinician_statements(transcript, found)
         sections: dict[SectionCode, list[Sentence]] = {
             "subjective": self._subjective(found),
             "objective": self._objective(found),
-            "assessment": self._assessment(found),
-            "plan": self._plan(transcript, found),
+            "assessment": impressions + self._assessment(found),
+            "plan": plans + self._proposed(found, plans),
         }
         return Note(sections=[Section(code=code, title=SECTION_TITLES[code], sentences=sentences)
                               for code, sentences in sections.items()],
@@ -79,6 +85,8 @@ class Drafter:
         others = [f for f in found if f.kind == "symptom" and f not in chief]
         sentences += self._grouped([f for f in others if f.assertion != "absent"], present="Also reports {}.",
                                    possible="Possibly {}.", past="Previously had {}.", word=self._symptom_words)
+        sentences += self._grouped([f for f in found if f.kind == "symptom"], family="Family history of {}.",
+                                   word=self.wording.name)
         sentences += self._grouped(others, absent="Denies {}.", word=self.wording.name)
         sentences += self._medications([f for f in found if f.kind == "medication"])
         conditions = [f for f in found if f.kind == "condition"]
@@ -152,6 +160,8 @@ class Drafter:
         return sentences
 
     def _dose(self, finding: Finding) -> str:
+        if self.wording.is_drug_class(finding.code):
+            return f"{_indefinite(self.wording.name(finding))} (name not said)"
         words = [self.wording.name(finding)]
         dose = finding.attributes.get("dose")
         if isinstance(dose, dict) and dose.get("value") is not None:
@@ -200,34 +210,51 @@ class Drafter:
         if factors:
             text += ", with " + join_words(factors)
         if culprits:
-            text += ", taking " + join_words(
-                [f"{self.wording.name(f)} ({self.wording.label(f.attributes.get('drug_class', f.code))})"
-                 for f in culprits])
+            text += ", taking " + join_words([self._with_class(f) for f in culprits])
         return [_sentence(text + ".", [*chief, *timings, *abnormal, *conditions, *culprits])]
+
+    def _with_class(self, medication: Finding) -> str:
+        """`furosemide (loop diuretic)`; a class said without a drug is just the class."""
+        name = self.wording.name(medication)
+        if self.wording.is_drug_class(medication.code):
+            return _indefinite(name)
+        return f"{name} ({self.wording.label(medication.attributes.get('drug_class', medication.code))})"
 
     # Plan ---------------------------------------------------------------------------------------
 
-    def _plan(self, transcript: Transcript, found: list[Finding]) -> list[Sentence]:
-        """The clinician's own plan sentences, quoted, then proposed medicines they did not cover."""
-        sentences, covered = [], set()
+    def _clinician_statements(self, transcript: Transcript,
+                              found: list[Finding]) -> tuple[list[Sentence], list[Sentence]]:
+        """The clinician's own impression and plan sentences, quoted as said (not the patient's, not questions).
+
+        A sentence with an impression cue ("I think", "most likely") goes to Assessment, one with a plan cue
+        ("we could", "I will recheck") to Plan; a sentence with both is an impression followed by its plan,
+        so it goes to Plan, where the decision is.
+        """
+        impressions, plans = [], []
         for segment in transcript.segments:
             if segment.speaker == "patient":
                 continue
             for match in _SENTENCE.finditer(segment.text):
                 said = match.group().strip()
-                if not said or said.endswith("?") or not self._plan_cue.search(said):
+                if not said or said.endswith("?"):
+                    continue
+                target = plans if self._plan_cue.search(said) else \
+                    impressions if self._impression_cue.search(said) else None
+                if target is None:
                     continue
                 start = match.start() + match.group().index(said)
                 end = start + len(said)
                 inside = [f for f in found if any(ev.segment == segment.id and ev.start < end and ev.end > start
                                                   for ev in f.evidence)]
-                covered.update(f.id for f in inside)
-                sentences.append(Sentence(text=f"\u201c{said}\u201d", finding_ids=[f.id for f in inside],
-                                          evidence=[self._span(segment, start, end)]))
-        for finding in found:
-            if finding.kind == "medication" and finding.assertion == "hypothetical" and finding.id not in covered:
-                sentences.append(_sentence(f"Proposed: {self._dose(finding)}.", [finding]))
-        return sentences
+                target.append(Sentence(text=f"\u201c{said}\u201d", finding_ids=[f.id for f in inside],
+                                       evidence=[self._span(segment, start, end)]))
+        return impressions, plans
+
+    def _proposed(self, found: list[Finding], plans: list[Sentence]) -> list[Sentence]:
+        """Proposed medicines that no quoted plan sentence already covers."""
+        covered = {finding_id for sentence in plans for finding_id in sentence.finding_ids}
+        return [_sentence(f"Proposed: {self._dose(f)}.", [f]) for f in found
+                if f.kind == "medication" and f.assertion == "hypothetical" and f.id not in covered]
 
     @staticmethod
     def _span(segment: Segment, start: int, end: int) -> NoteEvidence:

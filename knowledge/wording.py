@@ -23,6 +23,7 @@ class NoteWordingFile(BaseModel):
     site_plurals: dict[str, str] = Field(default_factory=dict)
     plan_cues: list[str] = Field(default_factory=list)
     chief_complaint: list[str] = Field(default_factory=list)
+    impression_cues: list[str] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,10 @@ class Wording:
     def name(self, finding: Finding) -> str:
         return self.label(finding.code)
 
+    def is_drug_class(self, code: str) -> bool:
+        """True for a class code ("diuretic"): the patient named the kind of medicine, not the medicine."""
+        return any(cls.code == code for cls in self.lexicon.drugs.classes)
+
     def timing(self, code: str) -> str:
         return self.file.timing.get(code, self.label(code))
 
@@ -53,8 +58,19 @@ class Wording:
 
     def plan_cue(self) -> re.Pattern[str]:
         """One pattern matching any plan cue as whole words."""
-        cues = sorted(self.file.plan_cues, key=len, reverse=True)
-        return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(cue) for cue in cues) + r")(?!\w)", re.IGNORECASE)
+        return cue_pattern(self.file.plan_cues)
+
+    def impression_cue(self) -> re.Pattern[str]:
+        """One pattern matching any impression cue ("I think", "most likely") as whole words."""
+        return cue_pattern(self.file.impression_cues)
+
+
+def cue_pattern(phrases: list[str]) -> re.Pattern[str]:
+    """A pattern matching any of `phrases` as whole words, case-insensitively; never matches when empty."""
+    if not phrases:
+        return re.compile(r"(?!)")
+    cues = sorted(phrases, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(cue) for cue in cues) + r")(?!\w)", re.IGNORECASE)
 
 
 def join_words(words: list[str]) -> str:

@@ -115,3 +115,18 @@ def test_a_consultation_without_findings_drafts_empty_sections_not_invented_ones
     _, note = drafted(extractor, "Doctor: Hello.\nPatient: Hello.\n")
     assert all(section.sentences == [] for section in note.sections)
     assert note.suggestions == []
+
+
+def test_the_clinicians_impression_is_quoted_in_the_assessment_and_their_plan_in_the_plan(
+        extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Patient: I get cramps in my calf at night.\n"
+                                 "Doctor: I think the water tablets are the most likely cause. "
+                                 "We will check your potassium.\n")
+    assert sentences(note, "assessment")[0] == "\u201cI think the water tablets are the most likely cause.\u201d"
+    assert sentences(note, "plan") == ["\u201cWe will check your potassium.\u201d"]
+
+
+def test_a_medicine_named_only_by_its_class_says_so(extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Patient: I get cramps at night and I take a water pill every morning.\n")
+    assert "Takes a diuretic (name not said)." in " ".join(sentences(note, "subjective"))
+    assert sentences(note, "assessment") == ["Leg cramps at night, taking a diuretic."]

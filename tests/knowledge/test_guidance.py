@@ -47,9 +47,8 @@ def test_a_diuretic_with_low_potassium_is_a_possible_cause_citing_both_findings(
 
 
 def test_a_diuretic_without_electrolyte_results_suggests_an_electrolyte_panel(guidance: Guidance) -> None:
-    workups = by_kind(guidance, CRAMPS, FUROSEMIDE)["workup"]
-    assert [w.reasons for w in workups] == [["f2"]]
-    assert "electrolyte panel" in workups[0].text and workups[0].source.section == "Diagnosis"
+    [panel] = [w for w in by_kind(guidance, CRAMPS, FUROSEMIDE)["workup"] if "electrolyte panel" in w.text]
+    assert panel.reasons == ["f2"] and panel.source.section == "Diagnosis"
 
 
 def test_a_denied_medicine_is_no_cause(guidance: Guidance) -> None:
@@ -61,6 +60,50 @@ def test_a_denied_medicine_is_no_cause(guidance: Guidance) -> None:
 def test_a_drug_matches_its_class_and_the_class_parents(guidance: Guidance) -> None:
     [cause] = by_kind(guidance, SALBUTAMOL)["cause"]
     assert cause.reasons == ["f4"] and "beta-agonist" in cause.text
+
+
+SEED_CAUSES = [  # each cause and risk factor of the seed article, and a case that should raise it
+    ("dehydration", [CRAMPS, finding("f5", "condition", "dehydration", assertion="possible")], "Dehydration"),
+    ("overuse", [CRAMPS, finding("f5", "timing", "exertional")], "overuse or fatigue"),
+    ("low potassium", [CRAMPS, LOW_K], "Low potassium"),
+    ("low calcium", [CRAMPS, finding("f5", "electrolyte", "calcium", interpretation="low")], "Low calcium"),
+    ("low magnesium", [CRAMPS, finding("f5", "electrolyte", "magnesium", interpretation="low")], "Low magnesium"),
+    ("low sodium", [CRAMPS, finding("f5", "electrolyte", "sodium", interpretation="low")], "Low sodium"),
+    ("pregnancy", [CRAMPS, finding("f5", "condition", "pregnancy")], "Pregnancy"),
+    ("diuretic", [CRAMPS, FUROSEMIDE, LOW_K], "Furosemide (loop diuretic)"),
+    ("beta-agonist", [CRAMPS, SALBUTAMOL], "Albuterol (beta-agonist)"),
+    ("statin", [CRAMPS, finding("f5", "medication", "atorvastatin", drug_class="statin")], "Atorvastatin (statin)"),
+    ("peripheral artery disease", [CRAMPS, finding("f5", "condition", "peripheral_artery_disease")],
+     "Peripheral artery disease can underlie"),
+    ("diabetes", [CRAMPS, finding("f5", "condition", "diabetes")], "Diabetes can underlie"),
+    ("neuropathy", [CRAMPS, finding("f5", "condition", "neuropathy")], "Neuropathy can underlie"),
+    ("age over 50", [CRAMPS, finding("f5", "condition", "age_over_50", age=68)], "after the age of 50"),
+]
+
+
+@pytest.mark.parametrize(("cause", "found", "expected"), SEED_CAUSES, ids=[row[0] for row in SEED_CAUSES])
+def test_each_cause_of_the_seed_article_is_suggested_with_its_source(guidance: Guidance, cause: str,
+                                                                      found: list[Finding], expected: str) -> None:
+    causes = by_kind(guidance, *found)["cause"]
+    [hit] = [s for s in causes if expected in s.text]
+    assert hit.source.section == "Causes and Risk Factors"
+    assert found[-1].id in hit.reasons
+
+
+def test_exertional_cramps_in_a_smoker_over_50_suggest_claudication_and_an_ankle_brachial_index(
+        guidance: Guidance) -> None:
+    found = [CRAMPS, finding("f5", "timing", "exertional"), finding("f6", "condition", "smoking"),
+             finding("f7", "condition", "age_over_50", age=67)]
+    causes = by_kind(guidance, *found)["cause"]
+    [claudication] = [s for s in causes if "ankle-brachial index" in s.text]
+    assert set(claudication.reasons) == {"f1", "f5", "f6", "f7"}
+    assert not [s for s in causes if "overuse" in s.text], "claudication replaces the overuse explanation"
+
+
+def test_a_warm_swollen_leg_is_a_red_flag_for_deep_vein_thrombosis(guidance: Guidance) -> None:
+    found = [CRAMPS, finding("f5", "symptom", "leg_swelling", laterality="right"), finding("f6", "symptom", "warmth")]
+    [flag] = by_kind(guidance, *found)["red_flag"]
+    assert "deep vein thrombosis" in flag.text and flag.reasons == ["f5", "f6"]
 
 
 def test_red_flags_come_first(guidance: Guidance) -> None:
