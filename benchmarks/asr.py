@@ -21,6 +21,7 @@ from pathlib import Path
 import jiwer
 
 from knowledge.extract import vocabulary
+from knowledge.lexicon import load_lexicon
 from nlp.asr.base import DecodeOptions
 from nlp.asr.registry import load_backend
 from nlp.audio import decode, duration_seconds
@@ -68,6 +69,8 @@ class VocabRow:
     wer: float
     drug_hits: int
     drug_total: int
+    term_hits: int
+    term_total: int
 
     @property
     def recall(self) -> float:
@@ -151,23 +154,28 @@ def measure_cli(clip: Path, settings: Settings, backends: list[str]) -> list[Cli
 
 
 def measure_vocabulary(rendered: dict[str, tuple[str, Path]], settings: Settings, models: list[str]) -> list[VocabRow]:
-    terms = [term for term in vocabulary(settings.topic)]
+    terms = vocabulary(settings.topic)
+    lexicon = load_lexicon(settings.topic)
+    drugs = list(dict.fromkeys(word for drug in lexicon.drugs.drugs for word in (drug.display_name, *drug.brands)))
     prompt = Scribe(settings).vocabulary_prompt()
     rows = []
     for model in models:
         engine = load_backend("faster-whisper", model, settings.model_cache_dir, compute_type="int8")
         for use_prompt in (False, True):
-            refs, hyps, hits, total = [], [], 0, 0
+            refs, hyps, hits, total, term_hits, term_total = [], [], 0, 0, 0, 0
             for script, path in rendered.values():
                 reference = " ".join(segment.text for segment in parse_text(script).segments)
                 options = DecodeOptions(initial_prompt=prompt if use_prompt else None)
                 hypothesis = " ".join(segment.text for segment in engine.transcribe(decode(path), options))
                 refs.append(normalise(reference))
                 hyps.append(normalise(hypothesis))
-                expected = drug_terms(script, terms)
+                expected = drug_terms(script, drugs)
                 total += len(expected)
-                hits += sum(1 for term in expected if term in drug_terms(hypothesis, terms))
-            rows.append(VocabRow(model, use_prompt, jiwer.wer(refs, hyps), hits, total))
+                hits += sum(1 for term in expected if term in drug_terms(hypothesis, drugs))
+                expected = drug_terms(script, terms)
+                term_total += len(expected)
+                term_hits += sum(1 for term in expected if term in drug_terms(hypothesis, terms))
+            rows.append(VocabRow(model, use_prompt, jiwer.wer(refs, hyps), hits, total, term_hits, term_total))
     return rows
 
 
@@ -189,11 +197,13 @@ def report(rtf: list[RtfRow], cli: list[CliRow], vocab: list[VocabRow], clip_s: 
               "### Vocabulary prompt: word error rate and drug-name recall", "",
               f"{len(list(CONSULTATIONS.glob('*.txt')))} scripted consultations rendered with espeak-ng at 140 wpm; "
               "WER against the script after lower-casing and stripping punctuation (spoken numbers in the script "
-              "vs digits from Whisper count as errors, so WER is an upper bound); drug-name recall = drug names "
-              "in the script that appear in the transcript.", "",
-              "| model | prompt | WER | drug names found | recall |", "|---|---|---|---|---|"]
+              "vs digits from Whisper count as errors, so WER is an upper bound); drug names = mentions of a "
+              "drugs.yaml name or brand in the script found in the transcript; topic terms = the same for "
+              "the whole ASR vocabulary (drugs, electrolytes, symptom words).", "",
+              "| model | prompt | WER | drug names found | drug recall | topic terms found |",
+              "|---|---|---|---|---|---|"]
     lines += [f"| {r.model} | {'on' if r.prompt else 'off'} | {r.wer:.3f} | {r.drug_hits}/{r.drug_total} | "
-              f"{r.recall:.0%} |" for r in vocab]
+              f"{r.recall:.0%} | {r.term_hits}/{r.term_total} |" for r in vocab]
     lines += ["", f"Peak RSS of the benchmark process: {_peak_rss_mb():.0f} MB.", MARK_END]
     return "\n".join(lines) + "\n"
 
