@@ -13,6 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field
 SectionCode = Literal["subjective", "objective", "assessment", "plan"]
 SuggestionKind = Literal["cause", "workup", "treatment", "prevention", "red_flag", "code"]
 
+# Where a suggestion is shown: what may explain the case beside the clinician's assessment, what to do
+# beside their plan. Suggestions are never inside a section's sentences.
+SUGGESTION_PLACE: dict[SuggestionKind, SectionCode] = {
+    "red_flag": "assessment", "cause": "assessment", "code": "assessment",
+    "workup": "plan", "treatment": "plan", "prevention": "plan",
+}
 SECTION_TITLES: dict[SectionCode, str] = {
     "subjective": "Subjective", "objective": "Objective", "assessment": "Assessment", "plan": "Plan",
 }
@@ -66,3 +72,7 @@ class Note(_Model):
     def section(self, code: SectionCode) -> Section:
         """The section with this code (every drafted note has all four)."""
         return next(section for section in self.sections if section.code == code)
+
+    def suggestions_in(self, code: SectionCode) -> list[Suggestion]:
+        """The suggestions shown under a section: red flags, causes and codes under Assessment, the rest under Plan."""
+        return [s for s in self.suggestions if SUGGESTION_PLACE[s.kind] == code]
