@@ -1,17 +1,25 @@
-"""A note as Markdown, plain text, HTML (Jinja2 templates in knowledge/templates/) or JSON."""
+"""A note as Markdown, plain text, HTML (Jinja2 templates), JSON or a FHIR R4 Bundle.
+
+The templates come from knowledge/templates/; a clinic may override any of them by name with a folder of
+its own (`SOAPSCRIBE_TEMPLATES_DIR`), the others still coming from the built-in folder.
+"""
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 import jinja2
 
+from knowledge.errors import KnowledgeError
 from knowledge.note import Note, SuggestionKind
 
-NoteFormat = Literal["markdown", "text", "json", "html"]
-FORMATS: tuple[NoteFormat, ...] = ("markdown", "text", "json", "html")
+NoteFormat = Literal["markdown", "text", "json", "html", "fhir"]
+NoteStatus = Literal["draft", "signed"]
+FORMATS: tuple[NoteFormat, ...] = ("markdown", "text", "json", "html", "fhir")
+BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
 _TEMPLATES = {"markdown": "note.md.j2", "text": "note.txt.j2", "html": "note.html.j2"}
 KIND_TITLES: dict[SuggestionKind, str] = {
     "red_flag": "Red flag", "cause": "Possible cause", "workup": "Work-up", "treatment": "Treatment",
@@ -19,25 +27,61 @@ KIND_TITLES: dict[SuggestionKind, str] = {
 }
 
 
-def _topic_title(topic: str) -> str:
+def topic_title(topic: str) -> str:
+    """A topic id as a reader sees it: `leg_cramps` -> "Leg cramps"."""
     return topic.replace("_", " ").capitalize()
 
 
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+@lru_cache(maxsize=8)
+def _environment(templates_dir: Path | None) -> jinja2.Environment:
+    """One Environment per templates folder, so each keeps its own compiled-template cache."""
+    folders = [BUILTIN_TEMPLATES] if templates_dir is None else [templates_dir, BUILTIN_TEMPLATES]
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        # First folder wins: a clinic's note.md.j2 replaces ours, a template it lacks falls back to ours.
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(folder) for folder in folders]),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
     )
-    env.globals.update(kind_titles=KIND_TITLES, topic_titles=_topic_title)
+    env.globals.update(kind_titles=KIND_TITLES, topic_titles=topic_title)
     return env
 
 
-def render(note: Note, fmt: NoteFormat) -> str:
-    """The note in `fmt`; JSON is the contract form (DESIGN.md, "Notes")."""
+def _template(name: str, templates_dir: Path | None) -> jinja2.Template:
+    if templates_dir is not None and not templates_dir.is_dir():
+        raise KnowledgeError(f"{templates_dir}: the note templates folder (SOAPSCRIBE_TEMPLATES_DIR) does not exist")
+    try:
+        return _environment(templates_dir.resolve() if templates_dir else None).get_template(name)
+    except jinja2.TemplateSyntaxError as exc:
+        raise KnowledgeError(f"{exc.filename or name}: line {exc.lineno}: template syntax error: {exc.message}") \
+            from exc
+
+
+def _render_template(note: Note, fmt: NoteFormat, templates_dir: Path | None) -> str:
+    template = _template(_TEMPLATES[fmt], templates_dir)
+    try:
+        return template.render(note=note)
+    except jinja2.TemplateError as exc:
+        # A clinic template may name a field the note does not have (StrictUndefined) or call a missing filter.
+        raise KnowledgeError(f"{template.filename or template.name}: {exc.message or type(exc).__name__}") from exc
+
+
+def render(note: Note, fmt: NoteFormat, *, templates_dir: Path | None = None, status: NoteStatus = "draft",
+           version: int | None = None, consultation_id: str | None = None) -> str:
+    """The note in `fmt`; JSON is the contract form (DESIGN.md, "Notes").
+
+    `templates_dir` is a clinic's template folder; `status`, `version` and `consultation_id` describe the
+    stored note and only matter to the FHIR form (Composition status and identifiers).
+    """
     if fmt == "json":
         return note.model_dump_json(indent=2)
+    if fmt == "fhir":
+        # Imported here: only FHIR output pays for loading fhir.resources.
+        from knowledge.fhir import note_bundle
+
+        markdown = _render_template(note, "markdown", templates_dir)
+        bundle = note_bundle(note, markdown=markdown, status=status, version=version,
+                             consultation_id=consultation_id)
+        return json.dumps(bundle, indent=2, ensure_ascii=False)
     if fmt not in _TEMPLATES:
         raise ValueError(f"unknown note format '{fmt}' (one of {', '.join(FORMATS)})")
-    return _environment().get_template(_TEMPLATES[fmt]).render(note=note)
+    return _render_template(note, fmt, templates_dir)

@@ -55,6 +55,7 @@ class NoteFormat(str, Enum):
     text = "text"
     json = "json"
     html = "html"
+    fhir = "fhir"
 
 
 def _settings() -> Settings:
@@ -156,15 +157,17 @@ def _findings_table(findings: Findings) -> Table:
 
 @app.command()
 def draft(input: InputArg,
-          format: Annotated[NoteFormat, typer.Option(help="markdown, text, json or html")] = NoteFormat.markdown,
+          format: Annotated[NoteFormat, typer.Option(help="markdown, text, json, html or fhir (an R4 Bundle)")
+                            ] = NoteFormat.markdown,
           ) -> None:
     """Draft a SOAP note with knowledge-base suggestions from a consultation."""
-    scribe = Scribe(_settings())
+    settings = _settings()
+    scribe = Scribe(settings)
 
     def run() -> str:
         transcript = _read(scribe, input)
         note = scribe.draft(transcript, scribe.extract(transcript))
-        return render(note, format.value)
+        return render(note, format.value, templates_dir=settings.templates_dir)
 
     typer.echo(_guarded(run))
 

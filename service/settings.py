@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     topic: str = "leg_cramps"
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
     max_transcript_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+    templates_dir: Path | None = Field(
+        default=None, description="a clinic's note templates (note.md.j2, note.txt.j2, note.html.j2), each "
+                                  "overriding the built-in one of that name")
 
     embedded_worker: bool = True
     worker_poll_seconds: float = Field(default=0.5, gt=0)

@@ -12,15 +12,15 @@ from knowledge.render import render
 from service import results
 from service.api.deps import RuntimeDep, SessionDep, TenantDep
 from service.api.schemas import Accepted, ConsultationStatus, NoteDocument
-from service.errors import BadInput
+from service.errors import SETUP_ERRORS, BadInput, as_scribe_error
 from service.intake import accept_audio, accept_transcript
 from service.store import consultations
 
 router = APIRouter(prefix="/v1/consultations", tags=["consultations"])
 
-NoteFormat = Literal["json", "markdown", "text", "html"]
+NoteFormat = Literal["json", "markdown", "text", "html", "fhir"]
 _MEDIA = {"markdown": "text/markdown; charset=utf-8", "text": "text/plain; charset=utf-8",
-          "html": "text/html; charset=utf-8"}
+          "html": "text/html; charset=utf-8", "fhir": "application/fhir+json; charset=utf-8"}
 
 
 @router.post("", status_code=202, response_model=Accepted,
@@ -58,11 +58,17 @@ def get_findings(consultation_id: str, session: SessionDep, tenant: TenantDep) -
 
 @router.get("/{consultation_id}/note", response_model=NoteDocument,
             responses={200: {"content": {media: {} for media in _MEDIA.values()}}},
-            summary="The draft SOAP note (JSON by default; ?format=markdown|text|html)")
-def get_note(consultation_id: str, session: SessionDep, tenant: TenantDep,
-             format: Annotated[NoteFormat, Query(description="json, markdown, text or html")] = "json") -> Response:
+            summary="The draft SOAP note (JSON by default; ?format=markdown|text|html|fhir)")
+def get_note(consultation_id: str, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep,
+             format: Annotated[NoteFormat, Query(description="json, markdown, text, html or fhir (R4 Bundle)")
+                               ] = "json") -> Response:
     consultation = consultations.get(session, tenant.id, consultation_id)
-    note = results.note(consultation)
+    document = NoteDocument(**results.note(consultation).model_dump())
     if format == "json":
-        return JSONResponse(NoteDocument(**note.model_dump()).model_dump(mode="json"))
-    return PlainTextResponse(render(note, format), media_type=_MEDIA[format])
+        return JSONResponse(document.model_dump(mode="json"))
+    try:
+        body = render(document, format, templates_dir=runtime.settings.templates_dir, status=document.status,
+                      version=document.version, consultation_id=consultation.id)
+    except SETUP_ERRORS as exc:  # a broken clinic template: a 500 problem naming the file
+        raise as_scribe_error(exc) from exc
+    return PlainTextResponse(body, media_type=_MEDIA[format])

@@ -12,9 +12,11 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 
+from knowledge.errors import KnowledgeError
 from knowledge.render import render
 from nlp.asr.base import AsrProgress
 from nlp.transcript_io import parse_json, to_json
+from service.errors import as_scribe_error
 from service.store import consultations
 from service.store.recordings import RecordingStore
 from service.scribe import Scribe
@@ -54,8 +56,13 @@ def process_consultation(engine: Engine, scribe: Scribe, recordings: RecordingSt
     consultations.set_fields(engine, consultation_id, status="drafting", progress=0.95,
                              findings_json=findings.model_dump_json())
     note = scribe.draft(transcript, findings)
+    try:
+        markdown = render(note, "markdown", templates_dir=scribe.settings.templates_dir)
+    except KnowledgeError as exc:
+        # A broken clinic template: fail with its file and line (retrying cannot fix it), not "internal error".
+        raise as_scribe_error(exc) from exc
     consultations.set_fields(engine, consultation_id, status="ready", progress=1.0, error=None,
-                             note_json=note.model_dump_json(), note_markdown=render(note, "markdown"))
+                             note_json=note.model_dump_json(), note_markdown=markdown)
     log.info("consultation processed", extra={"consultation": consultation_id, "input": consultation.input_kind,
                                               "segments": len(transcript.segments),
                                               "findings": len(findings.findings),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from knowledge.errors import KnowledgeError
 from knowledge.note import SECTION_TITLES, Note, NoteEvidence, Section, Sentence, Suggestion, SuggestionSource
 from knowledge.render import render
 
@@ -56,3 +59,46 @@ def test_json_round_trips_to_the_same_note() -> None:
 def test_an_unknown_format_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="unknown note format 'pdf'"):
         render(NOTE, "pdf")  # type: ignore[arg-type]
+
+
+def clinic_folder(path: Path, **templates: str) -> Path:
+    path.mkdir()
+    for name, source in templates.items():
+        (path / name.replace("_", ".")).write_text(source, encoding="utf-8")
+    return path
+
+
+def test_a_clinic_template_overrides_its_namesake_and_the_others_stay_built_in(tmp_path: Path) -> None:
+    clinic = clinic_folder(tmp_path / "clinic", note_md_j2="Clinic A: {{ note.sections | length }} sections\n")
+    assert render(NOTE, "markdown", templates_dir=clinic) == "Clinic A: 4 sections\n"
+    assert render(NOTE, "text", templates_dir=clinic) == render(NOTE, "text")
+    assert render(NOTE, "html", templates_dir=clinic) == render(NOTE, "html")
+    assert "## Subjective" in render(NOTE, "markdown"), "without the setting the built-in template is used"
+
+
+def test_each_clinic_folder_has_its_own_templates(tmp_path: Path) -> None:
+    first = clinic_folder(tmp_path / "a", note_txt_j2="A")
+    second = clinic_folder(tmp_path / "b", note_txt_j2="B")
+    assert (render(NOTE, "text", templates_dir=first), render(NOTE, "text", templates_dir=second)) == ("A", "B")
+
+
+def test_a_clinic_html_template_is_autoescaped_like_ours(tmp_path: Path) -> None:
+    clinic = clinic_folder(tmp_path / "clinic", note_html_j2="<p>{{ note.sections[0].sentences[0].text }}</p>")
+    assert render(NOTE, "html", templates_dir=clinic) == "<p>Subjective says &lt;b&gt;&amp;&lt;/b&gt;</p>"
+
+
+def test_a_template_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
+    clinic = clinic_folder(tmp_path / "clinic", note_md_j2="# Note\n{% for section in %}\n")
+    with pytest.raises(KnowledgeError, match=r"clinic/note\.md\.j2: line 2: template syntax error"):
+        render(NOTE, "markdown", templates_dir=clinic)
+
+
+def test_a_field_the_note_lacks_names_the_template(tmp_path: Path) -> None:
+    clinic = clinic_folder(tmp_path / "clinic", note_txt_j2="{{ note.patient_name }}")
+    with pytest.raises(KnowledgeError, match=r"clinic/note\.txt\.j2: .*patient_name"):
+        render(NOTE, "text", templates_dir=clinic)
+
+
+def test_a_missing_templates_folder_is_named(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeError, match=r"nowhere: the note templates folder .* does not exist"):
+        render(NOTE, "markdown", templates_dir=tmp_path / "nowhere")

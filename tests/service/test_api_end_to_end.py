@@ -49,6 +49,20 @@ def test_a_transcript_upload_becomes_a_note_with_medication_potassium_and_soap_h
     assert [section["code"] for section in note["sections"]] == ["subjective", "objective", "assessment", "plan"]
 
 
+def test_the_note_as_fhir_is_a_bundle_served_as_fhir_json(server: Server) -> None:
+    accepted = upload(server, "transcript", CONSULTATIONS / "furosemide_night_cramps.txt")
+    assert server.wait_ready(accepted["id"])["status"] == "ready"
+    with server.client() as client:
+        response = client.get(f"/v1/consultations/{accepted['id']}/note", params={"format": "fhir"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/fhir+json")
+    bundle = response.json()
+    assert bundle["resourceType"] == "Bundle"
+    composition = bundle["entry"][0]["resource"]
+    assert composition["status"] == "preliminary", "a stored note that is not signed is a draft"
+    assert composition["identifier"] == {"system": "urn:soapscribe:consultation", "value": accepted["id"]}
+
+
 @pytest.mark.audio
 def test_a_recording_is_transcribed_and_drafted(server: Server, rendered: dict[str, Path]) -> None:
     accepted = upload(server, "audio", rendered["furosemide_night_cramps"])

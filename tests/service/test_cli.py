@@ -49,6 +49,27 @@ def test_draft_renders_each_format(run, fmt: str, expected: str) -> None:  # typ
     assert expected.lower() in result.stdout.lower()
 
 
+def test_draft_as_fhir_prints_a_bundle_with_a_preliminary_composition(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("draft", FUROSEMIDE, "--format", "fhir")
+    assert result.returncode == 0, result.stderr
+    bundle = json.loads(result.stdout)
+    assert bundle["resourceType"] == "Bundle"
+    assert bundle["entry"][0]["resource"]["resourceType"] == "Composition"
+    assert bundle["entry"][0]["resource"]["status"] == "preliminary"
+
+
+def test_a_broken_clinic_template_is_one_line_naming_the_file(tmp_path: Path, model_cache: Path) -> None:
+    clinic = tmp_path / "clinic"
+    clinic.mkdir()
+    (clinic / "note.md.j2").write_text("{% if %}\n", encoding="utf-8")
+    env = soapscribe_env(tmp_path / "var", model_cache, SOAPSCRIBE_TEMPLATES_DIR=str(clinic))
+    result = subprocess.run([BIN / "soapscribe", "draft", FUROSEMIDE], env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and "note.md.j2: line 1" in lines[0], result.stderr
+
+
 @pytest.mark.audio
 def test_transcribe_prints_segments_with_word_timestamps(run, rendered: dict[str, Path]) -> None:  # type: ignore[no-untyped-def]
     result = run("transcribe", rendered["furosemide_night_cramps"], "--format", "json")
