@@ -20,6 +20,7 @@ from pathlib import Path
 
 import jiwer
 
+from benchmarks.results import RESULTS, write_section
 from knowledge.extract import vocabulary
 from knowledge.lexicon import load_lexicon
 from nlp.asr.base import DecodeOptions
@@ -32,8 +33,6 @@ from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CONSULTATIONS = ROOT / "tests" / "data" / "consultations"
-MARK_BEGIN = "<!-- asr:begin -->"
-MARK_END = "<!-- asr:end -->"
 
 
 @dataclass
@@ -180,7 +179,7 @@ def measure_vocabulary(rendered: dict[str, tuple[str, Path]], settings: Settings
 
 
 def report(rtf: list[RtfRow], cli: list[CliRow], vocab: list[VocabRow], clip_s: float) -> str:
-    lines = [MARK_BEGIN, "## ASR (issue 3)", "",
+    lines = ["## ASR (issue 3)", "",
              f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
              f"({platform.processor() or platform.machine()}, {_cores()} cores), Python {platform.python_version()}. "
              f"`python -m benchmarks.asr`.", "",
@@ -204,7 +203,7 @@ def report(rtf: list[RtfRow], cli: list[CliRow], vocab: list[VocabRow], clip_s: 
               "|---|---|---|---|---|---|"]
     lines += [f"| {r.model} | {'on' if r.prompt else 'off'} | {r.wer:.3f} | {r.drug_hits}/{r.drug_total} | "
               f"{r.recall:.0%} | {r.term_hits}/{r.term_total} |" for r in vocab]
-    lines += ["", f"Peak RSS of the benchmark process: {_peak_rss_mb():.0f} MB.", MARK_END]
+    lines += ["", f"Peak RSS of the benchmark process: {_peak_rss_mb():.0f} MB."]
     return "\n".join(lines) + "\n"
 
 
@@ -218,21 +217,9 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def write_section(out: Path, section: str) -> None:
-    """Replace this benchmark's section of RESULTS.md, keeping the others."""
-    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmark results\n\n"
-    if MARK_BEGIN in text and MARK_END in text:
-        before, rest = text.split(MARK_BEGIN, 1)
-        after = rest.split(MARK_END, 1)[1].lstrip("\n")
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    out.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -245,7 +232,7 @@ def main() -> None:
         cli = measure_cli(clip, settings, ["faster-whisper", "openai-whisper"])
         vocab = measure_vocabulary(rendered, settings, ["tiny.en", "base"])
         section = report(rtf, cli, vocab, duration_seconds(decode(clip)))
-    write_section(args.out, section)
+    write_section(args.out, "asr", section)
     print(section)
 
 

@@ -16,10 +16,15 @@ DEFAULT_TOPIC = "leg_cramps"
 M = TypeVar("M", bound=BaseModel)
 
 
-def topic_dir(topic: str = DEFAULT_TOPIC, root: Path = TOPICS_DIR) -> Path:
-    path = root / topic
+def topic_dir(topic: str = DEFAULT_TOPIC, root: Path | None = None) -> Path:
+    """The folder of a topic: `root/topic`, `root` being a folder of topic folders (default: the built-in one).
+
+    A topic is data only, so a deployment adds one by pointing `root` (SOAPSCRIBE_TOPICS_DIR) at its own folder.
+    """
+    base = root if root is not None else TOPICS_DIR
+    path = base / topic
     if not path.is_dir():
-        raise KnowledgeError(f"{path}: no such topic folder")
+        raise KnowledgeError(f"{path}: no such topic folder (topic '{topic}' is not a folder of {base})")
     return path
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from pathlib import Path
 
 from knowledge.datafile import DEFAULT_TOPIC
-from knowledge.guidance import Guidance
+from knowledge.guidance import ClinicianSaid, Guidance
 from knowledge.note import SECTION_TITLES, Note, NoteEvidence, Section, SectionCode, Sentence
 from knowledge.wording import Wording, join_words
 from nlp.types import Finding, Findings, Segment, Transcript
@@ -49,15 +50,17 @@ def _current(finding: Finding) -> bool:
 class Drafter:
     """Drafts notes for one topic; loads its data once, then `draft` is pure and thread-safe."""
 
-    def __init__(self, topic: str = DEFAULT_TOPIC) -> None:
-        self.guidance = Guidance(topic)
+    def __init__(self, topic: str = DEFAULT_TOPIC, root: Path | None = None) -> None:
+        self.guidance = Guidance(topic, root=root)
         self.wording: Wording = self.guidance.wording
         self._plan_cue = self.wording.plan_cue()
         self._impression_cue = self.wording.impression_cue()
 
     def draft(self, transcript: Transcript, findings: Findings) -> Note:
         found = findings.findings
-        impressions, plans = self._clinician_statements(transcript, found)
+        impressions, plans, statements = self._clinician_statements(transcript, found)
+        said = ClinicianSaid(statements=tuple(statements),
+                             planned=frozenset(fid for sentence in plans for fid in sentence.finding_ids))
         sections: dict[SectionCode, list[Sentence]] = {
             "subjective": self._subjective(found),
             "objective": self._objective(found),
@@ -66,7 +69,7 @@ class Drafter:
         }
         return Note(sections=[Section(code=code, title=SECTION_TITLES[code], sentences=sentences)
                               for code, sentences in sections.items()],
-                    suggestions=self.guidance.suggest(findings))
+                    suggestions=self.guidance.suggest(findings, said))
 
     # Subjective ---------------------------------------------------------------------------------
 
@@ -79,6 +82,8 @@ class Drafter:
                 sentences.append(self._complaint(symptom, [t for t in timings if _current(t)]))
             elif symptom.assertion == "absent":
                 sentences.append(_sentence(f"Denies {self.wording.name(symptom)}.", [symptom]))
+            elif symptom.assertion == "present":
+                sentences.append(_sentence(f"Previously had {self._symptom_words(symptom)}.", [symptom]))
         for timing in timings:
             if timing.assertion == "absent":
                 sentences.append(_sentence(f"Not {self.wording.timing(timing.code)}.", [timing]))
@@ -151,7 +156,8 @@ class Drafter:
             elif finding.assertion == "present":
                 text = f"Previously took {described}."
             elif finding.assertion == "absent":
-                text = f"Not taking {self.wording.name(finding)}."
+                name = self.wording.name(finding)
+                text = f"Not taking {_indefinite(name) if self.wording.is_drug_class(finding.code) else name}."
             elif finding.assertion == "possible":
                 text = f"May be taking {described}."
             else:
@@ -223,14 +229,15 @@ class Drafter:
     # Plan ---------------------------------------------------------------------------------------
 
     def _clinician_statements(self, transcript: Transcript,
-                              found: list[Finding]) -> tuple[list[Sentence], list[Sentence]]:
-        """The clinician's own impression and plan sentences, quoted as said (not the patient's, not questions).
+                              found: list[Finding]) -> tuple[list[Sentence], list[Sentence], list[str]]:
+        """The clinician's own impression and plan sentences, quoted as said (not the patient's, not questions),
+        and every sentence the clinician stated, for guidance to step back from what they decided.
 
         A sentence with an impression cue ("I think", "most likely") goes to Assessment, one with a plan cue
         ("we could", "I will recheck") to Plan; a sentence with both is an impression followed by its plan,
         so it goes to Plan, where the decision is.
         """
-        impressions, plans = [], []
+        impressions, plans, statements = [], [], []
         for segment in transcript.segments:
             if segment.speaker == "patient":
                 continue
@@ -238,6 +245,7 @@ class Drafter:
                 said = match.group().strip()
                 if not said or said.endswith("?"):
                     continue
+                statements.append(said)
                 target = plans if self._plan_cue.search(said) else \
                     impressions if self._impression_cue.search(said) else None
                 if target is None:
@@ -248,7 +256,7 @@ class Drafter:
                                                   for ev in f.evidence)]
                 target.append(Sentence(text=f"\u201c{said}\u201d", finding_ids=[f.id for f in inside],
                                        evidence=[self._span(segment, start, end)]))
-        return impressions, plans
+        return impressions, plans, statements
 
     def _proposed(self, found: list[Finding], plans: list[Sentence]) -> list[Sentence]:
         """Proposed medicines that no quoted plan sentence already covers."""
@@ -264,11 +272,12 @@ class Drafter:
 
 
 @lru_cache(maxsize=8)
-def drafter(topic: str = DEFAULT_TOPIC) -> Drafter:
-    """The topic's drafter, built once per process."""
-    return Drafter(topic)
+def drafter(topic: str = DEFAULT_TOPIC, root: Path | None = None) -> Drafter:
+    """The topic's drafter, built once per process and topics folder (`root`; None: knowledge/topics)."""
+    return Drafter(topic, root)
 
 
-def draft_note(transcript: Transcript, findings: Findings, topic: str = DEFAULT_TOPIC) -> Note:
+def draft_note(transcript: Transcript, findings: Findings, topic: str = DEFAULT_TOPIC,
+               root: Path | None = None) -> Note:
     """A draft SOAP note for a consultation, with knowledge-base suggestions kept apart."""
-    return drafter(topic).draft(transcript, findings)
+    return drafter(topic, root).draft(transcript, findings)

@@ -10,13 +10,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from spacy.language import Language
 
-from knowledge.datafile import DEFAULT_TOPIC
+from knowledge.datafile import DEFAULT_TOPIC, load_model, topic_dir
+from knowledge.guidance import ArticleFile
 from knowledge.lexicon import TopicLexicon, load_lexicon
 from knowledge.ranges import ReferenceRanges, load_ranges
+from knowledge.wording import NoteWordingFile
 from nlp.pipeline import Answer, Mention, answer, build, mentions
 from nlp.types import Evidence, Finding, Findings, Segment, Transcript
 
@@ -39,10 +42,12 @@ class _Placed:
 class Extractor:
     """Loads the spaCy pipeline and the topic's data once; thread-safe to call extract() after load."""
 
-    def __init__(self, topic: str = DEFAULT_TOPIC) -> None:
+    def __init__(self, topic: str = DEFAULT_TOPIC, root: Path | None = None) -> None:
+        """`root` is a folder of topic folders (SOAPSCRIBE_TOPICS_DIR); None: the built-in knowledge/topics."""
         self.topic = topic
-        self._lexicon: TopicLexicon = load_lexicon(topic)
-        self._ranges: ReferenceRanges = load_ranges(topic)
+        folder = topic_dir(topic, root)
+        self._lexicon: TopicLexicon = load_lexicon(topic, folder)
+        self._ranges: ReferenceRanges = load_ranges(topic, folder)
         self._drug_attributes = self._lexicon.drug_attributes()
         self._classes = {code: self._lexicon.classes_of(code) for code in self._drug_attributes}
         self._nlp: Language | None = None
@@ -106,7 +111,7 @@ class Extractor:
         return findings
 
     def _measured(self, finding: Finding, said: list[Mention]) -> Finding:
-        """Value, unit (said, else inferred from the magnitude) and interpretation of an analyte."""
+        """Value, unit (said, else inferred from the magnitude), interpretation and LOINC code of an analyte."""
         code = finding.code
         readings = []
         for mention in said:
@@ -117,9 +122,13 @@ class Extractor:
             if unit is not None:
                 readings.append((mention.unit is not None, mention.value, unit))
         attributes = dict(finding.attributes)
-        if not readings:
+        best = max(readings, key=lambda reading: reading[0]) if readings else None  # a said unit is the most specific
+        loinc = self._ranges.loinc(code, best[2] if best else None)  # a mass and a molar result differ in LOINC
+        if loinc is not None:
+            attributes["loinc"] = loinc
+        if best is None:
             return finding.model_copy(update={"attributes": attributes})
-        _, value, unit = max(readings, key=lambda reading: reading[0])  # a said unit is the most specific
+        _, value, unit = best
         interpretation = self._ranges.interpret(code, value, unit)
         if interpretation is not None:
             attributes["interpretation"] = interpretation
@@ -203,11 +212,18 @@ def _word_offsets(segment: Segment) -> list[tuple[tuple[int, int], Any]]:
     return offsets
 
 
-def vocabulary(topic: str = DEFAULT_TOPIC) -> list[str]:
+def vocabulary(topic: str = DEFAULT_TOPIC, *, root: Path | None = None) -> list[str]:
     """Distinct surface terms worth priming Whisper with: drug names and brands, electrolytes, key symptom words."""
-    return load_lexicon(topic).vocabulary()
+    return load_lexicon(topic, topic_dir(topic, root)).vocabulary()
 
 
-def asr_prompt(topic: str = DEFAULT_TOPIC, max_chars: int = 480) -> str:
-    """An initial prompt for Whisper that makes it spell the topic's drug and symptom words right."""
-    return "Leg cramps consultation. " + ", ".join(load_lexicon(topic).asr_prompt_terms(max_chars)) + "."
+def asr_prompt(topic: str = DEFAULT_TOPIC, max_chars: int = 480, *, root: Path | None = None) -> str:
+    """An initial prompt for Whisper that makes it spell the topic's drug and symptom words right.
+
+    It opens with what the consultation is about ("Leg cramps consultation."), named by the topic's data:
+    note.yaml `topic_name`, else the article's title.
+    """
+    folder = topic_dir(topic, root)
+    name = load_model(folder / "note.yaml", NoteWordingFile).topic_name or \
+        load_model(folder / "article.yaml", ArticleFile).title
+    return f"{name} consultation. " + ", ".join(load_lexicon(topic, folder).asr_prompt_terms(max_chars)) + "."

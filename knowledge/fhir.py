@@ -14,7 +14,7 @@ from uuid import NAMESPACE_URL, uuid4, uuid5
 
 from fhir.resources.R4B.bundle import Bundle
 
-from knowledge.note import Note, Section, SectionCode
+from knowledge.note import SYSTEM_NAMES, Note, Section, SectionCode, Suggestion
 from knowledge.render import KIND_TITLES, NoteStatus, topic_title
 
 LOINC = "http://loinc.org"
@@ -51,11 +51,20 @@ def _soap_section(section: Section) -> dict[str, Any]:
 
 def _suggestions_section(note: Note) -> dict[str, Any]:
     """The knowledge-base suggestions, in a section of their own so they never read as the clinician's words."""
-    items = [f"<b>{escape(KIND_TITLES[s.kind])}:</b> {escape(s.text)} "
+    items = [f"<b>{escape(KIND_TITLES[s.kind])}:</b> {_coded(s)}{escape(s.text)} "
              f"<i>(source: {escape(topic_title(s.source.topic))}, \"{escape(s.source.section)}\")</i>"
              for s in note.suggestions]
     warning = "<p>Generated from the knowledge base for the clinician to consider; not part of the note.</p>"
     return {"title": SUGGESTIONS_TITLE, "text": _div(warning + _items(items))}
+
+
+def _coded(suggestion: Suggestion) -> str:
+    """The 'Suggested code: R25.2 Cramp and spasm (ICD-10-CM). ' that opens a code suggestion; empty for advice."""
+    coding = suggestion.coding
+    if coding is None:
+        return ""
+    system = SYSTEM_NAMES.get(coding.system, coding.system)
+    return f"Suggested code: <code>{escape(coding.code)}</code> {escape(coding.display)} ({escape(system)}). "
 
 
 def _full_urls(consultation_id: str | None, version: int | None) -> tuple[str, str]:

@@ -88,6 +88,8 @@ class ContextEntry(_Strict):
 class ContextRules(_Strict):
     terminators: list[Phrase] = []
     question_openers: list[Phrase] = []
+    presupposing: list[Phrase] = []
+    question_tags: list[Phrase] = []
     rules: list[ContextEntry] = []
 
 
@@ -174,6 +176,8 @@ class TopicLexicon:
         """The plain form handed to `nlp.pipeline.build`."""
         return Lexicon(terms=tuple(self._terms()), context=tuple(self._context()),
                        question_openers=tuple(self.lexicon.context.question_openers),
+                       presupposing=tuple(self.lexicon.context.presupposing),
+                       question_tags=tuple(self.lexicon.context.question_tags),
                        answers={"present": tuple(self.lexicon.answers.present),
                                 "absent": tuple(self.lexicon.answers.absent),
                                 "possible": tuple(self.lexicon.answers.possible)},

@@ -57,12 +57,27 @@ class SuggestionSource(_Model):
     section: str
 
 
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+# Short names of the code systems a reader knows, for rendering a coding ("R25.2 Cramp and spasm (ICD-10-CM)").
+SYSTEM_NAMES = {ICD10CM: "ICD-10-CM", "http://loinc.org": "LOINC"}
+
+
+class Coding(_Model):
+    """A code of a terminology, as FHIR's Coding: the system's URI, the code, and the system's display text."""
+
+    system: str = Field(min_length=1)
+    code: str = Field(min_length=1)
+    display: str = Field(min_length=1)
+
+
 class Suggestion(_Model):
     id: str
     kind: SuggestionKind
     text: str
     reasons: list[str] = Field(default_factory=list)
     source: SuggestionSource
+    # Set on suggestions of kind "code" (an ICD-10-CM code to consider); absent from notes drafted before codes.
+    coding: Coding | None = None
 
 
 class Note(_Model):

@@ -1,17 +1,24 @@
-"""Reference ranges (reference_ranges.yaml): which unit a bare number is in, and whether it is low, normal or high."""
+"""Reference ranges (reference_ranges.yaml): which unit a bare number is in, whether it is low, normal or high,
+its LOINC code, and how a value converts between units (mg/dL, mmol/L, mEq/L, umol/L)."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from knowledge.datafile import DEFAULT_TOPIC, load_model, topic_dir
 
 Interpretation = Literal["low", "normal", "high"]
+LoincCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,7}-[0-9]$")]
+# How far (relative) the ranges of one analyte in two units may disagree once converted: labs round their
+# ranges differently (magnesium 0.7-1.05 mmol/L beside 1.7-2.3 mg/dL is ~10% apart), a typo is far more.
+RANGE_AGREEMENT = 0.10
+# Concentration units convertible through mmol/L, given the analyte's molar mass (mg/dL) or valence (mEq/L).
+_CONCENTRATIONS = ("mmol/l", "umol/l", "meq/l", "mg/dl")
 
 
 class UnitRange(BaseModel):
@@ -24,6 +31,9 @@ class UnitRange(BaseModel):
     high: float
     plausible: tuple[float, float]
     infer: bool = True
+    # A result in this unit is a different LOINC term when the analyte's `loinc` is a mass concentration and
+    # this unit a molar one (calcium 17861-6 in mg/dL, 2000-8 in mmol/L); unset: the analyte's code.
+    loinc: LoincCode | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> UnitRange:
@@ -41,9 +51,50 @@ class UnitRange(BaseModel):
 
 
 class Analyte(BaseModel):
+    """One analyte: its LOINC code (serum or plasma), what converting its units needs, and its ranges per unit."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    loinc: LoincCode
+    molar_mass: float | None = Field(default=None, gt=0, description="g/mol: mg/dL = mmol/L x molar_mass / 10")
+    valence: int | None = Field(default=None, gt=0, description="charge of the ion: mEq/L = mmol/L x valence")
     units: list[UnitRange] = Field(min_length=1)
+
+    def mmol_per_litre(self, unit: str) -> float | None:
+        """What one `unit` of this analyte is in mmol/L; None when the unit is not a concentration this
+        analyte's data can convert (%, U/L, or mg/dL without a molar mass, mEq/L without a valence)."""
+        unit = unit.lower()
+        if unit == "mmol/l":
+            return 1.0
+        if unit == "umol/l":
+            return 1e-3
+        if unit == "meq/l":
+            return 1.0 / self.valence if self.valence else None
+        if unit == "mg/dl":
+            return 10.0 / self.molar_mass if self.molar_mass else None
+        return None
+
+    @model_validator(mode="after")
+    def _units_agree(self) -> Analyte:
+        """Each unit's range, converted to the first unit, lies within RANGE_AGREEMENT of that unit's range, so a
+        slip in one number (8.6 typed 86) is caught at load rather than in a patient's interpretation."""
+        concentrations = [r for r in self.units if r.unit.lower() in _CONCENTRATIONS]
+        if len(concentrations) < 2:
+            return self
+        for r in concentrations:
+            if self.mmol_per_litre(r.unit) is None:
+                needed = "molar_mass" if r.unit.lower() == "mg/dl" else "valence"
+                raise ValueError(f"{needed} is needed to relate {r.unit} to "
+                                 f"{', '.join(o.unit for o in concentrations if o is not r)}")
+        base, *others = concentrations
+        for other in others:
+            factor = self.mmol_per_litre(other.unit) / self.mmol_per_litre(base.unit)
+            low, high = other.low * factor, other.high * factor
+            if abs(low - base.low) > RANGE_AGREEMENT * base.low or abs(high - base.high) > RANGE_AGREEMENT * base.high:
+                raise ValueError(f"the {other.unit} range {other.low:g}-{other.high:g} is {low:.3g}-{high:.3g} "
+                                 f"{base.unit}, more than {RANGE_AGREEMENT:.0%} from the {base.unit} range "
+                                 f"{base.low:g}-{base.high:g}")
+        return self
 
 
 class RangesFile(BaseModel):
@@ -81,6 +132,32 @@ class ReferenceRanges:
         if value > found.high:
             return "high"
         return "normal"
+
+    def loinc(self, code: str, unit: str | None = None) -> str | None:
+        """The LOINC code of a result of `code` in `unit` (the unit's own code if it has one); None if unknown."""
+        analyte = self.ranges.analytes.get(code)
+        if analyte is None:
+            return None
+        found = next((r for r in analyte.units if unit is not None and r.unit.lower() == unit.lower()), None)
+        return found.loinc if found is not None and found.loinc else analyte.loinc
+
+    def convert(self, code: str, value: float, from_unit: str, to_unit: str) -> float:
+        """`value` of analyte `code` in `from_unit` expressed in `to_unit` (mg/dL, mmol/L, mEq/L, umol/L).
+
+        mEq/L = mmol/L x valence; mg/dL = mmol/L x molar mass / 10. Raises ValueError naming the analyte and
+        units when the analyte is unknown or the conversion is impossible (% to mmol/L, an unknown unit).
+        """
+        analyte = self.ranges.analytes.get(code)
+        if analyte is None:
+            raise ValueError(f"cannot convert {code} from {from_unit} to {to_unit}: no reference data for {code}")
+        if from_unit.lower() == to_unit.lower():
+            return value
+        source, target = analyte.mmol_per_litre(from_unit), analyte.mmol_per_litre(to_unit)
+        if source is None or target is None:
+            unusable = [unit for unit, factor in ((from_unit, source), (to_unit, target)) if factor is None]
+            raise ValueError(f"cannot convert {code} from {from_unit} to {to_unit}: {' and '.join(unusable)} "
+                             f"cannot be related to a molar concentration of {code}")
+        return value * source / target
 
     def unit_spelling(self, code: str, unit: str) -> str:
         """The file's spelling of a unit said in another case ("mmol/l" -> "mmol/L")."""

@@ -24,6 +24,9 @@ class NoteWordingFile(BaseModel):
     plan_cues: list[str] = Field(default_factory=list)
     chief_complaint: list[str] = Field(default_factory=list)
     impression_cues: list[str] = Field(default_factory=list)
+    # What the consultation is about, in prose ("Leg cramps"): opens the speech recogniser's prompt. Unset:
+    # the article's title, which may be cased as a heading.
+    topic_name: str | None = Field(default=None, min_length=1)
 
 
 @dataclass(frozen=True)

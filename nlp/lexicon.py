@@ -64,5 +64,7 @@ class Lexicon:
     terms: tuple[TermPattern, ...]
     context: tuple[ContextRule, ...] = ()
     question_openers: tuple[str, ...] = ()
+    presupposing: tuple[str, ...] = ()  # "how long have you had": what follows is taken as said
+    question_tags: tuple[str, ...] = ()  # "..., okay?": a statement with a tag, not a question
     answers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     answer_fillers: tuple[str, ...] = ()

@@ -74,7 +74,8 @@ def build(lexicon: Lexicon, base: Language | None = None) -> Language:
     nlp.add_pipe("soapscribe_values")
     nlp.add_pipe("soapscribe_sites")
     nlp.add_pipe("soapscribe_age")
-    nlp.add_pipe("soapscribe_context").add(lexicon.context, lexicon.question_openers)
+    nlp.add_pipe("soapscribe_context").add(lexicon.context, lexicon.question_openers, lexicon.presupposing,
+                                           lexicon.question_tags)
     nlp.add_pipe("soapscribe_answer").add(lexicon.answers, lexicon.answer_fillers)
     return nlp
 

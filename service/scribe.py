@@ -44,7 +44,7 @@ class Scribe:
     def vocabulary_prompt(self) -> str:
         """A short list of the topic's terms that primes Whisper to spell them right."""
         if self._prompt is None:
-            self._prompt = asr_prompt(self.settings.topic)
+            self._prompt = asr_prompt(self.settings.topic, root=self.settings.topics_dir)
         return self._prompt
 
     def decode_options(self, prompt: bool | None = None) -> DecodeOptions:
@@ -73,14 +73,14 @@ class Scribe:
     def extractor(self) -> Extractor:
         with self._lock:
             if self._extractor is None:
-                self._extractor = Extractor(self.settings.topic)
+                self._extractor = Extractor(self.settings.topic, root=self.settings.topics_dir)
             return self._extractor
 
     def extract(self, transcript: Transcript) -> Findings:
         return self.extractor().extract(transcript)
 
     def draft(self, transcript: Transcript, findings: Findings) -> Note:
-        return draft_note(transcript, findings, topic=self.settings.topic)
+        return draft_note(transcript, findings, topic=self.settings.topic, root=self.settings.topics_dir)
 
     # -- inputs ---------------------------------------------------------------------------
 

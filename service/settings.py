@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./var")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: SQLite in the data dir")
     broker_url: str | None = Field(default=None, description="unset: embedded worker; redis://...: Celery")
+    broker_key_prefix: str = Field(default="", description="prefix of every Redis key the broker uses, so "
+                                                           "several deployments can share one Redis database")
     models_dir: Path | None = Field(default=None, description="cache of joined/converted weights; default: data dir")
 
     asr_backend: AsrBackendName = "faster-whisper"
@@ -28,6 +30,9 @@ class Settings(BaseSettings):
     asr_threads: int = Field(default=0, ge=0, description="0: CTranslate2 picks")
 
     topic: str = "leg_cramps"
+    topics_dir: Path | None = Field(
+        default=None, description="a folder of topic folders (each holding lexicon.yaml, drugs.yaml, ...) to take "
+                                  "`topic` from; default: the built-in knowledge/topics")
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
     max_transcript_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
     templates_dir: Path | None = Field(
@@ -38,6 +43,25 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=0.5, gt=0)
     job_lease_seconds: float = Field(default=120.0, gt=0)
     job_max_attempts: int = Field(default=3, ge=1)
+    worker_concurrency: int = Field(default=1, ge=1, description="jobs one `soapscribe worker` runs at once "
+                                                                  "(Celery threads; each job holds the models)")
+    job_sweep_seconds: float = Field(default=5.0, gt=0, description="with a broker: how often a worker re-sends "
+                                                                    "jobs that have no message out")
+    job_redispatch_seconds: float = Field(default=300.0, gt=0, description="with a broker: a queued job whose "
+                                          "message was sent this long ago and not taken is sent again")
+
+    webhook_secret: str | None = Field(default=None, description="HMAC-SHA256 key that signs webhook bodies; "
+                                                                 "needed to accept a `callback_url`")
+    webhook_retry_base_seconds: float = Field(default=10.0, gt=0)
+    webhook_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    webhook_max_attempts: int = Field(default=10, ge=1)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    public_url: str | None = Field(default=None, description="the API's external base URL, for `note_url` in "
+                                                             "webhooks; unset: a path")
+
+    events_poll_seconds: float = Field(default=0.5, gt=0, description="how often an event stream checks "
+                                                                     "a consultation for changes")
+    events_max_seconds: float = Field(default=3600.0, gt=0, description="an event stream ends after this long")
 
     log_level: str = "INFO"
 

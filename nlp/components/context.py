@@ -36,9 +36,12 @@ class ContextMarker:
         self.nlp = nlp
         self.cues = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.openers = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.presupposing = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.tags = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.rules: list[ContextRule] = []
 
-    def add(self, rules: Iterable[ContextRule], question_openers: Iterable[str] = ()) -> None:
+    def add(self, rules: Iterable[ContextRule], question_openers: Iterable[str] = (),
+            presupposing: Iterable[str] = (), question_tags: Iterable[str] = ()) -> None:
         for rule in rules:
             key = str(len(self.rules))
             self.rules.append(rule)
@@ -46,6 +49,12 @@ class ContextMarker:
         openers = [self.nlp.make_doc(phrase) for phrase in question_openers]
         if openers:
             self.openers.add("question", openers)
+        presupposed = [self.nlp.make_doc(phrase) for phrase in presupposing]
+        if presupposed:
+            self.presupposing.add("presupposing", presupposed)
+        tags = [self.nlp.make_doc(phrase) for phrase in question_tags]
+        if tags:
+            self.tags.add("tag", tags)
 
     def __call__(self, doc: Doc) -> Doc:
         targets = list(doc.spans[TARGETS])
@@ -61,17 +70,31 @@ class ContextMarker:
             spans.append(Span(doc, start, end))
         cues = [(span, rule_of[(span.start, span.end)]) for span in filter_spans(spans)]
         openers = {start for _, start, _ in self.openers(doc)}
+        presupposed_from = [end for _, _, end in self.presupposing(doc)]
+        tagged = {(start, end) for _, start, end in self.tags(doc)}
         for sentence in doc.sents:
             in_sentence = [t for t in targets if sentence.start <= t.start < sentence.end]
             if in_sentence:
                 self._mark(sentence, in_sentence, [(s, r) for s, r in cues if sentence.start <= s.start < sentence.end],
-                           question=self._is_question(sentence, openers))
+                           question=self._is_question(sentence, openers, tagged))
+                for target in in_sentence:  # "How long have you had diabetes?" says the patient has it
+                    if any(sentence.start < end <= target.start for end in presupposed_from):
+                        target._.in_question = False
         return doc
 
     @staticmethod
-    def _is_question(sentence: Span, openers: set[int]) -> bool:
+    def _is_question(sentence: Span, openers: set[int], tagged: set[tuple[int, int]]) -> bool:
+        """Opens like a question, or ends with "?" unless the "?" only follows a tag ("..., okay?")."""
         words = [token for token in sentence if not token.is_space]
-        return bool(words) and (words[-1].text.endswith("?") or sentence.start in openers)
+        if not words:
+            return False
+        if sentence.start in openers:
+            return True
+        if not words[-1].text.endswith("?"):
+            return False
+        last = words[-1].i if words[-1].text == "?" else words[-1].i + 1
+        return not any(end == last and start > sentence.start and sentence.doc[start - 1].text == ","
+                       for start, end in tagged)
 
     def _mark(self, sentence: Span, targets: list[Span], cues: list[tuple[Span, ContextRule]], question: bool) -> None:
         stops = [cue for cue, rule in cues if rule.category == TERMINATE]
