@@ -62,7 +62,8 @@ class Drafter:
         said = ClinicianSaid(statements=tuple(statements),
                              planned=frozenset(fid for sentence in plans for fid in sentence.finding_ids))
         sections: dict[SectionCode, list[Sentence]] = {
-            "subjective": self._subjective(found),
+            "subjective": self._subjective(found, quoted={fid for sentence in impressions
+                                                          for fid in sentence.finding_ids}),
             "objective": self._objective(found),
             "assessment": impressions + self._assessment(found),
             "plan": plans + self._proposed(found, plans),
@@ -73,7 +74,9 @@ class Drafter:
 
     # Subjective ---------------------------------------------------------------------------------
 
-    def _subjective(self, found: list[Finding]) -> list[Sentence]:
+    def _subjective(self, found: list[Finding], quoted: set[str]) -> list[Sentence]:
+        """The history; `quoted` are findings the clinician's quoted impression already states (a suspected
+        condition belongs to Assessment in their words, not to the history as well)."""
         sentences = []
         chief = [f for f in found if f.kind == "symptom" and f.code in self.wording.file.chief_complaint]
         timings = [f for f in found if f.kind == "timing"]
@@ -94,7 +97,8 @@ class Drafter:
                                    word=self.wording.name)
         sentences += self._grouped(others, absent="Denies {}.", word=self.wording.name)
         sentences += self._medications([f for f in found if f.kind == "medication"])
-        conditions = [f for f in found if f.kind == "condition"]
+        conditions = [f for f in found if f.kind == "condition"
+                      and not (f.assertion == "possible" and f.id in quoted)]
         sentences += self._grouped(conditions, present="Relevant history: {}.", possible="Possible {}.",
                                    absent="No {}.", past="Past history of {}.", family="Family history of {}.",
                                    word=self._condition_words)
@@ -169,6 +173,9 @@ class Drafter:
         if self.wording.is_drug_class(finding.code):
             return f"{_indefinite(self.wording.name(finding))} (name not said)"
         words = [self.wording.name(finding)]
+        said_as = self.wording.said_as(finding)
+        if said_as:
+            words.append(f"({said_as})")
         dose = finding.attributes.get("dose")
         if isinstance(dose, dict) and dose.get("value") is not None:
             words.append(f"{dose['value']:g} {dose.get('unit') or ''}".strip())

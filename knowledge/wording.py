@@ -46,6 +46,19 @@ class Wording:
     def name(self, finding: Finding) -> str:
         return self.label(finding.code)
 
+    def said_as(self, finding: Finding) -> str | None:
+        """The brand or other name a drug was said by ("Ventolin" for albuterol), so a reader can match the
+        note's generic name to the transcript; None when the generic itself was said."""
+        drug = next((d for d in self.lexicon.drugs.drugs if d.code == finding.code), None)
+        if drug is None:
+            return None
+        said = finding.text.lower()
+        # A brand before a synonym, and the shortest phrase that was said: "Ventolin", not "Ventolin inhaler".
+        for phrase in [*sorted(drug.brands, key=len), *sorted(drug.synonyms, key=len)]:
+            if re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", said):
+                return phrase
+        return None
+
     def is_drug_class(self, code: str) -> bool:
         """True for a class code ("diuretic"): the patient named the kind of medicine, not the medicine."""
         return any(cls.code == code for cls in self.lexicon.drugs.classes)

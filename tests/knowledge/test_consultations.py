@@ -176,14 +176,15 @@ def test_ventolin_brand_is_albuterol_taken_as_needed() -> None:
     case = consultation("swollen_calf_dvt")
     albuterol = case.finding("medication", "albuterol")
     assert albuterol.text.startswith("Ventolin") and albuterol.attributes["frequency"] == "as needed"
-    assert "Takes albuterol as needed." in case.section("subjective")
+    assert "Takes albuterol (Ventolin) as needed." in case.section("subjective"), "the brand said is shown"
 
 
 def test_the_clinicians_ultrasound_is_quoted_in_the_plan_and_dvt_stays_possible() -> None:
     case = consultation("swollen_calf_dvt")
     assert case.section("plan") == ["\u201cI will arrange an ultrasound of your left leg today.\u201d"]
     assert case.finding("condition", "deep_vein_thrombosis").assertion == "possible"
-    assert "Possible deep vein thrombosis." in case.section("subjective")
+    assert case.section("assessment")[0] == "\u201cI am worried this could be a deep vein thrombosis.\u201d"
+    assert not [s for s in case.section("subjective") if "thrombosis" in s], "the suspicion is the clinician's, in A"
 
 
 # A statin stopped, cramps improved; British and US drug names -----------------------------------
@@ -194,7 +195,7 @@ def test_a_stopped_statin_is_previously_taken_and_the_plan_keeps_it_off() -> Non
     assert (atorvastatin.assertion, atorvastatin.historical, atorvastatin.text) == ("present", True, "Lipitor")
     assert case.finding("medication", "statin").assertion == "absent"
     subjective = case.section("subjective")
-    assert "Previously took atorvastatin." in subjective
+    assert "Previously took atorvastatin (Lipitor)." in subjective
     assert "Not taking a statin." in subjective
     assert not any(sentence.startswith("Takes") and "statin" in sentence for sentence in subjective)
 
@@ -210,7 +211,7 @@ def test_frusemide_and_salbutamol_normalise_to_furosemide_and_albuterol() -> Non
     case = consultation("stopped_statin")
     assert case.finding("medication", "furosemide").attributes["dose"] == {"value": 20, "unit": "mg"}
     assert case.finding("medication", "albuterol").attributes["dose"] == {"value": 2, "unit": "puffs"}
-    assert "Takes furosemide 20 mg in the morning." in case.section("subjective")
+    assert "Takes furosemide (frusemide) 20 mg in the morning." in case.section("subjective")
     assert case.finding("condition", "diabetes").assertion == "family"
     assert "Creatine kinase 120 U/L (normal)." in case.section("objective")
 
@@ -219,8 +220,8 @@ def test_frusemide_and_salbutamol_normalise_to_furosemide_and_albuterol() -> Non
 
 def test_lasix_and_lipitor_are_their_generics_with_dose_and_frequency() -> None:
     case = consultation("lasix_brand_names")
-    assert "Takes furosemide 40 mg twice daily." in case.section("subjective")
-    assert "Takes atorvastatin 10 mg at night." in case.section("subjective")
+    assert "Takes furosemide (Lasix) 40 mg twice daily." in case.section("subjective")
+    assert "Takes atorvastatin (Lipitor) 10 mg at night." in case.section("subjective")
 
 
 def test_lasix_note_assessment_names_the_low_values_age_and_culprits() -> None:
