@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +20,14 @@ from knowledge.guidance import ArticleFile
 from knowledge.lexicon import TopicLexicon, load_lexicon
 from knowledge.ranges import ReferenceRanges, load_ranges
 from knowledge.wording import NoteWordingFile
-from nlp.pipeline import Answer, Mention, answer, build, mentions
+from nlp.pipeline import Answer, Mention, answer, bare_dose, build, mentions, places
 from nlp.types import Evidence, Finding, Findings, Segment, Transcript
 
 ANALYTE_KINDS = ("electrolyte", "lab")
-# When a concept's mentions disagree, the higher rank is the finding's assertion.
+# When a concept's mentions disagree, the higher rank is the finding's assertion. A drug not taken
+# now but proposed ("Are you on a statin?" "No." ... "I'd like to start a statin") is a proposal.
 RANK = {"present": 5, "possible": 4, "absent": 3, "hypothetical": 2, "family": 1}
+RANK_BY_KIND = {"medication": RANK | {"absent": 2, "hypothetical": 3}}
 ANSWER_REACH = 2  # an answer is one of the next two segments
 
 
@@ -37,6 +39,11 @@ class _Placed:
     mention: Mention
     assertion: str | None
     extra: list[Evidence] = field(default_factory=list)
+    historical: bool | None = None  # set by an answer ("Do you smoke?" "I quit."), else the mention's own
+
+    @property
+    def in_past(self) -> bool:
+        return self.mention.historical if self.historical is None else self.historical
 
 
 class Extractor:
@@ -66,16 +73,19 @@ class Extractor:
         segments = transcript.segments
         with self._lock:  # one Language object, used by one thread at a time
             docs = list(self._nlp.pipe(segment.text for segment in segments))
-        found = [self._tidy(mentions(doc)) for doc in docs]
+        found = [self._tidy(mentions(doc), bare_dose(doc) is not None) for doc in docs]
+        found = _sited_by_reply(segments, found, [places(doc) for doc in docs])
         placed = _place(segments, found, [answer(doc) for doc in docs])
-        return Findings(findings=self._merge(placed))
+        findings = self._fold_classes(self._merge(placed))
+        return Findings(findings=[f.model_copy(update={"id": f"f{n}"}) for n, f in enumerate(findings, start=1)])
 
-    def _tidy(self, said: list[Mention]) -> list[Mention]:
-        """Drop a timing said about a dose ("I take it at night") and a class said with its drug."""
+    def _tidy(self, said: list[Mention], dose_said: bool = False) -> list[Mention]:
+        """Drop a timing said about a dose ("I take it at night", "Eighty milligrams at bedtime.") and a class
+        said with its drug."""
         kept = []
         for mention in said:
             same = [m for m in said if m.sentence == mention.sentence and m is not mention]
-            if mention.kind == "timing" and any(m.kind == "medication" for m in same) \
+            if mention.kind == "timing" and (dose_said or any(m.kind == "medication" for m in same)) \
                     and not any(m.kind == "symptom" for m in same):
                 continue
             if mention.kind == "medication" and any(
@@ -84,21 +94,45 @@ class Extractor:
             kept.append(mention)
         return kept
 
+    def _fold_classes(self, findings: list[Finding]) -> list[Finding]:
+        """A class said of a drug named elsewhere ("the inhaler" and albuterol) is evidence of that drug.
+
+        Only when the two have the same assertion: "not on any water pills" stays apart from a diuretic taken.
+        """
+        extra: dict[int, list[Evidence]] = {}
+        kept = []
+        for index, finding in enumerate(findings):
+            drug = next((i for i, d in enumerate(findings)
+                         if finding.kind == d.kind == "medication" and not self._is_class(d.code)
+                         and d.assertion == finding.assertion and finding.code in self._classes.get(d.code, ())), None)
+            if drug is None:
+                kept.append(index)
+            else:
+                extra.setdefault(drug, []).extend(finding.evidence)
+        return [findings[i].model_copy(update={"evidence": sorted(
+                    {(e.segment, e.start, e.end): e for e in findings[i].evidence + extra[i]}.values(),
+                    key=lambda e: (e.segment, e.start))}) if i in extra else findings[i] for i in kept]
+
+    def _is_class(self, code: str) -> bool:
+        return self._drug_attributes.get(code, {}).get("drug_class") == code
+
     def _merge(self, placed: list[_Placed]) -> list[Finding]:
-        groups: dict[tuple[str, str], list[_Placed]] = {}
+        """One finding per concept; what a relative has ("my father has diabetes") is a concept of its own."""
+        groups: dict[tuple[str, str, bool], list[_Placed]] = {}
         for item in sorted(placed, key=lambda p: (p.segment.id, p.mention.start)):
-            groups.setdefault((item.mention.kind, item.mention.code), []).append(item)
+            groups.setdefault((item.mention.kind, item.mention.code, item.assertion == "family"), []).append(item)
         findings = []
-        for (kind, code), items in groups.items():
+        for (kind, code, _), items in groups.items():
             asserted = [item for item in items if item.assertion is not None]
             if not asserted:
                 continue
-            assertion = max((item.assertion for item in asserted), key=RANK.__getitem__)
+            rank = RANK_BY_KIND.get(kind, RANK)
+            assertion = max((item.assertion for item in asserted), key=rank.__getitem__)
             winners = [item for item in asserted if item.assertion == assertion]
             ordered = winners + [item for item in asserted if item.assertion != assertion]
             finding = Finding(
                 id=f"f{len(findings) + 1}", kind=kind, code=code, text=winners[0].mention.text,
-                assertion=assertion, historical=all(item.mention.historical for item in winners),
+                assertion=assertion, historical=all(item.in_past for item in winners),
                 attributes=_merge_attributes(item.mention for item in ordered),
                 evidence=_evidence(items, assertion),
             )
@@ -149,14 +183,50 @@ def _place(segments: list[Segment], found: list[list[Mention]], answers: list[An
             if opening is None or not (opening.bare or mention.kind not in own_kinds):
                 placed.append(_Placed(segment, mention, None))
                 continue
-            assertion = opening.assertion
+            assertion, historical = opening.assertion, None
+            if assertion == "historical":  # "Do you smoke?" "I quit years ago."
+                assertion, historical = "present", True
             if mention.assertion == "family" and assertion == "present":
                 assertion = "family"
+            asked_drugs = [m for m in found[index] if m.kind == "medication"]
+            if opening.dose and asked_drugs == [mention] and "dose" not in mention.attributes:
+                mention = replace(mention, attributes=mention.attributes | {"dose": opening.dose})  # "Yes, 40 mg."
             answered = segments[reply]
             extra = Evidence(segment=answered.id, start=opening.start, end=opening.end, text=opening.text,
                              **_times(answered, opening.start, opening.end))
-            placed.append(_Placed(segment, mention, assertion, [extra]))
+            placed.append(_Placed(segment, mention, assertion, [extra], historical))
     return placed
+
+
+def _sited_by_reply(segments: list[Segment], found: list[list[Mention]],
+                    said: list[dict[str, str]]) -> list[list[Mention]]:
+    """Give symptoms the site and side said in the reply ("Both legs?" "Just the right foot.").
+
+    The reply is the next utterance from another speaker, or the answer to a clinician's question that
+    follows ("My feet cramp." "Is that in both feet?" "Yes, both feet."); a specific site replaces a generic one.
+    """
+    generic = {"leg"}
+    result = [list(mentions) for mentions in found]
+    for index, mentions in enumerate(found):
+        if not any(m.kind == "symptom" for m in mentions):
+            continue
+        reply = _answer_to(segments, index)
+        if reply is not None and segments[reply].speaker == "clinician" \
+                and not any(m.kind == "symptom" for m in found[reply]):
+            reply = _answer_to(segments, reply)  # "Which leg?": the answer says where
+        if reply is None or not said[reply] or any(m.kind == "symptom" for m in found[reply]):
+            continue
+        place = said[reply]
+        for position, mention in enumerate(mentions):
+            if mention.kind != "symptom":
+                continue
+            update = dict(mention.attributes)
+            if "site" in place and update.get("site") in (None, *generic):
+                update["site"] = place["site"]
+            if "laterality" in place and "laterality" not in update:
+                update["laterality"] = place["laterality"]
+            result[index][position] = replace(mention, attributes=update)
+    return result
 
 
 def _answer_to(segments: list[Segment], index: int) -> int | None:

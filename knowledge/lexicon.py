@@ -65,6 +65,7 @@ class Modifiers(_Strict):
     lab_unit: list[ModifierEntry] = []
     interpretation: list[ModifierEntry] = []
     intake: list[ModifierEntry] = []
+    correction: list[ModifierEntry] = []  # "no wait, it's the right leg": what follows replaces the site said
 
 
 class AgeRules(_Strict):
@@ -82,6 +83,7 @@ class ContextEntry(_Strict):
     direction: Direction = "forward"
     max_scope: int | None = Field(default=None, gt=0)
     not_followed_by: list[Phrase] = []
+    not_after: list[Phrase] = []
     phrases: list[Phrase] = Field(min_length=1)
 
 
@@ -90,6 +92,7 @@ class ContextRules(_Strict):
     question_openers: list[Phrase] = []
     presupposing: list[Phrase] = []
     question_tags: list[Phrase] = []
+    clause_questions: list[Phrase] = []
     rules: list[ContextEntry] = []
 
 
@@ -98,6 +101,7 @@ class Answers(_Strict):
     present: list[Phrase] = []
     absent: list[Phrase] = []
     possible: list[Phrase] = []
+    historical: list[Phrase] = []  # "I quit": the answer says yes, in the past
 
 
 class LexiconFile(_Strict):
@@ -178,9 +182,11 @@ class TopicLexicon:
                        question_openers=tuple(self.lexicon.context.question_openers),
                        presupposing=tuple(self.lexicon.context.presupposing),
                        question_tags=tuple(self.lexicon.context.question_tags),
+                       clause_questions=tuple(self.lexicon.context.clause_questions),
                        answers={"present": tuple(self.lexicon.answers.present),
                                 "absent": tuple(self.lexicon.answers.absent),
-                                "possible": tuple(self.lexicon.answers.possible)},
+                                "possible": tuple(self.lexicon.answers.possible),
+                                "historical": tuple(self.lexicon.answers.historical)},
                        answer_fillers=tuple(self.lexicon.answers.fillers))
 
     def vocabulary(self) -> list[str]:
@@ -249,7 +255,7 @@ class TopicLexicon:
     def _context(self) -> list[ContextRule]:
         context = self.lexicon.context
         rules = [ContextRule(rule.category, tuple(rule.phrases), rule.direction, rule.max_scope,
-                             tuple(rule.not_followed_by)) for rule in context.rules]
+                             tuple(rule.not_followed_by), tuple(rule.not_after)) for rule in context.rules]
         if context.terminators:
             rules.append(ContextRule("terminate", tuple(context.terminators)))
         return rules

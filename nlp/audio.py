@@ -15,12 +15,14 @@ class AudioDecodeError(ValueError):
     """The input is not audio we can decode; the message says why."""
 
 
-def decode(source: str | Path | BinaryIO, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+def decode(source: str | Path | BinaryIO, sample_rate: int = SAMPLE_RATE, *, mono: bool = True) -> np.ndarray:
     """Return the first audio stream of `source` as mono float32 samples at `sample_rate`.
 
     wav, mp3, m4a/aac, ogg/opus, webm, flac and anything else FFmpeg (inside
     PyAV) reads. Video streams are ignored; a file with no audio stream, or
-    one that yields no samples, is an AudioDecodeError.
+    one that yields no samples, is an AudioDecodeError. With `mono=False` the
+    result is (channels, samples): two rows for a stereo (or wider) stream,
+    downmixed to stereo, so speakers recorded one a channel can be told apart.
     """
     try:
         container = av.open(source if not isinstance(source, Path) else str(source), mode="r", metadata_errors="ignore")
@@ -31,7 +33,8 @@ def decode(source: str | Path | BinaryIO, sample_rate: int = SAMPLE_RATE) -> np.
         if not container.streams.audio:
             raise AudioDecodeError("the file has no audio stream")
         stream = container.streams.audio[0]
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+        channels = 2 if not mono and (stream.channels or 1) >= 2 else 1
+        resampler = av.AudioResampler(format="flt", layout="stereo" if channels == 2 else "mono", rate=sample_rate)
         try:
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
@@ -44,7 +47,11 @@ def decode(source: str | Path | BinaryIO, sample_rate: int = SAMPLE_RATE) -> np.
             # A truncated file still gives what was decodable before the damage.
     if not chunks:
         raise AudioDecodeError("the file holds no audio samples")
-    return np.concatenate(chunks).astype(np.float32, copy=False)
+    samples = np.concatenate(chunks).astype(np.float32, copy=False)
+    if mono:
+        return samples
+    # Packed float frames interleave the channels: L R L R ...
+    return np.ascontiguousarray(samples.reshape(-1, channels).T)
 
 
 def duration_seconds(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> float:

@@ -19,6 +19,7 @@ DOSE_UNIT = "dose_unit"
 LAB_UNIT = "lab_unit"
 INTERPRETATION = "interpretation"
 INTAKE = "intake"
+CORRECTION = "correction"
 AGE_CUE = "age_cue"
 AGE_BLOCKER = "age_blocker"
 EXCLUDE = "exclude"
@@ -55,6 +56,7 @@ class ContextRule:
     direction: Direction = "forward"
     max_scope: int | None = None
     not_followed_by: tuple[str, ...] = ()
+    not_after: tuple[str, ...] = ()  # a target right after one of these phrases is out of scope ("from your X")
 
 
 @dataclass(frozen=True)
@@ -66,5 +68,6 @@ class Lexicon:
     question_openers: tuple[str, ...] = ()
     presupposing: tuple[str, ...] = ()  # "how long have you had": what follows is taken as said
     question_tags: tuple[str, ...] = ()  # "..., okay?": a statement with a tag, not a question
+    clause_questions: tuple[str, ...] = ()  # "You started X, how is it going?": only the clause is asked
     answers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     answer_fillers: tuple[str, ...] = ()

@@ -20,10 +20,12 @@ import nlp.components.context
 import nlp.components.sites
 import nlp.components.terms
 import nlp.components.values  # noqa: F401
-from nlp.components.extensions import TARGETS
-from nlp.lexicon import Lexicon
+from nlp.components.extensions import MODIFIERS, NUMBERS, TARGETS
+from nlp.components.spans import as_number, starting_at
+from nlp.lexicon import DOSE_UNIT, LATERALITY, SITE, Lexicon
 
-BASE_PIPES_UNUSED = ["ner", "lemmatizer"]
+# Only the parser's sentences are used; the tagger and attribute ruler (POS tags) cost half the time.
+BASE_PIPES_UNUSED = ["ner", "lemmatizer", "tagger", "attribute_ruler"]
 # Term options that steer the components and are not attributes of a finding.
 CONTROL_ATTRIBUTES = frozenset({"requires_value", "as_medication"})
 
@@ -55,6 +57,7 @@ class Answer:
     end: int
     text: str
     bare: bool
+    dose: dict[str, Any] | None = None  # "Yes, forty milligrams.": a dose said without naming the drug
 
 
 def load_base(path: Path | None = None) -> Language:
@@ -75,7 +78,7 @@ def build(lexicon: Lexicon, base: Language | None = None) -> Language:
     nlp.add_pipe("soapscribe_sites")
     nlp.add_pipe("soapscribe_age")
     nlp.add_pipe("soapscribe_context").add(lexicon.context, lexicon.question_openers, lexicon.presupposing,
-                                           lexicon.question_tags)
+                                           lexicon.question_tags, lexicon.clause_questions)
     nlp.add_pipe("soapscribe_answer").add(lexicon.answers, lexicon.answer_fillers)
     return nlp
 
@@ -101,4 +104,32 @@ def answer(doc: Doc) -> Answer | None:
     if doc._.answer is None:
         return None
     assertion, start, end, bare = doc._.answer
-    return Answer(assertion=assertion, start=start, end=end, text=doc.text[start:end], bare=bare)
+    return Answer(assertion=assertion, start=start, end=end, text=doc.text[start:end], bare=bare, dose=bare_dose(doc))
+
+
+def places(doc: Doc) -> dict[str, str]:
+    """The site and side an utterance names without a symptom of its own ("Yes, both calves."), if any."""
+    if any(span.label_ == "symptom" for span in doc.spans[TARGETS]):
+        return {}
+    modifiers = list(doc.spans[MODIFIERS])
+    sites = [span for span in modifiers if span.label_ == SITE]
+    found = {}
+    if sites:
+        best = min(sites, key=lambda span: (bool(span._.pattern.attributes.get("generic")), span.start))
+        found["site"] = best._.pattern.code
+    for side in (span for span in modifiers if span.label_ == LATERALITY):
+        if not side._.pattern.attributes.get("needs_site") or any(0 <= s.start - side.end <= 2 for s in sites):
+            found["laterality"] = side._.pattern.code
+            break
+    return found
+
+
+def bare_dose(doc: Doc) -> dict[str, Any] | None:
+    """The first number with a dose unit in an utterance that names no drug of its own."""
+    if any(span.label_ == "medication" for span in doc.spans[TARGETS]):
+        return None
+    for number in doc.spans[NUMBERS]:
+        unit = starting_at(doc.spans[MODIFIERS], number.end, DOSE_UNIT)
+        if unit is not None:
+            return {"value": as_number(number._.number), "unit": unit._.pattern.code}
+    return None

@@ -26,6 +26,7 @@ class Word(_Frozen):
     start: float
     end: float
     p: float = 1.0
+    original: str | None = None  # what the recogniser heard, when vocabulary correction changed `w`
 
 
 class Segment(_Frozen):
@@ -33,6 +34,7 @@ class Segment(_Frozen):
 
     id: int
     speaker: Role = "other"
+    voice: str | None = None  # which diarized voice spoke ("S1", "S2", ... or "ch1", "ch2"), for audio
     start: float | None = None
     end: float | None = None
     text: str

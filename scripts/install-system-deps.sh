@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: espeak-ng and sox render the test consultations to audio;
-# docker-compose (v1, client only) validates docker-compose.yml.
+# docker-compose (v1, client only) validates docker-compose.yml;
+# chromium is the browser Playwright drives in the EHR review app tests (tests/ehr/).
 # (The service itself needs none: PyAV brings its own FFmpeg.)
 set -euo pipefail
-packages=(espeak-ng sox docker-compose)
+packages=(espeak-ng sox docker-compose chromium)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -31,7 +31,8 @@ def create_key(session: Session, tenant_name: str) -> str:
     return key
 
 
-def tenant_for_key(session: Session, key: str | None) -> Tenant:
+def authenticate(session: Session, key: str | None) -> tuple[Tenant, ApiKey]:
+    """The tenant and the key row a bearer key belongs to (the key's id is what the audit log records)."""
     if not key:
         raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
     row = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(key))).first()
@@ -40,7 +41,11 @@ def tenant_for_key(session: Session, key: str | None) -> Tenant:
     tenant = session.get(Tenant, row.tenant_id)
     if tenant is None:
         raise Unauthorized("unknown or revoked API key")
-    return tenant
+    return tenant, row
+
+
+def tenant_for_key(session: Session, key: str | None) -> Tenant:
+    return authenticate(session, key)[0]
 
 
 def revoke(session: Session, key: str) -> None:

@@ -19,7 +19,7 @@ from rich.table import Table
 from knowledge.render import render
 from nlp.asr.base import AsrProgress
 from nlp.transcript_io import to_json
-from nlp.types import Findings, Transcript
+from nlp.types import Findings, Role, Transcript
 from service.errors import INPUT_ERRORS, SETUP_ERRORS, BadInput, ScribeError, as_scribe_error
 from service.scribe import TRANSCRIPT_SUFFIXES, Scribe
 from service.settings import AsrBackendName, Settings, get_settings
@@ -106,6 +106,19 @@ def _read(scribe: Scribe, path: Path, backend: Backend | None = None, model: str
                                  on_progress=on_progress)
 
 
+def _speaker_roles(option: str | None) -> dict[str, Role] | None:
+    """'S1=clinician,S2=patient' as {"S1": "clinician", "S2": "patient"}."""
+    if not option:
+        return None
+    roles: dict[str, Role] = {}
+    for pair in option.split(","):
+        voice, _, role = pair.partition("=")
+        if role.strip() not in ("clinician", "patient", "other") or not voice.strip():
+            raise BadInput(f"--speakers: expected voice=clinician|patient|other, got {pair.strip()!r}")
+        roles[voice.strip()] = role.strip()  # type: ignore[assignment]
+    return roles
+
+
 InputArg = Annotated[Path, typer.Argument(help="a transcript (.txt 'Speaker: text' lines, .json) or an audio file")]
 
 
@@ -115,16 +128,19 @@ def transcribe(audio: Annotated[Path, typer.Argument(help="an audio file: wav, m
                model: Annotated[str | None, typer.Option(help="tiny.en, base, or a model directory")] = None,
                format: Annotated[TranscriptFormat, typer.Option(help="json or text")] = TranscriptFormat.json,
                prompt: Annotated[bool, typer.Option(help="prime Whisper with the knowledge base's vocabulary")] = True,
+               speakers: Annotated[str | None, typer.Option(
+                   help="who is who, voice=role pairs: 'ch1=clinician,ch2=patient' or 'S2=clinician'")] = None,
                ) -> None:
-    """Transcribe a recording with Whisper (on the CPU, offline)."""
+    """Transcribe a recording with Whisper (on the CPU, offline), with who spoke each segment."""
     scribe = Scribe(_settings())
 
     def run() -> Transcript:
         if not audio.is_file():
             raise BadInput(f"{audio}: no such file")
+        roles = _speaker_roles(speakers)
         with _progress_bar(err.is_terminal) as on_progress:
             return scribe.transcribe(audio, backend=backend.value if backend else None, model=model,
-                                     prompt=prompt, on_progress=on_progress)
+                                     prompt=prompt, speakers=roles, on_progress=on_progress)
 
     transcript = _guarded(run)
     if format is TranscriptFormat.json:
@@ -186,14 +202,22 @@ def serve(host: Annotated[str, typer.Option(help="interface to listen on")] = "1
 
 @app.command()
 def worker() -> None:
-    """Run a worker process that takes jobs from the database queue (alongside `serve`)."""
-    from service.jobs.worker import Worker
+    """Run a worker process: a Celery worker when SOAPSCRIBE_BROKER_URL is set, else the database-polling one."""
     from service.runtime import Runtime
 
     runtime = Runtime.build(_settings())
-    err.print("worker running; Ctrl-C to stop")
+    settings = runtime.settings
     try:
-        Worker(runtime.settings, runtime.engine, runtime.scribe, runtime.recordings).run_forever()
+        if settings.broker_url:
+            from service.jobs.celery_worker import run_worker
+
+            err.print(f"worker running on the broker ({settings.worker_concurrency} at a time); Ctrl-C to stop")
+            run_worker(settings, runtime.engine, runtime.scribe, runtime.recordings)
+        else:
+            from service.jobs.worker import Worker
+
+            err.print("worker polling the database queue; Ctrl-C to stop")
+            Worker(settings, runtime.engine, runtime.scribe, runtime.recordings).run_forever()
     except KeyboardInterrupt:
         pass
     finally:
@@ -219,10 +243,39 @@ def keys_create(tenant: Annotated[str, typer.Option(help="the tenant (clinic) th
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply the database migrations (Alembic) up to the newest."""
-    from service.store.db import create_schema, make_engine
+    from service.store.db import create_schema, current_revision, make_engine
 
-    create_schema(make_engine(_settings()))
-    err.print("database schema is up to date")
+    engine = make_engine(_settings())
+    create_schema(engine)
+    err.print("database schema is up to date at revision:")
+    typer.echo(current_revision(engine))
+    engine.dispose()
+
+
+@app.command("eval")
+def evaluate_corpus(
+        corpus: Annotated[Path, typer.Argument(help="a folder of NAME.txt transcripts, each with NAME.yaml gold")],
+        format: Annotated[FindingsFormat, typer.Option(help="table or json")] = FindingsFormat.table) -> None:
+    """Precision, recall and F1 of the findings on a gold corpus, with every miss and false positive."""
+    import json
+
+    from knowledge.evaluate import CorpusError, Evaluation, evaluate, load_corpus, tables
+    from knowledge.extract import Extractor
+
+    def run() -> Evaluation:
+        try:
+            gold = load_corpus(corpus)
+        except CorpusError as exc:
+            raise BadInput(str(exc)) from None
+        settings = _settings()
+        return evaluate(gold, Extractor(settings.topic, root=settings.topics_dir).load())
+
+    result = _guarded(run)
+    if format is FindingsFormat.json:
+        typer.echo(json.dumps(result.as_dict(), indent=2))
+    else:
+        for table in tables(result):
+            Console().print(table)
 
 
 if __name__ == "__main__":

@@ -61,6 +61,28 @@ class ServerMisconfigured(ScribeError):
     title = "Server misconfigured"
 
 
+class Gone(ScribeError):
+    """The consultation was deleted: its tombstone remains, its content does not."""
+
+    status = HTTPStatus.GONE
+    title = "Gone"
+
+
+class UnsupportedMediaType(ScribeError):
+    status = HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+    title = "Unsupported media type"
+
+
+class PreconditionRequired(ScribeError):
+    status = HTTPStatus.PRECONDITION_REQUIRED
+    title = "Precondition required"
+
+
+class PreconditionFailed(ScribeError):
+    status = HTTPStatus.PRECONDITION_FAILED
+    title = "Precondition failed"
+
+
 # Errors raised deeper down (nlp, knowledge) that mean "the input is bad".
 INPUT_ERRORS: tuple[type[Exception], ...] = (AudioDecodeError, TranscriptFormatError)
 SETUP_ERRORS: tuple[type[Exception], ...] = (WeightsError, KnowledgeError, BackendUnavailable)

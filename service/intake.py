@@ -1,42 +1,159 @@
-"""Accepting work: validate an upload, store it durably, and queue its job."""
+"""Accepting work: validate an upload, store it durably, and queue its job.
+
+What an upload is comes from its bytes (magic numbers), never from the client's Content-Type header
+or file name: text sent as `audio`, or a recording sent as `transcript`, is refused with 415.
+"""
 
 from __future__ import annotations
 
+import codecs
+import hashlib
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from sqlmodel import Session
 
 from nlp.audio import AudioDecodeError, probe
 from nlp.transcript_io import TranscriptFormatError, to_json
-from service.errors import BadInput, TooLarge
+from service.errors import BadInput, TooLarge, UnsupportedMediaType
+from service.jobs.webhooks import check_callback_url
 from service.runtime import Runtime
 from service.scribe import read_transcript_bytes
 from service.store import consultations
-from service.store.models import Consultation, Tenant
+from service.store.audit import Actor, record
+from service.store.consultations import Idempotency
+from service.store.models import Consultation
+
+AUDIO_FORMATS = "wav, mp3, ogg, flac, m4a, webm"
+_CHUNK = 1 << 20
 
 
-def accept_audio(runtime: Runtime, session: Session, tenant: Tenant, stream: BinaryIO,
-                 content_type: str | None) -> Consultation:
-    """Store the recording (fsync'd), check it opens as audio, then queue it.
+@dataclass(frozen=True)
+class Intake:
+    consultation: Consultation
+    replayed: bool = False  # an earlier request with the same Idempotency-Key created it
+
+
+def sniff_audio(head: bytes) -> str | None:
+    """The audio media type the first bytes of a file announce, or None if they announce none we take."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "audio/wav"
+    if head[:4] == b"fLaC":
+        return "audio/flac"
+    if head[:4] == b"OggS":
+        return "audio/ogg"
+    if head[:4] == b"\x1a\x45\xdf\xa3":  # EBML: WebM / Matroska
+        return "audio/webm"
+    if head[4:8] == b"ftyp":  # ISO base media: m4a, mp4
+        return "audio/mp4"
+    if head[:3] == b"ID3" or _mpeg_frame(head):
+        return "audio/mpeg"
+    return None
+
+
+def _mpeg_frame(head: bytes) -> bool:
+    """An MPEG audio layer II/III frame header (layer I is excluded: its sync matches a UTF-16 BOM)."""
+    if len(head) < 3 or head[0] != 0xFF or head[1] & 0xE0 != 0xE0:
+        return False
+    version, layer, bitrate = (head[1] >> 3) & 3, (head[1] >> 1) & 3, head[2] >> 4
+    return version != 1 and layer in (1, 2) and bitrate != 15
+
+
+def looks_like_text(head: bytes) -> bool:
+    """UTF-8 without NUL bytes (a multi-byte character cut at the end of `head` is allowed)."""
+    if not head or b"\x00" in head:
+        return False
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _measure(stream: BinaryIO, limit: int, what: str) -> tuple[str, bytes]:
+    """SHA-256 and first bytes of the whole stream, refusing more than `limit`; rewinds the stream."""
+    digest = hashlib.sha256()
+    head = b""
+    size = 0
+    while chunk := stream.read(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"the {what} is larger than the limit of {limit} bytes")
+        head = head or chunk[:512]
+        digest.update(chunk)
+    stream.seek(0)
+    if size == 0:
+        raise BadInput(f"the {what} is empty")
+    return digest.hexdigest(), head
+
+
+def _request_sha256(field: str, content_sha256: str, callback_url: str | None) -> str:
+    """What an Idempotency-Key is bound to: the file field, the file's bytes and the callback URL."""
+    return hashlib.sha256(f"{field}\n{content_sha256}\n{callback_url or ''}".encode()).hexdigest()
+
+
+def _replay(session: Session, actor: Actor, idempotency: Idempotency | None) -> Intake | None:
+    if idempotency is None:
+        return None
+    existing = consultations.find_idempotent(session, actor.tenant_id, idempotency)
+    if existing is None:
+        return None
+    record(session, actor, "read", existing.id)
+    session.commit()
+    return Intake(existing, replayed=True)
+
+
+def _create(session: Session, actor: Actor, idempotency: Idempotency | None, **fields: object) -> Intake:
+    if idempotency is None:
+        return Intake(consultations.create(session, actor.tenant_id, actor=actor, **fields))  # type: ignore[arg-type]
+    consultation, replayed = consultations.create_once(session, actor, idempotency, **fields)
+    return Intake(consultation, replayed)
+
+
+def accept_audio(runtime: Runtime, session: Session, actor: Actor, stream: BinaryIO,
+                 idempotency_key: str | None = None, callback_url: str | None = None) -> Intake:
+    """Check the recording's size and kind, store it (fsync'd), check it opens as audio, then queue it.
 
     A file that is not audio is refused now with a clear error instead of
     failing later in the worker; nothing is queued for it.
     """
+    callback_url = check_callback_url(callback_url, runtime.settings)
+    sha256, head = _measure(stream, runtime.settings.max_upload_bytes, "recording")
+    content_type = sniff_audio(head)
+    if content_type is None:
+        if looks_like_text(head):
+            raise UnsupportedMediaType("the 'audio' file is text, not a recording; send a transcript in the "
+                                       "'transcript' field")
+        raise UnsupportedMediaType(f"the 'audio' file is not a recording in a supported format ({AUDIO_FORMATS}), "
+                                   "judged from its bytes")
+    idempotency = Idempotency(idempotency_key, _request_sha256("audio", sha256, callback_url)) \
+        if idempotency_key else None
+    if (replay := _replay(session, actor, idempotency)) is not None:
+        return replay
     stored = runtime.recordings.put(stream, runtime.settings.max_upload_bytes)
     try:
         probe(stored.path)
     except AudioDecodeError as exc:
         raise BadInput(f"audio: {exc}") from exc
-    return consultations.create(session, tenant.id, recording=stored, content_type=content_type)
+    return _create(session, actor, idempotency, recording=stored, content_type=content_type,
+                   callback_url=callback_url)
 
 
-def accept_transcript(runtime: Runtime, session: Session, tenant: Tenant, stream: BinaryIO) -> Consultation:
+def accept_transcript(runtime: Runtime, session: Session, actor: Actor, stream: BinaryIO,
+                      idempotency_key: str | None = None, callback_url: str | None = None) -> Intake:
+    callback_url = check_callback_url(callback_url, runtime.settings)
     limit = runtime.settings.max_transcript_bytes
     data = stream.read(limit + 1)
     if len(data) > limit:
         raise TooLarge(f"the transcript is larger than the limit of {limit} bytes")
+    if sniff_audio(data[:512]) is not None:
+        raise UnsupportedMediaType("the 'transcript' file is a recording; send it in the 'audio' field")
+    idempotency = Idempotency(idempotency_key, _request_sha256("transcript", hashlib.sha256(data).hexdigest(),
+                                                               callback_url)) if idempotency_key else None
+    if (replay := _replay(session, actor, idempotency)) is not None:
+        return replay
     try:
         transcript = read_transcript_bytes(data)
     except TranscriptFormatError as exc:
         raise BadInput(f"transcript: {exc}") from exc
-    return consultations.create(session, tenant.id, transcript_json=to_json(transcript))
+    return _create(session, actor, idempotency, transcript_json=to_json(transcript), callback_url=callback_url)

@@ -1,10 +1,22 @@
-"""A consultation's stored results, or a clear error saying why they are not there yet."""
+"""A consultation's stored results and note versions, or a clear error saying why they are not there yet.
+
+Reads and writes through here are the API's: each is written to the audit log.
+"""
 
 from __future__ import annotations
 
-from knowledge.note import Note
-from service.errors import NotReady
-from service.store.models import Consultation
+import html
+import json
+from pathlib import Path
+
+from sqlmodel import Session
+
+from knowledge.note import Note, Section
+from knowledge.render import NoteFormat, render
+from service.errors import SETUP_ERRORS, NotReady, as_scribe_error
+from service.store import consultations, notes
+from service.store.audit import Actor, record
+from service.store.models import Consultation, NoteVersion
 
 
 def _require(consultation: Consultation, value: str | None, what: str) -> str:
@@ -24,4 +36,77 @@ def findings_json(consultation: Consultation) -> str:
 
 
 def note(consultation: Consultation) -> Note:
+    """The drafted note (version 1), as the pipeline stored it."""
     return Note.model_validate_json(_require(consultation, consultation.note_json, "note"))
+
+
+def _latest(session: Session, consultation: Consultation) -> NoteVersion:
+    current = notes.latest_or_none(session, consultation.id)
+    if current is None:
+        _require(consultation, None, "note")
+    return current  # type: ignore[return-value]
+
+
+def read_note(session: Session, actor: Actor, consultation_id: str,
+              version: int | None = None) -> tuple[Consultation, NoteVersion]:
+    """The latest note version (or version `version`), audited as a read of that version."""
+    consultation = consultations.get(session, actor.tenant_id, consultation_id)
+    row = _latest(session, consultation) if version is None else notes.one_version(session, consultation_id, version)
+    record(session, actor, "read", consultation_id, row.version)
+    session.commit()
+    return consultation, row
+
+
+def note_versions(session: Session, actor: Actor, consultation_id: str) -> list[NoteVersion]:
+    consultation = consultations.read(session, actor, consultation_id)
+    _latest(session, consultation)  # no versions yet: say why (not ready, or failed)
+    return notes.all_versions(session, consultation_id)
+
+
+def edit_note(session: Session, actor: Actor, consultation_id: str, if_match: str | None, *,
+              sections: list[Section] | None = None, markdown: str | None = None,
+              templates_dir: Path | None = None) -> NoteVersion:
+    """Add a version with the clinician's sections (rendered to Markdown) or Markdown text.
+
+    A Markdown edit keeps the structured sections of the version it is based on (they still carry the
+    evidence links); its Markdown is then what the clinician wrote and what every text form shows.
+    """
+    consultation = consultations.get(session, actor.tenant_id, consultation_id)
+    current = _latest(session, consultation)
+    if sections is not None:
+        based_on = Note.model_validate_json(current.note_json)
+        edited = Note(sections=sections, suggestions=based_on.suggestions)
+        try:
+            markdown = render(edited, "markdown", templates_dir=templates_dir)
+        except SETUP_ERRORS as exc:  # a broken clinic template: a 500 problem naming the file
+            raise as_scribe_error(exc) from exc
+        return notes.add_version(session, actor, current, if_match, note_json=edited.model_dump_json(),
+                                 markdown=markdown, edited_as="sections")
+    return notes.add_version(session, actor, current, if_match, note_json=current.note_json,
+                             markdown=markdown or "", edited_as="markdown")
+
+
+def sign_note(session: Session, actor: Actor, consultation_id: str, if_match: str | None) -> NoteVersion:
+    consultation = consultations.get(session, actor.tenant_id, consultation_id)
+    return notes.sign(session, actor, _latest(session, consultation), if_match)
+
+
+def render_version(row: NoteVersion, fmt: NoteFormat, *, templates_dir: Path | None = None) -> str:
+    """One version in a text form. A Markdown-edited version is shown as the clinician wrote it."""
+    structured = Note.model_validate_json(row.note_json)
+    status = "signed" if row.status == "signed" else "draft"
+    if row.edited_as != "markdown":
+        return render(structured, fmt, templates_dir=templates_dir, status=status, version=row.version,
+                      consultation_id=row.consultation_id)
+    if fmt in ("markdown", "text"):
+        return row.markdown
+    if fmt == "html":
+        return f'<article class="soap-note" data-edited-as="markdown">\n<pre>{html.escape(row.markdown)}</pre>\n' \
+               '</article>\n'
+    if fmt == "fhir":
+        from knowledge.fhir import note_bundle  # only FHIR output pays for loading fhir.resources
+
+        bundle = note_bundle(structured, markdown=row.markdown, status=status, version=row.version,
+                             consultation_id=row.consultation_id)
+        return json.dumps(bundle, indent=2, ensure_ascii=False)
+    return render(structured, fmt, templates_dir=templates_dir)

@@ -1,16 +1,21 @@
-"""Everything a running process holds: settings, database engine, recording store, scribe, worker."""
+"""Everything a running process holds: settings, database engine, recording store, scribe, worker, dispatcher."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from service.jobs import queue
 from service.jobs.worker import Worker
 from service.scribe import Scribe
 from service.settings import Settings
 from service.store.db import create_schema, make_engine
 from service.store.recordings import RecordingStore
+
+if TYPE_CHECKING:
+    from service.jobs.celery_worker import Dispatcher
 
 
 @dataclass
@@ -20,20 +25,30 @@ class Runtime:
     recordings: RecordingStore
     scribe: Scribe
     worker: Worker | None = field(default=None)
+    dispatcher: Dispatcher | None = field(default=None)  # set when a broker is configured
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         engine = make_engine(settings)
         create_schema(engine)
+        dispatcher = None
+        if settings.broker_url:
+            from service.jobs.celery_worker import Dispatcher  # Celery is imported only when it is used
+
+            dispatcher = Dispatcher(settings, engine)
+            queue.announce_to(engine, dispatcher.dispatch)  # a job queued by the API goes to the broker
         return cls(settings=settings, engine=engine, recordings=RecordingStore(settings.recordings_dir),
-                   scribe=Scribe(settings))
+                   scribe=Scribe(settings), dispatcher=dispatcher)
 
     def start_worker(self) -> Worker:
-        self.worker = Worker(self.settings, self.engine, self.scribe, self.recordings)
-        self.worker.start()
-        return self.worker
+        worker = self.worker = Worker(self.settings, self.engine, self.scribe, self.recordings)
+        worker.start()
+        queue.announce_to(self.engine, lambda _job_id: worker.wake())
+        return worker
 
     def close(self) -> None:
         if self.worker is not None:
             self.worker.stop()
+        if self.dispatcher is not None:
+            self.dispatcher.close()
         self.engine.dispose()

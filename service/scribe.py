@@ -7,19 +7,24 @@ and a worker never loads Whisper or spaCy twice.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
 from knowledge.drafting import draft_note
-from knowledge.extract import Extractor, asr_prompt
+from knowledge.datafile import topic_dir
+from knowledge.extract import Extractor, asr_prompt, vocabulary
+from knowledge.lexicon import load_lexicon
 from knowledge.note import Note
 from nlp.asr.base import AsrBackend, AsrProgress, DecodeOptions
+from nlp.asr.correct import Corrector, english_words
 from nlp.asr.registry import load_backend
 from nlp.asr.sentences import split_sentences
 from nlp.audio import decode, duration_seconds
+from nlp.diarize.speakers import diarize
+from nlp.diarize.voices import VoiceEncoder, load_encoder
 from nlp.transcript_io import parse
-from nlp.types import Findings, Transcript
+from nlp.types import Findings, Role, Transcript
 from service.errors import BadInput
 from service.settings import AsrBackendName, Settings
 
@@ -29,11 +34,14 @@ ProgressCallback = Callable[[AsrProgress], None]
 
 
 class Scribe:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, voice_encoder: Callable[[], VoiceEncoder] = load_encoder) -> None:
         self.settings = settings
+        self.voice_encoder = voice_encoder  # loads the speaker-embedding model on first use
         self._lock = threading.Lock()
         self._extractor: Extractor | None = None
         self._prompt: str | None = None
+        self._vocabulary: list[str] | None = None
+        self._corrector: Corrector | None = None
 
     # -- speech ---------------------------------------------------------------------------
 
@@ -52,18 +60,49 @@ class Scribe:
         return DecodeOptions(beam_size=self.settings.asr_beam_size,
                              initial_prompt=self.vocabulary_prompt() if use_prompt else None)
 
+    def topic_vocabulary(self) -> list[str]:
+        """The topic's drug, electrolyte and symptom words: a cue to who is the clinician."""
+        if self._vocabulary is None:
+            self._vocabulary = vocabulary(self.settings.topic, root=self.settings.topics_dir)
+        return self._vocabulary
+
+    def corrector(self) -> Corrector:
+        """Corrects misheard drug names to the topic's drug names, brands and synonyms."""
+        if self._corrector is None:
+            lexicon = load_lexicon(self.settings.topic, topic_dir(self.settings.topic, self.settings.topics_dir))
+            drugs = [(name, drug.code) for drug in lexicon.drugs.drugs
+                     for name in (drug.display_name, *drug.brands, *drug.synonyms)]
+            self._corrector = Corrector.build(drugs, english_words())
+        return self._corrector
+
     def transcribe(self, audio: Path | BinaryIO, *, backend: AsrBackendName | None = None,
-                   model: str | None = None, prompt: bool | None = None,
+                   model: str | None = None, prompt: bool | None = None, correct: bool | None = None,
+                   speakers: Mapping[str, Role] | None = None,
                    on_progress: ProgressCallback | None = None) -> Transcript:
+        """Decode, recognise, correct drug names (settings.asr_vocabulary_correction), diarize
+        (settings.diarization) and split into sentences.
+
+        `speakers` (voice -> role, e.g. {"ch1": "clinician"} or {"S2": "patient"}) overrides the roles
+        decided from what each voice said.
+        """
         engine = self.backend(backend, model)  # a bad model name fails before any decoding work
-        samples = decode(audio)
+        channels = decode(audio, mono=False)
+        samples = channels[0] if len(channels) == 1 else channels.mean(axis=0)
         total = duration_seconds(samples)
-        segments = []
-        for decoded in engine.transcribe(samples, self.decode_options(prompt)):
-            for segment in split_sentences(decoded):
-                segments.append(segment.model_copy(update={"id": len(segments)}))
+        decoded = []
+        for segment in engine.transcribe(samples, self.decode_options(prompt)):
+            decoded.append(segment)
             if on_progress is not None:
-                on_progress(AsrProgress(done=decoded.end or 0.0, total=total))
+                on_progress(AsrProgress(done=segment.end or 0.0, total=total))
+        if self.settings.asr_vocabulary_correction if correct is None else correct:
+            decoded = self.corrector().correct(decoded)
+        turns = diarize(decoded, channels, method=self.settings.diarization, encoder=self.voice_encoder,
+                        vocabulary=self.topic_vocabulary(), speakers=speakers,
+                        min_speakers=self.settings.diarization_min_speakers,
+                        max_speakers=self.settings.diarization_max_speakers,
+                        threshold=self.settings.diarization_threshold)
+        segments = [sentence.model_copy(update={"id": index})
+                    for index, sentence in enumerate(part for turn in turns for part in split_sentences(turn))]
         if on_progress is not None:
             on_progress(AsrProgress(done=total, total=total))
         return Transcript(language="en", duration=round(total, 3), segments=segments)

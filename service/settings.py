@@ -10,6 +10,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 AsrBackendName = Literal["faster-whisper", "openai-whisper"]
+DiarizationMethod = Literal["auto", "channels", "voices", "off"]
 
 
 class Settings(BaseSettings):
@@ -28,6 +29,15 @@ class Settings(BaseSettings):
     asr_beam_size: int = Field(default=1, ge=1, le=10)
     asr_vocabulary_prompt: bool = True
     asr_threads: int = Field(default=0, ge=0, description="0: CTranslate2 picks")
+    asr_vocabulary_correction: bool = Field(default=True, description="correct misheard drug names against the "
+                                                                      "topic's lexicon, keeping the heard word")
+    diarization: DiarizationMethod = Field(default="auto", description="who spoke: auto (by channel for a stereo "
+                                           "recording with one speaker a channel, else by voice), channels, "
+                                           "voices, off")
+    diarization_min_speakers: int = Field(default=1, ge=1, le=8)
+    diarization_max_speakers: int = Field(default=4, ge=1, le=8)
+    diarization_threshold: float = Field(default=0.35, gt=0, lt=2, description="cosine distance between two "
+                                         "voices' embeddings above which they are different people")
 
     topic: str = "leg_cramps"
     topics_dir: Path | None = Field(
@@ -47,6 +57,8 @@ class Settings(BaseSettings):
                                                                   "(Celery threads; each job holds the models)")
     job_sweep_seconds: float = Field(default=5.0, gt=0, description="with a broker: how often a worker re-sends "
                                                                     "jobs that have no message out")
+    worker_alive_file: Path | None = Field(default=None, description="a file `soapscribe worker` touches on "
+                                                                     "every loop, for container health checks")
     job_redispatch_seconds: float = Field(default=300.0, gt=0, description="with a broker: a queued job whose "
                                           "message was sent this long ago and not taken is sent again")
 
@@ -62,6 +74,11 @@ class Settings(BaseSettings):
     events_poll_seconds: float = Field(default=0.5, gt=0, description="how often an event stream checks "
                                                                      "a consultation for changes")
     events_max_seconds: float = Field(default=3600.0, gt=0, description="an event stream ends after this long")
+
+    ehr_client_id: str = Field(default="soapscribe", description="the review app's SMART client_id at the EHR")
+    ehr_fhir_servers: list[str] = Field(default_factory=list, description="FHIR base URLs besides loopback ones "
+                                                                          "that may launch the review app (JSON list)")
+    ehr_tenant: str = Field(default="ehr", description="the tenant whose consultations SMART-launched reviews use")
 
     log_level: str = "INFO"
 

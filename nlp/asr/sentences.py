@@ -16,7 +16,7 @@ PAUSE_SECONDS = 1.0  # a silence this long between words ends an utterance even 
 
 
 def split_sentences(segment: Segment, pause: float = PAUSE_SECONDS) -> list[Segment]:
-    """The segment as one segment per sentence (same speaker); unchanged when it has no words."""
+    """The segment as one segment per sentence (same speaker and voice); unchanged when it has no words."""
     if not segment.words:
         return [segment]
     groups: list[list[Word]] = [[]]
@@ -32,7 +32,7 @@ def split_sentences(segment: Segment, pause: float = PAUSE_SECONDS) -> list[Segm
     for words in groups:
         last = first + len(words) - 1
         text = segment.text[spans[first][0]:spans[last][1]] if spans else " ".join(w.w for w in words)
-        parts.append(Segment(id=segment.id, speaker=segment.speaker, start=words[0].start, end=words[-1].end,
-                             text=text, words=words))
+        parts.append(segment.model_copy(update={"start": words[0].start, "end": words[-1].end, "text": text,
+                                                "words": words}))
         first = last + 1
     return parts

@@ -38,10 +38,12 @@ class ContextMarker:
         self.openers = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.presupposing = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.tags = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.clauses = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.rules: list[ContextRule] = []
 
     def add(self, rules: Iterable[ContextRule], question_openers: Iterable[str] = (),
-            presupposing: Iterable[str] = (), question_tags: Iterable[str] = ()) -> None:
+            presupposing: Iterable[str] = (), question_tags: Iterable[str] = (),
+            clause_questions: Iterable[str] = ()) -> None:
         for rule in rules:
             key = str(len(self.rules))
             self.rules.append(rule)
@@ -55,6 +57,9 @@ class ContextMarker:
         tags = [self.nlp.make_doc(phrase) for phrase in question_tags]
         if tags:
             self.tags.add("tag", tags)
+        clauses = [self.nlp.make_doc(phrase) for phrase in clause_questions]
+        if clauses:
+            self.clauses.add("clause", clauses)
 
     def __call__(self, doc: Doc) -> Doc:
         targets = list(doc.spans[TARGETS])
@@ -68,15 +73,25 @@ class ContextMarker:
                 continue
             rule_of[(start, end)] = self.rules[int(self.nlp.vocab.strings[match_id])]
             spans.append(Span(doc, start, end))
-        cues = [(span, rule_of[(span.start, span.end)]) for span in filter_spans(spans)]
+        # Terminators are filtered apart so that ", I" does not hide the "I think" it overlaps.
+        stops = [span for span in spans if rule_of[(span.start, span.end)].category == TERMINATE]
+        others = [span for span in spans if rule_of[(span.start, span.end)].category != TERMINATE]
+        cues = [(span, rule_of[(span.start, span.end)]) for span in filter_spans(stops) + filter_spans(others)]
         openers = {start for _, start, _ in self.openers(doc)}
         presupposed_from = [end for _, _, end in self.presupposing(doc)]
         tagged = {(start, end) for _, start, end in self.tags(doc)}
+        clause_starts = {start for _, start, _ in self.clauses(doc) if start and doc[start - 1].text == ","}
         for sentence in doc.sents:
             in_sentence = [t for t in targets if sentence.start <= t.start < sentence.end]
             if in_sentence:
+                question = self._is_question(sentence, openers, tagged)
                 self._mark(sentence, in_sentence, [(s, r) for s, r in cues if sentence.start <= s.start < sentence.end],
-                           question=self._is_question(sentence, openers, tagged))
+                           question=question)
+                asked_from = max((start for start in clause_starts if sentence.start < start < sentence.end),
+                                 default=None)
+                for target in in_sentence:  # "You started atorvastatin, how are you getting on?" asks the clause
+                    if question and asked_from is not None and target.end < asked_from:
+                        target._.in_question = False
                 for target in in_sentence:  # "How long have you had diabetes?" says the patient has it
                     if any(sentence.start < end <= target.start for end in presupposed_from):
                         target._.in_question = False
@@ -108,8 +123,19 @@ class ContextMarker:
                 continue
             for start, end in self._scopes(sentence, cue, rule, stops):
                 for target in targets:
-                    if start <= target.start and target.end <= end:
+                    if start <= target.start and target.end <= end and not self._after(target, rule.not_after):
                         self._apply(target, rule.category)
+
+    @staticmethod
+    def _after(target: Span, phrases: tuple[str, ...]) -> bool:
+        """Whether the words just before the target are one of `phrases` ("from your" X)."""
+        doc = target.doc
+        for phrase in phrases:
+            words = phrase.lower().split()
+            start = target.start - len(words)
+            if start >= 0 and [token.lower_ for token in doc[start:target.start]] == words:
+                return True
+        return False
 
     @staticmethod
     def _scopes(sentence: Span, cue: Span, rule: ContextRule, stops: list[Span]) -> list[tuple[int, int]]:

@@ -7,7 +7,7 @@ from spacy.tokens import Doc, Span
 
 from nlp.components.extensions import MODIFIERS, TARGETS, details, register
 from nlp.components.spans import distance, within
-from nlp.lexicon import FREQUENCY, LATERALITY, SITE
+from nlp.lexicon import CORRECTION, FREQUENCY, LATERALITY, SITE
 
 SYMPTOM = "symptom"
 MEDICATION = "medication"
@@ -25,6 +25,7 @@ class SiteAttacher:
     A specific site beats a generic one ("my legs ... mostly the left thigh" -> thigh). A bare
     laterality word whose pattern `needs_site` ("left", "right") counts only just before a site,
     so "that's right" is not a side. A frequency goes to a symptom when no drug shares the sentence.
+    A correction later in the utterance ("No wait, it's the right leg") replaces the site and side said.
     """
 
     def __init__(self, site_gap: int) -> None:
@@ -37,6 +38,10 @@ class SiteAttacher:
             if target.label_ != SYMPTOM:
                 continue
             sentence = target.sent
+            corrected = within(modifiers, sentence.start, len(doc), CORRECTION)
+            if corrected and (within(modifiers, corrected[-1].end, corrected[-1].sent.end, SITE)
+                              or within(modifiers, corrected[-1].end, corrected[-1].sent.end, LATERALITY)):
+                sentence = doc[corrected[-1].end:corrected[-1].sent.end]
             sites = within(modifiers, sentence.start, sentence.end, SITE)
             if sites:
                 best = min(sites, key=lambda s: (bool(s._.pattern.attributes.get("generic")), distance(target, s)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from difflib import SequenceMatcher
 from typing import get_args
 
 from spacy.language import Language
@@ -17,10 +18,12 @@ from nlp.types import FindingKind
 TARGET_KINDS = frozenset(get_args(FindingKind))
 
 
-@Language.factory("soapscribe_terms")
-def make_term_matcher(nlp: Language, name: str) -> TermMatcher:
+@Language.factory("soapscribe_terms", default_config={"fuzzy_kinds": ["medication"], "fuzzy_min_length": 7,
+                                                     "fuzzy_ratio": 0.88})
+def make_term_matcher(nlp: Language, name: str, fuzzy_kinds: list[str], fuzzy_min_length: int,
+                      fuzzy_ratio: float) -> TermMatcher:
     register()
-    return TermMatcher(nlp)
+    return TermMatcher(nlp, frozenset(fuzzy_kinds), fuzzy_min_length, fuzzy_ratio)
 
 
 class TermMatcher:
@@ -29,18 +32,47 @@ class TermMatcher:
     Targets never overlap (longest wins, and an `exclude` phrase such as "stomach cramps" swallows
     the target inside it); modifiers overlap only across kinds ("both legs" is a laterality and
     holds the site "legs").
+
+    A long word that no phrase matches but that is spelt nearly like a one-word phrase of a
+    `fuzzy_kinds` term (same first two letters, similarity >= `fuzzy_ratio`) is that term: speech
+    recognisers misspell drug names ("furosimide", "atorvastin").
     """
 
-    def __init__(self, nlp: Language) -> None:
+    def __init__(self, nlp: Language, fuzzy_kinds: frozenset[str] = frozenset(), fuzzy_min_length: int = 7,
+                 fuzzy_ratio: float = 0.88) -> None:
         self.nlp = nlp
         self.matchers = {False: PhraseMatcher(nlp.vocab, attr="LOWER"), True: PhraseMatcher(nlp.vocab, attr="ORTH")}
         self.patterns: list[TermPattern] = []
+        self.fuzzy_kinds = fuzzy_kinds
+        self.fuzzy_min_length = fuzzy_min_length
+        self.fuzzy_ratio = fuzzy_ratio
+        self.spellings: dict[str, dict[str, TermPattern]] = {}  # first two letters -> word -> term
+        self.closest: dict[str, TermPattern | None] = {}  # words already looked up
 
     def add(self, patterns: Iterable[TermPattern]) -> None:
         for pattern in patterns:
             key = str(len(self.patterns))
             self.patterns.append(pattern)
             self.matchers[pattern.case_sensitive].add(key, [self.nlp.make_doc(phrase) for phrase in pattern.phrases])
+            if pattern.kind in self.fuzzy_kinds and not pattern.case_sensitive:
+                for phrase in pattern.phrases:
+                    word = phrase.lower()
+                    if word.isalpha() and len(word) >= self.fuzzy_min_length:
+                        self.spellings.setdefault(word[:2], {})[word] = pattern
+        self.closest.clear()
+
+    def _misspelt(self, word: str) -> TermPattern | None:
+        """The term whose one-word phrase `word` is a near spelling of, if any (cached per word)."""
+        if word not in self.closest:
+            best, best_ratio = None, self.fuzzy_ratio
+            for known, pattern in self.spellings.get(word[:2], {}).items():
+                if abs(len(known) - len(word)) > 3:
+                    continue
+                ratio = SequenceMatcher(None, word, known).ratio()
+                if ratio >= best_ratio:
+                    best, best_ratio = pattern, ratio
+            self.closest[word] = best
+        return self.closest[word]
 
     def __call__(self, doc: Doc) -> Doc:
         targets: list[Span] = []
@@ -55,6 +87,15 @@ class TermMatcher:
                     targets.append(span)
                 else:
                     modifiers.setdefault(pattern.kind, []).append(span)
+        if self.spellings:
+            covered = {i for span in targets for i in range(span.start, span.end)}
+            for token in doc:
+                if token.i in covered or not token.is_alpha or len(token) < self.fuzzy_min_length:
+                    continue
+                pattern = self._misspelt(token.lower_)
+                if pattern is not None:
+                    targets.append(Span(doc, token.i, token.i + 1, label=pattern.kind))
+                    pattern_of[(token.i, token.i + 1, pattern.kind)] = pattern
         kept_targets = [span for span in filter_spans(targets) if span.label_ != EXCLUDE]
         for span in kept_targets:
             span._.pattern = pattern_of[(span.start, span.end, span.label_)]

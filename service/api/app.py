@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from service.api import consultations, health, problems
+from service.api import audit, consultations, health, metrics, notes, problems
+from service.ehr import router as ehr
 from service.runtime import Runtime
 from service.settings import Settings, get_settings
 
@@ -31,6 +32,13 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     app = FastAPI(title="soapscribe", version="0.1.0", lifespan=lifespan,
                   description="Consultation recording in, evidence-linked draft SOAP note out.")
     problems.install(app)
+    app.state.metrics = metrics.Metrics()
+    app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(consultations.router)
+    app.include_router(notes.router)
+    app.include_router(audit.router)
+    app.include_router(ehr.router)
+    app.mount("/ehr/static", ehr.static_files(), name="ehr-static")
     return app

@@ -1,74 +1,105 @@
-"""`/v1/consultations`: upload a recording or transcript, then read its status, transcript, findings and note."""
+"""`/v1/consultations`: upload a recording or transcript, list them, read status, transcript and findings,
+follow progress as server-sent events, retry a failed one, delete one."""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, StreamingResponse
 
-from knowledge.render import render
 from service import results
-from service.api.deps import RuntimeDep, SessionDep, TenantDep
-from service.api.schemas import Accepted, ConsultationStatus, NoteDocument
-from service.errors import SETUP_ERRORS, BadInput, as_scribe_error
+from service.api.deps import ActorDep, RuntimeDep, SessionDep
+from service.api.schemas import Accepted, ConsultationPage, ConsultationStatus, Status
+from service.api.sse import consultation_events
+from service.errors import BadInput
 from service.intake import accept_audio, accept_transcript
 from service.store import consultations
 
 router = APIRouter(prefix="/v1/consultations", tags=["consultations"])
 
-NoteFormat = Literal["json", "markdown", "text", "html", "fhir"]
-_MEDIA = {"markdown": "text/markdown; charset=utf-8", "text": "text/plain; charset=utf-8",
-          "html": "text/html; charset=utf-8", "fhir": "application/fhir+json; charset=utf-8"}
-
 
 @router.post("", status_code=202, response_model=Accepted,
+             responses={200: {"model": Accepted, "description": "a replay: an earlier request with this "
+                                                                "Idempotency-Key created the consultation"}},
              summary="Upload a recording (`audio`) or a transcript (`transcript`) for drafting")
-def create_consultation(runtime: RuntimeDep, session: SessionDep, tenant: TenantDep,
+def create_consultation(response: Response, runtime: RuntimeDep, session: SessionDep, actor: ActorDep,
                         audio: Annotated[UploadFile | None, File(description="a recording: wav, mp3, m4a, ogg, webm, flac")] = None,
                         transcript: Annotated[UploadFile | None, File(description="'Speaker: text' lines or transcript JSON")] = None,
+                        idempotency_key: Annotated[str | None, Header(
+                            max_length=255, description="retries with the same key and upload return the same "
+                                                        "consultation; the key with another upload: 422")] = None,
+                        callback_url: Annotated[str | None, Form(description="http(s) URL that gets a signed JSON "
+                                                                 "POST when the note is ready or failed")] = None,
                         ) -> Accepted:
     if (audio is None) == (transcript is None):
         raise BadInput("send exactly one multipart file field: 'audio' or 'transcript'")
     if audio is not None:
-        consultation = accept_audio(runtime, session, tenant, audio.file, audio.content_type)
+        accepted = accept_audio(runtime, session, actor, audio.file, idempotency_key, callback_url)
     else:
-        consultation = accept_transcript(runtime, session, tenant, transcript.file)  # type: ignore[union-attr]
-    return Accepted(id=consultation.id, status="queued")
+        accepted = accept_transcript(runtime, session, actor, transcript.file,  # type: ignore[union-attr]
+                                     idempotency_key, callback_url)
+    if accepted.replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    return Accepted(id=accepted.consultation.id, status=accepted.consultation.status)  # type: ignore[arg-type]
+
+
+@router.get("", response_model=ConsultationPage, summary="The tenant's consultations, newest first")
+def list_consultations(session: SessionDep, actor: ActorDep,
+                       limit: Annotated[int, Query(ge=1, le=100)] = 20,
+                       cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
+                       status: Annotated[Status | None, Query(description="only this status (deleted ones are "
+                                                                          "listed only when asked for)")] = None,
+                       created_after: Annotated[datetime | None, Query()] = None,
+                       created_before: Annotated[datetime | None, Query()] = None) -> ConsultationPage:
+    page = consultations.list_page(session, actor, limit=limit, cursor=cursor, status=status,
+                                   created_after=created_after, created_before=created_before)
+    return ConsultationPage(items=[ConsultationStatus.model_validate(c, from_attributes=True) for c in page.items],
+                            next_cursor=page.next_cursor)
 
 
 @router.get("/{consultation_id}", response_model=ConsultationStatus)
-def get_consultation(consultation_id: str, session: SessionDep, tenant: TenantDep) -> ConsultationStatus:
-    return ConsultationStatus.model_validate(consultations.get(session, tenant.id, consultation_id),
+def get_consultation(consultation_id: str, session: SessionDep, actor: ActorDep) -> ConsultationStatus:
+    return ConsultationStatus.model_validate(consultations.read(session, actor, consultation_id),
                                              from_attributes=True)
 
 
+@router.delete("/{consultation_id}", status_code=204, response_class=Response,
+               summary="Purge the recording, transcript, findings and note; later reads are 410 Gone")
+def delete_consultation(consultation_id: str, runtime: RuntimeDep, session: SessionDep, actor: ActorDep) -> Response:
+    consultations.delete(session, actor, consultation_id, runtime.recordings)
+    return Response(status_code=204)
+
+
+@router.post("/{consultation_id}/retry", status_code=202, response_model=Accepted,
+             summary="Queue a failed consultation again (409 unless its status is failed)")
+def retry_consultation(consultation_id: str, session: SessionDep, actor: ActorDep) -> Accepted:
+    consultation = consultations.retry(session, actor, consultation_id)
+    return Accepted(id=consultation.id, status=consultation.status)  # type: ignore[arg-type]
+
+
 @router.get("/{consultation_id}/transcript", summary="The transcript: segments with speakers, words and times")
-def get_transcript(consultation_id: str, session: SessionDep, tenant: TenantDep) -> JSONResponse:
-    consultation = consultations.get(session, tenant.id, consultation_id)
+def get_transcript(consultation_id: str, session: SessionDep, actor: ActorDep) -> JSONResponse:
+    consultation = consultations.read(session, actor, consultation_id)
     return JSONResponse(json.loads(results.transcript_json(consultation)))
 
 
 @router.get("/{consultation_id}/findings", summary="Clinical findings with assertion and evidence")
-def get_findings(consultation_id: str, session: SessionDep, tenant: TenantDep) -> JSONResponse:
-    consultation = consultations.get(session, tenant.id, consultation_id)
+def get_findings(consultation_id: str, session: SessionDep, actor: ActorDep) -> JSONResponse:
+    consultation = consultations.read(session, actor, consultation_id)
     return JSONResponse(json.loads(results.findings_json(consultation)))
 
 
-@router.get("/{consultation_id}/note", response_model=NoteDocument,
-            responses={200: {"content": {media: {} for media in _MEDIA.values()}}},
-            summary="The draft SOAP note (JSON by default; ?format=markdown|text|html|fhir)")
-def get_note(consultation_id: str, runtime: RuntimeDep, session: SessionDep, tenant: TenantDep,
-             format: Annotated[NoteFormat, Query(description="json, markdown, text, html or fhir (R4 Bundle)")
-                               ] = "json") -> Response:
-    consultation = consultations.get(session, tenant.id, consultation_id)
-    document = NoteDocument(**results.note(consultation).model_dump())
-    if format == "json":
-        return JSONResponse(document.model_dump(mode="json"))
-    try:
-        body = render(document, format, templates_dir=runtime.settings.templates_dir, status=document.status,
-                      version=document.version, consultation_id=consultation.id)
-    except SETUP_ERRORS as exc:  # a broken clinic template: a 500 problem naming the file
-        raise as_scribe_error(exc) from exc
-    return PlainTextResponse(body, media_type=_MEDIA[format])
+@router.get("/{consultation_id}/events", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}}},
+            summary="Server-sent events: `status` and `progress` changes until ready or failed")
+async def get_events(consultation_id: str, runtime: RuntimeDep, session: SessionDep,
+                     actor: ActorDep) -> StreamingResponse:
+    await run_in_threadpool(consultations.read, session, actor, consultation_id)
+    return StreamingResponse(consultation_events(runtime, actor.tenant_id, consultation_id),
+                             media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

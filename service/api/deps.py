@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the runtime, a database session, the calling tenant."""
+"""FastAPI dependencies: the runtime, a database session, the calling tenant and API key."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from service.auth import tenant_for_key
+from service.auth import authenticate
 from service.runtime import Runtime
+from service.store.audit import Actor
 from service.store.models import Tenant
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from `soapscribe keys create`")
@@ -25,11 +26,18 @@ def get_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[S
         yield session
 
 
+def get_actor(session: Annotated[Session, Depends(get_session)],
+              credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Actor:
+    tenant, key = authenticate(session, credentials.credentials if credentials else None)
+    return Actor(tenant_id=tenant.id, api_key_id=key.id)
+
+
 def get_tenant(session: Annotated[Session, Depends(get_session)],
-               credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Tenant:
-    return tenant_for_key(session, credentials.credentials if credentials else None)
+               actor: Annotated[Actor, Depends(get_actor)]) -> Tenant:
+    return session.get(Tenant, actor.tenant_id)  # type: ignore[return-value]
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SessionDep = Annotated[Session, Depends(get_session)]
+ActorDep = Annotated[Actor, Depends(get_actor)]
 TenantDep = Annotated[Tenant, Depends(get_tenant)]

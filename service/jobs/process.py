@@ -17,7 +17,7 @@ from knowledge.render import render
 from nlp.asr.base import AsrProgress
 from nlp.transcript_io import parse_json, to_json
 from service.errors import as_scribe_error
-from service.store import consultations
+from service.store import consultations, notes
 from service.store.recordings import RecordingStore
 from service.scribe import Scribe
 
@@ -31,6 +31,8 @@ def process_consultation(engine: Engine, scribe: Scribe, recordings: RecordingSt
                          heartbeat: Callable[[], None] = lambda: None) -> None:
     """Run every stage and store the results; raises on failure (the caller decides about retries)."""
     consultation = consultations.load(engine, consultation_id)
+    if consultation.status == "deleted":  # deleted while queued: nothing left to process
+        return
     started = time.perf_counter()
     if consultation.input_kind == "audio":
         consultations.set_fields(engine, consultation_id, status="transcribing", progress=0.0, error=None)
@@ -61,8 +63,7 @@ def process_consultation(engine: Engine, scribe: Scribe, recordings: RecordingSt
     except KnowledgeError as exc:
         # A broken clinic template: fail with its file and line (retrying cannot fix it), not "internal error".
         raise as_scribe_error(exc) from exc
-    consultations.set_fields(engine, consultation_id, status="ready", progress=1.0, error=None,
-                             note_json=note.model_dump_json(), note_markdown=markdown)
+    notes.save_draft(engine, consultation_id, note.model_dump_json(), markdown)  # version 1; status ready
     log.info("consultation processed", extra={"consultation": consultation_id, "input": consultation.input_kind,
                                               "segments": len(transcript.segments),
                                               "findings": len(findings.findings),

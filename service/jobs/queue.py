@@ -2,50 +2,102 @@
 
 A job whose worker dies keeps `state='running'` until its lease expires; the
 next claim then takes it again. Works the same on SQLite and PostgreSQL.
+With a broker, `dispatched_at` records that a message for the job is out, so a
+sweep can re-send the jobs whose message was lost or whose worker died.
 """
 
 from __future__ import annotations
 
+import logging
+import weakref
+from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import Engine, or_, update
+from sqlalchemy import ColumnElement, Engine, event, or_, update
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, select
 
 from service.store.models import Job, utcnow
 
+log = logging.getLogger(__name__)
+
+# Per engine: what to call with a job id once the transaction that queued the job has committed
+# (send it to the broker, or wake the embedded worker). Set by the runtime; nothing by default.
+_announcers: weakref.WeakKeyDictionary[Engine, Callable[[str], object]] = weakref.WeakKeyDictionary()
+
 
 def enqueue(session: Session, consultation_id: str) -> Job:
+    """Add a job to the session's transaction; it is announced (see `announce_to`) when that commits."""
     job = Job(consultation_id=consultation_id)
     session.add(job)
+    session.info.setdefault("queued_jobs", []).append(job.id)
     return job
+
+
+def announce_to(engine: Engine, announce: Callable[[str], object]) -> None:
+    """Call `announce(job_id)` after each commit on `engine` that queued a job.
+
+    It runs once the transaction has ended and its connection is back in the pool, so announcing
+    (which may use the database again) never holds two connections at once.
+    """
+    if not event.contains(OrmSession, "after_commit", _committed):
+        event.listen(OrmSession, "after_commit", _committed)
+        event.listen(OrmSession, "after_soft_rollback", _rolled_back)
+        event.listen(OrmSession, "after_transaction_end", _announce_committed)
+    _announcers[engine] = announce
+
+
+def _committed(session: OrmSession) -> None:
+    if "queued_jobs" in session.info:
+        session.info.setdefault("committed_jobs", []).extend(session.info.pop("queued_jobs"))
+
+
+def _rolled_back(session: OrmSession, _transaction: object) -> None:
+    session.info.pop("queued_jobs", None)
+
+
+def _announce_committed(session: OrmSession, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None or "committed_jobs" not in session.info:
+        return
+    job_ids = session.info.pop("committed_jobs")
+    announce = _announcers.get(session.get_bind())  # type: ignore[call-overload]
+    for job_id in job_ids if announce else ():
+        announce(job_id)  # type: ignore[misc]
+
+
+def _claimable(now) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+    """Queued, or running with an expired lease (its worker died or hung)."""
+    return or_(Job.state == "queued", (Job.state == "running") & (Job.lease_until < now))
 
 
 def claim_next(engine: Engine, owner: str, lease_seconds: float) -> Job | None:
     """Take the oldest claimable job; returns None when there is nothing to do.
 
-    Claimable: queued, or running with an expired lease. The conditional
-    UPDATE makes the claim atomic when several workers race for one job.
+    The conditional UPDATE makes the claim atomic when several workers race for one job.
     """
+    with Session(engine) as session:
+        candidates = session.exec(
+            select(Job.id).where(_claimable(utcnow())).order_by(Job.created_at).limit(5)
+        ).all()
+    for job_id in candidates:
+        job = claim(engine, job_id, owner, lease_seconds)
+        if job is not None:
+            return job
+    return None
+
+
+def claim(engine: Engine, job_id: str, owner: str, lease_seconds: float) -> Job | None:
+    """Take this job if it is claimable (a broker message names it); None if it is running, done or gone."""
     now = utcnow()
     with Session(engine, expire_on_commit=False) as session:
-        candidates = session.exec(
-            select(Job.id)
-            .where(or_(Job.state == "queued", (Job.state == "running") & (Job.lease_until < now)))
-            .order_by(Job.created_at)
-            .limit(5)
-        ).all()
-        for job_id in candidates:
-            result = session.execute(
-                update(Job)
-                .where(Job.id == job_id)
-                .where(or_(Job.state == "queued", (Job.state == "running") & (Job.lease_until < now)))
-                .values(state="running", lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds),
-                        attempts=Job.attempts + 1, updated_at=now)
-            )
-            session.commit()
-            if result.rowcount == 1:
-                return session.get(Job, job_id)
-    return None
+        result = session.execute(
+            update(Job).where(Job.id == job_id).where(_claimable(now))
+            .values(state="running", lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds),
+                    attempts=Job.attempts + 1, dispatched_at=None, updated_at=now)
+        )
+        session.commit()
+        return session.get(Job, job_id) if result.rowcount == 1 else None
 
 
 def renew(engine: Engine, job_id: str, owner: str, lease_seconds: float) -> bool:
@@ -60,11 +112,16 @@ def renew(engine: Engine, job_id: str, owner: str, lease_seconds: float) -> bool
         return result.rowcount == 1
 
 
-def finish(engine: Engine, job_id: str, state: str, error: str | None = None) -> None:
+def finish(engine: Engine, job_id: str, state: str, error: str | None = None, *, owner: str | None = None) -> bool:
+    """Mark the job done or failed; with `owner`, only while that worker still holds it (False otherwise)."""
+    statement = update(Job).where(Job.id == job_id)
+    if owner is not None:
+        statement = statement.where(Job.lease_owner == owner, Job.state == "running")
     with Session(engine) as session:
-        session.execute(update(Job).where(Job.id == job_id)
-                        .values(state=state, last_error=error, lease_until=None, updated_at=utcnow()))
+        result = session.execute(statement.values(state=state, last_error=error, lease_until=None,
+                                                  updated_at=utcnow()))
         session.commit()
+        return result.rowcount == 1
 
 
 def release(engine: Engine, job_id: str, error: str) -> None:
@@ -72,5 +129,42 @@ def release(engine: Engine, job_id: str, error: str) -> None:
     with Session(engine) as session:
         session.execute(update(Job).where(Job.id == job_id)
                         .values(state="queued", last_error=error, lease_owner=None, lease_until=None,
-                                updated_at=utcnow()))
+                                dispatched_at=None, updated_at=utcnow()))
         session.commit()
+
+
+def mark_dispatched(engine: Engine, job_id: str, redispatch_seconds: float) -> bool:
+    """Record that a message for the job is about to be sent; False if one is already out (send nothing).
+
+    A job needs a message when it is claimable and none was sent, or the last
+    one was sent `redispatch_seconds` ago and nobody took it (a lost message).
+    """
+    now = utcnow()
+    with Session(engine) as session:
+        result = session.execute(
+            update(Job).where(Job.id == job_id).where(_claimable(now))
+            .where(or_(Job.dispatched_at.is_(None),  # type: ignore[union-attr]
+                       Job.dispatched_at < now - timedelta(seconds=redispatch_seconds)))
+            .values(dispatched_at=now)
+        )
+        session.commit()
+        return result.rowcount == 1
+
+
+def unmark_dispatched(engine: Engine, job_id: str) -> None:
+    """The message could not be sent: leave the job for the next sweep."""
+    with Session(engine) as session:
+        session.execute(update(Job).where(Job.id == job_id).values(dispatched_at=None))
+        session.commit()
+
+
+def undispatched(engine: Engine, redispatch_seconds: float, limit: int = 100) -> list[str]:
+    """Ids of claimable jobs that have no message out (see `mark_dispatched`), oldest first."""
+    now = utcnow()
+    with Session(engine) as session:
+        return list(session.exec(
+            select(Job.id).where(_claimable(now))
+            .where(or_(Job.dispatched_at.is_(None),  # type: ignore[union-attr]
+                       Job.dispatched_at < now - timedelta(seconds=redispatch_seconds)))
+            .order_by(Job.created_at).limit(limit)
+        ).all())

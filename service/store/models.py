@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import uuid4
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -47,6 +48,7 @@ class Consultation(SQLModel, table=True):
     findings_json: str | None = None
     note_json: str | None = None
     note_markdown: str | None = None
+    callback_url: str | None = None  # where the webhook goes when the consultation is ready or failed
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -61,5 +63,78 @@ class Job(SQLModel, table=True):
     lease_owner: str | None = None
     lease_until: datetime | None = None
     last_error: str | None = None
+    # With a broker: when a message for this job was last sent and not yet taken (None: no message out).
+    dispatched_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One webhook POST for one job's outcome, retried with backoff until delivered or out of attempts."""
+
+    __tablename__ = "webhook_delivery"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    job_id: str = Field(foreign_key="job.id", unique=True)
+    consultation_id: str = Field(foreign_key="consultation.id", index=True)
+    url: str
+    body: str  # the exact JSON that is signed and sent
+    state: str = Field(default="pending", index=True)  # pending | delivered | failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
+    last_status: int | None = None
+    last_error: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    delivered_at: datetime | None = None
+
+
+class NoteVersion(SQLModel, table=True):
+    """One version of a consultation's note; version 1 is the draft, later ones are clinicians' edits.
+
+    `note_json` always holds structured sections (for a Markdown edit: those of the last structured
+    version); `edited_as` says which form the author wrote, and so which one is authoritative.
+    """
+
+    __tablename__ = "note_version"
+    __table_args__ = (UniqueConstraint("consultation_id", "version", name="uq_note_version_consultation_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    consultation_id: str = Field(foreign_key="consultation.id", index=True)
+    version: int
+    status: str = "draft"  # draft | signed
+    edited_as: str = "draft"  # draft (drafted by soapscribe) | sections | markdown
+    note_json: str
+    markdown: str
+    author: str  # "soapscribe", or "apikey:<id>" of the key that wrote this version
+    etag: str
+    created_at: datetime = Field(default_factory=utcnow)
+    signed_at: datetime | None = None
+    signed_by: str | None = None
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: who read or changed which consultation and note version, and when. Never any text."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    tenant_id: str = Field(foreign_key="tenant.id", index=True)
+    api_key_id: str | None = None
+    action: str  # read | create | update | sign | delete | retry
+    consultation_id: str | None = Field(default=None, index=True)
+    version: int | None = None
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """An `Idempotency-Key` a tenant sent with an upload; unique per tenant, so retries cannot race."""
+
+    __tablename__ = "idempotency_key"
+    __table_args__ = (UniqueConstraint("tenant_id", "key", name="uq_idempotency_key_tenant_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(foreign_key="tenant.id")
+    key: str
+    request_sha256: str
+    consultation_id: str = Field(foreign_key="consultation.id")
+    created_at: datetime = Field(default_factory=utcnow)

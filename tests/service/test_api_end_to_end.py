@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -99,5 +100,25 @@ def test_the_openapi_document_describes_the_v1_routes(server: Server) -> None:
         paths = client.get("/openapi.json").json()["paths"]
     for path in ("/v1/consultations", "/v1/consultations/{consultation_id}",
                  "/v1/consultations/{consultation_id}/transcript", "/v1/consultations/{consultation_id}/findings",
-                 "/v1/consultations/{consultation_id}/note", "/healthz"):
+                 "/v1/consultations/{consultation_id}/note", "/v1/consultations/{consultation_id}/note/sign",
+                 "/v1/consultations/{consultation_id}/note/versions", "/v1/consultations/{consultation_id}/events",
+                 "/v1/consultations/{consultation_id}/retry", "/v1/audit", "/healthz", "/readyz", "/metrics"):
         assert path in paths
+
+
+def test_events_stream_over_http_until_the_note_is_ready_and_the_note_can_be_signed(server: Server) -> None:
+    accepted = upload(server, "transcript", CONSULTATIONS / "statin_exertional_cramps.txt")
+    statuses = []
+    with server.client() as client:
+        with client.stream("GET", f"/v1/consultations/{accepted['id']}/events") as response:
+            assert response.headers["content-type"].startswith("text/event-stream")
+            for line in response.iter_lines():
+                if line.startswith("data: ") and '"status"' in line:
+                    statuses.append(json.loads(line[6:])["status"])
+        assert statuses[-1] == "ready", statuses
+
+        note = client.get(f"/v1/consultations/{accepted['id']}/note")
+        signed = client.post(f"/v1/consultations/{accepted['id']}/note/sign", headers={"If-Match": note.headers["etag"]})
+        assert signed.status_code == 200 and signed.json()["status"] == "signed", signed.text
+        fhir = client.get(f"/v1/consultations/{accepted['id']}/note", params={"format": "fhir"}).json()
+    assert fhir["entry"][0]["resource"]["status"] == "final"

@@ -59,13 +59,34 @@ def test_an_upload_with_both_audio_and_transcript_is_refused(server: Server) -> 
 
 
 @pytest.mark.parametrize(("name", "content", "detail"), [
-    ("visit.wav", b"definitely not audio" * 50, "not a readable audio file"),
+    ("visit.wav", b"RIFF\x24\x00\x00\x00WAVE" + b"definitely not audio" * 50, "not a readable audio file"),
     ("visit.mp3", b"\xff\xfb\x90\x00" + b"\x00" * 10, "audio"),
-    ("visit.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n" * 20, "audio"),
 ])
-def test_a_file_that_is_not_audio_is_refused(server: Server, name: str, content: bytes, detail: str) -> None:
+def test_a_file_that_claims_an_audio_format_but_does_not_decode_is_refused(server: Server, name: str, content: bytes,
+                                                                           detail: str) -> None:
     with server.client() as client:
         assert_problem(client.post("/v1/consultations", files={"audio": (name, content)}), 422, detail)
+
+
+@pytest.mark.parametrize(("name", "content", "content_type", "detail"), [
+    ("visit.wav", b"definitely not audio" * 50, "audio/wav", "is text"),
+    ("visit.mp3", (CONSULTATIONS / "furosemide_night_cramps.txt").read_bytes(), "audio/mpeg", "is text"),
+    ("visit.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n" * 20, "audio/wav", "supported format"),
+    ("visit.wav", b"\x00\x01\x02\x03" * 100, "audio/wav", "supported format"),
+])
+def test_an_audio_upload_is_judged_by_its_bytes_not_its_name_or_header(server: Server, name: str, content: bytes,
+                                                                       content_type: str, detail: str) -> None:
+    with server.client() as client:
+        response = client.post("/v1/consultations", files={"audio": (name, content, content_type)})
+    assert_problem(response, 415, detail)
+
+
+@pytest.mark.parametrize("head", [b"RIFF\x24\x00\x00\x00WAVEfmt ", b"OggS\x00\x02", b"fLaC\x00\x00", b"ID3\x04\x00",
+                                  b"\x00\x00\x00\x20ftypM4A ", b"\x1a\x45\xdf\xa3\x9f"])
+def test_a_recording_sent_as_a_transcript_is_unsupported_media(server: Server, head: bytes) -> None:
+    with server.client() as client:
+        response = client.post("/v1/consultations", files={"transcript": ("t.txt", head + b"\x00" * 64, "text/plain")})
+    assert_problem(response, 415, "'audio' field")
 
 
 @pytest.mark.parametrize(("content", "detail"), [

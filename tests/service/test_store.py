@@ -125,4 +125,45 @@ def test_migrations_are_idempotent_and_create_every_table(engine) -> None:  # ty
     from service.store.db import upgrade
 
     upgrade(engine)
-    assert {"tenant", "apikey", "consultation", "job", "alembic_version"} <= set(inspect(engine).get_table_names())
+    assert {"tenant", "apikey", "consultation", "job", "alembic_version", "note_version", "audit_event",
+            "idempotency_key"} <= set(inspect(engine).get_table_names())
+
+
+def test_notes_drafted_before_note_versions_become_version_1(store_settings: Settings) -> None:
+    from service.store import notes
+    from service.store.db import upgrade
+    from service.store.models import Consultation, NoteVersion
+
+    engine = make_engine(store_settings)
+    upgrade(engine, "0002")
+    with Session(engine) as session:
+        tenant_id = auth.tenant_for_key(session, auth.create_key(session, "clinic-a")).id
+        old = Consultation(tenant_id=tenant_id, input_kind="transcript", status="ready",
+                           note_json='{"sections": [], "suggestions": []}', note_markdown="## Plan\n")
+        pending = Consultation(tenant_id=tenant_id, input_kind="transcript")
+        session.add_all([old, pending])
+        session.commit()
+        old_id, pending_id = old.id, pending.id
+    upgrade(engine)
+    with Session(engine) as session:
+        rows = session.exec(select(NoteVersion)).all()
+    engine.dispose()
+    assert [(row.consultation_id, row.version, row.status, row.markdown, row.author) for row in rows] == [
+        (old_id, 1, "draft", "## Plan\n", "soapscribe")]
+    assert rows[0].etag == notes.etag_for(old_id, 1, "draft") and pending_id not in {r.consultation_id for r in rows}
+
+
+def test_the_audit_log_refuses_updates_and_deletes(engine, tenant_id: str) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    from service.store.audit import Actor, record
+
+    with Session(engine) as session:
+        record(session, Actor(tenant_id=tenant_id, api_key_id="k1"), "read", None)
+        session.commit()
+    for statement in ("UPDATE audit_event SET action = 'delete'", "DELETE FROM audit_event"):
+        with engine.connect() as connection, pytest.raises(DatabaseError, match="append-only"):
+            connection.execute(text(statement))
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT action FROM audit_event")).scalars().all() == ["read"]

@@ -1,15 +1,16 @@
-"""ACI-bench recall: which medications and lab values of the reference notes reach our drafted notes.
+"""Reference-note recall: which medications and lab values of the reference notes reach our drafted notes.
 
-    .venv/bin/python -m benchmarks.aci_recall [--shared PATH] [--out benchmarks/RESULTS.md]
+    .venv/bin/python -m benchmarks.reference_recall [--shared PATH] [--out benchmarks/RESULTS.md]
 
-Data: ACI-bench (Yim et al., "ACI-BENCH: a Novel Ambient Clinical Intelligence Dataset for
-Benchmarking Automatic Visit Note Generation", Nature Scientific Data, 2023; CC BY 4.0), read
-from the shared data folder and never copied into the repository. Encounters: the aci-bench rows
-of data/index/cramp_related.tsv. For each, the dialogue is extracted and drafted as a transcript;
-the reference note is read for medications (drugs.yaml names, brands and synonyms, normalised to
-the generic) and analyte values (a lexicon analyte followed by its number); an item counts as
-found when the drafted note names the generic (its text or findings) or has the same analyte with
-the same value. Drug-like words and lab names outside our lexicon are listed and count as misses.
+Data: the cramp-related rows of data/index/cramp_related.tsv in the shared data folder, read there
+and never copied into the repository: ACI-bench (Yim et al., Nature Scientific Data, 2023) and
+PriMock57 (Papadopoulos Korfiatis et al., ACL 2022), whose reference is a whole note, and
+MTS-Dialog (Ben Abacha et al., EACL 2023), whose reference is one note section; all CC BY 4.0.
+Each dialogue is drafted as a transcript (PriMock57 turns keep their times); the reference is read
+for medications (drugs.yaml names, brands and synonyms, normalised to the generic) and analyte
+values (a lexicon analyte followed by its number); an item counts as found when the drafted note
+names the generic (its text or findings) or has the same analyte with the same value. Drug-like
+words and lab names outside our lexicon are listed and count as misses.
 """
 
 from __future__ import annotations
@@ -33,10 +34,28 @@ from knowledge.ranges import ReferenceRanges, load_ranges
 from nlp.types import Findings, Segment, Transcript
 
 ROOT = Path(__file__).resolve().parents[1]
-ACI = "aci-bench"
 INDEX = Path("data") / "index" / "cramp_related.tsv"
 ROLES = ("clinician", "patient", "other")
 ItemKind = Literal["medication", "value"]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A shared corpus: its folder under data/, the record field holding the reference, and its citation."""
+
+    name: str
+    reference: str
+    citation: str
+
+
+CORPORA = (
+    Corpus("aci-bench", "note", "Yim et al. 2023, Nature Scientific Data"),
+    Corpus("primock57", "note", "Papadopoulos Korfiatis et al. 2022, ACL"),
+    Corpus("mts-dialog", "section_text", "Ben Abacha et al. 2023, EACL"),
+)
+SECTION = "reference_recall"  # of benchmarks/RESULTS.md
+# MTS-Dialog sections whose whole text is a medication list ("Synthroid and Lipitor.").
+LIST_SECTIONS = {"MEDICATIONS"}
 
 # Drug-like words of a reference note that our lexicon does not know: a word before a dose
 # ("meloxicam 15 mg") or with a common drug-name ending. Listed so we know which drugs to add.
@@ -47,30 +66,36 @@ _DRUG_ENDINGS = re.compile(
     r"gliflozin|glutide|formin|parin|xaban|grel|icam|profen|azepam|zolam|triptan|semide|thiazide|"
     r"tyline|pramine|oxone|codone|morphone|afil|osin|asteride|lukast))\b", re.I)
 # The medication list of a reference note ("MEDICATIONS\n\nPatient reports taking aspirin 81 mg daily and
-# Farxiga."): each item's first word, after the lead-in, is a drug whatever its name looks like.
-_MEDICATION_LIST = re.compile(r"^(?:CURRENT )?MEDICATIONS?\s*\n+(.*?)(?:\n\s*\n[A-Z][A-Z /]{3,}\n|\Z)", re.M | re.S)
-_LIST_ITEM = re.compile(r"[,;\n]|\band\b")
+# Farxiga.", or PriMock57's drug-history line "DH: furosemide, aspirin"): each item's first word, after the
+# lead-in, is a drug whatever its name looks like.
+_MEDICATION_LIST = re.compile(r"^(?:CURRENT )?MEDICATIONS?\s*\n+(.*?)(?:\n\s*\n[A-Z][A-Z /]{3,}\n|\Z)"
+                              r"|^D(?:H|Hx)\s*[:;-]\s*(.*?)$", re.M | re.S)
+_LIST_ITEM = re.compile(r"[,;\n]|\.(?:\s|$)|\band\b")
 _LEAD_IN = re.compile(r"^.*?\b(?:taking|takes|utilizes|uses|using|on)\s+", re.I)
 _NOT_DRUGS = {"daily", "twice", "every", "about", "dose", "doses", "takes", "taking", "with", "from", "than",
               "over", "under", "between", "around", "approximately", "total", "currently", "increase",
               "decrease", "start", "started", "continue", "times", "only", "once", "prescribed", "weighs",
               "weight", "sugar", "sugars", "level", "levels", "count", "units", "grams",
               "patient", "reports", "none", "days", "occasional", "denies", "tablet", "tablets", "medications",
-              "sulfate", "sulphate", "cypionate", "hydrochloride", "chloride", "citrate", "succinate", "tartrate"}
+              "sulfate", "sulphate", "cypionate", "hydrochloride", "chloride", "citrate", "succinate", "tartrate",
+              "allergies", "allergic", "sometimes", "regular", "vitamins", "nkda"}
 # Lab names outside our lexicon, so their values in a reference note are counted (as misses) and listed.
 OTHER_ANALYTES = ("hemoglobin", "hgb", "hematocrit", "white blood cell count", "wbc", "platelets", "ldl", "hdl",
                   "total cholesterol", "cholesterol", "triglycerides", "bun", "egfr", "gfr", "alt", "ast", "bnp",
                   "vitamin d", "vitamin b12", "b12", "ferritin", "psa", "inr", "troponin", "albumin", "uric acid",
                   "lactate")
-# Words allowed between an analyte and its value ("potassium was 3.1", "A1c of 7.1", "magnesium: 1.7").
-_LINKS = r"(?:\s*(?:levels?|was|is|were|of|at|value|result|came back at|[:=])\s*)*"
+# Words allowed between an analyte and its value ("potassium was 3.1", "A1c of 7.1", "magnesium: 1.7"), on
+# one line: "BNP\n3.\tArrange echo" is a list item's number.
+_LINKS = r"(?:[^\S\n]*(?:levels?|was|is|were|of|at|value|result|came back at|[:=])[^\S\n]*)*"
 
 
 @dataclass(frozen=True)
 class Encounter:
     id: str
+    corpus: str
     transcript: Transcript
     reference: str
+    section: str | None = None  # MTS-Dialog's section header: the reference is that section only
 
 
 @dataclass(frozen=True)
@@ -92,6 +117,8 @@ class Item:
 @dataclass
 class EncounterResult:
     id: str
+    corpus: str
+    section: str | None = None
     items: list[Item] = field(default_factory=list)
 
     def of(self, kind: ItemKind) -> list[Item]:
@@ -109,43 +136,54 @@ class Recall:
         return self.found / self.total if self.total else 0.0
 
     def __str__(self) -> str:
-        return f"{self.found}/{self.total} ({self.ratio:.0%})"
+        return f"{self.found}/{self.total} ({self.ratio:.0%})" if self.total else "–"
 
 
 def find_shared(explicit: Path | None = None) -> Path:
-    """The shared folder holding data/aci-bench: `explicit`, else `shared` beside the repository or above it."""
+    """The shared folder holding data/<corpus> and the index: `explicit`, else `shared` beside the repository."""
     candidates = [explicit] if explicit is not None else [
         ROOT.parent / "shared", Path.cwd() / "shared", Path.cwd().parent / "shared",
         *(parent / "shared" for parent in ROOT.parents)]
     for candidate in candidates:
-        if (candidate / "data" / ACI).is_dir() and (candidate / INDEX).is_file():
+        if all((candidate / "data" / c.name).is_dir() for c in CORPORA) and (candidate / INDEX).is_file():
             return candidate.resolve()
     tried = ", ".join(str(candidate) for candidate in candidates)
-    raise FileNotFoundError(f"no shared data folder with data/{ACI} and {INDEX} (tried {tried})")
+    corpora = ", ".join(f"data/{c.name}" for c in CORPORA)
+    raise FileNotFoundError(f"no shared data folder with {corpora} and {INDEX} (tried {tried})")
 
 
-def load_encounters(shared: Path) -> list[Encounter]:
-    """The cramp-related ACI-bench encounters of the index, in index order, as transcripts."""
+def load_encounters(shared: Path, corpora: Iterable[Corpus] = CORPORA) -> list[Encounter]:
+    """The cramp-related encounters of the index from `corpora`, in index order, as transcripts."""
+    by_name = {corpus.name: corpus for corpus in corpora}
     wanted: dict[str, list[str]] = {}
     for line in (shared / INDEX).read_text(encoding="utf-8").splitlines()[1:]:
         file, encounter_id, *_ = line.split("\t")
-        if file.startswith(f"{ACI}/"):
+        if file.split("/", 1)[0] in by_name:
             wanted.setdefault(file, []).append(encounter_id)
-    records = {}
+    encounters = []
     for file, ids in wanted.items():
+        corpus = by_name[file.split("/", 1)[0]]
+        records = {}
         for line in (shared / "data" / file).read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
             if record["id"] in ids:
                 records[record["id"]] = record
-    order = [encounter_id for ids in wanted.values() for encounter_id in ids]
-    return [Encounter(id=encounter_id, transcript=to_transcript(records[encounter_id]["turns"]),
-                      reference=records[encounter_id]["note"]) for encounter_id in order]
+        encounters += [Encounter(id=i, corpus=corpus.name, transcript=to_transcript(records[i]["turns"]),
+                                 reference=records[i][corpus.reference], section=records[i].get("section_header"))
+                       for i in ids]
+    return encounters
 
 
-def to_transcript(turns: Iterable[tuple[str, str]]) -> Transcript:
-    said = [(speaker, text.strip()) for speaker, text in turns if text.strip()]
-    return Transcript(segments=[Segment(id=i, speaker=speaker if speaker in ROLES else "other", text=text)
-                                for i, (speaker, text) in enumerate(said)])
+def to_transcript(turns: Iterable[list[str | float]]) -> Transcript:
+    """Turns `[speaker, text]` or, timed, `[speaker, text, start, end]` as a transcript of segments."""
+    segments = []
+    for speaker, text, *times in turns:
+        if str(text).strip():
+            start, end = (float(times[0]), float(times[1])) if len(times) == 2 else (None, None)
+            segments.append(Segment(id=len(segments), speaker=speaker if speaker in ROLES else "other",
+                                    text=str(text).strip(), start=start, end=end))
+    ends = [segment.end for segment in segments if segment.end is not None]
+    return Transcript(segments=segments, duration=max(ends) if ends else None)
 
 
 def _alternation(phrases: Iterable[str]) -> str:
@@ -169,16 +207,18 @@ class ReferenceReader:
             if not (entry.requires_value or entry.interpretation or entry.case_sensitive) for phrase in entry.phrases}
         known = set(self.analyte)
         self.analyte.update({name: "" for name in OTHER_ANALYTES if name not in known})
-        self._value = re.compile(rf"(?<![\w-])({_alternation(self.analyte)})(?![\w-]){_LINKS}\s*"
+        self._value = re.compile(rf"(?<![\w-])({_alternation(self.analyte)})(?![\w-]){_LINKS}[^\S\n]*"
                                  r"(\d+(?:\.\d+)?)(?![\d/])(?!\s*(?:-|to|or)\s*\d)(?!\s*times)", re.I)
         self.ranges = ranges
 
-    def medications(self, note: str) -> list[Item]:
+    def medications(self, note: str, *, is_list: bool = False) -> list[Item]:
+        """The drugs of `note`; `is_list` when the whole note is a medication list (an MTS-Dialog section)."""
         items = {self.generic[m.group(1).lower()]: Item("medication", self.generic[m.group(1).lower()], m.group(1))
                  for m in self._drug.finditer(note)}
         words = [m.group(1) for m in _DOSED.finditer(note)] + [m.group(1) for m in _DRUG_ENDINGS.finditer(note)]
-        for listed in _MEDICATION_LIST.finditer(note):
-            for chunk in _LIST_ITEM.split(listed.group(1)):
+        lists = [note] if is_list else [m.group(1) or m.group(2) for m in _MEDICATION_LIST.finditer(note)]
+        for listed in lists:
+            for chunk in _LIST_ITEM.split(listed):
                 item = _LEAD_IN.sub("", chunk.strip())
                 first = None if self._drug.match(item) else re.match(r"[A-Za-z][A-Za-z-]{3,}\b", item)
                 words += [first.group()] if first else []
@@ -214,47 +254,78 @@ def found_in(item: Item, findings: Findings, note: Note) -> bool:
                and abs(f.value - (item.value or 0.0)) < 1e-6 for f in findings.findings)
 
 
-def measure(shared: Path) -> list[EncounterResult]:
-    """Extract and draft every cramp-related encounter and score its reference note's items."""
+def measure(shared: Path, corpora: Iterable[Corpus] = CORPORA) -> list[EncounterResult]:
+    """Extract and draft every cramp-related encounter and score its reference's items."""
     extractor = Extractor().load()
     reader = ReferenceReader(load_lexicon(), load_ranges())
     results = []
-    for encounter in load_encounters(shared):
+    for encounter in load_encounters(shared, corpora):
         findings = extractor.extract(encounter.transcript)
         note = draft_note(encounter.transcript, findings)
-        wanted = reader.medications(encounter.reference) + reader.values(encounter.reference)
-        results.append(EncounterResult(encounter.id, [
+        wanted = reader.medications(encounter.reference, is_list=encounter.section in LIST_SECTIONS) + \
+            reader.values(encounter.reference)
+        results.append(EncounterResult(encounter.id, encounter.corpus, encounter.section, [
             Item(i.kind, i.code, i.said, i.value, i.in_lexicon, found_in(i, findings, note)) for i in wanted]))
     return results
 
 
-def recall(results: list[EncounterResult], kind: ItemKind) -> Recall:
+def recall(results: Iterable[EncounterResult], kind: ItemKind) -> Recall:
     items = [item for result in results for item in result.of(kind)]
     return Recall(sum(item.found for item in items), len(items), sum(not item.in_lexicon for item in items))
 
 
-def report(results: list[EncounterResult]) -> str:
+def by_corpus(results: Iterable[EncounterResult]) -> dict[str, list[EncounterResult]]:
+    """The results of each corpus, in CORPORA order (corpora without results left out)."""
+    grouped: dict[str, list[EncounterResult]] = {corpus.name: [] for corpus in CORPORA}
+    for result in results:
+        grouped[result.corpus].append(result)
+    return {name: group for name, group in grouped.items() if group}
+
+
+def _recall_row(label: str, results: list[EncounterResult]) -> str:
     meds, values = recall(results, "medication"), recall(results, "value")
-    lines = ["## ACI-bench recall of medications and lab values", "",
-             f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, `python -m benchmarks.aci_recall`, on the "
-             f"{len(results)} cramp-related ACI-bench encounters (train + valid; Yim et al. 2023, Nature "
-             "Scientific Data, CC BY 4.0; data read from the shared folder, not copied here).", "",
+    return f"| {label} | {len(results)} | {meds} | {meds.outside_lexicon} | {values} | {values.outside_lexicon} |"
+
+
+def report(results: list[EncounterResult]) -> str:
+    groups = by_corpus(results)
+    citations = "; ".join(f"{c.name} {len(groups[c.name])} ({c.citation})" for c in CORPORA if c.name in groups)
+    lines = ["## Reference-note recall of medications and lab values", "",
+             f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, `python -m benchmarks.reference_recall`, on the "
+             f"{len(results)} cramp-related encounters of the shared index: {citations}; all CC BY 4.0, read from "
+             "the shared folder, not copied here. The reference is the encounter's note (ACI-bench, PriMock57) or "
+             "its one note section (MTS-Dialog, a short dialogue snippet).", "",
              "An item is a drug (drugs.yaml name, brand or synonym, counted as its generic) or an analyte value "
-             "(analyte followed by its number) in the reference note; found = the drafted note names the generic "
+             "(analyte followed by its number) in the reference; found = the drafted note names the generic "
              "in its text or findings, or has a finding of the same analyte with the same value. Drug-like words "
              "and lab names outside our lexicon count as misses and are listed below.", "",
-             "| items | found / total | outside lexicon |", "|---|---|---|",
-             f"| medications | {meds} | {meds.outside_lexicon} |",
-             f"| values | {values} | {values.outside_lexicon} |", "",
-             "| encounter | medications | values | missed (in lexicon) | outside lexicon |", "|---|---|---|---|---|"]
+             "| corpus | encounters | medications found / total | outside lexicon | values found / total "
+             "| outside lexicon |", "|---|---|---|---|---|---|"]
+    lines += [_recall_row(name, group) for name, group in groups.items()]
+    lines += [_recall_row("**total**", results)]
+    sections: dict[str, list[EncounterResult]] = {}
+    for result in groups.get("mts-dialog", []):
+        sections.setdefault(result.section or "?", []).append(result)
+    if sections:
+        lines += ["", "MTS-Dialog by section header (only some sections name drugs or values):", "",
+                  "| section | encounters | medications found / total | outside lexicon | values found / total "
+                  "| outside lexicon |", "|---|---|---|---|---|---|"]
+        lines += [_recall_row(header, group) for header, group in sorted(sections.items())]
+    silent = [result.id for result in results if not result.items]
+    lines += ["", f"Encounters whose reference names no drug or value ({len(silent)}) are left out of the table "
+              "below.", "", "| encounter | corpus | medications | values | missed (in lexicon) | outside lexicon |",
+              "|---|---|---|---|---|---|"]
     for result in results:
+        if not result.items:
+            continue
         cells = []
         for kind in ("medication", "value"):
             items = result.of(kind)
             cells.append(f"{sum(i.found for i in items)}/{len(items)}" if items else "–")
         missed = ", ".join(i.label for i in result.items if i.in_lexicon and not i.found) or "–"
         outside = ", ".join(i.label for i in result.items if not i.in_lexicon) or "–"
-        lines.append(f"| {result.id} | {cells[0]} | {cells[1]} | {missed} | {outside} |")
+        corpus = result.corpus + (f" {result.section}" if result.section else "")
+        lines.append(f"| {result.id} | {corpus} | {cells[0]} | {cells[1]} | {missed} | {outside} |")
     outside = Counter(f"{i.kind}: {i.code}" for r in results for i in r.items if not i.in_lexicon)
     if outside:
         lines += ["", "Outside our lexicon (encounters): " + ", ".join(
@@ -265,11 +336,11 @@ def report(results: list[EncounterResult]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=None,
-                        help="the shared folder holding data/aci-bench (default: ../shared from the repository)")
+                        help="the shared folder holding data/<corpus> and the index (default: ../shared)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     section = report(measure(find_shared(args.shared)))
-    write_section(args.out, "aci", section)
+    write_section(args.out, SECTION, section)
     print(section)
 
 

@@ -1,0 +1,285 @@
+"""How well the findings match a gold corpus: precision, recall and F1 overall, per kind and per assertion.
+
+A corpus is a folder of transcripts (`NAME.txt`, `Speaker: text` lines) each with a gold sidecar
+(`NAME.yaml`, or `NAME.json`) listing the findings the consultation should give. The matching rule
+(docs/evaluation.md): a gold finding is found when the extractor gives a finding with the same kind,
+code and assertion, and, when the gold states a value, a value within VALUE_TOLERANCE of it. Each
+extracted finding matches at most one gold finding. Other attributes the gold states (historical,
+unit, interpretation, dose, site, laterality) are scored separately on the matched pairs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+from rich.table import Table
+
+from knowledge.extract import Extractor
+from nlp.transcript_io import TranscriptFormatError, parse_text
+from nlp.types import Assertion, Finding, FindingKind, Transcript
+
+GOLD_SUFFIXES = (".yaml", ".yml", ".json")
+ABSOLUTE_TOLERANCE = 0.05  # a value matches within 0.05 or 2% of the gold value, whichever is larger
+RELATIVE_TOLERANCE = 0.02
+ATTRIBUTES = ("historical", "unit", "interpretation", "dose", "site", "laterality")
+
+
+class CorpusError(ValueError):
+    """The corpus cannot be read; the message names the file and what is wrong with it."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class GoldDose(_Strict):
+    value: float
+    unit: str
+
+
+class GoldFinding(_Strict):
+    """One expected finding. Only kind, code and assertion (and value, when given) decide a match."""
+
+    kind: FindingKind
+    code: str
+    assertion: Assertion = "present"
+    value: float | None = None
+    unit: str | None = None
+    interpretation: Literal["low", "normal", "high"] | None = None
+    historical: bool | None = None
+    dose: GoldDose | None = None
+    site: str | None = None
+    laterality: Literal["left", "right", "bilateral"] | None = None
+
+    def label(self) -> str:
+        value = "" if self.value is None else f" {self.value:g}"
+        return f"{self.kind} {self.code} {self.assertion}{value}"
+
+
+class GoldFile(_Strict):
+    findings: list[GoldFinding]
+
+
+@dataclass(frozen=True)
+class GoldConsultation:
+    name: str
+    transcript: Transcript
+    findings: list[GoldFinding]
+
+
+@dataclass
+class Score:
+    """Counts of true positives, false positives and false negatives, and the figures they give."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": round(self.precision, 4),
+                "recall": round(self.recall, 4), "f1": round(self.f1, 4)}
+
+
+@dataclass
+class Agreement:
+    """How often an attribute stated in the gold is the same on the matched extracted finding."""
+
+    agree: int = 0
+    total: int = 0
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {"agree": self.agree, "total": self.total,
+                "accuracy": round(self.agree / self.total, 4) if self.total else 1.0}
+
+
+@dataclass(frozen=True)
+class Error:
+    """A miss (gold not found), a false positive (extracted, not in the gold) or an attribute disagreement."""
+
+    consultation: str
+    finding: str
+    detail: str = ""
+
+
+@dataclass
+class Evaluation:
+    consultations: int = 0
+    overall: Score = field(default_factory=Score)
+    by_kind: dict[str, Score] = field(default_factory=dict)
+    by_assertion: dict[str, Score] = field(default_factory=dict)
+    attributes: dict[str, Agreement] = field(default_factory=dict)
+    misses: list[Error] = field(default_factory=list)
+    false_positives: list[Error] = field(default_factory=list)
+    attribute_errors: list[Error] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "consultations": self.consultations, "overall": self.overall.as_dict(),
+            "by_kind": {k: s.as_dict() for k, s in sorted(self.by_kind.items())},
+            "by_assertion": {k: s.as_dict() for k, s in sorted(self.by_assertion.items())},
+            "attributes": {k: a.as_dict() for k, a in self.attributes.items()},
+            "misses": [e.__dict__ for e in self.misses],
+            "false_positives": [e.__dict__ for e in self.false_positives],
+            "attribute_errors": [e.__dict__ for e in self.attribute_errors],
+        }
+
+
+# --- reading a corpus ------------------------------------------------------------------------------
+
+def load_corpus(folder: Path) -> list[GoldConsultation]:
+    """Every transcript of `folder` with its gold sidecar, in name order; CorpusError names a bad file."""
+    if not folder.is_dir():
+        raise CorpusError(f"{folder}: not a folder")
+    transcripts = sorted(folder.glob("*.txt"))
+    if not transcripts:
+        raise CorpusError(f"{folder}: no transcripts (*.txt) in the corpus")
+    return [_consultation(path) for path in transcripts]
+
+
+def _consultation(path: Path) -> GoldConsultation:
+    sidecar = next((path.with_suffix(s) for s in GOLD_SUFFIXES if path.with_suffix(s).is_file()), None)
+    if sidecar is None:
+        raise CorpusError(f"{path}: no gold file ({path.stem}.yaml or {path.stem}.json) beside it")
+    try:
+        transcript = parse_text(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, TranscriptFormatError) as exc:
+        raise CorpusError(f"{path}: {exc}") from None
+    return GoldConsultation(path.stem, transcript, read_gold(sidecar).findings)
+
+
+def read_gold(path: Path) -> GoldFile:
+    """A gold sidecar, validated; CorpusError names the file and the field."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CorpusError(f"{path}: unreadable: {reason}") from None
+    try:
+        return GoldFile.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top)"
+        raise CorpusError(f"{path}: {where}: {first['msg']}") from None
+
+
+# --- scoring ---------------------------------------------------------------------------------------
+
+def evaluate(corpus: Iterable[GoldConsultation], extractor: Extractor) -> Evaluation:
+    """Run the extractor on every consultation and score its findings against the gold."""
+    result = Evaluation(attributes={name: Agreement() for name in ATTRIBUTES})
+    for consultation in corpus:
+        result.consultations += 1
+        found = extractor.extract(consultation.transcript).findings
+        _score(result, consultation.name, consultation.findings, found)
+    return result
+
+
+def _score(result: Evaluation, name: str, gold: list[GoldFinding], found: list[Finding]) -> None:
+    unmatched = list(found)
+    for expected in gold:
+        match = next((f for f in unmatched if _matches(expected, f)), None)
+        _count(result, expected.kind, expected.assertion, "tp" if match else "fn")
+        if match is None:
+            result.misses.append(Error(name, expected.label(), _near_miss(expected, found)))
+            continue
+        unmatched.remove(match)
+        for attribute, said, got in _attribute_pairs(expected, match):
+            agreement = result.attributes[attribute]
+            agreement.total += 1
+            agreement.agree += said == got
+            if said != got:
+                result.attribute_errors.append(Error(name, expected.label(), f"{attribute}: gold {said}, got {got}"))
+    for extra in unmatched:
+        _count(result, extra.kind, extra.assertion, "fp")
+        value = "" if extra.value is None else f" {extra.value:g}"
+        result.false_positives.append(Error(name, f"{extra.kind} {extra.code} {extra.assertion}{value}",
+                                            f"said as {extra.text!r}"))
+
+
+def _count(result: Evaluation, kind: str, assertion: str, outcome: str) -> None:
+    for score in (result.overall, result.by_kind.setdefault(kind, Score()),
+                  result.by_assertion.setdefault(assertion, Score())):
+        setattr(score, outcome, getattr(score, outcome) + 1)
+
+
+def _matches(expected: GoldFinding, found: Finding) -> bool:
+    if (expected.kind, expected.code, expected.assertion) != (found.kind, found.code, found.assertion):
+        return False
+    if expected.value is None:
+        return True
+    tolerance = max(ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE * abs(expected.value))
+    return found.value is not None and abs(found.value - expected.value) <= tolerance
+
+
+def _near_miss(expected: GoldFinding, found: list[Finding]) -> str:
+    """What the extractor said about the same concept instead, if anything."""
+    same = [f for f in found if (f.kind, f.code) == (expected.kind, expected.code)]
+    if not same:
+        return "not found"
+    got = same[0]
+    value = "" if got.value is None else f" value {got.value:g}"
+    return f"found as {got.assertion}{value}"
+
+
+def _attribute_pairs(expected: GoldFinding, found: Finding) -> list[tuple[str, Any, Any]]:
+    """(attribute, gold, extracted) for every attribute the gold states."""
+    said = found.attributes
+    dose = said.get("dose")
+    extracted = {
+        "historical": found.historical, "unit": found.unit, "interpretation": said.get("interpretation"),
+        "dose": (float(dose["value"]), dose["unit"]) if isinstance(dose, dict) else None,
+        "site": said.get("site"), "laterality": said.get("laterality"),
+    }
+    pairs = []
+    for attribute in ATTRIBUTES:
+        gold = getattr(expected, attribute)
+        if gold is None:
+            continue
+        if attribute == "dose":
+            gold = (gold.value, gold.unit)
+        pairs.append((attribute, gold, extracted[attribute]))
+    return pairs
+
+
+# --- presentation ----------------------------------------------------------------------------------
+
+def tables(evaluation: Evaluation) -> list[Table]:
+    """The evaluation as rich tables: scores, attribute agreement, and every miss and false positive."""
+    scores = Table("scope", "gold", "found", "tp", "fp", "fn", "precision", "recall", "F1",
+                   title=f"Findings on {evaluation.consultations} consultations")
+    rows = [("overall", evaluation.overall)]
+    rows += [(f"kind: {k}", s) for k, s in sorted(evaluation.by_kind.items())]
+    rows += [(f"assertion: {k}", s) for k, s in sorted(evaluation.by_assertion.items())]
+    for scope, s in rows:
+        scores.add_row(scope, str(s.tp + s.fn), str(s.tp + s.fp), str(s.tp), str(s.fp), str(s.fn),
+                       f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}")
+    attributes = Table("attribute", "agree", "stated in gold", "accuracy", title="Attributes of matched findings")
+    for name, agreement in evaluation.attributes.items():
+        accuracy = agreement.agree / agreement.total if agreement.total else 1.0
+        attributes.add_row(name, str(agreement.agree), str(agreement.total), f"{accuracy:.3f}")
+    errors = Table("consultation", "error", "finding", "detail", title="Misses and false positives")
+    for label, items in (("miss", evaluation.misses), ("false positive", evaluation.false_positives),
+                         ("attribute", evaluation.attribute_errors)):
+        for error in items:
+            errors.add_row(error.consultation, label, error.finding, error.detail)
+    return [scores, attributes, errors]

@@ -1,0 +1,118 @@
+"""Which voice is the clinician and which the patient, from what each says; a caller may say it instead.
+
+A clinician asks (questions), addresses the patient ("you", "your"), plans and instructs ("I will",
+"we could", "keep taking") and names more of the topic's vocabulary; a patient talks about themselves
+("I", "my"). Each voice gets a clinician score from the rates of these cues; the highest is the
+clinician; the voice that answers the clinician's questions most often is the patient; anyone else
+is "other".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from nlp.types import Role, Segment, Transcript
+
+QUESTION_OPENERS = {"what", "how", "when", "where", "which", "why", "who", "do", "does", "did", "are", "is",
+                    "have", "has", "any", "can", "could", "would", "tell"}
+SECOND_PERSON = {"you", "your", "you're", "yours", "yourself", "you've", "you'll"}
+FIRST_PERSON = {"i", "my", "me", "i'm", "mine", "myself", "i've"}
+THIRD_PERSON = {"she", "her", "he", "his", "him", "mum", "mom", "dad", "mother", "father"}
+INSTRUCTIONS = ("i will", "i'll", "we will", "we'll", "we could", "let's", "let us", "i recommend", "i'd like",
+                "i would like", "please", "keep taking", "stop taking", "i suggest", "we should", "you should")
+_WORD = re.compile(r"[a-z']+")
+
+
+@dataclass(frozen=True)
+class VoiceCues:
+    """What one voice said, counted for the role decision."""
+
+    words: int
+    sentences: int
+    questions: int
+    second_person: int
+    first_person: int
+    third_person: int
+    instructions: int
+    vocabulary: int
+    spoke_first: bool
+
+    @property
+    def clinician_score(self) -> float:
+        per_word = max(self.words, 1)
+        per_sentence = max(self.sentences, 1)
+        return (2.0 * self.questions / per_sentence + 1.5 * self.instructions / per_sentence
+                + 10.0 * (self.second_person - self.first_person) / per_word + 10.0 * self.vocabulary / per_word
+                + (0.3 if self.spoke_first else 0.0))
+
+    @property
+    def patient_score(self) -> float:
+        return (self.first_person - self.third_person - self.second_person) / max(self.words, 1)
+
+
+def voice_cues(segments: Sequence[Segment], vocabulary: Iterable[str] = ()) -> dict[str, VoiceCues]:
+    """The cues of every voice in the segments (segments without a voice are not counted)."""
+    terms = {term.lower() for term in vocabulary}
+    sentences: dict[str, list[str]] = {}
+    for segment in segments:
+        if segment.voice is not None:
+            parts = [part.strip() for part in re.split(r"(?<=[.?!])\s+", segment.text) if part.strip()]
+            sentences.setdefault(segment.voice, []).extend(parts)
+    first = next((segment.voice for segment in segments if segment.voice is not None), None)
+    cues = {}
+    for voice, said in sentences.items():
+        words = [word for sentence in said for word in _WORD.findall(sentence.lower())]
+        text = " ".join(words)
+        cues[voice] = VoiceCues(
+            words=len(words), sentences=len(said),
+            questions=sum(1 for s in said if s.endswith("?") or (_first_word(s) in QUESTION_OPENERS)),
+            second_person=sum(1 for w in words if w in SECOND_PERSON),
+            first_person=sum(1 for w in words if w in FIRST_PERSON),
+            third_person=sum(1 for w in words if w in THIRD_PERSON),
+            instructions=sum(len(re.findall(rf"\b{re.escape(phrase)}\b", text)) for phrase in INSTRUCTIONS),
+            vocabulary=sum(1 for w in words if w in terms),
+            spoke_first=voice == first)
+    return cues
+
+
+def decide_roles(segments: Sequence[Segment], cues: Mapping[str, VoiceCues]) -> dict[str, Role]:
+    """The clinician is the voice with the highest clinician score; the patient is who answers the
+    clinician's questions most often (then the most self-referring); anyone else is "other"."""
+    roles: dict[str, Role] = {voice: "other" for voice in cues}
+    if not cues:
+        return roles
+    clinician = max(cues, key=lambda voice: cues[voice].clinician_score)
+    roles[clinician] = "clinician"
+    rest = [voice for voice in cues if voice != clinician]
+    if rest:
+        answers = answers_to(segments, clinician)
+        roles[max(rest, key=lambda voice: (answers.get(voice, 0), cues[voice].patient_score))] = "patient"
+    return roles
+
+
+def answers_to(segments: Sequence[Segment], asker: str) -> dict[str, int]:
+    """How many times each other voice spoke right after `asker` ended a turn with a question."""
+    counts: dict[str, int] = {}
+    voiced = [segment for segment in segments if segment.voice is not None]
+    for before, after in zip(voiced, voiced[1:]):
+        if before.voice == asker and after.voice != asker and before.text.rstrip().endswith("?"):
+            counts[after.voice] = counts.get(after.voice, 0) + 1  # type: ignore[index]
+    return counts
+
+
+def assign_roles(transcript: Transcript, speakers: Mapping[str, Role]) -> Transcript:
+    """The transcript with `speaker` set from `speakers` (voice -> role) for the voices it names.
+
+    How a caller says or corrects who is who: `{"S2": "clinician", "S1": "patient"}`, or for a stereo
+    recording `{"ch1": "clinician", "ch2": "patient"}`. Segments of voices not named keep their role.
+    """
+    return transcript.model_copy(update={"segments": [
+        segment.model_copy(update={"speaker": speakers[segment.voice]})
+        if segment.voice in speakers else segment for segment in transcript.segments]})
+
+
+def _first_word(sentence: str) -> str:
+    found = _WORD.search(sentence.lower())
+    return found.group(0) if found else ""

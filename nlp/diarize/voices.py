@@ -1,0 +1,149 @@
+"""Mono diarization: embed stretches of speech with a speaker encoder and cluster them into voices.
+
+Speech is found from the ASR word timestamps (Whisper already ran its VAD), cut at pauses into
+chunks of at most a couple of seconds, and each chunk is embedded with resemblyzer's VoiceEncoder
+(a d-vector; its weights ship in the PyPI package). Chunks long enough to carry a reliable voice are
+clustered by cosine distance (average-linkage agglomerative clustering with a distance threshold,
+which also estimates how many people spoke); shorter chunks join the nearest voice.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from nlp.asr.base import SAMPLE_RATE
+from nlp.types import Word
+
+PAUSE_S = 0.25        # a silence this long between words starts a new chunk
+MAX_CHUNK_S = 2.0     # longer stretches are cut at a word boundary, so a missed turn change costs little
+MIN_CLUSTER_S = 0.8   # chunks shorter than this are assigned to a voice, not used to find the voices
+MIN_VOICE_S = 4.0     # a cluster with less speech than this is folded into the nearest voice
+DISTANCE_THRESHOLD = 0.35  # cosine distance (average linkage) above which two groups are different voices
+
+
+class VoiceEncoder(Protocol):
+    """Turns a stretch of 16 kHz speech into an L2-normalised speaker embedding."""
+
+    def embed(self, audio: np.ndarray) -> np.ndarray: ...
+
+
+class ResemblyzerEncoder:
+    """resemblyzer's d-vector encoder (GE2E, 256 dimensions), loaded from the weights in its package."""
+
+    def __init__(self) -> None:
+        with warnings.catch_warnings():
+            # webrtcvad, imported by resemblyzer, still imports the deprecated pkg_resources.
+            warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+            warnings.filterwarnings("ignore", category=DeprecationWarning)  # its scipy.ndimage.morphology import
+            from resemblyzer import VoiceEncoder as _Encoder
+            from resemblyzer import normalize_volume
+        self._normalize = normalize_volume
+        self._encoder = _Encoder("cpu", verbose=False)
+
+    def embed(self, audio: np.ndarray) -> np.ndarray:
+        import torch
+
+        audio = self._normalize(audio.astype(np.float32), -30, increase_only=True)
+        # A small LSTM gains nothing from threads, and on a busy machine they make it 20 times slower.
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return self._encoder.embed_utterance(audio)
+        finally:
+            torch.set_num_threads(threads)
+
+
+_lock = threading.Lock()
+_encoder: VoiceEncoder | None = None
+
+
+def load_encoder() -> VoiceEncoder:
+    """The process's voice encoder, loaded on first use (about 2 s, 17 MB)."""
+    global _encoder
+    with _lock:
+        if _encoder is None:
+            _encoder = ResemblyzerEncoder()
+        return _encoder
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A stretch of speech between pauses: words[first:last] of the recording."""
+
+    first: int
+    last: int
+    start: float
+    end: float
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+def speech_chunks(words: Sequence[Word], pause: float = PAUSE_S, longest: float = MAX_CHUNK_S) -> list[Chunk]:
+    """Consecutive words grouped at pauses, each group at most `longest` seconds (unless one word is longer)."""
+    chunks: list[Chunk] = []
+    first = 0
+    for index in range(1, len(words) + 1):
+        if index < len(words):
+            gap = words[index].start - words[index - 1].end
+            if gap < pause and words[index].end - words[first].start <= longest:
+                continue
+        chunks.append(Chunk(first, index, words[first].start, words[index - 1].end))
+        first = index
+    return chunks
+
+
+def voice_labels(audio: np.ndarray, words: Sequence[Word], encoder: VoiceEncoder, *, min_speakers: int = 1,
+                 max_speakers: int = 4, threshold: float = DISTANCE_THRESHOLD) -> list[str]:
+    """A voice label ("S1", "S2", ... in order of first speaking) for each word of a mono recording."""
+    if not words:
+        return []
+    chunks = speech_chunks(words)
+    embeddings = np.stack([encoder.embed(_clip(audio, chunk)) for chunk in chunks])
+    long_enough = [i for i, chunk in enumerate(chunks) if chunk.duration >= MIN_CLUSTER_S] or list(range(len(chunks)))
+    clusters = cluster(embeddings[long_enough], min_speakers=min_speakers, max_speakers=max_speakers,
+                       threshold=threshold)
+    durations = np.array([chunks[i].duration for i in long_enough])
+    # A "voice" heard for only a moment is an outlier of a real one, unless the caller asked for that many.
+    kept = [c for c in range(clusters.max() + 1) if durations[clusters == c].sum() >= MIN_VOICE_S]
+    if len(kept) < min_speakers:
+        kept = sorted(range(clusters.max() + 1), key=lambda c: -durations[clusters == c].sum())[:min_speakers]
+    centroids = np.stack([embeddings[long_enough][clusters == c].mean(axis=0) for c in kept])
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+    nearest = np.argmax(embeddings @ centroids.T, axis=1)
+    for index, voice in zip(long_enough, clusters):
+        if voice in kept:
+            nearest[index] = kept.index(voice)
+    labels: list[str] = []
+    names: dict[int, str] = {}
+    for chunk, voice in zip(chunks, nearest):
+        name = names.setdefault(int(voice), f"S{len(names) + 1}")
+        labels += [name] * (chunk.last - chunk.first)
+    return labels
+
+
+def cluster(embeddings: np.ndarray, *, min_speakers: int, max_speakers: int, threshold: float) -> np.ndarray:
+    """Cluster ids (0..k-1) for L2-normalised embeddings; k estimated by the threshold, kept in [min, max]."""
+    from sklearn.cluster import AgglomerativeClustering
+
+    if len(embeddings) < 2:
+        return np.zeros(len(embeddings), dtype=int)
+    found = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
+                                    distance_threshold=threshold).fit_predict(embeddings)
+    count = int(found.max()) + 1
+    wanted = min(max(count, min_speakers), max_speakers, len(embeddings))
+    if wanted == count:
+        return found
+    return AgglomerativeClustering(n_clusters=wanted, metric="cosine", linkage="average").fit_predict(embeddings)
+
+
+def _clip(audio: np.ndarray, chunk: Chunk) -> np.ndarray:
+    start = max(0, int(chunk.start * SAMPLE_RATE))
+    return audio[start:max(start + 1, int(chunk.end * SAMPLE_RATE))]

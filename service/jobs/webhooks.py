@@ -1,0 +1,147 @@
+"""Webhooks: when a consultation's job ends (ready or failed), POST a signed JSON body to its `callback_url`.
+
+Each outcome is a durable `webhook_delivery` row, written before the job is
+marked finished, and retried with exponential backoff by the workers' loop
+until the receiver answers 2xx or the attempts run out.
+
+Signature: `X-Soapscribe-Signature: sha256=<hex>` where hex is
+HMAC-SHA256(secret, f"{X-Soapscribe-Timestamp}." + raw body).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session, select
+
+from service.errors import BadInput
+from service.settings import Settings
+from service.store.models import Consultation, WebhookDelivery, utcnow
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Soapscribe-Signature"
+TIMESTAMP_HEADER = "X-Soapscribe-Timestamp"
+DELIVERY_HEADER = "X-Soapscribe-Delivery"
+
+
+def check_callback_url(url: str | None, settings: Settings) -> str | None:
+    """Validate a `callback_url` at upload time (only http and https; the server must be able to sign)."""
+    if url is None or not url.strip():
+        return None
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadInput(f"callback_url must be an http:// or https:// URL with a host, not {url[:200]!r}")
+    if not settings.webhook_secret:
+        raise BadInput("this server sends no webhooks: SOAPSCRIBE_WEBHOOK_SECRET is not set")
+    return url
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The signature header value for `body` sent at `timestamp` (what a receiver recomputes)."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def schedule(engine: Engine, settings: Settings, job_id: str, consultation_id: str) -> WebhookDelivery | None:
+    """Record the webhook for this job's outcome, once per job; None when the consultation has no callback."""
+    with Session(engine, expire_on_commit=False) as session:
+        consultation = session.get(Consultation, consultation_id)
+        if consultation is None or not consultation.callback_url:
+            return None
+        existing = session.exec(select(WebhookDelivery).where(WebhookDelivery.job_id == job_id)).first()
+        if existing is not None:  # the job ran again after its worker died between scheduling and finishing
+            return existing
+        note_path = f"/v1/consultations/{consultation.id}/note"
+        body = {"id": consultation.id, "status": consultation.status, "error": consultation.error,
+                "note_url": (settings.public_url.rstrip("/") + note_path) if settings.public_url else note_path}
+        delivery = WebhookDelivery(job_id=job_id, consultation_id=consultation.id, url=consultation.callback_url,
+                                   body=json.dumps(body, separators=(",", ":")))
+        session.add(delivery)
+        session.commit()
+        return delivery
+
+
+def backoff(settings: Settings, attempts: int) -> float:
+    """Seconds to wait after the `attempts`-th failed try: base, 2 base, 4 base, ... capped at max."""
+    return min(settings.webhook_retry_max_seconds, settings.webhook_retry_base_seconds * 2 ** (attempts - 1))
+
+
+def deliver_due(engine: Engine, settings: Settings, limit: int = 20) -> int:
+    """Try every pending delivery whose time has come; returns how many were tried."""
+    now = utcnow()
+    with Session(engine) as session:
+        due = session.exec(select(WebhookDelivery.id)
+                           .where(WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= now)
+                           .order_by(WebhookDelivery.next_attempt_at).limit(limit)).all()
+    tried = 0
+    for delivery_id in due:
+        if _take(engine, settings, delivery_id):
+            _attempt(engine, settings, delivery_id)
+            tried += 1
+    return tried
+
+
+def _take(engine: Engine, settings: Settings, delivery_id: str) -> bool:
+    """Claim one try (several workers may sweep at once): push its time past the request's timeout."""
+    now = utcnow()
+    hold = now + timedelta(seconds=settings.webhook_timeout_seconds * 2 + 5)
+    with Session(engine) as session:
+        result = session.execute(update(WebhookDelivery)
+                                 .where(WebhookDelivery.id == delivery_id, WebhookDelivery.state == "pending",
+                                        WebhookDelivery.next_attempt_at <= now)
+                                 .values(next_attempt_at=hold, attempts=WebhookDelivery.attempts + 1))
+        session.commit()
+        return result.rowcount == 1
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None  # a redirect is an answer that is not 2xx: retried later, never followed
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def _attempt(engine: Engine, settings: Settings, delivery_id: str) -> None:
+    with Session(engine) as session:
+        delivery = session.get(WebhookDelivery, delivery_id)
+        assert delivery is not None
+        body = delivery.body.encode()
+        timestamp = str(int(time.time()))
+        request = urllib.request.Request(delivery.url, data=body, method="POST", headers={
+            "Content-Type": "application/json", "User-Agent": "soapscribe-webhook/1",
+            TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: sign(settings.webhook_secret or "", timestamp, body),
+            DELIVERY_HEADER: delivery.id})
+        status: int | None = None
+        error: str | None = None
+        try:
+            with _opener.open(request, timeout=settings.webhook_timeout_seconds) as response:
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            status, error = exc.code, f"HTTP {exc.code}"
+        except (urllib.error.URLError, OSError) as exc:
+            error = f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"[:500]
+
+        delivery.last_status, delivery.last_error = status, error
+        if status is not None and 200 <= status < 300:
+            delivery.state, delivery.delivered_at = "delivered", utcnow()
+        elif delivery.attempts >= settings.webhook_max_attempts:
+            delivery.state = "failed"
+        else:
+            delivery.next_attempt_at = utcnow() + timedelta(seconds=backoff(settings, delivery.attempts))
+        session.add(delivery)
+        session.commit()
+        log.info("webhook attempt", extra={"delivery": delivery.id, "consultation": delivery.consultation_id,
+                                           "attempt": delivery.attempts, "http_status": status,
+                                           "state": delivery.state})

@@ -1,0 +1,109 @@
+"""Language cases the gold corpus taught the engine: misspellings, corrections, answers, relatives, clauses."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.extract import Extractor
+from nlp.transcript_io import parse
+from nlp.types import Finding
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    return Extractor().load()
+
+
+def findings(extractor: Extractor, text: str) -> list[Finding]:
+    return extractor.extract(parse(text)).findings
+
+
+def found(extractor: Extractor, text: str) -> set[tuple[str, str]]:
+    return {(f.code, f.assertion) for f in findings(extractor, text)}
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("patient: im on furosimide", "furosemide"),
+    ("patient: atorvastin twenty milligrams", "atorvastatin"),
+    ("patient: my water tablet is hydrochlorothiazid", "hydrochlorothiazide"),
+    ("patient: spironolacton every morning", "spironolactone"),
+])
+def test_a_misspelt_drug_name_is_read_as_the_drug(extractor: Extractor, said: str, code: str) -> None:
+    assert (code, "present") in found(extractor, said)
+
+
+@pytest.mark.parametrize("said", ["patient: I was watching television", "patient: my cholesterol is fine",
+                                  "patient: we went walking yesterday"])
+def test_ordinary_long_words_are_not_taken_for_drugs(extractor: Extractor, said: str) -> None:
+    assert not [f for f in findings(extractor, said) if f.kind == "medication"]
+
+
+def test_a_correction_replaces_the_side_said_before(extractor: Extractor) -> None:
+    cramp = findings(extractor, "Patient: The cramps are in the left calf. No wait, it's the right calf.")[0]
+    assert (cramp.code, cramp.attributes["site"], cramp.attributes["laterality"]) == ("leg_cramp", "calf", "right")
+
+
+def test_a_relatives_condition_is_a_finding_apart_from_the_patients_own(extractor: Extractor) -> None:
+    said = "Patient: My father has diabetes.\nDoctor: And do you have diabetes?\nPatient: No, I don't."
+    assert found(extractor, said) == {("diabetes", "family"), ("diabetes", "absent")}
+
+
+def test_in_the_family_makes_the_question_about_relatives(extractor: Extractor) -> None:
+    assert found(extractor, "Doctor: Any diabetes in the family?\nPatient: Yes.") == {("diabetes", "family")}
+
+
+def test_an_answer_in_the_past_is_present_and_historical(extractor: Extractor) -> None:
+    smoking = findings(extractor, "Doctor: Do you smoke?\nPatient: I quit ten years ago.")[0]
+    assert (smoking.code, smoking.assertion, smoking.historical) == ("smoking", "present", True)
+
+
+def test_a_dose_said_in_the_answer_belongs_to_the_drug_asked_about(extractor: Extractor) -> None:
+    drug = findings(extractor, "Doctor: You're on pravastatin?\nPatient: Yes, forty milligrams.")[0]
+    assert (drug.code, drug.attributes["dose"]) == ("pravastatin", {"value": 40, "unit": "mg"})
+
+
+def test_a_dose_time_in_an_answer_is_not_a_cramp_timing(extractor: Extractor) -> None:
+    said = "Doctor: How long have you been on Lipitor?\nPatient: Six months, eighty milligrams at bedtime."
+    assert found(extractor, said) == {("atorvastatin", "present")}
+
+
+def test_only_the_clause_after_the_comma_is_asked(extractor: Extractor) -> None:
+    said = "Doctor: You started atorvastatin 40 mg in May, how are you getting on?\nPatient: Fine."
+    assert ("atorvastatin", "present") in found(extractor, said)
+
+
+def test_a_class_said_of_a_named_drug_is_evidence_of_that_drug(extractor: Extractor) -> None:
+    said = "Patient: I use my albuterol inhaler a lot. The cramps come after I use the inhaler."
+    medications = [f for f in findings(extractor, said) if f.kind == "medication"]
+    assert [(f.code, len(f.evidence)) for f in medications] == [("albuterol", 2)]
+
+
+def test_a_drug_not_taken_but_proposed_is_a_proposal(extractor: Extractor) -> None:
+    said = ("Doctor: Are you taking any calcium tablets?\nPatient: No, nothing.\n"
+            "Doctor: I'm going to start you on calcium carbonate.")
+    assert found(extractor, said) == {("calcium", "hypothetical")}
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    ("Doctor: It sounds like restless legs syndrome.", ("restless_legs", "possible")),
+    ("Patient: maybe three glasses of wine a night", ("alcohol_use", "present")),
+    ("Doctor: Probably the low potassium from your bendroflumethiazide.", ("bendroflumethiazide", "present")),
+    ("Patient: Can I have quinine for the cramps?", ("leg_cramp", "present")),
+    ("Patient: Can I have quinine for the cramps?", ("quinine", "hypothetical")),
+    ("Doctor: I'll give you a course of nitrofurantoin.", ("nitrofurantoin", "hypothetical")),
+    ("Patient: Not great, I've been using my albuterol inhaler a lot.", ("albuterol", "present")),
+    ("Doctor: Any allergies to antibiotics?\nPatient: No.", None),
+    ("Patient: I have period cramps and a stomach ache.", None),
+])
+def test_cue_cases(extractor: Extractor, said: str, expected: tuple[str, str] | None) -> None:
+    result = found(extractor, said)
+    assert expected in result if expected else result == set()
+
+
+@pytest.mark.parametrize("said", [
+    "Patient: My feet cramp at night.\nDoctor: Both feet?\nPatient: Just the right foot.",
+    "Doctor: And the cramps, where are they?\nPatient: In my right foot, in the arch.",
+])
+def test_the_reply_says_where_the_symptom_is(extractor: Extractor, said: str) -> None:
+    cramp = next(f for f in findings(extractor, said) if f.code == "leg_cramp")
+    assert (cramp.attributes["site"], cramp.attributes["laterality"]) == ("foot", "right")

@@ -1,0 +1,120 @@
+"""Diarization without audio models: turns, channel split, roles from what is said, and the error metric."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nlp.asr.base import SAMPLE_RATE
+from nlp.diarize.channels import channel_labels, split_by_channel
+from nlp.diarize.metrics import Turn, diarization_error, role_accuracy
+from nlp.diarize.roles import assign_roles, decide_roles, voice_cues
+from nlp.diarize.turns import speaker_turns
+from nlp.diarize.voices import speech_chunks
+from nlp.types import Segment, Transcript, Word
+
+
+def words(*spans: tuple[str, float, float]) -> list[Word]:
+    return [Word(w=w, start=start, end=end) for w, start, end in spans]
+
+
+def test_a_segment_is_cut_where_the_voice_changes() -> None:
+    segment = Segment(id=0, text="Any numbness? No, none.", start=0.0, end=2.0,
+                      words=words(("Any", 0.0, 0.3), ("numbness?", 0.3, 0.9), ("No,", 1.2, 1.4), ("none.", 1.4, 2.0)))
+    turns = speaker_turns([segment], ["S1", "S1", "S2", "S2"])
+    assert [(t.voice, t.text, t.start, t.end) for t in turns] == [("S1", "Any numbness?", 0.0, 0.9),
+                                                                 ("S2", "No, none.", 1.2, 2.0)]
+    assert [t.id for t in turns] == [0, 1]
+
+
+def test_words_are_chunked_at_pauses_and_at_two_seconds() -> None:
+    spoken = words(*[(f"w{i}", i * 0.5, i * 0.5 + 0.4) for i in range(8)], ("after", 5.0, 5.3))
+    chunks = speech_chunks(spoken)
+    assert [(c.first, c.last) for c in chunks] == [(0, 4), (4, 8), (8, 9)]
+
+
+def stereo(left: list[tuple[float, float]], right: list[tuple[float, float]], seconds: float = 4.0) -> np.ndarray:
+    """Noise bursts at the given times on each channel, with the other channel's bursts 26 dB down."""
+    rng = np.random.default_rng(0)
+    audio = np.zeros((2, int(seconds * SAMPLE_RATE)), dtype=np.float32)
+    for channel, spans in ((0, left), (1, right)):
+        for start, end in spans:
+            burst = rng.normal(0, 0.2, int((end - start) * SAMPLE_RATE)).astype(np.float32)
+            at = int(start * SAMPLE_RATE)
+            audio[channel, at:at + len(burst)] += burst
+            audio[1 - channel, at:at + len(burst)] += 0.05 * burst
+    return audio
+
+
+def test_each_word_goes_to_the_louder_channel() -> None:
+    audio = stereo(left=[(0.0, 1.0)], right=[(2.0, 3.0)])
+    spoken = words(("Hello?", 0.1, 0.9), ("Hi.", 2.1, 2.9))
+    assert split_by_channel(audio, spoken)
+    assert channel_labels(audio, spoken) == ["ch1", "ch2"]
+
+
+def test_the_same_signal_on_both_channels_is_not_split_by_channel() -> None:
+    audio = stereo(left=[(0.0, 1.0), (2.0, 3.0)], right=[])
+    audio[1] = audio[0]
+    assert not split_by_channel(audio, words(("Hello?", 0.1, 0.9), ("Hi.", 2.1, 2.9)))
+    assert not split_by_channel(audio[:1], words(("Hello?", 0.1, 0.9)))
+
+
+def turn(voice: str, text: str) -> Segment:
+    return Segment(id=0, voice=voice, text=text)
+
+
+CONSULTATION = [
+    turn("S1", "Good morning. What brings you in today?"),
+    turn("S2", "I keep getting cramps in my calf at night."),
+    turn("S1", "Are you taking any medicines?"),
+    turn("S2", "I take furosemide once a day."),
+    turn("S1", "I will check your potassium, and we could try magnesium."),
+]
+
+
+@pytest.mark.parametrize(("segments", "expected"), [
+    (CONSULTATION, {"S1": "clinician", "S2": "patient"}),
+    # The patient speaking first and naming a drug does not make them the clinician.
+    ([turn("A", "Doctor, my legs cramp every night since I started simvastatin."),
+      turn("B", "How often does it happen? Do you have any numbness in your feet?"),
+      turn("A", "Most nights. No numbness."),
+      turn("B", "Please keep a diary, and I will check your potassium.")], {"A": "patient", "B": "clinician"}),
+    # A relative who talks about the patient is neither; the patient answers the clinician's questions.
+    ([turn("S1", "What brings you in?"), turn("S2", "My legs cramp at night."),
+      turn("S3", "She cries out with the pain, I can hear her."), turn("S1", "How long has this been going on?"),
+      turn("S2", "About two months."), turn("S3", "Mum takes a water tablet.")],
+     {"S1": "clinician", "S2": "patient", "S3": "other"}),
+])
+def test_roles_follow_who_asks_instructs_and_answers(segments: list[Segment], expected: dict[str, str]) -> None:
+    vocabulary = ["furosemide", "potassium", "magnesium", "simvastatin", "cramps", "numbness"]
+    assert decide_roles(segments, voice_cues(segments, vocabulary)) == expected
+
+
+def test_a_caller_can_name_the_roles() -> None:
+    transcript = Transcript(segments=[s.model_copy(update={"speaker": "clinician" if s.voice == "S1" else "patient"})
+                                      for s in CONSULTATION])
+    corrected = assign_roles(transcript, {"S1": "patient", "S2": "clinician"})
+    assert [s.speaker for s in corrected.segments] == ["patient", "clinician", "patient", "clinician", "patient"]
+    assert assign_roles(transcript, {"S9": "other"}) == transcript
+
+
+REFERENCE = [Turn("Doctor", 0.0, 3.0), Turn("Patient", 3.5, 6.0), Turn("Doctor", 6.5, 9.0)]
+
+
+@pytest.mark.parametrize(("hypothesis", "der"), [
+    ([Turn("S1", 0.0, 3.0), Turn("S2", 3.5, 6.0), Turn("S1", 6.5, 9.0)], 0.0),
+    # Labels are matched to speakers by overlap, whatever they are called.
+    ([Turn("S2", 0.0, 3.0), Turn("S1", 3.5, 6.0), Turn("S2", 6.5, 9.0)], 0.0),
+    ([], 1.0),
+    # The last turn given to the wrong voice: its scored time (2.5 s less two half collars) is confusion.
+    ([Turn("S1", 0.0, 3.0), Turn("S2", 3.5, 6.0), Turn("S2", 6.5, 9.0)], 2.0 / 6.5),
+])
+def test_diarization_error_rate(hypothesis: list[Turn], der: float) -> None:
+    assert diarization_error(REFERENCE, hypothesis).rate == pytest.approx(der, abs=0.01)
+
+
+def test_role_accuracy_counts_words_by_the_turn_they_fall_in() -> None:
+    reference = [Turn("clinician", 0.0, 3.0), Turn("patient", 3.5, 6.0)]
+    said = [(0.5, 1.0, "clinician"), (3.6, 4.0, "patient"), (4.5, 5.0, "clinician"), (3.1, 3.2, "clinician")]
+    assert role_accuracy(reference, said) == 0.75

@@ -1,0 +1,107 @@
+"""Webhooks: a signed POST when a consultation is ready, retried with backoff until the receiver takes it."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import CONSULTATIONS, Server, soapscribe_env
+from tests.service.processes import Processes, database, wait_for
+
+SECRET = "test-webhook-secret"
+
+
+class Receiver:
+    """A real HTTP server on loopback that answers with the given statuses in turn and records each request."""
+
+    def __init__(self, statuses: list[int]) -> None:
+        self.statuses = statuses
+        self.requests: list[tuple[float, dict[str, str], bytes]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the http.server name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append((time.monotonic(), dict(self.headers), body))
+                status = receiver.statuses[min(len(receiver.requests), len(receiver.statuses)) - 1]
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hooks/soapscribe"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def webhook_server(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iterator[tuple[Server, Processes]]:
+    """`soapscribe serve` (SQLite, embedded worker) with a webhook secret and a short retry backoff."""
+    data_dir = tmp_path_factory.mktemp("webhooks") / "var"
+    run = Processes(soapscribe_env(data_dir, model_cache, SOAPSCRIBE_WEBHOOK_SECRET=SECRET,
+                                   SOAPSCRIBE_WEBHOOK_RETRY_BASE_SECONDS="0.5",
+                                   SOAPSCRIBE_WEBHOOK_RETRY_MAX_SECONDS="2"), data_dir)
+    server, _ = run.serve()
+    yield server, run
+    run.stop_all()
+
+
+def test_a_failed_delivery_is_retried_and_the_signed_body_names_the_ready_note(webhook_server) -> None:
+    server, run = webhook_server
+    receiver = Receiver([500, 200])
+    try:
+        path = CONSULTATIONS / "furosemide_night_cramps.txt"
+        with server.client() as client, path.open("rb") as handle:
+            response = client.post("/v1/consultations", files={"transcript": (path.name, handle)},
+                                   data={"callback_url": receiver.url})
+        assert response.status_code == 202, response.text
+        consultation_id = response.json()["id"]
+        wait_for(lambda: len(receiver.requests) >= 2, timeout=60, what="two webhook requests")
+        time.sleep(1.5)  # a third request would come after the 2 s backoff cap: there must be none
+    finally:
+        receiver.close()
+
+    assert len(receiver.requests) == 2
+    (first_at, _, first_body), (second_at, headers, body) = receiver.requests
+    assert body == first_body, "a retry sends the same body"
+    assert second_at - first_at >= 0.4, "the retry waits for the backoff"
+    assert json.loads(body) == {"id": consultation_id, "status": "ready", "error": None,
+                                "note_url": f"/v1/consultations/{consultation_id}/note"}
+    timestamp = headers["X-Soapscribe-Timestamp"]
+    expected = hmac.new(SECRET.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(headers["X-Soapscribe-Signature"], f"sha256={expected}")
+    assert abs(int(timestamp) - time.time()) < 120
+
+    engine = database(f"sqlite:///{run.data_dir / 'soapscribe.db'}")
+    with engine.connect() as connection:
+        delivery = connection.execute(text("SELECT state, attempts, last_status, last_error FROM webhook_delivery "
+                                           "WHERE consultation_id = :id"), {"id": consultation_id}).mappings().one()
+    engine.dispose()
+    assert dict(delivery) == {"state": "delivered", "attempts": 2, "last_status": 200, "last_error": None}
+
+
+@pytest.mark.parametrize("callback_url", ["ftp://127.0.0.1/hook", "file:///etc/passwd", "javascript:alert(1)",
+                                          "http:///no-host"])
+def test_a_callback_url_that_is_not_http_is_refused_at_upload(webhook_server, callback_url: str) -> None:
+    server, _ = webhook_server
+    with server.client() as client:
+        response = client.post("/v1/consultations", data={"callback_url": callback_url},
+                               files={"transcript": ("t.txt", b"Doctor: Any cramps?\nPatient: At night.\n")})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "callback_url" in response.json()["detail"]
