@@ -55,8 +55,13 @@ run: install
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Every benchmark writes its own section of benchmarks/RESULTS.md; none is part of `make test`.
 bench: install-dev
 	$(BIN)/python -m benchmarks.asr
+	$(BIN)/python -m benchmarks.extraction
+	$(BIN)/python -m benchmarks.reference_recall
+	$(BIN)/python -m benchmarks.correction
+	$(BIN)/python -m benchmarks.diarization
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
