@@ -10,6 +10,7 @@ from nlp.components.spans import distance, within
 from nlp.lexicon import CORRECTION, FREQUENCY, LATERALITY, SITE
 
 SYMPTOM = "symptom"
+_POINTING_BACK = {"they", "it", "these", "this", "that", "those"}
 MEDICATION = "medication"
 
 
@@ -56,7 +57,24 @@ class SiteAttacher:
                          if SYMPTOM in f._.pattern.attributes.get("applies_to", ())]
             if frequency and not has_drug:
                 details(target)["frequency"] = frequency[0]._.pattern.code
+        self._carry_frequency(doc, modifiers, targets)
         return doc
+
+    @staticmethod
+    def _carry_frequency(doc: Doc, modifiers: list[Span], targets: list[Span]) -> None:
+        """"I get cramps in my calf. They wake me up three times a week.": a sentence that opens with a word
+        pointing back and names no symptom or drug of its own gives its frequency to the last symptom before it
+        (a timing such as "wake me up" may be there: it says when, not what)."""
+        sentences = list(doc.sents)
+        for previous, sentence in zip(sentences, sentences[1:]):
+            if sentence[0].lower_ not in _POINTING_BACK or any(
+                    t.label_ in (SYMPTOM, MEDICATION) and sentence.start <= t.start < sentence.end for t in targets):
+                continue
+            frequency = [f for f in within(modifiers, sentence.start, sentence.end, FREQUENCY)
+                         if SYMPTOM in f._.pattern.attributes.get("applies_to", ())]
+            symptoms = [t for t in targets if t.label_ == SYMPTOM and previous.start <= t.start < previous.end]
+            if frequency and symptoms and "frequency" not in details(symptoms[-1]):
+                details(symptoms[-1])["frequency"] = frequency[0]._.pattern.code
 
     def _before_site(self, side: Span, sites: list[Span]) -> bool:
         """A side word just before a site, with no punctuation between ("left calf", "right lower leg")."""

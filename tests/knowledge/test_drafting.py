@@ -57,7 +57,7 @@ def test_suggestions_cite_their_findings_and_never_enter_the_sections(extractor:
 
 def test_a_loop_diuretic_consultation_reads_as_said(extractor: Extractor) -> None:
     _, note = drafted(extractor, (CONSULTATIONS / "furosemide_night_cramps.txt").read_text(encoding="utf-8"))
-    assert sentences(note, "subjective")[0] == "Leg cramps in the left calf, at night."
+    assert sentences(note, "subjective")[0] == "Leg cramps in the left calf, at night, three times a week."
     assert "Takes furosemide 40 mg once daily." in sentences(note, "subjective")
     assert "Denies numbness and tingling." in sentences(note, "subjective")
     assert sentences(note, "objective") == ["Potassium 3.1 mmol/L (low)."]

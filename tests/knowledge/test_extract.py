@@ -460,3 +460,15 @@ def test_real_dialogues_extract_without_error(extractor: Extractor) -> None:
             silent.append(record_id)
     assert processed >= 1400
     assert not silent, f"cramp-related dialogues with no finding: {silent}"
+
+
+@pytest.mark.parametrize("text, frequency", [
+    ("I keep getting cramps in my left calf at night. They wake me up about three times a week.", "three times a week"),
+    ("My calf cramps. It happens twice a week.", "twice a week"),
+    ("I get cramps in my calf. I drink two litres of water a day.", None),  # not about the cramps
+    ("I get cramps in my calf. They are worse after walking.", None),
+    ("I get cramps in my calf. It is furosemide I take once a day.", None),  # the drug's frequency
+])
+def test_a_frequency_said_of_the_cramps_in_the_next_sentence_is_theirs(extractor: Extractor, text: str,
+                                                                        frequency: str | None) -> None:
+    assert one(extractor, text, "leg_cramp").attributes.get("frequency") == frequency
