@@ -10,18 +10,9 @@ from sqlmodel import Session, select
 
 from service import auth
 from service.jobs import queue
-from service.settings import Settings
 from service.store import consultations
-from service.store.db import create_schema, make_engine
+from service.store.db import create_schema
 from service.store.models import Job, utcnow
-
-
-@pytest.fixture
-def engine(store_settings: Settings):  # type: ignore[no-untyped-def]
-    engine = make_engine(store_settings)
-    create_schema(engine)
-    yield engine
-    engine.dispose()
 
 
 def queued_job(engine) -> str:  # type: ignore[no-untyped-def]

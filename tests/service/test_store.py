@@ -14,17 +14,9 @@ from service.errors import BadInput, NotFound, TooLarge, Unauthorized
 from service.jobs import queue
 from service.settings import Settings
 from service.store import consultations
-from service.store.db import create_schema, make_engine
+from service.store.db import make_engine
 from service.store.models import ApiKey, Job, utcnow
 from service.store.recordings import RecordingStore
-
-
-@pytest.fixture
-def engine(store_settings: Settings):  # type: ignore[no-untyped-def]
-    engine = make_engine(store_settings)
-    create_schema(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
