@@ -62,6 +62,7 @@ bench: install-dev
 	$(BIN)/python -m benchmarks.reference_recall
 	$(BIN)/python -m benchmarks.correction
 	$(BIN)/python -m benchmarks.diarization
+	$(BIN)/python -m benchmarks.pipeline
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -27,6 +27,9 @@ MIN_VOICE_S = 4.0     # a cluster with less speech than this is folded into the 
 DISTANCE_THRESHOLD = 0.35  # cosine distance (average linkage) above which two groups are different voices
 
 
+_DIGITAL_SILENCE = 1e-5  # below any recorded sound (-100 dBFS)
+
+
 class VoiceEncoder(Protocol):
     """Turns a stretch of 16 kHz speech into an L2-normalised speaker embedding."""
 
@@ -49,7 +52,12 @@ class ResemblyzerEncoder:
     def embed(self, audio: np.ndarray) -> np.ndarray:
         import torch
 
-        audio = self._normalize(audio.astype(np.float32), -30, increase_only=True)
+        audio = audio.astype(np.float32)
+        if not np.any(np.abs(audio) > _DIGITAL_SILENCE):
+            # Exact digital silence makes the volume normalisation take log(0) and the encoder refuse the
+            # buffer, failing the whole job; a fixed, inaudible noise floor gives it a (meaningless) voice.
+            audio = audio + _DIGITAL_SILENCE * np.random.default_rng(0).standard_normal(len(audio)).astype(np.float32)
+        audio = self._normalize(audio, -30, increase_only=True)
         # A small LSTM gains nothing from threads, and on a busy machine they make it 20 times slower.
         threads = torch.get_num_threads()
         torch.set_num_threads(1)

@@ -118,3 +118,13 @@ def test_role_accuracy_counts_words_by_the_turn_they_fall_in() -> None:
     reference = [Turn("clinician", 0.0, 3.0), Turn("patient", 3.5, 6.0)]
     said = [(0.5, 1.0, "clinician"), (3.6, 4.0, "patient"), (4.5, 5.0, "clinician"), (3.1, 3.2, "clinician")]
     assert role_accuracy(reference, said) == 0.75
+
+
+def test_digital_silence_gets_a_voice_instead_of_failing_the_job() -> None:
+    # A recording with exact-zero stretches crashed the encoder (log of zero in its volume normalisation).
+    from nlp.diarize.voices import load_encoder
+
+    encoder = load_encoder()
+    for silence in (np.zeros(SAMPLE_RATE, dtype=np.float32), np.zeros(1, dtype=np.float32)):
+        embedding = encoder.embed(silence)
+        assert embedding.shape == (256,) and np.isfinite(embedding).all()
