@@ -15,7 +15,7 @@ from pathlib import Path
 from knowledge.datafile import DEFAULT_TOPIC
 from knowledge.guidance import ClinicianSaid, Guidance
 from knowledge.note import SECTION_TITLES, Note, NoteEvidence, Section, SectionCode, Sentence
-from knowledge.wording import Wording, join_words
+from knowledge.wording import Wording, indefinite, join_words
 from nlp.types import Finding, Findings, Segment, Transcript
 from nlp.words import span_times
 
@@ -37,10 +37,6 @@ def _sentence(text: str, findings: list[Finding]) -> Sentence:
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _indefinite(noun: str) -> str:
-    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def _current(finding: Finding) -> bool:
@@ -161,7 +157,7 @@ class Drafter:
                 text = f"Previously took {described}."
             elif finding.assertion == "absent":
                 name = self.wording.name(finding)
-                text = f"Not taking {_indefinite(name) if self.wording.is_drug_class(finding.code) else name}."
+                text = f"Not taking {indefinite(name) if self.wording.is_drug_class(finding.code) else name}."
             elif finding.assertion == "possible":
                 text = f"May be taking {described}."
             else:
@@ -171,7 +167,7 @@ class Drafter:
 
     def _dose(self, finding: Finding) -> str:
         if self.wording.is_drug_class(finding.code):
-            return f"{_indefinite(self.wording.name(finding))} (name not said)"
+            return f"{indefinite(self.wording.name(finding))} (name not said)"
         words = [self.wording.name(finding)]
         said_as = self.wording.said_as(finding)
         if said_as:
@@ -223,15 +219,8 @@ class Drafter:
         if factors:
             text += ", with " + join_words(factors)
         if culprits:
-            text += ", taking " + join_words([self._with_class(f) for f in culprits])
+            text += ", taking " + join_words([self.wording.with_class(f) for f in culprits])
         return [_sentence(text + ".", [*chief, *timings, *abnormal, *conditions, *culprits])]
-
-    def _with_class(self, medication: Finding) -> str:
-        """`furosemide (loop diuretic)`; a class said without a drug is just the class."""
-        name = self.wording.name(medication)
-        if self.wording.is_drug_class(medication.code):
-            return _indefinite(name)
-        return f"{name} ({self.wording.label(medication.attributes.get('drug_class', medication.code))})"
 
     # Plan ---------------------------------------------------------------------------------------
 

@@ -201,16 +201,8 @@ class Guidance:
         return join_words(list(dict.fromkeys(self.wording.label(code) for code in codes)))
 
     def _medicines(self, findings: Sequence[Finding]) -> str:
-        """Each medicine with its class ("furosemide (loop diuretic)"); a class said without a name reads
-        "a statin", never "statin (statin)"."""
-        words = []
-        for finding in findings:
-            name = self.wording.name(finding)
-            if self.wording.is_drug_class(finding.code):
-                words.append(f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}")
-            else:
-                words.append(f"{name} ({self.wording.label(finding.attributes.get('drug_class', finding.code))})")
-        return join_words(list(dict.fromkeys(words)))
+        """Each medicine with its class ("furosemide (loop diuretic)"), or "a statin" when only the class was said."""
+        return join_words(list(dict.fromkeys(self.wording.with_class(f) for f in findings)))
 
     def _several(self, findings: Sequence[Finding]) -> bool:
         """More than one distinct thing is named, so the sentence needs a plural verb ("are low")."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from knowledge.datafile import DEFAULT_TOPIC, load_model, topic_dir
-from knowledge.lexicon import TopicLexicon, load_lexicon
+from knowledge.lexicon import Drug, TopicLexicon, load_lexicon
 from nlp.types import Finding
 
 
@@ -40,8 +40,11 @@ class Wording:
         """What a code is called in prose: `furosemide`, `leg cramps`, `peripheral artery disease`."""
         if code in self.file.labels:
             return self.file.labels[code]
-        drug = next((d for d in self.lexicon.drugs.drugs if d.code == code), None)
+        drug = self._drug(code)
         return drug.display_name if drug else code.replace("_", " ")
+
+    def _drug(self, code: str) -> Drug | None:
+        return next((d for d in self.lexicon.drugs.drugs if d.code == code), None)
 
     def name(self, finding: Finding) -> str:
         return self.label(finding.code)
@@ -49,7 +52,7 @@ class Wording:
     def said_as(self, finding: Finding) -> str | None:
         """The brand or other name a drug was said by ("Ventolin" for albuterol), so a reader can match the
         note's generic name to the transcript; None when the generic itself was said."""
-        drug = next((d for d in self.lexicon.drugs.drugs if d.code == finding.code), None)
+        drug = self._drug(finding.code)
         if drug is None:
             return None
         said = finding.text.lower()
@@ -62,6 +65,13 @@ class Wording:
     def is_drug_class(self, code: str) -> bool:
         """True for a class code ("diuretic"): the patient named the kind of medicine, not the medicine."""
         return any(cls.code == code for cls in self.lexicon.drugs.classes)
+
+    def with_class(self, medication: Finding) -> str:
+        """`furosemide (loop diuretic)`; a class said without a drug reads "a statin", never "statin (statin)"."""
+        name = self.name(medication)
+        if self.is_drug_class(medication.code):
+            return indefinite(name)
+        return f"{name} ({self.label(medication.attributes.get('drug_class', medication.code))})"
 
     def timing(self, code: str) -> str:
         return self.file.timing.get(code, self.label(code))
@@ -87,6 +97,11 @@ def cue_pattern(phrases: list[str]) -> re.Pattern[str]:
         return re.compile(r"(?!)")
     cues = sorted(phrases, key=len, reverse=True)
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(cue) for cue in cues) + r")(?!\w)", re.IGNORECASE)
+
+
+def indefinite(noun: str) -> str:
+    """`a statin`, `an inhaler`."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def join_words(words: list[str]) -> str:
