@@ -66,11 +66,12 @@ def _render_template(note: Note, fmt: NoteFormat, templates_dir: Path | None) ->
 
 
 def render(note: Note, fmt: NoteFormat, *, templates_dir: Path | None = None, status: NoteStatus = "draft",
-           version: int | None = None, consultation_id: str | None = None) -> str:
+           version: int | None = None, consultation_id: str | None = None, markdown: str | None = None) -> str:
     """The note in `fmt`; JSON is the contract form (DESIGN.md, "Notes").
 
     `templates_dir` is a clinic's template folder; `status`, `version` and `consultation_id` describe the
-    stored note and only matter to the FHIR form (Composition status and identifiers).
+    stored note and only matter to the FHIR form (Composition status and identifiers), as does `markdown`: the
+    text a clinician edited, carried by the DocumentReference instead of the note rendered anew.
     """
     if fmt == "json":
         return note.model_dump_json(indent=2)
@@ -78,7 +79,8 @@ def render(note: Note, fmt: NoteFormat, *, templates_dir: Path | None = None, st
         # Imported here: only FHIR output pays for loading fhir.resources.
         from knowledge.fhir import note_bundle
 
-        markdown = _render_template(note, "markdown", templates_dir)
+        if markdown is None:
+            markdown = _render_template(note, "markdown", templates_dir)
         bundle = note_bundle(note, markdown=markdown, status=status, version=version,
                              consultation_id=consultation_id)
         return json.dumps(bundle, indent=2, ensure_ascii=False)

@@ -6,7 +6,6 @@ Reads and writes through here are the API's: each is written to the audit log.
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 from sqlmodel import Session
@@ -33,11 +32,6 @@ def transcript_json(consultation: Consultation) -> str:
 
 def findings_json(consultation: Consultation) -> str:
     return _require(consultation, consultation.findings_json, "findings")
-
-
-def note(consultation: Consultation) -> Note:
-    """The drafted note (version 1), as the pipeline stored it."""
-    return Note.model_validate_json(_require(consultation, consultation.note_json, "note"))
 
 
 def _latest(session: Session, consultation: Consultation) -> NoteVersion:
@@ -104,9 +98,6 @@ def render_version(row: NoteVersion, fmt: NoteFormat, *, templates_dir: Path | N
         return f'<article class="soap-note" data-edited-as="markdown">\n<pre>{html.escape(row.markdown)}</pre>\n' \
                '</article>\n'
     if fmt == "fhir":
-        from knowledge.fhir import note_bundle  # only FHIR output pays for loading fhir.resources
-
-        bundle = note_bundle(structured, markdown=row.markdown, status=status, version=row.version,
-                             consultation_id=row.consultation_id)
-        return json.dumps(bundle, indent=2, ensure_ascii=False)
+        return render(structured, fmt, status=status, version=row.version, consultation_id=row.consultation_id,
+                      markdown=row.markdown)
     return render(structured, fmt, templates_dir=templates_dir)

@@ -12,7 +12,6 @@ from sqlmodel import Session
 from service.auth import authenticate
 from service.runtime import Runtime
 from service.store.audit import Actor
-from service.store.models import Tenant
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from `soapscribe keys create`")
 
@@ -32,12 +31,6 @@ def get_actor(session: Annotated[Session, Depends(get_session)],
     return Actor(tenant_id=tenant.id, api_key_id=key.id)
 
 
-def get_tenant(session: Annotated[Session, Depends(get_session)],
-               actor: Annotated[Actor, Depends(get_actor)]) -> Tenant:
-    return session.get(Tenant, actor.tenant_id)  # type: ignore[return-value]
-
-
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SessionDep = Annotated[Session, Depends(get_session)]
 ActorDep = Annotated[Actor, Depends(get_actor)]
-TenantDep = Annotated[Tenant, Depends(get_tenant)]

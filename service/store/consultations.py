@@ -69,9 +69,7 @@ def create_once(session: Session, actor: Actor, idempotency: Idempotency, **fiel
     The unique (tenant, key) constraint decides races: a concurrent retry that loses is rolled back
     whole (consultation, job and key) and answers with the winner's consultation.
     """
-    existing = find_idempotent(session, actor.tenant_id, idempotency)
-    if existing is not None:
-        return existing, True
+    # The caller has looked the key up already (intake's replay); only a concurrent retry can have made it since.
     try:
         return create(session, actor.tenant_id, actor=actor, idempotency=idempotency, **fields), False
     except IntegrityError:
