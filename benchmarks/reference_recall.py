@@ -195,9 +195,10 @@ class ReferenceReader:
 
     def __init__(self, lexicon: TopicLexicon, ranges: ReferenceRanges) -> None:
         self.generic: dict[str, str] = {}
+        # Brands and synonyms first, then every generic name (a reference note names drugs by their generic even
+        # where our lexicon does not match it in speech), so a generic wins over another drug's brand.
         for drug in lexicon.drugs.drugs:
-            names = ((drug.display_name,) if drug.match_name else ()) + (*drug.brands, *drug.synonyms)
-            self.generic.update({name.lower(): drug.code for name in names})
+            self.generic.update({name.lower(): drug.code for name in (*drug.brands, *drug.synonyms)})
         self.generic.update({drug.display_name.lower(): drug.code for drug in lexicon.drugs.drugs})
         self.classes = {phrase.lower() for cls in lexicon.drugs.classes for phrase in cls.phrases}
         self._drug = re.compile(rf"(?<![\w-])({_alternation(self.generic)})(?![\w-])", re.I)

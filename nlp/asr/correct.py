@@ -67,6 +67,11 @@ class Corrector:
     def _lower_terms(self) -> frozenset[str]:
         return frozenset(term.lower() for term in self.terms)
 
+    @cached_property
+    def _sound_keys(self) -> dict[str, str]:
+        """Each term's metaphone key, computed once rather than for every term on every lookup."""
+        return {term: jellyfish.metaphone(term.lower()) for term in self.terms}
+
     def match(self, heard: str, min_similarity: float | None = None) -> str | None:
         """The term `heard` was meant to be, or None when it is a word, a term already, or not close enough."""
         lower = heard.lower()
@@ -77,7 +82,7 @@ class Corrector:
     def _closest(self, lower: str, min_similarity: float) -> str | None:
         key = jellyfish.metaphone(lower)
         scored = sorted(((jellyfish.jaro_winkler_similarity(lower, term.lower()), term) for term in self.terms
-                         if jellyfish.levenshtein_distance(key, jellyfish.metaphone(term.lower())) <= 1),
+                         if jellyfish.levenshtein_distance(key, self._sound_keys[term]) <= 1),
                         reverse=True)
         if not scored or scored[0][0] < min_similarity:
             return None
