@@ -114,25 +114,15 @@ _opener = urllib.request.build_opener(_NoRedirects)
 
 
 def _attempt(engine: Engine, settings: Settings, delivery_id: str) -> None:
+    # No session stays open across the request: a slow receiver must not hold a database connection.
     with Session(engine) as session:
         delivery = session.get(WebhookDelivery, delivery_id)
         assert delivery is not None
-        body = delivery.body.encode()
-        timestamp = str(int(time.time()))
-        request = urllib.request.Request(delivery.url, data=body, method="POST", headers={
-            "Content-Type": "application/json", "User-Agent": "soapscribe-webhook/1",
-            TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: sign(settings.webhook_secret or "", timestamp, body),
-            DELIVERY_HEADER: delivery.id})
-        status: int | None = None
-        error: str | None = None
-        try:
-            with _opener.open(request, timeout=settings.webhook_timeout_seconds) as response:
-                status = response.status
-        except urllib.error.HTTPError as exc:
-            status, error = exc.code, f"HTTP {exc.code}"
-        except (urllib.error.URLError, OSError) as exc:
-            error = f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"[:500]
-
+        url, body = delivery.url, delivery.body.encode()
+    status, error = _send(settings, delivery_id, url, body)
+    with Session(engine) as session:
+        delivery = session.get(WebhookDelivery, delivery_id)
+        assert delivery is not None
         delivery.last_status, delivery.last_error = status, error
         if status is not None and 200 <= status < 300:
             delivery.state, delivery.delivered_at = "delivered", utcnow()
@@ -145,3 +135,19 @@ def _attempt(engine: Engine, settings: Settings, delivery_id: str) -> None:
         log.info("webhook attempt", extra={"delivery": delivery.id, "consultation": delivery.consultation_id,
                                            "attempt": delivery.attempts, "http_status": status,
                                            "state": delivery.state})
+
+
+def _send(settings: Settings, delivery_id: str, url: str, body: bytes) -> tuple[int | None, str | None]:
+    """POST the signed body once: (HTTP status or None, a short error or None)."""
+    timestamp = str(int(time.time()))
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/json", "User-Agent": "soapscribe-webhook/1",
+        TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: sign(settings.webhook_secret or "", timestamp, body),
+        DELIVERY_HEADER: delivery_id})
+    try:
+        with _opener.open(request, timeout=settings.webhook_timeout_seconds) as response:
+            return response.status, None
+    except urllib.error.HTTPError as exc:
+        return exc.code, f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError) as exc:
+        return None, f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"[:500]
