@@ -14,12 +14,13 @@ PYTEST_ARGS ?=
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install install-dev install-openai-whisper system-deps run test bench clean help
+.PHONY: install install-dev install-openai-whisper system-deps run test fuzz bench clean help
 
 help:
 	@echo "make run    - install and start the service on $(HOST):$(PORT) (SQLite + embedded worker)"
 	@echo "make test   - install everything (incl. espeak-ng, sox, openai-whisper) and run the test suite"
 	@echo "make bench  - run the benchmarks and write benchmarks/RESULTS.md"
+	@echo "make fuzz   - fuzz the API (schemathesis) and the parsers/drafting (hypothesis) for longer than make test"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,14 +56,26 @@ run: install
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Longer fuzzing than `make test` runs: schemathesis against the running API, and many more hypothesis examples.
+FUZZ_MAX_EXAMPLES ?= 200
+FUZZ_MAX_TIME ?= 900
+fuzz: install-dev
+	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) FUZZ_MAX_TIME=$(FUZZ_MAX_TIME) $(BIN)/python -m pytest -q -s \
+		tests/hostile/test_fuzz_api.py tests/hostile/test_properties.py
+
 # Every benchmark writes its own section of benchmarks/RESULTS.md; none is part of `make test`.
 bench: install-dev
+	bash benchmarks/install-deps.sh
 	$(BIN)/python -m benchmarks.asr
 	$(BIN)/python -m benchmarks.extraction
 	$(BIN)/python -m benchmarks.reference_recall
 	$(BIN)/python -m benchmarks.correction
 	$(BIN)/python -m benchmarks.diarization
 	$(BIN)/python -m benchmarks.pipeline
+	$(BIN)/python -m benchmarks.asr_matrix
+	$(BIN)/python -m benchmarks.long_audio
+	$(BIN)/python -m benchmarks.api_load
+	$(BIN)/python -m benchmarks.profile
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -19,7 +19,8 @@ from knowledge.wording import Wording, indefinite, join_words
 from nlp.types import Finding, Findings, Segment, Transcript
 from nlp.words import span_times
 
-_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+# A decimal point between digits ("magnesium 0.1 mg") does not end a sentence: cut there, a quote would say "0.".
+_SENTENCE = re.compile(r"(?:[^.!?]|(?<=\d)\.(?=\d))+[.!?]*")
 
 
 def _evidence(findings: Iterable[Finding]) -> list[NoteEvidence]:

@@ -18,6 +18,7 @@ from nlp.lexicon import (AGE_BLOCKER, AGE_CUE, EXCLUDE, ContextRule, Direction, 
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 Phrase = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+RxCui = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,8}$")]
 Interpretation = Literal["low", "normal", "high"]
 MEDICATION = "medication"
 
@@ -128,6 +129,8 @@ class Drug(_Strict):
     match_name: bool = True
     brands: list[Phrase] = []
     synonyms: list[Phrase] = []
+    # RxNorm ingredient concept ids (RxCUI): how a chart entry coded in RxNorm is matched to this drug.
+    rxnorm: list[RxCui] = []
 
     @property
     def display_name(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 
 from pydantic import ValidationError
@@ -56,7 +57,28 @@ def parse_json(text: str) -> Transcript:
         raise TranscriptFormatError(f"not a transcript: {where}: {first['msg']}") from exc
     if not any(segment.text.strip() for segment in transcript.segments):
         raise TranscriptFormatError("the transcript is empty")
+    _check_times(transcript)
     return transcript
+
+
+def _check_times(transcript: Transcript) -> None:
+    """Times are finite, non-negative seconds with end >= start: a client's NaN or 1e309 is refused here rather
+    than stored and later unwritable as JSON."""
+    if transcript.duration is not None and not (math.isfinite(transcript.duration) and transcript.duration >= 0):
+        raise TranscriptFormatError(f"duration: {transcript.duration} is not a finite, non-negative number of seconds")
+    for index, segment in enumerate(transcript.segments):
+        spans = [(f"segments.{index}", segment.start, segment.end)]
+        spans += [(f"segments.{index}.words.{k}", word.start, word.end) for k, word in enumerate(segment.words)]
+        for where, start, end in spans:
+            for name, value in (("start", start), ("end", end)):
+                if value is not None and not (math.isfinite(value) and value >= 0):
+                    raise TranscriptFormatError(f"{where}.{name}: {value} is not a finite, non-negative number "
+                                                "of seconds")
+            if start is not None and end is not None and end < start:
+                raise TranscriptFormatError(f"{where}: end {end} is before start {start}")
+        for k, word in enumerate(segment.words):
+            if not math.isfinite(word.p):
+                raise TranscriptFormatError(f"segments.{index}.words.{k}.p: {word.p} is not a finite number")
 
 
 def parse(text: str) -> Transcript:

@@ -41,10 +41,19 @@ class Segment(_Frozen):
     words: list[Word] = Field(default_factory=list)
 
 
+class SpeakerRole(_Frozen):
+    """A diarized voice's role, and whether the caller said it or it was inferred from what the voice said."""
+
+    voice: str
+    role: Role
+    source: Literal["caller", "inferred"] = "inferred"
+
+
 class Transcript(_Frozen):
     language: str = "en"
     duration: float | None = None
     segments: list[Segment] = Field(default_factory=list)
+    speakers: list[SpeakerRole] = Field(default_factory=list)  # one per voice of a diarized recording
 
     @property
     def text(self) -> str:

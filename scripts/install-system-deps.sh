@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: espeak-ng and sox render the test consultations to audio;
 # docker-compose (v1, client only) validates docker-compose.yml;
-# chromium is the browser Playwright drives in the EHR review app tests (tests/ehr/).
+# chromium is the browser Playwright drives in the EHR review app tests (tests/ehr/);
+# postgresql and redis-server provide initdb/pg_ctl and redis-server for the private servers that the fault
+# tests (tests/hostile/test_faults.py) stop and restart.
 # (The service itself needs none: PyAV brings its own FFmpeg.)
 set -euo pipefail
-packages=(espeak-ng sox docker-compose chromium)
+packages=(espeak-ng sox docker-compose chromium postgresql redis-server)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

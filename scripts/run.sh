@@ -15,8 +15,8 @@ soapscribe is starting on http://$HOST:$PORT  (data in ${SOAPSCRIBE_DATA_DIR:-./
 
   API key: $key
 
-Upload a recording (or use -F transcript=@consultation.txt):
-  curl -s -H "Authorization: Bearer $key" -F audio=@recording.wav http://$HOST:$PORT/v1/consultations
+Upload a recording with the patient's consent to it (or a transcript: -F transcript=@consultation.txt):
+  curl -s -H "Authorization: Bearer $key" -F audio=@recording.wav -F consent_method=verbal -F "consent_confirmed_by=Dr Example" http://$HOST:$PORT/v1/consultations
 Then poll the status and read the note:
   curl -s -H "Authorization: Bearer $key" http://$HOST:$PORT/v1/consultations/<id>
   curl -s -H "Authorization: Bearer $key" "http://$HOST:$PORT/v1/consultations/<id>/note?format=markdown"

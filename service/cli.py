@@ -13,7 +13,7 @@ from typing import Annotated, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from knowledge.render import render
@@ -30,6 +30,11 @@ keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 db_app = typer.Typer(help="Manage the database.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")
+encryption_app = typer.Typer(help="Encryption at rest: keys and their rotation (see docs/operations.md).",
+                             no_args_is_help=True)
+app.add_typer(encryption_app, name="encryption")
+retention_app = typer.Typer(help="Audio retention (SOAPSCRIBE_AUDIO_RETENTION_DAYS).", no_args_is_help=True)
+app.add_typer(retention_app, name="retention")
 
 err = Console(stderr=True)
 T = TypeVar("T")
@@ -127,7 +132,9 @@ def transcribe(audio: Annotated[Path, typer.Argument(help="an audio file: wav, m
                backend: Annotated[Backend | None, typer.Option(help="ASR engine (default from settings)")] = None,
                model: Annotated[str | None, typer.Option(help="tiny.en, base, or a model directory")] = None,
                format: Annotated[TranscriptFormat, typer.Option(help="json or text")] = TranscriptFormat.json,
-               prompt: Annotated[bool, typer.Option(help="prime Whisper with the knowledge base's vocabulary")] = True,
+               prompt: Annotated[bool | None, typer.Option(
+                   "--prompt/--no-prompt", help="give the knowledge base's vocabulary as Whisper's initial prompt "
+                                                "(default from settings: off; hotwords are on)")] = None,
                speakers: Annotated[str | None, typer.Option(
                    help="who is who, voice=role pairs: 'ch1=clinician,ch2=patient' or 'S2=clinician'")] = None,
                ) -> None:
@@ -196,7 +203,10 @@ def serve(host: Annotated[str, typer.Option(help="interface to listen on")] = "1
 
     from service.api.app import create_app
 
+    from service.encryption import check_keys
+
     settings = _settings()
+    _guarded(lambda: check_keys(settings))  # a key problem is one line here, not a failed start-up traceback
     uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
 
 
@@ -205,8 +215,8 @@ def worker() -> None:
     """Run a worker process: a Celery worker when SOAPSCRIBE_BROKER_URL is set, else the database-polling one."""
     from service.runtime import Runtime
 
-    runtime = Runtime.build(_settings())
-    settings = runtime.settings
+    settings = _settings()
+    runtime = _guarded(lambda: Runtime.build(settings))
     try:
         if settings.broker_url:
             from service.jobs.celery_worker import run_worker
@@ -232,7 +242,7 @@ def keys_create(tenant: Annotated[str, typer.Option(help="the tenant (clinic) th
     from service.auth import create_key
     from service.store.db import create_schema, make_engine
 
-    engine = make_engine(_settings())
+    engine = _guarded(lambda: make_engine(_settings()))
     create_schema(engine)
     with Session(engine) as session:
         key = create_key(session, tenant)
@@ -245,11 +255,147 @@ def db_upgrade() -> None:
     """Apply the database migrations (Alembic) up to the newest."""
     from service.store.db import create_schema, current_revision, make_engine
 
-    engine = make_engine(_settings())
+    engine = _guarded(lambda: make_engine(_settings()))
     create_schema(engine)
     err.print("database schema is up to date at revision:")
     typer.echo(current_revision(engine))
     engine.dispose()
+
+
+@retention_app.command("run")
+def retention_run() -> None:
+    """Purge now the recordings older than the retention period; prints their consultations' ids, one a line.
+
+    The workers do this on their own every SOAPSCRIBE_RETENTION_SWEEP_SECONDS; this is for operators.
+    """
+    from service.retention import purge_expired
+    from service.runtime import Runtime
+
+    settings = _settings()
+    if settings.audio_retention_days == 0:
+        err.print("audio retention is off (SOAPSCRIBE_AUDIO_RETENTION_DAYS=0): recordings are kept; nothing purged")
+        return
+    runtime = Runtime.build(settings)
+    try:
+        purge = purge_expired(runtime.engine, runtime.recordings, settings.audio_retention_days)
+    finally:
+        runtime.close()
+    for consultation_id in purge.consultation_ids:
+        typer.echo(consultation_id)
+    err.print(f"purged the recordings of {len(purge.consultation_ids)} consultation(s) older than "
+              f"{settings.audio_retention_days} days; {purge.files_deleted} file(s) deleted")
+
+
+@encryption_app.command("new-key")
+def encryption_new_key() -> None:
+    """Generate a key, make it the active one in the key file (older keys stay, to decrypt); prints its id.
+
+    Restart every soapscribe process (they read the keys at start), then run `soapscribe encryption rotate`.
+    """
+    from service.encryption import new_key
+    from service.store.crypto import key_file_path
+
+    settings = _settings()
+    key = _guarded(lambda: new_key(settings))
+    err.print(f"new active key added to {key_file_path(settings)}; restart soapscribe, then run "
+              "`soapscribe encryption rotate`. Its id:")
+    typer.echo(key.id)
+
+
+@encryption_app.command("rotate")
+def encryption_rotate() -> None:
+    """Re-encrypt every recording and stored text under the active key (plaintext ones too); safe to re-run."""
+    from service.encryption import Rotation, rotate
+    from service.store.crypto import load_keyring
+    from service.store.db import create_schema, make_engine
+    from service.store.recordings import RecordingStore
+
+    settings = _settings()
+
+    def run() -> Rotation:
+        keys = load_keyring(settings)
+        engine = make_engine(settings, keys)
+        try:
+            create_schema(engine)
+            columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                       TimeElapsedColumn())
+            with Progress(*columns, console=err, disable=not err.is_terminal) as progress:
+                tasks: dict[str, TaskID] = {}
+
+                def on_progress(what: str, done: int, total: int) -> None:
+                    if what not in tasks:
+                        tasks[what] = progress.add_task(what, total=total)
+                    progress.update(tasks[what], completed=done, total=total)
+
+                return rotate(engine, RecordingStore(settings.recordings_dir, keys), on_progress)
+        finally:
+            engine.dispose()
+
+    report = _guarded(run)
+    err.print(f"re-encrypted {report.recordings} recording(s) and {report.texts} text value(s) under the "
+              f"active key; removed {report.stale_temp_files} stale temporary file(s)")
+    for problem in report.failed:
+        err.print(f"[bold red]could not re-encrypt:[/] {escape(problem)}", highlight=False, soft_wrap=True)
+    left = report.left.recordings + report.left.texts
+    if report.failed:
+        raise typer.Exit(code=1)
+    if left:
+        err.print(f"[bold yellow]still under other keys or plaintext:[/] {dict(left)}: a process started before "
+                  "the new key was added wrote them; restart every soapscribe process and rotate again",
+                  highlight=False, soft_wrap=True)
+        raise typer.Exit(code=1)
+    err.print("everything is under the active key; older keys can be removed (`soapscribe encryption remove-key`)")
+
+
+@encryption_app.command("status")
+def encryption_status() -> None:
+    """For each key: whether it is active, and how many recordings and text values it encrypts."""
+    from service.encryption import PLAINTEXT, Inventory, inventory
+    from service.store.crypto import KeyRing, load_keyring
+    from service.store.db import create_schema, make_engine
+    from service.store.recordings import RecordingStore
+
+    settings = _settings()
+
+    def run() -> tuple[KeyRing, Inventory]:
+        keys = load_keyring(settings)
+        engine = make_engine(settings, keys)
+        try:
+            create_schema(engine)
+            return keys, inventory(engine, RecordingStore(settings.recordings_dir, keys))
+        finally:
+            engine.dispose()
+
+    keys, found = _guarded(run)
+    table = Table("key", "state", "recordings", "text values")
+    for kid in [*keys.ids, *sorted((set(found.recordings) | set(found.texts)) - set(keys.ids))]:
+        state = "active" if kid == keys.active.id else "decrypts" if kid in keys.ids else \
+            "plaintext (not encrypted)" if kid == PLAINTEXT else "MISSING: not in the key ring"
+        table.add_row(kid, state, str(found.recordings[kid]), str(found.texts[kid]))
+    Console().print(table)
+
+
+@encryption_app.command("remove-key")
+def encryption_remove_key(key_id: Annotated[str, typer.Argument(help="the id of the key to remove")]) -> None:
+    """Remove a key from the key file; refused while anything is still encrypted with it."""
+    from service.encryption import remove_key
+    from service.store.crypto import load_keyring
+    from service.store.db import create_schema, make_engine
+    from service.store.recordings import RecordingStore
+
+    settings = _settings()
+
+    def run() -> None:
+        keys = load_keyring(settings)
+        engine = make_engine(settings, keys)
+        try:
+            create_schema(engine)
+            remove_key(settings, engine, RecordingStore(settings.recordings_dir, keys), key_id)
+        finally:
+            engine.dispose()
+
+    _guarded(run)
+    err.print(f"key {key_id} removed from the key file")
 
 
 @app.command("eval")

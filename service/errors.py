@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from http import HTTPStatus
 
 from knowledge.errors import KnowledgeError
@@ -25,10 +26,27 @@ class ScribeError(Exception):
     def type_slug(self) -> str:
         return self.title.lower().replace(" ", "-")
 
+    def problem_extra(self) -> dict[str, object]:
+        """Members the problem+json document carries besides type, title, status and detail."""
+        return {}
+
 
 class BadInput(ScribeError):
     status = HTTPStatus.UNPROCESSABLE_ENTITY
     title = "Invalid input"
+
+
+class ConsentRequired(BadInput):
+    """A recording uploaded without the patient's consent to being recorded (or with part of it)."""
+
+    title = "Consent required"
+
+    def __init__(self, detail: str, missing: list[str]) -> None:
+        super().__init__(detail)
+        self.missing = missing
+
+    def problem_extra(self) -> dict[str, object]:
+        return {"missing": self.missing}
 
 
 class NotFound(ScribeError):
@@ -68,6 +86,22 @@ class Gone(ScribeError):
     title = "Gone"
 
 
+class Unavailable(ScribeError):
+    """A dependency (the database) is briefly unavailable or busy: nothing was stored; send it again later."""
+
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+    title = "Service unavailable"
+    retry_after: int = 5  # seconds, sent as the Retry-After header
+
+
+class InsufficientStorage(ScribeError):
+    """The data dir's disk (or the database's) is full: nothing was stored; earlier work is intact."""
+
+    status = HTTPStatus.INSUFFICIENT_STORAGE
+    title = "Insufficient storage"
+    retry_after: int = 60
+
+
 class UnsupportedMediaType(ScribeError):
     status = HTTPStatus.UNSUPPORTED_MEDIA_TYPE
     title = "Unsupported media type"
@@ -86,6 +120,21 @@ class PreconditionFailed(ScribeError):
 # Errors raised deeper down (nlp, knowledge) that mean "the input is bad".
 INPUT_ERRORS: tuple[type[Exception], ...] = (AudioDecodeError, TranscriptFormatError)
 SETUP_ERRORS: tuple[type[Exception], ...] = (WeightsError, KnowledgeError, BackendUnavailable)
+
+
+_DISK_FULL = ("database or disk is full", "no space left on device", "disk full")
+
+
+def unavailable(exc: Exception) -> ScribeError:
+    """What the client is told when the database failed under a request: a full disk (507) or a database that is
+    down, restarting or locked (503); either way nothing of the request was stored and it may be sent again."""
+    text = str(exc).lower()
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT) or any(m in text for m in _DISK_FULL):
+        return InsufficientStorage("the server's disk is full; nothing was stored, earlier consultations are intact; "
+                                   "try again once an operator has freed space")
+    if "locked" in text or "busy" in text:
+        return Unavailable("the database is busy (locked by another writer); nothing was stored; try again")
+    return Unavailable("the database is unavailable; nothing was stored; try again shortly")
 
 
 def as_scribe_error(exc: Exception) -> ScribeError:

@@ -7,7 +7,9 @@ or file name: text sent as `audio`, or a recording sent as `transcript`, is refu
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
+import json
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -15,10 +17,13 @@ from sqlmodel import Session
 
 from nlp.audio import AudioDecodeError, probe
 from nlp.transcript_io import TranscriptFormatError, to_json
-from service.errors import BadInput, TooLarge, UnsupportedMediaType
+from nlp.types import Role
+from service.consent import RecordingConsent, require_for_recording
+from service.errors import BadInput, TooLarge, UnsupportedMediaType, unavailable
 from service.jobs.webhooks import check_callback_url
 from service.runtime import Runtime
 from service.scribe import read_transcript_bytes
+from service.speakers import apply_to_transcript
 from service.store import consultations
 from service.store.audit import Actor, record
 from service.store.consultations import Idempotency
@@ -111,7 +116,8 @@ def _create(session: Session, actor: Actor, idempotency: Idempotency | None, **f
 
 
 def accept_audio(runtime: Runtime, session: Session, actor: Actor, stream: BinaryIO,
-                 idempotency_key: str | None = None, callback_url: str | None = None) -> Intake:
+                 idempotency_key: str | None = None, callback_url: str | None = None,
+                 consent: RecordingConsent | None = None, speakers: dict[str, Role] | None = None) -> Intake:
     """Check the recording's size and kind, store it (fsync'd), check it opens as audio, then queue it.
 
     A file that is not audio is refused now with a clear error instead of
@@ -126,21 +132,39 @@ def accept_audio(runtime: Runtime, session: Session, actor: Actor, stream: Binar
                                        "'transcript' field")
         raise UnsupportedMediaType(f"the 'audio' file is not a recording in a supported format ({AUDIO_FORMATS}), "
                                    "judged from its bytes")
+    # Checked once the bytes are known to be a recording, and before anything is stored.
+    require_for_recording(consent, runtime.settings)
     idempotency = Idempotency(idempotency_key, _request_sha256("audio", sha256, callback_url)) \
         if idempotency_key else None
     if (replay := _replay(session, actor, idempotency)) is not None:
         return replay
-    stored = runtime.recordings.put(stream, runtime.settings.max_upload_bytes)
+    # Probed before it is stored, so a refused upload leaves nothing on disk.
     try:
-        probe(stored.path)
+        seconds = probe(stream)
     except AudioDecodeError as exc:
         raise BadInput(f"audio: {exc}") from exc
+    if seconds > runtime.settings.max_audio_seconds:
+        raise TooLarge(f"the recording is {_hms(seconds)} long, longer than the limit of "
+                       f"{_hms(runtime.settings.max_audio_seconds)} (max_audio_seconds)")
+    try:
+        stored = runtime.recordings.put(stream, runtime.settings.max_upload_bytes)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise unavailable(exc) from exc  # 507: the partial file is removed by the store
+        raise
     return _create(session, actor, idempotency, recording=stored, content_type=content_type,
-                   callback_url=callback_url)
+                   callback_url=callback_url, consent=consent,
+                   speakers_json=json.dumps(speakers) if speakers else None)
+
+
+def _hms(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
 def accept_transcript(runtime: Runtime, session: Session, actor: Actor, stream: BinaryIO,
-                      idempotency_key: str | None = None, callback_url: str | None = None) -> Intake:
+                      idempotency_key: str | None = None, callback_url: str | None = None,
+                      consent: RecordingConsent | None = None, speakers: dict[str, Role] | None = None) -> Intake:
     callback_url = check_callback_url(callback_url, runtime.settings)
     limit = runtime.settings.max_transcript_bytes
     data = stream.read(limit + 1)
@@ -156,4 +180,6 @@ def accept_transcript(runtime: Runtime, session: Session, actor: Actor, stream: 
         transcript = read_transcript_bytes(data)
     except TranscriptFormatError as exc:
         raise BadInput(f"transcript: {exc}") from exc
-    return _create(session, actor, idempotency, transcript_json=to_json(transcript), callback_url=callback_url)
+    transcript = apply_to_transcript(transcript, speakers)  # only a transcript with diarized voices takes them
+    return _create(session, actor, idempotency, transcript_json=to_json(transcript), callback_url=callback_url,
+                   consent=consent)

@@ -6,12 +6,14 @@ Reads and writes through here are the API's: each is written to the audit log.
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 
 from sqlmodel import Session
 
 from knowledge.note import Note, Section
 from knowledge.render import NoteFormat, render
+from service.consent import RecordingConsent, add_to_bundle
 from service.errors import SETUP_ERRORS, NotReady, as_scribe_error
 from service.store import consultations, notes
 from service.store.audit import Actor, record
@@ -85,8 +87,15 @@ def sign_note(session: Session, actor: Actor, consultation_id: str, if_match: st
     return notes.sign(session, actor, _latest(session, consultation), if_match)
 
 
-def render_version(row: NoteVersion, fmt: NoteFormat, *, templates_dir: Path | None = None) -> str:
-    """One version in a text form. A Markdown-edited version is shown as the clinician wrote it."""
+def render_version(row: NoteVersion, fmt: NoteFormat, *, templates_dir: Path | None = None,
+                   consent: RecordingConsent | None = None) -> str:
+    """One version in a text form. A Markdown-edited version is shown as the clinician wrote it.
+
+    `consent` (the consultation's recording consent) goes into the FHIR form: a Consent entry and a section.
+    """
+    if fmt == "fhir" and consent is not None:
+        bundle = json.loads(render_version(row, fmt, templates_dir=templates_dir))
+        return json.dumps(add_to_bundle(bundle, consent, row.consultation_id), indent=2, ensure_ascii=False)
     structured = Note.model_validate_json(row.note_json)
     status = "signed" if row.status == "signed" else "draft"
     if row.edited_as != "markdown":

@@ -12,6 +12,8 @@ from service.jobs.worker import Worker
 from service.scribe import Scribe
 from service.settings import Settings
 from service.store.db import create_schema, make_engine
+from service.encryption import check_at_start
+from service.store.crypto import load_keyring
 from service.store.recordings import RecordingStore
 
 if TYPE_CHECKING:
@@ -29,16 +31,23 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
-        engine = make_engine(settings)
+        keys = load_keyring(settings)
+        engine = make_engine(settings, keys)
         create_schema(engine)
+        recordings = RecordingStore(settings.recordings_dir, keys)
+        try:
+            check_at_start(engine, recordings)  # a missing or replaced key file stops the start here
+        except Exception:
+            engine.dispose()
+            raise
         dispatcher = None
         if settings.broker_url:
             from service.jobs.celery_worker import Dispatcher  # Celery is imported only when it is used
 
             dispatcher = Dispatcher(settings, engine)
             queue.announce_to(engine, dispatcher.dispatch)  # a job queued by the API goes to the broker
-        return cls(settings=settings, engine=engine, recordings=RecordingStore(settings.recordings_dir),
-                   scribe=Scribe(settings), dispatcher=dispatcher)
+        return cls(settings=settings, engine=engine, recordings=recordings, scribe=Scribe(settings),
+                   dispatcher=dispatcher)
 
     def start_worker(self) -> Worker:
         worker = self.worker = Worker(self.settings, self.engine, self.scribe, self.recordings)

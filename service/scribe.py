@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
+
 from knowledge.drafting import draft_note
 from knowledge.datafile import topic_dir
 from knowledge.extract import Extractor, asr_prompt, vocabulary
@@ -20,7 +22,9 @@ from nlp.asr.base import AsrBackend, AsrProgress, DecodeOptions
 from nlp.asr.correct import Corrector, english_words
 from nlp.asr.registry import load_backend
 from nlp.asr.sentences import split_sentences
-from nlp.audio import decode, duration_seconds
+from nlp.asr.windows import transcribe_windows
+from nlp.audio import decode_windows, duration_seconds, probe
+from nlp.diarize.roles import speaker_roles
 from nlp.diarize.speakers import diarize
 from nlp.diarize.voices import VoiceEncoder, load_encoder
 from nlp.transcript_io import parse
@@ -55,10 +59,16 @@ class Scribe:
             self._prompt = asr_prompt(self.settings.topic, root=self.settings.topics_dir)
         return self._prompt
 
-    def decode_options(self, prompt: bool | None = None) -> DecodeOptions:
+    def vocabulary_hotwords(self) -> str:
+        """The same terms as faster-whisper `hotwords`, which (unlike the initial prompt) every 30 s window reads."""
+        return self.vocabulary_prompt()
+
+    def decode_options(self, prompt: bool | None = None, hotwords: bool | None = None) -> DecodeOptions:
         use_prompt = self.settings.asr_vocabulary_prompt if prompt is None else prompt
+        use_hotwords = self.settings.asr_vocabulary_hotwords if hotwords is None else hotwords
         return DecodeOptions(beam_size=self.settings.asr_beam_size,
-                             initial_prompt=self.vocabulary_prompt() if use_prompt else None)
+                             initial_prompt=self.vocabulary_prompt() if use_prompt else None,
+                             hotwords=self.vocabulary_hotwords() if use_hotwords else None)
 
     def topic_vocabulary(self) -> list[str]:
         """The topic's drug, electrolyte and symptom words: a cue to who is the clinician."""
@@ -86,14 +96,20 @@ class Scribe:
         decided from what each voice said.
         """
         engine = self.backend(backend, model)  # a bad model name fails before any decoding work
-        channels = decode(audio, mono=False)
-        samples = channels[0] if len(channels) == 1 else channels.mean(axis=0)
-        total = duration_seconds(samples)
+        expected = probe(audio)  # 0 when the container does not say; progress then waits for the end
+        # Diarization looks at the words' audio after recognition: a half-precision copy (2 bytes a sample
+        # and channel, 115 MB for an hour of mono) instead of the float32 decode (4) and Whisper's features.
+        kept: list[np.ndarray] = []
         decoded = []
-        for segment in engine.transcribe(samples, self.decode_options(prompt)):
+        windows = decode_windows(audio, self.settings.asr_window_seconds, mono=False)
+        for segment in transcribe_windows(engine, windows, self.decode_options(prompt),
+                                          on_window=lambda window: kept.append(window.samples.astype(np.float16))):
             decoded.append(segment)
             if on_progress is not None:
-                on_progress(AsrProgress(done=segment.end or 0.0, total=total))
+                on_progress(AsrProgress(done=segment.end or 0.0, total=expected))
+        channels = np.concatenate(kept, axis=1)
+        kept.clear()
+        total = duration_seconds(channels[0])
         if self.settings.asr_vocabulary_correction if correct is None else correct:
             decoded = self.corrector().correct(decoded)
         turns = diarize(decoded, channels, method=self.settings.diarization, encoder=self.voice_encoder,
@@ -105,7 +121,8 @@ class Scribe:
                     for index, sentence in enumerate(part for turn in turns for part in split_sentences(turn))]
         if on_progress is not None:
             on_progress(AsrProgress(done=total, total=total))
-        return Transcript(language="en", duration=round(total, 3), segments=segments)
+        return Transcript(language="en", duration=round(total, 3), segments=segments,
+                          speakers=speaker_roles(segments, speakers or {}))
 
     # -- language ---------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 AsrBackendName = Literal["faster-whisper", "openai-whisper"]
@@ -27,10 +27,18 @@ class Settings(BaseSettings):
     asr_model: str = "tiny.en"
     asr_compute_type: str = "int8"
     asr_beam_size: int = Field(default=1, ge=1, le=10)
-    asr_vocabulary_prompt: bool = True
+    # Measured (benchmarks/RESULTS.md, correction): with tiny.en, hotwords find more drug names than the prompt
+    # at a lower WER, and both together are worst; openai-whisper has no hotwords (turn the prompt on there).
+    asr_vocabulary_prompt: bool = Field(default=False, description="give the topic's terms as Whisper's initial "
+                                        "prompt (read for the first 30 s only)")
+    asr_vocabulary_hotwords: bool = Field(default=True, description="give the topic's terms to faster-whisper as "
+                                          "`hotwords` (read before every 30 s window)")
     asr_threads: int = Field(default=0, ge=0, description="0: CTranslate2 picks")
     asr_vocabulary_correction: bool = Field(default=True, description="correct misheard drug names against the "
                                                                       "topic's lexicon, keeping the heard word")
+    asr_window_seconds: float = Field(default=300.0, ge=30, description="a recording is decoded and recognised "
+                                      "this many seconds at a time (cut at a pause), so memory does not grow "
+                                      "with its length")
     diarization: DiarizationMethod = Field(default="auto", description="who spoke: auto (by channel for a stereo "
                                            "recording with one speaker a channel, else by voice), channels, "
                                            "voices, off")
@@ -45,6 +53,8 @@ class Settings(BaseSettings):
                                   "`topic` from; default: the built-in knowledge/topics")
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
     max_transcript_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+    max_audio_seconds: float = Field(default=2 * 3600.0, gt=0, description="a recording longer than this is "
+                                     "refused at upload (413), before it is stored or queued")
     templates_dir: Path | None = Field(
         default=None, description="a clinic's note templates (note.md.j2, note.txt.j2, note.html.j2), each "
                                   "overriding the built-in one of that name")
@@ -79,6 +89,23 @@ class Settings(BaseSettings):
     ehr_fhir_servers: list[str] = Field(default_factory=list, description="FHIR base URLs besides loopback ones "
                                                                           "that may launch the review app (JSON list)")
     ehr_tenant: str = Field(default="ehr", description="the tenant whose consultations SMART-launched reviews use")
+
+    require_recording_consent: bool = Field(default=True, description="refuse an audio upload that does not "
+                                            "record the patient's consent to being recorded (422 consent-required)")
+    audio_retention_days: int = Field(default=30, ge=0, description="days after which a consultation's recording "
+                                      "is purged (transcript, findings and note stay); 0: keep recordings forever")
+    retention_sweep_seconds: float = Field(default=3600.0, gt=0, description="how often each worker purges the "
+                                           "recordings that are past the retention period")
+
+    encryption_key_file: Path | None = Field(default=None, description="file of encryption keys, one "
+                                             "'<id> <base64 key>' a line, the first active; default: "
+                                             "<data dir>/encryption.keys, generated on first use")
+    encryption_key: SecretStr | None = Field(default=None, description="one base64 AES-256 key, used as the "
+                                             "active key before those of the key file")
+
+    sqlite_busy_timeout_seconds: float = Field(default=30.0, gt=0, description="how long a write waits for "
+                                               "another writer's lock on the SQLite file before the request is "
+                                               "answered 503 (Retry-After)")
 
     log_level: str = "INFO"
 

@@ -19,6 +19,8 @@ from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CONSULTATIONS = ROOT / "tests" / "data" / "consultations"
+# The patient's consent to being recorded, which an audio upload needs (service/consent.py): multipart form fields.
+CONSENT = {"consent_method": "verbal", "consent_confirmed_by": "Dr Test"}
 SHARED = ROOT.parent / "shared"
 BIN = Path(sys.executable).parent
 

@@ -18,12 +18,16 @@ class DecodeOptions:
     """Decoding settings common to all backends.
 
     `initial_prompt` carries the knowledge base's vocabulary so drug names
-    are spelled right; `vad` skips silence before decoding.
+    are spelled right; with `condition_on_previous_text` off (as here) Whisper
+    reads it only for the first 30 s. `hotwords` (faster-whisper only) are
+    put before every 30 s window's prompt instead. `vad` skips silence before
+    decoding.
     """
 
     language: str | None = "en"
     beam_size: int = 1
     initial_prompt: str | None = None
+    hotwords: str | None = None
     vad: bool = True
     word_timestamps: bool = True
 

@@ -3,7 +3,7 @@
 A recognised word, or two adjacent words heard for one ("libid or" for Lipitor), is replaced only
 when all of these hold: it is not an English word (spaCy's English vocabulary; for two words, at
 least one is not), it is at least 5 letters long, it sounds like a drug name (their Metaphone keys
-are at most one edit apart) and it is spelled like it (Jaro-Winkler similarity at least
+are at most one edit apart, two for a name whose key has 8 or more sounds) and it is spelled like it (Jaro-Winkler similarity at least
 `MIN_SIMILARITY`, or `MIN_SIMILARITY_UNSURE` when Whisper itself was unsure of the word, and no name
 of another drug nearly as close). The replaced word keeps what Whisper heard in `Word.original`, so
 a reviewer sees both; two joined words become one word spanning both.
@@ -28,6 +28,8 @@ MIN_SIMILARITY_UNSURE = 0.85  # ... when Whisper gave the word a probability und
 UNSURE_P = 0.5
 MIN_LETTERS = 5
 MARGIN = 0.03           # the best term must beat the second best by this much, or nothing is changed
+SAME_DRUG_MARGIN = 0.05  # a drug's first-given name replaces a synonym heard at most this much closer
+LONG_SOUND_KEY = 8      # names with a Metaphone key this long may differ from the heard word in two sounds
 _CORE = re.compile(r"^(?P<lead>\W*)(?P<core>[A-Za-z][A-Za-z'-]*[A-Za-z])(?P<tail>\W*)$")
 
 _lock = threading.Lock()
@@ -82,7 +84,8 @@ class Corrector:
     def _closest(self, lower: str, min_similarity: float) -> str | None:
         key = jellyfish.metaphone(lower)
         scored = sorted(((jellyfish.jaro_winkler_similarity(lower, term.lower()), term) for term in self.terms
-                         if jellyfish.levenshtein_distance(key, self._sound_keys[term]) <= 1),
+                         if jellyfish.levenshtein_distance(key, self._sound_keys[term])
+                         <= _sound_edits(self._sound_keys[term])),
                         reverse=True)
         if not scored or scored[0][0] < min_similarity:
             return None
@@ -90,8 +93,10 @@ class Corrector:
         rivals = [score for score, other in scored[1:] if self.terms[other] != self.terms[term]]
         if rivals and best - rivals[0] < MARGIN:
             return None
-        # Among nearly as close spellings of the same concept, the first given (a drug's name before its synonyms).
-        close = {other for score, other in scored if self.terms[other] == self.terms[term] and best - score < MARGIN}
+        # Among nearly as close spellings of the same concept, the first given (a drug's name before its synonyms,
+        # some of which are misspellings kept for matching: "hydrochlorothiazine").
+        close = {other for other in self.terms if self.terms[other] == self.terms[term]
+                 and best - jellyfish.jaro_winkler_similarity(lower, other.lower()) < SAME_DRUG_MARGIN}
         return next(other for other in self.terms if other in close)
 
     def correct_word(self, word: Word) -> Word:
@@ -110,9 +115,14 @@ class Corrector:
         cores = (one["core"].lower(), two["core"].lower())
         if all(core in self.english for core in cores) or any(core in self._lower_terms for core in cores):
             return None
+        threshold = self._threshold(min(first.p, second.p))
+        # "lasex to": the drug is the first word alone, and "to" was said; joining would lose it.
+        for alone, other in ((one["core"], cores[1]), (two["core"], cores[0])):
+            if other in self.english and self.match(alone, threshold) is not None:
+                return None
         joined = one["core"] + two["core"].lower()
         exact = [term for term in self.terms if term.lower() == joined.lower()]
-        term = exact[0] if exact else self.match(joined, self._threshold(min(first.p, second.p)))
+        term = exact[0] if exact else self.match(joined, threshold)
         if term is None:
             return None
         return Word(w=f"{one['lead']}{_cased(term, one['core'])}{two['tail']}", start=first.start, end=second.end,
@@ -153,6 +163,12 @@ class Corrector:
             else:
                 text = text[:spans[first][0]] + new.strip() + text[spans[last][1]:]
         return segment.model_copy(update={"words": words, "text": text})
+
+
+def _sound_edits(term_key: str) -> int:
+    """How far apart two Metaphone keys may be: a long name ("hydrochlorophine" for hydrochlorothiazide,
+    HTRXLRFN / HTRXLR0ST) is misheard in more sounds than a short one, and is also less easily confused."""
+    return 2 if len(term_key) >= LONG_SOUND_KEY else 1
 
 
 def _cased(term: str, heard: str) -> str:

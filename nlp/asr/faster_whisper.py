@@ -31,6 +31,7 @@ class FasterWhisperBackend:
             language=language,
             beam_size=options.beam_size,
             initial_prompt=options.initial_prompt,
+            hotwords=options.hotwords,
             vad_filter=options.vad,
             word_timestamps=options.word_timestamps,
             condition_on_previous_text=False,

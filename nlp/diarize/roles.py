@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from nlp.types import Role, Segment, Transcript
+from nlp.types import Role, Segment, SpeakerRole, Transcript
 
 QUESTION_OPENERS = {"what", "how", "when", "where", "which", "why", "who", "do", "does", "did", "are", "is",
                     "have", "has", "any", "can", "could", "would", "tell"}
@@ -102,15 +102,58 @@ def answers_to(segments: Sequence[Segment], asker: str) -> dict[str, int]:
     return counts
 
 
+def merge_roles(inferred: Mapping[str, Role], given: Mapping[str, Role]) -> dict[str, Role]:
+    """`inferred` roles overridden by the caller's `given` ones, without two clinicians by accident.
+
+    A voice the caller did not name keeps its inferred role unless the caller gave that role (clinician or
+    patient) to another voice: it then takes the first of clinician, patient that no voice holds, else
+    "other". So {"S2": "clinician"} on an inferred {S1: clinician, S2: patient} swaps the two.
+    """
+    roles: dict[str, Role] = dict(inferred) | dict(given)
+    for voice, role in inferred.items():
+        if voice in given or role == "other":
+            continue
+        if any(v != voice and given_role == role for v, given_role in given.items()):
+            held = {r for v, r in roles.items() if v != voice}
+            roles[voice] = next((free for free in ("clinician", "patient") if free not in held), "other")  # type: ignore[assignment]
+    return roles
+
+
+def speaker_roles(segments: Sequence[Segment], given: Mapping[str, Role] = {}) -> list[SpeakerRole]:  # noqa: B006
+    """One entry per voice, in order of first speaking: its role in the segments and who decided it."""
+    seen: dict[str, Role] = {}
+    for segment in segments:
+        if segment.voice is not None and segment.voice not in seen:
+            seen[segment.voice] = segment.speaker
+    return [SpeakerRole(voice=voice, role=role, source="caller" if voice in given else "inferred")
+            for voice, role in seen.items()]
+
+
 def assign_roles(transcript: Transcript, speakers: Mapping[str, Role]) -> Transcript:
-    """The transcript with `speaker` set from `speakers` (voice -> role) for the voices it names.
+    """The transcript with the caller's roles (voice -> role) for the voices it names.
 
     How a caller says or corrects who is who: `{"S2": "clinician", "S1": "patient"}`, or for a stereo
-    recording `{"ch1": "clinician", "ch2": "patient"}`. Segments of voices not named keep their role.
+    recording `{"ch1": "clinician", "ch2": "patient"}`. Voices not named keep their role (see
+    `merge_roles`); roles the caller gave earlier stay the caller's. A voice the transcript does not
+    have, or a transcript without diarized voices, is a ValueError naming the problem.
     """
-    return transcript.model_copy(update={"segments": [
-        segment.model_copy(update={"speaker": speakers[segment.voice]})
-        if segment.voice in speakers else segment for segment in transcript.segments]})
+    voices = {segment.voice for segment in transcript.segments if segment.voice is not None}
+    if not voices:
+        raise ValueError("the transcript has no diarized voices (a text transcript names its speakers in its "
+                         "lines); there is nothing to assign roles to")
+    unknown = sorted(set(speakers) - voices)
+    if unknown:
+        raise ValueError(f"no voice {', '.join(unknown)} in this transcript; its voices are "
+                         f"{', '.join(sorted(voices))}")
+    given = {entry.voice: entry.role for entry in transcript.speakers if entry.source == "caller"} | dict(speakers)
+    current: dict[str, Role] = {}
+    for segment in transcript.segments:
+        if segment.voice is not None:
+            current.setdefault(segment.voice, segment.speaker)
+    roles = merge_roles({voice: role for voice, role in current.items() if voice not in given}, given)
+    segments = [segment.model_copy(update={"speaker": roles[segment.voice]}) if segment.voice in roles else segment
+                for segment in transcript.segments]
+    return transcript.model_copy(update={"segments": segments, "speakers": speaker_roles(segments, given)})
 
 
 def _first_word(sentence: str) -> str:

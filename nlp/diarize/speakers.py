@@ -8,7 +8,7 @@ from typing import Literal
 import numpy as np
 
 from nlp.diarize.channels import channel_labels, split_by_channel
-from nlp.diarize.roles import decide_roles, voice_cues
+from nlp.diarize.roles import decide_roles, merge_roles, voice_cues
 from nlp.diarize.turns import speaker_turns
 from nlp.diarize.voices import DISTANCE_THRESHOLD, VoiceEncoder, voice_labels
 from nlp.types import Role, Segment
@@ -33,10 +33,11 @@ def diarize(segments: Sequence[Segment], channels: np.ndarray, *, method: Method
     if method == "channels" or (method == "auto" and split_by_channel(channels, words)):
         labels = channel_labels(channels, words)
     else:
-        mono = channels.mean(axis=0) if channels.ndim == 2 else channels
+        # One channel is used as it is: a mean over it would copy an hour of audio twice for nothing.
+        mono = channels if channels.ndim == 1 else channels[0] if channels.shape[0] == 1 else channels.mean(axis=0)
         labels = voice_labels(mono, words, encoder(), min_speakers=min_speakers, max_speakers=max_speakers,
                               threshold=threshold)
     turns = speaker_turns(segments, labels)
-    roles = decide_roles(turns, voice_cues(turns, vocabulary)) | dict(speakers or {})
+    roles = merge_roles(decide_roles(turns, voice_cues(turns, vocabulary)), speakers or {})
     return [turn.model_copy(update={"speaker": roles[turn.voice]}) if turn.voice in roles else turn
             for turn in turns]

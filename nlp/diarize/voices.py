@@ -28,12 +28,22 @@ DISTANCE_THRESHOLD = 0.35  # cosine distance (average linkage) above which two g
 
 
 _DIGITAL_SILENCE = 1e-5  # below any recorded sound (-100 dBFS)
+_RATE, _MIN_COVERAGE = 1.3, 0.75  # resemblyzer's embed_utterance defaults: partials per second, last partial's share
+_BATCH = 64  # partials per LSTM call: large enough to amortise the per-step overhead, small in memory
 
 
 class VoiceEncoder(Protocol):
     """Turns a stretch of 16 kHz speech into an L2-normalised speaker embedding."""
 
     def embed(self, audio: np.ndarray) -> np.ndarray: ...
+
+
+def embed_all(encoder: VoiceEncoder, clips: Sequence[np.ndarray]) -> np.ndarray:
+    """One embedding per clip, as rows; batched when the encoder can (`embed_many`), else one by one."""
+    many = getattr(encoder, "embed_many", None)
+    if many is not None:
+        return many(clips)
+    return np.stack([encoder.embed(clip) for clip in clips])
 
 
 class ResemblyzerEncoder:
@@ -50,21 +60,55 @@ class ResemblyzerEncoder:
         self._encoder = _Encoder("cpu", verbose=False)
 
     def embed(self, audio: np.ndarray) -> np.ndarray:
-        import torch
+        return self.embed_many([audio])[0]
 
+    def embed_many(self, clips: Sequence[np.ndarray]) -> np.ndarray:
+        """resemblyzer's `embed_utterance` for each clip, with the LSTM run on all clips' partials at once.
+
+        A clip of a couple of seconds has one or two 1.6 s partials; one LSTM call per clip spent
+        most of diarization's time stepping 160 frames through three layers for a batch of one or two.
+        Each partial's embedding does not depend on the others in its batch, so the result is the
+        per-clip one.
+        """
+        import torch
+        from resemblyzer import audio as resemblyzer_audio
+        from threadpoolctl import threadpool_limits
+
+        mels, owners = [], []
+        # A small LSTM and a 40-band mel product gain nothing from threads, and on a busy machine
+        # they make them many times slower.
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            with threadpool_limits(limits=1):
+                for index, clip in enumerate(clips):
+                    wav = self._prepare(clip)
+                    wav_slices, mel_slices = self._encoder.compute_partial_slices(len(wav), _RATE, _MIN_COVERAGE)
+                    if wav_slices[-1].stop >= len(wav):
+                        wav = np.pad(wav, (0, wav_slices[-1].stop - len(wav)), "constant")
+                    mel = resemblyzer_audio.wav_to_mel_spectrogram(wav)
+                    mels += [mel[piece] for piece in mel_slices]
+                    owners += [index] * len(mel_slices)
+                partials = []
+                with torch.no_grad():
+                    for first in range(0, len(mels), _BATCH):
+                        batch = torch.from_numpy(np.array(mels[first:first + _BATCH]))
+                        partials.append(self._encoder(batch).numpy())
+        finally:
+            torch.set_num_threads(threads)
+        embeddings = np.concatenate(partials) if partials else np.zeros((0, 256), dtype=np.float32)
+        owner = np.array(owners)
+        out = np.stack([embeddings[owner == index].mean(axis=0) for index in range(len(clips))]) if clips else \
+            np.zeros((0, embeddings.shape[1]), dtype=np.float32)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+    def _prepare(self, audio: np.ndarray) -> np.ndarray:
         audio = audio.astype(np.float32)
         if not np.any(np.abs(audio) > _DIGITAL_SILENCE):
             # Exact digital silence makes the volume normalisation take log(0) and the encoder refuse the
             # buffer, failing the whole job; a fixed, inaudible noise floor gives it a (meaningless) voice.
             audio = audio + _DIGITAL_SILENCE * np.random.default_rng(0).standard_normal(len(audio)).astype(np.float32)
-        audio = self._normalize(audio, -30, increase_only=True)
-        # A small LSTM gains nothing from threads, and on a busy machine they make it 20 times slower.
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return self._encoder.embed_utterance(audio)
-        finally:
-            torch.set_num_threads(threads)
+        return self._normalize(audio, -30, increase_only=True)
 
 
 _lock = threading.Lock()
@@ -114,7 +158,7 @@ def voice_labels(audio: np.ndarray, words: Sequence[Word], encoder: VoiceEncoder
     if not words:
         return []
     chunks = speech_chunks(words)
-    embeddings = np.stack([encoder.embed(_clip(audio, chunk)) for chunk in chunks])
+    embeddings = embed_all(encoder, [_clip(audio, chunk) for chunk in chunks])
     long_enough = [i for i, chunk in enumerate(chunks) if chunk.duration >= MIN_CLUSTER_S] or list(range(len(chunks)))
     clusters = cluster(embeddings[long_enough], min_speakers=min_speakers, max_speakers=max_speakers,
                        threshold=threshold)

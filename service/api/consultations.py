@@ -13,10 +13,13 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from service import results
 from service.api.deps import ActorDep, RuntimeDep, SessionDep
-from service.api.schemas import Accepted, ConsultationPage, ConsultationStatus, Status
+from service.api.schemas import Accepted, ConsultationPage, ConsultationStatus, SpeakersCorrected, Status
 from service.api.sse import consultation_events
+from service.consent import ConsentMethod
+from service.consent import from_form as consent_from_form
 from service.errors import BadInput
 from service.intake import accept_audio, accept_transcript
+from service.speakers import SpeakersUpdate, parse_speakers, reassign
 from service.store import consultations
 
 router = APIRouter(prefix="/v1/consultations", tags=["consultations"])
@@ -34,14 +37,29 @@ def create_consultation(response: Response, runtime: RuntimeDep, session: Sessio
                                                         "consultation; the key with another upload: 422")] = None,
                         callback_url: Annotated[str | None, Form(description="http(s) URL that gets a signed JSON "
                                                                  "POST when the note is ready or failed")] = None,
+                        consent_method: Annotated[ConsentMethod | None, Form(
+                            description="how the patient consented to the recording: verbal, written or ehr "
+                                        "(required with `audio`)")] = None,
+                        consent_confirmed_by: Annotated[str | None, Form(
+                            max_length=200, description="who confirmed the consent, e.g. 'Dr Okafor' (required "
+                                                        "with `audio`)")] = None,
+                        consent_at: Annotated[datetime | None, Form(
+                            description="when consent was given (ISO 8601; no offset: UTC); default: now")] = None,
+                        speakers: Annotated[str | None, Form(
+                            description='who is who, as JSON voice -> role: {"S1": "clinician", "S2": "patient"} '
+                                        '(voices told apart by sound) or {"ch1": "clinician"} (stereo channels); '
+                                        "overrides the roles inferred from what each voice says")] = None,
                         ) -> Accepted:
     if (audio is None) == (transcript is None):
         raise BadInput("send exactly one multipart file field: 'audio' or 'transcript'")
+    consent = consent_from_form(consent_method, consent_confirmed_by, consent_at)
+    roles = parse_speakers(speakers)
     if audio is not None:
-        accepted = accept_audio(runtime, session, actor, audio.file, idempotency_key, callback_url)
+        accepted = accept_audio(runtime, session, actor, audio.file, idempotency_key, callback_url,
+                                consent=consent, speakers=roles)
     else:
         accepted = accept_transcript(runtime, session, actor, transcript.file,  # type: ignore[union-attr]
-                                     idempotency_key, callback_url)
+                                     idempotency_key, callback_url, consent=consent, speakers=roles)
     if accepted.replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
@@ -86,6 +104,21 @@ def retry_consultation(consultation_id: str, session: SessionDep, actor: ActorDe
 def get_transcript(consultation_id: str, session: SessionDep, actor: ActorDep) -> JSONResponse:
     consultation = consultations.read(session, actor, consultation_id)
     return JSONResponse(json.loads(results.transcript_json(consultation)))
+
+
+@router.put("/{consultation_id}/speakers", response_model=SpeakersCorrected,
+            responses={200: {"headers": {"ETag": {"description": "ETag of the new note version",
+                                                  "schema": {"type": "string"}}}}},
+            summary="Correct who is who: re-assign voices' roles, re-extract and re-draft (no new ASR) as a new "
+                    "note version; If-Match of the latest note (428/412), 409 once signed or over a clinician's "
+                    "edits unless discard_edits")
+def put_speakers(consultation_id: str, correction: SpeakersUpdate, runtime: RuntimeDep, session: SessionDep,
+                 actor: ActorDep, if_match: Annotated[str | None, Header(
+                     description="the ETag of the latest note version")] = None) -> JSONResponse:
+    transcript, row = reassign(session, actor, runtime.scribe, consultation_id, correction, if_match,
+                               templates_dir=runtime.settings.templates_dir)
+    body = SpeakersCorrected(speakers=transcript.speakers, note_version=row.version)
+    return JSONResponse(body.model_dump(mode="json"), headers={"ETag": row.etag})
 
 
 @router.get("/{consultation_id}/findings", summary="Clinical findings with assertion and evidence")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from service import results
 from service.api.deps import ActorDep, RuntimeDep, SessionDep
 from service.api.schemas import NoteDocument, NoteEdit, NoteVersionSummary
+from service.consent import RecordingConsent
 from service.errors import SETUP_ERRORS, as_scribe_error
 from service.store.models import NoteVersion
 
@@ -19,15 +20,18 @@ NoteFormat = Literal["json", "markdown", "text", "html", "fhir"]
 _MEDIA = {"markdown": "text/markdown; charset=utf-8", "text": "text/plain; charset=utf-8",
           "html": "text/html; charset=utf-8", "fhir": "application/fhir+json; charset=utf-8"}
 _FORMAT = Query(description="json, markdown, text, html or fhir (R4 Bundle; Composition `final` once signed)")
+# A version number the database's integer column can hold (a larger one would overflow SQLite: a 500).
+_MAX_VERSION = 2**31 - 1
 _IF_MATCH = Header(description="the ETag of the version this request is based on")
 
 
-def _respond(row: NoteVersion, fmt: NoteFormat, runtime: RuntimeDep) -> Response:
+def _respond(row: NoteVersion, fmt: NoteFormat, runtime: RuntimeDep,
+             consent: RecordingConsent | None = None) -> Response:
     headers = {"ETag": row.etag}
     if fmt == "json":
         return JSONResponse(NoteDocument.of(row).model_dump(mode="json"), headers=headers)
     try:
-        body = results.render_version(row, fmt, templates_dir=runtime.settings.templates_dir)
+        body = results.render_version(row, fmt, templates_dir=runtime.settings.templates_dir, consent=consent)
     except SETUP_ERRORS as exc:  # a broken clinic template: a 500 problem naming the file
         raise as_scribe_error(exc) from exc
     return PlainTextResponse(body, media_type=_MEDIA[fmt], headers=headers)
@@ -42,8 +46,8 @@ _NOTE_RESPONSES = {200: {"content": {media: {} for media in _MEDIA.values()},
             summary="The latest note version (JSON by default; ?format=markdown|text|html|fhir), with its ETag")
 def get_note(consultation_id: str, runtime: RuntimeDep, session: SessionDep, actor: ActorDep,
              format: Annotated[NoteFormat, _FORMAT] = "json") -> Response:
-    _, row = results.read_note(session, actor, consultation_id)
-    return _respond(row, format, runtime)
+    consultation, row = results.read_note(session, actor, consultation_id)
+    return _respond(row, format, runtime, RecordingConsent.of(consultation))
 
 
 @router.put("", response_model=NoteDocument,
@@ -70,7 +74,7 @@ def list_versions(consultation_id: str, session: SessionDep, actor: ActorDep) ->
 
 @router.get("/versions/{version}", response_model=NoteDocument, responses=_NOTE_RESPONSES,  # type: ignore[arg-type]
             summary="One version, in any format")
-def get_version(consultation_id: str, version: int, runtime: RuntimeDep, session: SessionDep, actor: ActorDep,
+def get_version(consultation_id: str, version: Annotated[int, Path(ge=1, le=_MAX_VERSION)], runtime: RuntimeDep, session: SessionDep, actor: ActorDep,
                 format: Annotated[NoteFormat, _FORMAT] = "json") -> Response:
-    _, row = results.read_note(session, actor, consultation_id, version)
-    return _respond(row, format, runtime)
+    consultation, row = results.read_note(session, actor, consultation_id, version)
+    return _respond(row, format, runtime, RecordingConsent.of(consultation))

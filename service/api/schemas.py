@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from knowledge.note import Note, Section
-from service.store.models import NoteVersion
+from nlp.types import SpeakerRole
+from service.consent import RecordingConsent
+from service.store.models import Consultation, NoteVersion
 
 Status = Literal["queued", "transcribing", "extracting", "drafting", "ready", "failed", "deleted"]
 NoteStatus = Literal["draft", "signed"]
@@ -28,6 +30,19 @@ class ConsultationStatus(BaseModel):
     input_kind: Literal["audio", "transcript"]
     created_at: datetime
     updated_at: datetime
+    consent: RecordingConsent | None = Field(default=None, description="the patient's consent to the recording "
+                                             "(null: none recorded)")
+    audio_purged_at: datetime | None = Field(default=None, description="when the retention policy deleted the "
+                                             "recording; transcript, findings and note remain")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_row(cls, data: Any) -> Any:
+        """A stored consultation keeps its consent in three columns; here they are one object."""
+        if not isinstance(data, Consultation):
+            return data
+        fields = {name: getattr(data, name) for name in cls.model_fields if hasattr(data, name)}
+        return {**fields, "consent": RecordingConsent.of(data)}
 
 
 class ConsultationPage(BaseModel):
@@ -90,7 +105,7 @@ class AuditEventOut(BaseModel):
     id: int
     at: datetime
     api_key_id: str | None
-    action: Literal["read", "create", "update", "sign", "delete", "retry"]
+    action: Literal["read", "create", "update", "sign", "delete", "retry", "purge", "reconcile"]
     consultation_id: str | None
     version: int | None
 
@@ -98,6 +113,13 @@ class AuditEventOut(BaseModel):
 class AuditPage(BaseModel):
     events: list[AuditEventOut]
     next_before: int | None = Field(description="pass as `before` for older events; null when there are none")
+
+
+class SpeakersCorrected(BaseModel):
+    """The roles after a correction, and the note version drafted from them (its ETag is in the header)."""
+
+    speakers: list[SpeakerRole]
+    note_version: int
 
 
 class Health(BaseModel):

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
+from service.store.encrypted_columns import EncryptedText
 from service.store.models import utcnow
 
 
@@ -51,9 +52,10 @@ class Launch(SQLModel, table=True):
     token_endpoint: str
     code_verifier: str
     tenant_id: str | None = Field(default=None, foreign_key="tenant.id")
-    access_token: str | None = None
+    access_token: str | None = Field(default=None, sa_type=EncryptedText)  # a credential: encrypted at rest
     expires_at: datetime | None = None
     patient_ref: str | None = None
     encounter_ref: str | None = None
-    context_json: str | None = None  # patient name, birth date, encounter period: what the page shows
+    # Patient name, birth date, encounter period: what the page shows; encrypted at rest.
+    context_json: str | None = Field(default=None, sa_type=EncryptedText)
     created_at: datetime = Field(default_factory=utcnow)

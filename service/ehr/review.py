@@ -7,14 +7,13 @@ suggestion hidden, across reloads and reviewers.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from knowledge.note import SUGGESTION_PLACE, Note
 from service.ehr.models import SuggestionDecision
-from service.errors import Conflict, NotFound, NotReady
+from service.errors import Conflict, Gone, NotFound, NotReady
 from service.store import consultations, notes
 from service.store.audit import Actor
 from service.store.models import utcnow
@@ -24,10 +23,12 @@ Decision = Literal["accepted", "dismissed"]
 
 
 def decisions(session: Session, actor: Actor, consultation_id: str) -> list[SuggestionDecision]:
-    """Every decision on the consultation's suggestions."""
-    consultations.get(session, actor.tenant_id, consultation_id)
+    """Every decision on the consultation's suggestions (a read: audited)."""
+    consultations.read(session, actor, consultation_id)
     return list(session.exec(select(SuggestionDecision)
-                             .where(SuggestionDecision.consultation_id == consultation_id)).all())
+                             .where(SuggestionDecision.consultation_id == consultation_id,
+                                    # chart reconciliation keeps its decisions here too (service/ehr/chart.py)
+                                    ~col(SuggestionDecision.suggestion_id).startswith("chart:"))).all())
 
 
 def decide(session: Session, actor: Actor, consultation_id: str, suggestion_id: str,
@@ -55,13 +56,17 @@ def decide(session: Session, actor: Actor, consultation_id: str, suggestion_id: 
     return row
 
 
-def recording(session: Session, actor: Actor, consultation_id: str, store: RecordingStore) -> tuple[Path, str]:
-    """The path and media type of the consultation's recording (404 for a transcript upload)."""
+def recording(session: Session, actor: Actor, consultation_id: str, store: RecordingStore) -> tuple[BinaryIO, str]:
+    """The consultation's recording, opened (decrypted as it is read; the caller closes it), and its media type
+    (404 for a transcript upload)."""
     consultation = consultations.get(session, actor.tenant_id, consultation_id)
     if consultation.recording_sha256 is None:
         raise NotFound(f"consultation {consultation_id} has no recording (it was a transcript upload)")
+    if consultation.audio_purged_at is not None:
+        raise Gone(f"the recording of consultation {consultation_id} was purged at "
+                   f"{consultation.audio_purged_at.isoformat()} (audio retention); its transcript and note remain")
     try:
-        path = store.open(consultation.recording_sha256)
+        audio = store.open(consultation.recording_sha256)
     except FileNotFoundError as exc:
         raise NotFound(f"the recording of consultation {consultation_id} is no longer stored") from exc
-    return path, consultation.content_type or "application/octet-stream"
+    return audio, consultation.content_type or "application/octet-stream"

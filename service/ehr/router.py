@@ -3,23 +3,25 @@ not have (the recording for the audio player, decisions on suggestions, the EHR 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, BinaryIO, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 
 from service.api.deps import ActorDep, RuntimeDep, SessionDep
-from service.ehr import review, smart
+from service.ehr import chart, review, smart
 from service.errors import Unauthorized
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(prefix="/ehr", tags=["ehr"])
+_AUDIO_CHUNK = 64 * 1024
 
 # The pages run only their own scripts and styles: transcript text can never become markup or code.
 _PAGE_HEADERS = {
@@ -59,11 +61,21 @@ def review_page(request: Request, consultation_id: str) -> HTMLResponse:
                                       headers=_PAGE_HEADERS)
 
 
-@router.get("/api/consultations/{consultation_id}/audio", response_class=FileResponse,
+@router.get("/api/consultations/{consultation_id}/audio", response_class=StreamingResponse,
             summary="The consultation's recording, for the review app's audio player")
-def get_audio(consultation_id: str, runtime: RuntimeDep, session: SessionDep, actor: ActorDep) -> FileResponse:
-    path, media_type = review.recording(session, actor, consultation_id, runtime.recordings)
-    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "private, no-store"})
+def get_audio(consultation_id: str, runtime: RuntimeDep, session: SessionDep, actor: ActorDep) -> StreamingResponse:
+    audio, media_type = review.recording(session, actor, consultation_id, runtime.recordings)
+    # The file is encrypted: it is decrypted chunk by chunk into the response (the app fetches it whole).
+    size = audio.seek(0, 2)
+    audio.seek(0)
+    return StreamingResponse(_chunks(audio), media_type=media_type,
+                             headers={"Cache-Control": "private, no-store", "Content-Length": str(size)})
+
+
+def _chunks(audio: BinaryIO) -> Iterator[bytes]:
+    with audio:
+        while block := audio.read(_AUDIO_CHUNK):
+            yield block
 
 
 @router.get("/api/consultations/{consultation_id}/decisions", response_model=list[DecisionOut],
@@ -164,3 +176,32 @@ def get_context(consultation_id: str, session: SessionDep, actor: ActorDep) -> d
 def post_write_back(consultation_id: str, runtime: RuntimeDep, session: SessionDep, actor: ActorDep) -> WrittenBack:
     found = smart.write_back(session, actor, consultation_id, runtime.settings.templates_dir)
     return WrittenBack(composition=found.composition or "", document_reference=found.document_reference or "")
+
+
+# ---- Reconciliation with the chart (SMART launch only) --------------------------------------------
+
+class ChartDecisionIn(BaseModel):
+    decision: chart.ChartDecision
+
+
+@router.get("/api/consultations/{consultation_id}/reconciliation", response_model=chart.ReconciliationView,
+            summary="What the consultation says against the EHR chart: new, stopped, dose, frequency and result "
+                    "differences (404 in plain mode: no chart)")
+def get_reconciliation(consultation_id: str, runtime: RuntimeDep, session: SessionDep,
+                       actor: ActorDep) -> chart.ReconciliationView:
+    return chart.reconciliation(session, actor, consultation_id, runtime.settings)
+
+
+@router.put("/api/consultations/{consultation_id}/reconciliation/{item_id}", response_model=chart.ItemView,
+            summary="Confirm or dismiss one reconciliation item (recorded and audited; the chart is not changed)")
+def put_reconciliation_decision(consultation_id: str, item_id: str, body: Annotated[ChartDecisionIn, Body()],
+                                runtime: RuntimeDep, session: SessionDep, actor: ActorDep) -> chart.ItemView:
+    return chart.decide(session, actor, consultation_id, item_id, body.decision, runtime.settings)
+
+
+@router.post("/api/consultations/{consultation_id}/reconciliation/{item_id}/add-to-chart",
+             response_model=chart.AddedToChart, status_code=201,
+             summary="Add a new medication to the EHR chart as a MedicationStatement (the clinician's click)")
+def post_add_to_chart(consultation_id: str, item_id: str, runtime: RuntimeDep, session: SessionDep,
+                      actor: ActorDep) -> chart.AddedToChart:
+    return chart.add_to_chart(session, actor, consultation_id, item_id, runtime.settings)

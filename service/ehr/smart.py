@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 
 from service import results
 from service.auth import create_key
+from service.consent import RecordingConsent
 from service.ehr.fhir_client import EhrUnavailable, get_json, post_form, post_resource
 from service.ehr.models import EncounterLink, Launch
 from service.errors import BadInput, Conflict, NotFound, ScribeError, Unauthorized
@@ -38,7 +39,9 @@ from service.store.models import Tenant, utcnow
 
 PENDING_FOR = timedelta(minutes=10)  # from the redirect to the authorize endpoint until the code comes back
 EHR_SCOPE = ("launch openid fhirUser patient/Patient.read patient/Encounter.read "
-             "patient/Composition.write patient/DocumentReference.write")
+             "patient/Composition.write patient/DocumentReference.write "
+             "patient/MedicationStatement.read patient/MedicationRequest.read patient/Observation.read "
+             "patient/MedicationStatement.write")
 STANDALONE_SCOPE = EHR_SCOPE.replace("launch ", "launch/patient launch/encounter ", 1)
 
 
@@ -221,15 +224,18 @@ def write_back(session: Session, actor: Actor, consultation_id: str,
     found = _consultation_link(session, actor, consultation_id)
     if found.document_reference is not None:
         return found
-    _, row = results.read_note(session, actor, consultation_id)
+    consultation, row = results.read_note(session, actor, consultation_id)
     if row.status != "signed":
         raise Conflict("only a signed note is written to the EHR: sign it first")
     launch = _latest_launch(session, found)
     if launch is None or launch.access_token is None or launch.expires_at is None \
             or _aware(launch.expires_at) <= utcnow():
         raise Unauthorized("the EHR access has expired: open the app from the EHR again to send the note")
-    bundle = json.loads(results.render_version(row, "fhir", templates_dir=templates_dir))
-    composition, reference = (entry["resource"] for entry in bundle["entry"])
+    bundle = json.loads(results.render_version(row, "fhir", templates_dir=templates_dir,
+                                               consent=RecordingConsent.of(consultation)))
+    # The Composition (with its recording-consent section) and the DocumentReference; the bundle's coded
+    # Consent entry stays in soapscribe's FHIR output and is not written to the chart.
+    composition, reference = (entry["resource"] for entry in bundle["entry"][:2])
     subject, encounter = {"reference": found.patient_ref}, {"reference": found.encounter_ref}
     composition.update(subject=subject, encounter=encounter)
     Composition.model_validate(composition)

@@ -4,8 +4,8 @@ The database stays the source of truth. A message only says "job X may be
 ready to run"; the task claims X through the same queue (lease, attempts) and
 runs the same `JobRunner` as the embedded worker. Each worker process also
 sweeps: it re-sends jobs with no message out (a send that failed, a message
-lost with Redis, a job whose worker was killed and whose lease expired) and
-delivers due webhooks.
+lost with Redis, a job whose worker was killed and whose lease expired),
+delivers due webhooks and purges the recordings past the retention period.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 from service.jobs import queue, webhooks
 from service.jobs.worker import JobRunner, touch_alive, worker_id
+from service.retention import RetentionSchedule
 from service.scribe import Scribe
 from service.settings import Settings
 from service.store.recordings import RecordingStore
@@ -77,11 +78,36 @@ class Dispatcher:
         self.app.close()
 
 
+class Sweep:
+    """What each Celery worker does every `job_sweep_seconds` besides its tasks: re-send the jobs that have no
+    message out, deliver due webhooks, and purge the recordings past the retention period when that is due.
+
+    Retention runs here rather than under Celery beat: beat is one more process that must run exactly once
+    per deployment, while every worker sweeps anyway and a purge is idempotent across workers.
+    """
+
+    def __init__(self, settings: Settings, engine: Engine, dispatcher: Dispatcher,
+                 recordings: RecordingStore) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.dispatcher = dispatcher
+        self.retention = RetentionSchedule(settings, engine, recordings)
+
+    def once(self) -> None:
+        """One sweep; the worker's sweeper thread calls it every `job_sweep_seconds`."""
+        sent = self.dispatcher.sweep()
+        if sent:
+            log.info("re-sent jobs with no message out", extra={"jobs": sent})
+        webhooks.deliver_due(self.engine, self.settings)
+        self.retention.run_if_due()
+        touch_alive(self.settings)
+
+
 def run_worker(settings: Settings, engine: Engine, scribe: Scribe, recordings: RecordingStore) -> None:
     """Run a Celery worker in this process (solo pool, or threads when `worker_concurrency` > 1) until stopped."""
     app = make_celery(settings)
     runner = JobRunner(settings, engine, scribe, recordings, worker_id())
-    dispatcher = Dispatcher(settings, engine, app)
+    sweep = Sweep(settings, engine, Dispatcher(settings, engine, app), recordings)
 
     @app.task(name=TASK)
     def process_job(job_id: str) -> None:
@@ -96,11 +122,7 @@ def run_worker(settings: Settings, engine: Engine, scribe: Scribe, recordings: R
     def sweep_forever() -> None:
         while True:
             try:
-                sent = dispatcher.sweep()
-                if sent:
-                    log.info("re-sent jobs with no message out", extra={"jobs": sent})
-                webhooks.deliver_due(engine, settings)
-                touch_alive(settings)
+                sweep.once()
             except OperationalError:
                 log.warning("database unavailable during the sweep; retrying", exc_info=True)
             if stop.wait(settings.job_sweep_seconds):

@@ -6,6 +6,7 @@ it records each stage and its progress on the consultation row.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from knowledge.errors import KnowledgeError
 from knowledge.render import render
 from nlp.asr.base import AsrProgress
 from nlp.transcript_io import parse_json, to_json
-from service.errors import as_scribe_error
+from service.errors import BadInput, as_scribe_error
 from service.store import consultations, notes
 from service.store.recordings import RecordingStore
 from service.scribe import Scribe
@@ -46,8 +47,14 @@ def process_consultation(engine: Engine, scribe: Scribe, recordings: RecordingSt
                 consultations.set_fields(engine, consultation_id, progress=round(progress.fraction * 0.9, 3))
                 heartbeat()
 
-        path = recordings.open(consultation.recording_sha256 or "")
-        transcript = scribe.transcribe(path, on_progress=on_progress)
+        # Decrypted as PyAV reads it: no plaintext copy of the recording is written anywhere.
+        with recordings.open(consultation.recording_sha256 or "") as audio:
+            transcript = scribe.transcribe(audio, on_progress=on_progress,
+                                           speakers=json.loads(consultation.speakers_json or "{}"))
+        if not any(segment.text.strip() for segment in transcript.segments):
+            # Silence, music or noise: an empty draft would look like a consultation where nothing was said.
+            raise BadInput(f"no speech was recognised in the recording ({transcript.duration or 0:.1f} s of "
+                           "audio): it may be silence, music or noise")
         consultations.set_fields(engine, consultation_id, transcript_json=to_json(transcript))
     else:
         transcript = parse_json(consultation.transcript_json or "")

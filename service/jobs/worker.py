@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from service.errors import INPUT_ERRORS, ScribeError, as_scribe_error
 from service.jobs import queue, webhooks
 from service.jobs.process import process_consultation
+from service.retention import RetentionSchedule
 from service.scribe import Scribe
 from service.settings import Settings
 from service.store import consultations
@@ -107,7 +108,8 @@ def touch_alive(settings: Settings) -> None:
 
 
 class Worker:
-    """The DB-polling worker: claims the oldest job, runs it, delivers due webhooks; a thread or a process."""
+    """The DB-polling worker: claims the oldest job, runs it, delivers due webhooks, purges expired recordings
+    (audio retention); a thread or a process."""
 
     def __init__(self, settings: Settings, engine: Engine, scribe: Scribe, recordings: RecordingStore) -> None:
         self.settings = settings
@@ -116,6 +118,7 @@ class Worker:
         self.recordings = recordings
         self.owner = worker_id()
         self.runner = JobRunner(settings, engine, scribe, recordings, self.owner)
+        self.retention = RetentionSchedule(settings, engine, recordings)
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -140,6 +143,7 @@ class Worker:
             try:
                 worked = self.run_once()
                 webhooks.deliver_due(self.engine, self.settings)
+                self.retention.run_if_due()
                 touch_alive(self.settings)
             except OperationalError:
                 # The database is briefly unavailable or locked: wait and try again, lose nothing.

@@ -13,12 +13,12 @@ from sqlmodel import Session, col, select
 
 from service.store.models import AuditEvent
 
-Action = Literal["read", "create", "update", "sign", "delete", "retry"]
+Action = Literal["read", "create", "update", "sign", "delete", "retry", "purge", "reconcile"]
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is calling: a tenant, through one of its API keys."""
+    """Who is calling: a tenant, through one of its API keys (none: soapscribe itself, e.g. a retention purge)."""
 
     tenant_id: str
     api_key_id: str | None = None

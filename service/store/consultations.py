@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from service.consent import RecordingConsent
 from service.errors import BadInput, Conflict, Gone, NotFound
 from service.jobs.queue import enqueue
 from service.store import notes
@@ -37,7 +38,8 @@ class Idempotency:
 
 def create(session: Session, tenant_id: str, *, recording: StoredRecording | None = None,
            content_type: str | None = None, transcript_json: str | None = None, actor: Actor | None = None,
-           idempotency: Idempotency | None = None, callback_url: str | None = None) -> Consultation:
+           idempotency: Idempotency | None = None, callback_url: str | None = None,
+           consent: RecordingConsent | None = None, speakers_json: str | None = None) -> Consultation:
     """Insert the consultation and its job in one transaction, so neither exists without the other.
 
     With `idempotency`, the key is inserted in the same transaction (see `create_once`).
@@ -50,6 +52,8 @@ def create(session: Session, tenant_id: str, *, recording: StoredRecording | Non
         content_type=content_type,
         transcript_json=transcript_json,
         callback_url=callback_url,
+        speakers_json=speakers_json,
+        **(consent.columns() if consent is not None else {}),
     )
     session.add(consultation)
     session.flush()
@@ -195,18 +199,24 @@ def delete(session: Session, actor: Actor, consultation_id: str, recordings: Rec
     notes.purge(session, consultation_id)
     record(session, actor, "delete", consultation_id)
     session.commit()
-    if sha256 is not None and not _recording_in_use(session, sha256):
+    if sha256 is not None and not recording_in_use(session, sha256):
         recordings.path_for(sha256).unlink(missing_ok=True)
 
 
-def _recording_in_use(session: Session, sha256: str) -> bool:
+def recording_in_use(session: Session, sha256: str) -> bool:
+    """Whether a consultation that still needs the recording (neither deleted nor purged) was made from it."""
     return session.exec(select(Consultation.id).where(Consultation.recording_sha256 == sha256)
-                        .where(Consultation.status != DELETED).limit(1)).first() is not None
+                        .where(Consultation.status != DELETED)
+                        .where(col(Consultation.audio_purged_at).is_(None)).limit(1)).first() is not None
 
 
 def retry(session: Session, actor: Actor, consultation_id: str) -> Consultation:
     """Queue a failed consultation's work again; audited as `retry`."""
     consultation = get(session, actor.tenant_id, consultation_id)
+    if consultation.audio_purged_at is not None:
+        raise Gone(f"the recording of consultation {consultation_id} was purged at "
+                   f"{consultation.audio_purged_at.isoformat()} (audio retention), so it cannot be processed "
+                   "again; upload the recording as a new consultation")
     result = session.execute(update(Consultation).where(col(Consultation.id) == consultation_id)
                              .where(col(Consultation.status) == "failed")
                              .values(status="queued", progress=0.0, error=None, updated_at=utcnow()))

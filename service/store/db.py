@@ -13,17 +13,24 @@ from sqlalchemy import Connection, Engine, event
 from sqlmodel import Session, create_engine
 
 from service.settings import Settings
+from service.store.crypto import KeyRing, load_keyring
+from service.store.encrypted_columns import attach_keys
 from service.store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 
-def make_engine(settings: Settings) -> Engine:
+def make_engine(settings: Settings, keys: KeyRing | None = None) -> Engine:
+    """An engine whose encrypted columns use `keys` (default: the configured key ring, see crypto.py)."""
+    keys = keys or load_keyring(settings)
     url = settings.db_url
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False,
+                                                  "timeout": settings.sqlite_busy_timeout_seconds})
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    attach_keys(engine, keys)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

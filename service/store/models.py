@@ -8,6 +8,8 @@ from uuid import uuid4
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from service.store.encrypted_columns import EncryptedText
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -44,11 +46,18 @@ class Consultation(SQLModel, table=True):
     recording_sha256: str | None = None
     recording_bytes: int | None = None
     content_type: str | None = None
-    transcript_json: str | None = None
-    findings_json: str | None = None
-    note_json: str | None = None
-    note_markdown: str | None = None
+    # Patient text: encrypted at rest (AES-256-GCM, service/store/encrypted_columns.py).
+    transcript_json: str | None = Field(default=None, sa_type=EncryptedText)
+    findings_json: str | None = Field(default=None, sa_type=EncryptedText)
+    note_json: str | None = Field(default=None, sa_type=EncryptedText)
+    note_markdown: str | None = Field(default=None, sa_type=EncryptedText)
     callback_url: str | None = None  # where the webhook goes when the consultation is ready or failed
+    speakers_json: str | None = None  # the uploader's voice -> role JSON ({"ch1": "clinician"}), for the job
+    # The patient's consent to being recorded (see service/consent.py): how it was given, who confirmed it, when.
+    consent_method: str | None = None  # verbal | written | ehr
+    consent_confirmed_by: str | None = None
+    consent_at: datetime | None = None
+    audio_purged_at: datetime | None = None  # when the retention policy deleted the recording (service/retention.py)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -103,8 +112,8 @@ class NoteVersion(SQLModel, table=True):
     version: int
     status: str = "draft"  # draft | signed
     edited_as: str = "draft"  # draft (drafted by soapscribe) | sections | markdown
-    note_json: str
-    markdown: str
+    note_json: str = Field(sa_type=EncryptedText)  # encrypted at rest, like the consultation's text
+    markdown: str = Field(sa_type=EncryptedText)
     author: str  # "soapscribe", or "apikey:<id>" of the key that wrote this version
     etag: str
     created_at: datetime = Field(default_factory=utcnow)
@@ -121,7 +130,7 @@ class AuditEvent(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, index=True)
     tenant_id: str = Field(foreign_key="tenant.id", index=True)
     api_key_id: str | None = None
-    action: str  # read | create | update | sign | delete | retry
+    action: str  # read | create | update | sign | delete | retry | purge | reconcile
     consultation_id: str | None = Field(default=None, index=True)
     version: int | None = None
 

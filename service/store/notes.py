@@ -18,7 +18,7 @@ from service.store.audit import Actor, record
 from service.store.models import Consultation, NoteVersion, utcnow
 
 DRAFTER = "soapscribe"
-EditedAs = Literal["sections", "markdown"]
+EditedAs = Literal["draft", "sections", "markdown"]  # draft: drafted by soapscribe
 
 
 def etag_for(consultation_id: str, version: int, status: str) -> str:
@@ -78,12 +78,20 @@ def _check_precondition(current: NoteVersion, if_match: str | None, *, required:
                                  f"(ETag {current.etag}); fetch it and apply the edit again")
 
 
-def add_version(session: Session, actor: Actor, current: NoteVersion, if_match: str | None, *,
-                note_json: str, markdown: str, edited_as: EditedAs) -> NoteVersion:
-    """Add version n+1 on top of `current`, which the caller read as the latest; audited as `update`."""
+def check_editable(current: NoteVersion, if_match: str | None) -> None:
+    """Refuse a new version on top of `current` now: signed (409), no If-Match (428) or a stale one (412)."""
     if current.status == "signed":
         raise Conflict(f"the note was signed (version {current.version}); a signed note cannot be edited")
     _check_precondition(current, if_match, required=True)
+
+
+def add_version(session: Session, actor: Actor, current: NoteVersion, if_match: str | None, *,
+                note_json: str, markdown: str, edited_as: EditedAs, author: str | None = None) -> NoteVersion:
+    """Add version n+1 on top of `current`, which the caller read as the latest; audited as `update`.
+
+    `author` defaults to the caller's key; a re-draft the caller asked for is the drafter's (`DRAFTER`).
+    """
+    check_editable(current, if_match)
     # A no-op UPDATE that locks the base version's row until commit: a concurrent sign either finishes
     # first (and this edit is refused) or waits and then sees that a newer version exists.
     still_draft = session.execute(update(NoteVersion).where(col(NoteVersion.id) == current.id)
@@ -93,7 +101,7 @@ def add_version(session: Session, actor: Actor, current: NoteVersion, if_match: 
         raise Conflict(f"the note was signed (version {current.version}); a signed note cannot be edited")
     number = current.version + 1
     row = NoteVersion(consultation_id=current.consultation_id, version=number, status="draft", edited_as=edited_as,
-                      note_json=note_json, markdown=markdown, author=actor.author,
+                      note_json=note_json, markdown=markdown, author=author or actor.author,
                       etag=etag_for(current.consultation_id, number, "draft"))
     session.add(row)
     record(session, actor, "update", current.consultation_id, number)

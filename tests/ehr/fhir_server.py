@@ -5,6 +5,7 @@ at once (the EHR's user is taken as logged in) and a token endpoint that checks 
 PKCE verifier and names the Patient and Encounter in context; read of any stored resource; search by
 `patient`/`subject`/`encounter`; and create of DocumentReference, Composition and MedicationStatement, each
 validated with the fhir.resources R4B models (a resource that does not validate is refused with 422).
+`add_chart` seeds a patient's MedicationStatements, MedicationRequests and Observations from a Bundle.
 """
 
 from __future__ import annotations
@@ -46,6 +47,17 @@ class FhirServer:
         resource = {**resource, "id": resource.get("id") or secrets.token_hex(6)}
         self.resources.setdefault(resource["resourceType"], {})[resource["id"]] = resource
         return resource
+
+    def add_chart(self, patient_id: str, bundle: dict[str, Any], effective: str) -> list[dict[str, Any]]:
+        """The resources of a Bundle (tests/data/reconciliation/*/chart.json) as this patient's chart, each
+        Observation taken at `effective` so it is recent whenever the test runs."""
+        added = []
+        for entry in bundle["entry"]:
+            resource = {**entry["resource"], "id": None, "subject": {"reference": f"Patient/{patient_id}"}}
+            if resource["resourceType"] == "Observation":
+                resource["effectiveDateTime"] = effective
+            added.append(self.add(resource))
+        return added
 
     def launch_token(self, patient_id: str, encounter_id: str) -> str:
         """What the EHR passes as `launch`: an opaque token standing for this patient and encounter."""

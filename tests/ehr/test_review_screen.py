@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import Server
+from tests.conftest import CONSENT, Server
 from tests.ehr.conftest import open_review, upload_transcript
 
 SECTIONS = ["Subjective", "Objective", "Assessment", "Plan"]
@@ -35,6 +35,7 @@ def test_the_page_asks_for_an_api_key_then_shows_transcript_note_and_findings(pa
 
     for title in SECTIONS:
         expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+    expect(page.locator("#consent")).to_have_text("Recording consent: not recorded (transcript upload)")
     segments = page.locator("#transcript .segment")
     expect(segments).to_have_count(len(transcript_of(server, furosemide_visit)))
     expect(segments.nth(1).locator(".speaker")).to_have_text("Patient")
@@ -227,7 +228,8 @@ def test_on_a_tablet_the_panes_stack_and_every_control_has_a_name(browser, serve
 def test_the_recording_plays_in_step_with_the_transcript(page, server, rendered, shots):
     with server.client() as client:
         with rendered["furosemide_night_cramps"].open("rb") as audio:
-            consultation_id = client.post("/v1/consultations", files={"audio": ("visit.ogg", audio)}).json()["id"]
+            consultation_id = client.post("/v1/consultations", files={"audio": ("visit.ogg", audio)},
+                                          data=CONSENT).json()["id"]
     assert server.wait_ready(consultation_id, timeout=180)["status"] == "ready"
     segments = transcript_of(server, consultation_id)
     open_review(page, server, consultation_id)

@@ -17,6 +17,8 @@ def corrector(tmp_path_factory: pytest.TempPathFactory) -> Corrector:
 
 @pytest.mark.parametrize(("heard", "meant"), [
     ("furosmide", "furosemide"),
+    ("hydrochlorophine,", "hydrochlorothiazide,"),  # a long name may differ in two sounds; the drug's own name
+    ("frusemid", "frusemide"),                       # ... but a real other name heard is kept
     ("Abervastatin", "Atorvastatin"),
     ("simvastatine,", "simvastatin,"),
     ("hydroclorothiazide.", "hydrochlorothiazide."),
@@ -65,6 +67,15 @@ def test_a_drug_name_heard_as_two_words_becomes_one(corrector: Corrector, heard:
     [fixed] = corrector.correct([segment])
     assert fixed.text == f"I take {meant}"
     assert [(w.w, w.original, w.start, w.end) for w in fixed.words[2:]] == [(meant, " ".join(heard), 0.6, 1.6)]
+
+
+def test_a_drug_heard_alone_is_not_joined_with_the_english_word_after_it(corrector: Corrector) -> None:
+    segment = Segment(id=0, text="Lasex to forty", words=[Word(w="Lasex", start=0.0, end=0.4, p=0.4),
+                                                            Word(w="to", start=0.4, end=0.5),
+                                                            Word(w="forty", start=0.5, end=0.9)])
+    corrected = corrector.correct([segment])[0]
+    assert [(w.w, w.original) for w in corrected.words] == [("Lasix", "Lasex"), ("to", None), ("forty", None)]
+    assert corrected.text == "Lasix to forty"
 
 
 @pytest.mark.parametrize("heard", [["low", "magnesium"], ["magnesium", "in"], ["at", "night"]])

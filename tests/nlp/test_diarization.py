@@ -8,7 +8,7 @@ import pytest
 from nlp.asr.base import SAMPLE_RATE
 from nlp.diarize.channels import channel_labels, split_by_channel
 from nlp.diarize.metrics import Turn, diarization_error, role_accuracy
-from nlp.diarize.roles import assign_roles, decide_roles, voice_cues
+from nlp.diarize.roles import assign_roles, decide_roles, merge_roles, voice_cues
 from nlp.diarize.turns import speaker_turns
 from nlp.diarize.voices import speech_chunks
 from nlp.types import Segment, Transcript, Word
@@ -96,7 +96,36 @@ def test_a_caller_can_name_the_roles() -> None:
                                       for s in CONSULTATION])
     corrected = assign_roles(transcript, {"S1": "patient", "S2": "clinician"})
     assert [s.speaker for s in corrected.segments] == ["patient", "clinician", "patient", "clinician", "patient"]
-    assert assign_roles(transcript, {"S9": "other"}) == transcript
+    assert [(e.voice, e.role, e.source) for e in corrected.speakers] == [("S1", "patient", "caller"),
+                                                                          ("S2", "clinician", "caller")]
+
+
+def test_naming_one_voice_the_clinician_makes_the_former_clinician_the_patient() -> None:
+    transcript = Transcript(segments=[s.model_copy(update={"speaker": "clinician" if s.voice == "S1" else "patient"})
+                                      for s in CONSULTATION])
+    corrected = assign_roles(transcript, {"S2": "clinician"})
+    assert [(e.voice, e.role, e.source) for e in corrected.speakers] == [("S1", "patient", "inferred"),
+                                                                          ("S2", "clinician", "caller")]
+    again = assign_roles(corrected, {"S1": "other"})
+    assert [(e.voice, e.role, e.source) for e in again.speakers] == [("S1", "other", "caller"),
+                                                                      ("S2", "clinician", "caller")]
+
+
+def test_merge_roles_keeps_unnamed_voices_unless_their_role_was_given_away() -> None:
+    inferred = {"S1": "clinician", "S2": "patient", "S3": "other"}
+    assert merge_roles(inferred, {}) == inferred
+    assert merge_roles(inferred, {"S3": "patient"}) == {"S1": "clinician", "S2": "other", "S3": "patient"}
+    assert merge_roles(inferred, {"S3": "clinician"}) == {"S1": "other", "S2": "patient", "S3": "clinician"}
+
+
+@pytest.mark.parametrize(("speakers", "message"), [
+    ({"S9": "other"}, "no voice S9 in this transcript; its voices are S1, S2"),
+])
+def test_roles_for_a_voice_the_transcript_lacks_are_refused(speakers: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        assign_roles(Transcript(segments=CONSULTATION), speakers)
+    with pytest.raises(ValueError, match="no diarized voices"):
+        assign_roles(Transcript(segments=[Segment(id=0, text="Any cramps?")]), {"S1": "clinician"})
 
 
 REFERENCE = [Turn("Doctor", 0.0, 3.0), Turn("Patient", 3.5, 6.0), Turn("Doctor", 6.5, 9.0)]

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from service.api.app import create_app
 from service.auth import create_key
 from service.settings import Settings
-from tests.conftest import CONSULTATIONS
+from tests.conftest import CONSENT, CONSULTATIONS
 
 PROBLEM = "application/problem+json"
 
@@ -48,11 +48,14 @@ class Api:
         return self.request("GET", path, **kwargs)  # type: ignore[arg-type]
 
     def upload(self, name: str = "furosemide_night_cramps", *, key: str | None = None, field: str = "transcript",
-               content: bytes | None = None, idempotency_key: str | None = None) -> httpx.Response:
+               content: bytes | None = None, idempotency_key: str | None = None,
+               consent: dict[str, str] | None = None) -> httpx.Response:
+        """Upload a consultation; a recording carries `CONSENT` unless `consent` says otherwise ({}: none)."""
         data = content if content is not None else (CONSULTATIONS / f"{name}.txt").read_bytes()
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        form = consent if consent is not None else (CONSENT if field == "audio" else {})
         return self.request("POST", "/v1/consultations", key=key, headers=headers,
-                            files={field: (f"{name}.bin", data)})
+                            files={field: (f"{name}.bin", data)}, data=form)
 
     def create(self, name: str = "furosemide_night_cramps", **kwargs: object) -> str:
         response = self.upload(name, **kwargs)  # type: ignore[arg-type]

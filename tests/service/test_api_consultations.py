@@ -15,6 +15,7 @@ from sqlmodel import Session, func, select
 from service.intake import sniff_audio
 from service.settings import Settings
 from service.store.models import Consultation, IdempotencyKey, Job, NoteVersion
+from tests.conftest import CONSENT
 from tests.service.api_client import Api, assert_problem, encode_tone, file_count, open_api
 
 
@@ -100,7 +101,7 @@ def test_other_bytes_are_not_taken_for_audio(head: bytes) -> None:
 def test_a_recording_is_accepted_whatever_name_and_header_it_comes_with(api_without_worker: Api) -> None:
     api = api_without_worker
     response = api.request("POST", "/v1/consultations",
-                           files={"audio": ("notes.txt", encode_tone("flac", "flac"), "text/plain")})
+                           files={"audio": ("notes.txt", encode_tone("flac", "flac"), "text/plain")}, data=CONSENT)
     assert response.status_code == 202, response.text
     with Session(api.engine) as session:
         assert session.get(Consultation, response.json()["id"]).content_type == "audio/flac"

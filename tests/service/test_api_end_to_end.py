@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CONSULTATIONS, Server
+from tests.conftest import CONSENT, CONSULTATIONS, Server
 
 HEADINGS = ("## Subjective", "## Objective", "## Assessment", "## Plan")
 
 
 def upload(server: Server, field: str, path: Path, key: str | None = None) -> dict:
     with server.client(key) as client, path.open("rb") as handle:
-        response = client.post("/v1/consultations", files={field: (path.name, handle)})
+        response = client.post("/v1/consultations", files={field: (path.name, handle)},
+                               data=CONSENT if field == "audio" else {})
     assert response.status_code == 202, response.text
     return response.json()
 

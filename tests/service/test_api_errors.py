@@ -12,7 +12,7 @@ from sqlmodel import Session
 from service.api.app import create_app
 from service.auth import create_key
 from service.settings import Settings
-from tests.conftest import CONSULTATIONS, Server
+from tests.conftest import CONSENT, CONSULTATIONS, Server
 
 PROBLEM = "application/problem+json"
 
@@ -65,7 +65,8 @@ def test_an_upload_with_both_audio_and_transcript_is_refused(server: Server) -> 
 def test_a_file_that_claims_an_audio_format_but_does_not_decode_is_refused(server: Server, name: str, content: bytes,
                                                                            detail: str) -> None:
     with server.client() as client:
-        assert_problem(client.post("/v1/consultations", files={"audio": (name, content)}), 422, detail)
+        assert_problem(client.post("/v1/consultations", files={"audio": (name, content)}, data=CONSENT), 422,
+                       detail)
 
 
 @pytest.mark.parametrize(("name", "content", "content_type", "detail"), [
@@ -154,6 +155,6 @@ def test_a_result_that_is_not_ready_is_a_conflict_naming_the_status(small_limits
 def test_a_refused_upload_leaves_earlier_consultations_untouched(server: Server) -> None:
     with server.client() as client, (CONSULTATIONS / "statin_exertional_cramps.txt").open("rb") as handle:
         first = client.post("/v1/consultations", files={"transcript": ("t.txt", handle)}).json()["id"]
-        client.post("/v1/consultations", files={"audio": ("bad.wav", b"garbage" * 100)})
+        client.post("/v1/consultations", files={"audio": ("bad.wav", b"garbage" * 100)}, data=CONSENT)
         client.post("/v1/consultations", files={"transcript": ("t.txt", b"")})
     assert server.wait_ready(first)["status"] == "ready"

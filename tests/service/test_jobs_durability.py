@@ -17,7 +17,9 @@ import pytest
 import redis
 from sqlalchemy import text
 
-from tests.conftest import CONSULTATIONS, Server, soapscribe_env
+from service.settings import Settings
+from service.store.crypto import load_keyring
+from tests.conftest import CONSENT, CONSULTATIONS, Server, soapscribe_env
 from tests.service.processes import (REDIS_URL, Processes, consultation_row, database, jobs_of, owner_pid,
                                      wait_for)
 
@@ -54,7 +56,8 @@ def processes(tmp_path: Path) -> Iterator[Processes]:
 
 def upload(server: Server, path: Path, field: str = "transcript") -> str:
     with server.client() as client, path.open("rb") as handle:
-        response = client.post("/v1/consultations", files={field: (path.name, handle)})
+        response = client.post("/v1/consultations", files={field: (path.name, handle)},
+                               data=CONSENT if field == "audio" else {})
     assert response.status_code == 202, response.text
     return response.json()["id"]
 
@@ -156,7 +159,9 @@ def test_a_worker_killed_mid_transcription_loses_nothing(processes, model_cache:
     assert row["status"] == "ready", (row, run.log_text())
     assert (job["state"], job["attempts"]) == ("done", 2)
     assert owner_pid(job["lease_owner"]) == second.pid
-    assert row["note_markdown"] and "## Subjective" in row["note_markdown"]
+    # The note is stored encrypted (service/store/encrypted_columns.py): read it with the processes' key file.
+    keys = load_keyring(Settings(data_dir=run.data_dir), create=False)
+    assert row["note_markdown"] and "## Subjective" in keys.decrypt_text(row["note_markdown"])
     renewals = [until for pid, until in leases if pid == second.pid]
     assert len(renewals) >= 2, f"the heartbeat renewed the lease while the second attempt ran: {leases}"
     progress = sorted(p for status, p in stages if status == "transcribing")

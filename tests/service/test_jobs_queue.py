@@ -97,7 +97,11 @@ def test_announcing_a_job_never_needs_a_second_database_connection(postgres_url:
     connection went back to the pool, or a busy API deadlocks on its pool."""
     from sqlalchemy import create_engine
 
+    from service.store.crypto import Key, KeyRing
+    from service.store.encrypted_columns import attach_keys
+
     engine = create_engine(postgres_url, pool_size=1, max_overflow=0, pool_timeout=2)
+    attach_keys(engine, KeyRing(keys=(Key.generate(),), source="this test"))  # what make_engine does
     create_schema(engine)
     announced: list[bool] = []
     queue.announce_to(engine, lambda job_id: announced.append(

@@ -46,6 +46,14 @@ export class Api {
   }
   ehrContext() { return this.request(`${this.ehr}/context`); }
   writeBack() { return this.request(`${this.ehr}/write-back`, { method: "POST" }); }
+  reconciliation() { return this.request(`${this.ehr}/reconciliation`); }
+  decideChartItem(itemId, decision) {
+    return this.request(`${this.ehr}/reconciliation/${encodeURIComponent(itemId)}`,
+      { method: "PUT", body: { decision } });
+  }
+  addToChart(itemId) {
+    return this.request(`${this.ehr}/reconciliation/${encodeURIComponent(itemId)}/add-to-chart`, { method: "POST" });
+  }
   async audio() {
     const response = await this.request(`${this.ehr}/audio`, { raw: true });
     return URL.createObjectURL(await response.blob());

@@ -41,6 +41,20 @@ export function assertionLabel(finding) {
   return finding.historical ? `${finding.assertion}, historical` : finding.assertion;
 }
 
+// "Recording consent: verbal, confirmed by Dr X, 2026-11-25 10:02" (local time), or why there is none.
+export function consentLine(consultation) {
+  const consent = consultation.consent;
+  if (!consent) {
+    return consultation.input_kind === "audio" ? "Recording consent: not recorded"
+      : "Recording consent: not recorded (transcript upload)";
+  }
+  const at = new Date(consent.at);
+  const pad = (n) => String(n).padStart(2, "0");
+  const when = `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} `
+    + `${pad(at.getHours())}:${pad(at.getMinutes())}`;
+  return `Recording consent: ${consent.method}, confirmed by ${consent.confirmed_by}, ${when}`;
+}
+
 // The sentence an accepted suggestion becomes: its text (with its code, for a coding suggestion).
 export function acceptedText(suggestion) {
   const c = suggestion.coding;

@@ -28,6 +28,11 @@ async function start() {
     if (!file) return;
     const form = new FormData();
     form.append(file.type.startsWith("audio/") || AUDIO.test(file.name) ? "audio" : "transcript", file);
+    // Consent is sent when given (a recording needs it; the API's refusal names what is missing).
+    const method = $("consent-method").value;
+    const confirmedBy = $("consent-confirmed-by").value.trim();
+    if (method) form.append("consent_method", method);
+    if (confirmedBy) form.append("consent_confirmed_by", confirmedBy);
     $("status").textContent = "Uploading…";
     try {
       const accepted = await request("/v1/consultations", { method: "POST", body: form });

@@ -4,7 +4,8 @@
 
 import { Api, ApiError } from "./api.js";
 import { $, el } from "./dom.js";
-import { SUGGESTION_PLACE, acceptedText, assertionLabel, findingLabel, kindLabel } from "./format.js";
+import { SUGGESTION_PLACE, acceptedText, assertionLabel, consentLine, findingLabel, kindLabel } from "./format.js";
+import { Reconciliation } from "./reconcile.js";
 import { KEY_STORAGE, keyFromLaunch, patientBanner } from "./session.js";
 import { Transcript } from "./transcript.js";
 
@@ -26,6 +27,7 @@ const state = {
 };
 
 function announce(text) { $("status").textContent = text; }
+const reconciliation = new Reconciliation({ announce, highlight: (evidence) => state.transcript.highlight(evidence) });
 function setSaveState(text) { $("save-state").textContent = text; }
 const signed = () => state.note && state.note.status === "signed";
 
@@ -77,9 +79,14 @@ async function open(key) {
     $("key-form").hidden = true;
     $("review").hidden = false;
     state.transcript.render();
+    $("consent").textContent = consentLine(status);
     renderAll();
     announce(`Note version ${state.note.version} loaded.`);
-    if (status.input_kind === "audio") {
+    reconciliation.load(state.api, state.ehr); // after the note: the chart is read from the EHR, which may be slow
+    if (status.audio_purged_at) {
+      $("consent").textContent += ` · recording deleted ${new Date(status.audio_purged_at).toLocaleDateString()}`
+        + " (retention period)";
+    } else if (status.input_kind === "audio") {
       state.api.audio().then((url) => state.transcript.attachAudio(url))
         .catch((error) => announce(`The recording could not be loaded: ${error.message}`));
     }
