@@ -65,7 +65,7 @@ fuzz: install-dev
 
 # Every benchmark writes its own section of benchmarks/RESULTS.md; none is part of `make test`.
 bench: install-dev
-	bash benchmarks/install-deps.sh
+	bash scripts/install-system-deps.sh wrk hey
 	$(BIN)/python -m benchmarks.asr
 	$(BIN)/python -m benchmarks.extraction
 	$(BIN)/python -m benchmarks.reference_recall

@@ -25,7 +25,7 @@ Last, memory of a separate worker: the service is started with the embedded work
 `soapscribe worker` process on the same SQLite database, the clip is uploaded, and the worker's peak RSS
 after the job is read.
 
-wrk and hey are Debian packages (benchmarks/install-deps.sh, run by `make bench`). Load generator and
+wrk and hey are Debian packages (`scripts/install-system-deps.sh wrk hey`, run by `make bench`). Load generator and
 server share the machine's 2 cores: the generator's own CPU time counts against the server.
 """
 
@@ -491,7 +491,7 @@ def main() -> None:
     args = parser.parse_args()
     missing = [tool for tool in ("wrk", "hey") if shutil.which(tool) is None]
     if missing:
-        sys.exit(f"error: {', '.join(missing)} not installed: run `bash benchmarks/install-deps.sh`")
+        sys.exit(f"error: {', '.join(missing)} not installed: run `bash scripts/install-system-deps.sh wrk hey`")
     from benchmarks.pipeline import consultation_audio
 
     clip = consultation_audio(1.0)

@@ -5,8 +5,10 @@
 # postgresql and redis-server provide initdb/pg_ctl and redis-server for the private servers that the fault
 # tests (tests/hostile/test_faults.py) stop and restart.
 # (The service itself needs none: PyAV brings its own FFmpeg.)
+# With arguments, those packages instead: `make bench` passes wrk and hey (HTTP load for benchmarks/api_load.py).
 set -euo pipefail
 packages=(espeak-ng sox docker-compose chromium postgresql redis-server)
+[ $# -gt 0 ] && packages=("$@")
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
