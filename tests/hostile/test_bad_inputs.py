@@ -154,7 +154,9 @@ CASES: list[tuple[str, Send, Problem | Outcome]] = [
     ("audio-white-noise", audio(lambda t: media.synth(t, "noise.wav", "synth", "2", "whitenoise", "vol", "0.2")),
      Outcome("failed", "no speech was recognised")),
     # -- audio: sample rates and channels (odd but good: they are drafted) ---------------------------------
-    ("audio-8khz-mono", audio(lambda t: media.speech(t, 8000, 1)), Outcome("ready", "calf")),
+    # At 8 kHz tiny.en hears the words differently from run to run (once "Left carf trampide."): that words
+    # were heard and drafted is the point, so the transcript need only hold a word.
+    ("audio-8khz-mono", audio(lambda t: media.speech(t, 8000, 1)), Outcome("ready", '"w":')),
     ("audio-96khz-8-channels", audio(lambda t: media.speech(t, 96000, 8)), Outcome("ready", "calf")),
     # -- transcripts ------------------------------------------------------------------------------------
     ("transcript-empty", transcript(b""), Problem(422, "invalid-input", "the transcript is empty")),
