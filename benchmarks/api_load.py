@@ -392,9 +392,13 @@ def run_database(database: str, database_url: str | None, args: argparse.Namespa
         # Requests still in flight when wrk stops are accepted after it stopped counting, so the rows
         # can outnumber the 202s wrk saw: every row must be drafted.
         run.upload_rows = count_consultations(env) - before
-        run.upload_ready, run.drain_s = drain(env, ready_before + run.upload_rows)
+        while True:  # until no row arrived while draining: each must be drafted, not only those counted first
+            run.upload_ready, run.drain_s = drain(env, ready_before + run.upload_rows)
+            rows = count_consultations(env) - before
+            if rows == run.upload_rows:
+                break
+            run.upload_rows = rows
         run.upload_ready -= ready_before
-        run.upload_rows = count_consultations(env) - before  # and any answered while draining
         run.rss["after the uploads were drafted"] = vm_hwm_mb(pid)
     return run
 
