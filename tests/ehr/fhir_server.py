@@ -48,13 +48,13 @@ class FhirServer:
         self.resources.setdefault(resource["resourceType"], {})[resource["id"]] = resource
         return resource
 
-    def add_chart(self, patient_id: str, bundle: dict[str, Any], effective: str) -> list[dict[str, Any]]:
+    def add_chart(self, patient_id: str, bundle: dict[str, Any], effective: str | None) -> list[dict[str, Any]]:
         """The resources of a Bundle (tests/data/reconciliation/*/chart.json) as this patient's chart, each
-        Observation taken at `effective` so it is recent whenever the test runs."""
+        Observation taken at `effective` so it is recent whenever the test runs (None: at its own date)."""
         added = []
         for entry in bundle["entry"]:
             resource = {**entry["resource"], "id": None, "subject": {"reference": f"Patient/{patient_id}"}}
-            if resource["resourceType"] == "Observation":
+            if resource["resourceType"] == "Observation" and effective is not None:
                 resource["effectiveDateTime"] = effective
             added.append(self.add(resource))
         return added

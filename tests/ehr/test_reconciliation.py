@@ -143,3 +143,30 @@ def test_the_review_screen_lists_the_reconciliation_and_a_confirmation_survives_
     shots(page, "confirmed-after-reload")
     assert chart_writes(fhir) == writes, "confirming never writes the chart"
     assert page.errors == []
+
+
+def test_each_test_consultations_list_is_right_against_its_chart_on_the_fhir_server(fhir) -> None:  # type: ignore[no-untyped-def]
+    """Every case of tests/data/reconciliation, its chart seeded on the local FHIR server and read back over HTTP
+    as the review app reads it (searches by patient, each resource validated), gives the expected list."""
+    from knowledge.extract import Extractor
+    from knowledge.reconcile import Reconciler
+    from nlp.transcript_io import parse_text
+    from service.ehr.chart import read_chart
+    from tests.knowledge.test_reconcile import case_names, load_case
+
+    extractor, reconciler = Extractor().load(), Reconciler.load()
+    token = "reconciliation-cases"
+    fhir.tokens.add(token)
+    names = case_names()
+    assert len(names) >= 5
+    for name in names:
+        transcript, _, expected = load_case(name)
+        patient = fhir.add({"resourceType": "Patient", "name": [{"family": name}]})
+        seeded = fhir.add_chart(patient["id"], json.loads((CASES / name / "chart.json").read_text(encoding="utf-8")),
+                                None)  # the chart's own dates: how old a result is matters
+        chart = read_chart(fhir.base, f"Patient/{patient['id']}", token)
+        assert len(chart) == len(seeded), name  # the patient's whole chart and nobody else's
+        findings = extractor.extract(parse_text(transcript)).findings
+        result = reconciler.reconcile(findings, reconciler.reader.read(chart), as_of=expected.as_of)
+        assert [(item.id, item.kind, item.code) for item in result.items] == \
+            [(item.id, item.kind, item.code) for item in expected.items], f"{name}: {expected.description}"
