@@ -192,12 +192,17 @@ def service(env: dict[str, str], log: Path) -> Iterator[Service]:
             time.sleep(0.3)
         yield Service(url, key, process, env)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Ctrl-C, as an operator stops the service; killed if it has not exited within a minute."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def wait_ready(client: httpx.Client, ids: list[str], timeout: float = READY_TIMEOUT_S) -> int:
@@ -311,7 +316,8 @@ def hey_fixed_rate(url: str, key: str, seconds: int) -> Load:
                 len(rows) - ok)
 
 
-def count_consultations(env: dict[str, str]) -> int:
+def count_consultations(env: dict[str, str], status: str | None = None) -> int:
+    """Consultations in the service's database (with `status`: only those)."""
     from sqlalchemy import func
     from sqlmodel import Session, select
 
@@ -321,29 +327,18 @@ def count_consultations(env: dict[str, str]) -> int:
 
     settings = Settings(data_dir=Path(env["SOAPSCRIBE_DATA_DIR"]), database_url=env.get("SOAPSCRIBE_DATABASE_URL"))
     engine = make_engine(settings)
+    query = select(func.count()).select_from(Consultation)
+    if status is not None:
+        query = query.where(Consultation.status == status)
     try:
         with Session(engine) as session:
-            return session.exec(select(func.count()).select_from(Consultation)).one()
+            return session.exec(query).one()
     finally:
         engine.dispose()
 
 
 def ready_count(env: dict[str, str]) -> int:
-    from sqlalchemy import func
-    from sqlmodel import Session, select
-
-    from service.settings import Settings
-    from service.store.db import make_engine
-    from service.store.models import Consultation
-
-    settings = Settings(data_dir=Path(env["SOAPSCRIBE_DATA_DIR"]), database_url=env.get("SOAPSCRIBE_DATABASE_URL"))
-    engine = make_engine(settings)
-    try:
-        with Session(engine) as session:
-            return session.exec(select(func.count()).select_from(Consultation)
-                                .where(Consultation.status == "ready")).one()
-    finally:
-        engine.dispose()
+    return count_consultations(env, "ready")
 
 
 def drain(env: dict[str, str], expected: int, timeout: float = READY_TIMEOUT_S) -> tuple[int, float]:
@@ -416,12 +411,7 @@ def worker_memory(tmp: Path, clip: Path) -> dict[str, float]:
             return {"worker, after a 1-minute recording": vm_hwm_mb(worker.pid),
                     "API without the embedded worker, after the upload": vm_hwm_mb(svc.process.pid)}
         finally:
-            worker.send_signal(signal.SIGINT)
-            try:
-                worker.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
+            stop(worker)
 
 
 def _load_row(name: str, load: Load | None, goal: str = "") -> str:
