@@ -4,13 +4,14 @@
 
 Audio: the scripted consultations (tests/data/consultations) rendered with espeak-ng and joined with sox,
 cut at 1, 10 and 30 minutes, with a -60 dBFS noise floor (`benchmarks.pipeline.consultation_audio`, cached
-in the temp dir). Each configuration runs in its own Python process (`--one`), so its peak RSS (VmHWM of
-that process: the interpreter, the libraries, the model and the decode) is its own: models loaded by one
-configuration never count against another. In the child: load the model, warm up on the first 5 s, then
-transcribe the whole file with the project's default options otherwise (VAD on, vocabulary prompt on,
-word timestamps on). openai-whisper reads the faster-whisper CTranslate2 weights converted once into an
-openai-whisper checkpoint (nlp/asr/ct2_checkpoint.py), so both backends run the same weights; it runs fp32
-only.
+in the temp dir). Each configuration runs in its own Python process (`--one`), which imports the ASR
+engine only, so its peak RSS (VmHWM of that process: the interpreter, the engine, the model and the decode)
+is the engine's own: models loaded by one configuration never count against another, and the service's spaCy
+and diarization torch are not counted. In the child: load the model, warm up on the first 5 s, then
+transcribe the whole file with the service's options but no vocabulary biasing (VAD on, word timestamps on)
+in the service's windows (`SOAPSCRIBE_ASR_WINDOW_SECONDS`). openai-whisper reads the faster-whisper CTranslate2 weights converted once into
+an openai-whisper checkpoint (nlp/asr/ct2_checkpoint.py), so both backends run the same weights; it runs fp32
+only. `--cpus 1` pins every configuration to CPU 1 with one thread (OMP_NUM_THREADS) for both backends.
 
 The full matrix (2 models x greedy/beam 5 x faster-whisper int8/float32 + openai-whisper float32) runs at
 the lengths in `--full-at` (default 1 and 10 minutes); at the other lengths only the subset `SUBSET`
@@ -28,11 +29,13 @@ import resource
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.results import RESULTS, write_section
+from nlp.asr.base import DecodeOptions
+from nlp.audio import AudioWindow
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ("tiny.en", "base")
@@ -78,29 +81,49 @@ def _vm_hwm_mb() -> float:
     raise RuntimeError("no VmHWM in /proc/self/status")
 
 
-def run_one(audio_path: Path, backend: str, model: str, compute: str, beam: int, cache_dir: Path) -> dict:
-    """One configuration in this process: load, warm up, transcribe; the figures as a dict."""
-    from dataclasses import replace
+def run_one(audio_path: Path, backend: str, model: str, compute: str, options: DecodeOptions, cache_dir: Path,
+            window_s: float) -> dict:
+    """One configuration in this process: load, warm up, transcribe; the figures as a dict.
 
+    Only the ASR engine is imported here (not spaCy, nor the diarization's torch, which `service.scribe`
+    would bring): the peak RSS is the engine's. The recording is decoded and recognised in windows of
+    `window_s` seconds, as the service does, so neither backend holds the whole recording.
+    """
     from nlp.asr.registry import load_backend
-    from nlp.audio import decode, duration_seconds
-    from service.scribe import Scribe
-    from service.settings import Settings
+    from nlp.asr.windows import transcribe_windows
+    from nlp.audio import decode_windows
 
-    settings = Settings(data_dir=cache_dir.parent, models_dir=cache_dir)
-    options = replace(Scribe(settings).decode_options(), beam_size=beam)
-    audio = decode(audio_path)
     started = time.perf_counter()
     engine = load_backend(backend, model, cache_dir, compute_type=compute)  # type: ignore[arg-type]
     load_s = time.perf_counter() - started
-    list(engine.transcribe(audio[: 16_000 * 5], options))
+    first = next(decode_windows(audio_path, 30.0))
+    list(engine.transcribe(first.samples[0][: 16_000 * 5], options))
+    del first
+    samples = 0
+
+    def count(window: AudioWindow) -> None:
+        nonlocal samples
+        samples += window.samples.shape[1]
+
     cpu_started = _cpu_seconds()
     started = time.perf_counter()
-    segments = list(engine.transcribe(audio, options))
+    segments = list(transcribe_windows(engine, decode_windows(audio_path, window_s), options, on_window=count))
     transcribe_s = time.perf_counter() - started
-    return {"audio_s": duration_seconds(audio), "load_s": load_s, "transcribe_s": transcribe_s,
+    return {"audio_s": samples / 16_000, "load_s": load_s, "transcribe_s": transcribe_s,
             "cpu_s": _cpu_seconds() - cpu_started, "peak_rss_mb": _vm_hwm_mb(),
             "words": sum(len(segment.words) for segment in segments)}
+
+
+def decode_options(beam: int) -> tuple[DecodeOptions, float]:
+    """The service's decoding options with `beam` and no vocabulary biasing, and its ASR window length (built
+    in the parent, which may import the whole service, and passed to each child as JSON)."""
+    from service.scribe import Scribe
+    from service.settings import Settings
+
+    settings = Settings(data_dir=ROOT / "var", models_dir=ROOT / "var" / "models")
+    # No vocabulary biasing: openai-whisper has no hotwords, so both backends get the same decoding task.
+    options = replace(Scribe(settings).decode_options(prompt=False, hotwords=False), beam_size=beam)
+    return options, settings.asr_window_seconds
 
 
 def _cpu_seconds() -> float:
@@ -125,9 +148,11 @@ def measure(config: Config, cache_dir: Path) -> Result:
 
     audio = consultation_audio(config.minutes)
     load_average = os.getloadavg()[0]
+    options, window_s = decode_options(config.beam)
     command = [sys.executable, "-m", "benchmarks.asr_matrix", "--one", str(audio), config.backend, config.model,
-               config.compute, str(config.beam), str(cache_dir)]
-    env = os.environ | {"HF_HUB_OFFLINE": "1"}
+               config.compute, json.dumps(asdict(options)), str(cache_dir), str(window_s)]
+    # Both backends get one thread per CPU this process may use (CTranslate2 and torch both read it).
+    env = os.environ | {"HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": str(len(os.sched_getaffinity(0)))}
     done = subprocess.run(command, check=True, capture_output=True, text=True, env=env, cwd=ROOT, timeout=TIMEOUT_S)
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     return Result(config, figures["audio_s"], figures["load_s"], figures["transcribe_s"], figures["cpu_s"],
@@ -166,20 +191,21 @@ def report(results: list[Result], minutes: list[float], full_at: list[float], su
     partial = [m for m in minutes if m not in full_at]
     scope = (f"Full matrix at {', '.join(f'{m:g}' for m in full_at if m in minutes)} minute(s)"
              + (f"; at {', '.join(f'{m:g}' for m in partial)} minutes only {subset}, "
-                f"{' and '.join(subset_models)} (the whole matrix at 10 and 30 minutes takes hours on this "
-                "loaded machine; `--full-at 1 10 30` runs it)" if partial else "")
+                f"{' and '.join(subset_models)} (the whole matrix at every length takes hours on 2 cores; "
+                "`--full-at 1 10 30` runs it)" if partial else "")
              + ".")
     return f"""## ASR matrix: faster-whisper against openai-whisper (issue 9)
 
-Measured {started} UTC on {platform.node()} ({platform.machine()}, {os.cpu_count()} cores, both used),
-Python {platform.python_version()}. `python -m benchmarks.asr_matrix`. **The machine was shared with other
-jobs during this run** (load average {load_start:.1f} at the start, {load_end:.1f} at the end, and per row
-below, at that configuration's start): absolute times are pessimistic and vary with the load; compare rows
-measured close together. {scope}
+Measured {started} UTC on {platform.node()} ({platform.machine()}, {os.cpu_count()} cores), Python
+{platform.python_version()}. `python -m benchmarks.asr_matrix`. {_cpus_used()} Load average {load_start:.1f} at the
+start, {load_end:.1f} at the end, and per row below at that configuration's start (each configuration adds about
+{len(os.sched_getaffinity(0))} itself). {scope}
 
 Audio: the 13 scripted consultations rendered with espeak-ng (160 wpm), joined with sox and cut at the
-length, -60 dBFS noise floor. Each configuration in its own process: load, 5 s warm-up, then one
-transcription of the whole file (VAD on, vocabulary prompt on, word timestamps on). RTF = transcription
+length, -60 dBFS noise floor. Each configuration in its own process, which imports the ASR engine only (not
+spaCy or the diarization's torch): load, 5 s warm-up, then one transcription of the file with the service's
+options without vocabulary biasing (openai-whisper has no hotwords, so both get the same task; VAD on, word
+timestamps on), decoded and recognised in {_window_s():g} s windows as the service does. RTF = transcription
 wall time / audio length (model load excluded); CPU = user + system CPU seconds of that process
 during the transcription, all threads. Peak RSS = VmHWM of that process (interpreter, libraries,
 model and decode). openai-whisper runs the same weights (the CTranslate2 file converted to an openai-whisper
@@ -200,6 +226,20 @@ memory ≤ {MEMORY_GOAL:g}.
 
 Speed goal met in {speed_ok} of {len(pair_rows)} pairs, memory goal in {memory_ok} of {len(pair_rows)}.
 """
+
+
+def _window_s() -> float:
+    from service.settings import Settings
+
+    return Settings(data_dir=ROOT / "var").asr_window_seconds
+
+
+def _cpus_used() -> str:
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) == os.cpu_count():
+        return f"Every configuration could use all {len(cpus)} CPUs, with as many threads."
+    return (f"Every configuration was pinned to CPU {', '.join(map(str, cpus))} with {len(cpus)} thread(s) "
+            "(OMP_NUM_THREADS), so other work on the other CPUs disturbs it less.")
 
 
 def previous_results(out: Path) -> list[Result]:
@@ -226,8 +266,9 @@ def previous_results(out: Path) -> list[Result]:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--one":
-        audio, backend, model, compute, beam, cache_dir = sys.argv[2:8]
-        print(json.dumps(run_one(Path(audio), backend, model, compute, int(beam), Path(cache_dir))))
+        audio, backend, model, compute, options, cache_dir, window_s = sys.argv[2:9]
+        print(json.dumps(run_one(Path(audio), backend, model, compute, DecodeOptions(**json.loads(options)),
+                                 Path(cache_dir), float(window_s))))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, nargs="+", default=[1.0, 10.0, 30.0])
@@ -237,8 +278,12 @@ def main() -> None:
                         help="models of the subset run at the lengths not in --full-at (default both)")
     parser.add_argument("--resume", action="store_true",
                         help="keep the configurations already in the section of --out, run only the others")
+    parser.add_argument("--cpus", type=int, nargs="+",
+                        help="pin every configuration to these CPUs (default: all this process may use)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
+    if args.cpus:
+        os.sched_setaffinity(0, set(args.cpus))
     cache_dir = ROOT / "var" / "models"
     started = f"{datetime.now(UTC):%Y-%m-%d %H:%M}"
     load_start = os.getloadavg()[0]

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import jellyfish
 import jiwer
-import numpy as np
 
 from benchmarks.asr import drug_terms, normalise, render_all
 from benchmarks.results import RESULTS, write_section
@@ -28,7 +27,8 @@ from knowledge.lexicon import load_lexicon
 from nlp.asr.base import AsrBackend, DecodeOptions
 from nlp.asr.correct import Corrector
 from nlp.asr.registry import load_backend
-from nlp.audio import decode
+from nlp.asr.windows import transcribe_windows
+from nlp.audio import decode_windows
 from nlp.transcript_io import parse_text
 from nlp.types import Segment
 from service.scribe import Scribe
@@ -58,16 +58,18 @@ class Row:
         return self.drug_hits / self.drug_total if self.drug_total else 1.0
 
 
-def _recognise(engine: AsrBackend, audio: dict[str, np.ndarray], options: DecodeOptions,
+def _recognise(engine: AsrBackend, audio: dict[str, Path], options: DecodeOptions, window_s: float,
                cache: Path | None) -> tuple[dict[str, list[Segment]], float]:
-    """Each consultation's segments and the recognition time; with `cache`, kept for the next run (to
-    tune the correction without recognising again)."""
+    """Each consultation's segments, recognised as the service does (in windows, skipped speech recognised
+    again), and the recognition time; with `cache`, kept for the next run (to tune the correction without
+    recognising again)."""
     if cache is not None and cache.is_file():
         stored = json.loads(cache.read_text(encoding="utf-8"))
         return ({name: [Segment.model_validate(s) for s in segments] for name, segments in stored["heard"].items()},
                 stored["seconds"])
     started = time.perf_counter()
-    heard = {name: list(engine.transcribe(samples, options)) for name, samples in audio.items()}
+    heard = {name: list(transcribe_windows(engine, decode_windows(path, window_s), options))
+             for name, path in audio.items()}
     seconds = time.perf_counter() - started
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -98,7 +100,7 @@ def measure(rendered: dict[str, tuple[str, Path]], settings: Settings, models: l
     corrector = scribe.corrector()
     lexicon = load_lexicon(settings.topic)
     drugs = list(dict.fromkeys(word for drug in lexicon.drugs.drugs for word in (drug.display_name, *drug.brands)))
-    audio = {name: decode(path) for name, (_, path) in rendered.items()}
+    audio = {name: path for name, (_, path) in rendered.items()}
     rows = []
     for model in models:
         engine = load_backend("faster-whisper", model, settings.model_cache_dir, compute_type="int8")
@@ -107,7 +109,8 @@ def measure(rendered: dict[str, tuple[str, Path]], settings: Settings, models: l
                 continue
             options = DecodeOptions(initial_prompt=scribe.vocabulary_prompt() if use_prompt else None,
                                     hotwords=scribe.vocabulary_hotwords() if use_hotwords else None)
-            heard, seconds = _recognise(engine, audio, options, cache / f"{model}-{step}.json" if cache else None)
+            heard, seconds = _recognise(engine, audio, options, settings.asr_window_seconds,
+                                        cache / f"{model}-{step}.json" if cache else None)
             for correction in (False, True):
                 refs, hyps, hits, total, changed, wrong = [], [], 0, 0, 0, 0
                 for name, (script, _) in rendered.items():

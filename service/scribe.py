@@ -100,13 +100,14 @@ class Scribe:
         # Diarization looks at the words' audio after recognition: a half-precision copy (2 bytes a sample
         # and channel, 115 MB for an hour of mono) instead of the float32 decode (4) and Whisper's features.
         kept: list[np.ndarray] = []
-        decoded = []
         windows = decode_windows(audio, self.settings.asr_window_seconds, mono=False)
-        for segment in transcribe_windows(engine, windows, self.decode_options(prompt),
-                                          on_window=lambda window: kept.append(window.samples.astype(np.float16))):
-            decoded.append(segment)
+
+        def decoded_to(seconds: float) -> None:
             if on_progress is not None:
-                on_progress(AsrProgress(done=segment.end or 0.0, total=expected))
+                on_progress(AsrProgress(done=seconds, total=expected))
+
+        decoded = list(transcribe_windows(engine, windows, self.decode_options(prompt), on_decoded=decoded_to,
+                                          on_window=lambda window: kept.append(window.samples.astype(np.float16))))
         channels = np.concatenate(kept, axis=1)
         kept.clear()
         total = duration_seconds(channels[0])

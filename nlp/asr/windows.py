@@ -12,15 +12,20 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 
 from nlp.asr.base import AsrBackend, DecodeOptions
+from nlp.asr.coverage import refill
 from nlp.audio import AudioWindow
 from nlp.types import Segment
 
 
 def transcribe_windows(engine: AsrBackend, windows: Iterable[AudioWindow], options: DecodeOptions,
-                       on_window: Callable[[AudioWindow], None] | None = None) -> Iterator[Segment]:
+                       on_window: Callable[[AudioWindow], None] | None = None,
+                       on_decoded: Callable[[float], None] | None = None) -> Iterator[Segment]:
     """Segments of every window in order, numbered from 0, with times on the whole recording's clock.
 
-    `on_window` sees each window before it is recognised (the caller may keep what diarization needs).
+    `on_window` sees each window before it is recognised (the caller may keep what diarization needs);
+    `on_decoded` gets the recording time reached as each segment is decoded (for progress). A window's
+    segments are yielded once the whole window is recognised and speech the vocabulary made Whisper skip
+    has been recognised again (`nlp.asr.coverage`).
     The initial prompt goes to the first window only: Whisper reads it for the first 30 s of what it is
     given, so the result is that of one long array (hotwords, read before every 30 s, go to every window).
     """
@@ -33,7 +38,12 @@ def transcribe_windows(engine: AsrBackend, windows: Iterable[AudioWindow], optio
         samples = window.samples
         mono = samples[0] if samples.ndim == 2 and samples.shape[0] == 1 else \
             samples.mean(axis=0) if samples.ndim == 2 else samples
+        decoded = []
         for segment in engine.transcribe(mono, options):
+            decoded.append(segment)
+            if on_decoded is not None:
+                on_decoded(window.offset + (segment.end or 0.0))
+        for segment in refill(engine, mono, decoded, options):
             yield shift(segment, window.offset, index)
             index += 1
 

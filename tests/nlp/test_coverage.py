@@ -1,0 +1,101 @@
+"""Speech skipped by vocabulary-biased recognition is found and recognised again (nlp/asr/coverage.py)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nlp.asr.base import SAMPLE_RATE, AsrBackend, DecodeOptions
+from nlp.asr.coverage import refill, skipped, speech_spans
+from nlp.asr.registry import load_backend
+from nlp.audio import decode
+from nlp.types import Segment, Word
+from service.scribe import Scribe
+from service.settings import Settings
+from tests.conftest import script
+
+
+def segment(index: int, *words: tuple[str, float, float]) -> Segment:
+    return Segment(id=index, start=words[0][1], end=words[-1][2], text=" ".join(w for w, _, _ in words),
+                   words=[Word(w=w, start=start, end=end) for w, start, end in words])
+
+
+def rounded(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    return [(round(start, 3), round(end, 3)) for start, end in spans]
+
+
+def test_speech_no_word_covers_for_three_seconds_or_more_is_skipped() -> None:
+    segments = [segment(0, ("Hello", 0.2, 0.6), ("there", 0.7, 1.1)), segment(1, ("Cramps", 9.0, 9.5))]
+    # Speech 0-12 s: words cover 0-1.6 s and 8.5-10 s (0.5 s either side), so 1.6-8.5 and 10-12 are bare.
+    assert rounded(skipped([(0.0, 12.0)], segments)) == [(1.6, 8.5)]
+    assert rounded(skipped([(0.0, 13.5)], segments)) == [(1.6, 8.5), (10.0, 13.5)]
+
+
+def test_pauses_and_speech_outside_the_words_under_three_seconds_are_not_skipped() -> None:
+    segments = [segment(0, ("One", 1.0, 1.4)), segment(1, ("two", 4.0, 4.4))]
+    assert skipped([(0.5, 5.0)], segments) == []  # bare 1.9-3.5 (1.6 s) and 4.9-5.0
+    assert skipped([(0.5, 5.0), (20.0, 22.5)], segments) == []  # a 2.5 s stretch with no word
+    assert skipped([(20.0, 23.0)], segments) == [(20.0, 23.0)]
+
+
+@pytest.fixture(scope="module")
+def minute_of_consultations(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
+    """The first minute of two scripted consultations spoken one after the other (160 words a minute), over a
+    -60 dBFS noise floor: the audio on which tiny.en with hotwords jumped 19 s ahead (benchmarks.pipeline's
+    1-minute cut)."""
+    from scripts.render_consultation import render
+
+    out = tmp_path_factory.mktemp("coverage")
+    pieces = []
+    for name in ("asthma_inhaler_cramps", "bumetanide_spironolactone"):
+        render(script(name), out / f"{name}.wav")
+        pieces.append(decode(out / f"{name}.wav"))
+    audio = np.concatenate(pieces)[: 60 * SAMPLE_RATE]
+    noise = np.random.default_rng(7).standard_normal(audio.shape[0]).astype(np.float32) * 10 ** (-60 / 20)
+    return audio + noise
+
+
+@pytest.fixture(scope="module")
+def tiny(model_cache: Path) -> AsrBackend:
+    return load_backend("faster-whisper", "tiny.en", model_cache)
+
+
+@pytest.fixture(scope="module")
+def hotwords(model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> DecodeOptions:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), models_dir=model_cache)
+    return Scribe(settings).decode_options(prompt=False, hotwords=True)
+
+
+def words(segments: list[Segment]) -> list[str]:
+    return [word.w.strip(".,?!").lower() for segment in segments for word in segment.words]
+
+
+def test_speech_hotwords_made_whisper_skip_is_recognised_again(
+        minute_of_consultations: np.ndarray, tiny: AsrBackend, hotwords: DecodeOptions) -> None:
+    audio = minute_of_consultations
+    speech = speech_spans(audio)
+    biased = list(tiny.transcribe(audio, hotwords))
+    plain = list(tiny.transcribe(audio, replace(hotwords, hotwords=None)))
+    # The failure this guards against happens on this audio: seconds of speech with no word.
+    assert max(end - start for start, end in skipped(speech, biased)) > 10
+    assert skipped(speech, plain) == []
+
+    repaired = refill(tiny, audio, biased, hotwords)
+
+    assert skipped(speech, repaired) == []
+    assert len(words(repaired)) >= 0.9 * len(words(plain)) > len(words(biased))
+    assert "asthma" in words(repaired) and "asthma" not in words(biased)
+    starts = [s.start for s in repaired]
+    assert starts == sorted(starts)
+    # The opening question, said once, is in the transcript once (the jump had stamped it after the gap).
+    assert " ".join(words(repaired)).count("what seems to be the problem") == 1
+
+
+def test_unbiased_recognition_is_returned_as_it_is(
+        minute_of_consultations: np.ndarray, tiny: AsrBackend, hotwords: DecodeOptions) -> None:
+    plain_options = replace(hotwords, hotwords=None)
+    plain = list(tiny.transcribe(minute_of_consultations, plain_options))
+    assert refill(tiny, minute_of_consultations, plain, plain_options) == plain
