@@ -82,7 +82,8 @@ class Scribe:
             lexicon = load_lexicon(self.settings.topic, topic_dir(self.settings.topic, self.settings.topics_dir))
             drugs = [(name, drug.code) for drug in lexicon.drugs.drugs
                      for name in (drug.display_name, *drug.brands, *drug.synonyms)]
-            self._corrector = Corrector.build(drugs, english_words())
+            units = [phrase for entry in lexicon.lexicon.modifiers.dose_unit for phrase in entry.phrases]
+            self._corrector = Corrector.build(drugs, english_words(), dose_units=units)
         return self._corrector
 
     def transcribe(self, audio: Path | BinaryIO, *, backend: AsrBackendName | None = None,

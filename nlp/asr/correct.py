@@ -7,6 +7,12 @@ are at most one edit apart, two for a name whose key has 8 or more sounds) and i
 `MIN_SIMILARITY`, or `MIN_SIMILARITY_UNSURE` when Whisper itself was unsure of the word, and no name
 of another drug nearly as close). The replaced word keeps what Whisper heard in `Word.original`, so
 a reviewer sees both; two joined words become one word spanning both.
+
+Just before a dose ("... 40 milligrams") a drug name is expected, and there Whisper, given an unfamiliar
+name, writes common words ("met for me 1,000 milligrams" for metformin, "one to look at 10 milligrams" for
+montelukast). In that slot only, up to `SLOT_MAX_WORDS` words, English ones too, are matched against the
+drug names by sound (Metaphone keys close, relative to the longer key, and spelled alike unless very close)
+when Whisper was unsure of them (mean probability under `UNSURE_P`) and no other drug sounds as close.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from pathlib import Path
 
 import jellyfish
 
+from nlp.numbers import scan
 from nlp.types import Segment, Word
 from nlp.words import word_spans
 
@@ -30,6 +37,15 @@ MIN_LETTERS = 5
 MARGIN = 0.03           # the best term must beat the second best by this much, or nothing is changed
 SAME_DRUG_MARGIN = 0.05  # a drug's first-given name replaces a synonym heard at most this much closer
 LONG_SOUND_KEY = 8      # names with a Metaphone key this long may differ from the heard word in two sounds
+SLOT_MAX_WORDS = 4      # words before a dose that may be one misheard drug name
+# A slot's words name a drug when their Metaphone key is within SLOT_CLOSE_SOUND of the name's (edits over the
+# longer key), or within SLOT_SOUND_DISTANCE and also spelled alike (Jaro-Winkler SLOT_MIN_SIMILARITY): on the
+# rendered consultations "a better" (ABTR) is as far from albuterol (ALBTRL) as "imepentin" from gabapentin, and
+# both are let go rather than risk writing the wrong drug.
+SLOT_CLOSE_SOUND = 0.25
+SLOT_SOUND_DISTANCE = 0.4
+SLOT_MIN_SIMILARITY = 0.72
+SLOT_MIN_LETTERS = 5
 _CORE = re.compile(r"^(?P<lead>\W*)(?P<core>[A-Za-z][A-Za-z'-]*[A-Za-z])(?P<tail>\W*)$")
 
 _lock = threading.Lock()
@@ -58,12 +74,15 @@ class Corrector:
     terms: Mapping[str, str]  # term -> the concept it names (a drug's names, brands and synonyms share one)
     english: frozenset[str]
     min_similarity: float = MIN_SIMILARITY
+    dose_units: frozenset[str] = frozenset()  # words that name a dose unit ("milligrams"): a drug name comes before
 
     @classmethod
-    def build(cls, vocabulary: Iterable[tuple[str, str]], english: frozenset[str]) -> Corrector:
-        """`vocabulary`: (term, concept) pairs; terms of several words or under 5 letters are not used."""
+    def build(cls, vocabulary: Iterable[tuple[str, str]], english: frozenset[str],
+              dose_units: Iterable[str] = ()) -> Corrector:
+        """`vocabulary`: (term, concept) pairs; terms of several words or under 5 letters are not used.
+        `dose_units`: single words naming a dose unit (the lexicon's), which mark where a drug name is due."""
         single = {term: concept for term, concept in vocabulary if term.isalpha() and len(term) >= MIN_LETTERS}
-        return cls(single, english)
+        return cls(single, english, dose_units=frozenset(unit.lower() for unit in dose_units if unit.isalpha()))
 
     @cached_property
     def _lower_terms(self) -> frozenset[str]:
@@ -128,6 +147,63 @@ class Corrector:
         return Word(w=f"{one['lead']}{_cased(term, one['core'])}{two['tail']}", start=first.start, end=second.end,
                     p=min(first.p, second.p), original=f"{first.w} {second.w}")
 
+    def dose_slots(self, words: Sequence[Word]) -> list[int]:
+        """Indexes of the words where a dose begins: a number followed by a dose unit, or a unit straight after
+        a word that is not English (the number lost in it: "lissinaproten milligrams"; "inhaler to puff" is no
+        dose)."""
+        plain = [_plain(word.w) for word in words]
+        runs = scan(plain)
+        in_number = {index for run in runs for index in range(run.start, run.end)}
+        starts = {run.start for run in runs if run.end < len(plain) and plain[run.end] in self.dose_units}
+        starts |= {index for index, word in enumerate(plain)
+                   if word in self.dose_units and index - 1 >= 0 and index - 1 not in in_number
+                   and plain[index - 1].isalpha() and plain[index - 1] not in self.english}
+        return sorted(starts)
+
+    def correct_slot(self, words: Sequence[Word], end: int) -> tuple[int, Word] | None:
+        """The drug name heard as the words just before `end` (a dose), as (first word index, new word)."""
+        best: tuple[float, float, int, str] | None = None  # (sound distance, -similarity, first index, term)
+        rivals: dict[str, float] = {}  # concept -> its closest sound distance
+        for first in range(max(0, end - SLOT_MAX_WORDS), end):
+            span = words[first:end]
+            cores = [_plain(word.w) for word in span]
+            if any(not core.isalpha() or core in self._lower_terms for core in cores) or \
+                    any(word.w.rstrip()[-1:] in ".?!," for word in span[:-1]):
+                continue
+            if sum(word.p for word in span) / len(span) >= UNSURE_P:  # Whisper was sure of what it heard
+                continue
+            letters = "".join(cores)
+            if len(letters) < SLOT_MIN_LETTERS:
+                continue
+            key = jellyfish.metaphone(letters)
+            for term, term_key in self._sound_keys.items():
+                distance = jellyfish.levenshtein_distance(key, term_key) / max(len(key), len(term_key))
+                similarity = jellyfish.jaro_winkler_similarity(letters, term.lower())
+                if not (distance <= SLOT_CLOSE_SOUND or
+                        (distance <= SLOT_SOUND_DISTANCE and similarity >= SLOT_MIN_SIMILARITY)):
+                    continue
+                concept = self.terms[term]
+                rivals[concept] = min(rivals.get(concept, 1.0), distance)
+                candidate = (distance, -similarity, first, term)
+                if best is None or candidate < best:
+                    best = candidate
+        if best is None:
+            return None
+        distance, _, first, term = best
+        concept = self.terms[term]
+        if any(other <= distance for rival, other in rivals.items() if rival != concept):
+            return None
+        # The drug's first-given name that sounds the same ("furosemide", not its synonym "furosemid").
+        term = next(name for name in self.terms
+                    if self.terms[name] == concept and self._sound_keys[name] == self._sound_keys[term])
+        span = words[first:end]
+        lead = _CORE.match(span[0].w)
+        tail = _CORE.match(span[-1].w)
+        return first, Word(w=f"{lead['lead'] if lead else ''}{_cased(term, _plain(span[0].w) or term)}"
+                             f"{tail['tail'] if tail else ''}",
+                           start=span[0].start, end=span[-1].end, p=min(word.p for word in span),
+                           original=" ".join(word.w for word in span))
+
     def correct(self, segments: Sequence[Segment]) -> list[Segment]:
         """The segments with misheard terms corrected in their words and text."""
         return [self._segment(segment) for segment in segments]
@@ -139,10 +215,22 @@ class Corrector:
         spans = word_spans(segment)
         words: list[Word] = []
         edits: list[tuple[int, int, str]] = []  # (first word, last word, new text), in order
+        slots: dict[int, tuple[int, Word]] = {}  # first word -> (last word, the drug name heard there)
+        for end in self.dose_slots(segment.words):
+            found = self.correct_slot(segment.words, end)
+            if found is not None and not any(first <= found[0] <= last for first, (last, _) in slots.items()):
+                slots[found[0]] = (end - 1, found[1])
         index = 0
         while index < len(segment.words):
             word = segment.words[index]
-            pair = self.correct_pair(word, segment.words[index + 1]) if index + 1 < len(segment.words) else None
+            if index in slots:
+                last, named = slots[index]
+                words.append(named)
+                edits.append((index, last, named.w))
+                index = last + 1
+                continue
+            pair = self.correct_pair(word, segment.words[index + 1]) \
+                if index + 1 < len(segment.words) and index + 1 not in slots else None
             if pair is not None:
                 words.append(pair)
                 edits.append((index, index + 1, pair.w))
@@ -169,6 +257,11 @@ def _sound_edits(term_key: str) -> int:
     """How far apart two Metaphone keys may be: a long name ("hydrochlorophine" for hydrochlorothiazide,
     HTRXLRFN / HTRXLR0ST) is misheard in more sounds than a short one, and is also less easily confused."""
     return 2 if len(term_key) >= LONG_SOUND_KEY else 1
+
+
+def _plain(word: str) -> str:
+    """A heard word lower-cased without the punctuation around it ("Met," -> "met", "1,000." -> "1,000")."""
+    return word.strip().strip(".?!,;:\"'()-").lower()
 
 
 def _cased(term: str, heard: str) -> str:

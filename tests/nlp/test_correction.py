@@ -83,3 +83,45 @@ def test_two_words_are_not_joined_when_one_is_a_drug_or_both_are_english(correct
                                                                         heard: list[str]) -> None:
     segment = Segment(id=0, text=" ".join(heard), words=[Word(w=w, start=i, end=i + 0.5) for i, w in enumerate(heard)])
     assert corrector.correct([segment]) == [segment]
+
+
+def spoken(text: str, p: float | list[float] = 0.3) -> Segment:
+    """A segment of `text` as Whisper would give it, each word with probability `p` (one value or one per word)."""
+    tokens = text.split()
+    probabilities = p if isinstance(p, list) else [p] * len(tokens)
+    return Segment(id=0, text=text, start=0.0, end=len(tokens) * 0.5,
+                   words=[Word(w=w, start=i * 0.5, end=i * 0.5 + 0.4, p=q)
+                          for i, (w, q) in enumerate(zip(tokens, probabilities, strict=True))])
+
+
+# Heard by tiny.en in the rendered consultations (benchmarks.correction), with Whisper's own probabilities.
+@pytest.mark.parametrize(("heard", "p", "meant", "original"), [
+    ("I also take one to look at 10 milligrams.", [0.9, 0.9, 0.9, 0.30, 0.37, 0.34, 0.64, 0.9, 0.9],
+     "I also take montelukast 10 milligrams.", "one to look at"),
+    ("I take met four min 1,000 milligrams twice a day.", [0.9, 0.9, 0.71, 0.41, 0.34, 0.9, 0.9, 0.9, 0.9, 0.9],
+     "I take metformin 1,000 milligrams twice a day.", "met four min"),
+    ("I take fewros might forty milligrams once a day.", [0.9, 0.9, 0.21, 0.56, 0.9, 0.9, 0.9, 0.9, 0.9],
+     "I take furosemide forty milligrams once a day.", "fewros might"),  # the drug's name, not its synonym
+    ("levacrynic sine 100 microgram every morning.", [0.07, 0.54, 0.9, 0.9, 0.9, 0.9],
+     "levothyroxine 100 microgram every morning.", "levacrynic sine"),
+    ("and lissinaproten milligrams.", [0.9, 0.2, 0.9], "and lisinopril milligrams.", "lissinaproten"),
+])
+def test_a_drug_name_heard_as_common_words_just_before_a_dose_is_corrected(
+        corrector: Corrector, heard: str, p: list[float], meant: str, original: str) -> None:
+    [fixed] = corrector.correct([spoken(heard, p)])
+    assert fixed.text == meant
+    assert [w.original for w in fixed.words if w.original] == [original]
+
+
+@pytest.mark.parametrize(("heard", "p"), [
+    ("I take one to look at 10 milligrams.", 0.9),        # Whisper was sure of those words
+    ("I take one to look at it every day.", 0.3),         # no dose after them
+    ("You're a better 10 milligrams at night.", 0.04),    # sounds as much like albuterol as like nothing: let go
+    ("I use my lymphailer to puff when I am wheezy.", 0.3),  # "to puff" is no dose
+    ("Your potassium was 3.2 today.", 0.3),               # a result, not a dose
+    ("I take furosemide 40 milligrams.", 0.3),             # already a drug name
+])
+def test_words_before_a_number_are_left_alone_unless_a_dose_follows_and_a_drug_sounds_alike(
+        corrector: Corrector, heard: str, p: float) -> None:
+    segment = spoken(heard, p)
+    assert corrector.correct([segment]) == [segment]
