@@ -43,9 +43,10 @@ SLOT_MAX_WORDS = 4      # words before a dose that may be one misheard drug name
 # rendered consultations "a better" (ABTR) is as far from albuterol (ALBTRL) as "imepentin" from gabapentin, and
 # both are let go rather than risk writing the wrong drug.
 SLOT_CLOSE_SOUND = 0.25
-SLOT_SOUND_DISTANCE = 0.4
+SLOT_SOUND_DISTANCE = 0.375  # three sounds in eight
 SLOT_MIN_SIMILARITY = 0.72
 SLOT_MIN_LETTERS = 5
+SLOT_MIN_LENGTH_RATIO = 0.6  # the slot's letters against the name's: "for me" is too short for furosemide
 _CORE = re.compile(r"^(?P<lead>\W*)(?P<core>[A-Za-z][A-Za-z'-]*[A-Za-z])(?P<tail>\W*)$")
 
 _lock = threading.Lock()
@@ -180,7 +181,8 @@ class Corrector:
                 distance = jellyfish.levenshtein_distance(key, term_key) / max(len(key), len(term_key))
                 similarity = jellyfish.jaro_winkler_similarity(letters, term.lower())
                 if not (distance <= SLOT_CLOSE_SOUND or
-                        (distance <= SLOT_SOUND_DISTANCE and similarity >= SLOT_MIN_SIMILARITY)):
+                        (distance <= SLOT_SOUND_DISTANCE and similarity >= SLOT_MIN_SIMILARITY)) or \
+                        len(letters) < SLOT_MIN_LENGTH_RATIO * len(term):
                     continue
                 concept = self.terms[term]
                 rivals[concept] = min(rivals.get(concept, 1.0), distance)

@@ -117,6 +117,8 @@ def test_a_drug_name_heard_as_common_words_just_before_a_dose_is_corrected(
     ("I take one to look at 10 milligrams.", 0.9),        # Whisper was sure of those words
     ("I take one to look at it every day.", 0.3),         # no dose after them
     ("You're a better 10 milligrams at night.", 0.04),    # sounds as much like albuterol as like nothing: let go
+    ("period time 100 micrograms every morning.", 0.3),   # levothyroxine, three sounds in five from Seretide
+    ("metformin and for me 500 milligrams.", 0.3),        # too short for furosemide, which sounds alike
     ("I use my lymphailer to puff when I am wheezy.", 0.3),  # "to puff" is no dose
     ("Your potassium was 3.2 today.", 0.3),               # a result, not a dose
     ("I take furosemide 40 milligrams.", 0.3),             # already a drug name
