@@ -12,7 +12,8 @@ Just before a dose ("... 40 milligrams") a drug name is expected, and there Whis
 name, writes common words ("met for me 1,000 milligrams" for metformin, "one to look at 10 milligrams" for
 montelukast). In that slot only, up to `SLOT_MAX_WORDS` words, English ones too, are matched against the
 drug names by sound (Metaphone keys close, relative to the longer key, and spelled alike unless very close)
-when Whisper was unsure of them (mean probability under `UNSURE_P`) and no other drug sounds as close.
+when Whisper was unsure of them (one under `UNSURE_P`, the mean under `SLOT_MEAN_P`) and no other drug
+sounds as close.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ SLOT_MAX_WORDS = 4      # words before a dose that may be one misheard drug name
 SLOT_CLOSE_SOUND = 0.25
 SLOT_SOUND_DISTANCE = 0.375  # three sounds in eight
 SLOT_MIN_SIMILARITY = 0.72
-SLOT_MIN_LETTERS = 5
+SLOT_MIN_LETTERS = 4  # "lasx 40 mg" for Lasix
+SLOT_MEAN_P = 0.6  # a slot's words are matched when Whisper was unsure of one (under UNSURE_P) and of most
 SLOT_MIN_LENGTH_RATIO = 0.6  # the slot's letters against the name's: "for me" is too short for furosemide
 _CORE = re.compile(r"^(?P<lead>\W*)(?P<core>[A-Za-z][A-Za-z'-]*[A-Za-z])(?P<tail>\W*)$")
 
@@ -169,10 +171,11 @@ class Corrector:
             span = words[first:end]
             cores = [_plain(word.w) for word in span]
             if any(not core.isalpha() or core in self._lower_terms for core in cores) or \
-                    any(word.w.rstrip()[-1:] in ".?!," for word in span[:-1]):
+                    any(word.w.rstrip()[-1:] in ".?!" for word in span[:-1]):  # not across a sentence
                 continue
-            if sum(word.p for word in span) / len(span) >= UNSURE_P:  # Whisper was sure of what it heard
-                continue
+            probabilities = [word.p for word in span]
+            if min(probabilities) >= UNSURE_P or sum(probabilities) / len(span) >= SLOT_MEAN_P:
+                continue  # Whisper was sure of what it heard
             letters = "".join(cores)
             if len(letters) < SLOT_MIN_LETTERS:
                 continue
