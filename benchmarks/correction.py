@@ -138,14 +138,19 @@ def measure(rendered: dict[str, tuple[str, Path]], settings: Settings, models: l
 def report(rows: list[Row], files: int) -> str:
     lines = ["## Vocabulary correction (issue 8)", "",
              f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. `python -m benchmarks.correction`. {files} scripted "
-             "consultations rendered with espeak-ng at 140 wpm, faster-whisper int8, greedy, VAD on. WER and drug "
+             "consultations rendered with espeak-ng at 140 wpm, faster-whisper int8, greedy, VAD on, recognised as "
+             "the service does (`transcribe_windows`: 60 s windows; with biasing, speech Whisper skipped is "
+             "recognised again without the vocabulary, nlp/asr/coverage.py). WER and drug "
              "recall as in the ASR section (drug names = drugs.yaml names and brands). Steps: `prompt` = the "
              "vocabulary as Whisper's initial prompt (read for the first 30 s only, since "
              "condition_on_previous_text is off); `hotwords` = the same terms as faster-whisper `hotwords`, "
              "put before every 30 s window's prompt; `correction` (docs/speech.md) = a word, or two adjacent "
              "words, not English (spaCy's vocabulary), of 5+ letters, whose Metaphone key is within one edit of a "
              "drug name's, brand's or synonym's and whose Jaro-Winkler similarity is high enough and above any "
-             "other drug's, becomes that name; the heard word stays in `Word.original`. \"wrong\" = changed "
+             "other drug's, becomes that name; and just before a dose (\"met four min 1,000 milligrams\") one to "
+             "four words Whisper was unsure of are matched to a drug name by sound (docs/speech.md); the heard "
+             "words stay in `Word.original`. The correction thresholds were set on these same consultations "
+             "(no held-out rendered set). \"wrong\" = changed "
              "words whose new spelling is not in the script. \"ASR s\" = recognition time of the whole set "
              "(2-core machine shared with other work: compare within a run only).", "",
              "| model | biasing | correction | WER | drug names found | drug recall | words changed | wrong | ASR s |",
