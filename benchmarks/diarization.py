@@ -5,7 +5,7 @@
 Each scripted consultation is rendered by scripts/render_consultation.py with a distinct espeak-ng
 voice per speaker (two voices for tests/data/consultations, three for tests/data/diarization), as mono,
 as stereo (clinician left), with white noise and sped up, and run through `Scribe.transcribe`
-(faster-whisper tiny.en with the vocabulary prompt, then diarization as configured). DER and role
+(faster-whisper tiny.en with the service's default vocabulary biasing, then diarization as configured). DER and role
 accuracy are defined in nlp/diarize/metrics.py (frame-based, 0.25 s collar, no overlap).
 """
 
@@ -94,7 +94,8 @@ def report(rows: list[Row], settings: Settings) -> str:
     lines = ["## Diarization and speaker roles (issue 8)", "",
              f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()}, Python "
              f"{platform.python_version()}. `python -m benchmarks.diarization`. ASR: {settings.asr_backend} "
-             f"{settings.asr_model} with the vocabulary prompt; diarization `{settings.diarization}` "
+             f"{settings.asr_model} with the service's defaults ({_biasing(settings)}, "
+             f"{settings.asr_window_seconds:g} s windows); diarization `{settings.diarization}` "
              f"(voices: resemblyzer d-vectors on <= 2 s chunks cut at pauses, average-linkage clustering at cosine "
              f"distance {settings.diarization_threshold}, {settings.diarization_min_speakers}-"
              f"{settings.diarization_max_speakers} speakers; stereo: louder channel per word).", "",
@@ -113,6 +114,12 @@ def report(rows: list[Row], settings: Settings) -> str:
                      f"{r.speakers_right}/{r.files} | {r.role_accuracy:.1%} ({r.role_right}/{r.role_words}) | "
                      f"{r.wall_s / r.audio_s:.2f} |")
     return "\n".join(lines) + "\n"
+
+
+def _biasing(settings: Settings) -> str:
+    steps = [name for name, on in (("hotwords", settings.asr_vocabulary_hotwords),
+                                   ("vocabulary prompt", settings.asr_vocabulary_prompt)) if on]
+    return " and ".join(steps) or "no vocabulary biasing"
 
 
 def main() -> None:
