@@ -14,11 +14,12 @@ PYTEST_ARGS ?=
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install install-dev install-openai-whisper system-deps run test fuzz bench clean help
+.PHONY: install install-dev install-openai-whisper system-deps run test test-corpus fuzz bench clean help
 
 help:
 	@echo "make run    - install and start the service on $(HOST):$(PORT) (SQLite + embedded worker)"
 	@echo "make test   - install everything (incl. espeak-ng, sox, openai-whisper) and run the test suite"
+	@echo "make test-corpus - the real-dialogue test over all 1,445 dialogues of ../shared/data (make test: a sample)"
 	@echo "make bench  - run the benchmarks and write benchmarks/RESULTS.md"
 	@echo "make fuzz   - fuzz the API (schemathesis) and the parsers/drafting (hypothesis) for longer than make test"
 
@@ -55,6 +56,11 @@ run: install
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# `make test` runs the real-dialogue test on a fixed sample (every 4th dialogue of each corpus file and every
+# cramp-related one); this runs it on every dialogue. .ci/run calls it after `make test`.
+test-corpus: install-dev
+	TEST_ALL_DIALOGUES=1 $(BIN)/python -m pytest -q tests/knowledge/test_extract.py::test_real_dialogues_extract_without_error
 
 # Longer fuzzing than `make test` runs: schemathesis against the running API, and many more hypothesis examples.
 FUZZ_MAX_EXAMPLES ?= 200

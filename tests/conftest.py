@@ -9,7 +9,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import httpx
@@ -34,6 +36,14 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def settings(tmp_path: Path, model_cache: Path) -> Settings:
     return Settings(data_dir=tmp_path / "var", models_dir=model_cache)
+
+
+@lru_cache(maxsize=1)
+def loaded_extractor():  # type: ignore[no-untyped-def]
+    """The built-in topic's Extractor, its spaCy pipeline loaded once for the whole run (it is thread-safe)."""
+    from knowledge.extract import Extractor
+
+    return Extractor().load()
 
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -116,13 +126,44 @@ def soapscribe_env(data_dir: Path, model_cache: Path, **extra: str) -> dict[str,
     return env
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iterator[Server]:
-    """`soapscribe serve` in its own process on a free port, with SQLite and the embedded worker."""
-    data_dir = tmp_path_factory.mktemp("server") / "var"
-    env = soapscribe_env(data_dir, model_cache)
-    key = subprocess.run([BIN / "soapscribe", "keys", "create", "--tenant", "clinic-a"], env=env, check=True,
-                         capture_output=True, text=True).stdout.strip().splitlines()[-1]
+@dataclass
+class CliResult:
+    """What a finished `soapscribe` command left: the fields of `subprocess.CompletedProcess` the tests read."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def soapscribe_cli(env: dict[str, str], *args: str | Path) -> CliResult:
+    """`soapscribe ARGS` run in this process by Typer's CliRunner, with `env` as its whole SOAPSCRIBE_ environment.
+
+    The same command functions as the installed entry point, without a new interpreter importing spaCy and Whisper
+    for every command (tests/service/test_cli.py keeps real processes of the entry point too). An exception the CLI
+    does not turn into a one-line error propagates and fails the test, where a real process would print a traceback.
+    """
+    from typer.testing import CliRunner
+
+    from service.cli import app
+    from service.settings import get_settings
+
+    environment: dict[str, str | None] = {key: None for key in os.environ if key.startswith("SOAPSCRIBE_")}
+    environment.update({key: value for key, value in env.items() if key.startswith("SOAPSCRIBE_")})
+    get_settings.cache_clear()  # the CLI reads its settings once per process: here, once per command
+    try:
+        result = CliRunner().invoke(app, [str(arg) for arg in args], env=environment, catch_exceptions=False)
+    finally:
+        get_settings.cache_clear()
+    return CliResult(returncode=result.exit_code, stdout=result.stdout, stderr=result.stderr)
+
+
+@contextmanager
+def running_server(data_dir: Path, model_cache: Path, **extra_env: str) -> Iterator[Server]:
+    """`soapscribe serve` in its own process on a free port, with SQLite, the embedded worker and `extra_env`."""
+    env = soapscribe_env(data_dir, model_cache, **extra_env)
+    created = soapscribe_cli(env, "keys", "create", "--tenant", "clinic-a")
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip().splitlines()[-1]
     port = free_port()
     log = (data_dir.parent / "server.log").open("w")
     process = subprocess.Popen([BIN / "soapscribe", "serve", "--port", str(port)], env=env, stdout=log,
@@ -138,7 +179,16 @@ def server(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Itera
     else:
         process.kill()
         pytest.fail("the server did not start: " + (data_dir.parent / "server.log").read_text())
-    yield Server(url=url, api_key=key, data_dir=data_dir)
-    process.terminate()
-    process.wait(timeout=15)
-    log.close()
+    try:
+        yield Server(url=url, api_key=key, data_dir=data_dir)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iterator[Server]:
+    """`soapscribe serve` in its own process on a free port, with SQLite and the embedded worker."""
+    with running_server(tmp_path_factory.mktemp("server") / "var", model_cache) as running:
+        yield running

@@ -234,11 +234,13 @@ def test_the_recording_plays_in_step_with_the_transcript(page, server, rendered,
     segments = transcript_of(server, consultation_id)
     open_review(page, server, consultation_id)
     expect(page.get_by_label("Consultation recording")).to_be_visible()
-    page.wait_for_function("document.getElementById('player').readyState >= 1")
+    # Predicates are functions: a bare expression is eval'ed at each poll, which the page's CSP refuses after the
+    # first check (a failure whenever the metadata has not loaded by then).
+    page.wait_for_function("() => document.getElementById('player').readyState >= 1")
 
     line = page.locator("#transcript .segment").nth(3)
     line.locator(".text").click()  # play from this line
-    page.wait_for_function("document.getElementById('player').currentTime > 0")
+    page.wait_for_function("() => document.getElementById('player').currentTime > 0")
     assert abs(page.evaluate("document.getElementById('player').currentTime") - segments[3]["start"]) < 1.0
     expect(line).to_have_class(re.compile(r"\bplaying\b"))
     expect(line).to_have_attribute("aria-current", "true")
@@ -248,4 +250,4 @@ def test_the_recording_plays_in_step_with_the_transcript(page, server, rendered,
     sentence = next(s for sec in note["sections"] for s in sec["sentences"] if s["evidence"])
     page.get_by_text(sentence["text"], exact=True).click()
     first = min(e["t0"] for e in sentence["evidence"])
-    page.wait_for_function(f"Math.abs(document.getElementById('player').currentTime - {first}) < 1.0")
+    page.wait_for_function(f"() => Math.abs(document.getElementById('player').currentTime - {first}) < 1.0")

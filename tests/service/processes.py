@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from tests.conftest import BIN, Server, free_port
+from tests.conftest import BIN, Server, free_port, soapscribe_cli
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -28,9 +28,9 @@ class Processes:
         self._api_key: str | None = None
 
     def run(self, *args: str) -> str:
-        """Run a command to completion; its stdout."""
-        done = subprocess.run([str(BIN / "soapscribe"), *args], env=self.env, capture_output=True, text=True,
-                              timeout=120)
+        """Run a set-up command (`keys create`, `db upgrade`) to completion in this process; its stdout.
+        What is under test runs in `spawn`ed processes."""
+        done = soapscribe_cli(self.env, *args)
         assert done.returncode == 0, done.stderr
         return done.stdout
 

@@ -111,15 +111,13 @@ def test_an_unknown_consultation_is_not_found(server: Server) -> None:
 
 
 def test_another_tenants_consultation_is_not_found(server: Server) -> None:
-    import subprocess
-
-    from tests.conftest import BIN
+    from tests.conftest import soapscribe_cli
 
     with server.client() as client, (CONSULTATIONS / "furosemide_night_cramps.txt").open("rb") as handle:
         consultation_id = client.post("/v1/consultations", files={"transcript": ("t.txt", handle)}).json()["id"]
-    env = {"SOAPSCRIBE_DATA_DIR": str(server.data_dir), "PATH": "/usr/bin:/bin"}
-    other_key = subprocess.run([BIN / "soapscribe", "keys", "create", "--tenant", "clinic-b"], env=env,
-                               check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    created = soapscribe_cli({"SOAPSCRIBE_DATA_DIR": str(server.data_dir)}, "keys", "create", "--tenant", "clinic-b")
+    assert created.returncode == 0, created.stderr
+    other_key = created.stdout.strip().splitlines()[-1]
     with server.client(other_key) as client:
         assert_problem(client.get(f"/v1/consultations/{consultation_id}"), 404, "no consultation")
         assert_problem(client.get(f"/v1/consultations/{consultation_id}/note"), 404, "no consultation")

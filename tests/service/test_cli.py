@@ -1,4 +1,8 @@
-"""The `soapscribe` command, run as a user would: real process, real exit codes, one-line errors."""
+"""The `soapscribe` command: exit codes, output formats, one-line errors.
+
+The commands run in this process through Typer's CliRunner (`soapscribe_cli`); two tests run the installed entry
+point as a real process, as a user would (`installed`), so a start-up or logging problem of the real command shows.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +12,30 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN, CONSULTATIONS, soapscribe_env
+from tests.conftest import BIN, CONSULTATIONS, CliResult, soapscribe_cli, soapscribe_env
 
 FUROSEMIDE = CONSULTATIONS / "furosemide_night_cramps.txt"
 
 
 @pytest.fixture
 def run(tmp_path: Path, model_cache: Path):  # type: ignore[no-untyped-def]
+    """`soapscribe ARGS` in this process, on a fresh data dir."""
     env = soapscribe_env(tmp_path / "var", model_cache)
 
-    def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([BIN / "soapscribe", *map(str, args)], env=env, capture_output=True, text=True,
-                              timeout=300)
+    def _run(*args: str | Path) -> CliResult:
+        return soapscribe_cli(env, *args)
 
     return _run
 
 
-def test_extract_prints_the_findings_contract_as_json(run) -> None:  # type: ignore[no-untyped-def]
-    result = run("extract", FUROSEMIDE, "--format", "json")
+def installed(env: dict[str, str], *args: str | Path) -> subprocess.CompletedProcess[str]:
+    """The installed `soapscribe` entry point as its own process."""
+    return subprocess.run([BIN / "soapscribe", *map(str, args)], env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_extract_prints_the_findings_contract_as_json(tmp_path: Path, model_cache: Path) -> None:
+    result = installed(soapscribe_env(tmp_path / "var", model_cache), "extract", FUROSEMIDE, "--format", "json")
     assert result.returncode == 0, result.stderr
     findings = json.loads(result.stdout)["findings"]
     codes = {(f["kind"], f["code"]) for f in findings}
@@ -63,8 +73,7 @@ def test_a_broken_clinic_template_is_one_line_naming_the_file(tmp_path: Path, mo
     clinic.mkdir()
     (clinic / "note.md.j2").write_text("{% if %}\n", encoding="utf-8")
     env = soapscribe_env(tmp_path / "var", model_cache, SOAPSCRIBE_TEMPLATES_DIR=str(clinic))
-    result = subprocess.run([BIN / "soapscribe", "draft", FUROSEMIDE], env=env, capture_output=True, text=True,
-                            timeout=300)
+    result = installed(env, "draft", FUROSEMIDE)
     assert result.returncode == 1
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and "note.md.j2: line 1" in lines[0], result.stderr

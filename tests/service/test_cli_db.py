@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
 from service.store.db import MIGRATIONS
-from tests.conftest import BIN, soapscribe_env
+from tests.conftest import soapscribe_cli, soapscribe_env
 
 
 def test_db_upgrade_migrates_postgresql_to_head_and_prints_the_revision(tmp_path: Path, model_cache: Path,
@@ -17,8 +16,7 @@ def test_db_upgrade_migrates_postgresql_to_head_and_prints_the_revision(tmp_path
     env = soapscribe_env(tmp_path / "var", model_cache, SOAPSCRIBE_DATABASE_URL=postgres_url)
     head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
     for _ in range(2):  # the second run finds nothing to do
-        done = subprocess.run([str(BIN / "soapscribe"), "db", "upgrade"], env=env, capture_output=True, text=True,
-                              timeout=120)
+        done = soapscribe_cli(env, "db", "upgrade")
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip() == head
     engine = create_engine(postgres_url)

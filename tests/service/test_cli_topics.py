@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
-from tests.conftest import BIN, soapscribe_env
+from tests.conftest import CliResult, soapscribe_cli, soapscribe_env
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TOPICS = DATA / "topics"
 GOUT_VISIT = DATA / "topic_consultations" / "gout_flare.txt"
 
 
-def draft(tmp_path: Path, model_cache: Path, topic: str, *args: str) -> subprocess.CompletedProcess[str]:
+def draft(tmp_path: Path, model_cache: Path, topic: str, *args: str) -> CliResult:
+    """`soapscribe draft` of the gout visit, in this process (see `soapscribe_cli`)."""
     env = soapscribe_env(tmp_path / "var", model_cache, SOAPSCRIBE_TOPICS_DIR=str(TOPICS), SOAPSCRIBE_TOPIC=topic)
-    return subprocess.run([BIN / "soapscribe", "draft", GOUT_VISIT, *args], env=env, capture_output=True,
-                          text=True, timeout=300)
+    return soapscribe_cli(env, "draft", GOUT_VISIT, *args)
 
 
 def test_draft_with_a_topics_folder_gives_that_topics_suggestions(tmp_path: Path, model_cache: Path) -> None:
