@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, col, select
 
 from knowledge.chart import MEDICATION_TYPES, RXNORM
+from knowledge.datafile import topic_dir
 from knowledge.reconcile import Reconciler, ReconciliationItem
 from nlp.types import Findings
 from service import results
@@ -56,6 +57,7 @@ class ReconciliationView(BaseModel):
     items: list[ItemView]
     medications_on_chart: int
     results_on_chart: int
+    unavailable: str | None = None  # why there is no list (the topic has no reconciliation rules)
 
 
 class AddedToChart(BaseModel):
@@ -117,14 +119,24 @@ def read_chart(base: str, patient_ref: str, token: str) -> list[dict[str, Any]]:
     return resources
 
 
+def no_rules(settings: Settings) -> str | None:
+    """Why the topic cannot be reconciled (it has no reconciliation.yaml), or None when it can."""
+    if (topic_dir(settings.topic, settings.topics_dir) / "reconciliation.yaml").is_file():
+        return None
+    return (f"The topic {settings.topic!r} has no reconciliation rules (reconciliation.yaml), so what was said is "
+            "not compared with the chart.")
+
+
 def _compute(session: Session, actor: Actor, consultation_id: str,
              settings: Settings) -> tuple[EncounterLink, Launch, list[ReconciliationItem], Reconciler, int, int]:
     found, launch = _access(session, actor, consultation_id)
+    if (reason := no_rules(settings)) is not None:
+        raise NotFound(reason)
     consultation = consultations.get(session, actor.tenant_id, consultation_id)
     findings = Findings.model_validate_json(results.findings_json(consultation)).findings
     try:
         engine = reconciler(settings.topic, settings.topics_dir)
-    except SETUP_ERRORS as exc:  # a topic without (or with a broken) reconciliation.yaml: a 500 naming the file
+    except SETUP_ERRORS as exc:  # a broken reconciliation.yaml: a 500 naming the file
         raise as_scribe_error(exc) from exc
     chart = engine.reader.read(read_chart(found.fhir_base, found.patient_ref, launch.access_token or ""))
     outcome = engine.reconcile(findings, chart, as_of=_aware(consultation.created_at))
@@ -139,6 +151,12 @@ def _decisions(session: Session, consultation_id: str) -> dict[str, SuggestionDe
 
 def reconciliation(session: Session, actor: Actor, consultation_id: str, settings: Settings) -> ReconciliationView:
     """The consultation's reconciliation list against the chart it was launched from, with decisions so far."""
+    if (reason := no_rules(settings)) is not None:
+        found, _ = _access(session, actor, consultation_id)
+        record(session, actor, "read", consultation_id)
+        session.commit()
+        return ReconciliationView(patient=found.patient_ref, fhir_base=found.fhir_base, items=[],
+                                  medications_on_chart=0, results_on_chart=0, unavailable=reason)
     found, _, items, engine, medications, results_count = _compute(session, actor, consultation_id, settings)
     decided = _decisions(session, consultation_id)
     record(session, actor, "read", consultation_id)

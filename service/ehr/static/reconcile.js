@@ -30,6 +30,10 @@ export class Reconciliation {
     this.message("Reading the chart…");
     try {
       const view = (await api.reconciliation()).body;
+      if (view.unavailable) {
+        this.message(view.unavailable);
+        return;
+      }
       this.items = view.items;
       const count = (n, what) => `${n} ${what}${n === 1 ? "" : "s"}`;
       this.summary = `Compared with ${count(view.medications_on_chart, "current medication")} and `
