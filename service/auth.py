@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlmodel import Session, select
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, select
 
 from service.errors import Unauthorized
+from service.store.audit import Actor
 from service.store.models import ApiKey, Tenant, utcnow
 
 KEY_PREFIX = "ss_"
@@ -31,17 +33,36 @@ def create_key(session: Session, tenant_name: str) -> str:
     return key
 
 
+_MISSING = "missing API key: send 'Authorization: Bearer <key>'"
+_UNKNOWN = "unknown or revoked API key"
+
+
 def authenticate(session: Session, key: str | None) -> tuple[Tenant, ApiKey]:
     """The tenant and the key row a bearer key belongs to (the key's id is what the audit log records)."""
     if not key:
-        raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
+        raise Unauthorized(_MISSING)
     row = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(key))).first()
     if row is None or row.revoked_at is not None:
-        raise Unauthorized("unknown or revoked API key")
+        raise Unauthorized(_UNKNOWN)
     tenant = session.get(Tenant, row.tenant_id)
     if tenant is None:
-        raise Unauthorized("unknown or revoked API key")
+        raise Unauthorized(_UNKNOWN)
     return tenant, row
+
+
+# Built once: constructing a statement costs a request more CPU time than running it does.
+_ACTOR = (select(ApiKey.id, ApiKey.tenant_id).join(Tenant, col(Tenant.id) == ApiKey.tenant_id)
+          .where(ApiKey.key_hash == bindparam("key_hash"), col(ApiKey.revoked_at).is_(None)))
+
+
+def actor_for_key(session: Session, key: str | None) -> Actor:
+    """Who an API request acts as: `authenticate` in one query that loads no rows (it runs on every request)."""
+    if not key:
+        raise Unauthorized(_MISSING)
+    row = session.execute(_ACTOR, {"key_hash": hash_key(key)}).first()
+    if row is None:
+        raise Unauthorized(_UNKNOWN)
+    return Actor(tenant_id=row.tenant_id, api_key_id=row.id)
 
 
 def tenant_for_key(session: Session, key: str | None) -> Tenant:

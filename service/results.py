@@ -46,7 +46,7 @@ def _latest(session: Session, consultation: Consultation) -> NoteVersion:
 def read_note(session: Session, actor: Actor, consultation_id: str,
               version: int | None = None) -> tuple[Consultation, NoteVersion]:
     """The latest note version (or version `version`), audited as a read of that version."""
-    consultation = consultations.get(session, actor.tenant_id, consultation_id)
+    consultation = consultations.get(session, actor.tenant_id, consultation_id, summary=True)
     row = _latest(session, consultation) if version is None else notes.one_version(session, consultation_id, version)
     record(session, actor, "read", consultation_id, row.version)
     session.commit()

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, update
+from sqlalchemy import Engine, bindparam, func, or_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
 
 from service.consent import RecordingConsent
@@ -100,9 +101,26 @@ def find_idempotent(session: Session, tenant_id: str, idempotency: Idempotency) 
     return session.get(Consultation, row.consultation_id)
 
 
-def get(session: Session, tenant_id: str, consultation_id: str, *, deleted_ok: bool = False) -> Consultation:
-    """The tenant's consultation; a deleted one is Gone unless `deleted_ok` (its tombstone, for the audit)."""
-    consultation = session.get(Consultation, consultation_id)
+# What a note read needs of its consultation: whose it is, its status (why it failed, when it was deleted)
+# and the recording consent; not the encrypted, possibly large transcript, findings and note, which would be
+# fetched and decrypted for nothing. An attribute left out is loaded when it is read, by its own query.
+# Built once, as it runs on every note read (building a statement costs more CPU time than running it).
+_SUMMARY = (select(Consultation).where(Consultation.id == bindparam("consultation_id"))
+            .options(load_only(Consultation.tenant_id, Consultation.status, Consultation.error,
+                               Consultation.updated_at, Consultation.consent_method,
+                               Consultation.consent_confirmed_by, Consultation.consent_at)))
+
+
+def get(session: Session, tenant_id: str, consultation_id: str, *, deleted_ok: bool = False,
+        summary: bool = False) -> Consultation:
+    """The tenant's consultation; a deleted one is Gone unless `deleted_ok` (its tombstone, for the audit).
+
+    `summary` loads only its tenant, status, error, update time and consent (`_SUMMARY`); the rest when read.
+    """
+    if summary:
+        consultation = session.exec(_SUMMARY, params={"consultation_id": consultation_id}).first()
+    else:
+        consultation = session.get(Consultation, consultation_id)
     # Another tenant's consultation is "not found", never "forbidden": its existence is not disclosed.
     if consultation is None or consultation.tenant_id != tenant_id:
         raise NotFound(f"no consultation {consultation_id}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, event
+from sqlalchemy.exc import InvalidatePoolError
 from sqlmodel import Session, create_engine
 
 from service.settings import Settings
@@ -28,9 +30,34 @@ def make_engine(settings: Settings, keys: KeyRing | None = None) -> Engine:
                                                   "timeout": settings.sqlite_busy_timeout_seconds})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url)
+        _ping_when_idle(engine)
     attach_keys(engine, keys)
     return engine
+
+
+# A pooled connection that sat idle this long is pinged before use, so one the server dropped meanwhile (a
+# restart) is replaced instead of failing a request. A ping on every use (`pool_pre_ping`) was a round trip
+# and about 0.8 ms of CPU time on each API request; a connection in steady use does not need it.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    def checked_in(_dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+        record.info["idle_since"] = time.monotonic()
+
+    def checkout(dbapi_connection, record, _proxy) -> None:  # type: ignore[no-untyped-def]
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return  # a new connection, or one in steady use
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # As `pool_pre_ping` does: every connection pooled before now is replaced, this one at once.
+            raise InvalidatePoolError(f"a pooled connection failed its ping: {exc}") from exc
+
+    event.listen(engine.pool, "checkin", checked_in)
+    event.listen(engine.pool, "checkout", checkout)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Literal
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -48,9 +48,13 @@ def save_draft(engine: Engine, consultation_id: str, note_json: str, markdown: s
         session.commit()
 
 
+# Built once, as it runs on every note read (building a statement costs more CPU time than running it).
+_LATEST = (select(NoteVersion).where(NoteVersion.consultation_id == bindparam("consultation_id"))
+           .order_by(col(NoteVersion.version).desc()).limit(1))
+
+
 def latest_or_none(session: Session, consultation_id: str) -> NoteVersion | None:
-    return session.exec(select(NoteVersion).where(NoteVersion.consultation_id == consultation_id)
-                        .order_by(col(NoteVersion.version).desc()).limit(1)).first()
+    return session.exec(_LATEST, params={"consultation_id": consultation_id}).first()
 
 
 def all_versions(session: Session, consultation_id: str) -> list[NoteVersion]:
