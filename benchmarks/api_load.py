@@ -39,7 +39,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -53,6 +52,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.results import RESULTS, write_section
+from benchmarks.serving import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -62,7 +62,6 @@ READ_GOAL_MS = 20.0
 RATE = 200
 HEY_WORKERS = 20
 BOUNDARY = "soapscribebenchboundary"
-START_TIMEOUT_S = 180
 READY_TIMEOUT_S = 900
 
 
@@ -101,12 +100,6 @@ class DatabaseRun:
     upload_ready: int = 0
     drain_s: float = 0.0
     load_average: list[float] = field(default_factory=list)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -173,23 +166,13 @@ def service(env: dict[str, str], log: Path) -> Iterator[Service]:
     created = subprocess.run([str(BIN / "soapscribe"), "keys", "create", "--tenant", "bench"], env=env | {
         "SOAPSCRIBE_LOG_LEVEL": "WARNING"}, check=True, capture_output=True, text=True)
     key = created.stdout.strip().splitlines()[-1]
-    port = _free_port()
+    port = free_port()
     with log.open("ab") as out:
         process = subprocess.Popen([str(BIN / "soapscribe"), "serve", "--host", "127.0.0.1", "--port", str(port)],
                                    env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
-                raise RuntimeError(f"the service did not start:\n{tail}")
-            time.sleep(0.3)
+        wait_healthy(url, lambda: process.poll() is None, log)
         yield Service(url, key, process, env)
     finally:
         stop(process)

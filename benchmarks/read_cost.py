@@ -42,12 +42,12 @@ from pathlib import Path
 import httpx
 
 from benchmarks.results import RESULTS, markers, write_section
+from benchmarks.serving import START_TIMEOUT_S, free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSCRIPT = ROOT / "tests" / "data" / "consultations" / "furosemide_night_cramps.txt"
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SECTION = "read_cost"
-START_TIMEOUT_S = 180
 READY_TIMEOUT_S = 300
 
 
@@ -132,19 +132,11 @@ class Child:
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.key}"}, timeout=60)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def served(settings_fields: dict, log: Path) -> Iterator[Child]:
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
-    port = _free_port()
+    port = free_port()
     process = context.Process(target=_serve, args=(settings_fields, port, str(log), child), daemon=True)
     process.start()
     try:
@@ -152,16 +144,7 @@ def served(settings_fields: dict, log: Path) -> Iterator[Child]:
             raise RuntimeError(f"the server did not start:\n{log.read_text(errors='replace')[-3000:]}")
         key = parent.recv()
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if not process.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start:\n{log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.2)
+        wait_healthy(url, process.is_alive, log)
         yield Child(url, key, process, parent)
     finally:
         if process.pid is not None and process.is_alive():
