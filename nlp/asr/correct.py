@@ -204,7 +204,7 @@ class Corrector:
         span = words[first:end]
         lead = _CORE.match(span[0].w)
         tail = _CORE.match(span[-1].w)
-        return first, Word(w=f"{lead['lead'] if lead else ''}{_cased(term, _plain(span[0].w) or term)}"
+        return first, Word(w=f"{lead['lead'] if lead else ''}{_cased(term, lead['core'] if lead else term)}"
                              f"{tail['tail'] if tail else ''}",
                            start=span[0].start, end=span[-1].end, p=min(word.p for word in span),
                            original=" ".join(word.w for word in span))

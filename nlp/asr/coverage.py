@@ -80,8 +80,10 @@ def refill(engine: AsrBackend, samples: np.ndarray, segments: Sequence[Segment],
     for gap_start, gap_end in gaps:
         if gap_end <= position:  # inside a stretch already recognised again
             continue
-        before = [segment for segment in rest if (segment.end or 0.0) <= gap_start + WORD_PAD_S]
-        after = rest[len(before):]
+        kept = 0  # the segments (a prefix, in time order) that end before the gap stay as they are
+        while kept < len(rest) and (rest[kept].end or 0.0) <= gap_start + WORD_PAD_S:
+            kept += 1
+        before, after = rest[:kept], rest[kept:]
         start = max([position, *(segment.end or 0.0 for segment in before)])
         end = (after[0].end or length) if after else length
         done += before

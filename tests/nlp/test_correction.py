@@ -102,8 +102,8 @@ def spoken(text: str, p: float | list[float] = 0.3) -> Segment:
      "I take metformin 1,000 milligrams twice a day.", "met four min"),
     ("I take fewros might forty milligrams once a day.", [0.9, 0.9, 0.21, 0.56, 0.9, 0.9, 0.9, 0.9, 0.9],
      "I take furosemide forty milligrams once a day.", "fewros might"),  # the drug's name, not its synonym
-    ("levacrynic sine 100 microgram every morning.", [0.07, 0.54, 0.9, 0.9, 0.9, 0.9],
-     "levothyroxine 100 microgram every morning.", "levacrynic sine"),
+    ("Levacrynic sine 100 microgram every morning.", [0.07, 0.54, 0.9, 0.9, 0.9, 0.9],
+     "Levothyroxine 100 microgram every morning.", "Levacrynic sine"),  # the sentence's capital kept
     ("and lissinaproten milligrams.", [0.9, 0.2, 0.9], "and lisinopril milligrams.", "lissinaproten"),
 ])
 def test_a_drug_name_heard_as_common_words_just_before_a_dose_is_corrected(
