@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -100,12 +101,12 @@ def report(rows: list[dict], minutes: float, model: str) -> str:
              f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()}, Python "
              f"{platform.python_version()}. `python -m benchmarks.long_audio`. A FLAC of the "
              "two-voice rendered consultations (espeak-ng, 140 wpm, 3 s pauses), `Scribe.transcribe` with "
-             f"faster-whisper {model} int8, vocabulary prompt, correction and diarization `auto`, each run in a "
+             f"faster-whisper {model} int8 with the service's defaults (hotwords and the skipped-speech refill), "
+             "correction and diarization `auto`, each run in a "
              "fresh process; peak RSS = the process's ru_maxrss (models included). A window longer than the "
              "recording is the behaviour before windowing (one array for the whole recording). RSS while recognising = "
              "the largest VmRSS at a progress report before the last (Whisper running; diarization follows). "
-             "2-core machine "
-             "shared with other work: times are indicative.", "",
+             f"2-core machine, load average {os.getloadavg()[0]:.1f} when written: times are indicative.", "",
              "| recording (min) | window (s) | peak RSS (MB) | RSS while recognising (MB) | wall time (s) | x real time | segments | words | voices | "
              "last word ends (s) | progress reports (monotonic) | progress before the end |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
