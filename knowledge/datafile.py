@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from knowledge.errors import KnowledgeError
 
 TOPICS_DIR = Path(__file__).parent / "topics"
+GENERAL_DIR = Path(__file__).parent / "general"  # the general pack, read with every topic
 DEFAULT_TOPIC = "leg_cramps"
 
 M = TypeVar("M", bound=BaseModel)

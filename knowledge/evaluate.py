@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,14 +20,19 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 from rich.table import Table
 
+from knowledge.base import KnowledgeBase
+from knowledge.corpora import CorpusNotFound, find_data, record
 from knowledge.extract import Extractor
+from nlp.lexicon import MEDICATION, normalise
 from nlp.transcript_io import TranscriptFormatError, parse_text
 from nlp.types import Assertion, Finding, FindingKind, Transcript
 
 GOLD_SUFFIXES = (".yaml", ".yml", ".json")
+CORPUS_FILE = "corpus.yaml"
 ABSOLUTE_TOLERANCE = 0.05  # a value matches within 0.05 or 2% of the gold value, whichever is larger
 RELATIVE_TOLERANCE = 0.02
-ATTRIBUTES = ("historical", "unit", "interpretation", "dose", "site", "laterality")
+ATTRIBUTES = ("historical", "unit", "interpretation", "dose", "site", "laterality", "action", "order_type")
+ICD10_CATEGORY = 3  # two problems with the same ICD-10-CM category (E11.9, E11.65) are the same problem
 
 
 class CorpusError(ValueError):
@@ -56,14 +61,39 @@ class GoldFinding(_Strict):
     dose: GoldDose | None = None
     site: str | None = None
     laterality: Literal["left", "right", "bilateral"] | None = None
+    action: Literal["start", "stop", "change", "continue", "consider", "decline"] | None = None
+    icd10: str | None = None
+    order_type: Literal["lab", "imaging", "referral", "procedure", "therapy"] | None = None
+    diastolic: float | None = None
 
     def label(self) -> str:
         value = "" if self.value is None else f" {self.value:g}"
         return f"{self.kind} {self.code} {self.assertion}{value}"
 
 
+class GoldSource(_Strict):
+    """Where the words of a real dialogue are: a corpus file of ../shared/data and a record id."""
+
+    corpus: str
+    id: str
+
+
 class GoldFile(_Strict):
+    source: GoldSource | None = None  # a real dialogue, read from the shared data (no NAME.txt beside it)
     findings: list[GoldFinding]
+
+
+Scope = Literal["visit", "topic"]
+
+
+class CorpusFile(_Strict):
+    """corpus.yaml beside the gold files (optional): what the gold lists.
+
+    `topic`: only the concepts of the topic pack (tests/gold, written before the whole-visit findings), so
+    findings of other concepts are not scored; `visit` (default): every finding of the visit.
+    """
+
+    scope: Scope = "visit"
 
 
 @dataclass(frozen=True)
@@ -71,6 +101,7 @@ class GoldConsultation:
     name: str
     transcript: Transcript
     findings: list[GoldFinding]
+    scope: Scope = "visit"
 
 
 @dataclass
@@ -145,14 +176,43 @@ class Evaluation:
 
 # --- reading a corpus ------------------------------------------------------------------------------
 
-def load_corpus(folder: Path) -> list[GoldConsultation]:
-    """Every transcript of `folder` with its gold sidecar, in name order; CorpusError names a bad file."""
+def load_corpus(folder: Path, data: Path | None = None) -> list[GoldConsultation]:
+    """Every consultation of `folder`, in name order; CorpusError names a bad file.
+
+    A consultation is a transcript (`NAME.txt`) with its gold sidecar, or a gold file whose `source` names a
+    dialogue of the shared corpora, read from `data` (default: ../shared/data beside the repository).
+    """
     if not folder.is_dir():
         raise CorpusError(f"{folder}: not a folder")
     transcripts = sorted(folder.glob("*.txt"))
-    if not transcripts:
-        raise CorpusError(f"{folder}: no transcripts (*.txt) in the corpus")
-    return [_consultation(path) for path in transcripts]
+    sourced = sorted(path for suffix in GOLD_SUFFIXES for path in folder.glob(f"*{suffix}")
+                     if not path.with_suffix(".txt").is_file() and path.name != CORPUS_FILE)
+    if not transcripts and not sourced:
+        raise CorpusError(f"{folder}: no transcripts (*.txt) and no gold files naming a source in the corpus")
+    scope = _scope(folder)
+    consultations = [_consultation(path) for path in transcripts] + [_sourced(path, data) for path in sourced]
+    return sorted((replace(c, scope=scope) for c in consultations), key=lambda consultation: consultation.name)
+
+
+def _scope(folder: Path) -> Scope:
+    path = folder / CORPUS_FILE
+    if not path.is_file():
+        return "visit"
+    try:
+        return CorpusFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {}).scope
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise CorpusError(f"{path}: {str(exc).splitlines()[0]}") from None
+
+
+def _sourced(path: Path, data: Path | None) -> GoldConsultation:
+    gold = read_gold(path)
+    if gold.source is None:
+        raise CorpusError(f"{path}: no transcript {path.stem}.txt beside it and no `source` naming a dialogue")
+    try:
+        found = record(find_data(data), gold.source.corpus, gold.source.id)
+    except CorpusNotFound as exc:
+        raise CorpusError(f"{path}: source: {exc}") from None
+    return GoldConsultation(path.stem, found.transcript, gold.findings)
 
 
 def _consultation(path: Path) -> GoldConsultation:
@@ -187,17 +247,53 @@ def read_gold(path: Path) -> GoldFile:
 def evaluate(corpus: Iterable[GoldConsultation], extractor: Extractor) -> Evaluation:
     """Run the extractor on every consultation and score its findings against the gold."""
     result = Evaluation(attributes={name: Agreement() for name in ATTRIBUTES})
+    codes = CodeReader(extractor.knowledge)
+    topic = topic_concepts(extractor.knowledge)
     for consultation in corpus:
         result.consultations += 1
         found = extractor.extract(consultation.transcript).findings
-        _score(result, consultation.name, consultation.findings, found)
+        if consultation.scope == "topic":
+            found = [finding for finding in found if (finding.kind, finding.code) in topic]
+        _score(result, consultation.name, [codes.read(finding) for finding in consultation.findings], found)
     return result
+
+
+def topic_concepts(knowledge: KnowledgeBase) -> set[tuple[str, str]]:
+    """(kind, code) of every concept the topic pack names: its terms, drugs and drug classes."""
+    concepts = {(pattern.kind, pattern.code) for pattern in knowledge.lexicon.to_nlp().terms}
+    age = knowledge.lexicon.lexicon.age
+    if age is not None:
+        concepts.add(("condition", age.code))
+    return concepts | {(MEDICATION, code) for code in knowledge.lexicon.drug_attributes()}
+
+
+class CodeReader:
+    """Reads a gold code in the knowledge base's words: a code that is a phrase of an entry of its kind (or a
+    drug's name) is that entry's code. The gold of real dialogues was written without looking at our codes."""
+
+    def __init__(self, knowledge: KnowledgeBase) -> None:
+        self.phrases: dict[tuple[str, str], str] = {}
+        for pattern in knowledge.to_nlp().terms:
+            for phrase in pattern.phrases:
+                self.phrases.setdefault((pattern.kind, normalise(phrase)), pattern.code)
+        self.known = {(pattern.kind, pattern.code) for pattern in knowledge.to_nlp().terms}
+        self.drugs = knowledge.drugs
+
+    def read(self, gold: GoldFinding) -> GoldFinding:
+        if (gold.kind, gold.code) in self.known:
+            return gold
+        spoken = normalise(gold.code.replace("_", " "))
+        code = self.phrases.get((gold.kind, spoken))
+        if code is None and gold.kind == MEDICATION:
+            code = self.drugs.code(spoken)
+        return gold if code is None or code == gold.code else gold.model_copy(update={"code": code})
 
 
 def _score(result: Evaluation, name: str, gold: list[GoldFinding], found: list[Finding]) -> None:
     unmatched = list(found)
     for expected in gold:
-        match = next((f for f in unmatched if _matches(expected, f)), None)
+        match = next((f for f in unmatched if _matches(expected, f)), None) or \
+            next((f for f in unmatched if _same_problem(expected, f)), None)
         _count(result, expected.kind, expected.assertion, "tp" if match else "fn")
         if match is None:
             result.misses.append(Error(name, expected.label(), _near_miss(expected, found)))
@@ -231,6 +327,14 @@ def _matches(expected: GoldFinding, found: Finding) -> bool:
     return found.value is not None and abs(found.value - expected.value) <= tolerance
 
 
+def _same_problem(expected: GoldFinding, found: Finding) -> bool:
+    """Two conditions with the same assertion and the same ICD-10-CM category."""
+    icd10 = found.attributes.get("icd10")
+    return expected.kind == found.kind == "condition" and expected.assertion == found.assertion \
+        and expected.icd10 is not None and isinstance(icd10, str) \
+        and expected.icd10[:ICD10_CATEGORY] == icd10[:ICD10_CATEGORY]
+
+
 def _near_miss(expected: GoldFinding, found: list[Finding]) -> str:
     """What the extractor said about the same concept instead, if anything."""
     same = [f for f in found if (f.kind, f.code) == (expected.kind, expected.code)]
@@ -248,7 +352,8 @@ def _attribute_pairs(expected: GoldFinding, found: Finding) -> list[tuple[str, A
     extracted = {
         "historical": found.historical, "unit": found.unit, "interpretation": said.get("interpretation"),
         "dose": (float(dose["value"]), dose["unit"]) if isinstance(dose, dict) else None,
-        "site": said.get("site"), "laterality": said.get("laterality"),
+        "site": said.get("site"), "laterality": said.get("laterality"), "action": said.get("action"),
+        "order_type": said.get("order_type"),
     }
     pairs = []
     for attribute in ATTRIBUTES:

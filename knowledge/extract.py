@@ -15,20 +15,26 @@ from typing import Any
 
 from spacy.language import Language
 
+from knowledge.base import MEASURED_KINDS, KnowledgeBase
 from knowledge.datafile import DEFAULT_TOPIC, load_model, topic_dir
 from knowledge.guidance import ArticleFile
 from knowledge.lexicon import TopicLexicon, load_lexicon
-from knowledge.ranges import ReferenceRanges, load_ranges
+from knowledge.ranges import ReferenceRanges
 from knowledge.wording import NoteWordingFile
 from nlp.pipeline import Answer, Mention, answer, bare_dose, build, mentions, places
 from nlp.types import Evidence, Finding, Findings, Segment, Transcript
 
-ANALYTE_KINDS = ("electrolyte", "lab")
 # When a concept's mentions disagree, the higher rank is the finding's assertion. A drug not taken
 # now but proposed ("Are you on a statin?" "No." ... "I'd like to start a statin") is a proposal.
 RANK = {"present": 5, "possible": 4, "absent": 3, "hypothetical": 2, "family": 1}
 RANK_BY_KIND = {"medication": RANK | {"absent": 2, "hypothetical": 3}}
 ANSWER_REACH = 2  # an answer is one of the next two segments
+# A plan said plainly ("I'd like to get an X-ray", "see you in two weeks") is placed today: present, unless said
+# under a condition ("if it gets worse").
+PLAN_KINDS = ("order", "follow_up")
+ORDERABLE = {"lab": "lab", "imaging": "imaging"}  # a test proposed by the clinician is an order of this type
+# A decision about a drug says the patient takes it ("keep taking your lisinopril", "let's stop the statin").
+TAKEN_ACTIONS = frozenset({"continue", "change", "stop"})
 
 
 @dataclass
@@ -49,14 +55,18 @@ class _Placed:
 class Extractor:
     """Loads the spaCy pipeline and the topic's data once; thread-safe to call extract() after load."""
 
-    def __init__(self, topic: str = DEFAULT_TOPIC, root: Path | None = None) -> None:
-        """`root` is a folder of topic folders (SOAPSCRIBE_TOPICS_DIR); None: the built-in knowledge/topics."""
-        self.topic = topic
-        folder = topic_dir(topic, root)
-        self._lexicon: TopicLexicon = load_lexicon(topic, folder)
-        self._ranges: ReferenceRanges = load_ranges(topic, folder)
-        self._drug_attributes = self._lexicon.drug_attributes()
-        self._classes = {code: self._lexicon.classes_of(code) for code in self._drug_attributes}
+    def __init__(self, topic: str = DEFAULT_TOPIC, root: Path | None = None, *,
+                 knowledge: KnowledgeBase | None = None) -> None:
+        """`root` is a folder of topic folders (SOAPSCRIBE_TOPICS_DIR); None: the built-in knowledge/topics.
+
+        `knowledge`: the process's loaded KnowledgeBase (else one is loaded for `topic` and `root`).
+        """
+        self.knowledge = knowledge if knowledge is not None else KnowledgeBase.load(topic, root)
+        self.topic = self.knowledge.topic
+        self._lexicon: TopicLexicon = self.knowledge.lexicon
+        self._ranges: ReferenceRanges = self.knowledge.ranges
+        self._drug_attributes = self.knowledge.drug_attributes
+        self._classes = {code: self._lexicon.classes_of(code) for code in self._lexicon.drug_attributes()}
         self._nlp: Language | None = None
         self._lock = threading.Lock()
 
@@ -64,7 +74,7 @@ class Extractor:
         """Build the spaCy pipeline now rather than on the first `extract`."""
         with self._lock:
             if self._nlp is None:
-                self._nlp = build(self._lexicon.to_nlp())
+                self._nlp = build(self.knowledge.to_nlp())
         return self
 
     def extract(self, transcript: Transcript) -> Findings:
@@ -75,7 +85,7 @@ class Extractor:
             docs = list(self._nlp.pipe(segment.text for segment in segments))
         found = [self._tidy(mentions(doc), bare_dose(doc) is not None) for doc in docs]
         found = _sited_by_reply(segments, found, [places(doc) for doc in docs])
-        placed = _place(segments, found, [answer(doc) for doc in docs])
+        placed = [_planned(item) for item in _place(segments, found, [answer(doc) for doc in docs])]
         findings = self._fold_classes(self._merge(placed))
         return Findings(findings=[f.model_copy(update={"id": f"f{n}"}) for n, f in enumerate(findings, start=1)])
 
@@ -130,17 +140,24 @@ class Extractor:
             assertion = max((item.assertion for item in asserted), key=rank.__getitem__)
             winners = [item for item in asserted if item.assertion == assertion]
             ordered = winners + [item for item in asserted if item.assertion != assertion]
+            attributes = _merge_attributes(item.mention for item in ordered)
+            decided = [item.mention.attributes["action"] for item in asserted if "action" in item.mention.attributes]
+            if decided:
+                attributes["action"] = decided[-1]  # the decision comes last, as the visit closes
             finding = Finding(
                 id=f"f{len(findings) + 1}", kind=kind, code=code, text=winners[0].mention.text,
                 assertion=assertion, historical=all(item.in_past for item in winners),
-                attributes=_merge_attributes(item.mention for item in ordered),
+                attributes=attributes,
                 evidence=_evidence(items, assertion),
             )
-            if kind in ANALYTE_KINDS:
+            if kind in MEASURED_KINDS:
                 finding = self._measured(finding, [item.mention for item in ordered])
             elif kind == "medication":
                 attributes = self._drug_attributes.get(code, {}) | finding.attributes
                 finding = finding.model_copy(update={"attributes": attributes})
+            elif kind == "condition" and code in self.knowledge.icd10:
+                finding = finding.model_copy(update={"attributes": finding.attributes | {
+                    "icd10": self.knowledge.icd10[code]}})
             findings.append(finding)
         return findings
 
@@ -152,10 +169,13 @@ class Extractor:
             if mention.value is None:
                 continue
             unit = self._ranges.unit_spelling(code, mention.unit) if mention.unit else \
-                self._ranges.infer_unit(code, mention.value)
+                self._ranges.infer_unit(code, mention.value) or self.knowledge.general.usual_units().get(code)
             if unit is not None:
                 readings.append((mention.unit is not None, mention.value, unit))
         attributes = dict(finding.attributes)
+        second = attributes.pop("second_value", None)
+        if second is not None and code in self.knowledge.general.paired():
+            attributes[self.knowledge.general.paired()[code]] = second
         best = max(readings, key=lambda reading: reading[0]) if readings else None  # a said unit is the most specific
         loinc = self._ranges.loinc(code, best[2] if best else None)  # a mass and a molar result differ in LOINC
         if loinc is not None:
@@ -196,6 +216,31 @@ def _place(segments: list[Segment], found: list[list[Mention]], answers: list[An
                              **_times(answered, opening.start, opening.end))
             placed.append(_Placed(segment, mention, assertion, [extra], historical))
     return placed
+
+
+def _planned(item: _Placed) -> _Placed:
+    """Read a mention as a plan where the clinician makes one: tests proposed are orders, plans said plainly are
+    placed today, and a decision about a drug says whether the patient takes it. The patient decides nothing
+    ("I stopped it" is history, not an action)."""
+    mention, assertion = item.mention, item.assertion
+    attributes = dict(mention.attributes)
+    conditional = attributes.pop("conditional", False)
+    by_clinician = item.segment.speaker != "patient"
+    if mention.kind in ORDERABLE and by_clinician and assertion == "hypothetical" and mention.value is None \
+            and not conditional:
+        mention = replace(mention, kind="order")
+        attributes["order_type"] = ORDERABLE[mention.kind] if mention.kind in ORDERABLE else \
+            ORDERABLE[item.mention.kind]
+    if mention.kind in PLAN_KINDS and assertion == "hypothetical" and not conditional:
+        assertion = "present"
+    if mention.kind == "medication" and "action" in attributes:
+        if not by_clinician:
+            del attributes["action"]
+        elif attributes["action"] in TAKEN_ACTIONS and assertion in ("absent", "hypothetical", "possible"):
+            assertion = "present"
+    if assertion == item.assertion and mention is item.mention and attributes == mention.attributes:
+        return item
+    return replace(item, mention=replace(mention, attributes=attributes), assertion=assertion)
 
 
 def _sited_by_reply(segments: list[Segment], found: list[list[Mention]],

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from knowledge.datafile import DEFAULT_TOPIC, load_model, topic_dir
+from knowledge.datafile import DEFAULT_TOPIC, GENERAL_DIR, load_model, topic_dir
 from knowledge.errors import KnowledgeError
 from nlp.lexicon import (AGE_BLOCKER, AGE_CUE, EXCLUDE, ContextRule, Direction, Lexicon, TermPattern)
 
@@ -67,6 +67,7 @@ class Modifiers(_Strict):
     interpretation: list[ModifierEntry] = []
     intake: list[ModifierEntry] = []
     correction: list[ModifierEntry] = []  # "no wait, it's the right leg": what follows replaces the site said
+    action: list[ModifierEntry] = []  # what the clinician decides about a medication (start, stop, continue, ...)
 
 
 class AgeRules(_Strict):
@@ -80,7 +81,8 @@ class AgeRules(_Strict):
 
 
 class ContextEntry(_Strict):
-    category: Literal["absent", "possible", "hypothetical", "family", "historical", "terminate", "pseudo"]
+    category: Literal["absent", "possible", "hypothetical", "conditional", "family", "historical", "terminate",
+                      "pseudo"]
     direction: Direction = "forward"
     max_scope: int | None = Field(default=None, gt=0)
     not_followed_by: list[Phrase] = []
@@ -113,6 +115,28 @@ class LexiconFile(_Strict):
     age: AgeRules | None = None
     context: ContextRules = ContextRules()
     answers: Answers = Answers()
+
+
+class CuesFile(_Strict):
+    """general/cues.yaml: the qualifiers, context rules and answers every topic is read with."""
+
+    modifiers: Modifiers = Modifiers()
+    context: ContextRules = ContextRules()
+    answers: Answers = Answers()
+
+
+def _joined(general: BaseModel, topic: BaseModel) -> dict[str, Any]:
+    """Field by field, the general lists then the topic's (a topic may add cues of its own)."""
+    return {name: list(getattr(general, name)) + list(getattr(topic, name)) for name in type(general).model_fields}
+
+
+def with_cues(lexicon: LexiconFile, cues: CuesFile) -> LexiconFile:
+    """A topic's lexicon read with the general cues."""
+    return lexicon.model_copy(update={
+        "modifiers": Modifiers(**_joined(cues.modifiers, lexicon.modifiers)),
+        "context": ContextRules(**_joined(cues.context, lexicon.context)),
+        "answers": Answers(**_joined(cues.answers, lexicon.answers)),
+    })
 
 
 class DrugClass(_Strict):
@@ -275,10 +299,11 @@ def _check_drug_classes(drugs: DrugsFile, label: str) -> None:
             raise KnowledgeError(f"{label}: drugs.{index}.class: unknown drug class '{drug.drug_class}'")
 
 
-def load_lexicon(topic: str = DEFAULT_TOPIC, folder: Path | None = None) -> TopicLexicon:
-    """Read and validate `lexicon.yaml` and `drugs.yaml` of a topic (or of `folder`)."""
+def load_lexicon(topic: str = DEFAULT_TOPIC, folder: Path | None = None, general: Path | None = None) -> TopicLexicon:
+    """Read and validate `lexicon.yaml` and `drugs.yaml` of a topic (or of `folder`), with the general cues."""
     folder = folder if folder is not None else topic_dir(topic)
-    lexicon = load_model(folder / "lexicon.yaml", LexiconFile)
+    cues = load_model((general if general is not None else GENERAL_DIR) / "cues.yaml", CuesFile)
+    lexicon = with_cues(load_model(folder / "lexicon.yaml", LexiconFile), cues)
     drugs = load_model(folder / "drugs.yaml", DrugsFile)
     _check_drug_classes(drugs, f"{folder.name}/drugs.yaml")
     return TopicLexicon(lexicon=lexicon, drugs=drugs)

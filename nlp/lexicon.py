@@ -6,6 +6,8 @@ pipeline never reads knowledge files itself (nlp/ must not import knowledge/).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -20,9 +22,18 @@ LAB_UNIT = "lab_unit"
 INTERPRETATION = "interpretation"
 INTAKE = "intake"
 CORRECTION = "correction"
+ACTION = "action"
 AGE_CUE = "age_cue"
 AGE_BLOCKER = "age_blocker"
 EXCLUDE = "exclude"
+MEDICATION = "medication"
+
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def normalise(phrase: str) -> str:
+    """The lookup key of a dictionary name: lower case, runs of anything but letters and digits as one space."""
+    return _NOT_WORD.sub(" ", phrase.lower()).strip()
 
 
 @dataclass(frozen=True)
@@ -71,3 +82,6 @@ class Lexicon:
     clause_questions: tuple[str, ...] = ()  # "You started X, how is it going?": only the clause is asked
     answers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     answer_fillers: tuple[str, ...] = ()
+    # The drug dictionary: normalised name -> medication code, matched where no phrase of `terms` is.
+    drug_names: Mapping[str, str] = field(default_factory=dict)
+    drug_name_tokens: int = 5  # the longest name, in words

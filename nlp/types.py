@@ -11,7 +11,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Role = Literal["clinician", "patient", "other"]
-FindingKind = Literal["symptom", "timing", "medication", "electrolyte", "lab", "condition"]
+FindingKind = Literal["symptom", "timing", "medication", "electrolyte", "lab", "condition", "allergy", "vital",
+                      "exam", "imaging", "order", "follow_up", "social"]
 Assertion = Literal["present", "absent", "possible", "hypothetical", "family"]
 
 

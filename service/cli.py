@@ -400,8 +400,12 @@ def encryption_remove_key(key_id: Annotated[str, typer.Argument(help="the id of 
 
 @app.command("eval")
 def evaluate_corpus(
-        corpus: Annotated[Path, typer.Argument(help="a folder of NAME.txt transcripts, each with NAME.yaml gold")],
-        format: Annotated[FindingsFormat, typer.Option(help="table or json")] = FindingsFormat.table) -> None:
+        corpus: Annotated[Path, typer.Argument(help="a folder of NAME.txt transcripts, each with NAME.yaml gold, "
+                                                    "or of gold files naming a dialogue of the shared corpora")],
+        format: Annotated[FindingsFormat, typer.Option(help="table or json")] = FindingsFormat.table,
+        data: Annotated[Path | None, typer.Option(help="the shared corpora's data folder "
+                                                       "(default: ../shared/data beside the repository)")] = None,
+) -> None:
     """Precision, recall and F1 of the findings on a gold corpus, with every miss and false positive."""
     import json
 
@@ -410,7 +414,7 @@ def evaluate_corpus(
 
     def run() -> Evaluation:
         try:
-            gold = load_corpus(corpus)
+            gold = load_corpus(corpus, data)
         except CorpusError as exc:
             raise BadInput(str(exc)) from None
         settings = _settings()

@@ -13,10 +13,11 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from nlp.components.extensions import TARGETS, register
+from nlp.components.extensions import TARGETS, details, register
 from nlp.lexicon import ContextRule
 
 HISTORICAL = "historical"
+CONDITIONAL = "conditional"  # hypothetical, and marked so: a plan said under "if" is not placed today
 TERMINATE = "terminate"
 PSEUDO = "pseudo"
 # When cues disagree about one target, the stronger category holds.
@@ -153,5 +154,9 @@ class ContextMarker:
     def _apply(target: Span, category: str) -> None:
         if category == HISTORICAL:
             target._.historical = True
+        elif category == CONDITIONAL:
+            details(target)["conditional"] = True
+            if PRIORITY["hypothetical"] > PRIORITY[target._.assertion]:
+                target._.assertion = "hypothetical"
         elif PRIORITY.get(category, -1) > PRIORITY[target._.assertion]:
             target._.assertion = category

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from difflib import SequenceMatcher
 from typing import get_args
 
@@ -12,7 +12,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from nlp.components.extensions import MODIFIERS, TARGETS, register
-from nlp.lexicon import EXCLUDE, TermPattern
+from nlp.lexicon import EXCLUDE, MEDICATION, TermPattern, normalise
 from nlp.types import FindingKind
 
 TARGET_KINDS = frozenset(get_args(FindingKind))
@@ -48,6 +48,14 @@ class TermMatcher:
         self.fuzzy_ratio = fuzzy_ratio
         self.spellings: dict[str, dict[str, TermPattern]] = {}  # first two letters -> word -> term
         self.closest: dict[str, TermPattern | None] = {}  # words already looked up
+        self.drug_names: Mapping[str, str] = {}
+        self.drug_name_tokens = 0
+        self.drug_patterns: dict[str, TermPattern] = {}
+
+    def add_dictionary(self, names: Mapping[str, str], longest: int) -> None:
+        """Drug names matched where no phrase is: normalised name -> medication code (nlp.lexicon.normalise)."""
+        self.drug_names = names
+        self.drug_name_tokens = longest
 
     def add(self, patterns: Iterable[TermPattern]) -> None:
         for pattern in patterns:
@@ -96,6 +104,13 @@ class TermMatcher:
                 if pattern is not None:
                     targets.append(Span(doc, token.i, token.i + 1, label=pattern.kind))
                     pattern_of[(token.i, token.i + 1, pattern.kind)] = pattern
+        if self.drug_names:
+            # Where no phrase is: "lisinopril hydrochlorothiazide" said as two known drugs stays two, not one combination.
+            taken = {i for span in targets for i in range(span.start, span.end)}
+            for span, pattern in self._dictionary_names(doc):
+                if not taken.intersection(range(span.start, span.end)):
+                    targets.append(span)
+                    pattern_of.setdefault((span.start, span.end, span.label_), pattern)
         kept_targets = [span for span in filter_spans(targets) if span.label_ != EXCLUDE]
         for span in kept_targets:
             span._.pattern = pattern_of[(span.start, span.end, span.label_)]
@@ -106,3 +121,31 @@ class TermMatcher:
         doc.spans[TARGETS] = kept_targets
         doc.spans[MODIFIERS] = kept_modifiers
         return doc
+
+    def _dictionary_names(self, doc: Doc) -> list[tuple[Span, TermPattern]]:
+        """The longest dictionary name starting at each word, as medication spans."""
+        keys = [normalise(token.text) for token in doc]
+        found = []
+        start = 0
+        while start < len(doc):
+            if not keys[start] or not doc[start].is_alpha and not doc[start].text[:1].isalpha():
+                start += 1
+                continue
+            match = None
+            for end in range(min(len(doc), start + self.drug_name_tokens), start, -1):
+                if not keys[end - 1]:
+                    continue
+                code = self.drug_names.get(" ".join(key for key in keys[start:end] if key))
+                if code is not None:
+                    match = (end, code)
+                    break
+            if match is None:
+                start += 1
+                continue
+            end, code = match
+            pattern = self.drug_patterns.get(code)
+            if pattern is None:
+                pattern = self.drug_patterns[code] = TermPattern(MEDICATION, code, ())
+            found.append((Span(doc, start, end, label=MEDICATION), pattern))
+            start = end
+        return found

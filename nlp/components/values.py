@@ -7,10 +7,11 @@ from spacy.tokens import Doc, Span
 
 from nlp.components.extensions import MODIFIERS, NUMBERS, TARGETS, details, register
 from nlp.components.spans import as_number, starting_at, within
-from nlp.lexicon import DOSE_UNIT, FREQUENCY, INTAKE, INTERPRETATION, LAB_UNIT, TermPattern
+from nlp.lexicon import ACTION, DOSE_UNIT, FREQUENCY, INTAKE, INTERPRETATION, LAB_UNIT, TermPattern
 from nlp.numbers import scan
 
-ANALYTE_KINDS = ("electrolyte", "lab")
+ANALYTE_KINDS = ("electrolyte", "lab", "vital", "follow_up")
+PAIRED = ("over", "/")  # a value said as a pair: a blood pressure
 MEDICATION = "medication"
 
 
@@ -33,10 +34,11 @@ class NumberFinder:
         return doc
 
 
-@Language.factory("soapscribe_values", default_config={"window": 8, "intake_window": 4})
-def make_value_attacher(nlp: Language, name: str, window: int, intake_window: int) -> ValueAttacher:
+@Language.factory("soapscribe_values", default_config={"window": 8, "intake_window": 4, "action_window": 8})
+def make_value_attacher(nlp: Language, name: str, window: int, intake_window: int,
+                        action_window: int) -> ValueAttacher:
     register()
-    return ValueAttacher(window, intake_window)
+    return ValueAttacher(window, intake_window, action_window)
 
 
 class ValueAttacher:
@@ -46,9 +48,10 @@ class ValueAttacher:
     term names in `as_medication`; one whose term `requires_value` ("K") is dropped without one.
     """
 
-    def __init__(self, window: int, intake_window: int) -> None:
+    def __init__(self, window: int, intake_window: int, action_window: int = 8) -> None:
         self.window = window
         self.intake_window = intake_window
+        self.action_window = action_window
 
     def __call__(self, doc: Doc) -> Doc:
         numbers = list(doc.spans[NUMBERS])
@@ -76,6 +79,10 @@ class ValueAttacher:
             target._.value = number._.number
             unit = starting_at(modifiers, number.end, LAB_UNIT)
             target._.unit = unit._.pattern.code if unit is not None else None
+            if number.end + 1 < len(doc) and doc[number.end].lower_ in PAIRED:  # "130 over 80", "130/80"
+                second = next((n for n in numbers if n.start == number.end + 1), None)
+                if second is not None:
+                    details(target)["second_value"] = second._.number
             return target
         said = within(modifiers, target.end, end, INTERPRETATION)
         if said:
@@ -105,6 +112,19 @@ class ValueAttacher:
                      if MEDICATION in f._.pattern.attributes.get("applies_to", (MEDICATION,))]
         if frequency:
             details(drug)["frequency"] = frequency[0]._.pattern.code
+        action = self._action(drug, modifiers)
+        if action is not None:
+            details(drug)["action"] = action
+
+    def _action(self, drug: Span, modifiers: list[Span]) -> str | None:
+        """What is decided about the drug: the nearest action cue before it in its sentence, else just after it
+        ("Let's stop the simvastatin.", "The metformin, we'll increase that.")."""
+        sentence = drug.sent
+        before = within(modifiers, max(sentence.start, drug.start - self.action_window), drug.start, ACTION)
+        if before:
+            return before[-1]._.pattern.code
+        after = within(modifiers, drug.end, min(sentence.end, drug.end + self.action_window), ACTION)
+        return after[0]._.pattern.code if after else None
 
     @staticmethod
     def _dose_in(numbers: list[Span], modifiers: list[Span]) -> dict[str, int | float | str] | None:

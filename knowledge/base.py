@@ -1,0 +1,93 @@
+"""One KnowledgeBase per process: the general pack, the topic pack and the drug dictionary, loaded once.
+
+The extractor, the drafter and the vocabulary read the knowledge through this object, which is built
+by its provider (service.scribe / the CLI) and passed in, so no file is parsed twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from knowledge.datafile import DEFAULT_TOPIC, topic_dir
+from knowledge.drug_dictionary import DrugDictionary, load_drug_dictionary
+from knowledge.general import GENERAL_KINDS, GeneralPack, load_general
+from knowledge.lexicon import TopicLexicon, load_lexicon
+from knowledge.ranges import ReferenceRanges, load_ranges
+from nlp.lexicon import EXCLUDE, LAB_UNIT, MEDICATION, Lexicon, TermPattern, normalise
+
+# Kinds whose number said after the term is the finding's value.
+MEASURED_KINDS = ("electrolyte", "lab", "vital", "follow_up")
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """What the engine knows: the general pack, one topic pack, and the drug dictionary."""
+
+    topic: str
+    lexicon: TopicLexicon
+    ranges: ReferenceRanges
+    general: GeneralPack
+    drugs: DrugDictionary
+    folder: Path = field(default=Path("."))
+
+    @classmethod
+    def load(cls, topic: str = DEFAULT_TOPIC, root: Path | None = None, general: Path | None = None) -> KnowledgeBase:
+        """Read and validate every file; `root` is a folder of topic folders, `general` the general pack's folder."""
+        folder = topic_dir(topic, root)
+        lexicon = load_lexicon(topic, folder)
+        dictionary = load_drug_dictionary(general)
+        return cls(topic=topic, lexicon=lexicon, ranges=load_ranges(topic, folder), general=load_general(general),
+                   drugs=dictionary.aliased(_topic_aliases(lexicon, dictionary)), folder=folder)
+
+    @cached_property
+    def drug_attributes(self) -> dict[str, dict[str, Any]]:
+        """Finding attributes per medication code: the topic's class and mechanism, the dictionary's ids."""
+        topic = self.lexicon.drug_attributes()
+        return {code: dict(info) | topic.get(code, {}) for code, info in self.drugs.ids.items()} | {
+            code: attributes | self.drugs.ids.get(code, {}) for code, attributes in topic.items()}
+
+    @cached_property
+    def icd10(self) -> dict[str, str]:
+        return self.general.icd10()
+
+    def to_nlp(self) -> Lexicon:
+        """The plain lexicon of the spaCy pipeline: the topic's terms first, then the general pack's."""
+        topic = self.lexicon.to_nlp()
+        # A phrase the topic names, for any kind, is the topic's: "exercise" is exertional timing in the leg-cramp
+        # topic, not the general social history.
+        said = {phrase.lower() for pattern in topic.terms if pattern.kind != EXCLUDE for phrase in pattern.phrases}
+        taken = {(kind, phrase) for kind in GENERAL_KINDS for phrase in said}
+        units = [TermPattern(LAB_UNIT, unit, (spoken,)) for spoken_units in self.general.spoken_units().values()
+                 for spoken, unit in spoken_units.items() if unit] + \
+                [TermPattern(LAB_UNIT, unit, (spoken,)) for spoken, unit in self.general.interval_units().items()]
+        known_units = {(phrase.lower()) for pattern in topic.terms if pattern.kind == LAB_UNIT
+                       for phrase in pattern.phrases}
+        units = [pattern for pattern in units if pattern.phrases[0].lower() not in known_units]
+        general = [_taken_as_medication(pattern, self.drugs) for pattern in self.general.patterns(taken)]
+        return replace(topic, terms=topic.terms + tuple(general) + tuple(units),
+                       drug_names=self.drugs.names, drug_name_tokens=self.drugs.longest)
+
+
+def _taken_as_medication(pattern: TermPattern, drugs: DrugDictionary) -> TermPattern:
+    """A test that is also a drug ("vitamin B12", "iron") is the drug when said as taken ("I take vitamin B12")."""
+    if pattern.kind != "lab" or "as_medication" in pattern.attributes:
+        return pattern
+    code = next((drugs.code(phrase) for phrase in pattern.phrases if drugs.code(phrase)), None)
+    return pattern if code is None else replace(pattern, attributes=pattern.attributes | {"as_medication": code})
+
+
+def _topic_aliases(lexicon: TopicLexicon, dictionary: DrugDictionary) -> dict[str, str]:
+    """Dictionary code -> the topic's code, for every drug the topic names (its names, brands, synonyms)."""
+    aliases = {}
+    for drug in lexicon.drugs.drugs:
+        for name in (drug.display_name, *drug.brands, *drug.synonyms):
+            code = dictionary.names.get(normalise(name))
+            if code is not None and code != drug.code:
+                aliases.setdefault(code, drug.code)
+    return aliases
+
+
+__all__ = ["KnowledgeBase", "MEASURED_KINDS", "MEDICATION"]

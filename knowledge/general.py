@@ -1,0 +1,138 @@
+"""The general knowledge pack (knowledge/general/): terms of the whole visit that belong to no one topic.
+
+Problems (ICD-10-CM coded), review-of-systems symptoms, exam findings, vitals, labs, imaging, orders and
+referrals, allergies, social history and follow-up, one YAML file each, validated here with errors that
+name the file and field. A topic pack adds its own terms on top (knowledge/lexicon.py); where both
+name the same phrase for the same kind, the topic's entry wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from knowledge.datafile import GENERAL_DIR, load_model
+from knowledge.errors import KnowledgeError
+from nlp.lexicon import TermPattern
+
+# Files of the pack that are not term lists (read by their own loaders).
+NOT_TERMS = frozenset({"drug_stoplist.yaml", "cues.yaml"})
+
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+Phrase = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+GeneralKind = Literal["symptom", "condition", "exam", "vital", "lab", "imaging", "order", "allergy", "social",
+                      "follow_up"]
+GENERAL_KINDS = get_args(GeneralKind)
+OrderType = Literal["lab", "imaging", "referral", "procedure", "therapy"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GeneralTerm(_Strict):
+    """One concept of the general pack and the phrases that name it."""
+
+    code: Code
+    phrases: list[Phrase] = Field(min_length=1)
+    negated_phrases: list[Phrase] = []  # phrases that say the concept is absent in themselves ("nkda")
+    icd10: str | None = None  # conditions: checked against ICD-10-CM at load
+    unit: str | None = None  # the usual UCUM unit of a measured term
+    units: dict[str, str | None] = {}  # spoken unit -> UCUM (None: inferred from the magnitude)
+    order_type: OrderType | None = None
+    panel: bool = False  # a test without one value of its own (a blood count, a lipid panel)
+    paired: Code | None = None  # the name of a second value said as a pair ("130 over 80": diastolic)
+
+
+class GeneralTermsFile(_Strict):
+    """One file of the general pack: the terms of one finding kind."""
+
+    kind: GeneralKind
+    terms: list[GeneralTerm] = []
+    cues: list[Phrase] = []  # allergy: phrases that introduce an allergen ("allergic to")
+    units: dict[str, str] = {}  # follow_up: interval words -> UCUM
+
+
+@dataclass(frozen=True)
+class GeneralPack:
+    """The validated files of the general pack, by file name."""
+
+    files: dict[str, GeneralTermsFile]
+
+    def of_kind(self, kind: str) -> list[GeneralTerm]:
+        return [term for file in self.files.values() if file.kind == kind for term in file.terms]
+
+    def cues(self, kind: str) -> list[str]:
+        return [cue for file in self.files.values() if file.kind == kind for cue in file.cues]
+
+    def interval_units(self) -> dict[str, str]:
+        return {word: unit for file in self.files.values() if file.kind == "follow_up"
+                for word, unit in file.units.items()}
+
+    def icd10(self) -> dict[str, str]:
+        """Problem code -> ICD-10-CM code."""
+        return {term.code: term.icd10 for term in self.of_kind("condition") if term.icd10}
+
+    def patterns(self, taken: set[tuple[str, str]]) -> list[TermPattern]:
+        """Term patterns of every file, leaving out the (kind, phrase) pairs a topic already names."""
+        patterns = []
+        for file in self.files.values():
+            for term in file.terms:
+                phrases = tuple(p for p in term.phrases if (file.kind, p.lower()) not in taken)
+                if not phrases:
+                    continue
+                options = {"icd10": term.icd10, "order_type": term.order_type, "panel": term.panel}
+                attributes = {key: value for key, value in options.items() if value}
+                patterns.append(TermPattern(file.kind, term.code, phrases, attributes))
+                if term.negated_phrases:
+                    patterns.append(TermPattern(file.kind, term.code, tuple(term.negated_phrases),
+                                                attributes | {"negated": True}))
+        return patterns
+
+    def spoken_units(self) -> dict[str, dict[str, str | None]]:
+        """Measured code -> spoken unit phrase -> UCUM, for vitals and labs."""
+        return {term.code: dict(term.units) for file in self.files.values() for term in file.terms if term.units}
+
+    def paired(self) -> dict[str, str]:
+        """Measured code -> the attribute that holds the second value of a pair."""
+        return {term.code: term.paired for file in self.files.values() for term in file.terms if term.paired}
+
+    def usual_units(self) -> dict[str, str]:
+        return {term.code: term.unit for file in self.files.values() for term in file.terms if term.unit}
+
+
+def load_general(folder: Path | None = None) -> GeneralPack:
+    """Read and validate every term file of the general pack (default: knowledge/general/)."""
+    folder = folder if folder is not None else GENERAL_DIR
+    if not folder.is_dir():
+        raise KnowledgeError(f"{folder}: no such folder (the general knowledge pack)")
+    files = {}
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name in NOT_TERMS:
+            continue
+        file = load_model(path, GeneralTermsFile)
+        _check(file, f"general/{path.name}")
+        files[path.name] = file
+    return GeneralPack(files)
+
+
+def _check(file: GeneralTermsFile, label: str) -> None:
+    """Unique codes; every condition has an ICD-10-CM code that exists."""
+    # Imported here, not at the top: parsing the ICD-10-CM tables takes ~2.7 s, paid only by a process that
+    # loads the pack, not by every CLI command that imports knowledge/.
+    import simple_icd_10_cm
+
+    seen: set[str] = set()
+    for index, term in enumerate(file.terms):
+        if term.code in seen:
+            raise KnowledgeError(f"{label}: terms.{index}.code: '{term.code}' appears twice")
+        seen.add(term.code)
+        if file.kind == "condition":
+            if term.icd10 is None:
+                raise KnowledgeError(f"{label}: terms.{index}.icd10: field required for a condition ('{term.code}')")
+            if not simple_icd_10_cm.is_valid_item(term.icd10):
+                raise KnowledgeError(f"{label}: terms.{index}.icd10: '{term.icd10}' is not an ICD-10-CM code "
+                                     f"('{term.code}')")
