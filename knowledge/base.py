@@ -11,12 +11,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from knowledge.applies import Applies, load_applies
 from knowledge.datafile import DEFAULT_TOPIC, topic_dir
 from knowledge.drug_dictionary import DrugDictionary, load_drug_dictionary
-from knowledge.general import GENERAL_KINDS, GeneralPack, load_general
+from knowledge.general import GeneralPack, load_general
 from knowledge.lexicon import TopicLexicon, load_lexicon
 from knowledge.ranges import ReferenceRanges, load_ranges
-from nlp.lexicon import EXCLUDE, LAB_UNIT, MEDICATION, Lexicon, TermPattern, normalise
+from nlp.lexicon import EXCLUDE, INTERVAL_UNIT, LAB_UNIT, MEDICATION, Lexicon, TermPattern, normalise
 
 # Kinds whose number said after the term is the finding's value.
 MEASURED_KINDS = ("electrolyte", "lab", "vital", "follow_up")
@@ -31,6 +32,7 @@ class KnowledgeBase:
     ranges: ReferenceRanges
     general: GeneralPack
     drugs: DrugDictionary
+    applies: Applies = field(default_factory=Applies)
     folder: Path = field(default=Path("."))
 
     @classmethod
@@ -40,7 +42,8 @@ class KnowledgeBase:
         lexicon = load_lexicon(topic, folder)
         dictionary = load_drug_dictionary(general)
         return cls(topic=topic, lexicon=lexicon, ranges=load_ranges(topic, folder), general=load_general(general),
-                   drugs=dictionary.aliased(_topic_aliases(lexicon, dictionary)), folder=folder)
+                   drugs=dictionary.aliased(_topic_aliases(lexicon, dictionary)), applies=load_applies(folder),
+                   folder=folder)
 
     @cached_property
     def drug_attributes(self) -> dict[str, dict[str, Any]]:
@@ -58,14 +61,13 @@ class KnowledgeBase:
         topic = self.lexicon.to_nlp()
         # A phrase the topic names, for any kind, is the topic's: "exercise" is exertional timing in the leg-cramp
         # topic, not the general social history.
-        said = {phrase.lower() for pattern in topic.terms if pattern.kind != EXCLUDE for phrase in pattern.phrases}
-        taken = {(kind, phrase) for kind in GENERAL_KINDS for phrase in said}
+        taken = {phrase.lower() for pattern in topic.terms if pattern.kind != EXCLUDE for phrase in pattern.phrases}
         units = [TermPattern(LAB_UNIT, unit, (spoken,)) for spoken_units in self.general.spoken_units().values()
                  for spoken, unit in spoken_units.items() if unit] + \
-                [TermPattern(LAB_UNIT, unit, (spoken,)) for spoken, unit in self.general.interval_units().items()]
+                [TermPattern(INTERVAL_UNIT, unit, (spoken,)) for spoken, unit in self.general.interval_units().items()]
         known_units = {(phrase.lower()) for pattern in topic.terms if pattern.kind == LAB_UNIT
                        for phrase in pattern.phrases}
-        units = [pattern for pattern in units if pattern.phrases[0].lower() not in known_units]
+        units = [pattern for pattern in units if pattern.kind == INTERVAL_UNIT or pattern.phrases[0].lower() not in known_units]
         general = [_taken_as_medication(pattern, self.drugs) for pattern in self.general.patterns(taken)]
         return replace(topic, terms=topic.terms + tuple(general) + tuple(units),
                        drug_names=self.drugs.names, drug_name_tokens=self.drugs.longest)

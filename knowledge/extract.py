@@ -8,7 +8,7 @@ classes, reference ranges) and merged into one finding per concept, every mentio
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from knowledge.guidance import ArticleFile
 from knowledge.lexicon import TopicLexicon, load_lexicon
 from knowledge.ranges import ReferenceRanges
 from knowledge.wording import NoteWordingFile
+from nlp.lexicon import Lexicon
 from nlp.pipeline import Answer, Mention, answer, bare_dose, build, mentions, places
 from nlp.types import Evidence, Finding, Findings, Segment, Transcript
 
@@ -56,10 +57,11 @@ class Extractor:
     """Loads the spaCy pipeline and the topic's data once; thread-safe to call extract() after load."""
 
     def __init__(self, topic: str = DEFAULT_TOPIC, root: Path | None = None, *,
-                 knowledge: KnowledgeBase | None = None) -> None:
+                 knowledge: KnowledgeBase | None = None, builder: Callable[[Lexicon], Language] = build) -> None:
         """`root` is a folder of topic folders (SOAPSCRIBE_TOPICS_DIR); None: the built-in knowledge/topics.
 
         `knowledge`: the process's loaded KnowledgeBase (else one is loaded for `topic` and `root`).
+        `builder`: makes the spaCy pipeline from the lexicon (benchmarks/context_compare.py swaps the assertion).
         """
         self.knowledge = knowledge if knowledge is not None else KnowledgeBase.load(topic, root)
         self.topic = self.knowledge.topic
@@ -67,6 +69,7 @@ class Extractor:
         self._ranges: ReferenceRanges = self.knowledge.ranges
         self._drug_attributes = self.knowledge.drug_attributes
         self._classes = {code: self._lexicon.classes_of(code) for code in self._lexicon.drug_attributes()}
+        self._builder = builder
         self._nlp: Language | None = None
         self._lock = threading.Lock()
 
@@ -74,7 +77,7 @@ class Extractor:
         """Build the spaCy pipeline now rather than on the first `extract`."""
         with self._lock:
             if self._nlp is None:
-                self._nlp = build(self.knowledge.to_nlp())
+                self._nlp = self._builder(self.knowledge.to_nlp())
         return self
 
     def extract(self, transcript: Transcript) -> Findings:
@@ -85,8 +88,9 @@ class Extractor:
             docs = list(self._nlp.pipe(segment.text for segment in segments))
         found = [self._tidy(mentions(doc), bare_dose(doc) is not None) for doc in docs]
         found = _sited_by_reply(segments, found, [places(doc) for doc in docs])
-        placed = [_planned(item) for item in _place(segments, found, [answer(doc) for doc in docs])]
-        findings = self._fold_classes(self._merge(placed))
+        placed = [planned for item in _place(segments, found, [answer(doc) for doc in docs])
+                  if (planned := _planned(item)) is not None]
+        findings = self.knowledge.applies.visit_findings(self._fold_classes(self._merge(placed)))
         return Findings(findings=[f.model_copy(update={"id": f"f{n}"}) for n, f in enumerate(findings, start=1)])
 
     def _tidy(self, said: list[Mention], dose_said: bool = False) -> list[Mention]:
@@ -218,10 +222,11 @@ def _place(segments: list[Segment], found: list[list[Mention]], answers: list[An
     return placed
 
 
-def _planned(item: _Placed) -> _Placed:
+def _planned(item: _Placed) -> _Placed | None:
     """Read a mention as a plan where the clinician makes one: tests proposed are orders, plans said plainly are
     placed today, and a decision about a drug says whether the patient takes it. The patient decides nothing
-    ("I stopped it" is history, not an action)."""
+    ("I stopped it" is history, not an action). A panel said with no result and not ordered ("on the last blood
+    test") is no finding (None)."""
     mention, assertion = item.mention, item.assertion
     attributes = dict(mention.attributes)
     conditional = attributes.pop("conditional", False)
@@ -231,6 +236,10 @@ def _planned(item: _Placed) -> _Placed:
         mention = replace(mention, kind="order")
         attributes["order_type"] = ORDERABLE[mention.kind] if mention.kind in ORDERABLE else \
             ORDERABLE[item.mention.kind]
+    elif mention.kind == "lab" and attributes.get("panel") and mention.value is None \
+            and "interpretation" not in attributes:
+        return None
+    attributes.pop("panel", None)
     if mention.kind in PLAN_KINDS and assertion == "hypothetical" and not conditional:
         assertion = "present"
     if mention.kind == "medication" and "action" in attributes:

@@ -19,7 +19,7 @@ from knowledge.errors import KnowledgeError
 from nlp.lexicon import TermPattern
 
 # Files of the pack that are not term lists (read by their own loaders).
-NOT_TERMS = frozenset({"drug_stoplist.yaml", "cues.yaml"})
+NOT_TERMS = frozenset({"drug_stoplist.yaml", "cues.yaml", "pack.yaml"})
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 Phrase = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
@@ -51,14 +51,22 @@ class GeneralTermsFile(_Strict):
     """One file of the general pack: the terms of one finding kind."""
 
     kind: GeneralKind
+    requires_value: bool = False  # a term said without a number is no finding (vitals: "check your weight")
     terms: list[GeneralTerm] = []
     cues: list[Phrase] = []  # allergy: phrases that introduce an allergen ("allergic to")
     units: dict[str, str] = {}  # follow_up: interval words -> UCUM
 
 
+class PackFile(_Strict):
+    """pack.yaml: the order in which the files claim a phrase that two of them name ("insomnia" is a problem
+    and a symptom): the first file listed keeps it. Every term file of the folder is listed."""
+
+    order: list[str] = Field(min_length=1)
+
+
 @dataclass(frozen=True)
 class GeneralPack:
-    """The validated files of the general pack, by file name."""
+    """The validated files of the general pack, by file name, in the order of pack.yaml."""
 
     files: dict[str, GeneralTermsFile]
 
@@ -76,20 +84,24 @@ class GeneralPack:
         """Problem code -> ICD-10-CM code."""
         return {term.code: term.icd10 for term in self.of_kind("condition") if term.icd10}
 
-    def patterns(self, taken: set[tuple[str, str]]) -> list[TermPattern]:
-        """Term patterns of every file, leaving out the (kind, phrase) pairs a topic already names."""
+    def patterns(self, taken: set[str]) -> list[TermPattern]:
+        """Term patterns of every file, leaving out the phrases a topic already names, and each phrase only in the
+        first file (pack.yaml order) that names it."""
         patterns = []
+        claimed = set(taken)
         for file in self.files.values():
             for term in file.terms:
-                phrases = tuple(p for p in term.phrases if (file.kind, p.lower()) not in taken)
+                phrases = tuple(p for p in term.phrases if p.lower() not in claimed)
                 if not phrases:
                     continue
-                options = {"icd10": term.icd10, "order_type": term.order_type, "panel": term.panel}
+                options = {"icd10": term.icd10, "order_type": term.order_type, "panel": term.panel,
+                           "requires_value": file.requires_value}
                 attributes = {key: value for key, value in options.items() if value}
                 patterns.append(TermPattern(file.kind, term.code, phrases, attributes))
                 if term.negated_phrases:
                     patterns.append(TermPattern(file.kind, term.code, tuple(term.negated_phrases),
                                                 attributes | {"negated": True}))
+            claimed |= {phrase.lower() for term in file.terms for phrase in term.phrases}
         return patterns
 
     def spoken_units(self) -> dict[str, dict[str, str | None]]:
@@ -109,13 +121,15 @@ def load_general(folder: Path | None = None) -> GeneralPack:
     folder = folder if folder is not None else GENERAL_DIR
     if not folder.is_dir():
         raise KnowledgeError(f"{folder}: no such folder (the general knowledge pack)")
+    order = load_model(folder / "pack.yaml", PackFile).order
+    present = sorted(path.name for path in folder.glob("*.yaml") if path.name not in NOT_TERMS)
+    if sorted(order) != present:
+        raise KnowledgeError(f"general/pack.yaml: order: lists {sorted(order)}, the folder holds {present}")
     files = {}
-    for path in sorted(folder.glob("*.yaml")):
-        if path.name in NOT_TERMS:
-            continue
-        file = load_model(path, GeneralTermsFile)
-        _check(file, f"general/{path.name}")
-        files[path.name] = file
+    for name in order:
+        file = load_model(folder / name, GeneralTermsFile)
+        _check(file, f"general/{name}")
+        files[name] = file
     return GeneralPack(files)
 
 

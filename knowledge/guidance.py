@@ -17,6 +17,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from knowledge.applies import load_applies
 from knowledge.datafile import DEFAULT_TOPIC, load_model, topic_dir
 from knowledge.errors import KnowledgeError
 from knowledge.note import ICD10CM, Coding, Suggestion, SuggestionKind, SuggestionSource
@@ -133,6 +134,7 @@ class Guidance:
         self.topic = topic
         self.article = load_model(folder / "article.yaml", ArticleFile)
         self.wording: Wording = load_wording(topic, folder)
+        self.applies = load_applies(folder)
         rules = load_model(folder / "guidance.yaml", GuidanceFile).rules
         self._rules = self._compile(rules, f"{folder.name}/guidance.yaml")
 
@@ -159,8 +161,11 @@ class Guidance:
     def suggest(self, findings: Findings, said: ClinicianSaid | None = None) -> list[Suggestion]:
         """The suggestions whose rules match, red flags first, then by kind and file order; numbered s1, s2, ...
 
-        `said` is what the clinician stated; a rule it settles (see `Rule.settled_by`) is left out.
+        `said` is what the clinician stated; a rule it settles (see `Rule.settled_by`) is left out. A consultation
+        the topic does not apply to (applies.yaml) gets none.
         """
+        if not self.applies.applies(findings.findings):
+            return []
         said = said or ClinicianSaid()
         suggestions = []
         for compiled in sorted(self._rules, key=lambda c: KIND_ORDER.index(c.rule.kind)):

@@ -126,8 +126,9 @@ class CuesFile(_Strict):
 
 
 def _joined(general: BaseModel, topic: BaseModel) -> dict[str, Any]:
-    """Field by field, the general lists then the topic's (a topic may add cues of its own)."""
-    return {name: list(getattr(general, name)) + list(getattr(topic, name)) for name in type(general).model_fields}
+    """Field by field, the topic's lists then the general ones: where both name a phrase ("big toe"), the topic's
+    entry is matched first and wins."""
+    return {name: list(getattr(topic, name)) + list(getattr(general, name)) for name in type(general).model_fields}
 
 
 def with_cues(lexicon: LexiconFile, cues: CuesFile) -> LexiconFile:

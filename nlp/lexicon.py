@@ -19,6 +19,7 @@ LATERALITY = "laterality"
 FREQUENCY = "frequency"
 DOSE_UNIT = "dose_unit"
 LAB_UNIT = "lab_unit"
+INTERVAL_UNIT = "interval_unit"  # days, weeks, months: the unit of a follow-up interval, never of a lab value
 INTERPRETATION = "interpretation"
 INTAKE = "intake"
 CORRECTION = "correction"

@@ -17,6 +17,7 @@ from spacy.tokens import Doc
 import nlp.components.age
 import nlp.components.answer
 import nlp.components.context
+import nlp.components.medspacy_context
 import nlp.components.sentences
 import nlp.components.sites
 import nlp.components.terms
@@ -31,7 +32,7 @@ BASE_PIPES_UNUSED = ["ner", "lemmatizer", "tagger", "attribute_ruler", "senter"]
 # parser does (nlp/components/sentences.py). 15: the parser's findings on the reference dialogues, unchanged.
 LONGEST_PUNCTUATED_SENTENCE = 15
 # Term options that steer the components and are not attributes of a finding.
-CONTROL_ATTRIBUTES = frozenset({"requires_value", "as_medication", "negated", "panel"})
+CONTROL_ATTRIBUTES = frozenset({"requires_value", "as_medication", "negated"})
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,12 @@ def load_base(path: Path | None = None) -> Language:
     return nlp
 
 
-def build(lexicon: Lexicon, base: Language | None = None) -> Language:
-    """Add the findings components to `base` (default: `load_base()`) and give them the lexicon."""
+def build(lexicon: Lexicon, base: Language | None = None, *, context: str = "soapscribe_context",
+          context_config: dict[str, Any] | None = None) -> Language:
+    """Add the findings components to `base` (default: `load_base()`) and give them the lexicon.
+
+    `context`: the assertion component; `soapscribe_medspacy_context` is medspaCy's ConText, for comparison.
+    """
     nlp = base if base is not None else load_base()
     terms = nlp.add_pipe("soapscribe_terms")
     terms.add(lexicon.terms)
@@ -94,8 +99,9 @@ def build(lexicon: Lexicon, base: Language | None = None) -> Language:
     nlp.add_pipe("soapscribe_values")
     nlp.add_pipe("soapscribe_sites")
     nlp.add_pipe("soapscribe_age")
-    nlp.add_pipe("soapscribe_context").add(lexicon.context, lexicon.question_openers, lexicon.presupposing,
-                                           lexicon.question_tags, lexicon.clause_questions)
+    nlp.add_pipe(context, config=context_config or {}).add(lexicon.context, lexicon.question_openers,
+                                                           lexicon.presupposing, lexicon.question_tags,
+                                                           lexicon.clause_questions)
     nlp.add_pipe("soapscribe_answer").add(lexicon.answers, lexicon.answer_fillers)
     return nlp
 

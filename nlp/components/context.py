@@ -30,16 +30,68 @@ def make_context(nlp: Language, name: str) -> ContextMarker:
     return ContextMarker(nlp)
 
 
+class QuestionMarker:
+    """Sets `_.in_question` on targets: a question asserts nothing, the answer settles it (knowledge/extract.py).
+
+    Shared by every assertion component, so that only the cues differ between them.
+    """
+
+    def __init__(self, nlp: Language) -> None:
+        self.nlp = nlp
+        self.openers = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.presupposing = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.tags = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.clauses = PhraseMatcher(nlp.vocab, attr="LOWER")
+
+    def add(self, question_openers: Iterable[str] = (), presupposing: Iterable[str] = (),
+            question_tags: Iterable[str] = (), clause_questions: Iterable[str] = ()) -> None:
+        for matcher, key, phrases in ((self.openers, "question", question_openers),
+                                      (self.presupposing, "presupposing", presupposing),
+                                      (self.tags, "tag", question_tags), (self.clauses, "clause", clause_questions)):
+            docs = [self.nlp.make_doc(phrase) for phrase in phrases]
+            if docs:
+                matcher.add(key, docs)
+
+    def __call__(self, doc: Doc, targets: list[Span]) -> None:
+        openers = {start for _, start, _ in self.openers(doc)}
+        presupposed_from = [end for _, _, end in self.presupposing(doc)]
+        tagged = {(start, end) for _, start, end in self.tags(doc)}
+        clause_starts = {start for _, start, _ in self.clauses(doc) if start and doc[start - 1].text == ","}
+        for sentence in doc.sents:
+            in_sentence = [t for t in targets if sentence.start <= t.start < sentence.end]
+            if not in_sentence:
+                continue
+            question = self._is_question(sentence, openers, tagged)
+            asked_from = max((start for start in clause_starts if sentence.start < start < sentence.end), default=None)
+            for target in in_sentence:
+                target._.in_question = question
+                if question and asked_from is not None and target.end < asked_from:
+                    target._.in_question = False  # "You started atorvastatin, how are you getting on?" asks the clause
+                if any(sentence.start < end <= target.start for end in presupposed_from):
+                    target._.in_question = False  # "How long have you had diabetes?" says the patient has it
+
+    @staticmethod
+    def _is_question(sentence: Span, openers: set[int], tagged: set[tuple[int, int]]) -> bool:
+        """Opens like a question, or ends with "?" unless the "?" only follows a tag ("..., okay?")."""
+        words = [token for token in sentence if not token.is_space]
+        if not words:
+            return False
+        if sentence.start in openers:
+            return True
+        if not words[-1].text.endswith("?"):
+            return False
+        last = words[-1].i if words[-1].text == "?" else words[-1].i + 1
+        return not any(end == last and start > sentence.start and sentence.doc[start - 1].text == ","
+                       for start, end in tagged)
+
+
 class ContextMarker:
     """Sets `_.assertion`, `_.historical` and `_.in_question` on every target."""
 
     def __init__(self, nlp: Language) -> None:
         self.nlp = nlp
         self.cues = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.openers = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.presupposing = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.tags = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.clauses = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.questions = QuestionMarker(nlp)
         self.rules: list[ContextRule] = []
 
     def add(self, rules: Iterable[ContextRule], question_openers: Iterable[str] = (),
@@ -49,18 +101,7 @@ class ContextMarker:
             key = str(len(self.rules))
             self.rules.append(rule)
             self.cues.add(key, [self.nlp.make_doc(phrase) for phrase in rule.phrases])
-        openers = [self.nlp.make_doc(phrase) for phrase in question_openers]
-        if openers:
-            self.openers.add("question", openers)
-        presupposed = [self.nlp.make_doc(phrase) for phrase in presupposing]
-        if presupposed:
-            self.presupposing.add("presupposing", presupposed)
-        tags = [self.nlp.make_doc(phrase) for phrase in question_tags]
-        if tags:
-            self.tags.add("tag", tags)
-        clauses = [self.nlp.make_doc(phrase) for phrase in clause_questions]
-        if clauses:
-            self.clauses.add("clause", clauses)
+        self.questions.add(question_openers, presupposing, question_tags, clause_questions)
 
     def __call__(self, doc: Doc) -> Doc:
         targets = list(doc.spans[TARGETS])
@@ -78,44 +119,15 @@ class ContextMarker:
         stops = [span for span in spans if rule_of[(span.start, span.end)].category == TERMINATE]
         others = [span for span in spans if rule_of[(span.start, span.end)].category != TERMINATE]
         cues = [(span, rule_of[(span.start, span.end)]) for span in filter_spans(stops) + filter_spans(others)]
-        openers = {start for _, start, _ in self.openers(doc)}
-        presupposed_from = [end for _, _, end in self.presupposing(doc)]
-        tagged = {(start, end) for _, start, end in self.tags(doc)}
-        clause_starts = {start for _, start, _ in self.clauses(doc) if start and doc[start - 1].text == ","}
         for sentence in doc.sents:
             in_sentence = [t for t in targets if sentence.start <= t.start < sentence.end]
             if in_sentence:
-                question = self._is_question(sentence, openers, tagged)
-                self._mark(sentence, in_sentence, [(s, r) for s, r in cues if sentence.start <= s.start < sentence.end],
-                           question=question)
-                asked_from = max((start for start in clause_starts if sentence.start < start < sentence.end),
-                                 default=None)
-                for target in in_sentence:  # "You started atorvastatin, how are you getting on?" asks the clause
-                    if question and asked_from is not None and target.end < asked_from:
-                        target._.in_question = False
-                for target in in_sentence:  # "How long have you had diabetes?" says the patient has it
-                    if any(sentence.start < end <= target.start for end in presupposed_from):
-                        target._.in_question = False
+                self._mark(sentence, in_sentence, [(s, r) for s, r in cues if sentence.start <= s.start < sentence.end])
+        self.questions(doc, targets)
         return doc
 
-    @staticmethod
-    def _is_question(sentence: Span, openers: set[int], tagged: set[tuple[int, int]]) -> bool:
-        """Opens like a question, or ends with "?" unless the "?" only follows a tag ("..., okay?")."""
-        words = [token for token in sentence if not token.is_space]
-        if not words:
-            return False
-        if sentence.start in openers:
-            return True
-        if not words[-1].text.endswith("?"):
-            return False
-        last = words[-1].i if words[-1].text == "?" else words[-1].i + 1
-        return not any(end == last and start > sentence.start and sentence.doc[start - 1].text == ","
-                       for start, end in tagged)
-
-    def _mark(self, sentence: Span, targets: list[Span], cues: list[tuple[Span, ContextRule]], question: bool) -> None:
+    def _mark(self, sentence: Span, targets: list[Span], cues: list[tuple[Span, ContextRule]]) -> None:
         stops = [cue for cue, rule in cues if rule.category == TERMINATE]
-        for target in targets:
-            target._.in_question = question
         for cue, rule in cues:
             if rule.category in (TERMINATE, PSEUDO):
                 continue
@@ -124,19 +136,8 @@ class ContextMarker:
                 continue
             for start, end in self._scopes(sentence, cue, rule, stops):
                 for target in targets:
-                    if start <= target.start and target.end <= end and not self._after(target, rule.not_after):
-                        self._apply(target, rule.category)
-
-    @staticmethod
-    def _after(target: Span, phrases: tuple[str, ...]) -> bool:
-        """Whether the words just before the target are one of `phrases` ("from your" X)."""
-        doc = target.doc
-        for phrase in phrases:
-            words = phrase.lower().split()
-            start = target.start - len(words)
-            if start >= 0 and [token.lower_ for token in doc[start:target.start]] == words:
-                return True
-        return False
+                    if start <= target.start and target.end <= end and not right_after(target, rule.not_after):
+                        apply(target, rule.category)
 
     @staticmethod
     def _scopes(sentence: Span, cue: Span, rule: ContextRule, stops: list[Span]) -> list[tuple[int, int]]:
@@ -150,13 +151,25 @@ class ContextMarker:
             scopes.append((start, cue.start))
         return scopes
 
-    @staticmethod
-    def _apply(target: Span, category: str) -> None:
-        if category == HISTORICAL:
-            target._.historical = True
-        elif category == CONDITIONAL:
-            details(target)["conditional"] = True
-            if PRIORITY["hypothetical"] > PRIORITY[target._.assertion]:
-                target._.assertion = "hypothetical"
-        elif PRIORITY.get(category, -1) > PRIORITY[target._.assertion]:
-            target._.assertion = category
+
+def apply(target: Span, category: str) -> None:
+    """Set one cue's category on a target; when cues disagree, the stronger assertion holds."""
+    if category == HISTORICAL:
+        target._.historical = True
+    elif category == CONDITIONAL:
+        details(target)["conditional"] = True
+        if PRIORITY["hypothetical"] > PRIORITY[target._.assertion]:
+            target._.assertion = "hypothetical"
+    elif PRIORITY.get(category, -1) > PRIORITY[target._.assertion]:
+        target._.assertion = category
+
+
+def right_after(target: Span, phrases: tuple[str, ...]) -> bool:
+    """Whether the words just before the target are one of `phrases` ("from your" X)."""
+    doc = target.doc
+    for phrase in phrases:
+        words = phrase.lower().split()
+        start = target.start - len(words)
+        if start >= 0 and [token.lower_ for token in doc[start:target.start]] == words:
+            return True
+    return False

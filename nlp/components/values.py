@@ -7,11 +7,13 @@ from spacy.tokens import Doc, Span
 
 from nlp.components.extensions import MODIFIERS, NUMBERS, TARGETS, details, register
 from nlp.components.spans import as_number, starting_at, within
-from nlp.lexicon import ACTION, DOSE_UNIT, FREQUENCY, INTAKE, INTERPRETATION, LAB_UNIT, TermPattern
+from nlp.lexicon import (ACTION, DOSE_UNIT, FREQUENCY, INTAKE, INTERPRETATION, INTERVAL_UNIT, LAB_UNIT,
+                         TermPattern)
 from nlp.numbers import scan
 
 ANALYTE_KINDS = ("electrolyte", "lab", "vital", "follow_up")
-PAIRED = ("over", "/")  # a value said as a pair: a blood pressure
+PAIRED = ("over", "/")
+FOLLOW_UP = "follow_up"  # a value said as a pair: a blood pressure
 MEDICATION = "medication"
 
 
@@ -75,9 +77,12 @@ class ValueAttacher:
     def _analyte(self, doc: Doc, target: Span, numbers: list[Span], modifiers: list[Span],
                  following: int) -> Span | None:
         end = min(target.sent.end, target.end + self.window, following)
+        interval = target.label_ == FOLLOW_UP
         for number in within(numbers, target.end, end):
+            if not interval and starting_at(modifiers, number.end, INTERVAL_UNIT) is not None:
+                continue  # "recheck your magnesium in four weeks": a time, not the result
             target._.value = number._.number
-            unit = starting_at(modifiers, number.end, LAB_UNIT)
+            unit = starting_at(modifiers, number.end, INTERVAL_UNIT if interval else LAB_UNIT)
             target._.unit = unit._.pattern.code if unit is not None else None
             if number.end + 1 < len(doc) and doc[number.end].lower_ in PAIRED:  # "130 over 80", "130/80"
                 second = next((n for n in numbers if n.start == number.end + 1), None)

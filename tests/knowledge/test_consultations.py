@@ -75,7 +75,7 @@ def test_ppi_note_links_the_low_magnesium_to_omeprazole() -> None:
     assert "Takes omeprazole 20 mg in the morning." in case.section("subjective")
     assert "Magnesium 0.5 mmol/L (low)." in case.section("objective")
     assert "Potassium 3.8 mmol/L (normal)." in case.section("objective")
-    assert ("Leg cramps at night, with low magnesium, taking omeprazole (proton pump inhibitor)."
+    assert ("Leg cramps at night, with low magnesium and gerd, taking omeprazole (proton pump inhibitor)."
             in case.section("assessment"))
     assert any("magnesium supplement" in sentence for sentence in case.section("plan"))
     assert case.finding("medication", "magnesium").assertion == "hypothetical"

@@ -269,14 +269,20 @@ def test_conditions_are_found(extractor: Extractor, text: str, code: str) -> Non
 
 
 @pytest.mark.parametrize(("text", "age"), [
-    ("I'm 67.", 67),
-    ("I am 67 years old.", 67),
+    ("I'm 67. My calves cramp.", 67),
+    ("I am 67 years old. I get leg cramps.", 67),
     ("I am sixty eight and I get cramps.", 68),
-    ("He is a 72-year-old man.", 72),
+    ("He is a 72-year-old man with cramps in his legs.", 72),
 ])
 def test_a_stated_age_over_fifty_is_a_condition(extractor: Extractor, text: str, age: int) -> None:
     finding = one(extractor, text, "age_over_50")
     assert (finding.kind, finding.assertion, finding.attributes["age"]) == ("condition", "present", age)
+
+
+@pytest.mark.parametrize("text", ["I'm 67 and I broke my wrist.", "I am 67 years old. My knee hurts at night."])
+def test_age_and_timing_are_no_findings_of_a_visit_without_cramps(extractor: Extractor, text: str) -> None:
+    # The leg-cramp topic does not apply (applies.yaml): its own concepts are not findings of this visit.
+    assert not {"age_over_50", "nocturnal"} & set(by_code(extract(extractor, text)))
 
 
 @pytest.mark.parametrize("text", ["I'm 45.", "I am thirty two weeks pregnant.", "I am 60 mg short."])

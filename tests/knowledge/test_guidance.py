@@ -58,8 +58,13 @@ def test_a_denied_medicine_is_no_cause(guidance: Guidance) -> None:
 
 
 def test_a_drug_matches_its_class_and_the_class_parents(guidance: Guidance) -> None:
-    [cause] = by_kind(guidance, SALBUTAMOL)["cause"]
+    [cause] = by_kind(guidance, CRAMPS, SALBUTAMOL)["cause"]
     assert cause.reasons == ["f4"] and "beta-agonist" in cause.text
+
+
+def test_a_consultation_without_cramps_gets_no_leg_cramp_guidance(guidance: Guidance) -> None:
+    # The same drug and the same low potassium, in a visit about something else (applies.yaml).
+    assert guidance.suggest(Findings(findings=[SALBUTAMOL, LOW_K])) == []
 
 
 SEED_CAUSES = [  # each cause and risk factor of the seed article, and a case that should raise it

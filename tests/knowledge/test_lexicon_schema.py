@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from knowledge.datafile import topic_dir
+from knowledge.datafile import GENERAL_DIR, topic_dir
 from knowledge.errors import KnowledgeError
 from knowledge.lexicon import load_lexicon
 from knowledge.ranges import load_ranges
@@ -77,9 +77,6 @@ def test_the_pipeline_builds_from_the_lexicon_on_a_blank_model() -> None:
     ("lexicon.yaml", lambda d: d["terms"]["symptom"][0].update({"code": "Leg Cramp"}), "terms.symptom.0.code"),
     ("lexicon.yaml", lambda d: d["terms"]["symptom"][1].update({"phrases": []}), "terms.symptom.1.phrases"),
     ("lexicon.yaml", lambda d: d["terms"]["condition"][0].update({"colour": "red"}), "terms.condition.0.colour"),
-    ("lexicon.yaml", lambda d: d["context"]["rules"][0].update({"category": "negated"}), "context.rules.0.category"),
-    ("lexicon.yaml", lambda d: d["context"]["rules"][0].update({"direction": "sideways"}),
-     "context.rules.0.direction"),
     ("reference_ranges.yaml", lambda d: d["analytes"]["potassium"]["units"][0].update({"low": 9.0}),
      "analytes.potassium.units.0"),
     ("reference_ranges.yaml", lambda d: d["analytes"]["sodium"]["units"][0].pop("plausible"),
@@ -92,6 +89,19 @@ def test_a_bad_field_raises_an_error_naming_file_and_field(topic_copy: Path, fil
         load_ranges(folder=topic_copy)
     assert f"leg_cramps/{file}" in str(error.value)
     assert where in str(error.value)
+
+
+@pytest.mark.parametrize(("change", "where"), [
+    (lambda d: d["context"]["rules"][0].update({"category": "negated"}), "context.rules.0.category"),
+    (lambda d: d["context"]["rules"][0].update({"direction": "sideways"}), "context.rules.0.direction"),
+])
+def test_a_bad_cue_of_the_general_pack_names_file_and_field(tmp_path: Path, change, where: str) -> None:
+    general = tmp_path / "general"
+    shutil.copytree(GENERAL_DIR, general)
+    edit(general / "cues.yaml", change)
+    with pytest.raises(KnowledgeError) as error:
+        load_lexicon("leg_cramps", general=general)
+    assert "general/cues.yaml" in str(error.value) and where in str(error.value)
 
 
 def test_a_missing_file_is_named(topic_copy: Path) -> None:
