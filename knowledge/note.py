@@ -44,12 +44,6 @@ class Sentence(_Model):
     evidence: list[NoteEvidence] = Field(default_factory=list)
 
 
-class Section(_Model):
-    code: SectionCode
-    title: str
-    sentences: list[Sentence] = Field(default_factory=list)
-
-
 class SuggestionSource(_Model):
     """The knowledge-base section a suggestion comes from, so the clinician can read it there."""
 
@@ -70,6 +64,38 @@ class Coding(_Model):
     display: str = Field(min_length=1)
 
 
+class Subsection(_Model):
+    """A part of a SOAP section (chief complaint, physical exam, one problem's plan), as the note plan names it.
+
+    `problem` is set on the problem-oriented subsections of Assessment and Plan: the clinician's name for the
+    problem, the same in both sections. `coding` is the subsection's LOINC section code, for FHIR.
+    """
+
+    code: str = Field(min_length=1)
+    title: str
+    problem: str | None = None
+    coding: Coding | None = None
+    sentences: list[Sentence] = Field(default_factory=list)
+
+
+class Section(_Model):
+    """One SOAP section. `sentences` is every sentence of the section in order (the contract the API, the
+    review app and edits rely on); `subsections` groups the same sentences as the note plan drafted them."""
+
+    code: SectionCode
+    title: str
+    sentences: list[Sentence] = Field(default_factory=list)
+    subsections: list[Subsection] = Field(default_factory=list)
+
+    def parts(self) -> list[Subsection]:
+        """The subsections to show: the drafted ones while they still hold exactly the section's sentences,
+        else (the sentences were edited as a flat list) one untitled part holding them all."""
+        drafted = [sentence for part in self.subsections for sentence in part.sentences]
+        if self.subsections and drafted == self.sentences:
+            return self.subsections
+        return [Subsection(code=self.code, title="", sentences=self.sentences)] if self.sentences else []
+
+
 class Suggestion(_Model):
     id: str
     kind: SuggestionKind
@@ -83,6 +109,11 @@ class Suggestion(_Model):
 class Note(_Model):
     sections: list[Section] = Field(default_factory=list)
     suggestions: list[Suggestion] = Field(default_factory=list)
+
+    @property
+    def has_content(self) -> bool:
+        """False when nothing clinical was found: the renderings then say so instead of showing empty headings."""
+        return any(section.sentences for section in self.sections)
 
     def section(self, code: SectionCode) -> Section:
         """The section with this code (every drafted note has all four)."""

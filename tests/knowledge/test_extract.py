@@ -62,7 +62,8 @@ def test_a_short_consultation_gives_the_expected_findings(extractor: Extractor) 
     }
     assert found["leg_cramp"].attributes == {"site": "calf", "laterality": "left"}
     assert found["furosemide"].attributes == {"dose": {"value": 40, "unit": "mg"}, "frequency": "once daily",
-                                              "drug_class": "loop_diuretic", "cramp_mechanism": "electrolyte loss"}
+                                              "drug_class": "loop_diuretic", "cramp_mechanism": "electrolyte loss",
+                                              "drugbank_id": "DB00695", "mesh_id": "D049994"}
     potassium = found["potassium"]
     assert (potassium.value, potassium.unit, potassium.attributes["interpretation"]) == (3.1, "mmol/L", "low")
 
