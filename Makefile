@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 CORE_STAMP := $(VENV)/.core-installed
 DEV_STAMP := $(VENV)/.dev-installed
 OW_STAMP := $(VENV)/.openai-whisper-installed
+MEDSPACY_STAMP := $(VENV)/.medspacy-installed
 SYS_STAMP := $(VENV)/.system-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -42,12 +43,17 @@ $(OW_STAMP): requirements/openai-whisper.txt $(CORE_STAMP)
 	$(BIN)/pip install --quiet --no-deps -r requirements/openai-whisper.txt
 	@touch $@
 
+# medspaCy's ConText for benchmarks/context_compare.py: its pins ask for spacy<3.8, so its real deps are listed.
+$(MEDSPACY_STAMP): requirements/medspacy.txt $(CORE_STAMP)
+	$(BIN)/pip install --quiet --no-deps -r requirements/medspacy.txt
+	@touch $@
+
 $(SYS_STAMP): scripts/install-system-deps.sh | $(BIN)/python
 	bash scripts/install-system-deps.sh
 	@touch $@
 
 install: $(CORE_STAMP)
-install-dev: $(DEV_STAMP) $(OW_STAMP) $(SYS_STAMP)
+install-dev: $(DEV_STAMP) $(OW_STAMP) $(MEDSPACY_STAMP) $(SYS_STAMP)
 install-openai-whisper: $(OW_STAMP)
 system-deps: $(SYS_STAMP)
 
@@ -74,7 +80,9 @@ bench: install-dev
 	bash scripts/install-system-deps.sh wrk hey
 	$(BIN)/python -m benchmarks.asr
 	$(BIN)/python -m benchmarks.extraction
+	$(BIN)/python -m benchmarks.context_compare
 	$(BIN)/python -m benchmarks.reference_recall
+	$(BIN)/python -m benchmarks.medication_reference
 	$(BIN)/python -m benchmarks.correction
 	$(BIN)/python -m benchmarks.diarization
 	$(BIN)/python -m benchmarks.pipeline

@@ -17,7 +17,7 @@ from knowledge.drug_dictionary import DrugDictionary, load_drug_dictionary
 from knowledge.general import GeneralPack, load_general
 from knowledge.lexicon import TopicLexicon, load_lexicon
 from knowledge.ranges import ReferenceRanges, load_ranges
-from nlp.lexicon import EXCLUDE, INTERVAL_UNIT, LAB_UNIT, MEDICATION, Lexicon, TermPattern, normalise
+from nlp.lexicon import ALLERGY_CUE, EXCLUDE, INTERVAL_UNIT, LAB_UNIT, MEDICATION, Lexicon, TermPattern, normalise
 
 # Kinds whose number said after the term is the finding's value.
 MEASURED_KINDS = ("electrolyte", "lab", "vital", "follow_up")
@@ -69,6 +69,9 @@ class KnowledgeBase:
                        for phrase in pattern.phrases}
         units = [pattern for pattern in units if pattern.kind == INTERVAL_UNIT or pattern.phrases[0].lower() not in known_units]
         general = [_taken_as_medication(pattern, self.drugs) for pattern in self.general.patterns(taken)]
+        cues = self.general.cues("allergy")
+        if cues:
+            general.append(TermPattern(ALLERGY_CUE, "allergic", tuple(cues)))
         return replace(topic, terms=topic.terms + tuple(general) + tuple(units),
                        drug_names=self.drugs.names, drug_name_tokens=self.drugs.longest)
 

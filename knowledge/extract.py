@@ -36,6 +36,8 @@ PLAN_KINDS = ("order", "follow_up")
 ORDERABLE = {"lab": "lab", "imaging": "imaging"}  # a test proposed by the clinician is an order of this type
 # A decision about a drug says the patient takes it ("keep taking your lisinopril", "let's stop the statin").
 TAKEN_ACTIONS = frozenset({"continue", "change", "stop"})
+# A drug the clinician starts or proposes is not taken yet (unless the patient says otherwise elsewhere).
+PROPOSED_ACTIONS = frozenset({"start", "consider", "decline"})
 
 
 @dataclass
@@ -225,28 +227,32 @@ def _place(segments: list[Segment], found: list[list[Mention]], answers: list[An
 def _planned(item: _Placed) -> _Placed | None:
     """Read a mention as a plan where the clinician makes one: tests proposed are orders, plans said plainly are
     placed today, and a decision about a drug says whether the patient takes it. The patient decides nothing
-    ("I stopped it" is history, not an action). A panel said with no result and not ordered ("on the last blood
-    test") is no finding (None)."""
+    ("I stopped it" is history, not an action). None: no finding ("on the last blood test": a panel with no
+    result, not ordered; "I had a knee replacement": a past procedure, not an order)."""
     mention, assertion = item.mention, item.assertion
     attributes = dict(mention.attributes)
     conditional = attributes.pop("conditional", False)
+    ordered = attributes.pop("ordered", False)
     by_clinician = item.segment.speaker != "patient"
-    if mention.kind in ORDERABLE and by_clinician and assertion == "hypothetical" and mention.value is None \
-            and not conditional:
+    planned = by_clinician and not item.in_past and not conditional and (ordered or assertion == "hypothetical")
+    if mention.kind in ORDERABLE and planned and mention.value is None and "interpretation" not in attributes:
+        attributes["order_type"] = ORDERABLE[mention.kind]
         mention = replace(mention, kind="order")
-        attributes["order_type"] = ORDERABLE[mention.kind] if mention.kind in ORDERABLE else \
-            ORDERABLE[item.mention.kind]
+    elif mention.kind == "order" and not (by_clinician and not item.in_past and (ordered or assertion == "hypothetical")):
+        return None
     elif mention.kind == "lab" and attributes.get("panel") and mention.value is None \
             and "interpretation" not in attributes:
         return None
     attributes.pop("panel", None)
-    if mention.kind in PLAN_KINDS and assertion == "hypothetical" and not conditional:
+    if mention.kind in PLAN_KINDS and assertion in ("hypothetical", "present") and not conditional:
         assertion = "present"
     if mention.kind == "medication" and "action" in attributes:
-        if not by_clinician:
+        if not by_clinician or mention.in_question:
             del attributes["action"]
         elif attributes["action"] in TAKEN_ACTIONS and assertion in ("absent", "hypothetical", "possible"):
             assertion = "present"
+        elif attributes["action"] in PROPOSED_ACTIONS and assertion == "present":
+            assertion = "hypothetical"
     if assertion == item.assertion and mention is item.mention and attributes == mention.attributes:
         return item
     return replace(item, mention=replace(mention, attributes=attributes), assertion=assertion)

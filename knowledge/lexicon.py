@@ -68,6 +68,8 @@ class Modifiers(_Strict):
     intake: list[ModifierEntry] = []
     correction: list[ModifierEntry] = []  # "no wait, it's the right leg": what follows replaces the site said
     action: list[ModifierEntry] = []  # what the clinician decides about a medication (start, stop, continue, ...)
+    order_cue: list[ModifierEntry] = []  # a test, study or treatment said after one of these is ordered today
+    allergy_cue: list[ModifierEntry] = []  # "allergic to": a drug said after it is an allergen
 
 
 class AgeRules(_Strict):
@@ -96,6 +98,8 @@ class ContextRules(_Strict):
     presupposing: list[Phrase] = []
     question_tags: list[Phrase] = []
     clause_questions: list[Phrase] = []
+    question_lead_ins: list[Phrase] = []
+    question_openers_anywhere: list[Phrase] = []
     rules: list[ContextEntry] = []
 
 
@@ -211,6 +215,8 @@ class TopicLexicon:
                        presupposing=tuple(self.lexicon.context.presupposing),
                        question_tags=tuple(self.lexicon.context.question_tags),
                        clause_questions=tuple(self.lexicon.context.clause_questions),
+                       question_lead_ins=tuple(self.lexicon.context.question_lead_ins),
+                       question_openers_anywhere=tuple(self.lexicon.context.question_openers_anywhere),
                        answers={"present": tuple(self.lexicon.answers.present),
                                 "absent": tuple(self.lexicon.answers.absent),
                                 "possible": tuple(self.lexicon.answers.possible),

@@ -24,10 +24,13 @@ INTERPRETATION = "interpretation"
 INTAKE = "intake"
 CORRECTION = "correction"
 ACTION = "action"
+ORDER_CUE = "order_cue"
+ALLERGY_CUE = "allergy_cue"
 AGE_CUE = "age_cue"
 AGE_BLOCKER = "age_blocker"
 EXCLUDE = "exclude"
 MEDICATION = "medication"
+ALLERGY = "allergy"
 
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -81,6 +84,8 @@ class Lexicon:
     presupposing: tuple[str, ...] = ()  # "how long have you had": what follows is taken as said
     question_tags: tuple[str, ...] = ()  # "..., okay?": a statement with a tag, not a question
     clause_questions: tuple[str, ...] = ()  # "You started X, how is it going?": only the clause is asked
+    question_lead_ins: tuple[str, ...] = ()  # "okay, alright, so": words before a question's opener
+    question_openers_anywhere: tuple[str, ...] = ()  # "... so have you had": a question starts mid-sentence
     answers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     answer_fillers: tuple[str, ...] = ()
     # The drug dictionary: normalised name -> medication code, matched where no phrase of `terms` is.

@@ -101,7 +101,8 @@ def build(lexicon: Lexicon, base: Language | None = None, *, context: str = "soa
     nlp.add_pipe("soapscribe_age")
     nlp.add_pipe(context, config=context_config or {}).add(lexicon.context, lexicon.question_openers,
                                                            lexicon.presupposing, lexicon.question_tags,
-                                                           lexicon.clause_questions)
+                                                           lexicon.clause_questions, lexicon.question_lead_ins,
+                                                           lexicon.question_openers_anywhere)
     nlp.add_pipe("soapscribe_answer").add(lexicon.answers, lexicon.answer_fillers)
     return nlp
 

@@ -42,10 +42,15 @@ class QuestionMarker:
         self.presupposing = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.tags = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.clauses = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.lead_ins = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.anywhere = PhraseMatcher(nlp.vocab, attr="LOWER")
 
     def add(self, question_openers: Iterable[str] = (), presupposing: Iterable[str] = (),
-            question_tags: Iterable[str] = (), clause_questions: Iterable[str] = ()) -> None:
+            question_tags: Iterable[str] = (), clause_questions: Iterable[str] = (),
+            question_lead_ins: Iterable[str] = (), question_openers_anywhere: Iterable[str] = ()) -> None:
         for matcher, key, phrases in ((self.openers, "question", question_openers),
+                                      (self.anywhere, "anywhere", question_openers_anywhere),
+                                      (self.lead_ins, "lead_in", question_lead_ins),
                                       (self.presupposing, "presupposing", presupposing),
                                       (self.tags, "tag", question_tags), (self.clauses, "clause", clause_questions)):
             docs = [self.nlp.make_doc(phrase) for phrase in phrases]
@@ -54,6 +59,10 @@ class QuestionMarker:
 
     def __call__(self, doc: Doc, targets: list[Span]) -> None:
         openers = {start for _, start, _ in self.openers(doc)}
+        lead_ins: dict[int, int] = {}
+        for _, start, end in self.lead_ins(doc):
+            lead_ins[start] = max(end, lead_ins.get(start, end))
+        asked_after = [end for _, _, end in self.anywhere(doc)]
         presupposed_from = [end for _, _, end in self.presupposing(doc)]
         tagged = {(start, end) for _, start, end in self.tags(doc)}
         clause_starts = {start for _, start, _ in self.clauses(doc) if start and doc[start - 1].text == ","}
@@ -61,22 +70,28 @@ class QuestionMarker:
             in_sentence = [t for t in targets if sentence.start <= t.start < sentence.end]
             if not in_sentence:
                 continue
-            question = self._is_question(sentence, openers, tagged)
+            question = self._is_question(sentence, openers, tagged, lead_ins)
             asked_from = max((start for start in clause_starts if sentence.start < start < sentence.end), default=None)
             for target in in_sentence:
-                target._.in_question = question
+                # "... we were able to see you so have you experienced any numbness": asked mid-sentence
+                target._.in_question = question or any(sentence.start < end <= target.start for end in asked_after)
                 if question and asked_from is not None and target.end < asked_from:
                     target._.in_question = False  # "You started atorvastatin, how are you getting on?" asks the clause
                 if any(sentence.start < end <= target.start for end in presupposed_from):
                     target._.in_question = False  # "How long have you had diabetes?" says the patient has it
 
     @staticmethod
-    def _is_question(sentence: Span, openers: set[int], tagged: set[tuple[int, int]]) -> bool:
-        """Opens like a question, or ends with "?" unless the "?" only follows a tag ("..., okay?")."""
+    def _is_question(sentence: Span, openers: set[int], tagged: set[tuple[int, int]],
+                     lead_ins: dict[int, int] | None = None) -> bool:
+        """Opens like a question, after any lead-ins ("okay, alright, so do you ..."), or ends with "?" unless the
+        "?" only follows a tag ("..., okay?")."""
         words = [token for token in sentence if not token.is_space]
         if not words:
             return False
-        if sentence.start in openers:
+        start = sentence.start
+        while start < sentence.end and (start in (lead_ins or {}) or sentence.doc[start].is_punct):
+            start = (lead_ins or {}).get(start, start + 1)
+        if start in openers:
             return True
         if not words[-1].text.endswith("?"):
             return False
@@ -96,12 +111,14 @@ class ContextMarker:
 
     def add(self, rules: Iterable[ContextRule], question_openers: Iterable[str] = (),
             presupposing: Iterable[str] = (), question_tags: Iterable[str] = (),
-            clause_questions: Iterable[str] = ()) -> None:
+            clause_questions: Iterable[str] = (), question_lead_ins: Iterable[str] = (),
+            question_openers_anywhere: Iterable[str] = ()) -> None:
         for rule in rules:
             key = str(len(self.rules))
             self.rules.append(rule)
             self.cues.add(key, [self.nlp.make_doc(phrase) for phrase in rule.phrases])
-        self.questions.add(question_openers, presupposing, question_tags, clause_questions)
+        self.questions.add(question_openers, presupposing, question_tags, clause_questions, question_lead_ins,
+                           question_openers_anywhere)
 
     def __call__(self, doc: Doc) -> Doc:
         targets = list(doc.spans[TARGETS])

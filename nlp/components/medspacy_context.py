@@ -50,11 +50,13 @@ class MedspacyContext:
 
     def add(self, rules: Iterable[ContextRule], question_openers: Iterable[str] = (),
             presupposing: Iterable[str] = (), question_tags: Iterable[str] = (),
-            clause_questions: Iterable[str] = ()) -> None:
+            clause_questions: Iterable[str] = (), question_lead_ins: Iterable[str] = (),
+            question_openers_anywhere: Iterable[str] = ()) -> None:
         """The same arguments as `soapscribe_context`; `rules` are used only with `own_cues`."""
         if self.own_cues:
             self.context.add([converted for rule in rules for converted in as_medspacy(rule)])
-        self.questions.add(question_openers, presupposing, question_tags, clause_questions)
+        self.questions.add(question_openers, presupposing, question_tags, clause_questions, question_lead_ins,
+                           question_openers_anywhere)
 
     def __call__(self, doc: Doc) -> Doc:
         targets = list(doc.spans[TARGETS])

@@ -7,11 +7,13 @@ from spacy.tokens import Doc, Span
 
 from nlp.components.extensions import MODIFIERS, NUMBERS, TARGETS, details, register
 from nlp.components.spans import as_number, starting_at, within
-from nlp.lexicon import (ACTION, DOSE_UNIT, FREQUENCY, INTAKE, INTERPRETATION, INTERVAL_UNIT, LAB_UNIT,
-                         TermPattern)
+from nlp.lexicon import (ACTION, ALLERGY, ALLERGY_CUE, DOSE_UNIT, FREQUENCY, INTAKE, INTERPRETATION, INTERVAL_UNIT,
+                         LAB_UNIT, ORDER_CUE, TermPattern)
 from nlp.numbers import scan
 
 ANALYTE_KINDS = ("electrolyte", "lab", "vital", "follow_up")
+ORDERABLE_KINDS = ("lab", "imaging", "order")  # said after an order cue, these are ordered today
+RANGE_WORDS = ("to", "or", "-")  # "four to six weeks": the first number, in the unit said after the second
 PAIRED = ("over", "/")
 FOLLOW_UP = "follow_up"  # a value said as a pair: a blood pressure
 MEDICATION = "medication"
@@ -66,6 +68,10 @@ class ValueAttacher:
                 target = self._analyte(doc, target, numbers, modifiers, following)
             if target is not None:
                 kept.append(target)
+        kept = [self._allergen(doc, span, modifiers) for span in kept]
+        for span in kept:
+            if span.label_ in ORDERABLE_KINDS and self._ordered(span, modifiers):
+                details(span)["ordered"] = True
         medications = [span for span in kept if span.label_ == MEDICATION]
         for index, drug in enumerate(medications):
             before = medications[index - 1].end if index else 0
@@ -82,7 +88,11 @@ class ValueAttacher:
             if not interval and starting_at(modifiers, number.end, INTERVAL_UNIT) is not None:
                 continue  # "recheck your magnesium in four weeks": a time, not the result
             target._.value = number._.number
-            unit = starting_at(modifiers, number.end, INTERVAL_UNIT if interval else LAB_UNIT)
+            unit_kind = INTERVAL_UNIT if interval else LAB_UNIT
+            unit = starting_at(modifiers, number.end, unit_kind)
+            if unit is None and number.end < len(doc) and doc[number.end].lower_ in RANGE_WORDS:
+                second = next((n for n in numbers if n.start == number.end + 1), None)
+                unit = starting_at(modifiers, second.end, unit_kind) if second is not None else None
             target._.unit = unit._.pattern.code if unit is not None else None
             if number.end + 1 < len(doc) and doc[number.end].lower_ in PAIRED:  # "130 over 80", "130/80"
                 second = next((n for n in numbers if n.start == number.end + 1), None)
@@ -102,6 +112,22 @@ class ValueAttacher:
         if term.attributes.get("requires_value") and not said:
             return None
         return target
+
+    def _allergen(self, doc: Doc, span: Span, modifiers: list[Span]) -> Span:
+        """A drug said after an allergy cue in its sentence ("allergic to penicillin and codeine") is an allergen."""
+        if span.label_ != MEDICATION:
+            return span
+        cues = within(modifiers, max(span.sent.start, span.start - self.window), span.start, ALLERGY_CUE)
+        if not cues:
+            return span
+        allergen = Span(doc, span.start, span.end, label=ALLERGY)
+        allergen._.pattern = span._.pattern
+        allergen._.assertion, allergen._.details = span._.assertion, span._.details
+        return allergen
+
+    def _ordered(self, span: Span, modifiers: list[Span]) -> bool:
+        """An order cue before the test in its sentence ("we'll get an MRI", "I want you to ice it")."""
+        return bool(within(modifiers, max(span.sent.start, span.start - self.window), span.start, ORDER_CUE))
 
     def _dose(self, drug: Span, numbers: list[Span], modifiers: list[Span], before: int, after: int) -> None:
         sentence = drug.sent

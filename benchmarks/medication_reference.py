@@ -1,0 +1,377 @@
+"""Medications of the reference notes found in our findings, read with the drug dictionary (issue 19).
+
+    .venv/bin/python -m benchmarks.medication_reference [--data PATH] [--out benchmarks/RESULTS.md]
+
+Data: every encounter of ACI-BENCH valid (Yim et al., Nature Scientific Data, 2023; 20) and PriMock57
+(Papadopoulos Korfiatis et al., ACL 2022; 57), CC BY 4.0, read from ../shared/data and never copied here.
+
+The reference note is read with the drug dictionary (knowledge/drug_dictionary.py, as the extractor holds it,
+with the topic's aliases so codes agree), not with our lexicon, so the measure does not grade itself: every
+dictionary name in the note, by n-gram lookup over normalised tokens, longest first, up to 5 tokens. Ours: the
+codes of our medication findings (any assertion) and of allergy findings whose code is a drug. Class words of
+the dictionary ("antibiotics", "statin") count like drugs on both sides; a dictionary class that names one of
+the topic's classes is counted as that class, so "statins" in the note and our `statin` are one drug.
+
+A miss is "not said" when the dictionary finds no name of that drug anywhere in the transcript: it cannot be
+found from the words. Recall is also given with those left out of the denominator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bz2
+import pickle
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+
+from benchmarks.results import RESULTS, write_section
+from knowledge.corpora import Record, find_data, read_records
+from knowledge.drug_dictionary import LONGEST_NAME_TOKENS, code_of, dictionary_path
+from knowledge.extract import Extractor
+from nlp.lexicon import normalise
+from nlp.types import Findings, Transcript
+
+ROOT = Path(__file__).resolve().parents[1]
+SECTION = "medication_reference"  # of benchmarks/RESULTS.md
+CORPORA = (
+    ("aci-bench/valid.jsonl", "ACI-BENCH valid", "Yim et al. 2023, Nature Scientific Data"),
+    ("primock57/consultations.jsonl", "PriMock57", "Papadopoulos Korfiatis et al. 2022, ACL"),
+)
+RECALL_GOAL = 0.95
+PRECISION_GOAL = 0.90
+PHARMACOLOGIC_ACTIONS = "D27"  # MeSH tree of "Chemical Actions and Uses": a class, not one drug
+
+
+def find_names(text: str, names: Mapping[str, str], longest: int = LONGEST_NAME_TOKENS) -> dict[str, list[str]]:
+    """Drug code -> the names said for it in `text`: dictionary names over normalised tokens, longest match first."""
+    tokens = normalise(text).split()
+    found: dict[str, list[str]] = {}
+    i = 0
+    while i < len(tokens):
+        for n in range(min(longest, len(tokens) - i), 0, -1):
+            name = " ".join(tokens[i:i + n])
+            if name in names:
+                said = found.setdefault(names[name], [])
+                if name not in said:
+                    said.append(name)
+                i += n
+                break
+        else:
+            i += 1
+    return found
+
+
+# Dosage-form words after a drug's name: "salbutamol inhalers", "lidocaine viscous" are that drug.
+FORMS = frozenset({"inhaler", "inhalers", "inhalation", "inhaled", "viscous", "cream", "ointment", "gel", "patch",
+                   "patches", "spray", "sprays", "nasal", "drops", "eye", "ear", "solution", "oral", "tablet",
+                   "tablets", "capsule", "capsules", "injection", "injectable", "topical", "suppository",
+                   "suppositories", "lotion", "liquid", "syrup", "chewable", "foam", "vaginal", "rectal",
+                   "transdermal", "ophthalmic", "otic"})
+
+
+def _read_as_said(names: Mapping[str, str]) -> dict[str, str]:
+    """The dictionary as a note or a speaker uses it, on both sides alike.
+
+    A combination's name whose first word is a drug ("lisinopril and hydrochlorothiazide") is left out: in a note
+    it is a list ("amlodipine, lisinopril, and hydrochlorothiazide"), and its drugs are found one by one. A
+    dictionary entry that is a drug's name and a dosage form ("salbutamol inhalers", code `salbutamol_inhalers`)
+    is that drug (albuterol), so the note's "lidocaine viscous" and the speaker's "lidocaine swish" agree.
+    """
+    read = {}
+    for name, code in names.items():
+        words = name.split()
+        if len(words) > 1 and "and" in words and words[0] in names:
+            continue
+        head = next((" ".join(words[:k]) for k in range(len(words) - 1, 0, -1)
+                     if " ".join(words[:k]) in names and all(w in FORMS for w in words[k:])), None)
+        read[name] = names[head] if head is not None and code == name.replace(" ", "_") else code
+    return read
+
+
+@dataclass(frozen=True)
+class Drug:
+    code: str
+    names: tuple[str, ...] = ()  # how the note (reference drug) or the transcript (our drug) names it
+    is_class: bool = False
+
+
+@dataclass
+class EncounterResult:
+    id: str
+    corpus: str
+    reference: dict[str, Drug] = field(default_factory=dict)
+    ours: dict[str, Drug] = field(default_factory=dict)
+    said: dict[str, list[str]] = field(default_factory=dict)  # code -> its dictionary names in the transcript
+    assertions: dict[str, str] = field(default_factory=dict)  # our code -> assertion(s) and kind
+    words_in_note: set[str] = field(default_factory=set)  # our codes whose words the note has (any of them)
+
+    @property
+    def found(self) -> list[str]:
+        return [code for code in self.reference if code in self.ours]
+
+    @property
+    def misses(self) -> list[str]:
+        return [code for code in self.reference if code not in self.ours]
+
+    @property
+    def extras(self) -> list[str]:
+        return [code for code in self.ours if code not in self.reference]
+
+    @property
+    def not_said(self) -> list[str]:
+        return [code for code in self.misses if code not in self.said]
+
+
+class Reader:
+    """The drug dictionary of the extractor, its class codes, and our codes read as the dictionary's."""
+
+    def __init__(self, extractor: Extractor) -> None:
+        self.extractor = extractor
+        drugs = extractor.knowledge.drugs
+        lexicon = extractor.knowledge.lexicon
+        # A dictionary class code named by a topic class's phrase is that class ("statins" -> statin).
+        self.canonical: dict[str, str] = {}
+        self.topic_classes = {cls.code for cls in lexicon.drugs.classes}
+        for cls in lexicon.drugs.classes:
+            for phrase in (*cls.phrases, cls.code.replace("_", " ")):
+                code = drugs.code(phrase)
+                if code is not None and code != cls.code:
+                    self.canonical.setdefault(code, cls.code)
+        self.names = _read_as_said({name: self.canonical.get(code, code) for name, code in drugs.names.items()})
+        self.canonical |= {drugs.names[name]: code for name, code in self.names.items()
+                           if drugs.names[name] != code and drugs.names[name] not in self.canonical}
+        self.codes = set(self.names.values())
+
+    @cached_property
+    def dictionary_classes(self) -> set[str]:
+        """Codes whose MeSH entries are all pharmacologic actions (D27): "Anti-Bacterial Agents", "Diuretics"."""
+        with bz2.open(dictionary_path(), "rb") as handle:
+            raw = pickle.load(handle)  # noqa: S301 - the installed package's own data file
+        classes = set()
+        for canonical, data in raw["drug_canonical_to_data"].items():
+            trees = data.get("mesh_tree") or []
+            if trees and all(tree.startswith(PHARMACOLOGIC_ACTIONS) for tree in trees) and not data.get("drugbank_id"):
+                code = code_of(data.get("name") or canonical)
+                classes.add(self.canonical.get(code, code))
+        return classes
+
+    def is_class(self, code: str) -> bool:
+        """A class word: a class of the topic or of the dictionary, and no one drug of DrugBank ("insulin" is one)."""
+        return (code in self.topic_classes or code in self.dictionary_classes) and \
+            not self.extractor.knowledge.drugs.ids.get(code, {}).get("drugbank_id")
+
+    def as_dictionary_code(self, code: str) -> str | None:
+        """Our finding code as a code of the dictionary: itself, its class, or the drug its words name; else None."""
+        code = self.canonical.get(code, code)
+        if code in self.codes or code in self.topic_classes:
+            return code
+        return self.names.get(normalise(code.replace("_", " ")))
+
+    def reference_drugs(self, note: str) -> dict[str, Drug]:
+        found = find_names(note, self.names)
+        return {code: Drug(code, tuple(said), self.is_class(code)) for code, said in found.items()}
+
+    def said(self, transcript: Transcript) -> dict[str, list[str]]:
+        said: dict[str, list[str]] = {}
+        for segment in transcript.segments:
+            for code, names in find_names(segment.text, self.names).items():
+                said.setdefault(code, []).extend(name for name in names if name not in said.get(code, []))
+        return said
+
+    def our_drugs(self, findings: Findings) -> tuple[dict[str, Drug], dict[str, str]]:
+        ours: dict[str, Drug] = {}
+        how: dict[str, set[str]] = {}
+        for finding in findings.findings:
+            if finding.kind == "medication":
+                code = self.as_dictionary_code(finding.code) or finding.code
+            elif finding.kind == "allergy":
+                code = self.as_dictionary_code(finding.code)
+                if code is None:
+                    continue
+            else:
+                continue
+            names = ours[code].names if code in ours else ()
+            ours[code] = Drug(code, names if finding.text in names else (*names, finding.text), self.is_class(code))
+            label = finding.assertion + (" historical" if finding.historical else "")
+            how.setdefault(code, set()).add(label if finding.kind == "medication" else f"allergy {label}")
+        return ours, {code: ", ".join(sorted(labels)) for code, labels in how.items()}
+
+
+def measure_records(records: Iterable[Record], corpus: str, extractor: Extractor | None = None,
+                    reader: Reader | None = None) -> list[EncounterResult]:
+    """Extract each record and compare our drugs with those of its reference note."""
+    extractor = extractor if extractor is not None else Extractor().load()
+    reader = reader if reader is not None else Reader(extractor)
+    results = []
+    for record in records:
+        ours, how = reader.our_drugs(extractor.extract(record.transcript))
+        note = f" {normalise(record.note)} "
+        in_note = {code for code, drug in ours.items() if any(f" {normalise(n)} " in note for n in drug.names)}
+        results.append(EncounterResult(record.id, corpus, reader.reference_drugs(record.note), ours,
+                                       reader.said(record.transcript), how, in_note))
+    return results
+
+
+def measure(data: Path) -> list[EncounterResult]:
+    extractor = Extractor().load()
+    reader = Reader(extractor)
+    return [result for file, name, _ in CORPORA
+            for result in measure_records(read_records(data, file), name, extractor, reader)]
+
+
+@dataclass(frozen=True)
+class Score:
+    encounters: int
+    reference: int
+    ours: int
+    found: int  # reference drugs among ours
+    correct: int  # our drugs in the reference (same as found: both are the intersection)
+    not_said: int
+    misses_class: int
+    extras_class: int
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.reference if self.reference else 0.0
+
+    @property
+    def precision(self) -> float:
+        return self.correct / self.ours if self.ours else 0.0
+
+    @property
+    def recall_said(self) -> float:
+        said = self.reference - self.not_said
+        return self.found / said if said else 0.0
+
+
+def score(results: list[EncounterResult]) -> Score:
+    return Score(
+        encounters=len(results),
+        reference=sum(len(r.reference) for r in results),
+        ours=sum(len(r.ours) for r in results),
+        found=sum(len(r.found) for r in results),
+        correct=sum(len(r.ours) - len(r.extras) for r in results),
+        not_said=sum(len(r.not_said) for r in results),
+        misses_class=sum(r.reference[c].is_class for r in results for c in r.misses),
+        extras_class=sum(r.ours[c].is_class for r in results for c in r.extras),
+    )
+
+
+def _mark(value: float, goal: float) -> str:
+    return f"{value:.3f}" + ("" if value >= goal else " ✗")
+
+
+def _row(label: str, s: Score) -> str:
+    misses = s.reference - s.found
+    extras = s.ours - s.correct
+    return (f"| {label} | {s.encounters} | {s.reference} | {s.ours} | {s.found} | {_mark(s.recall, RECALL_GOAL)} | "
+            f"{_mark(s.precision, PRECISION_GOAL)} | {s.not_said} | {_mark(s.recall_said, RECALL_GOAL)} | "
+            f"{misses} ({s.misses_class}) | {extras} ({s.extras_class}) |")
+
+
+def head_commit() -> str:
+    """HEAD's commit, read from .git without running git ("unknown" outside a checkout)."""
+    git = ROOT / ".git"
+    try:
+        head = (git / "HEAD").read_text(encoding="utf-8").strip()
+        if not head.startswith("ref: "):
+            return head[:12]
+        ref = head[5:]
+        if (git / ref).is_file():
+            return (git / ref).read_text(encoding="utf-8").strip()[:12]
+        for line in (git / "packed-refs").read_text(encoding="utf-8").splitlines():
+            if line.endswith(" " + ref):
+                return line.split()[0][:12]
+    except OSError:
+        pass
+    return "unknown"
+
+
+def _names(drug: Drug) -> str:
+    return "/".join(f'"{name}"' for name in drug.names)
+
+
+def report(results: list[EncounterResult]) -> str:
+    groups: dict[str, list[EncounterResult]] = {}
+    for result in results:
+        groups.setdefault(result.corpus, []).append(result)
+    citations = "; ".join(f"{name} {len(groups.get(name, []))} ({citation})" for _, name, citation in CORPORA)
+    lines = ["## Medications of the reference notes, read with the drug dictionary (issue 19)", "",
+             f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on commit {head_commit()} (HEAD; the working tree may "
+             "hold changes not yet committed), `python -m benchmarks.medication_reference`, on every encounter of "
+             f"{citations}; CC BY 4.0, read from the shared folder, not copied here.", "",
+             "Reference drugs: every name of the drug dictionary (`drug-named-entity-recognition`, as the extractor "
+             "holds it) in the reference note, n-gram lookup over normalised tokens, longest first, up to 5 tokens; "
+             "not our lexicon, so the measure does not grade itself. Ours: the codes of our medication findings "
+             "(any assertion) and of allergy findings whose code is a drug. Class words of the dictionary "
+             "(\"antibiotics\", \"statin\") count like drugs on both sides (a dictionary class named by a phrase "
+             "of one of the topic's classes is that class). Recall = reference drugs among ours / reference drugs; "
+             "precision = our drugs in the reference note / our drugs; per encounter, by code. A miss is *not said* "
+             "when no dictionary name of the drug occurs anywhere in the transcript; \"recall, said\" leaves those "
+             f"out of the denominator. Goals: recall ≥ {RECALL_GOAL}, precision ≥ {PRECISION_GOAL} (✗: below).", "",
+             "| corpus | encounters | reference drugs | our drugs | found | recall | precision | not said "
+             "| recall, said | misses (classes) | extras (classes) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines += [_row(name, score(group)) for name, group in groups.items()]
+    lines += [_row("**total**", score(results))]
+    total = score(results)
+    missed = total.reference - total.found
+    extra = total.ours - total.correct
+    words_in_note = sum(code in r.words_in_note for r in results for code in r.extras)
+    not_taken = sum(not any(a.removeprefix("allergy ").startswith("present")
+                            for a in r.assertions.get(code, "").split(", "))
+                    for r in results for code in r.extras)
+    lines += ["", f"Misses: {missed}, of which not said {total.not_said}, said but not found "
+              f"{missed - total.not_said}; classes among the misses {total.misses_class}. Extras: {extra}, of which "
+              f"classes {total.extras_class}; whose words the note has, unknown to the dictionary {words_in_note}; "
+              f"never asserted present (absent, possible, hypothetical) {not_taken}.", ""]
+
+    lines += ["### Misses said in the transcript (the engine's to find)", "",
+              "| encounter | corpus | drug | in the note | in the transcript | class |", "|---|---|---|---|---|---|"]
+    for r in results:
+        for code in r.misses:
+            if code in r.said:
+                drug = r.reference[code]
+                said = "/".join(f'"{n}"' for n in r.said[code])
+                lines.append(f"| {r.id} | {r.corpus} | {code} | {_names(drug)} | {said} | "
+                             f"{'yes' if drug.is_class else ''} |")
+    lines += ["", "### Misses not said (only in the note)", "",
+              "| encounter | corpus | drug | in the note | class |", "|---|---|---|---|---|"]
+    for r in results:
+        for code in r.not_said:
+            drug = r.reference[code]
+            lines.append(f"| {r.id} | {r.corpus} | {code} | {_names(drug)} | {'yes' if drug.is_class else ''} |")
+    lines += ["", "### Extras (ours, not in the reference note)", "",
+              "| encounter | corpus | drug | our finding's words | assertion | dictionary names in the transcript "
+              "| class | our words in the note |", "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        for code in r.extras:
+            drug = r.ours[code]
+            said = "/".join(f'"{n}"' for n in r.said.get(code, [])) or "–"
+            lines.append(f"| {r.id} | {r.corpus} | {code} | {_names(drug)} | {r.assertions.get(code, '')} | {said} | "
+                         f"{'yes' if drug.is_class else ''} | {'yes' if code in r.words_in_note else ''} |")
+    counts = Counter(code for r in results for code in r.misses)
+    if counts:
+        lines += ["", "Most missed: " + ", ".join(f"{code} ({n})" for code, n in counts.most_common(15))]
+    counts = Counter(code for r in results for code in r.extras)
+    if counts:
+        lines += ["", "Most extra: " + ", ".join(f"{code} ({n})" for code, n in counts.most_common(15))]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=None, help="the shared data folder (default: ../shared/data)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    section = report(measure(find_data(args.data)))
+    write_section(args.out, SECTION, section)
+    print(section)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""Medications of the reference notes read with the drug dictionary (benchmarks/medication_reference.py).
+
+The corpora (ACI-BENCH, PriMock57; CC BY 4.0) are read from ../shared/data and never copied into the
+repository; without them the measurement test is skipped.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.medication_reference import Reader, find_names, measure_records, score
+from knowledge.corpora import read_records
+from knowledge.drug_dictionary import load_drug_dictionary
+from knowledge.extract import Extractor
+from tests.conftest import SHARED
+
+ACI_VALID = SHARED / "data" / "aci-bench" / "valid.jsonl"
+
+
+def test_the_name_finder_reads_generics_and_brands_as_drug_codes() -> None:
+    names = load_drug_dictionary().names
+    found = find_names("Continue lisinopril 20 mg and Lasix; start tramadol.", names)
+    assert set(found) == {"lisinopril", "furosemide", "tramadol"}
+    assert found["furosemide"] == ["lasix"]
+
+
+def test_the_name_finder_takes_the_longest_name() -> None:
+    names = {"vitamin d": "vitamin_d", "vitamin": "vitamins", "d": "d"}
+    assert find_names("Vitamin D daily.", names) == {"vitamin_d": ["vitamin d"]}
+
+
+@pytest.mark.skipif(not ACI_VALID.is_file(), reason=f"{ACI_VALID} absent (the shared corpora)")
+def test_the_measure_on_three_aci_valid_encounters_counts_consistently() -> None:
+    extractor = Extractor().load()
+    reader = Reader(extractor)
+    results = measure_records(read_records(SHARED / "data", "aci-bench/valid.jsonl")[:3], "ACI-BENCH valid",
+                              extractor, reader)
+    assert len(results) == 3
+    for result in results:
+        assert len(result.found) + len(result.misses) == len(result.reference)
+        assert len(result.ours) - len(result.extras) == len(result.found)
+        assert set(result.not_said) <= set(result.misses)
+    total = score(results)
+    assert total.found + sum(len(r.misses) for r in results) == total.reference
+    assert total.correct == total.found
+    assert total.reference > 0 and 0.0 <= total.recall <= 1.0 and 0.0 <= total.precision <= 1.0
