@@ -53,6 +53,25 @@ class KnowledgeBase:
             code: attributes | self.drugs.ids.get(code, {}) for code, attributes in topic.items()}
 
     @cached_property
+    def exam_codes(self) -> dict[str, str]:
+        """Normalised phrase -> exam code, for every phrase of the exam terms (those another file claims too)."""
+        return {normalise(phrase): term.code for term in self.general.of_kind("exam") for phrase in term.phrases}
+
+    @cached_property
+    def codes(self) -> set[tuple[str, str]]:
+        """(kind, code) of every term the engine can give."""
+        return {(pattern.kind, pattern.code) for pattern in self.to_nlp().terms}
+
+    def sited(self, kind: str, code: str, site: str | None) -> str | None:
+        """The code of a generic term said with a place ("pain" + knee -> knee_pain): the same code when it is not
+        generic, None when it is generic and no code exists for the place (a pain of nowhere is no finding)."""
+        template = self.general.by_site().get((kind, code))
+        if template is None:
+            return code
+        sited = template.format(site=site) if site else None
+        return sited if sited is not None and (kind, sited) in self.codes else None
+
+    @cached_property
     def icd10(self) -> dict[str, str]:
         return self.general.icd10()
 

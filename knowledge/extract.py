@@ -22,7 +22,8 @@ from knowledge.lexicon import TopicLexicon, load_lexicon
 from knowledge.ranges import ReferenceRanges
 from knowledge.wording import NoteWordingFile
 from nlp.lexicon import Lexicon
-from nlp.pipeline import Answer, Mention, answer, bare_dose, build, mentions, places
+from nlp.lexicon import normalise
+from nlp.pipeline import Answer, Mention, answer, bare_dose, build, examined_from, mentions, places
 from nlp.types import Evidence, Finding, Findings, Segment, Transcript
 
 # When a concept's mentions disagree, the higher rank is the finding's assertion. A drug not taken
@@ -30,6 +31,7 @@ from nlp.types import Evidence, Finding, Findings, Segment, Transcript
 RANK = {"present": 5, "possible": 4, "absent": 3, "hypothetical": 2, "family": 1}
 RANK_BY_KIND = {"medication": RANK | {"absent": 2, "hypothetical": 3}}
 ANSWER_REACH = 2  # an answer is one of the next two segments
+BRIEF_ANSWER_WORDS = 12  # a patient's turn this short ("okay", "yes that hurts") does not end an examination
 # A plan said plainly ("I'd like to get an X-ray", "see you in two weeks") is placed today: present, unless said
 # under a condition ("if it gets worse").
 PLAN_KINDS = ("order", "follow_up")
@@ -89,11 +91,46 @@ class Extractor:
         with self._lock:  # one Language object, used by one thread at a time
             docs = list(self._nlp.pipe(segment.text for segment in segments))
         found = [self._tidy(mentions(doc), bare_dose(doc) is not None) for doc in docs]
+        found = [self._sited(mentions) for mentions in found]
         found = _sited_by_reply(segments, found, [places(doc) for doc in docs])
+        found = self._examined(segments, found, [examined_from(doc) for doc in docs])
         placed = [planned for item in _place(segments, found, [answer(doc) for doc in docs])
                   if (planned := _planned(item)) is not None]
         findings = self.knowledge.applies.visit_findings(self._fold_classes(self._merge(placed)))
         return Findings(findings=[f.model_copy(update={"id": f"f{n}"}) for n, f in enumerate(findings, start=1)])
+
+    def _sited(self, said: list[Mention]) -> list[Mention]:
+        """A generic pain named by its place ("my knees were killing me": knee_pain); one of nowhere is dropped."""
+        kept = []
+        for mention in said:
+            code = self.knowledge.sited(mention.kind, mention.code, mention.attributes.get("site"))
+            if code is not None:
+                kept.append(mention if code == mention.code else replace(mention, code=code))
+        return kept
+
+    def _examined(self, segments: list[Segment], found: list[list[Mention]],
+                  cues: list[int | None]) -> list[list[Mention]]:
+        """Symptoms the clinician names while examining are exam findings ("on exam I see some swelling").
+
+        The examination runs from an exam cue to the end of that turn and through the clinician's turns that
+        follow while the patient only answers briefly ("okay", "ouch"). Only words the exam lexicon knows change
+        ("edema", "tenderness"): a fever the clinician asks about meanwhile stays a symptom.
+        """
+        exam_codes = self.knowledge.exam_codes
+        result = [list(mentions) for mentions in found]
+        examining = False
+        for index, segment in enumerate(segments):
+            if segment.speaker == "patient":
+                examining = examining and len(segment.text.split()) <= BRIEF_ANSWER_WORDS
+                continue
+            start = 0 if examining else cues[index]
+            examining = start is not None
+            if start is None:
+                continue
+            result[index] = [replace(m, kind="exam", code=exam_codes[normalise(m.text)])
+                             if m.kind == "symptom" and m.start >= start and normalise(m.text) in exam_codes
+                             else m for m in found[index]]
+        return result
 
     def _tidy(self, said: list[Mention], dose_said: bool = False) -> list[Mention]:
         """Drop a timing said about a dose ("I take it at night", "Eighty milligrams at bedtime.") and a class

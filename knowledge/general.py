@@ -55,6 +55,7 @@ class GeneralTermsFile(_Strict):
     terms: list[GeneralTerm] = []
     cues: list[Phrase] = []  # allergy: phrases that introduce an allergen ("allergic to")
     units: dict[str, str] = {}  # follow_up: interval words -> UCUM
+    by_site: dict[Code, str] = {}  # a generic code -> the code of its site ("pain" + knee -> "{site}_pain")
 
 
 class PackFile(_Strict):
@@ -75,6 +76,10 @@ class GeneralPack:
 
     def cues(self, kind: str) -> list[str]:
         return [cue for file in self.files.values() if file.kind == kind for cue in file.cues]
+
+    def by_site(self) -> dict[tuple[str, str], str]:
+        """(kind, generic code) -> template of the site's code."""
+        return {(file.kind, code): template for file in self.files.values() for code, template in file.by_site.items()}
 
     def interval_units(self) -> dict[str, str]:
         return {word: unit for file in self.files.values() if file.kind == "follow_up"

@@ -24,7 +24,7 @@ import nlp.components.terms
 import nlp.components.values  # noqa: F401
 from nlp.components.extensions import MODIFIERS, NUMBERS, TARGETS
 from nlp.components.spans import as_number, starting_at
-from nlp.lexicon import DOSE_UNIT, LATERALITY, SITE, Lexicon
+from nlp.lexicon import DOSE_UNIT, EXAM_CUE, LATERALITY, SITE, Lexicon
 
 # The components read only sentence boundaries: tok2vec and the parser are kept for them, the rest left out.
 BASE_PIPES_UNUSED = ["ner", "lemmatizer", "tagger", "attribute_ruler", "senter"]
@@ -147,6 +147,12 @@ def places(doc: Doc) -> dict[str, str]:
             found["laterality"] = side._.pattern.code
             break
     return found
+
+
+def examined_from(doc: Doc) -> int | None:
+    """The character offset after the first exam cue of an utterance ("on exam", "I see"), if any."""
+    cues = [span for span in doc.spans[MODIFIERS] if span.label_ == EXAM_CUE]
+    return min(span.end_char for span in cues) if cues else None
 
 
 def bare_dose(doc: Doc) -> dict[str, Any] | None:
