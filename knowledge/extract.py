@@ -261,6 +261,10 @@ def _place(segments: list[Segment], found: list[list[Mention]], answers: list[An
     return placed
 
 
+def by_clinician_of(item: _Placed) -> bool:
+    return item.segment.speaker != "patient"
+
+
 def _planned(item: _Placed) -> _Placed | None:
     """Read a mention as a plan where the clinician makes one: tests proposed are orders, plans said plainly are
     placed today, and a decision about a drug says whether the patient takes it. The patient decides nothing
@@ -269,6 +273,9 @@ def _planned(item: _Placed) -> _Placed | None:
     mention, assertion = item.mention, item.assertion
     attributes = dict(mention.attributes)
     conditional = attributes.pop("conditional", False)
+    impression = attributes.pop("impression", False)
+    if impression and by_clinician_of(item) and mention.kind == "condition" and assertion == "possible":
+        assertion = "present"  # "I think you have a knee sprain": the clinician's assessment
     ordered = attributes.pop("ordered", False)
     by_clinician = item.segment.speaker != "patient"
     planned = by_clinician and not item.in_past and not conditional and (ordered or assertion == "hypothetical")

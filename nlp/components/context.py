@@ -17,7 +17,9 @@ from nlp.components.extensions import TARGETS, details, register
 from nlp.lexicon import ContextRule
 
 HISTORICAL = "historical"
+IMPRESSION = "impression"  # possible, and marked so: the clinician's working impression of a problem
 CONDITIONAL = "conditional"  # hypothetical, and marked so: a plan said under "if" is not placed today
+MARKED = {IMPRESSION: "possible", CONDITIONAL: "hypothetical"}
 TERMINATE = "terminate"
 PSEUDO = "pseudo"
 # When cues disagree about one target, the stronger category holds.
@@ -125,17 +127,21 @@ class ContextMarker:
         if not targets:
             return doc
         target_tokens = {i for target in targets for i in range(target.start, target.end)}
-        rule_of: dict[tuple[int, int], ContextRule] = {}
-        spans = []
+        rules_of: dict[tuple[int, int], list[ContextRule]] = {}
         for match_id, start, end in self.cues(doc):
-            if target_tokens & set(range(start, end)):
-                continue
-            rule_of[(start, end)] = self.rules[int(self.nlp.vocab.strings[match_id])]
-            spans.append(Span(doc, start, end))
-        # Terminators are filtered apart so that ", I" does not hide the "I think" it overlaps.
-        stops = [span for span in spans if rule_of[(span.start, span.end)].category == TERMINATE]
-        others = [span for span in spans if rule_of[(span.start, span.end)].category != TERMINATE]
-        cues = [(span, rule_of[(span.start, span.end)]) for span in filter_spans(stops) + filter_spans(others)]
+            if not target_tokens & set(range(start, end)):
+                rules_of.setdefault((start, end), []).append(self.rules[int(self.nlp.vocab.strings[match_id])])
+        spans = {key: Span(doc, *key) for key in rules_of}
+        # Terminators are filtered apart so that ", I" does not hide the "I think" it overlaps. One phrase may be
+        # the cue of several rules ("maybe" forward and backward): each applies; a pseudo cue overrules the others.
+        stops = [spans[key] for key, rules in rules_of.items() if any(r.category == TERMINATE for r in rules)]
+        others = [spans[key] for key, rules in rules_of.items() if any(r.category != TERMINATE for r in rules)]
+        cues = [(span, next(r for r in rules_of[(span.start, span.end)] if r.category == TERMINATE))
+                for span in filter_spans(stops)]
+        for span in filter_spans(others):
+            rules = [r for r in rules_of[(span.start, span.end)] if r.category != TERMINATE]
+            pseudo = [r for r in rules if r.category == PSEUDO]
+            cues += [(span, rule) for rule in (pseudo[:1] or rules)]
         for sentence in doc.sents:
             in_sentence = [t for t in targets if sentence.start <= t.start < sentence.end]
             if in_sentence:
@@ -173,11 +179,11 @@ def apply(target: Span, category: str) -> None:
     """Set one cue's category on a target; when cues disagree, the stronger assertion holds."""
     if category == HISTORICAL:
         target._.historical = True
-    elif category == CONDITIONAL:
-        details(target)["conditional"] = True
-        if PRIORITY["hypothetical"] > PRIORITY[target._.assertion]:
-            target._.assertion = "hypothetical"
-    elif PRIORITY.get(category, -1) > PRIORITY[target._.assertion]:
+        return
+    if category in MARKED:  # the assertion it gives, and a mark the extractor reads
+        details(target)[category] = True
+        category = MARKED[category]
+    if PRIORITY.get(category, -1) > PRIORITY[target._.assertion]:
         target._.assertion = category
 
 

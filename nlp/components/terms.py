@@ -111,6 +111,8 @@ class TermMatcher:
                 if not taken.intersection(range(span.start, span.end)):
                     targets.append(span)
                     pattern_of.setdefault((span.start, span.end, span.label_), pattern)
+        # An excluded phrase ("period cramps") hides the topic's target inside it, not a target that names it whole.
+        targets.sort(key=lambda span: span.label_ == EXCLUDE)
         kept_targets = [span for span in filter_spans(targets) if span.label_ != EXCLUDE]
         for span in kept_targets:
             span._.pattern = pattern_of[(span.start, span.end, span.label_)]

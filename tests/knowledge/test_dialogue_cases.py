@@ -92,7 +92,7 @@ def test_a_drug_not_taken_but_proposed_is_a_proposal(extractor: Extractor) -> No
     ("Patient: Can I have quinine for the cramps?", ("quinine", "hypothetical")),
     ("Doctor: I'll give you a course of nitrofurantoin.", ("nitrofurantoin", "hypothetical")),
     ("Patient: Not great, I've been using my albuterol inhaler a lot.", ("albuterol", "present")),
-    ("Doctor: Any allergies to antibiotics?\nPatient: No.", None),
+    ("Doctor: Any allergies to antibiotics?\nPatient: No.", ("antibiotic", "absent")),  # an allergy denied
     ("Patient: I have period cramps and a stomach ache.", ("dysmenorrhea", "present")),  # cramps, but not the legs
 ])
 def test_cue_cases(extractor: Extractor, said: str, expected: tuple[str, str] | None) -> None:

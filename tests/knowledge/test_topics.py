@@ -56,7 +56,9 @@ def test_a_note_drafted_with_the_second_topic_cites_its_article_and_nothing_of_l
     assert cause.reasons == [ids["hydrochlorothiazide"]]
     [urate] = [s for s in note.suggestions if s.kind == "treatment"]
     assert urate.reasons == [ids["urate"]] and urate.source.section == "Management"
-    assert note.section("subjective").sentences[0].text == "Joint pain in the right big toe, overnight."
+    assert [p.code for p in note.section("subjective").subsections][:2] == [
+        "chief_complaint", "history_of_present_illness"]
+    assert note.section("subjective").sentences[0].text.endswith("in the right big toe.")
     assert "(source: Gout flare, \"Causes and Risk Factors\")" in render(note, "markdown")
 
 
