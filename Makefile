@@ -82,6 +82,7 @@ bench: install-dev
 	$(BIN)/python -m benchmarks.extraction
 	$(BIN)/python -m benchmarks.context_compare
 	$(BIN)/python -m benchmarks.reference_recall
+	$(BIN)/python -m benchmarks.note_quality
 	$(BIN)/python -m benchmarks.medication_reference
 	$(BIN)/python -m benchmarks.correction
 	$(BIN)/python -m benchmarks.diarization

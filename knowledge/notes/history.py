@@ -1,0 +1,165 @@
+"""Builders of Subjective: chief complaint, the history of the present illness, and the findings grouped by
+assertion (review of systems, past history, medications, allergies, family and social history)."""
+
+from __future__ import annotations
+
+from knowledge.note import Sentence, Subsection
+from knowledge.notes.plan import SubsectionPlan
+from knowledge.notes.registry import builder, part
+from knowledge.notes.visit import Clause, Visit
+from knowledge.wording import indefinite, join_words
+from nlp.types import Finding
+
+# A patient's answer this short says nothing without its question ("both of them", "no, not really").
+_SHORT_ANSWER = 5
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _bucket(finding: Finding) -> str:
+    if finding.assertion == "present":
+        return "past" if finding.historical else "present"
+    return finding.assertion
+
+
+def described(visit: Visit, finding: Finding) -> str:
+    """A symptom with where it is: "knee pain in the right knee" reads "right knee pain"."""
+    name = visit.name(finding)
+    site, side = finding.attributes.get("site"), finding.attributes.get("laterality")
+    if side == "bilateral":
+        return f"{name} in both {visit.wording.sites(site)}" if site and site not in name else f"bilateral {name}"
+    if site and site not in name:
+        return f"{name} in the {side + ' ' if side else ''}{site}"
+    return f"{side} {name}" if side else name
+
+
+def chief(visit: Visit) -> list[Finding]:
+    """What the patient came for: the first symptom or problem said as present, early in the visit (the
+    problems the clinician then addresses, when none was)."""
+    early = [c for c in visit.clauses[: max(12, len(visit.clauses) // 4)] if c.phase == "history"]
+    for kinds in (("symptom",), ("condition",)):
+        for clause in early:
+            for finding in clause.findings:
+                if finding.kind in kinds and finding.assertion == "present" and finding.code != "age_over_50" \
+                        and (kinds == ("symptom",) or not finding.historical):
+                    return [finding]
+    return [p.findings[0] for p in visit.problems[:1] if p.findings]
+
+
+@builder("chief_complaint")
+def chief_complaint(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
+    found = chief(visit)
+    return part(sub, [visit.sentence(_capital(described(visit, f)) + ".", [f]) for f in found])
+
+
+def _details(visit: Visit, symptom: Finding) -> Sentence | None:
+    """The complaint with its timing, frequency, onset and duration, when any was said."""
+    timings = [f for f in visit.findings if f.kind == "timing" and f.assertion == "present" and not f.historical]
+    parts = []
+    if timings:
+        parts.append(join_words([visit.wording.timing(t.code) for t in timings]))
+    for key, pattern in (("frequency", "{}"), ("onset", "since {}"), ("duration", "each lasting {}")):
+        if symptom.attributes.get(key):
+            parts.append(pattern.format(symptom.attributes[key]))
+    if not parts:
+        return None
+    return visit.sentence(", ".join([_capital(described(visit, symptom)), *parts]) + ".", [symptom, *timings])
+
+
+def _opening(visit: Visit, complaint: str, found: list[Finding]) -> Sentence | None:
+    """"The patient is a 62-year-old male who presents today for knee pain." with only the facts said."""
+    phrases = visit.plan.style.phrases.get("history", {})
+    facts = {"age": visit.age, "sex": visit.sex, "complaint": complaint}
+    for key in ("opening_age", "opening"):
+        pattern = phrases.get(key)
+        if pattern and all(facts.get(slot) for slot in ("age", "sex", "complaint")
+                                            if "{" + slot + "}" in pattern):
+            return visit.sentence(pattern.format(**facts), found)
+    return None
+
+
+def _dictated_opening(visit: Visit) -> Clause | None:
+    """The clinician's own introduction of the patient ("andrew is a 62-year-old male ... who presents ...")."""
+    for clause in visit.clauses[:20]:
+        if clause.speaker != "patient" and clause.written and "year-old" in clause.said.replace(" ", "-") \
+                and "present" in clause.said.lower():
+            return clause
+    return None
+
+
+@builder("history_narrative")
+def history_narrative(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
+    """The history in the clinician's register: the opening, the complaint's details, then what the patient
+    said (and the clinician stated of the history), in the order said."""
+    sentences: list[Sentence] = []
+    dictated = _dictated_opening(visit)
+    found = chief(visit)
+    detail = _details(visit, found[0]) if found and found[0].kind == "symptom" else None
+    if dictated is not None:
+        sentences.append(visit.sentence(dictated.written or "", clauses=[dictated]))
+    elif found:
+        complaint = detail.text.rstrip(".") if detail else _capital(described(visit, found[0]))
+        opening = _opening(visit, complaint[:1].lower() + complaint[1:], found)
+        sentences.append(opening or detail) if (opening or detail) else None
+        detail = None if opening else detail
+    if detail is not None:
+        sentences.append(detail)
+    for timing in visit.findings:
+        if timing.kind == "timing" and timing.assertion == "absent":
+            pattern = visit.plan.phrase(sub, "not_timing")
+            sentences.append(visit.sentence(pattern.format(visit.wording.timing(timing.code)), [timing]))
+    told = [c for c in visit.clauses if c is not dictated and c.phase == "history" and c.written is not None
+            and len(c.written.split()) >= _SHORT_ANSWER and (c.speaker == "patient" or c.findings)]
+    sentences += [visit.sentence(c.written or "", clauses=[c]) for c in visit.within(sub, told)]
+    return part(sub, sentences)
+
+
+@builder("grouped_findings")
+def grouped_findings(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
+    """One sentence per assertion ("Denies fever, chills and nausea."), in the order of the phrases."""
+    found = visit.feeding(sub)
+    sentences = []
+    for key in sub.phrases:
+        group = list({described(visit, f): f for f in found if _bucket(f) == key}.items())
+        if group:
+            pattern = visit.plan.phrase(sub, key)
+            sentences.append(visit.sentence(_capital(pattern.format(join_words([w for w, _ in group]))),
+                                            [f for _, f in group]))
+    return part(sub, sentences)
+
+
+def dose(visit: Visit, finding: Finding) -> str:
+    """"levothyroxine (Synthroid) 50 mg once daily"; a class said without a drug reads "a statin"."""
+    if visit.wording.is_drug_class(finding.code):
+        return f"{indefinite(visit.name(finding))} (name not said)"
+    words = [visit.name(finding)]
+    said_as = visit.wording.said_as(finding)
+    if said_as:
+        words.append(f"({said_as})")
+    amount = finding.attributes.get("dose")
+    if isinstance(amount, dict) and amount.get("value") is not None:
+        words.append(f"{amount['value']:g} {amount.get('unit') or ''}".strip())
+    for key in ("route", "frequency"):
+        if finding.attributes.get(key):
+            words.append(str(finding.attributes[key]))
+    return " ".join(words)
+
+
+@builder("medications")
+def medications(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
+    """What the patient takes (one line each, with dose), took, or does not take; proposed medicines belong
+    to the plan."""
+    sentences = []
+    for finding in visit.feeding(sub):
+        key = _bucket(finding)
+        if key not in sub.phrases:
+            continue
+        if key == "absent":
+            name = visit.name(finding)
+            words = indefinite(name) if visit.wording.is_drug_class(finding.code) else name
+        else:
+            words = dose(visit, finding)
+        sentences.append(visit.sentence(_capital(visit.plan.phrase(sub, key).format(words)), [finding]))
+    return part(sub, sentences)

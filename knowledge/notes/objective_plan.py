@@ -1,0 +1,149 @@
+"""Builders of Objective and of the problem-oriented Assessment and Plan: vitals, what the clinician said on
+examination and of the results, each problem's assessment and plan in the clinician's words, follow-up."""
+
+from __future__ import annotations
+
+from knowledge.note import Sentence, Subsection
+from knowledge.notes.history import dose
+from knowledge.notes.plan import SubsectionPlan
+from knowledge.notes.registry import builder, part
+from knowledge.notes.visit import Clause, Problem, Visit
+from nlp.types import Finding
+
+_UNITS = {"mm[Hg]": "mmHg", "/min": "bpm", "Cel": "°C", "[degF]": "°F", "kg/m2": "kg/m2", "[lb_av]": "lb"}
+_INTERVALS = {"d": "day", "wk": "week", "mo": "month", "a": "year"}
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _clause_sentences(visit: Visit, clauses: list[Clause]) -> list[Sentence]:
+    seen: set[str] = set()
+    sentences = []
+    for clause in clauses:
+        if clause.written and clause.written.lower() not in seen:
+            seen.add(clause.written.lower())
+            sentences.append(visit.sentence(clause.written, clauses=[clause]))
+    return sentences
+
+
+@builder("vitals")
+def vitals(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
+    """"Blood pressure: 120/80 mmHg." with the numbers said; "Blood pressure: elevated." when only that was."""
+    sentences = []
+    for finding in visit.feeding(sub):
+        name = _capital(visit.name(finding))
+        if finding.value is not None:
+            value = f"{finding.value:g}"
+            if finding.attributes.get("diastolic") is not None:
+                value += f"/{finding.attributes['diastolic']:g}"
+            unit = _UNITS.get(finding.unit or "", finding.unit or "")
+            text = f"{name}: {value} {unit}".rstrip() + "."
+        elif finding.attributes.get("interpretation"):
+            text = f"{name}: {finding.attributes['interpretation']}."
+        else:
+            continue
+        sentences.append(visit.sentence(text, [finding]))
+    return part(sub, sentences)
+
+
+@builder("clinician_statements")
+def clinician_statements(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
+    """What the clinician stated in one part of the visit (the examination), in the note's register."""
+    clauses = [c for c in visit.clauses if c.phase == sub.phase and c.speaker != "patient" and c.written]
+    return part(sub, _clause_sentences(visit, visit.within(sub, clauses)))
+
+
+@builder("results")
+def results(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
+    """Measured results as values ("Potassium 3.1 mmol/L (low)."), then what the clinician said of results."""
+    sentences = []
+    valued: set[str] = set()
+    for finding in visit.feeding(sub):
+        if finding.kind not in ("electrolyte", "lab"):
+            continue
+        name = _capital(visit.name(finding))
+        interpretation = finding.attributes.get("interpretation")
+        if finding.value is not None:
+            text = f"{name} {finding.value:g} {finding.unit or ''}".rstrip()
+            text += f" ({interpretation})." if interpretation else "."
+            sentences.append(visit.sentence(text, [finding]))
+            valued.add(finding.id)
+    # A clause whose every finding is already a value line would say the same numbers again.
+    clauses = [c for c in visit.clauses if c.phase == sub.phase and c.speaker != "patient" and c.written
+               and not (c.findings and {f.id for f in c.findings} <= valued)]
+    return part(sub, sentences + _clause_sentences(visit, visit.within(sub, clauses)))
+
+
+def _problem_title(problem: Problem) -> str | None:
+    return problem.name or None
+
+
+@builder("problem_assessment")
+def problem_assessment(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
+    """Each problem the clinician addressed, with the clinician's reasoning about it (not their decisions)."""
+    parts = []
+    kept = {c.index for c in visit.within(sub, [c for p in visit.problems for c in p.clauses
+                                                 if not visit.is_plan_item(c)])}
+    for problem in visit.problems:
+        reasoning = [c for c in problem.clauses if not visit.is_plan_item(c) and c.index in kept]
+        sentences = _clause_sentences(visit, reasoning)
+        if not sentences and problem.findings:
+            sentences = [visit.sentence(f"{problem.name}.", problem.findings)]
+        parts += part(sub, sentences, problem=problem.name or None, title=problem.name or sub.title)
+    return parts
+
+
+def _action(visit: Visit, sub: SubsectionPlan, finding: Finding) -> str | None:
+    """"Continue levothyroxine (Synthroid)." for a medication decided today; "Order MRI." for an order."""
+    if finding.kind == "medication":
+        if visit.wording.is_drug_class(finding.code):
+            return None  # "anti-inflammatories" said in passing is no decision about a medicine
+        action = finding.attributes.get("action")
+        return visit.plan.phrase(sub, action).format(dose(visit, finding)) if action in sub.phrases else None
+    if finding.kind == "order":
+        key = "referral" if finding.attributes.get("order_type") == "referral" else "order"
+        if finding.attributes.get("order_type") == "therapy":
+            return None  # advice ("rest", "ice") is in the clinician's own plan sentence
+        name = visit.name(finding).removeprefix("referral ")
+        return visit.plan.phrase(sub, key).format(name.replace("_", " "))
+    return None
+
+
+@builder("problem_plan")
+def problem_plan(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
+    """Each problem's plan: the clinician's decisions in their words, then the medication actions and orders
+    said in them that the words do not already name."""
+    parts = []
+    placed: set[str] = set()
+    kept = {c.index for c in visit.within(sub, [c for p in visit.problems for c in p.clauses
+                                                 if visit.is_plan_item(c)])}
+    for problem in visit.problems:
+        decisions = [c for c in problem.clauses if visit.is_plan_item(c) and c.index in kept]
+        sentences = _clause_sentences(visit, decisions)
+        named = {f.id for c in decisions for f in c.findings}
+        inside = [f for c in problem.clauses for f in c.findings if f.kind in sub.kinds and f.id not in placed
+                  and f.id not in named]
+        for finding in {f.id: f for f in inside}.values():
+            text = _action(visit, sub, finding)
+            if text:
+                placed.add(finding.id)
+                sentences.append(visit.sentence(_capital(text), [finding]))
+        parts += part(sub, sentences, problem=problem.name or None, title=problem.name or sub.title)
+    return parts
+
+
+@builder("follow_up")
+def follow_up(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
+    sentences = []
+    for finding in visit.feeding(sub):
+        if finding.assertion not in ("present", "hypothetical"):
+            continue
+        if finding.value is not None and finding.unit in _INTERVALS:
+            unit = _INTERVALS[finding.unit] + ("s" if finding.value != 1 else "")
+            text = visit.plan.phrase(sub, "interval").format(f"{finding.value:g} {unit}")
+        else:
+            text = visit.plan.phrase(sub, "unspecified")
+        sentences.append(visit.sentence(text, [finding]))
+    return part(sub, sentences[:1])

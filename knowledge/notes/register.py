@@ -1,0 +1,294 @@
+"""Spoken words in a note's written register: clauses of a turn, cleaned of fillers, false starts and
+pleasantries, numbers as digits, the patient in the third person (register.yaml holds every word list).
+
+A cleaned clause keeps its character span in the segment, so the sentence built from it points at the words
+that support it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from knowledge.notes.plan import Register
+from nlp.numbers import scan
+
+# A sentence ends at . ! ? (not the point of "0.5"); long unpunctuated turns are cut further at discourse
+# markers, since some transcripts carry no punctuation at all.
+_CLAUSE = re.compile(r"(?:[^.!?]|(?<=\d)\.(?=\d))+[.!?]*")
+_TOKEN = re.compile(r"\$|\d+(?:[.,/]\d+)*(?:-[A-Za-z]+)*|[A-Za-z][\w'\-]*|\.\.\.|[^\w\s]")
+_LONG = 40
+_NO_SPACE_BEFORE = {",", ".", "?", "!", ";", ":", "%", ")"}
+# A single number word that is rarely a count in speech ("the one that", "oh").
+_AMBIGUOUS = {"one", "oh", "zero"}
+
+
+@dataclass(frozen=True)
+class Person:
+    """The patient's pronouns: he/she when the sex was said in the consultation, else they."""
+
+    subject: str = "they"
+    object: str = "them"
+    possessive: str = "their"
+    reflexive: str = "themselves"
+
+    @property
+    def singular(self) -> bool:
+        return self.subject != "they"
+
+
+HE = Person("he", "him", "his", "himself")
+SHE = Person("she", "her", "her", "herself")
+THEY = Person()
+
+
+def phrases_pattern(phrases: list[str]) -> re.Pattern[str]:
+    """Any of `phrases` as whole words, any case, longest first; never matches when empty."""
+    if not phrases:
+        return re.compile(r"(?!)")
+    ordered = sorted({p.lower() for p in phrases}, key=len, reverse=True)
+    return re.compile(r"(?<![\w'-])(?:" + "|".join(re.escape(p) for p in ordered) + r")(?![\w'-])", re.IGNORECASE)
+
+
+def _sequences(phrases: list[str]) -> dict[str, list[tuple[str, ...]]]:
+    """Token sequences by their first token, longest first: a lookup per token, not a scan of every phrase."""
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for seq in sorted({tuple(_TOKEN.findall(p.lower())) for p in phrases}, key=len, reverse=True):
+        if seq:
+            by_first.setdefault(seq[0], []).append(seq)
+    return by_first
+
+
+class Writer:
+    """Compiled from a Register once; `clauses` and `write` are pure."""
+
+    def __init__(self, register: Register) -> None:
+        self.register = register
+        self._assistant = phrases_pattern(register.assistant_cues)
+        self._fillers = _sequences(register.fillers)
+        self._openers = _sequences(register.openers)
+        self._tags = _sequences(register.tags)
+        self._pleasantries = {" ".join(seq) for seqs in _sequences(register.pleasantries).values() for seq in seqs}
+        self._questions = _sequences(register.question_openers)
+        self._markers = phrases_pattern(register.clause_markers)
+        self._subject_after = {w.lower() for w in register.subject_after}
+        self._dangling = {w.lower() for w in register.dangling}
+        self._meta = phrases_pattern(register.meta)
+        marks = {r"n't": " not"}
+        self._contractions = [(re.compile(r"(?<=\w) ?" + re.escape(k), re.I) if k.startswith(("'", "n'")) else
+                               re.compile(r"(?<![\w'])" + re.escape(k) + r"(?![\w'])", re.I), v)
+                              for k, v in sorted({**marks, **register.contractions}.items(),
+                                                 key=lambda kv: len(kv[0]), reverse=True)]
+        self._written = [(re.compile(r"(?<![\w'])" + re.escape(k) + r"(?![\w'])", re.I), v)
+                         for k, v in sorted(register.written.items(), key=lambda kv: len(kv[0]), reverse=True)]
+
+    # Clauses ------------------------------------------------------------------------------------
+
+    def clauses(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of the clauses of one turn, stripped of surrounding spaces."""
+        spans = []
+        for match in _CLAUSE.finditer(text):
+            start, end = match.start(), match.end()
+            while start < end and text[start] in " ,":
+                start += 1
+            while end > start and text[end - 1] == " ":
+                end -= 1
+            if end > start:
+                spans.extend(self._cut_long(text, start, end))
+        return spans
+
+    def _cut_long(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        """An unpunctuated run of many words, cut before its discourse markers ("okay", "so", "alright")."""
+        words = len(text[start:end].split())
+        if words <= _LONG or ("," in text[start:end] and words <= 2 * _LONG):
+            return [(start, end)]
+        cuts = [start]
+        for m in self._markers.finditer(text, start, end):
+            at = m.start()
+            if len(text[cuts[-1]:at].split()) >= 6:
+                cuts.append(at)
+        cuts.append(end)
+        return [(a, b) for a, b in zip(cuts, cuts[1:]) if text[a:b].strip()]
+
+    # Writing ------------------------------------------------------------------------------------
+
+    def is_assistant(self, text: str) -> bool:
+        return bool(self._assistant.search(text))
+
+    def is_question(self, text: str) -> bool:
+        """A real question (not a tag question "..., okay?"), by its mark or, unpunctuated, by its opener."""
+        tokens = self._strip(self._tokens(text))
+        if not tokens:
+            return False
+        if text.rstrip().endswith("?"):
+            body = self._tokens(text.rstrip(" ?"))
+            tag = self._tail_tag(body)
+            return not (tag and len(body) > tag and body[-tag - 1] == ",")  # "..., okay?" states
+        return not text.rstrip().endswith(".") and self._starts(tokens, self._questions) > 0
+
+    def is_meta(self, text: str) -> bool:
+        """The clinician managing the visit ("let me take a look", "any questions") rather than reporting."""
+        return bool(self._meta.search(text))
+
+    def write(self, text: str, speaker: str, person: Person) -> str | None:
+        """A clause in the note's register, or None when nothing clinical is left."""
+        if self.is_assistant(text):
+            return None
+        for pattern, replacement in self._contractions:
+            text = pattern.sub(replacement, text)
+        tokens = self._tokens(text)
+        tokens = self._drop_fillers(tokens)
+        tokens = self._drop_false_starts(tokens)
+        tokens = self._strip(tokens)
+        if tokens and tokens[-1].lower() in self._dangling:
+            tokens = self._strip(tokens[:-1])  # a clause cut off mid-phrase ends before its dangling word
+        words = [t for t in tokens if t[0].isalnum()]
+        if len(words) < 3 or " ".join(words).lower() in self._pleasantries:
+            return None
+        tokens = self._digits(tokens)
+        tokens = self._third_person(tokens, speaker, person)
+        tokens = ["an" if t == "a" and i + 1 < len(tokens) and tokens[i + 1][:1].lower() in "aeio" and
+                  tokens[i + 1][:1].isalpha() else t for i, t in enumerate(tokens)]
+        sentence = self._join(tokens)
+        for pattern, replacement in self._written:
+            sentence = pattern.sub(replacement, sentence)
+        sentence = re.sub(r"(?<![\w'])i(?![\w'])", "I", sentence)
+        return sentence[:1].upper() + sentence[1:] + "."
+
+    @staticmethod
+    def _tokens(text: str) -> list[str]:
+        return _TOKEN.findall(text)
+
+    @staticmethod
+    def _starts(tokens: list[str], sequences: dict[str, list[tuple[str, ...]]], at: int = 0) -> int:
+        """Length of the longest sequence starting at `at` (lower-case), 0 when none does."""
+        if at >= len(tokens) or tokens[at].lower() not in sequences:
+            return 0
+        lowered = [t.lower() for t in tokens[at:at + 6]]
+        for seq in sequences[lowered[0]]:
+            if tuple(lowered[:len(seq)]) == seq:
+                return len(seq)
+        return 0
+
+    def _drop_fillers(self, tokens: list[str]) -> list[str]:
+        kept: list[str] = []
+        i = 0
+        while i < len(tokens):
+            n = self._starts(tokens, self._fillers, i)
+            if n:
+                i += n
+                if i < len(tokens) and tokens[i] == ",":
+                    i += 1
+                continue
+            kept.append(tokens[i])
+            i += 1
+        return kept
+
+    @staticmethod
+    def _drop_false_starts(tokens: list[str]) -> list[str]:
+        """"s- uh" and "i , i" and "the the": a cut word or a word said twice is said once."""
+        kept: list[str] = []
+        for index, token in enumerate(tokens):
+            if token.endswith("-") and len(token) > 1:
+                if index + 1 < len(tokens) and tokens[index + 1][0].isalpha():
+                    continue  # a word cut off and said again
+                token = token.rstrip("-")  # the speaker was interrupted; the word stands
+            if token == "...":
+                token = ","
+            lower = token.lower()
+            if kept and token[0].isalpha() and kept[-1].lower() == lower:
+                continue
+            if len(kept) >= 2 and kept[-1] == "," and token[0].isalpha() and kept[-2].lower() == lower:
+                kept.pop()
+                continue
+            if token in {",", ".", "..."} and kept and kept[-1] in {",", ".", "..."}:
+                continue
+            kept.append(token)
+            for n in (3, 2):  # "i want , i want him": a phrase said twice, with a comma between
+                if len(kept) >= 2 * n + 1 and kept[-n - 1] == "," and \
+                        [t.lower() for t in kept[-n:]] == [t.lower() for t in kept[-2 * n - 1:-n - 1]]:
+                    del kept[-n - 1:]
+                    break
+        return kept
+
+    def _tail_tag(self, tokens: list[str]) -> int:
+        """How many tokens at the end are a tag ("okay", "you know", commas)."""
+        lowered = [t.lower() for t in tokens[-6:]]
+        for seqs in self._tags.values():
+            for seq in seqs:
+                if len(seq) < len(tokens) and tuple(lowered[-len(seq):]) == seq:
+                    return len(seq)
+        return 0
+
+    def _strip(self, tokens: list[str]) -> list[str]:
+        """Openers off the start and tags off the end, with the punctuation between them."""
+        changed = True
+        while changed and tokens:
+            changed = False
+            while tokens and not tokens[0][0].isalnum() and tokens[0] != "$":
+                tokens, changed = tokens[1:], True
+            n = self._starts(tokens, self._openers)
+            if n and n < len(tokens):
+                tokens, changed = tokens[n:], True
+            while tokens and not tokens[-1][0].isalnum() and tokens[-1] not in {"%", ")"}:
+                tokens, changed = tokens[:-1], True
+            n = self._tail_tag(tokens)
+            if n:
+                tokens, changed = tokens[:-n], True
+        return tokens
+
+    @staticmethod
+    def _digits(tokens: list[str]) -> list[str]:
+        runs = scan([t.lower() for t in tokens])
+        out, i = [], 0
+        for run in runs:
+            words = [t.lower() for t in tokens[run.start:run.end]]
+            if run.end - run.start == 1 and (words[0] in _AMBIGUOUS or words[0][0].isdigit()):
+                continue
+            out.extend(tokens[i:run.start])
+            out.append(f"{run.value:g}")
+            i = run.end
+        return out + tokens[i:]
+
+    def _third_person(self, tokens: list[str], speaker: str, person: Person) -> list[str]:
+        mapping = self.register.patient_person if speaker == "patient" else self.register.clinician_person
+        out: list[str] = []
+        for index, token in enumerate(tokens):
+            lower = token.lower()
+            form = mapping.get(lower)
+            if form is None:
+                out.append(self._agree(token, out, person) if out else token)
+                continue
+            previous = out[-1].lower() if out else ""
+            at_end = index + 1 >= len(tokens) or not tokens[index + 1][0].isalnum()
+            after_word = bool(previous) and previous[0].isalpha() and previous not in self._subject_after
+            if form == "{subject}" and (after_word or (at_end and speaker != "patient")):
+                form = "{object}"
+            out.append(form.format(subject=person.subject, object=person.object,
+                                   possessive=person.possessive, reflexive=person.reflexive))
+        return out
+
+    def _agree(self, token: str, out: list[str], person: Person) -> str:
+        """The verb after a replaced subject agrees with it: "she has", "they are", "he takes"."""
+        if out[-1] != person.subject:
+            return token
+        lower = token.lower()
+        if not person.singular:
+            return {"am": "are", "was": "were"}.get(lower, token)
+        if lower in {"am", "are"}:
+            return "is"
+        if lower == "were":
+            return "was"
+        if lower in self.register.agreement:
+            return self.register.agreement[lower]
+        return token
+
+    @staticmethod
+    def _join(tokens: list[str]) -> str:
+        text = ""
+        for token in tokens:
+            if not text or token in _NO_SPACE_BEFORE or text.endswith(("$", "(")):
+                text += token
+            else:
+                text += " " + token
+        return text

@@ -1,0 +1,280 @@
+"""One visit as the builders see it: its clauses (who said them, in which part of the visit, in the note's
+register), its findings, the patient's pronouns, and the problems the clinician addressed.
+
+Built once per draft; every builder reads it and none changes it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+from knowledge.note import NoteEvidence, Sentence
+from knowledge.notes.plan import NotePlan, SubsectionPlan
+from knowledge.notes.register import HE, SHE, THEY, Person, Writer, phrases_pattern
+from knowledge.wording import Wording
+from nlp.types import Finding, Segment, Transcript
+from nlp.words import span_times
+
+Phase = Literal["history", "exam", "results", "plan"]
+_AGE = re.compile(r"(?<![\w-])(\d{1,3}|[a-z]+(?:[- ][a-z]+)?)[- ]years?[- ]old(?![\w-])", re.I)
+_FEMALE = phrases_pattern(["female", "woman", "lady", "mrs", "ms", "miss", "ma'am", "girl"])
+_MALE = phrases_pattern(["male", "man", "gentleman", "mr", "sir", "boy"])
+_SHE = phrases_pattern(["she", "her", "herself"])
+_HE = phrases_pattern(["he", "him", "his", "himself"])
+_BARE_ANSWER = re.compile(r"(?:no|yes|yeah|nope|not really)\b", re.I)
+# A problem is named by a condition, or by a symptom the clinician opens a problem with.
+_PROBLEM_KINDS = ("condition", "symptom")
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A clause of one segment: its span, speaker, part of the visit, and its written form (None: nothing
+    clinical, or a question)."""
+
+    index: int
+    segment: Segment
+    start: int
+    end: int
+    phase: Phase
+    question: bool
+    written: str | None
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def speaker(self) -> str:
+        return self.segment.speaker
+
+    @property
+    def said(self) -> str:
+        return self.segment.text[self.start:self.end]
+
+
+@dataclass
+class Problem:
+    """A problem the clinician addressed in the assessment and plan, in the clinician's words, and the clauses
+    that speak of it."""
+
+    name: str
+    findings: list[Finding]
+    clauses: list[Clause] = field(default_factory=list)
+
+
+class Visit:
+    """The context every builder takes."""
+
+    def __init__(self, transcript: Transcript, findings: list[Finding], plan: NotePlan, writer: Writer,
+                 wording: Wording) -> None:
+        self.transcript = transcript
+        self.findings = findings
+        self.plan = plan
+        self.writer = writer
+        self.wording = wording
+        self.person = self._person()
+        cues = plan.language.phase_cues
+        self._exam, self._results = phrases_pattern(cues.exam), phrases_pattern(cues.results)
+        self._plan_start, self._plan_item = phrases_pattern(cues.plan_start), phrases_pattern(cues.plan_items)
+        self._impression = phrases_pattern(cues.impression)
+        self._opener = phrases_pattern(cues.problem_openers)
+        self.clauses = self._clauses()
+
+    # The patient -------------------------------------------------------------------------------
+
+    def _person(self) -> Person:
+        """he/she only when the consultation says the sex (a word, or the clinician's pronouns for the patient)."""
+        clinician = " ".join(s.text for s in self.transcript.segments if s.speaker != "patient")
+        female, male = len(_FEMALE.findall(clinician)), len(_MALE.findall(clinician))
+        if female != male:
+            return SHE if female > male else HE
+        she, he = len(_SHE.findall(clinician)), len(_HE.findall(clinician))
+        if max(she, he) >= 3 and max(she, he) >= 3 * min(she, he):
+            return SHE if she > he else HE
+        return THEY
+
+    @cached_property
+    def age(self) -> str | None:
+        """The age said as "N-year-old", as digits."""
+        for segment in self.transcript.segments:
+            match = _AGE.search(segment.text)
+            if match:
+                words = self.writer.write(f"she is {match.group(1)} years old", "clinician", THEY) or ""
+                number = re.search(r"\d+", words)
+                if number:
+                    return number.group()
+        return None
+
+    @cached_property
+    def sex(self) -> str | None:
+        """"female" or "male" when one of those words was said."""
+        text = self.transcript.text
+        female = re.search(r"(?<![\w-])(female|woman)(?![\w-])", text, re.I)
+        male = re.search(r"(?<![\w-])(male|man)(?![\w-])", text, re.I)
+        if bool(female) != bool(male):
+            return "female" if female else "male"
+        return None
+
+    # Clauses -----------------------------------------------------------------------------------
+
+    def _clauses(self) -> list[Clause]:
+        by_segment: dict[int, list[Finding]] = {}
+        for finding in self.findings:
+            for ev in finding.evidence:
+                by_segment.setdefault(ev.segment, []).append(finding)
+        raw = []
+        for segment in self.transcript.segments:
+            for start, end in self.writer.clauses(segment.text):
+                inside = tuple({f.id: f for f in by_segment.get(segment.id, ()) for ev in f.evidence
+                                if ev.segment == segment.id and ev.start < end and ev.end > start}.values())
+                raw.append((segment, start, end, inside))
+        plan_at = self._plan_start_at(raw)
+        clauses = []
+        for index, (segment, start, end, inside) in enumerate(raw):
+            text = segment.text[start:end]
+            question = self.writer.is_question(text)
+            written = None if question else self.writer.write(text, segment.speaker, self.person)
+            if written and segment.speaker != "patient" and not inside and self.writer.is_meta(text):
+                written = None
+            if written and segment.speaker == "patient" and _BARE_ANSWER.match(written) and len(written.split()) < 8:
+                written = None  # "No, nothing out of the ordinary": its question's finding says it
+            clauses.append(Clause(index, segment, start, end, self._phase(index, plan_at, segment, text, inside),
+                                  question, written, inside))
+        return clauses
+
+    def _plan_start_at(self, raw: list[tuple[Segment, int, int, tuple[Finding, ...]]]) -> int:
+        """The first clinician clause of the assessment and plan: a cue ("my assessment", "for your first
+        problem") or impression after the first third of the visit, else the first plan item in the second half."""
+        third = len(raw) // 3
+        for index, (segment, start, end, _) in enumerate(raw):
+            said = segment.text[start:end]
+            if index >= third and segment.speaker != "patient" and not said.rstrip().endswith("?") and (
+                    self._plan_start.search(said) or self._impression.search(said)):
+                return index
+        for index, (segment, start, end, _) in enumerate(raw):
+            if index >= len(raw) // 2 and segment.speaker != "patient" \
+                    and self._plan_item.search(segment.text[start:end]):
+                return index
+        return len(raw)
+
+    def _phase(self, index: int, plan_at: int, segment: Segment, text: str, inside: tuple[Finding, ...]) -> Phase:
+        if index >= plan_at:
+            return "plan"
+        if segment.speaker == "patient":
+            return "history"
+        kinds = {f.kind for f in inside}
+        if kinds & {"lab", "electrolyte", "imaging"} or self._results.search(text):
+            return "results"
+        if kinds & {"exam", "vital"} or self._exam.search(text):
+            return "exam"
+        return "history"
+
+    def within(self, sub: SubsectionPlan, clauses: list[Clause]) -> list[Clause]:
+        """The clauses that say most within the style's length for the subsection, in the order said: those
+        naming findings first, the patient's before the clinician's, longer before shorter."""
+        budget = self.plan.style.lengths.get(sub.code)
+        if budget is None:
+            return clauses
+        ranked = sorted(clauses, key=lambda c: (not c.findings, c.speaker != "patient", c.index))
+        kept, words = set(), 0
+        for clause in ranked:
+            size = len((clause.written or "").split())
+            if words + size > budget and kept:
+                continue
+            kept.add(clause.index)
+            words += size
+        return [c for c in clauses if c.index in kept]
+
+    def is_plan_item(self, clause: Clause) -> bool:
+        return bool(self._plan_item.search(clause.said))
+
+    # Findings ------------------------------------------------------------------------------------
+
+    def feeding(self, sub: SubsectionPlan) -> list[Finding]:
+        """The findings of the kinds, assertions and codes the subsection's plan names."""
+        found = []
+        for finding in self.findings:
+            if sub.kinds and finding.kind not in sub.kinds:
+                continue
+            if sub.assertions and finding.assertion not in sub.assertions:
+                continue
+            if finding.code in sub.exclude_codes:
+                continue
+            codes = sub.codes_for_kind.get(finding.kind)
+            if codes is not None and finding.code not in codes:
+                continue
+            found.append(finding)
+        return found
+
+    def name(self, finding: Finding) -> str:
+        return self.wording.name(finding)
+
+    # Problems ----------------------------------------------------------------------------------
+
+    @cached_property
+    def problems(self) -> list[Problem]:
+        """The problems of the assessment and plan, in the order the clinician took them up; each clause of the
+        clinician's assessment and plan belongs to the problem last opened (the first, before any)."""
+        problems: list[Problem] = []
+        by_code: dict[tuple[str, str], Problem] = {}
+        current: Problem | None = None
+        pending: list[Clause] = []
+        for clause in self.clauses:
+            if clause.phase != "plan" or clause.speaker == "patient" or clause.written is None:
+                continue
+            named = [f for f in clause.findings if f.kind in _PROBLEM_KINDS
+                     and f.assertion in ("present", "possible") and f.code != "age_over_50"]
+            opener = bool(self._opener.search(clause.said))
+            for finding in named:
+                key = (finding.kind, finding.code)
+                if key in by_code:
+                    current = by_code[key] if opener else current or by_code[key]
+                    break
+                if opener or current is None or finding.kind == "condition":
+                    current = Problem(name=self._problem_name(finding, clause), findings=[finding])
+                    by_code[key] = current
+                    problems.append(current)
+                    break
+            if current is None:
+                pending.append(clause)
+            else:
+                current.clauses.append(clause)
+        if problems and pending:
+            problems[0].clauses[:0] = pending
+        elif pending:
+            problems.append(Problem(name=self._main_problem(), findings=[], clauses=pending))
+        return problems
+
+    def _main_problem(self) -> str:
+        """What the visit is about when the clinician named no problem in the plan: the complaint said first."""
+        for clause in self.clauses:
+            for finding in clause.findings:
+                if finding.kind == "symptom" and finding.assertion == "present" and not finding.historical:
+                    name = self.name(finding)
+                    return name[:1].upper() + name[1:]
+        return ""
+
+    def _problem_name(self, finding: Finding, clause: Clause) -> str:
+        """The clinician's words for the problem in that clause ("knee pain"), else its name."""
+        for ev in finding.evidence:
+            if ev.segment == clause.segment.id and clause.start <= ev.start < clause.end:
+                return ev.text[:1].upper() + ev.text[1:]
+        name = self.name(finding)
+        return name[:1].upper() + name[1:]
+
+    # Sentences ---------------------------------------------------------------------------------
+
+    def sentence(self, text: str, findings: list[Finding] | tuple[Finding, ...] = (),
+                 clauses: list[Clause] | tuple[Clause, ...] = ()) -> Sentence:
+        """A note sentence citing its findings and the clauses it was written from."""
+        spans: dict[tuple[int, int, int], NoteEvidence] = {}
+        for finding in findings:
+            for ev in finding.evidence:
+                spans.setdefault((ev.segment, ev.start, ev.end),
+                                 NoteEvidence(segment=ev.segment, start=ev.start, end=ev.end, t0=ev.t0, t1=ev.t1))
+        for clause in clauses:
+            t0, t1 = span_times(clause.segment, clause.start, clause.end) or (clause.segment.start, clause.segment.end)
+            spans.setdefault((clause.segment.id, clause.start, clause.end),
+                             NoteEvidence(segment=clause.segment.id, start=clause.start, end=clause.end, t0=t0, t1=t1))
+        ids = [f.id for f in findings] + [f.id for c in clauses for f in c.findings]
+        return Sentence(text=text, finding_ids=list(dict.fromkeys(ids)), evidence=[spans[key] for key in sorted(spans)])
