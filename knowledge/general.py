@@ -100,7 +100,7 @@ class GeneralPack:
                 if not phrases:
                     continue
                 options = {"icd10": term.icd10, "order_type": term.order_type, "panel": term.panel,
-                           "requires_value": file.requires_value}
+                           "requires_value": file.requires_value, "paired": term.paired}
                 attributes = {key: value for key, value in options.items() if value}
                 patterns.append(TermPattern(file.kind, term.code, phrases, attributes))
                 if term.negated_phrases:
@@ -112,10 +112,6 @@ class GeneralPack:
     def spoken_units(self) -> dict[str, dict[str, str | None]]:
         """Measured code -> spoken unit phrase -> UCUM, for vitals and labs."""
         return {term.code: dict(term.units) for file in self.files.values() for term in file.terms if term.units}
-
-    def paired(self) -> dict[str, str]:
-        """Measured code -> the attribute that holds the second value of a pair."""
-        return {term.code: term.paired for file in self.files.values() for term in file.terms if term.paired}
 
     def usual_units(self) -> dict[str, str]:
         return {term.code: term.unit for file in self.files.values() for term in file.terms if term.unit}

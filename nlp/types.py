@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from nlp.attributes import BY_KIND, check
 
 Role = Literal["clinician", "patient", "other"]
 FindingKind = Literal["symptom", "timing", "medication", "electrolyte", "lab", "condition", "allergy", "vital",
@@ -83,8 +85,18 @@ class Finding(_Frozen):
     historical: bool = False
     value: float | None = None
     unit: str | None = None
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    attributes: dict[str, Any] = Field(default_factory=dict)  # the kind's model in nlp/attributes.py
     evidence: list[Evidence] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _attributes_fit_the_kind(self) -> Finding:
+        check(self.kind, self.attributes)
+        return self
+
+    @property
+    def typed(self) -> BaseModel:
+        """The attributes as the kind's typed model (nlp/attributes.py)."""
+        return BY_KIND[self.kind].model_validate(self.attributes)
 
 
 class Findings(_Frozen):

@@ -94,10 +94,11 @@ class ValueAttacher:
                 second = next((n for n in numbers if n.start == number.end + 1), None)
                 unit = starting_at(modifiers, second.end, unit_kind) if second is not None else None
             target._.unit = unit._.pattern.code if unit is not None else None
-            if number.end + 1 < len(doc) and doc[number.end].lower_ in PAIRED:  # "130 over 80", "130/80"
+            paired = target._.pattern.attributes.get("paired")  # "130 over 80", "130/80": a diastolic
+            if paired and number.end + 1 < len(doc) and doc[number.end].lower_ in PAIRED:
                 second = next((n for n in numbers if n.start == number.end + 1), None)
                 if second is not None:
-                    details(target)["second_value"] = second._.number
+                    details(target)[paired] = second._.number
             return target
         said = within(modifiers, target.end, end, INTERPRETATION)
         if said:

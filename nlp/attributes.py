@@ -1,0 +1,113 @@
+"""The attributes of a finding, one typed model per kind (docs/findings.md).
+
+`Finding.attributes` stays a plain mapping in the JSON contract, but every finding's attributes are
+validated against its kind's model when the finding is made, so a misspelt or unknown attribute fails where
+it is written, not in a reader far away. `docs/findings.schema.json` is generated from these models
+(`python -m nlp.schema > docs/findings.schema.json`; a test keeps the two the same).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Laterality = Literal["left", "right", "bilateral"]
+Interpretation = Literal["low", "normal", "high"]
+Action = Literal["start", "stop", "change", "continue", "consider", "decline"]
+OrderType = Literal["lab", "imaging", "referral", "procedure", "therapy"]
+
+
+class _Attributes(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Dose(_Attributes):
+    value: float
+    unit: str
+
+
+class SymptomAttributes(_Attributes):
+    """Where and how: site (`calf`, `knee`), side, how often, when it began and for how long, as said."""
+
+    site: str | None = None
+    laterality: Laterality | None = None
+    frequency: str | None = None
+    onset: str | None = None  # "since Tuesday", "2 weeks ago"
+    duration: str | None = None  # "2 months"
+
+
+class TimingAttributes(_Attributes):
+    """When the topic's symptom comes (`nocturnal`, `at_rest`, `exertional`): no attributes of its own."""
+
+
+class MedicationAttributes(_Attributes):
+    """Dose, frequency, the clinician's decision, and the knowledge base's class, mechanism and codings."""
+
+    dose: Dose | None = None
+    route: str | None = None
+    frequency: str | None = None
+    action: Action | None = None
+    drug_class: str | None = None
+    cramp_mechanism: str | None = None
+    drugbank_id: str | None = None
+    mesh_id: str | None = None
+    rxnorm: list[str] | None = None
+
+
+class MeasuredAttributes(_Attributes):
+    """A result said aloud: how it reads against the reference range, its LOINC code, a second value of a pair."""
+
+    interpretation: Interpretation | None = None
+    loinc: str | None = None
+    diastolic: float | None = None  # a blood pressure's second value
+
+
+class ConditionAttributes(_Attributes):
+    """A problem: its ICD-10-CM code, and the stated age behind `age_over_50`."""
+
+    icd10: str | None = None
+    age: int | None = None
+    status: Literal["active", "past"] | None = None
+
+
+class AllergyAttributes(_Attributes):
+    reaction: str | None = None
+
+
+class ExamAttributes(_Attributes):
+    site: str | None = None
+    laterality: Laterality | None = None
+    frequency: str | None = None
+
+
+class ImagingAttributes(_Attributes):
+    site: str | None = None
+    impression: str | None = None
+
+
+class OrderAttributes(_Attributes):
+    order_type: OrderType | None = None
+    site: str | None = None
+
+
+class FollowUpAttributes(_Attributes):
+    interpretation: Interpretation | None = None  # never meaningful; a number read as a measure may carry one
+
+
+class SocialAttributes(_Attributes):
+    """Social history (drug use, exercise, occupation, diet, living situation): no attributes of its own."""
+
+
+BY_KIND: dict[str, type[_Attributes]] = {
+    "symptom": SymptomAttributes, "timing": TimingAttributes, "medication": MedicationAttributes,
+    "electrolyte": MeasuredAttributes, "lab": MeasuredAttributes, "vital": MeasuredAttributes,
+    "condition": ConditionAttributes, "allergy": AllergyAttributes, "exam": ExamAttributes,
+    "imaging": ImagingAttributes, "order": OrderAttributes, "follow_up": FollowUpAttributes,
+    "social": SocialAttributes,
+}
+
+
+def check(kind: str, attributes: dict[str, Any]) -> None:
+    """Raise pydantic's ValidationError when `attributes` do not fit the kind's model."""
+    BY_KIND[kind].model_validate(attributes)
