@@ -1,4 +1,5 @@
-"""A note as a FHIR R4 Bundle: a Composition (one section per SOAP section) and a DocumentReference to it.
+"""A note as a FHIR R4 Bundle: a Composition (one section per SOAP section, its subsections nested in it with
+their LOINC codes) and a DocumentReference to it.
 
 fhir.resources 8 ships R5 by default and R4B (4.3) beside it, no plain R4; Composition, DocumentReference and
 Bundle did not change between R4 and R4B, so the R4B models validate what an R4 server expects.
@@ -14,7 +15,7 @@ from uuid import NAMESPACE_URL, uuid4, uuid5
 
 from fhir.resources.R4B.bundle import Bundle
 
-from knowledge.note import SYSTEM_NAMES, Note, Section, SectionCode, Suggestion
+from knowledge.note import SYSTEM_NAMES, Note, Section, SectionCode, Subsection, Suggestion
 from knowledge.render import KIND_TITLES, NoteStatus, topic_title
 
 LOINC = "http://loinc.org"
@@ -42,11 +43,27 @@ def _items(texts: list[str]) -> str:
     return "<ul>" + "".join(f"<li>{text}</li>" for text in texts) + "</ul>"
 
 
+def _subsection(part: Subsection) -> dict[str, Any]:
+    """A subsection nested in its SOAP section, with the LOINC code the note plan gives it."""
+    entry: dict[str, Any] = {"title": part.title or part.code.replace("_", " ").capitalize()}
+    if part.coding is not None:
+        entry["code"] = {"coding": [{"system": part.coding.system, "code": part.coding.code,
+                                     "display": part.coding.display}]}
+    entry["text"] = _div(_items([escape(sentence.text) for sentence in part.sentences]))
+    return entry
+
+
 def _soap_section(section: Section) -> dict[str, Any]:
-    """A Composition section: LOINC code, title, and the sentences as a narrative list (escaped: said, not markup)."""
+    """A Composition section: LOINC code, title, the sentences as a narrative list (escaped: said, not markup),
+    and one nested section per subsection (chief complaint, physical exam, a problem's plan)."""
     sentences = [escape(sentence.text) for sentence in section.sentences]
     body = _items(sentences) if sentences else f"<p>{_EMPTY}</p>"
-    return {"title": section.title, "code": {"coding": [SECTION_CODES[section.code]]}, "text": _div(body)}
+    entry: dict[str, Any] = {"title": section.title, "code": {"coding": [SECTION_CODES[section.code]]},
+                             "text": _div(body)}
+    parts = [part for part in section.parts() if part.title or part.coding]
+    if parts:
+        entry["section"] = [_subsection(part) for part in parts]
+    return entry
 
 
 def _suggestions_section(note: Note) -> dict[str, Any]:

@@ -118,3 +118,14 @@ def test_one_version_of_a_consultations_note_keeps_its_full_urls(note: Note) -> 
 def test_an_unknown_status_is_refused(note: Note) -> None:
     with pytest.raises(ValueError, match="unknown note status 'approved'"):
         note_bundle(note, markdown="", status="approved")  # type: ignore[arg-type]
+
+
+def test_each_subsection_is_a_loinc_coded_section_nested_under_its_soap_section(note: Note) -> None:
+    bundle = bundle_of(note)
+    Bundle.model_validate(bundle)
+    subjective = composition(bundle)["section"][0]
+    nested = {part["code"]["coding"][0]["code"]: part["title"] for part in subjective["section"]}
+    assert nested["10154-3"] == "Chief complaint"
+    assert nested["10164-2"] == "History of present illness"
+    history = next(part for part in subjective["section"] if part["code"]["coding"][0]["code"] == "10164-2")
+    assert narrative_items(history)[0].startswith("The patient presents today for leg cramps")

@@ -74,7 +74,7 @@ async function open(key) {
     state.transcript = new Transcript(transcript.body.segments);
     state.findings = new Map(findings.body.findings.map((f) => [f.id, f]));
     state.decisions = new Map(decisions.body.map((d) => [d.suggestion_id, d]));
-    state.note = note.body;
+    state.note = note.body; linkSubsections(state.note);
     state.etag = note.etag;
     $("key-form").hidden = true;
     $("review").hidden = false;
@@ -129,37 +129,69 @@ function renderAll() {
   if (state.selected) select(...state.selected, { play: false });
 }
 
+// A section's subsections hold the very sentence objects of the section (by position), so an edit of a
+// sentence is an edit of its subsection too; a note whose subsections do not add up shows one flat list.
+function linkSubsections(note) {
+  for (const section of note.sections) {
+    const parts = section.subsections || [];
+    const count = parts.reduce((n, part) => n + part.sentences.length, 0);
+    if (count !== section.sentences.length) { section.subsections = []; continue; }
+    let at = 0;
+    for (const part of parts) {
+      part.sentences = section.sentences.slice(at, at + part.sentences.length);
+      at += part.sentences.length;
+    }
+  }
+}
+
+function sentenceItem(section, s, sentence, i, readOnly) {
+  const accepted = acceptedSuggestionFor(section.code, sentence.text);
+  const item = el("li", {
+    class: "sentence", tabindex: "-1", dataset: { section: s, index: i },
+    "aria-label": `${section.title} sentence ${i + 1}`,
+  },
+  el("span", {
+    class: "sentence-text", text: sentence.text, role: "textbox",
+    "aria-label": `${section.title} sentence ${i + 1} text`,
+    "aria-readonly": readOnly ? "true" : "false",
+    contenteditable: readOnly ? "false" : "plaintext-only",
+    spellcheck: "true",
+    oninput: (event) => onEdit(s, i, event.target),
+    onkeydown: (event) => {
+      if (event.key === "Escape") { event.preventDefault(); item.focus(); }
+      if (event.key === "Enter") event.preventDefault(); // one sentence is one line
+    },
+  }),
+  accepted ? el("span", { class: "badge badge-accepted", text: "accepted by clinician" }) : null,
+  sentence.evidence.length === 0 && !accepted
+    ? el("span", { class: "badge badge-noevidence", text: "no evidence" }) : null);
+  item.addEventListener("click", () => select(s, i));
+  item.addEventListener("focusin", () => { if (!sameSelection(s, i)) select(s, i, { focus: false }); });
+  return item;
+}
+
+// The section's sentences under its subsection headings (chief complaint, a problem, ...), numbered as one list.
+function sectionBody(section, s, readOnly) {
+  const parts = section.subsections && section.subsections.length
+    ? section.subsections : [{ code: section.code, title: "", sentences: section.sentences }];
+  let at = 0;
+  return parts.map((part) => {
+    const first = at;
+    at += part.sentences.length;
+    return el("div", { class: `subsection${part.problem ? " problem" : ""}`, dataset: { subsection: part.code } },
+      part.title ? el("h4", { text: part.title }) : null,
+      el("ol", { class: "sentences", start: String(first + 1) },
+        part.sentences.map((sentence, j) => sentenceItem(section, s, sentence, first + j, readOnly))));
+  });
+}
+
 function renderNote() {
   const readOnly = signed();
   $("sections").replaceChildren(...state.note.sections.map((section, s) => el("section",
     { class: "note-section", "aria-labelledby": `section-${section.code}` },
     el("h3", { id: `section-${section.code}`, text: section.title }),
     section.sentences.length === 0 ? el("p", { class: "empty", text: "Nothing recorded." }) : null,
-    el("ol", { class: "sentences" }, section.sentences.map((sentence, i) => {
-      const accepted = acceptedSuggestionFor(section.code, sentence.text);
-      const item = el("li", {
-        class: "sentence", tabindex: "-1", dataset: { section: s, index: i },
-        "aria-label": `${section.title} sentence ${i + 1}`,
-      },
-      el("span", {
-        class: "sentence-text", text: sentence.text, role: "textbox",
-        "aria-label": `${section.title} sentence ${i + 1} text`,
-        "aria-readonly": readOnly ? "true" : "false",
-        contenteditable: readOnly ? "false" : "plaintext-only",
-        spellcheck: "true",
-        oninput: (event) => onEdit(s, i, event.target),
-        onkeydown: (event) => {
-          if (event.key === "Escape") { event.preventDefault(); item.focus(); }
-          if (event.key === "Enter") event.preventDefault(); // one sentence is one line
-        },
-      }),
-      accepted ? el("span", { class: "badge badge-accepted", text: "accepted by clinician" }) : null,
-      sentence.evidence.length === 0 && !accepted
-        ? el("span", { class: "badge badge-noevidence", text: "no evidence" }) : null);
-      item.addEventListener("click", () => select(s, i));
-      item.addEventListener("focusin", () => { if (!sameSelection(s, i)) select(s, i, { focus: false }); });
-      return item;
-    })),
+    ...(section.sentences.length ? sectionBody(section, s, readOnly) : []),
   )));
 }
 
@@ -249,11 +281,14 @@ function onEdit(s, i, node) {
 }
 
 function cleanSections() {
+  const clean = (sentences) => sentences
+    .map((sentence) => ({ ...sentence, text: sentence.text.replace(/\s+/g, " ").trim() }))
+    .filter((sentence) => sentence.text !== "");
   return state.note.sections.map((section) => ({
     code: section.code, title: section.title,
-    sentences: section.sentences
-      .map((sentence) => ({ ...sentence, text: sentence.text.replace(/\s+/g, " ").trim() }))
-      .filter((sentence) => sentence.text !== ""),
+    sentences: clean(section.sentences),
+    subsections: (section.subsections || []).map((part) => ({ ...part, sentences: clean(part.sentences) }))
+      .filter((part) => part.sentences.length > 0),
   }));
 }
 
@@ -270,7 +305,7 @@ async function save() {
       const saved = await state.api.saveSections(cleanSections(), state.etag);
       state.etag = saved.etag;
       const local = state.note.sections;
-      state.note = saved.body;
+      state.note = saved.body; linkSubsections(state.note);
       if (state.dirty) state.note.sections = local; // keep typing that happened during the save
       setSaveState(`Saved · version ${state.note.version}`);
       $("note-state").textContent = `Draft · version ${state.note.version}`;
@@ -304,7 +339,7 @@ function handleWriteError(error, what) {
 
 async function reloadNote() {
   const [note, decisions] = await Promise.all([state.api.note(), state.api.decisions()]);
-  state.note = note.body;
+  state.note = note.body; linkSubsections(state.note);
   state.etag = note.etag;
   state.decisions = new Map(decisions.body.map((d) => [d.suggestion_id, d]));
   state.dirty = false;
@@ -333,8 +368,11 @@ async function accept(suggestion) {
   if (signed() || state.conflict || !(await save())) return;
   const place = SUGGESTION_PLACE[suggestion.kind];
   const section = state.note.sections.find((candidate) => candidate.code === place);
-  section.sentences.push({ text: acceptedText(suggestion), finding_ids: [...suggestion.reasons],
-    evidence: evidenceOf(suggestion.reasons) });
+  const added = { text: acceptedText(suggestion), finding_ids: [...suggestion.reasons],
+    evidence: evidenceOf(suggestion.reasons) };
+  section.sentences.push(added);
+  const parts = section.subsections || [];
+  if (parts.length) parts[parts.length - 1].sentences.push(added); // shown last, as it is last in the section
   state.dirty = true;
   if (!(await save())) return;
   try {
@@ -369,7 +407,7 @@ async function signNote() {
   if (!(await save())) return;
   try {
     const result = await state.api.sign(state.etag);
-    state.note = result.body;
+    state.note = result.body; linkSubsections(state.note);
     state.etag = result.etag;
     renderAll();
     announce(`Signed: note version ${state.note.version} is final.`);
