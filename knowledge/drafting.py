@@ -17,7 +17,7 @@ import knowledge.notes.objective_plan  # noqa: F401
 from knowledge.datafile import DEFAULT_TOPIC
 from knowledge.errors import KnowledgeError
 from knowledge.guidance import ClinicianSaid, Guidance
-from knowledge.note import SECTION_TITLES, Note, Section, Subsection
+from knowledge.note import SECTION_TITLES, Note, Section, Subsection, Suggestion
 from knowledge.notes.plan import NotePlan, load_plan
 from knowledge.notes.registry import builder_names, get_builder
 from knowledge.notes.register import Writer
@@ -57,7 +57,22 @@ class Drafter:
         said = ClinicianSaid(statements=tuple(c.said for c in visit.clauses if c.speaker != "patient"
                                               and not c.question),
                              planned=frozenset(fid for s in plan_sentences for fid in s.finding_ids))
-        return Note(sections=sections, suggestions=self.guidance.suggest(findings, said))
+        return Note(sections=sections, suggestions=_attached(self.guidance.suggest(findings, said), visit))
+
+
+def _attached(suggestions: list[Suggestion], visit: Visit) -> list[Suggestion]:
+    """Each suggestion with the problem it concerns: the problem whose findings or words hold one of its
+    reasons, else the first problem (the topic applies to the visit's complaint)."""
+    named = [p for p in visit.problems if p.name]
+    if not named:
+        return suggestions
+    attached = []
+    for suggestion in suggestions:
+        reasons = set(suggestion.reasons)
+        problem = next((p for p in named if reasons & {f.id for f in p.findings}), None) or \
+            next((p for p in named if reasons & {f.id for c in p.clauses for f in c.findings}), named[0])
+        attached.append(suggestion.model_copy(update={"problem": problem.name}))
+    return attached
 
 
 @lru_cache(maxsize=8)

@@ -87,6 +87,10 @@ class Section(_Model):
     sentences: list[Sentence] = Field(default_factory=list)
     subsections: list[Subsection] = Field(default_factory=list)
 
+    def subsections_coded(self, code: str) -> list[Subsection]:
+        """The subsections with this code (several for a problem-oriented part), for a clinic's template."""
+        return [part for part in self.subsections if part.code == code]
+
     def parts(self) -> list[Subsection]:
         """The subsections to show: the drafted ones while they still hold exactly the section's sentences,
         else (the sentences were edited as a flat list) one untitled part holding them all."""
@@ -104,6 +108,8 @@ class Suggestion(_Model):
     source: SuggestionSource
     # Set on suggestions of kind "code" (an ICD-10-CM code to consider); absent from notes drafted before codes.
     coding: Coding | None = None
+    # The problem of the Assessment and Plan the suggestion concerns (its `problem` name), when the note has one.
+    problem: str | None = None
 
 
 class Note(_Model):

@@ -14,7 +14,8 @@ from typing import Literal
 import jinja2
 
 from knowledge.errors import KnowledgeError
-from knowledge.note import Note, SuggestionKind
+from knowledge.note import Note, Section, Subsection, SuggestionKind
+from knowledge.notes.plan import load_plan
 
 NoteFormat = Literal["markdown", "text", "json", "html", "fhir"]
 NoteStatus = Literal["draft", "signed"]
@@ -42,8 +43,17 @@ def _environment(templates_dir: Path | None) -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
     )
-    env.globals.update(kind_titles=KIND_TITLES, topic_titles=topic_title)
+    env.globals.update(kind_titles=KIND_TITLES, topic_titles=topic_title, subsection=_subsection)
     return env
+
+
+def _subsection(section: Section, code: str) -> list[Subsection]:
+    """`subsection(section, "physical_exam")` in a clinic's template: that part of the section (empty when
+    nothing was said); a code the note plan does not have is an error, not a blank note."""
+    known = {sub.code for plan_section in load_plan().sections for sub in plan_section.subsections}
+    if code not in known:
+        raise KnowledgeError(f"no subsection '{code}' in the note plan (known: {', '.join(sorted(known))})")
+    return section.subsections_coded(code)
 
 
 def _template(name: str, templates_dir: Path | None) -> jinja2.Template:
@@ -60,6 +70,8 @@ def _render_template(note: Note, fmt: NoteFormat, templates_dir: Path | None) ->
     template = _template(_TEMPLATES[fmt], templates_dir)
     try:
         return template.render(note=note)
+    except KnowledgeError as exc:
+        raise KnowledgeError(f"{template.filename or template.name}: {exc}") from exc
     except jinja2.TemplateError as exc:
         # A clinic template may name a field the note does not have (StrictUndefined) or call a missing filter.
         raise KnowledgeError(f"{template.filename or template.name}: {exc.message or type(exc).__name__}") from exc

@@ -102,3 +102,19 @@ def test_a_field_the_note_lacks_names_the_template(tmp_path: Path) -> None:
 def test_a_missing_templates_folder_is_named(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeError, match=r"nowhere: the note templates folder .* does not exist"):
         render(NOTE, "markdown", templates_dir=tmp_path / "nowhere")
+
+
+def test_a_clinic_template_picks_subsections_by_code_and_a_missing_one_is_a_clear_error(tmp_path: Path) -> None:
+    clinic = clinic_folder(tmp_path / "clinic", note_md_j2=(
+        "{% for part in subsection(note.sections[0], 'chief_complaint') %}{{ part.title }}{% endfor %}\n"))
+    assert render(NOTE, "markdown", templates_dir=clinic).strip() == ""  # a known part, empty: nothing
+    typo = clinic_folder(tmp_path / "typo", note_md_j2="{{ subsection(note.sections[0], 'chief_complain') }}\n")
+    with pytest.raises(KnowledgeError, match=r"note\.md\.j2: no subsection 'chief_complain' in the note plan"):
+        render(NOTE, "markdown", templates_dir=typo)
+
+
+def test_a_note_with_no_clinical_content_says_so() -> None:
+    empty = Note(sections=[Section(code=code, title=title) for code, title in SECTION_TITLES.items()])
+    assert render(empty, "markdown").startswith("_No clinical content was found in the consultation")
+    assert "No clinical content was found" in render(empty, "text")
+    assert "No clinical content was found" in render(empty, "html")
