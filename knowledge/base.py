@@ -64,7 +64,11 @@ class KnowledgeBase:
 
     def sited(self, kind: str, code: str, site: str | None) -> str | None:
         """The code of a generic term said with a place ("pain" + knee -> knee_pain): the same code when it is not
-        generic, None when it is generic and no code exists for the place (a pain of nowhere is no finding)."""
+        generic, None when it is generic and no code exists for the place (a pain of nowhere is no finding). The
+        topic's refinements come first (swelling of the calf is leg swelling)."""
+        for refinement in self.lexicon.lexicon.refine:
+            if (refinement.kind, refinement.code) == (kind, code) and site in refinement.sites:
+                return refinement.to
         template = self.general.by_site().get((kind, code))
         if template is None:
             return code

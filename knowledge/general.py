@@ -44,6 +44,7 @@ class GeneralTerm(_Strict):
     units: dict[str, str | None] = {}  # spoken unit -> UCUM (None: inferred from the magnitude)
     order_type: OrderType | None = None
     panel: bool = False  # a test without one value of its own (a blood count, a lipid panel)
+    names_kind: bool = False  # names the kind itself ("allergies"): other terms of the kind need it or a cue nearby
     paired: Code | None = None  # the name of a second value said as a pair ("130 over 80": diastolic)
 
 
@@ -100,7 +101,8 @@ class GeneralPack:
                 if not phrases:
                     continue
                 options = {"icd10": term.icd10, "order_type": term.order_type, "panel": term.panel,
-                           "requires_value": file.requires_value, "paired": term.paired}
+                           "requires_value": file.requires_value, "paired": term.paired,
+                           "names_kind": term.names_kind}
                 attributes = {key: value for key, value in options.items() if value}
                 patterns.append(TermPattern(file.kind, term.code, phrases, attributes))
                 if term.negated_phrases:

@@ -112,10 +112,20 @@ class Answers(_Strict):
     historical: list[Phrase] = []  # "I quit": the answer says yes, in the past
 
 
+class Refinement(_Strict):
+    """A general finding said at one of `sites` is the topic's concept `to` (swelling of the calf: leg_swelling)."""
+
+    kind: Literal["symptom", "exam"]
+    code: Code
+    to: Code
+    sites: list[Phrase] = Field(min_length=1)
+
+
 class LexiconFile(_Strict):
     """lexicon.yaml."""
 
     terms: Terms
+    refine: list[Refinement] = []
     modifiers: Modifiers = Modifiers()
     age: AgeRules | None = None
     context: ContextRules = ContextRules()

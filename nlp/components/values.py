@@ -69,6 +69,7 @@ class ValueAttacher:
             if target is not None:
                 kept.append(target)
         kept = [self._allergen(doc, span, modifiers) for span in kept]
+        kept = [span for span in kept if span.label_ != ALLERGY or self._said_as_allergy(span, modifiers, kept)]
         for span in kept:
             if span.label_ in ORDERABLE_KINDS and self._ordered(span, modifiers):
                 details(span)["ordered"] = True
@@ -125,6 +126,17 @@ class ValueAttacher:
         allergen._.pattern = span._.pattern
         allergen._.assertion, allergen._.details = span._.assertion, span._.details
         return allergen
+
+    @staticmethod
+    def _said_as_allergy(span: Span, modifiers: list[Span], targets: list[Span]) -> bool:
+        """An allergen ("milk", "peanut") is one only in a sentence about allergy ("allergic to", "allergies"); a term
+        that names the kind itself (`names_kind`: "allergies", "no known drug allergies") always is."""
+        if span._.pattern.attributes.get("names_kind"):
+            return True
+        sentence = span.sent
+        return bool(within(modifiers, sentence.start, sentence.end, ALLERGY_CUE)) or any(
+            t.label_ == ALLERGY and t._.pattern.attributes.get("names_kind")
+            and sentence.start <= t.start < sentence.end for t in targets)
 
     def _ordered(self, span: Span, modifiers: list[Span]) -> bool:
         """An order cue before the test in its sentence ("we'll get an MRI", "I want you to ice it")."""

@@ -1,0 +1,188 @@
+"""Findings of the whole visit (docs/findings.md): every drug, problems, allergies, vitals, exam, orders, follow-up."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.extract import Extractor
+from nlp.transcript_io import parse
+from nlp.types import Finding, Findings
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    return Extractor().load()
+
+
+def findings(extractor: Extractor, text: str) -> Findings:
+    return extractor.extract(parse(text))
+
+
+def one(extractor: Extractor, text: str, kind: str, code: str) -> Finding:
+    found = {(f.kind, f.code): f for f in findings(extractor, text).findings}
+    assert (kind, code) in found, f"{kind} {code} not in {sorted(found)}"
+    return found[(kind, code)]
+
+
+# --- medications: whether the patient takes it, and what the clinician decided ----------------------
+
+@pytest.mark.parametrize(("said", "code", "assertion", "action"), [
+    ("Doctor: So we are not going to change your lisinopril. Just keep taking it.", "lisinopril", "present",
+     "continue"),
+    ("Doctor: Let's stop the simvastatin.", "simvastatin", "present", "stop"),
+    ("Doctor: I want to prescribe some meloxicam.", "meloxicam", "hypothetical", "start"),
+    ("Doctor: We could try magnesium for the cramps.", "magnesium", "hypothetical", "consider"),
+    ("Doctor: Let's increase the metformin to 1000 mg.", "metformin", "present", "change"),
+    ("Doctor: We could switch you to amlodipine.", "amlodipine", "hypothetical", "start"),
+    ("Patient: I stopped the atorvastatin last month.", "atorvastatin", "present", None),
+])
+def test_a_medication_says_whether_it_is_taken_and_what_was_decided(
+        extractor: Extractor, said: str, code: str, assertion: str, action: str | None) -> None:
+    drug = one(extractor, said, "medication", code)
+    assert (drug.assertion, drug.attributes.get("action")) == (assertion, action)
+
+
+def test_a_patient_decides_nothing(extractor: Extractor) -> None:
+    assert "action" not in one(extractor, "Patient: I want to stop the lisinopril.", "medication",
+                               "lisinopril").attributes
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: The doctor gave me Ultram for the pain.", "tramadol"),  # a brand only the dictionary knows
+    ("Patient: I take vitamin b12 and folic acid.", "vitamin_b_12"),
+    ("Patient: I take vitamin b12 and folic acid.", "folic_acid"),  # not prenatal vitamins
+    ("Patient: I take digoxin every morning.", "digoxin"),
+])
+def test_any_drug_is_found_by_the_drug_dictionary(extractor: Extractor, said: str, code: str) -> None:
+    assert one(extractor, said, "medication", code).attributes.get("drugbank_id")
+
+
+def test_ordinary_words_in_the_dictionary_are_no_drugs(extractor: Extractor) -> None:
+    said = "Patient: I drink more than I should, maybe alcohol every night, and it's all clear now."
+    assert not [f for f in findings(extractor, said).findings if f.kind == "medication"]
+
+
+def test_two_known_drugs_said_together_stay_two(extractor: Extractor) -> None:
+    codes = {f.code for f in findings(extractor, "Patient: I take lisinopril hydrochlorothiazide daily.").findings}
+    assert {"lisinopril", "hydrochlorothiazide"} <= codes
+
+
+# --- problems, allergies -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("said", "code", "icd10"), [
+    ("Patient: I have high blood pressure.", "hypertension", "I10"),
+    ("Patient: I've got copd.", "copd", "J44.9"),
+    ("Doctor: I think you have a knee sprain.", "knee_sprain", None),
+])
+def test_a_problem_has_its_icd10_code(extractor: Extractor, said: str, code: str, icd10: str | None) -> None:
+    problem = one(extractor, said, "condition", code)
+    assert problem.assertion == "present"  # "I think you have ...": the clinician's assessment
+    assert problem.attributes["icd10"] == icd10 if icd10 else problem.attributes["icd10"]
+
+
+@pytest.mark.parametrize(("said", "code", "assertion"), [
+    ("Patient: I'm allergic to penicillin and codeine.", "penicillin", "present"),
+    ("Patient: I'm allergic to penicillin and codeine.", "codeine", "present"),
+    ("Doctor: Any drug allergies?\nPatient: No known drug allergies.", "drug_allergy", "absent"),
+    ("Doctor: Allergies: NKDA.", "drug_allergy", "absent"),
+    ("Doctor: Any allergies?\nPatient: No.", "any_allergy", "absent"),
+])
+def test_allergies_and_their_absence(extractor: Extractor, said: str, code: str, assertion: str) -> None:
+    assert one(extractor, said, "allergy", code).assertion == assertion
+
+
+def test_a_drug_named_as_an_allergen_is_not_taken(extractor: Extractor) -> None:
+    kinds = {f.kind for f in findings(extractor, "Patient: I'm allergic to penicillin.").findings
+             if f.code == "penicillin"}
+    assert kinds == {"allergy"}
+
+
+def test_food_talk_is_no_allergy(extractor: Extractor) -> None:
+    said = "Patient: I have milk in my coffee and peanut butter on toast."
+    assert not [f for f in findings(extractor, said).findings if f.kind == "allergy"]
+
+
+# --- vitals, exam, results, orders, follow-up ----------------------------------------------------------
+
+@pytest.mark.parametrize("said", ["Doctor: Your blood pressure is 130/80 today.",
+                                  "Doctor: Blood pressure one thirty over eighty."])
+def test_a_blood_pressure_has_both_values(extractor: Extractor, said: str) -> None:
+    pressure = one(extractor, said, "vital", "blood_pressure")
+    assert (pressure.value, pressure.unit, pressure.attributes["diastolic"]) == (130, "mm[Hg]", 80)
+
+
+def test_a_vital_without_a_number_is_no_finding(extractor: Extractor) -> None:
+    said = "Doctor: We need to keep an eye on your weight and your blood pressure."
+    assert not [f for f in findings(extractor, said).findings if f.kind == "vital"]
+
+
+def test_what_the_clinician_finds_on_examination_is_an_exam_finding(extractor: Extractor) -> None:
+    said = ("Doctor: Let me take a look. On exam of your right knee there is some edema and tenderness.\n"
+            "Patient: Ouch.\nDoctor: And there is no erythema.")
+    found = {(f.kind, f.code): f.assertion for f in findings(extractor, said).findings}
+    assert found[("exam", "edema")] == "present" and found[("exam", "erythema")] == "absent"
+
+
+def test_the_same_word_from_the_patient_is_a_symptom(extractor: Extractor) -> None:
+    assert one(extractor, "Patient: My wrist has some swelling.", "symptom", "swelling").assertion == "present"
+
+
+def test_swelling_of_a_leg_is_the_topics_leg_swelling(extractor: Extractor) -> None:
+    # knowledge/topics/leg_cramps/lexicon.yaml `refine`: a wrist fracture's swelling is no leg swelling.
+    assert one(extractor, "Patient: My calf is swollen.", "symptom", "leg_swelling").attributes["site"] == "calf"
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: By the end of the day my knees were just killing me.", "knee_pain"),
+    ("Patient: My shoulder hurts when I lift it.", "shoulder_pain"),
+])
+def test_a_pain_is_named_by_its_place(extractor: Extractor, said: str, code: str) -> None:
+    assert one(extractor, said, "symptom", code).assertion == "present"
+
+
+def test_a_pain_of_nowhere_is_no_finding(extractor: Extractor) -> None:
+    assert not [f for f in findings(extractor, "Patient: It is painful.").findings if f.code == "pain"]
+
+
+@pytest.mark.parametrize(("said", "kind", "code", "assertion"), [
+    ("Doctor: We'll get an MRI of your knee.", "order", "mri", "present"),
+    ("Doctor: I'd like to refer you to physical therapy.", "order", "referral_physical_therapy", "present"),
+    ("Doctor: Your x-ray showed no fracture.", "imaging", "x_ray", "present"),
+    ("Patient: I had a knee replacement in 2010.", "order", "knee_replacement", None),  # history, no order
+])
+def test_orders_are_what_the_clinician_arranges_today(extractor: Extractor, said: str, kind: str, code: str,
+                                                      assertion: str | None) -> None:
+    found = {(f.kind, f.code): f.assertion for f in findings(extractor, said).findings}
+    assert found.get((kind, code)) == assertion
+
+
+@pytest.mark.parametrize(("said", "value", "unit"), [
+    ("Doctor: I'd like to see you back in two weeks.", 2, "wk"),
+    ("Doctor: Let's follow up in about four to six weeks.", 4, "wk"),
+    ("Doctor: Follow up with me in 3 months.", 3, "mo"),
+])
+def test_a_follow_up_has_its_interval(extractor: Extractor, said: str, value: float, unit: str) -> None:
+    follow_up = one(extractor, said, "follow_up", "follow_up")
+    assert (follow_up.value, follow_up.unit) == (value, unit)
+
+
+def test_a_time_after_a_lab_is_not_its_value(extractor: Extractor) -> None:
+    said = "Doctor: Your magnesium came back at zero point five. We will recheck your magnesium in four weeks."
+    magnesium = one(extractor, said, "electrolyte", "magnesium")
+    assert (magnesium.value, magnesium.unit) == (0.5, "mmol/L")
+
+
+@pytest.mark.parametrize(("said", "code", "assertion"), [
+    ("Doctor: Do you smoke?\nPatient: No, never.", "smoking", "absent"),
+    ("Patient: I live with my wife.", "living_situation", "present"),
+])
+def test_social_history(extractor: Extractor, said: str, code: str, assertion: str) -> None:
+    kinds = {f.code: (f.kind, f.assertion) for f in findings(extractor, said).findings}
+    assert kinds[code][1] == assertion
+
+
+def test_every_finding_fits_its_kinds_attribute_model(extractor: Extractor) -> None:
+    said = ("Patient: I take Lasix 40 mg once a day and I'm allergic to sulfa.\n"
+            "Doctor: Blood pressure 150/90. We'll get an x-ray and see you back in 2 weeks.")
+    for finding in findings(extractor, said).findings:
+        assert finding.typed.model_dump(exclude_none=True) == finding.attributes
