@@ -37,7 +37,8 @@ def load_model(path: Path, model: type[M]) -> M:
     """
     label = f"{path.parent.name}/{path.name}"
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text)
     except FileNotFoundError as exc:
         raise KnowledgeError(f"{label}: file not found") from exc
     except yaml.YAMLError as exc:
@@ -46,6 +47,30 @@ def load_model(path: Path, model: type[M]) -> M:
         return model.model_validate(raw if raw is not None else {})
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(part) for part in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
+            f"{'.'.join(str(part) for part in err['loc']) or '(top)'}{_line(text, err['loc'])}: {err['msg']}"
+            for err in exc.errors()
         )
         raise KnowledgeError(f"{label}: {problems}") from exc
+
+
+def line_of(path: Path, loc: tuple[int | str, ...]) -> str:
+    """" (line N)" of the node at `loc` in a YAML file (empty when it cannot be read)."""
+    try:
+        return _line(path.read_text(encoding="utf-8"), loc)
+    except (OSError, yaml.YAMLError):
+        return ""
+
+
+def _line(text: str, loc: tuple[int | str, ...]) -> str:
+    """" (line N)" of the YAML node at `loc`, as far down as the document goes, so an editor can jump to it."""
+    node = yaml.compose(text)
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            node = next((value for key, value in node.value if key.value == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            break
+        if node is None:
+            return ""
+    return f" (line {node.start_mark.line + 1})" if node is not None else ""

@@ -14,7 +14,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from knowledge.datafile import GENERAL_DIR, load_model
+from knowledge.datafile import GENERAL_DIR, line_of, load_model
 from knowledge.errors import KnowledgeError
 from nlp.lexicon import TermPattern
 
@@ -131,13 +131,14 @@ def load_general(folder: Path | None = None) -> GeneralPack:
     files = {}
     for name in order:
         file = load_model(folder / name, GeneralTermsFile)
-        _check(file, f"general/{name}")
+        _check(file, folder / name)
         files[name] = file
     return GeneralPack(files)
 
 
-def _check(file: GeneralTermsFile, label: str) -> None:
-    """Unique codes; every condition has an ICD-10-CM code that exists."""
+def _check(file: GeneralTermsFile, path: Path) -> None:
+    """Unique codes; every condition has an ICD-10-CM code that exists. Errors name the file, field and line."""
+    label = f"general/{path.name}"
     # Imported here, not at the top: parsing the ICD-10-CM tables takes ~2.7 s, paid only by a process that
     # loads the pack, not by every CLI command that imports knowledge/.
     import simple_icd_10_cm
@@ -145,11 +146,13 @@ def _check(file: GeneralTermsFile, label: str) -> None:
     seen: set[str] = set()
     for index, term in enumerate(file.terms):
         if term.code in seen:
-            raise KnowledgeError(f"{label}: terms.{index}.code: '{term.code}' appears twice")
+            raise KnowledgeError(f"{label}: terms.{index}.code{line_of(path, ('terms', index))}: "
+                                 f"'{term.code}' appears twice")
         seen.add(term.code)
         if file.kind == "condition":
             if term.icd10 is None:
-                raise KnowledgeError(f"{label}: terms.{index}.icd10: field required for a condition ('{term.code}')")
+                raise KnowledgeError(f"{label}: terms.{index}.icd10{line_of(path, ('terms', index))}: "
+                                     f"field required for a condition ('{term.code}')")
             if not simple_icd_10_cm.is_valid_item(term.icd10):
-                raise KnowledgeError(f"{label}: terms.{index}.icd10: '{term.icd10}' is not an ICD-10-CM code "
-                                     f"('{term.code}')")
+                raise KnowledgeError(f"{label}: terms.{index}.icd10{line_of(path, ('terms', index))}: "
+                                     f"'{term.icd10}' is not an ICD-10-CM code ('{term.code}')")

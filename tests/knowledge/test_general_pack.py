@@ -1,0 +1,64 @@
+"""The general knowledge pack (knowledge/general/): loaded with every topic, checked at load, errors name file,
+field and line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from knowledge.base import KnowledgeBase
+from knowledge.datafile import GENERAL_DIR
+from knowledge.drug_dictionary import load_drug_dictionary
+from knowledge.errors import KnowledgeError
+from knowledge.general import load_general
+
+
+@pytest.fixture
+def general(tmp_path: Path) -> Path:
+    folder = tmp_path / "general"
+    shutil.copytree(GENERAL_DIR, folder)
+    return folder
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_the_pack_is_large_enough_for_a_whole_visit() -> None:
+    pack = load_general()
+    assert len(pack.of_kind("condition")) >= 300 and len(pack.of_kind("symptom")) >= 150
+    assert all(pack.icd10()[term.code] for term in pack.of_kind("condition"))
+
+
+def test_a_code_that_is_not_icd10cm_stops_the_load_naming_file_field_and_line(general: Path) -> None:
+    edit(general / "problems.yaml", "icd10: I10,", "icd10: I10X,")
+    with pytest.raises(KnowledgeError, match=r"general/problems.yaml: terms\.\d+\.icd10 \(line \d+\): 'I10X' is not"):
+        load_general(general)
+
+
+def test_a_bad_code_shape_names_file_field_and_line(general: Path) -> None:
+    edit(general / "symptoms.yaml", "{code: fever,", "{code: Fever,")
+    with pytest.raises(KnowledgeError, match=r"general/symptoms.yaml: terms\.\d+\.code \(line \d+\)"):
+        load_general(general)
+
+
+def test_a_term_file_missing_from_the_pack_order_is_an_error(general: Path) -> None:
+    (general / "extra.yaml").write_text("kind: symptom\nterms: []\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="general/pack.yaml: order"):
+        load_general(general)
+
+
+def test_the_drug_dictionary_keeps_its_ids_and_drops_the_stop_list() -> None:
+    drugs = load_drug_dictionary()
+    assert drugs.code("Ultram") == "tramadol" and drugs.ids["tramadol"]["drugbank_id"] == "DB00193"
+    assert drugs.code("more") is None and drugs.code("all clear") is None
+
+
+def test_a_topic_drug_keeps_the_topics_code_for_every_dictionary_name() -> None:
+    knowledge = KnowledgeBase.load()
+    assert knowledge.drugs.code("salbutamol") == knowledge.drugs.code("albuterol") == "albuterol"
+    assert knowledge.drug_attributes["albuterol"]["drug_class"] == "beta_agonist"
