@@ -21,7 +21,7 @@ from pathlib import Path
 import jiwer
 
 from benchmarks.results import RESULTS, write_section
-from knowledge.extract import vocabulary
+from knowledge.vocabulary import vocabulary
 from knowledge.lexicon import load_lexicon
 from nlp.asr.base import DecodeOptions
 from nlp.asr.registry import load_backend

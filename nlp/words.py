@@ -1,14 +1,15 @@
-"""Where each recognised word of a segment stands in the segment's text."""
+"""Where each recognised word of a segment stands in the segment's text, and when a span of it was said."""
 
 from __future__ import annotations
 
-from nlp.types import Segment
+from nlp.types import Segment, Word
 
 
 def word_spans(segment: Segment) -> list[tuple[int, int]] | None:
     """Each word's character span in the segment text, found by walking the words through it in order.
 
-    None when a word is not found in order (a transcript edited after recognition).
+    None when a word is not found in order (a transcript edited after recognition): for callers that need
+    every word placed (sentence splitting, vocabulary correction, speaker turns).
     """
     spans, cursor = [], 0
     for word in segment.words:
@@ -21,10 +22,27 @@ def word_spans(segment: Segment) -> list[tuple[int, int]] | None:
     return spans
 
 
+def placed_words(segment: Segment) -> list[tuple[tuple[int, int], Word]]:
+    """The words found in the segment text, walking left to right and ignoring case, with their spans.
+
+    A word not found (the text was edited after recognition) is skipped, so the others still give times.
+    """
+    text = segment.text.lower()
+    cursor = 0
+    placed = []
+    for word in segment.words:
+        token = word.w.strip().lower()
+        at = text.find(token, cursor) if token else -1
+        if at >= 0:
+            placed.append(((at, at + len(token)), word))
+            cursor = at + len(token)
+    return placed
+
+
 def span_times(segment: Segment, start: int, end: int) -> tuple[float, float] | None:
-    """The start of the first and the end of the last word overlapping characters [start, end)."""
-    spans = word_spans(segment) if segment.words else None
-    if not spans:
+    """When characters [start, end) of the segment were said: the earliest start and the latest end of the
+    recognised words that overlap them. None when no word does (callers fall back to the segment's times)."""
+    covering = [word for (a, b), word in placed_words(segment) if a < end and start < b]
+    if not covering:
         return None
-    times = [(word.start, word.end) for word, (a, b) in zip(segment.words, spans) if a < end and b > start]
-    return (times[0][0], times[-1][1]) if times else None
+    return min(word.start for word in covering), max(word.end for word in covering)

@@ -15,7 +15,8 @@ import numpy as np
 
 from knowledge.drafting import draft_note
 from knowledge.datafile import topic_dir
-from knowledge.extract import Extractor, asr_prompt, vocabulary
+from knowledge.extract import Extractor
+from knowledge.vocabulary import asr_prompt, vocabulary
 from knowledge.lexicon import load_lexicon
 from knowledge.note import Note
 from nlp.asr.base import AsrBackend, AsrProgress, DecodeOptions

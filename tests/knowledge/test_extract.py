@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.extract import Extractor, vocabulary
+from knowledge.extract import Extractor
+from knowledge.vocabulary import vocabulary
 from nlp.transcript_io import parse
 from nlp.types import Finding, Findings, Segment, Transcript, Word
 

@@ -10,7 +10,8 @@ import pytest
 from knowledge.datafile import TOPICS_DIR
 from knowledge.drafting import draft_note
 from knowledge.errors import KnowledgeError
-from knowledge.extract import Extractor, asr_prompt, vocabulary
+from knowledge.extract import Extractor
+from knowledge.vocabulary import asr_prompt, vocabulary
 from knowledge.guidance import Guidance
 from knowledge.render import render
 from nlp.transcript_io import parse

@@ -1,0 +1,191 @@
+"""The dialogue steps of the findings: what one speaker's turn says about the mentions of another's.
+
+The spaCy pipeline (nlp/components/) reads each segment alone; here the segments are read as a conversation,
+in the order `Extractor.extract` calls these steps:
+
+1. `examined`: symptoms the clinician names while examining are exam findings.
+2. `sited_by_reply`: a reply gives the site of a symptom ("Both legs?" "Just the right foot.").
+3. `place`: a question's mentions take their assertion from the answer ("Any fever?" "No.").
+4. `planned`: what the clinician proposes is a plan (orders, follow-up, decisions about a drug).
+
+`answer_to` finds the turn that answers another; every step uses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from nlp.lexicon import normalise
+from nlp.pipeline import Answer, Mention
+from nlp.types import Evidence, Segment
+from nlp.words import span_times
+
+ANSWER_REACH = 2  # an answer is one of the next two segments
+BRIEF_ANSWER_WORDS = 12  # a patient's turn this short ("okay", "yes that hurts") does not end an examination
+GENERIC_SITES = frozenset({"leg"})  # a site said in a reply replaces one of these
+# A plan said plainly ("I'd like to get an X-ray", "see you in two weeks") is placed today: present, unless said
+# under a condition ("if it gets worse").
+PLAN_KINDS = ("order", "follow_up")
+ORDERABLE = {"lab": "lab", "imaging": "imaging"}  # a test proposed by the clinician is an order of this type
+# A decision about a drug says the patient takes it ("keep taking your lisinopril", "let's stop the statin").
+TAKEN_ACTIONS = frozenset({"continue", "change", "stop"})
+# A drug the clinician starts or proposes is not taken yet (unless the patient says otherwise elsewhere).
+PROPOSED_ACTIONS = frozenset({"start", "consider", "decline"})
+
+
+@dataclass
+class Placed:
+    """A mention in its segment, with the assertion it contributes (None: an unanswered question)."""
+
+    segment: Segment
+    mention: Mention
+    assertion: str | None
+    extra: list[Evidence] = field(default_factory=list)
+    historical: bool | None = None  # set by an answer ("Do you smoke?" "I quit."), else the mention's own
+
+    @property
+    def in_past(self) -> bool:
+        return self.mention.historical if self.historical is None else self.historical
+
+
+def answer_to(segments: list[Segment], index: int) -> int | None:
+    """The index of the segment that answers segment `index`: the next one from another speaker."""
+    asker = segments[index].speaker
+    for reply in range(index + 1, min(len(segments), index + 1 + ANSWER_REACH)):
+        if segments[reply].speaker != asker or asker == "other":
+            return reply
+    return None
+
+
+def examined(segments: list[Segment], found: list[list[Mention]], cues: list[int | None],
+             exam_codes: Mapping[str, str]) -> list[list[Mention]]:
+    """Symptoms the clinician names while examining are exam findings ("on exam I see some swelling").
+
+    The examination runs from an exam cue (`cues`: its character offset in each segment) to the end of that
+    turn and through the clinician's turns that follow while the patient only answers briefly ("okay",
+    "ouch"). Only words the exam lexicon knows (`exam_codes`, by normalised text) change ("edema",
+    "tenderness"): a fever the clinician asks about meanwhile stays a symptom.
+    """
+    result = [list(mentions) for mentions in found]
+    examining = False
+    for index, segment in enumerate(segments):
+        if segment.speaker == "patient":
+            examining = examining and len(segment.text.split()) <= BRIEF_ANSWER_WORDS
+            continue
+        start = 0 if examining else cues[index]
+        examining = start is not None
+        if start is None:
+            continue
+        result[index] = [replace(m, kind="exam", code=exam_codes[normalise(m.text)])
+                         if m.kind == "symptom" and m.start >= start and normalise(m.text) in exam_codes
+                         else m for m in found[index]]
+    return result
+
+
+def sited_by_reply(segments: list[Segment], found: list[list[Mention]],
+                   said: list[dict[str, str]]) -> list[list[Mention]]:
+    """Give symptoms the site and side said in the reply ("Both legs?" "Just the right foot.").
+
+    The reply is the next utterance from another speaker, or the answer to a clinician's question that
+    follows ("My feet cramp." "Is that in both feet?" "Yes, both feet."); a specific site replaces a generic one.
+    `said`: the site and laterality each segment names (nlp.pipeline.places).
+    """
+    result = [list(mentions) for mentions in found]
+    for index, mentions in enumerate(found):
+        if not any(m.kind == "symptom" for m in mentions):
+            continue
+        reply = answer_to(segments, index)
+        if reply is not None and segments[reply].speaker == "clinician" \
+                and not any(m.kind == "symptom" for m in found[reply]):
+            reply = answer_to(segments, reply)  # "Which leg?": the answer says where
+        if reply is None or not said[reply] or any(m.kind == "symptom" for m in found[reply]):
+            continue
+        place = said[reply]
+        for position, mention in enumerate(mentions):
+            if mention.kind != "symptom":
+                continue
+            update = dict(mention.attributes)
+            if "site" in place and update.get("site") in (None, *GENERIC_SITES):
+                update["site"] = place["site"]
+            if "laterality" in place and "laterality" not in update:
+                update["laterality"] = place["laterality"]
+            result[index][position] = replace(mention, attributes=update)
+    return result
+
+
+def place(segments: list[Segment], found: list[list[Mention]], answers: list[Answer | None]) -> list[Placed]:
+    """Give every mention its assertion; a clinician's question's mentions take theirs from the answer.
+
+    The answer is also evidence ("Any fever?" "No."), and may give the asked drug its dose ("Yes, 40 mg.").
+    A question left unanswered contributes no assertion (None).
+    """
+    placed = []
+    for index, segment in enumerate(segments):
+        for mention in found[index]:
+            if not (mention.in_question and segment.speaker != "patient"):
+                placed.append(Placed(segment, mention, mention.assertion))
+                continue
+            reply = answer_to(segments, index)
+            opening = answers[reply] if reply is not None else None
+            own_kinds = {m.kind for m in found[reply]} if reply is not None else set()
+            if opening is None or not (opening.bare or mention.kind not in own_kinds):
+                placed.append(Placed(segment, mention, None))
+                continue
+            assertion, historical = opening.assertion, None
+            if assertion == "historical":  # "Do you smoke?" "I quit years ago."
+                assertion, historical = "present", True
+            if mention.assertion == "family" and assertion == "present":
+                assertion = "family"
+            asked_drugs = [m for m in found[index] if m.kind == "medication"]
+            if opening.dose and asked_drugs == [mention] and "dose" not in mention.attributes:
+                mention = replace(mention, attributes=mention.attributes | {"dose": opening.dose})  # "Yes, 40 mg."
+            answered = segments[reply]
+            t0, t1 = span_times(answered, opening.start, opening.end) or (answered.start, answered.end)
+            extra = Evidence(segment=answered.id, start=opening.start, end=opening.end, text=opening.text,
+                             t0=t0, t1=t1)
+            placed.append(Placed(segment, mention, assertion, [extra], historical))
+    return placed
+
+
+def by_clinician_of(item: Placed) -> bool:
+    """Whether the clinician said the mention: only the clinician makes a plan or a decision."""
+    return item.segment.speaker != "patient"
+
+
+def planned(item: Placed) -> Placed | None:
+    """Read a mention as a plan where the clinician makes one: tests proposed are orders, plans said plainly are
+    placed today, and a decision about a drug says whether the patient takes it. The patient decides nothing
+    ("I stopped it" is history, not an action). None: no finding ("on the last blood test": a panel with no
+    result, not ordered; "I had a knee replacement": a past procedure, not an order)."""
+    mention, assertion = item.mention, item.assertion
+    attributes = dict(mention.attributes)
+    conditional = attributes.pop("conditional", False)
+    impression = attributes.pop("impression", False)
+    by_clinician = by_clinician_of(item)
+    if impression and by_clinician and mention.kind == "condition" and assertion == "possible":
+        assertion = "present"  # "I think you have a knee sprain": the clinician's assessment
+    ordered = attributes.pop("ordered", False)
+    proposed = by_clinician and not item.in_past and (ordered or assertion == "hypothetical")
+    if mention.kind in ORDERABLE and proposed and not conditional and mention.value is None \
+            and "interpretation" not in attributes:
+        attributes["order_type"] = ORDERABLE[mention.kind]
+        mention = replace(mention, kind="order")
+    elif mention.kind == "order" and not proposed:
+        return None
+    elif mention.kind == "lab" and attributes.get("panel") and mention.value is None \
+            and "interpretation" not in attributes:
+        return None
+    attributes.pop("panel", None)
+    if mention.kind in PLAN_KINDS and assertion in ("hypothetical", "present") and not conditional:
+        assertion = "present"
+    if mention.kind == "medication" and "action" in attributes:
+        if not by_clinician or mention.in_question:
+            del attributes["action"]
+        elif attributes["action"] in TAKEN_ACTIONS and assertion in ("absent", "hypothetical", "possible"):
+            assertion = "present"
+        elif attributes["action"] in PROPOSED_ACTIONS and assertion == "present":
+            assertion = "hypothetical"
+    if assertion == item.assertion and mention is item.mention and attributes == mention.attributes:
+        return item
+    return replace(item, mention=replace(mention, attributes=attributes), assertion=assertion)
