@@ -68,7 +68,9 @@ class Modifiers(_Strict):
     intake: list[ModifierEntry] = []
     correction: list[ModifierEntry] = []  # "no wait, it's the right leg": what follows replaces the site said
     action: list[ModifierEntry] = []  # what the clinician decides about a medication (start, stop, continue, ...)
-    exam_cue: list[ModifierEntry] = []  # the clinician examines: symptoms named after it are exam findings
+    exam_cue: list[ModifierEntry] = []
+    duration_cue: list[ModifierEntry] = []  # "for", "for the past": a time said after it is how long a symptom lasts
+    onset_cue: list[ModifierEntry] = []  # "since": what follows is when a symptom began  # the clinician examines: symptoms named after it are exam findings
     order_cue: list[ModifierEntry] = []  # a test, study or treatment said after one of these is ordered today
     allergy_cue: list[ModifierEntry] = []  # "allergic to": a drug said after it is an allergen
 

@@ -1,6 +1,7 @@
 """The spaCy pipeline for findings, assembled in one place, and its results read out as plain types.
 
-Order matters: sentences -> terms -> numbers -> values (lab values, doses) -> sites -> age -> context -> answer.
+Order matters: sentences -> terms -> numbers -> values (lab values, doses) -> sites -> course (onset, duration) -> age
+-> context -> answer.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from spacy.tokens import Doc
 import nlp.components.age
 import nlp.components.answer
 import nlp.components.context
+import nlp.components.course
 import nlp.components.medspacy_context
 import nlp.components.sentences
 import nlp.components.sites
@@ -98,6 +100,7 @@ def build(lexicon: Lexicon, base: Language | None = None, *, context: str = "soa
     nlp.add_pipe("soapscribe_numbers")
     nlp.add_pipe("soapscribe_values")
     nlp.add_pipe("soapscribe_sites")
+    nlp.add_pipe("soapscribe_course")
     nlp.add_pipe("soapscribe_age")
     nlp.add_pipe(context, config=context_config or {}).add(lexicon.context, lexicon.question_openers,
                                                            lexicon.presupposing, lexicon.question_tags,

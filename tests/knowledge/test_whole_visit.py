@@ -186,3 +186,17 @@ def test_every_finding_fits_its_kinds_attribute_model(extractor: Extractor) -> N
             "Doctor: Blood pressure 150/90. We'll get an x-ray and see you back in 2 weeks.")
     for finding in findings(extractor, said).findings:
         assert finding.typed.model_dump(exclude_none=True) == finding.attributes
+
+
+@pytest.mark.parametrize(("said", "code", "course"), [
+    ("Patient: I've had this cough for the past two months, and a headache since Tuesday.", "cough",
+     {"duration": "2 months"}),
+    ("Patient: I've had this cough for the past two months, and a headache since Tuesday.", "headache",
+     {"onset": "since Tuesday"}),
+    ("Patient: The knee pain started about 3 weeks ago.", "knee_pain", {"onset": "3 weeks ago"}),
+    ("Patient: I get cramps in my calf. Doctor: See you in two weeks.", "leg_cramp", {}),
+])
+def test_a_symptom_has_the_onset_and_duration_said_nearest_it(extractor: Extractor, said: str, code: str,
+                                                              course: dict[str, str]) -> None:
+    symptom = one(extractor, said.replace(" Doctor:", "\nDoctor:"), "symptom", code)
+    assert {key: symptom.attributes[key] for key in ("onset", "duration") if key in symptom.attributes} == course

@@ -1,0 +1,72 @@
+"""When a symptom began and how long it has lasted, as said ("for two months", "since Tuesday", "3 weeks ago")."""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from nlp.components.extensions import MODIFIERS, NUMBERS, TARGETS, details, register
+from nlp.components.spans import as_number, starting_at, within
+from nlp.lexicon import DURATION_CUE, INTERVAL_UNIT, ONSET_CUE
+
+SYMPTOM = "symptom"
+AGO = "ago"
+ONSET_WORDS = 3  # "since last Tuesday": at most this many words after the cue
+HEDGES = ("about", "around", "almost", "nearly", "like")  # "for about 6 weeks"
+
+
+@Language.factory("soapscribe_course")
+def make_course(nlp: Language, name: str) -> CourseAttacher:
+    register()
+    return CourseAttacher()
+
+
+class CourseAttacher:
+    """Give each symptom the duration (a number and an interval after a duration cue: "for the past 2 months") and
+    the onset ("since ...", "... ago") said in its sentence, in the words said, with numbers as digits. Each is
+    given to the symptom said nearest to it ("a cough for two months, and a headache since Tuesday")."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        modifiers = list(doc.spans[MODIFIERS])
+        numbers = list(doc.spans[NUMBERS])
+        symptoms = [target for target in doc.spans[TARGETS] if target.label_ == SYMPTOM]
+        for sentence in {symptom.sent.start: symptom.sent for symptom in symptoms}.values():
+            said = [s for s in symptoms if sentence.start <= s.start < sentence.end]
+            for name, at, words in self._durations(doc, sentence, numbers, modifiers) + \
+                    self._onsets(doc, sentence, numbers, modifiers):
+                nearest = min(said, key=lambda s: s.start - at if at < s.start else max(0, at - s.end))
+                details(nearest).setdefault(name, words)
+        return doc
+
+    @staticmethod
+    def _interval(number: Span, modifiers: list[Span]) -> tuple[str, int] | None:
+        unit = starting_at(modifiers, number.end, INTERVAL_UNIT)
+        return (f"{as_number(number._.number):g} {unit.text.lower()}", unit.end) if unit is not None else None
+
+    def _durations(self, doc: Doc, sentence: Span, numbers: list[Span],
+                   modifiers: list[Span]) -> list[tuple[str, int, str]]:
+        found = []
+        for cue in within(modifiers, sentence.start, sentence.end, DURATION_CUE):
+            start = cue.end + (1 if cue.end < sentence.end and doc[cue.end].lower_ in HEDGES else 0)
+            number = next((n for n in numbers if n.start == start), None)
+            interval = self._interval(number, modifiers) if number is not None else None
+            if interval is not None and not (interval[1] < len(doc) and doc[interval[1]].lower_ == AGO):
+                found.append(("duration", cue.start, interval[0]))
+        return found
+
+    def _onsets(self, doc: Doc, sentence: Span, numbers: list[Span],
+                modifiers: list[Span]) -> list[tuple[str, int, str]]:
+        found = []
+        for number in within(numbers, sentence.start, sentence.end):
+            interval = self._interval(number, modifiers)
+            if interval is not None and interval[1] < len(doc) and doc[interval[1]].lower_ == AGO:
+                found.append(("onset", number.start, f"{interval[0]} {AGO}"))
+        for cue in within(modifiers, sentence.start, sentence.end, ONSET_CUE):
+            words = []
+            for token in doc[cue.end:min(sentence.end, cue.end + ONSET_WORDS)]:
+                if token.is_punct:
+                    break
+                words.append(token.text)
+            if words:
+                found.append(("onset", cue.start, f"{cue.text.lower()} {' '.join(words)}"))
+        return found
