@@ -80,6 +80,7 @@ bench: install-dev
 	bash scripts/install-system-deps.sh wrk hey
 	$(BIN)/python -m benchmarks.asr
 	$(BIN)/python -m benchmarks.extraction
+	$(BIN)/python -m benchmarks.findings_real
 	$(BIN)/python -m benchmarks.context_compare
 	$(BIN)/python -m benchmarks.reference_recall
 	$(BIN)/python -m benchmarks.note_quality
