@@ -13,11 +13,10 @@ from typing import BinaryIO
 
 import numpy as np
 
+from knowledge.base import KnowledgeBase
 from knowledge.drafting import draft_note
-from knowledge.datafile import topic_dir
 from knowledge.extract import Extractor
 from knowledge.vocabulary import asr_prompt, vocabulary
-from knowledge.lexicon import load_lexicon
 from knowledge.note import Note
 from nlp.asr.base import AsrBackend, AsrProgress, DecodeOptions
 from nlp.asr.correct import Corrector, english_words
@@ -44,6 +43,7 @@ class Scribe:
         self.voice_encoder = voice_encoder  # loads the speaker-embedding model on first use
         self._lock = threading.Lock()
         self._extractor: Extractor | None = None
+        self._knowledge: KnowledgeBase | None = None
         self._prompt: str | None = None
         self._vocabulary: list[str] | None = None
         self._corrector: Corrector | None = None
@@ -80,7 +80,7 @@ class Scribe:
     def corrector(self) -> Corrector:
         """Corrects misheard drug names to the topic's drug names, brands and synonyms."""
         if self._corrector is None:
-            lexicon = load_lexicon(self.settings.topic, topic_dir(self.settings.topic, self.settings.topics_dir))
+            lexicon = self.knowledge().lexicon
             drugs = [(name, drug.code) for drug in lexicon.drugs.drugs
                      for name in (drug.display_name, *drug.brands, *drug.synonyms)]
             units = [phrase for entry in lexicon.lexicon.modifiers.dose_unit for phrase in entry.phrases]
@@ -129,10 +129,18 @@ class Scribe:
 
     # -- language ---------------------------------------------------------------------------
 
+    def knowledge(self) -> KnowledgeBase:
+        """The general pack, the topic pack and the drug dictionary, loaded once for the process."""
+        with self._lock:
+            if self._knowledge is None:
+                self._knowledge = KnowledgeBase.load(self.settings.topic, self.settings.topics_dir)
+            return self._knowledge
+
     def extractor(self) -> Extractor:
+        knowledge = self.knowledge()
         with self._lock:
             if self._extractor is None:
-                self._extractor = Extractor(self.settings.topic, root=self.settings.topics_dir)
+                self._extractor = Extractor(knowledge=knowledge)
             return self._extractor
 
     def extract(self, transcript: Transcript) -> Findings:
