@@ -21,6 +21,8 @@ class NoteWordingFile(BaseModel):
     labels: dict[str, str] = Field(default_factory=dict)
     timing: dict[str, str] = Field(default_factory=dict)
     site_plurals: dict[str, str] = Field(default_factory=dict)
+    # Read by no code since the note plan (knowledge/note_plan/register.yaml holds the cues, the visit decides
+    # its chief complaint); accepted so that a topic written before still loads.
     plan_cues: list[str] = Field(default_factory=list)
     chief_complaint: list[str] = Field(default_factory=list)
     impression_cues: list[str] = Field(default_factory=list)
@@ -81,14 +83,6 @@ class Wording:
 
     def classes_of(self, code: str) -> set[str]:
         return self.lexicon.classes_of(code)
-
-    def plan_cue(self) -> re.Pattern[str]:
-        """One pattern matching any plan cue as whole words."""
-        return cue_pattern(self.file.plan_cues)
-
-    def impression_cue(self) -> re.Pattern[str]:
-        """One pattern matching any impression cue ("I think", "most likely") as whole words."""
-        return cue_pattern(self.file.impression_cues)
 
 
 def cue_pattern(phrases: list[str]) -> re.Pattern[str]:

@@ -140,6 +140,10 @@ def follow_up(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
     for finding in visit.feeding(sub):
         if finding.assertion not in ("present", "hypothetical"):
             continue
+        said = [c for c in visit.clauses if c.speaker != "patient" and c.written and finding in c.findings]
+        if said:  # the clinician's own words ("I want to see her again in a couple of weeks")
+            sentences.append(visit.sentence(said[-1].written or "", [finding], said[-1:]))
+            continue
         if finding.value is not None and finding.unit in _INTERVALS:
             unit = _INTERVALS[finding.unit] + ("s" if finding.value != 1 else "")
             text = visit.plan.phrase(sub, "interval").format(f"{finding.value:g} {unit}")

@@ -81,6 +81,7 @@ class Register(_Strict):
     patient_person: dict[str, str] = Field(default_factory=dict)
     clinician_person: dict[str, str] = Field(default_factory=dict)
     subject_after: list[str] = Field(default_factory=list)
+    subject_before: list[str] = Field(default_factory=list)
     dangling: list[str] = Field(default_factory=list)
     meta: list[str] = Field(default_factory=list)
     agreement: dict[str, str] = Field(default_factory=dict)

@@ -72,6 +72,7 @@ class Writer:
         self._questions = _sequences(register.question_openers)
         self._markers = phrases_pattern(register.clause_markers)
         self._subject_after = {w.lower() for w in register.subject_after}
+        self._subject_before = {w.lower() for w in register.subject_before}
         self._dangling = {w.lower() for w in register.dangling}
         self._meta = phrases_pattern(register.meta)
         marks = {r"n't": " not"}
@@ -262,7 +263,8 @@ class Writer:
             previous = out[-1].lower() if out else ""
             at_end = index + 1 >= len(tokens) or not tokens[index + 1][0].isalnum()
             after_word = bool(previous) and previous[0].isalpha() and previous not in self._subject_after
-            if form == "{subject}" and (after_word or (at_end and speaker != "patient")):
+            before_verb = not at_end and tokens[index + 1].lower() in self._subject_before
+            if form == "{subject}" and not before_verb and (after_word or (at_end and speaker != "patient")):
                 form = "{object}"
             out.append(form.format(subject=person.subject, object=person.object,
                                    possessive=person.possessive, reflexive=person.reflexive))

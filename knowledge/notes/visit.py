@@ -148,8 +148,10 @@ class Visit:
         third = len(raw) // 3
         for index, (segment, start, end, _) in enumerate(raw):
             said = segment.text[start:end]
-            if index >= third and segment.speaker != "patient" and not said.rstrip().endswith("?") and (
-                    self._plan_start.search(said) or self._impression.search(said)):
+            if segment.speaker == "patient" or said.rstrip().endswith("?"):
+                continue
+            if (index >= third and self._plan_start.search(said)) or \
+                    (index >= len(raw) // 2 and self._impression.search(said)):
                 return index
         for index, (segment, start, end, _) in enumerate(raw):
             if index >= len(raw) // 2 and segment.speaker != "patient" \
