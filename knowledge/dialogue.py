@@ -184,7 +184,8 @@ def planned(item: Placed) -> Placed | None:
             del attributes["action"]
         elif attributes["action"] in TAKEN_ACTIONS and assertion in ("absent", "hypothetical", "possible"):
             assertion = "present"
-        elif attributes["action"] in PROPOSED_ACTIONS and assertion == "present":
+        elif attributes["action"] in PROPOSED_ACTIONS and assertion == "present" \
+                or attributes["action"] == "decline" and assertion == "absent":  # "try not to take any ibuprofen"
             assertion = "hypothetical"
     if assertion == item.assertion and mention is item.mention and attributes == mention.attributes:
         return item
