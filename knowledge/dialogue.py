@@ -32,6 +32,8 @@ ORDERABLE = {"lab": "lab", "imaging": "imaging"}  # a test proposed by the clini
 TAKEN_ACTIONS = frozenset({"continue", "change", "stop"})
 # A drug the clinician starts or proposes is not taken yet (unless the patient says otherwise elsewhere).
 PROPOSED_ACTIONS = frozenset({"start", "consider", "decline"})
+# Asked with an open question ("who do you live with?"), these are said by any answer that is not a no.
+OPEN_KINDS = frozenset({"social"})
 
 
 @dataclass
@@ -129,6 +131,13 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
             reply = answer_to(segments, index)
             opening = answers[reply] if reply is not None else None
             own_kinds = {m.kind for m in found[reply]} if reply is not None else set()
+            if opening is None and reply is not None and mention.kind in OPEN_KINDS and segments[reply].text.strip():
+                # "What do you do for work?" "I'm an accountant.": an open question answered with what it asked
+                answered = segments[reply]
+                extra = Evidence(segment=answered.id, start=0, end=len(answered.text), text=answered.text,
+                                 t0=answered.start, t1=answered.end)
+                placed.append(Placed(segment, replace(mention, assertion="present"), "present", [extra]))
+                continue
             if opening is None or not (opening.bare or mention.kind not in own_kinds):
                 placed.append(Placed(segment, mention, None))
                 continue
@@ -161,6 +170,8 @@ def planned(item: Placed) -> Placed | None:
     mention, assertion = item.mention, item.assertion
     attributes = dict(mention.attributes)
     conditional = attributes.pop("conditional", False)
+    if mention.kind in OPEN_KINDS and assertion == "family":
+        assertion = "present"  # "I live with my brother and my mum": the patient's own situation
     impression = attributes.pop("impression", False)
     by_clinician = by_clinician_of(item)
     if impression and by_clinician and mention.kind == "condition" and assertion == "possible":
