@@ -15,7 +15,8 @@ ANALYTE_KINDS = ("electrolyte", "lab", "vital", "follow_up")
 ORDERABLE_KINDS = ("lab", "imaging", "order")  # said after an order cue, these are ordered today
 RANGE_WORDS = ("to", "or", "-")  # "four to six weeks": the first number, in the unit said after the second
 PAIRED = ("over", "/")
-FOLLOW_UP = "follow_up"  # a value said as a pair: a blood pressure
+FOLLOW_UP = "follow_up"
+COUNTING_WORDS = {"a": 1, "an": 1, "one": 1, "couple": 2}  # "in a week", "in a couple of weeks"  # a value said as a pair: a blood pressure
 MEDICATION = "medication"
 
 
@@ -85,6 +86,8 @@ class ValueAttacher:
                  following: int) -> Span | None:
         end = min(target.sent.end, target.end + self.window, following)
         interval = target.label_ == FOLLOW_UP
+        if interval:
+            return self._interval(doc, target, numbers, modifiers, end)
         for number in within(numbers, target.end, end):
             if not interval and starting_at(modifiers, number.end, INTERVAL_UNIT) is not None:
                 continue  # "recheck your magnesium in four weeks": a time, not the result
@@ -126,6 +129,26 @@ class ValueAttacher:
         allergen._.pattern = span._.pattern
         allergen._.assertion, allergen._.details = span._.assertion, span._.details
         return allergen
+
+    @staticmethod
+    def _interval(doc: Doc, target: Span, numbers: list[Span], modifiers: list[Span], end: int) -> Span:
+        """A follow-up's interval: a number or a counting word before the first interval unit after it ("in two
+        weeks", "in a couple of weeks", "in a month", "in four to six weeks": the first number)."""
+        for unit in within(modifiers, target.end, end, INTERVAL_UNIT):
+            before = unit.start - 1 if unit.start - 1 > target.end and doc[unit.start - 1].lower_ == "of" \
+                else unit.start
+            number = next((n for n in numbers if n.end == before), None)
+            if number is not None:
+                ranged = next((n for n in numbers if n.end == number.start - 1 and n.start >= target.end
+                               and doc[number.start - 1].lower_ in RANGE_WORDS), None)  # "four to six weeks"
+                target._.value = (ranged or number)._.number
+            elif before - 1 >= target.end and doc[before - 1].lower_ in COUNTING_WORDS:
+                target._.value = COUNTING_WORDS[doc[before - 1].lower_]
+            else:
+                continue
+            target._.unit = unit._.pattern.code
+            break
+        return target
 
     @staticmethod
     def _said_as_allergy(span: Span, modifiers: list[Span], targets: list[Span]) -> bool:
