@@ -62,6 +62,7 @@ class Style(_Strict):
 
 class PhaseCues(_Strict):
     exam: list[str] = Field(default_factory=list)
+    exam_start: list[str] = Field(default_factory=list)
     results: list[str] = Field(default_factory=list)
     plan_start: list[str] = Field(default_factory=list)
     impression: list[str] = Field(default_factory=list)

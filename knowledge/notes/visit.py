@@ -77,6 +77,7 @@ class Visit:
         self._exam, self._results = phrases_pattern(cues.exam), phrases_pattern(cues.results)
         self._plan_start, self._plan_item = phrases_pattern(cues.plan_start), phrases_pattern(cues.plan_items)
         self._impression = phrases_pattern(cues.impression)
+        self._exam_start = phrases_pattern(cues.exam_start)
         self._opener = phrases_pattern(cues.problem_openers)
         self.clauses = self._clauses()
 
@@ -129,6 +130,7 @@ class Visit:
                                 if ev.segment == segment.id and ev.start < end and ev.end > start}.values())
                 raw.append((segment, start, end, inside))
         plan_at = self._plan_start_at(raw)
+        exam_at = self._exam_start_at(raw, plan_at)
         clauses = []
         for index, (segment, start, end, inside) in enumerate(raw):
             text = segment.text[start:end]
@@ -138,9 +140,20 @@ class Visit:
                 written = None
             if written and segment.speaker == "patient" and _BARE_ANSWER.match(written) and len(written.split()) < 8:
                 written = None  # "No, nothing out of the ordinary": its question's finding says it
-            clauses.append(Clause(index, segment, start, end, self._phase(index, plan_at, segment, text, inside),
-                                  question, written, inside))
+            phase = self._phase(index, plan_at, segment, text, inside)
+            if phase == "history" and exam_at <= index < plan_at:
+                phase = "exam"  # once examining, what is said belongs to the examination, not the history
+            clauses.append(Clause(index, segment, start, end, phase, question, written, inside))
         return clauses
+
+    def _exam_start_at(self, raw: list[tuple[Segment, int, int, tuple[Finding, ...]]], plan_at: int) -> int:
+        """The clinician's first clause announcing the examination ("physical exam", "listen to your heart"),
+        past the first quarter of the visit and before the assessment and plan."""
+        for index, (segment, start, end, _) in enumerate(raw[:plan_at]):
+            if index >= len(raw) // 4 and segment.speaker != "patient" and self._exam_start.search(
+                    segment.text[start:end]):
+                return index
+        return plan_at
 
     def _plan_start_at(self, raw: list[tuple[Segment, int, int, tuple[Finding, ...]]]) -> int:
         """The first clinician clause of the assessment and plan: a cue ("my assessment", "for your first
