@@ -47,7 +47,7 @@ def load_model(path: Path, model: type[M]) -> M:
         return model.model_validate(raw if raw is not None else {})
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(part) for part in err['loc']) or '(top)'}{_line(text, err['loc'])}: {err['msg']}"
+            f"{'.'.join(str(part) for part in err['loc']) or '(top)'}: {err['msg']}{_line(text, err['loc'])}"
             for err in exc.errors()
         )
         raise KnowledgeError(f"{label}: {problems}") from exc

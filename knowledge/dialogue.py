@@ -85,6 +85,21 @@ def examined(segments: list[Segment], found: list[list[Mention]], cues: list[int
     return result
 
 
+def sites_asked(segments: list[Segment], found: list[list[Mention]]) -> list[list[Mention]]:
+    """An answer's symptom said without a place takes the place the question asked about ("Any swelling in your
+    ankles?" "No swelling at all." is about the ankles)."""
+    result = [list(mentions) for mentions in found]
+    for index in range(1, len(segments)):
+        if segments[index].speaker != "patient" or segments[index - 1].speaker != "clinician":
+            continue
+        asked = {m.code: m.attributes for m in found[index - 1] if m.kind == "symptom" and "site" in m.attributes}
+        result[index] = [replace(m, attributes=m.attributes | {key: asked[m.code][key] for key in ("site", "laterality")
+                                                               if key in asked[m.code]})
+                         if m.kind == "symptom" and m.code in asked and "site" not in m.attributes else m
+                         for m in found[index]]
+    return result
+
+
 def sited_by_reply(segments: list[Segment], found: list[list[Mention]],
                    said: list[dict[str, str]]) -> list[list[Mention]]:
     """Give symptoms the site and side said in the reply ("Both legs?" "Just the right foot.").

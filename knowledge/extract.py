@@ -18,7 +18,7 @@ from spacy.language import Language
 
 from knowledge.base import MEASURED_KINDS, KnowledgeBase
 from knowledge.datafile import DEFAULT_TOPIC
-from knowledge.dialogue import Placed, examined, place, planned, sited_by_reply
+from knowledge.dialogue import Placed, examined, place, planned, sited_by_reply, sites_asked
 from knowledge.lexicon import TopicLexicon
 from knowledge.ranges import ReferenceRanges
 from nlp.lexicon import Lexicon
@@ -66,7 +66,7 @@ class Extractor:
         with self._lock:  # one Language object, used by one thread at a time
             docs = list(self._nlp.pipe(segment.text for segment in segments))
         found = [self._tidy(mentions(doc), bare_dose(doc) is not None) for doc in docs]
-        found = [self._sited(mentions) for mentions in found]
+        found = [self._sited(mentions) for mentions in sites_asked(segments, found)]
         found = sited_by_reply(segments, found, [places(doc) for doc in docs])
         found = examined(segments, found, [examined_from(doc) for doc in docs], self.knowledge.exam_codes)
         placed = [plan for item in place(segments, found, [answer(doc) for doc in docs])

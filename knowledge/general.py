@@ -146,13 +146,13 @@ def _check(file: GeneralTermsFile, path: Path) -> None:
     seen: set[str] = set()
     for index, term in enumerate(file.terms):
         if term.code in seen:
-            raise KnowledgeError(f"{label}: terms.{index}.code{line_of(path, ('terms', index))}: "
-                                 f"'{term.code}' appears twice")
+            raise KnowledgeError(f"{label}: terms.{index}.code: '{term.code}' appears twice"
+                                 f"{line_of(path, ('terms', index))}")
         seen.add(term.code)
         if file.kind == "condition":
             if term.icd10 is None:
-                raise KnowledgeError(f"{label}: terms.{index}.icd10{line_of(path, ('terms', index))}: "
-                                     f"field required for a condition ('{term.code}')")
+                raise KnowledgeError(f"{label}: terms.{index}.icd10: field required for a condition ('{term.code}')"
+                                     f"{line_of(path, ('terms', index))}")
             if not simple_icd_10_cm.is_valid_item(term.icd10):
-                raise KnowledgeError(f"{label}: terms.{index}.icd10{line_of(path, ('terms', index))}: "
-                                     f"'{term.icd10}' is not an ICD-10-CM code ('{term.code}')")
+                raise KnowledgeError(f"{label}: terms.{index}.icd10: '{term.icd10}' is not an ICD-10-CM code "
+                                     f"('{term.code}'){line_of(path, ('terms', index))}")

@@ -36,13 +36,13 @@ def test_the_pack_is_large_enough_for_a_whole_visit() -> None:
 
 def test_a_code_that_is_not_icd10cm_stops_the_load_naming_file_field_and_line(general: Path) -> None:
     edit(general / "problems.yaml", "icd10: I10,", "icd10: I10X,")
-    with pytest.raises(KnowledgeError, match=r"general/problems.yaml: terms\.\d+\.icd10 \(line \d+\): 'I10X' is not"):
+    with pytest.raises(KnowledgeError, match=r"general/problems.yaml: terms\.\d+\.icd10: 'I10X' is not .* \(line \d+\)"):
         load_general(general)
 
 
 def test_a_bad_code_shape_names_file_field_and_line(general: Path) -> None:
     edit(general / "symptoms.yaml", "{code: fever,", "{code: Fever,")
-    with pytest.raises(KnowledgeError, match=r"general/symptoms.yaml: terms\.\d+\.code \(line \d+\)"):
+    with pytest.raises(KnowledgeError, match=r"general/symptoms.yaml: terms\.\d+\.code: .* \(line \d+\)"):
         load_general(general)
 
 
