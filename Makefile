@@ -66,7 +66,8 @@ test: install-dev
 # `make test` runs the real-dialogue test on a fixed sample (every 4th dialogue of each corpus file and every
 # cramp-related one); this runs it on every dialogue. .ci/run calls it after `make test`.
 test-corpus: install-dev
-	TEST_ALL_DIALOGUES=1 $(BIN)/python -m pytest -q tests/knowledge/test_extract.py::test_real_dialogues_extract_without_error
+	TEST_ALL_DIALOGUES=1 $(BIN)/python -m pytest -q tests/knowledge/test_extract.py::test_real_dialogues_extract_without_error \
+		tests/knowledge/test_notes_corpus.py
 
 # Longer fuzzing than `make test` runs: schemathesis against the running API, and many more hypothesis examples.
 FUZZ_MAX_EXAMPLES ?= 200

@@ -26,6 +26,7 @@ from knowledge.drafting import Drafter
 from knowledge.extract import Extractor
 from knowledge.note import Note
 from knowledge.render import render
+from nlp.lexicon import normalise
 from nlp.types import Segment, Transcript
 
 SECTION = "note_quality"
@@ -149,11 +150,34 @@ def speed(transcript: Transcript, extractor: Extractor, drafter: Drafter, runs: 
     return statistics.median(times)
 
 
+def drugs_in(text: str, extractor: Extractor) -> set[str]:
+    """The generic codes of the drugs a text names (any name of the drug dictionary, up to its longest)."""
+    drugs = extractor.knowledge.drugs
+    words = normalise(text).split()
+    found = set()
+    for i in range(len(words)):
+        for n in range(min(drugs.longest, len(words) - i), 0, -1):
+            code = drugs.names.get(" ".join(words[i:i + n]))
+            if code is not None:
+                found.add(code)
+                break
+    return found
+
+
+def medication_match(drafted: list[Drafted], extractor: Extractor) -> tuple[float, float, int, int]:
+    """Micro recall and precision of the reference notes' drugs in ours: (recall, precision, ref, ours)."""
+    hit = ref = ours = 0
+    for d in drafted:
+        theirs, mine = drugs_in(d.record.note, extractor), drugs_in(clinician_note(d.note), extractor)
+        hit, ref, ours = hit + len(theirs & mine), ref + len(theirs), ours + len(mine)
+    return hit / max(ref, 1), hit / max(ours, 1), ref, ours
+
+
 def _row(label: str, scores: dict[str, float]) -> str:
     return f"| {label} | " + " | ".join(f"{scores[m]:.1f}" for m in METRICS) + " |"
 
 
-def report(results: dict[str, list[Drafted]], seconds: float, words: int) -> str:
+def report(results: dict[str, list[Drafted]], seconds: float, words: int, extractor: Extractor) -> str:
     lines = ["## Note quality (`python -m benchmarks.note_quality`)", "",
              "ROUGE F1 x 100 (`rouge-score`, stemmed; Markdown marks removed; the knowledge-base suggestions left "
              "out) of the drafted notes against the reference notes. Tuned on ACI-BENCH train only; valid is "
@@ -180,6 +204,11 @@ def report(results: dict[str, list[Drafted]], seconds: float, words: int) -> str
                 scores = rouge(pairs)
                 lines.append(f"| {name} | {division} ({len(pairs)}) | "
                              + " | ".join(f"{scores[m]:.1f}" for m in METRICS) + " |")
+    lines += ["", "Medications of the reference notes found in ours (drug dictionary names, generic codes; micro):", "",
+              "| corpus | reference drugs | our drugs | recall | precision |", "|---|---|---|---|---|"]
+    for name, drafted in results.items():
+        recall, precision, ref, ours = medication_match(drafted, extractor)
+        lines.append(f"| {name} | {ref} | {ours} | {recall:.2f} | {precision:.2f} |")
     lines += ["", "Topic guidance (leg cramps) on the dialogues of these corpora:", "",
               "| corpus | never say cramp/spasm | of those, notes with leg-cramp suggestions | say cramp/spasm | "
               "of those, notes with leg-cramp suggestions |", "|---|---|---|---|---|"]
@@ -212,7 +241,7 @@ def main() -> None:
             print(f"==== {name} {d.record.id}\n{clinician_note(d.note)}\n---- reference\n{d.record.note}\n")
     long = fifteen_minutes(read_records(data, CORPORA["aci-train"]))
     seconds = speed(long, extractor, drafter)
-    text = report(results, seconds, len(long.text.split()))
+    text = report(results, seconds, len(long.text.split()), extractor)
     print(text)
     if not args.corpus:
         write_section(args.out, SECTION, text)

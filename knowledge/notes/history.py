@@ -8,6 +8,7 @@ from knowledge.notes.plan import SubsectionPlan
 from knowledge.notes.registry import builder, part
 from knowledge.notes.visit import Clause, Visit
 from knowledge.wording import indefinite, join_words
+from nlp.lexicon import normalise
 from nlp.types import Finding
 
 # A patient's answer this short says nothing without its question ("both of them", "no, not really").
@@ -136,6 +137,8 @@ def dose(visit: Visit, finding: Finding) -> str:
         return f"{indefinite(visit.name(finding))} (name not said)"
     words = [visit.name(finding)]
     said_as = visit.wording.said_as(finding)
+    if said_as is None and normalise(finding.text) not in normalise(words[0]):
+        said_as = finding.text  # the name said (a brand the topic does not list), so a reader can match it
     if said_as:
         words.append(f"({said_as})")
     amount = finding.attributes.get("dose")
