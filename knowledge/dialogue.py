@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from nlp.attributes import fit
 from nlp.lexicon import normalise
 from nlp.pipeline import Answer, Mention
 from nlp.types import Evidence, Segment
@@ -79,7 +80,7 @@ def examined(segments: list[Segment], found: list[list[Mention]], cues: list[int
         examining = start is not None
         if start is None:
             continue
-        result[index] = [replace(m, kind="exam", code=exam_codes[normalise(m.text)])
+        result[index] = [replace(m, kind="exam", code=exam_codes[normalise(m.text)], attributes=fit("exam", m.attributes))
                          if m.kind == "symptom" and m.start >= start and normalise(m.text) in exam_codes
                          else m for m in found[index]]
     return result
@@ -197,6 +198,7 @@ def planned(item: Placed) -> Placed | None:
             and "interpretation" not in attributes:
         attributes["order_type"] = ORDERABLE[mention.kind]
         mention = replace(mention, kind="order")
+        attributes = fit("order", attributes)
     elif mention.kind == "order" and not proposed:
         return None
     elif mention.kind == "lab" and attributes.get("panel") and mention.value is None \

@@ -111,3 +111,9 @@ BY_KIND: dict[str, type[_Attributes]] = {
 def check(kind: str, attributes: dict[str, Any]) -> None:
     """Raise pydantic's ValidationError when `attributes` do not fit the kind's model."""
     BY_KIND[kind].model_validate(attributes)
+
+
+def fit(kind: str, attributes: dict[str, Any]) -> dict[str, Any]:
+    """The attributes a finding of `kind` can hold: what a mention read as another kind keeps ("edema" said while
+    examining keeps its site, not the duration a symptom has)."""
+    return {key: value for key, value in attributes.items() if key in BY_KIND[kind].model_fields}

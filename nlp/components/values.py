@@ -5,6 +5,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from nlp.attributes import fit
 from nlp.components.extensions import MODIFIERS, NUMBERS, TARGETS, details, register
 from nlp.components.spans import as_number, starting_at, within
 from nlp.lexicon import (ACTION, ALLERGY, ALLERGY_CUE, DOSE_UNIT, FREQUENCY, INTAKE, INTERPRETATION, INTERVAL_UNIT,
@@ -127,7 +128,8 @@ class ValueAttacher:
             return span
         allergen = Span(doc, span.start, span.end, label=ALLERGY)
         allergen._.pattern = span._.pattern
-        allergen._.assertion, allergen._.details = span._.assertion, span._.details
+        allergen._.assertion = span._.assertion
+        allergen._.details = fit(ALLERGY, span._.details) if span._.details else None
         return allergen
 
     @staticmethod
