@@ -15,6 +15,8 @@ GENERAL_DIR = Path(__file__).parent / "general"  # the general pack, read with e
 DEFAULT_TOPIC = "leg_cramps"
 
 M = TypeVar("M", bound=BaseModel)
+# libyaml's safe loader parses the general pack's term files ten times faster than the pure-Python one.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def topic_dir(topic: str = DEFAULT_TOPIC, root: Path | None = None) -> Path:
@@ -38,7 +40,7 @@ def load_model(path: Path, model: type[M]) -> M:
     label = f"{path.parent.name}/{path.name}"
     try:
         text = path.read_text(encoding="utf-8")
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader, libyaml's when built with it
     except FileNotFoundError as exc:
         raise KnowledgeError(f"{label}: file not found") from exc
     except yaml.YAMLError as exc:

@@ -13,6 +13,7 @@ import bz2
 import importlib.util
 import pickle
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,19 @@ def dictionary_path() -> Path:
 
 def load_drug_dictionary(folder: Path | None = None) -> DrugDictionary:
     """Read the package's dictionary and apply the stop list of the general pack (default knowledge/general)."""
-    stop = load_model((folder if folder is not None else GENERAL_DIR) / "drug_stoplist.yaml", StopList)
+    path = (folder if folder is not None else GENERAL_DIR) / "drug_stoplist.yaml"
+    try:
+        changed = path.stat().st_mtime_ns
+    except OSError:
+        changed = 0  # load_model names the missing file
+    return _load(path, changed)
+
+
+# Read-only data that takes a second to build: every KnowledgeBase of a process (a test run builds dozens) shares
+# one per stop list and version of it.
+@lru_cache(maxsize=4)
+def _load(stoplist: Path, changed: int) -> DrugDictionary:
+    stop = load_model(stoplist, StopList)
     path = dictionary_path()
     try:
         with bz2.open(path, "rb") as handle:
