@@ -51,11 +51,13 @@ class TermMatcher:
         self.drug_names: Mapping[str, str] = {}
         self.drug_name_tokens = 0
         self.drug_patterns: dict[str, TermPattern] = {}
+        self.drug_first_words: frozenset[str] = frozenset()
 
     def add_dictionary(self, names: Mapping[str, str], longest: int) -> None:
         """Drug names matched where no phrase is: normalised name -> medication code (nlp.lexicon.normalise)."""
         self.drug_names = names
         self.drug_name_tokens = longest
+        self.drug_first_words = frozenset(name.split(" ", 1)[0] for name in names)  # most words start no name
 
     def add(self, patterns: Iterable[TermPattern]) -> None:
         for pattern in patterns:
@@ -129,12 +131,12 @@ class TermMatcher:
         keys = [normalise(token.text) for token in doc]
         found = []
         start = 0
-        while start < len(doc):
-            if not keys[start] or not doc[start].is_alpha and not doc[start].text[:1].isalpha():
+        while start < len(keys):
+            if keys[start] not in self.drug_first_words or not keys[start][:1].isalpha():
                 start += 1
                 continue
             match = None
-            for end in range(min(len(doc), start + self.drug_name_tokens), start, -1):
+            for end in range(min(len(keys), start + self.drug_name_tokens), start, -1):
                 if not keys[end - 1]:
                     continue
                 code = self.drug_names.get(" ".join(key for key in keys[start:end] if key))
