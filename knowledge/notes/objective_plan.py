@@ -141,9 +141,11 @@ def follow_up(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
         if finding.assertion not in ("present", "hypothetical"):
             continue
         said = [c for c in visit.clauses if c.speaker != "patient" and c.written and finding in c.findings]
-        if said:  # the clinician's own words ("I want to see her again in a couple of weeks")
+        if said and said[-1].phase == "plan":  # the clinician's own words ("I want to see her in 2 weeks")
             sentences.append(visit.sentence(said[-1].written or "", [finding], said[-1:]))
             continue
+        if said and not any(c.phase == "plan" for c in said):
+            continue  # "follow-up of his chronic problems" in the history is the visit's reason, no instruction
         if finding.value is not None and finding.unit in _INTERVALS:
             unit = _INTERVALS[finding.unit] + ("s" if finding.value != 1 else "")
             text = visit.plan.phrase(sub, "interval").format(f"{finding.value:g} {unit}")
