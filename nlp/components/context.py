@@ -20,6 +20,8 @@ HISTORICAL = "historical"
 IMPRESSION = "impression"  # possible, and marked so: the clinician's working impression of a problem
 CONDITIONAL = "conditional"  # hypothetical, and marked so: a plan said under "if" is not placed today
 MARKED = {IMPRESSION: "possible", CONDITIONAL: "hypothetical"}
+NOT_ASKING_BEFORE = frozenset({"we", "i", "they", "he", "she", "to", "will", "'ll", "would", "can", "could", "should",
+                               "let", "get", "got", "that", "which", "who", "'d"})
 TERMINATE = "terminate"
 PSEUDO = "pseudo"
 # When cues disagree about one target, the stronger category holds.
@@ -64,7 +66,9 @@ class QuestionMarker:
         lead_ins: dict[int, int] = {}
         for _, start, end in self.lead_ins(doc):
             lead_ins[start] = max(end, lead_ins.get(start, end))
-        asked_after = [end for _, _, end in self.anywhere(doc)]
+        # "... so have you had" asks; "we have you on the norvasc" says (a subject or helper word before it)
+        asked_after = [end for _, start, end in self.anywhere(doc)
+                       if start == 0 or doc[start - 1].lower_ not in NOT_ASKING_BEFORE]
         presupposed_from = [end for _, _, end in self.presupposing(doc)]
         tagged = {(start, end) for _, start, end in self.tags(doc)}
         clause_starts = {start for _, start, _ in self.clauses(doc) if start and doc[start - 1].text == ","}
