@@ -33,6 +33,8 @@ ORDERABLE = {"lab": "lab", "imaging": "imaging"}  # a test proposed by the clini
 TAKEN_ACTIONS = frozenset({"continue", "change", "stop"})
 # A drug the clinician starts or proposes is not taken yet (unless the patient says otherwise elsewhere).
 PROPOSED_ACTIONS = frozenset({"start", "consider", "decline"})
+# Allergy words that name no allergen: worth a finding only when denied ("Any allergies?" "No.").
+GENERIC_ALLERGY = frozenset({"any_allergy"})
 # Asked with an open question ("who do you live with?"), these are said by any answer that is not a no.
 OPEN_KINDS = frozenset({"social"})
 
@@ -215,6 +217,10 @@ def planned(item: Placed) -> Placed | None:
         elif attributes["action"] in PROPOSED_ACTIONS and assertion == "present" \
                 or attributes["action"] == "decline" and assertion == "absent":  # "try not to take any ibuprofen"
             assertion = "hypothetical"
+    if mention.kind == "order" and assertion not in ("present", "hypothetical"):
+        return None  # "we don't need x-rays", "my mum had an injection": nothing is ordered
+    if mention.kind == "allergy" and mention.code in GENERIC_ALLERGY and assertion == "present":
+        return None  # "he's allergic": the allergen said with it is the finding
     if assertion == item.assertion and mention is item.mention and attributes == mention.attributes:
         return item
     return replace(item, mention=replace(mention, attributes=attributes), assertion=assertion)
