@@ -52,7 +52,7 @@ class GeneralTermsFile(_Strict):
     """One file of the general pack: the terms of one finding kind."""
 
     kind: GeneralKind
-    requires_value: bool = False  # a term said without a number is no finding (vitals: "check your weight")
+    requires_value: bool = False  # a term said without a number is no finding ("check your weight", "BP looks good")
     terms: list[GeneralTerm] = []
     cues: list[Phrase] = []  # allergy: phrases that introduce an allergen ("allergic to")
     units: dict[str, str] = {}  # follow_up: interval words -> UCUM
@@ -101,7 +101,7 @@ class GeneralPack:
                 if not phrases:
                     continue
                 options = {"icd10": term.icd10, "order_type": term.order_type, "panel": term.panel,
-                           "requires_value": file.requires_value, "paired": term.paired,
+                           "requires_number": file.requires_value, "paired": term.paired,
                            "names_kind": term.names_kind}
                 attributes = {key: value for key, value in options.items() if value}
                 patterns.append(TermPattern(file.kind, term.code, phrases, attributes))

@@ -34,7 +34,8 @@ BASE_PIPES_UNUSED = ["ner", "lemmatizer", "tagger", "attribute_ruler", "senter"]
 # parser does (nlp/components/sentences.py). 15: the parser's findings on the reference dialogues, unchanged.
 LONGEST_PUNCTUATED_SENTENCE = 15
 # Term options that steer the components and are not attributes of a finding.
-CONTROL_ATTRIBUTES = frozenset({"requires_value", "as_medication", "negated", "paired", "names_kind"})
+CONTROL_ATTRIBUTES = frozenset({"requires_value", "requires_number", "as_medication", "negated", "paired",
+                                "names_kind"})
 
 
 @dataclass(frozen=True)

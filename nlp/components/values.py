@@ -115,8 +115,8 @@ class ValueAttacher:
             drug = Span(doc, target.start, target.end, label=MEDICATION)
             drug._.pattern = TermPattern(kind=MEDICATION, code=medication, phrases=())
             return drug
-        if term.attributes.get("requires_value") and not said:
-            return None
+        if term.attributes.get("requires_value") and not said or term.attributes.get("requires_number"):
+            return None  # "K" needs a value or a reading; a vital ("your blood pressure looks good") its number
         return target
 
     def _allergen(self, doc: Doc, span: Span, modifiers: list[Span]) -> Span:
