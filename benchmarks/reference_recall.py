@@ -26,16 +26,16 @@ from pathlib import Path
 from typing import Literal
 
 from benchmarks.results import RESULTS, write_section
+from knowledge.corpora import to_transcript
 from knowledge.drafting import draft_note
 from knowledge.extract import Extractor
 from knowledge.lexicon import TopicLexicon, load_lexicon
 from knowledge.note import Note
 from knowledge.ranges import ReferenceRanges, load_ranges
-from nlp.types import Findings, Segment, Transcript
+from nlp.types import Findings, Transcript
 
 ROOT = Path(__file__).resolve().parents[1]
 INDEX = Path("data") / "index" / "cramp_related.tsv"
-ROLES = ("clinician", "patient", "other")
 ItemKind = Literal["medication", "value"]
 
 
@@ -172,18 +172,6 @@ def load_encounters(shared: Path, corpora: Iterable[Corpus] = CORPORA) -> list[E
                                  reference=records[i][corpus.reference], section=records[i].get("section_header"))
                        for i in ids]
     return encounters
-
-
-def to_transcript(turns: Iterable[list[str | float]]) -> Transcript:
-    """Turns `[speaker, text]` or, timed, `[speaker, text, start, end]` as a transcript of segments."""
-    segments = []
-    for speaker, text, *times in turns:
-        if str(text).strip():
-            start, end = (float(times[0]), float(times[1])) if len(times) == 2 else (None, None)
-            segments.append(Segment(id=len(segments), speaker=speaker if speaker in ROLES else "other",
-                                    text=str(text).strip(), start=start, end=end))
-    ends = [segment.end for segment in segments if segment.end is not None]
-    return Transcript(segments=segments, duration=max(ends) if ends else None)
 
 
 def _alternation(phrases: Iterable[str]) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.reference_recall import (CORPORA, ReferenceReader, by_corpus, find_shared, measure, recall,
-                                         to_transcript)
+from benchmarks.reference_recall import CORPORA, ReferenceReader, by_corpus, find_shared, measure, recall
+from knowledge.corpora import to_transcript
 from knowledge.lexicon import load_lexicon
 from knowledge.ranges import load_ranges
 from tests.conftest import SHARED

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.corpora import read_records, record
 from knowledge.extract import Extractor
 from knowledge.vocabulary import vocabulary
 from nlp.transcript_io import parse
@@ -425,14 +425,7 @@ def _cramp_related() -> list[tuple[str, str, set[str]]]:
 
 
 def _dialogue(file: str, record_id: str) -> Transcript:
-    for line in (SHARED / "data" / file).read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        if record["id"] == record_id:
-            turns = [turn for turn in record["turns"] if turn[1].strip()]
-            return Transcript(segments=[
-                Segment(id=i, speaker=turn[0], text=turn[1], start=turn[2] if len(turn) > 2 else None,
-                        end=turn[3] if len(turn) > 3 else None) for i, turn in enumerate(turns)])
-    raise LookupError(f"{file}: no record {record_id}")
+    return record(SHARED / "data", file, record_id).transcript
 
 
 SHARED_FILES = ("aci-bench/train.jsonl", "aci-bench/valid.jsonl", "mts-dialog/train.jsonl", "mts-dialog/valid.jsonl",
@@ -441,16 +434,8 @@ SHARED_FILES = ("aci-bench/train.jsonl", "aci-bench/valid.jsonl", "mts-dialog/tr
 
 def _all_dialogues() -> list[tuple[str, str, Transcript]]:
     """Every record of every shared corpus file (about 1,450 dialogues, 23,000 turns)."""
-    dialogues = []
-    for file in SHARED_FILES:
-        for line in (SHARED / "data" / file).read_text(encoding="utf-8").splitlines():
-            record = json.loads(line)
-            turns = [turn for turn in record["turns"] if turn[1].strip()]
-            if turns:
-                dialogues.append((file, record["id"], Transcript(segments=[
-                    Segment(id=i, speaker=turn[0], text=turn[1], start=turn[2] if len(turn) > 2 else None,
-                            end=turn[3] if len(turn) > 3 else None) for i, turn in enumerate(turns)])))
-    return dialogues
+    return [(file, record.id, record.transcript) for file in SHARED_FILES
+            for record in read_records(SHARED / "data", file) if record.transcript.segments]
 
 
 # `make test` reads every SAMPLE_EVERY-th dialogue of each corpus file and every cramp-related one (the index);
