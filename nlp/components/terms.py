@@ -128,7 +128,10 @@ class TermMatcher:
 
     def _dictionary_names(self, doc: Doc) -> list[tuple[Span, TermPattern]]:
         """The longest dictionary name starting at each word, as medication spans."""
-        keys = [normalise(token.text) for token in doc]
+        lowered = [token.lower_ for token in doc]
+        if not self.drug_first_words.intersection(lowered) and all(word.isalnum() for word in lowered):
+            return []  # no word starts a name (most utterances)
+        keys = [word if word.isalnum() else normalise(word) for word in lowered]
         found = []
         start = 0
         while start < len(keys):
