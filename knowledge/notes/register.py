@@ -21,6 +21,9 @@ _LONG = 40
 _NO_SPACE_BEFORE = {",", ".", "?", "!", ";", ":", "%", ")"}
 # A single number word that is rarely a count in speech ("the one that", "oh").
 _AMBIGUOUS = {"one", "oh", "zero"}
+# "twenty-one" is read by the number reader as three words, "twenty", "-", "one".
+_HYPHENATED = re.compile(r"^(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-"
+                         r"(?:one|two|three|four|five|six|seven|eight|nine)$", re.I)
 
 
 @dataclass(frozen=True)
@@ -240,6 +243,8 @@ class Writer:
 
     @staticmethod
     def _digits(tokens: list[str]) -> list[str]:
+        tokens = [part for token in tokens for part in (
+            [token[:token.index("-")], "-", token[token.index("-") + 1:]] if _HYPHENATED.match(token) else [token])]
         runs = scan([t.lower() for t in tokens])
         out, i = [], 0
         for run in runs:
