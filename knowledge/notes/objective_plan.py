@@ -103,6 +103,8 @@ def _action(visit: Visit, sub: SubsectionPlan, finding: Finding) -> str | None:
         action = finding.attributes.get("action")
         return visit.plan.phrase(sub, action).format(dose(visit, finding)) if action in sub.phrases else None
     if finding.kind == "order":
+        if any(f.kind == "medication" and f.code == finding.code for f in visit.findings):
+            return None  # a medicine "ordered" is a medication action, said as such
         key = "referral" if finding.attributes.get("order_type") == "referral" else "order"
         if finding.attributes.get("order_type") == "therapy":
             return None  # advice ("rest", "ice") is in the clinician's own plan sentence
