@@ -61,7 +61,8 @@ def _details(visit: Visit, symptom: Finding) -> Sentence | None:
     parts = []
     if timings:
         parts.append(join_words([visit.wording.timing(t.code) for t in timings]))
-    for key, pattern in (("frequency", "{}"), ("onset", "since {}"), ("duration", "each lasting {}")):
+    # Onset and duration as the findings give them (docs/findings.md): "2 years ago", "6 weeks".
+    for key, pattern in (("frequency", "{}"), ("onset", "onset {}"), ("duration", "for {}")):
         if symptom.attributes.get(key):
             parts.append(pattern.format(symptom.attributes[key]))
     if not parts:

@@ -67,7 +67,7 @@ def test_not_on_any_water_pills_negates_the_diuretic_class_and_no_swelling_is_de
     assert case.finding("medication", "diuretic").assertion == "absent"
     assert case.finding("symptom", "leg_swelling").assertion == "absent"
     assert "Not taking a diuretic." in case.section("subjective")
-    assert "Denies leg swelling." in case.section("subjective")
+    assert any(s.startswith("Denies leg swelling") for s in case.section("subjective"))
 
 
 def test_ppi_note_links_the_low_magnesium_to_omeprazole() -> None:
