@@ -85,8 +85,9 @@ def _opening(visit: Visit, complaint: str, found: list[Finding]) -> Sentence | N
 def _dictated_opening(visit: Visit) -> Clause | None:
     """The clinician's own introduction of the patient ("andrew is a 62-year-old male ... who presents ...")."""
     for clause in visit.clauses[:20]:
-        if clause.speaker != "patient" and clause.written and "year-old" in clause.said.replace(" ", "-") \
-                and "present" in clause.said.lower():
+        said = clause.said.lower()
+        if clause.speaker != "patient" and clause.written and "year-old" in said.replace(" ", "-") \
+                and any(cue in said for cue in ("present", "here for", "in for", "comes in", "history")):
             return clause
     return None
 
