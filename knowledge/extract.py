@@ -163,7 +163,7 @@ class Extractor:
             if mention.value is None:
                 continue
             unit = self._ranges.unit_spelling(code, mention.unit) if mention.unit else \
-                self._ranges.infer_unit(code, mention.value) or self.knowledge.general.usual_units().get(code)
+                self._ranges.infer_unit(code, mention.value) or self.knowledge.general.unit_of(code, mention.value)
             if unit is not None:
                 readings.append((mention.unit is not None, mention.value, unit))
         attributes = dict(finding.attributes)

@@ -33,6 +33,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class UnitByMagnitude(_Strict):
+    """A value said without its unit is in `unit` when below `below` (a temperature of 38 is Celsius, 101 is
+    Fahrenheit)."""
+
+    below: float
+    unit: str
+
+
 class GeneralTerm(_Strict):
     """One concept of the general pack and the phrases that name it."""
 
@@ -42,6 +50,7 @@ class GeneralTerm(_Strict):
     icd10: str | None = None  # conditions: checked against ICD-10-CM at load
     unit: str | None = None  # the usual UCUM unit of a measured term
     units: dict[str, str | None] = {}  # spoken unit -> UCUM (None: inferred from the magnitude)
+    by_magnitude: list[UnitByMagnitude] = []  # the unit of a value said without one, by its size
     order_type: OrderType | None = None
     panel: bool = False  # a test without one value of its own (a blood count, a lipid panel)
     names_kind: bool = False  # names the kind itself ("allergies"): other terms of the kind need it or a cue nearby
@@ -100,7 +109,9 @@ class GeneralPack:
                 phrases = tuple(p for p in term.phrases if p.lower() not in claimed)
                 if not phrases:
                     continue
+                allowed = tuple(sorted({unit for unit in (term.unit, *term.units.values()) if unit}))
                 options = {"icd10": term.icd10, "order_type": term.order_type, "panel": term.panel,
+                           "units": allowed if term.units else None,
                            "requires_number": file.requires_value, "paired": term.paired,
                            "names_kind": term.names_kind}
                 attributes = {key: value for key, value in options.items() if value}
@@ -115,8 +126,16 @@ class GeneralPack:
         """Measured code -> spoken unit phrase -> UCUM, for vitals and labs."""
         return {term.code: dict(term.units) for file in self.files.values() for term in file.terms if term.units}
 
-    def usual_units(self) -> dict[str, str]:
-        return {term.code: term.unit for file in self.files.values() for term in file.terms if term.unit}
+    def unit_of(self, code: str, value: float) -> str | None:
+        """The unit of a value said without one: by its magnitude where the term says so, else the usual unit."""
+        for term in (t for file in self.files.values() for t in file.terms if t.code == code):
+            for rule in term.by_magnitude:
+                if value < rule.below:
+                    return rule.unit
+            if term.by_magnitude:
+                return None  # beyond every plausible size: no unit rather than a wrong one
+            return term.unit
+        return None
 
 
 def load_general(folder: Path | None = None) -> GeneralPack:

@@ -106,7 +106,8 @@ class _Reader:
             else:
                 return None
         value, j = head
-        if self.at(j) == "point":
+        # "ninety seven . seven": transcripts that spell numbers write the spoken point as "."
+        if self.at(j) == "point" or self.at(j) == "." and not _DIGITS.match(word):
             digits, k = self.decimals(j + 1)
             if digits:
                 return float(f"{value}.{digits}"), k

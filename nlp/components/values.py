@@ -92,9 +92,12 @@ class ValueAttacher:
         for number in within(numbers, target.end, end):
             if not interval and starting_at(modifiers, number.end, INTERVAL_UNIT) is not None:
                 continue  # "recheck your magnesium in four weeks": a time, not the result
-            target._.value = number._.number
             unit_kind = INTERVAL_UNIT if interval else LAB_UNIT
             unit = starting_at(modifiers, number.end, unit_kind)
+            allowed = target._.pattern.attributes.get("units")
+            if unit is not None and allowed and unit._.pattern.code not in allowed:
+                continue  # "temperature ... not a hundred percent sure": a number in another measure's unit
+            target._.value = number._.number
             if unit is None and number.end < len(doc) and doc[number.end].lower_ in RANGE_WORDS:
                 second = next((n for n in numbers if n.start == number.end + 1), None)
                 unit = starting_at(modifiers, second.end, unit_kind) if second is not None else None

@@ -27,8 +27,9 @@ from nlp.types import Findings, Transcript
 
 CONSULTATIONS = Path(__file__).resolve().parents[1] / "data" / "consultations"
 NAMES = sorted(path.stem for path in CONSULTATIONS.glob("*.txt"))
-# Words as the number parser reads them: "3.1", "1,000", "forty", "-"; "HbA1c" stays one word (no number).
-_WORD = re.compile(r"\d[\d,]*(?:\.\d+)?|[a-z][a-z0-9']*|-")
+# Words as the number parser reads them: "3.1", "1,000", "forty", "-", a spelled point (" . "); "HbA1c" stays one
+# word (no number).
+_WORD = re.compile(r"\d[\d,]*(?:\.\d+)?|[a-z][a-z0-9']*|-|(?<= )\.(?= )")
 
 
 def numbers(text: str) -> set[float]:

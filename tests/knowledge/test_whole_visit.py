@@ -200,3 +200,18 @@ def test_a_symptom_has_the_onset_and_duration_said_nearest_it(extractor: Extract
                                                               course: dict[str, str]) -> None:
     symptom = one(extractor, said.replace(" Doctor:", "\nDoctor:"), "symptom", code)
     assert {key: symptom.attributes[key] for key in ("onset", "duration") if key in symptom.attributes} == course
+
+
+@pytest.mark.parametrize(("said", "value", "unit"), [
+    ("Doctor: She had a fever of about 101.", 101, "[degF]"),
+    ("Doctor: Temperature 38.5 today.", 38.5, "Cel"),
+])
+def test_a_temperature_said_without_its_unit_takes_the_unit_of_its_size(extractor: Extractor, said: str,
+                                                                       value: float, unit: str) -> None:
+    temperature = one(extractor, said, "vital", "temperature")
+    assert (temperature.value, temperature.unit) == (value, unit)
+
+
+def test_a_number_in_another_measures_unit_is_not_the_vital(extractor: Extractor) -> None:
+    said = "Doctor: Have you had a temperature?\nPatient: I'm not a hundred percent sure."
+    assert not [f for f in findings(extractor, said).findings if f.kind == "vital"]
