@@ -16,6 +16,12 @@ from nlp.numbers import scan
 # A sentence ends at . ! ? (not the point of "0.5"); long unpunctuated turns are cut further at discourse
 # markers, since some transcripts carry no punctuation at all.
 _CLAUSE = re.compile(r"(?:[^.!?]|(?<=\d)\.(?=\d))+[.!?]*")
+# "ninety seven . seven": a transcript that spells numbers writes the spoken point as " . " (nlp/numbers.py); it
+# ends no clause.
+_NUMBER_WORD = (r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+                r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
+                r"ninety|hundred)")
+_SPELLED_POINT = re.compile(r" \. (?=" + _NUMBER_WORD + r"\b)", re.IGNORECASE)
 _TOKEN = re.compile(r"\$|\d+(?:[.,/]\d+)*(?:-[A-Za-z]+)*|[A-Za-z][\w'\-]*|\.\.\.|[^\w\s]")
 _LONG = 40
 _NO_SPACE_BEFORE = {",", ".", "?", "!", ";", ":", "%", ")"}
@@ -91,7 +97,9 @@ class Writer:
     def clauses(self, text: str) -> list[tuple[int, int]]:
         """Character spans of the clauses of one turn, stripped of surrounding spaces."""
         spans = []
-        for match in _CLAUSE.finditer(text):
+        masked = _SPELLED_POINT.sub(lambda m: m.group(0).replace(".", "_") if _spelled_before(text, m.start())
+                                    else m.group(0), text)
+        for match in _CLAUSE.finditer(masked):
             start, end = match.start(), match.end()
             while start < end and text[start] in " ,":
                 start += 1
@@ -299,3 +307,9 @@ class Writer:
             else:
                 text += " " + token
         return text
+
+
+def _spelled_before(text: str, at: int) -> bool:
+    """Whether the word before position `at` is a spelled number ("ninety seven . seven", "a hundred . four")."""
+    words = text[:at].split()
+    return bool(words) and re.fullmatch(_NUMBER_WORD, words[-1], re.IGNORECASE) is not None

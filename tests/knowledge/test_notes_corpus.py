@@ -46,9 +46,7 @@ def _records() -> list[Record]:
 
 RECORDS = _records()
 # Known errors of a real dialogue's note, each an expected failure until fixed.
-KNOWN_FINDINGS_ERRORS = {  # record id -> why
-    "D2N041": "'a fever of about a hundred . four' is 100.4 in the findings, but the note's register ends a sentence "
-              "at the spelled point and writes 'about 100.'"}
+KNOWN_FINDINGS_ERRORS: dict[str, str] = {}  # record id -> why (none known)
 
 
 @pytest.mark.skipif(not RECORDS, reason="the shared development corpora (../shared/data) are not present")
