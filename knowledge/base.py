@@ -39,7 +39,7 @@ class KnowledgeBase:
     def load(cls, topic: str = DEFAULT_TOPIC, root: Path | None = None, general: Path | None = None) -> KnowledgeBase:
         """Read and validate every file; `root` is a folder of topic folders, `general` the general pack's folder."""
         folder = topic_dir(topic, root)
-        lexicon = load_lexicon(topic, folder)
+        lexicon = load_lexicon(topic, folder, general)
         dictionary = load_drug_dictionary(general)
         return cls(topic=topic, lexicon=lexicon, ranges=load_ranges(topic, folder), general=load_general(general),
                    drugs=dictionary.aliased(_topic_aliases(lexicon, dictionary)), applies=load_applies(folder),
