@@ -69,11 +69,15 @@ class KnowledgeBase:
         for refinement in self.lexicon.lexicon.refine:
             if (refinement.kind, refinement.code) == (kind, code) and site in refinement.sites:
                 return refinement.to
-        template = self.general.by_site().get((kind, code))
+        template = self._by_site.get((kind, code))
         if template is None:
             return code
         sited = template.format(site=site) if site else None
         return sited if sited is not None and (kind, sited) in self.codes else None
+
+    @cached_property
+    def _by_site(self) -> dict[tuple[str, str], str]:
+        return self.general.by_site()  # read for every mention: built once
 
     @cached_property
     def icd10(self) -> dict[str, str]:
@@ -81,6 +85,11 @@ class KnowledgeBase:
 
     def to_nlp(self) -> Lexicon:
         """The plain lexicon of the spaCy pipeline: the topic's terms first, then the general pack's."""
+        return self._nlp_lexicon
+
+    @cached_property
+    def _nlp_lexicon(self) -> Lexicon:
+        # Built once: the extractor, the code checks of `sited` and the evaluation's code reader all read it.
         topic = self.lexicon.to_nlp()
         # A phrase the topic names, for any kind, is the topic's: "exercise" is exertional timing in the leg-cramp
         # topic, not the general social history.

@@ -9,6 +9,7 @@ name the same phrase for the same kind, the topic's entry wins.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal, get_args
 
@@ -81,6 +82,15 @@ class GeneralPack:
 
     files: dict[str, GeneralTermsFile]
 
+    @cached_property
+    def _terms_by_code(self) -> dict[str, list[GeneralTerm]]:
+        """Code -> its terms, for lookups made per finding."""
+        found: dict[str, list[GeneralTerm]] = {}
+        for file in self.files.values():
+            for term in file.terms:
+                found.setdefault(term.code, []).append(term)
+        return found
+
     def of_kind(self, kind: str) -> list[GeneralTerm]:
         return [term for file in self.files.values() if file.kind == kind for term in file.terms]
 
@@ -128,7 +138,7 @@ class GeneralPack:
 
     def unit_of(self, code: str, value: float) -> str | None:
         """The unit of a value said without one: by its magnitude where the term says so, else the usual unit."""
-        for term in (t for file in self.files.values() for t in file.terms if t.code == code):
+        for term in self._terms_by_code.get(code, ()):
             for rule in term.by_magnitude:
                 if value < rule.below:
                     return rule.unit
