@@ -86,21 +86,19 @@ class ValueAttacher:
     def _analyte(self, doc: Doc, target: Span, numbers: list[Span], modifiers: list[Span],
                  following: int) -> Span | None:
         end = min(target.sent.end, target.end + self.window, following)
-        interval = target.label_ == FOLLOW_UP
-        if interval:
+        if target.label_ == FOLLOW_UP:
             return self._interval(doc, target, numbers, modifiers, end)
         for number in within(numbers, target.end, end):
-            if not interval and starting_at(modifiers, number.end, INTERVAL_UNIT) is not None:
+            if starting_at(modifiers, number.end, INTERVAL_UNIT) is not None:
                 continue  # "recheck your magnesium in four weeks": a time, not the result
-            unit_kind = INTERVAL_UNIT if interval else LAB_UNIT
-            unit = starting_at(modifiers, number.end, unit_kind)
+            unit = starting_at(modifiers, number.end, LAB_UNIT)
             allowed = target._.pattern.attributes.get("units")
             if unit is not None and allowed and unit._.pattern.code not in allowed:
                 continue  # "temperature ... not a hundred percent sure": a number in another measure's unit
             target._.value = number._.number
             if unit is None and number.end < len(doc) and doc[number.end].lower_ in RANGE_WORDS:
                 second = next((n for n in numbers if n.start == number.end + 1), None)
-                unit = starting_at(modifiers, second.end, unit_kind) if second is not None else None
+                unit = starting_at(modifiers, second.end, LAB_UNIT) if second is not None else None
             target._.unit = unit._.pattern.code if unit is not None else None
             paired = target._.pattern.attributes.get("paired")  # "130 over 80", "130/80": a diastolic
             if paired and number.end + 1 < len(doc) and doc[number.end].lower_ in PAIRED:
