@@ -6,7 +6,7 @@ COPY pyproject.toml README.md ./
 COPY nlp nlp
 COPY knowledge knowledge
 COPY service service
-RUN pip install --no-cache-dir ".[postgres]"
+RUN pip install --no-cache-dir .
 VOLUME /data
 EXPOSE 8000
 CMD ["soapscribe", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -15,6 +15,7 @@ from sqlalchemy.exc import InvalidatePoolError
 from sqlmodel import Session, create_engine
 
 from service.settings import Settings
+from service.store import database_url
 from service.store.crypto import KeyRing, load_keyring
 from service.store.encrypted_columns import attach_keys
 from service.store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -22,9 +23,10 @@ from service.store import models  # noqa: F401  (registers the tables on SQLMode
 
 def make_engine(settings: Settings, keys: KeyRing | None = None) -> Engine:
     """An engine whose encrypted columns use `keys` (default: the configured key ring, see crypto.py)."""
+    url = database_url.parse(settings.db_url)
+    database_url.check_driver(url)
     keys = keys or load_keyring(settings)
-    url = settings.db_url
-    if url.startswith("sqlite"):
+    if url.get_backend_name() == "sqlite":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False,
                                                   "timeout": settings.sqlite_busy_timeout_seconds})
