@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -226,8 +227,13 @@ def worker() -> None:
         else:
             from service.jobs.worker import Worker
 
-            err.print("worker polling the database queue; Ctrl-C to stop")
-            Worker(settings, runtime.engine, runtime.scribe, runtime.recordings).run_forever()
+            polling = Worker(settings, runtime.engine, runtime.scribe, runtime.recordings)
+            # SIGTERM (docker stop, systemd) and Ctrl-C stop the loop cleanly: a running job is released at its
+            # next heartbeat for another worker, instead of staying leased until its lease expires.
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, lambda _signum, _frame: polling.request_stop())
+            err.print("worker polling the database queue; Ctrl-C or SIGTERM to stop")
+            polling.run_forever()
     except KeyboardInterrupt:
         pass
     finally:

@@ -124,13 +124,20 @@ def finish(engine: Engine, job_id: str, state: str, error: str | None = None, *,
         return result.rowcount == 1
 
 
-def release(engine: Engine, job_id: str, error: str) -> None:
-    """Put a job back in the queue after a failure that another attempt may fix."""
+def release(engine: Engine, job_id: str, error: str, *, owner: str | None = None, count_attempt: bool = True) -> bool:
+    """Put a job back in the queue after a failure that another attempt may fix, or when its worker stops
+    (`count_attempt=False`: the claim's attempt is given back). With `owner`, only while that worker holds it."""
+    statement = update(Job).where(Job.id == job_id)
+    if owner is not None:
+        statement = statement.where(Job.lease_owner == owner, Job.state == "running")
+    values: dict[str, object] = dict(state="queued", last_error=error, lease_owner=None, lease_until=None,
+                                     dispatched_at=None, updated_at=utcnow())
+    if not count_attempt:
+        values["attempts"] = Job.attempts - 1
     with Session(engine) as session:
-        session.execute(update(Job).where(Job.id == job_id)
-                        .values(state="queued", last_error=error, lease_owner=None, lease_until=None,
-                                dispatched_at=None, updated_at=utcnow()))
+        result = session.execute(statement.values(values))
         session.commit()
+        return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def mark_dispatched(engine: Engine, job_id: str, redispatch_seconds: float) -> bool:

@@ -38,16 +38,21 @@ class LeaseLost(Exception):
     """The job's lease was taken over by another worker; this one must stop working on it."""
 
 
+class Stopping(Exception):
+    """The worker was asked to stop (SIGTERM) while a job ran: the job is handed back, not finished."""
+
+
 class JobRunner:
     """Runs a claimed job: renews its lease every third of the lease, then marks it done, failed or queued again."""
 
     def __init__(self, settings: Settings, engine: Engine, scribe: Scribe, recordings: RecordingStore,
-                 owner: str) -> None:
+                 owner: str, stopping: threading.Event | None = None) -> None:
         self.settings = settings
         self.engine = engine
         self.scribe = scribe
         self.recordings = recordings
         self.owner = owner
+        self.stopping = stopping or threading.Event()
 
     def run(self, job: Job) -> None:
         stopped = threading.Event()
@@ -59,11 +64,21 @@ class JobRunner:
         def heartbeat() -> None:
             if lost.is_set():
                 raise LeaseLost(job.id)
+            if self.stopping.is_set():
+                raise Stopping(job.id)
 
         try:
             process_consultation(self.engine, self.scribe, self.recordings, job.consultation_id, heartbeat)
         except LeaseLost:
             log.warning("lease lost; another worker has the job", extra={"job": job.id})
+        except Stopping:
+            # Handed back at once rather than left to its lease's expiry; the attempt is not counted, as the job
+            # did not fail. A job that got past its last heartbeat finishes instead (the stop waits for it).
+            if queue.release(self.engine, job.id, "worker stopped; queued again", owner=self.owner,
+                             count_attempt=False):
+                consultations.set_fields(self.engine, job.consultation_id, status="queued", progress=0.0,
+                                         error=None)
+            log.info("worker stopping: job released", extra={"job": job.id})
         except (ScribeError, *INPUT_ERRORS) as exc:
             # The input itself is at fault: retrying cannot help.
             self._fail(job, as_scribe_error(exc).detail)
@@ -117,9 +132,9 @@ class Worker:
         self.scribe = scribe
         self.recordings = recordings
         self.owner = worker_id()
-        self.runner = JobRunner(settings, engine, scribe, recordings, self.owner)
-        self.retention = RetentionSchedule(settings, engine, recordings)
         self._stop = threading.Event()
+        self.runner = JobRunner(settings, engine, scribe, recordings, self.owner, stopping=self._stop)
+        self.retention = RetentionSchedule(settings, engine, recordings)
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -128,10 +143,15 @@ class Worker:
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
+        self.request_stop()
         if self._thread is not None:
             self._thread.join(timeout)
+
+    def request_stop(self) -> None:
+        """Stop after the current step: a running job is released at its next heartbeat. Safe in a signal handler
+        (it only sets events)."""
+        self._stop.set()
+        self._wake.set()
 
     def wake(self) -> None:
         """A job was just queued: look now instead of at the next poll."""
@@ -142,6 +162,8 @@ class Worker:
         while not self._stop.is_set():
             try:
                 worked = self.run_once()
+                if self._stop.is_set():
+                    break
                 webhooks.deliver_due(self.engine, self.settings)
                 self.retention.run_if_due()
                 touch_alive(self.settings)
@@ -152,6 +174,7 @@ class Worker:
             if not worked:
                 self._wake.wait(self.settings.worker_poll_seconds)
                 self._wake.clear()
+        log.info("worker stopped", extra={"owner": self.owner})
 
     def run_once(self) -> bool:
         """Claim and run one job; False when the queue was empty."""

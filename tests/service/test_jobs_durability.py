@@ -5,6 +5,7 @@ Run these alone with `pytest -m durability`.
 
 from __future__ import annotations
 
+import signal
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -219,3 +220,28 @@ def test_a_job_whose_message_redis_lost_is_sent_again_by_the_sweep(processes, mo
     engine.dispose()
     assert row["status"] == "ready", run.log_text()
     assert (job["state"], job["attempts"], owner_pid(job["lease_owner"])) == ("done", 1, worker.pid)
+
+
+@pytest.mark.audio
+def test_a_polling_worker_stopped_by_sigterm_mid_job_releases_it_and_exits(processes, model_cache: Path,
+                                                                            rendered: dict[str, Path]) -> None:
+    run = processes(model_cache=model_cache, SOAPSCRIBE_EMBEDDED_WORKER="false")
+    server, _ = run.serve()
+    worker = run.worker()
+    consultation_id = upload(server, rendered["furosemide_night_cramps"], field="audio")
+    engine = database(f"sqlite:///{run.data_dir / 'soapscribe.db'}")
+    job = _wait_until_transcribing(engine, consultation_id)
+    assert owner_pid(job["lease_owner"]) == worker.pid
+
+    worker.send_signal(signal.SIGTERM)
+    signalled = time.monotonic()
+    assert worker.wait(timeout=20) == 0, run.log_text()
+    stopped_in = time.monotonic() - signalled
+    [job] = jobs_of(engine, consultation_id)
+    row = consultation_row(engine, consultation_id)
+    engine.dispose()
+    # Handed back at once, its attempt not counted: the next worker starts it as if it were new.
+    assert (job["state"], job["attempts"], job["lease_owner"], job["lease_until"]) == ("queued", 0, None, None)
+    assert (row["status"], row["error"]) == ("queued", None)
+    assert "job released" in run.log_text() and "Traceback" not in run.log_text()
+    print(f"SIGTERM mid-transcription: worker exited 0 in {stopped_in:.1f} s, job queued again")
