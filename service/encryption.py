@@ -22,7 +22,7 @@ from service.settings import Settings
 from service.store import models as _models  # noqa: F401  (registers the tables)
 from service.store.crypto import (TEXT_PREFIX, EncryptionKeyError, IntegrityCheckFailed, Key, KeyRing,
                                   key_file_path, read_key_file, text_key_id, write_key_file)
-from service.store.encrypted_columns import EncryptedText
+from service.store.encrypted_columns import EncryptedText, bound, cell, identity_columns
 from service.store.models import Consultation
 from service.store.recordings import RecordingStore
 
@@ -137,19 +137,20 @@ def _rotate_column(engine: Engine, table: Table, primary: Column[str], column: C
     last = None
     while done < total:
         # Keyset paging over the primary key: a row is visited once even if its update loses a race.
-        query = select(primary, raw).where(stale).order_by(primary).limit(_BATCH)
+        identity = identity_columns(table)
+        query = select(primary, raw, *identity).where(stale).order_by(primary).limit(_BATCH)
         if last is not None:
             query = query.where(primary > last)
         with engine.begin() as connection:
             rows = connection.execute(query).all()
-            for row_id, stored in rows:
+            for row_id, stored, *names in rows:
                 try:
-                    plain = keys.decrypt_text(stored)
+                    plain = keys.decrypt_text(stored, cell(table, column.name, names))
                 except (IntegrityCheckFailed, EncryptionKeyError) as exc:
                     failed.append(f"{what} of row {row_id}: {exc.detail}")
                     continue
                 result = connection.execute(update(table).where(primary == row_id).where(raw == stored)
-                                            .values({column.name: plain}))
+                                            .values(bound(table, names, {column.name: plain})))
                 changed += result.rowcount  # 0: the application rewrote it meanwhile (under its active key)
         if not rows:
             break

@@ -25,6 +25,7 @@ from service.errors import SETUP_ERRORS, BadInput, Conflict, NotReady, as_scribe
 from service.scribe import Scribe
 from service.store import consultations, notes
 from service.store.audit import Actor
+from service.store.encrypted_columns import bound
 from service.store.models import Consultation, NoteVersion, utcnow
 
 # "S1".."S99" (voices told apart by sound) or "ch1"/"ch2" (left/right channel of a stereo recording).
@@ -118,8 +119,10 @@ def reassign(session: Session, actor: Actor, scribe: Scribe, consultation_id: st
     # In the transaction of the new version: transcript, findings and note change together or not at all.
     changed = session.execute(update(Consultation).where(col(Consultation.id) == consultation_id)
                               .where(col(Consultation.status) == "ready")
-                              .values(transcript_json=to_json(transcript), findings_json=findings.model_dump_json(),
-                                      note_json=note_json, note_markdown=markdown, updated_at=utcnow()))
+                              .values(updated_at=utcnow(), **bound(
+                                  Consultation.__table__, [consultation_id],  # type: ignore[attr-defined]
+                                  {"transcript_json": to_json(transcript), "findings_json": findings.model_dump_json(),
+                                   "note_json": note_json, "note_markdown": markdown})))
     if changed.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()  # deleted (or re-queued) while extraction ran
         raise Conflict(f"consultation {consultation_id} changed while its roles were being corrected; try again")

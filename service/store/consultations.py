@@ -22,6 +22,7 @@ from service.errors import BadInput, Conflict, Gone, NotFound
 from service.jobs.queue import enqueue
 from service.store import notes
 from service.store.audit import Actor, record
+from service.store.encrypted_columns import bound
 from service.store.models import Consultation, IdempotencyKey, Job, utcnow
 from service.store.recordings import RecordingStore, StoredRecording
 
@@ -153,7 +154,8 @@ def set_fields(engine: Engine, consultation_id: str, **fields: Any) -> None:
     with Session(engine) as session:
         session.execute(update(Consultation).where(col(Consultation.id) == consultation_id)
                         .where(col(Consultation.status) != DELETED)
-                        .values(**fields, updated_at=utcnow()))
+                        .values(**bound(Consultation.__table__, [consultation_id], fields),  # type: ignore[attr-defined]
+                                updated_at=utcnow()))
         session.commit()
 
 

@@ -39,10 +39,15 @@ NONCE_BYTES = 12
 TAG_BYTES = 16
 KEY_ID_CHARS = 16
 _KEY_ID_LABEL = b"soapscribe key id v1"
-# Stored text values look like "ss-enc:v1:<key id>:<base64(nonce | ciphertext | tag)>"; anything else is a
+# Stored text values look like "ss-enc:v2:<key id>:<base64(nonce | ciphertext | tag)>"; anything else is a
 # value written before encryption at rest existed (read as it is, re-encrypted by `encryption rotate`).
-TEXT_PREFIX = "ss-enc:v1:"
-_TEXT_AAD = b"soapscribe text v1:"
+# v2 binds the ciphertext to its cell (table, column, row) through the associated data, so a value copied to
+# another row, column or tenant fails its integrity check; v1 values (bound to nothing) are re-encrypted by
+# migration 0007 and not read otherwise.
+TEXT_PREFIX = "ss-enc:v2:"
+TEXT_PREFIX_V1 = "ss-enc:v1:"
+_TEXT_AAD = b"soapscribe text v2:"
+_TEXT_AAD_V1 = b"soapscribe text v1:"
 KEY_FILE_HEADER = ("# soapscribe encryption keys: one '<id> <base64 key>' a line. The FIRST key is the active\n"
                    "# key (encrypts everything new); every key listed decrypts. Keep this file on another\n"
                    "# volume than the data directory, mode 0600, and in your secrets backup.\n")
@@ -85,6 +90,21 @@ class Key:
 
 
 @dataclass(frozen=True)
+class Cell:
+    """Where a text value is stored: the associated data its ciphertext is bound to."""
+
+    table: str
+    column: str
+    row: tuple[str, ...]  # the row's identity (its primary key, or the table's `row_identity` columns)
+
+    def aad(self, kid: str) -> bytes:
+        return b"\0".join(part.encode() for part in (kid, self.table, self.column, *self.row))
+
+    def __str__(self) -> str:
+        return f"{self.table}.{self.column} of row {'/'.join(self.row)}"
+
+
+@dataclass(frozen=True)
 class KeyRing:
     keys: tuple[Key, ...]  # the first is the active key
     source: str  # where the keys came from, for error messages (never the keys themselves)
@@ -106,30 +126,53 @@ class KeyRing:
         raise EncryptionKeyError(f"the stored {what} is encrypted with key {wanted}, which is not among the "
                                  f"configured keys ({', '.join(self.ids)}); restore the key file that holds {wanted}")
 
-    def encrypt_text(self, text: str) -> str:
+    def encrypt_text(self, text: str, cell: Cell) -> str:
         key = self.active
         nonce = os.urandom(NONCE_BYTES)
-        sealed = AESGCM(key.secret).encrypt(nonce, text.encode("utf-8"), _TEXT_AAD + key.id.encode())
+        sealed = AESGCM(key.secret).encrypt(nonce, text.encode("utf-8"), _TEXT_AAD + cell.aad(key.id))
         return f"{TEXT_PREFIX}{key.id}:{base64.b64encode(nonce + sealed).decode('ascii')}"
 
-    def decrypt_text(self, stored: str) -> str:
-        """The plaintext of a stored value; a value without the prefix is legacy plaintext, returned as is."""
+    def decrypt_text(self, stored: str, cell: Cell) -> str:
+        """The plaintext of the value stored in `cell`; a value without a prefix is legacy plaintext, returned as
+        is. Fails its integrity check if the ciphertext was written for another cell."""
+        if stored.startswith(TEXT_PREFIX_V1):
+            raise IntegrityCheckFailed(f"{cell} is stored in the format before row binding; run "
+                                       "`soapscribe db upgrade` (migration 0007 re-encrypts it)")
         if not stored.startswith(TEXT_PREFIX):
             return stored
-        kid, _, body = stored[len(TEXT_PREFIX):].partition(":")
+        kid, raw = self._split(stored, TEXT_PREFIX)
+        return self._open(kid, raw, _TEXT_AAD + cell.aad(kid), f"the stored {cell} under key {kid}")
+
+    def encrypt_text_v1(self, text: str) -> str:
+        """The unbound format of before migration 0007, for its downgrade only."""
+        key = self.active
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = AESGCM(key.secret).encrypt(nonce, text.encode("utf-8"), _TEXT_AAD_V1 + key.id.encode())
+        return f"{TEXT_PREFIX_V1}{key.id}:{base64.b64encode(nonce + sealed).decode('ascii')}"
+
+    def decrypt_text_v1(self, stored: str) -> str:
+        """A value in the unbound format of before migration 0007, which re-encrypts it bound to its cell."""
+        kid, raw = self._split(stored, TEXT_PREFIX_V1)
+        return self._open(kid, raw, _TEXT_AAD_V1 + kid.encode(), f"a stored text value under key {kid}")
+
+    def _split(self, stored: str, prefix: str) -> tuple[str, str]:
+        kid, _, body = stored[len(prefix):].partition(":")
+        return kid, body
+
+    def _open(self, kid: str, body: str, aad: bytes, what: str) -> str:
         key = self.get(kid, "text")
         try:
             raw = base64.b64decode(body, validate=True)
-            text = AESGCM(key.secret).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _TEXT_AAD + kid.encode())
+            text = AESGCM(key.secret).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad)
         except (binascii.Error, InvalidTag, ValueError) as exc:
-            raise IntegrityCheckFailed(f"a stored text value under key {kid} failed its integrity check (altered or "
-                                 "truncated in the database); it cannot be read") from exc
+            raise IntegrityCheckFailed(f"{what} failed its integrity check (altered, truncated, or copied from "
+                                       "another row or column in the database); it cannot be read") from exc
         return text.decode("utf-8")
 
 
 def text_key_id(stored: str) -> str | None:
     """The id of the key a stored text value is encrypted with; None for legacy plaintext."""
-    if not stored.startswith(TEXT_PREFIX):
+    if not stored.startswith((TEXT_PREFIX, TEXT_PREFIX_V1)):
         return None
     return stored[len(TEXT_PREFIX):len(TEXT_PREFIX) + KEY_ID_CHARS]
 

@@ -8,7 +8,7 @@ from uuid import uuid4
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from service.store.encrypted_columns import EncryptedText
+from service.store.encrypted_columns import ROW_IDENTITY, EncryptedText
 
 
 def utcnow() -> datetime:
@@ -105,7 +105,9 @@ class NoteVersion(SQLModel, table=True):
     """
 
     __tablename__ = "note_version"
-    __table_args__ = (UniqueConstraint("consultation_id", "version", name="uq_note_version_consultation_version"),)
+    # Its encrypted text is bound to (consultation, version): the id is only known once the row is inserted.
+    __table_args__ = (UniqueConstraint("consultation_id", "version", name="uq_note_version_consultation_version"),
+                      {"info": {ROW_IDENTITY: ("consultation_id", "version")}})
 
     id: int | None = Field(default=None, primary_key=True)
     consultation_id: str = Field(foreign_key="consultation.id", index=True)

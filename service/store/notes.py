@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from service.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired
 from service.store.audit import Actor, record
+from service.store.encrypted_columns import bound
 from service.store.models import Consultation, NoteVersion, utcnow
 
 DRAFTER = "soapscribe"
@@ -43,8 +44,9 @@ def save_draft(engine: Engine, consultation_id: str, note_json: str, markdown: s
                                     etag=etag_for(consultation_id, 1, "draft")))
         session.execute(update(Consultation).where(col(Consultation.id) == consultation_id)
                         .where(col(Consultation.status) != "deleted")
-                        .values(status="ready", progress=1.0, error=None, note_json=note_json,
-                                note_markdown=markdown, updated_at=utcnow()))
+                        .values(status="ready", progress=1.0, error=None, updated_at=utcnow(),
+                                **bound(Consultation.__table__, [consultation_id],  # type: ignore[attr-defined]
+                                        {"note_json": note_json, "note_markdown": markdown})))
         session.commit()
 
 

@@ -17,7 +17,7 @@ from scripts.render_consultation import render
 from service.cli import app as cli
 from service.scribe import Scribe
 from service.settings import Settings, get_settings
-from service.store.crypto import (TEXT_PREFIX, EncryptionKeyError, IntegrityCheckFailed, Key, KeyRing,
+from service.store.crypto import (TEXT_PREFIX, Cell, EncryptionKeyError, IntegrityCheckFailed, Key, KeyRing,
                                   load_keyring, read_key_file, write_key_file)
 from service.store.encrypted_files import CHUNK_SIZE, HEADER_BYTES, MAGIC
 from service.store.recordings import RecordingStore
@@ -210,7 +210,8 @@ def test_text_under_a_key_not_configured_is_a_problem_naming_the_key(settings: S
         consultation_id = api.create()
         with api.engine.begin() as connection:
             connection.execute(text("UPDATE consultation SET transcript_json = :value"),
-                               {"value": elsewhere.encrypt_text('{"segments": []}')})
+                               {"value": elsewhere.encrypt_text('{"segments": []}', Cell(
+                                   "consultation", "transcript_json", (consultation_id,)))})
         problem = assert_problem(api.get(f"/v1/consultations/{consultation_id}/transcript"), 500,
                                  f"encrypted with key {elsewhere.active.id}, which is not among the configured keys")
         assert str(settings.data_dir) not in problem["detail"], "no server path in what a client sees"

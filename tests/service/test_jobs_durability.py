@@ -19,7 +19,7 @@ import redis
 from sqlalchemy import text
 
 from service.settings import Settings
-from service.store.crypto import load_keyring
+from service.store.crypto import Cell, load_keyring
 from tests.conftest import CONSENT, CONSULTATIONS, Server, soapscribe_env
 from tests.service.processes import (REDIS_URL, Processes, consultation_row, database, jobs_of, owner_pid,
                                      wait_for)
@@ -162,7 +162,8 @@ def test_a_worker_killed_mid_transcription_loses_nothing(processes, model_cache:
     assert owner_pid(job["lease_owner"]) == second.pid
     # The note is stored encrypted (service/store/encrypted_columns.py): read it with the processes' key file.
     keys = load_keyring(Settings(data_dir=run.data_dir), create=False)
-    assert row["note_markdown"] and "## Subjective" in keys.decrypt_text(row["note_markdown"])
+    assert row["note_markdown"] and "## Subjective" in keys.decrypt_text(
+        row["note_markdown"], Cell("consultation", "note_markdown", (consultation_id,)))
     renewals = [until for pid, until in leases if pid == second.pid]
     assert len(renewals) >= 2, f"the heartbeat renewed the lease while the second attempt ran: {leases}"
     progress = sorted(p for status, p in stages if status == "transcribing")
