@@ -256,6 +256,24 @@ def keys_create(tenant: Annotated[str, typer.Option(help="the tenant (clinic) th
     typer.echo(key)
 
 
+@keys_app.command("webhook-secret")
+def keys_webhook_secret(tenant: Annotated[str, typer.Option(help="the tenant (clinic) whose webhooks it signs")]) -> None:
+    """Give a tenant its own webhook signing secret (replacing any earlier one); printed once, alone on the last
+    line. Its webhooks are signed with it instead of SOAPSCRIBE_WEBHOOK_SECRET."""
+    from sqlmodel import Session
+
+    from service.jobs.webhooks import set_tenant_secret
+    from service.store.db import create_schema, make_engine
+
+    engine = _guarded(lambda: make_engine(_settings()))
+    create_schema(engine)
+    with Session(engine) as session:
+        secret = set_tenant_secret(session, tenant)
+    engine.dispose()
+    err.print(f"webhook secret for tenant {tenant!r} (shown once; give it to the receiver):")
+    typer.echo(secret)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply the database migrations (Alembic) up to the newest."""

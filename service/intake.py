@@ -123,7 +123,7 @@ def accept_audio(runtime: Runtime, session: Session, actor: Actor, stream: Binar
     A file that is not audio is refused now with a clear error instead of
     failing later in the worker; nothing is queued for it.
     """
-    callback_url = check_callback_url(callback_url, runtime.settings)
+    callback_url = check_callback_url(callback_url, runtime.settings, session, actor.tenant_id)
     sha256, head = _measure(stream, runtime.settings.max_upload_bytes, "recording")
     content_type = sniff_audio(head)
     if content_type is None:
@@ -165,7 +165,7 @@ def _hms(seconds: float) -> str:
 def accept_transcript(runtime: Runtime, session: Session, actor: Actor, stream: BinaryIO,
                       idempotency_key: str | None = None, callback_url: str | None = None,
                       consent: RecordingConsent | None = None, speakers: dict[str, Role] | None = None) -> Intake:
-    callback_url = check_callback_url(callback_url, runtime.settings)
+    callback_url = check_callback_url(callback_url, runtime.settings, session, actor.tenant_id)
     limit = runtime.settings.max_transcript_bytes
     data = stream.read(limit + 1)
     if len(data) > limit:

@@ -73,8 +73,12 @@ class Settings(BaseSettings):
     job_redispatch_seconds: float = Field(default=300.0, gt=0, description="with a broker: a queued job whose "
                                           "message was sent this long ago and not taken is sent again")
 
-    webhook_secret: str | None = Field(default=None, description="HMAC-SHA256 key that signs webhook bodies; "
-                                                                 "needed to accept a `callback_url`")
+    webhook_secret: str | None = Field(default=None, description="HMAC-SHA256 key that signs webhook bodies of "
+                                       "tenants without their own (`soapscribe keys webhook-secret`); a "
+                                       "`callback_url` is accepted only when one of the two is set")
+    webhook_allowed_networks: list[str] = Field(default_factory=list, description="networks (CIDR) or host names "
+                                                "a callback URL may reach although they are loopback, private or "
+                                                "link-local (JSON list, e.g. [\"10.1.0.0/16\"]); others are refused")
     webhook_retry_base_seconds: float = Field(default=10.0, gt=0)
     webhook_retry_max_seconds: float = Field(default=3600.0, gt=0)
     webhook_max_attempts: int = Field(default=10, ge=1)

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import logging
+import secrets
 import time
 import urllib.error
 import urllib.request
@@ -24,8 +25,9 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 from service.errors import BadInput
+from service.jobs.callback_urls import ForbiddenDestination, checked_address, pinned_opener
 from service.settings import Settings
-from service.store.models import Consultation, WebhookDelivery, utcnow
+from service.store.models import Consultation, Tenant, WebhookDelivery, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -34,17 +36,35 @@ TIMESTAMP_HEADER = "X-Soapscribe-Timestamp"
 DELIVERY_HEADER = "X-Soapscribe-Delivery"
 
 
-def check_callback_url(url: str | None, settings: Settings) -> str | None:
-    """Validate a `callback_url` at upload time (only http and https; the server must be able to sign)."""
+def check_callback_url(url: str | None, settings: Settings, session: Session, tenant_id: str) -> str | None:
+    """Validate a `callback_url` at upload time: http or https, a public destination (see callback_urls.py),
+    and a secret to sign with (the tenant's or the server's)."""
     if url is None or not url.strip():
         return None
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BadInput(f"callback_url must be an http:// or https:// URL with a host, not {url[:200]!r}")
-    if not settings.webhook_secret:
-        raise BadInput("this server sends no webhooks: SOAPSCRIBE_WEBHOOK_SECRET is not set")
+    if not secret_for(session, settings, tenant_id):
+        raise BadInput("this server sends no webhooks for this tenant: neither SOAPSCRIBE_WEBHOOK_SECRET nor a "
+                       "tenant secret (`soapscribe keys webhook-secret`) is set")
+    checked_address(url, settings)
     return url
+
+
+def secret_for(session: Session, settings: Settings, tenant_id: str) -> str | None:
+    """The key that signs the tenant's webhooks: its own if it has one, else the server's."""
+    tenant = session.get(Tenant, tenant_id)
+    return (tenant.webhook_secret if tenant is not None else None) or settings.webhook_secret
+
+
+def set_tenant_secret(session: Session, tenant_name: str) -> str:
+    """Give the tenant (made if new) a new random webhook secret, replacing any earlier one; returns it."""
+    tenant = session.exec(select(Tenant).where(Tenant.name == tenant_name)).first() or Tenant(name=tenant_name)
+    tenant.webhook_secret = "whsec_" + secrets.token_urlsafe(32)
+    session.add(tenant)
+    session.commit()
+    return tenant.webhook_secret
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -110,16 +130,15 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None  # a redirect is an answer that is not 2xx: retried later, never followed
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
 def _attempt(engine: Engine, settings: Settings, delivery_id: str) -> None:
     # No session stays open across the request: a slow receiver must not hold a database connection.
     with Session(engine) as session:
         delivery = session.get(WebhookDelivery, delivery_id)
         assert delivery is not None
         url, body = delivery.url, delivery.body.encode()
-    status, error = _send(settings, delivery_id, url, body)
+        consultation = session.get(Consultation, delivery.consultation_id)
+        secret = secret_for(session, settings, consultation.tenant_id) if consultation else settings.webhook_secret
+    status, error = _send(settings, delivery_id, url, body, secret or "")
     with Session(engine) as session:
         delivery = session.get(WebhookDelivery, delivery_id)
         assert delivery is not None
@@ -137,15 +156,19 @@ def _attempt(engine: Engine, settings: Settings, delivery_id: str) -> None:
                                            "state": delivery.state})
 
 
-def _send(settings: Settings, delivery_id: str, url: str, body: bytes) -> tuple[int | None, str | None]:
+def _send(settings: Settings, delivery_id: str, url: str, body: bytes, secret: str) -> tuple[int | None, str | None]:
     """POST the signed body once: (HTTP status or None, a short error or None)."""
+    try:
+        address = checked_address(url, settings)  # again: what the host resolves to may have changed
+    except ForbiddenDestination as exc:
+        return None, exc.detail[:500]
     timestamp = str(int(time.time()))
     request = urllib.request.Request(url, data=body, method="POST", headers={
         "Content-Type": "application/json", "User-Agent": "soapscribe-webhook/1",
-        TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: sign(settings.webhook_secret or "", timestamp, body),
+        TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: sign(secret, timestamp, body),
         DELIVERY_HEADER: delivery_id})
     try:
-        with _opener.open(request, timeout=settings.webhook_timeout_seconds) as response:
+        with pinned_opener(address, _NoRedirects).open(request, timeout=settings.webhook_timeout_seconds) as response:
             return response.status, None
     except urllib.error.HTTPError as exc:
         return exc.code, f"HTTP {exc.code}"

@@ -22,6 +22,8 @@ def new_id() -> str:
 class Tenant(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True)
     name: str = Field(index=True, unique=True)
+    # Signs this tenant's webhooks instead of SOAPSCRIBE_WEBHOOK_SECRET; a secret, so encrypted at rest.
+    webhook_secret: str | None = Field(default=None, sa_type=EncryptedText)
     created_at: datetime = Field(default_factory=utcnow)
 
 

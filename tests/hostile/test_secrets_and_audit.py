@@ -25,6 +25,7 @@ def test_a_full_job_logs_neither_secrets_nor_transcript_text(settings: Settings,
     receiver = Receiver([500, 200])  # one failed delivery and its retry: the webhook code logs both
     script = (CONSULTATIONS / "furosemide_night_cramps.txt").read_text(encoding="utf-8")
     configured = settings.model_copy(update={"webhook_secret": WEBHOOK_SECRET, "webhook_retry_base_seconds": 0.2,
+                                             "webhook_allowed_networks": ["127.0.0.1/32"],  # the loopback receiver
                                              "webhook_retry_max_seconds": 0.5})
     try:
         for api in open_api(configured):

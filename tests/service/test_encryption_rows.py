@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text, update
 from sqlalchemy.exc import StatementError
 from sqlmodel import Session, select
 
 from service.settings import Settings
 from service.store.crypto import TEXT_PREFIX, TEXT_PREFIX_V1, Cell, IntegrityCheckFailed, KeyRing, load_keyring
-from service.store.db import current_revision, make_engine, upgrade
+from service.store.db import MIGRATIONS, current_revision, make_engine, upgrade
 from service.store.encrypted_columns import UnboundText
 from service.store.models import Consultation, NoteVersion
 from service.ehr.models import Launch
@@ -96,7 +97,7 @@ def test_migration_0007_re_encrypts_existing_text_bound_to_its_row(store_setting
     _stored_by_an_earlier_version(engine, keys)
 
     upgrade(engine)
-    assert current_revision(engine) == "0007"
+    assert current_revision(engine) == ScriptDirectory(str(MIGRATIONS)).get_current_head()
     consultation_text = _raw(engine, "SELECT transcript_json, note_json, note_markdown FROM consultation "
                                      "WHERE id <> 'c3'")
     bound = [*consultation_text, *_raw(engine, "SELECT note_json, markdown FROM note_version"),

@@ -53,7 +53,9 @@ class Receiver:
 def webhook_server(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iterator[tuple[Server, Processes]]:
     """`soapscribe serve` (SQLite, embedded worker) with a webhook secret and a short retry backoff."""
     data_dir = tmp_path_factory.mktemp("webhooks") / "var"
+    # The receivers listen on 127.0.0.1, which is refused as a destination unless it is allow-listed.
     run = Processes(soapscribe_env(data_dir, model_cache, SOAPSCRIBE_WEBHOOK_SECRET=SECRET,
+                                   SOAPSCRIBE_WEBHOOK_ALLOWED_NETWORKS='["127.0.0.1/32"]',
                                    SOAPSCRIBE_WEBHOOK_RETRY_BASE_SECONDS="0.5",
                                    SOAPSCRIBE_WEBHOOK_RETRY_MAX_SECONDS="2"), data_dir)
     server, _ = run.serve()
@@ -105,3 +107,62 @@ def test_a_callback_url_that_is_not_http_is_refused_at_upload(webhook_server, ca
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert "callback_url" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("callback_url", "kind"), [
+    ("http://127.0.0.2:8080/hook", "127.0.0.2, a loopback address"),  # loopback, outside the allow-list
+    ("http://[::1]/hook", "::1, a loopback address"),
+    ("http://10.1.2.3/hook", "10.1.2.3, a private address"),
+    ("https://192.168.0.10/hook", "192.168.0.10, a private address"),
+    ("http://169.254.169.254/latest/meta-data/", "169.254.169.254, a link-local address"),  # cloud metadata
+    ("http://localhost.localdomain.invalid/hook", "does not resolve"),
+])
+def test_a_callback_url_to_an_internal_address_is_refused_unless_allow_listed(webhook_server, callback_url: str,
+                                                                               kind: str) -> None:
+    server, _ = webhook_server
+    with server.client() as client:
+        response = client.post("/v1/consultations", data={"callback_url": callback_url},
+                               files={"transcript": ("t.txt", b"Doctor: Any cramps?\nPatient: At night.\n")})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["title"] == "Callback URL refused" and kind in problem["detail"], problem
+
+
+def test_a_public_address_passes_and_the_allow_list_takes_networks_or_hosts() -> None:
+    from service.jobs.callback_urls import ForbiddenDestination, checked_address
+    from service.settings import Settings
+
+    assert checked_address("https://93.184.216.34/hook", Settings()) == "93.184.216.34"
+    assert checked_address("http://10.1.2.3/hook", Settings(webhook_allowed_networks=["10.1.0.0/16"])) == "10.1.2.3"
+    assert checked_address("http://localhost:9/hook", Settings(webhook_allowed_networks=["localhost"]))
+    with pytest.raises(ForbiddenDestination):
+        checked_address("http://10.2.0.1/hook", Settings(webhook_allowed_networks=["10.1.0.0/16"]))
+
+
+def test_a_tenant_with_its_own_secret_gets_webhooks_signed_with_it(webhook_server) -> None:
+    server, run = webhook_server
+    key = run.run("keys", "create", "--tenant", "clinic-own-secret").strip().splitlines()[-1]
+    tenant_secret = run.run("keys", "webhook-secret", "--tenant", "clinic-own-secret").strip().splitlines()[-1]
+    assert tenant_secret.startswith("whsec_") and tenant_secret != SECRET
+    receiver = Receiver([200])
+    try:
+        with server.client(key) as client:
+            response = client.post("/v1/consultations", data={"callback_url": receiver.url},
+                                   files={"transcript": ("t.txt", (CONSULTATIONS / "runner_dehydration.txt").read_bytes())})
+        assert response.status_code == 202, response.text
+        wait_for(lambda: receiver.requests, timeout=60, what="the webhook request")
+    finally:
+        receiver.close()
+    [(_, headers, body)] = receiver.requests
+    timestamp = headers["X-Soapscribe-Timestamp"]
+    signed = headers["X-Soapscribe-Signature"]
+    with_tenant_secret = hmac.new(tenant_secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    with_server_secret = hmac.new(SECRET.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    assert hmac.compare_digest(signed, f"sha256={with_tenant_secret.hexdigest()}")
+    assert signed != f"sha256={with_server_secret.hexdigest()}"
+    engine = database(f"sqlite:///{run.data_dir / 'soapscribe.db'}")
+    with engine.connect() as connection:  # a secret: encrypted at rest like the patient text
+        stored = connection.execute(text("SELECT webhook_secret FROM tenant WHERE name = 'clinic-own-secret'")).scalar()
+    engine.dispose()
+    assert stored.startswith("ss-enc:v2:") and tenant_secret not in stored
