@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from service.api.retry import RetryOnDisconnect
 from service.api import audit, consultations, health, metrics, notes, problems
 from service.ehr import router as ehr
 from service.runtime import Runtime
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     problems.install(app)
     app.state.metrics = metrics.Metrics()
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RetryOnDisconnect)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(consultations.router)

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.api.retry import DISCONNECTED
 from service.errors import ScribeError, unavailable
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
         log.warning("database error under a request: %s", type(exc.orig).__name__ if exc.orig else type(exc).__name__)
+        if exc.connection_invalidated:
+            setattr(request.state, DISCONNECTED, True)  # the retry middleware runs the request again
         return await _scribe_error(request, unavailable(exc))
 
     @app.exception_handler(RequestValidationError)
