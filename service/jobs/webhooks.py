@@ -136,8 +136,10 @@ def _attempt(engine: Engine, settings: Settings, delivery_id: str) -> None:
         delivery = session.get(WebhookDelivery, delivery_id)
         assert delivery is not None
         url, body = delivery.url, delivery.body.encode()
-        consultation = session.get(Consultation, delivery.consultation_id)
-        secret = secret_for(session, settings, consultation.tenant_id) if consultation else settings.webhook_secret
+        # Only its tenant: loading the consultation would decrypt its transcript and note for nothing.
+        tenant_id = session.exec(select(Consultation.tenant_id)
+                                 .where(Consultation.id == delivery.consultation_id)).first()
+        secret = secret_for(session, settings, tenant_id) if tenant_id else settings.webhook_secret
     status, error = _send(settings, delivery_id, url, body, secret or "")
     with Session(engine) as session:
         delivery = session.get(WebhookDelivery, delivery_id)
