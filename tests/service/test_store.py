@@ -133,8 +133,10 @@ def test_notes_drafted_before_note_versions_become_version_1(store_settings: Set
     engine = make_engine(store_settings)
     upgrade(engine, "0002")
     with Session(engine) as session:
-        tenant_id = auth.tenant_for_key(session, auth.create_key(session, "clinic-a")).id
-        # Rows as the 0002 schema holds them: the model's later columns do not exist yet.
+        # Rows as the 0002 schema holds them: the models' later columns do not exist yet.
+        tenant_id = "clinic-a"
+        session.execute(Table("tenant", MetaData(), autoload_with=engine).insert(),
+                        [{"id": tenant_id, "name": "clinic-a", "created_at": utcnow()}])
         table = Table("consultation", MetaData(), autoload_with=engine)
         old_id, pending_id = "old-consultation", "pending-consultation"
         session.execute(table.insert(), [

@@ -22,5 +22,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('tenant') as batch:
-        batch.drop_column('webhook_secret')
+    # Not a batch: on SQLite that copies the table, which the other tables' foreign keys to it refuse.
+    op.drop_column('tenant', 'webhook_secret')
