@@ -117,7 +117,7 @@ def whole_pipeline(audio: Path, data_dir: Path) -> tuple[list[Stage], dict[str, 
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     from knowledge.render import render
-    from nlp.asr.sentences import split_sentences
+    from nlp.asr.sentences import sentences
     from nlp.asr.windows import transcribe_windows
     from nlp.audio import AudioWindow, decode, decode_windows, duration_seconds
     from nlp.diarize.speakers import diarize
@@ -168,8 +168,7 @@ def whole_pipeline(audio: Path, data_dir: Path) -> tuple[list[Stage], dict[str, 
         corrected, channels, method=settings.diarization, encoder=scribe.voice_encoder,
         vocabulary=scribe.topic_vocabulary(), min_speakers=settings.diarization_min_speakers,
         max_speakers=settings.diarization_max_speakers, threshold=settings.diarization_threshold))
-    segments, split_s = timed(lambda: [sentence.model_copy(update={"id": index}) for index, sentence in
-                                       enumerate(part for turn in turns for part in split_sentences(turn))])
+    segments, split_s = timed(lambda: sentences(turns))
     total = duration_seconds(samples)
     transcript = Transcript(language="en", duration=round(total, 3), segments=segments)
     findings, extract_s = timed(lambda: scribe.extract(transcript))

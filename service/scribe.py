@@ -21,7 +21,7 @@ from knowledge.note import Note
 from nlp.asr.base import AsrBackend, AsrProgress, DecodeOptions
 from nlp.asr.correct import Corrector, english_words
 from nlp.asr.registry import load_backend
-from nlp.asr.sentences import split_sentences
+from nlp.asr.sentences import sentences
 from nlp.asr.windows import transcribe_windows
 from nlp.audio import decode_windows, duration_seconds, probe
 from nlp.diarize.roles import speaker_roles
@@ -92,7 +92,7 @@ class Scribe:
                    speakers: Mapping[str, Role] | None = None,
                    on_progress: ProgressCallback | None = None) -> Transcript:
         """Decode, recognise, correct drug names (settings.asr_vocabulary_correction), diarize
-        (settings.diarization) and split into sentences.
+        (settings.diarization) and make each segment one whole sentence (`nlp.asr.sentences`).
 
         `speakers` (voice -> role, e.g. {"ch1": "clinician"} or {"S2": "patient"}) overrides the roles
         decided from what each voice said.
@@ -120,8 +120,7 @@ class Scribe:
                         min_speakers=self.settings.diarization_min_speakers,
                         max_speakers=self.settings.diarization_max_speakers,
                         threshold=self.settings.diarization_threshold)
-        segments = [sentence.model_copy(update={"id": index})
-                    for index, sentence in enumerate(part for turn in turns for part in split_sentences(turn))]
+        segments = sentences(turns)
         if on_progress is not None:
             on_progress(AsrProgress(done=total, total=total))
         return Transcript(language="en", duration=round(total, 3), segments=segments,

@@ -1,12 +1,16 @@
-"""Split long ASR segments into sentences by their word timestamps.
+"""Make ASR segments whole sentences: join the pieces of one, split the runs of many, by their word timestamps.
 
 A vocabulary prompt makes Whisper drop its own segment breaks (one 27 s segment for a whole
 consultation on espeak audio), and a finding's evidence is only as precise as its segment. Splitting
 at sentence ends and long pauses gives segments about one utterance long, as a turn-by-turn
-transcript has.
+transcript has. Whisper also ends segments inside a sentence ("We will consider" | "Switching the
+omeprazole."), and so do window and VAD cuts and the re-recognition of lost speech; extraction and the
+note then quote half a sentence, so such pieces of one speaker's sentence are joined first.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from nlp.types import Segment, Word
 from nlp.words import word_spans
@@ -36,3 +40,34 @@ def split_sentences(segment: Segment, pause: float = PAUSE_SECONDS) -> list[Segm
                                                 "words": words}))
         first = last + 1
     return parts
+
+
+def join_sentences(segments: Sequence[Segment], pause: float = PAUSE_SECONDS) -> list[Segment]:
+    """Consecutive segments of one speaker and voice joined when no sentence end separates them and less than
+    `pause` passes between their words (the pause that `split_sentences` splits at). Texts are joined with a
+    space, words kept as they are, so every word time and character span of the result is exact."""
+    joined: list[Segment] = []
+    for segment in segments:
+        previous = joined[-1] if joined else None
+        if previous is not None and _continues(previous, segment, pause):
+            joined[-1] = previous.model_copy(update={
+                "text": f"{previous.text} {segment.text}", "words": [*previous.words, *segment.words],
+                "end": segment.end if segment.end is not None else previous.end})
+        else:
+            joined.append(segment)
+    return joined
+
+
+def sentences(segments: Sequence[Segment], pause: float = PAUSE_SECONDS) -> list[Segment]:
+    """The segments as one segment per sentence, numbered from 0: pieces joined, then runs split."""
+    return [sentence.model_copy(update={"id": index})
+            for index, sentence in enumerate(part for segment in join_sentences(segments, pause)
+                                             for part in split_sentences(segment, pause))]
+
+
+def _continues(previous: Segment, segment: Segment, pause: float) -> bool:
+    if (previous.speaker, previous.voice) != (segment.speaker, segment.voice):
+        return False
+    if not previous.words or not segment.words or previous.words[-1].w.endswith(SENTENCE_END):
+        return False
+    return segment.words[0].start - previous.words[-1].end < pause

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nlp.asr.base import SAMPLE_RATE, AsrBackend, DecodeOptions
-from nlp.asr.coverage import refill, skipped, speech_spans
+from nlp.asr.coverage import lost, refill, skipped, speech_spans, stacked, unheard
 from nlp.asr.registry import load_backend
 from nlp.audio import decode
 from nlp.types import Segment, Word
@@ -27,18 +27,42 @@ def rounded(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return [(round(start, 3), round(end, 3)) for start, end in spans]
 
 
-def test_speech_no_word_covers_for_three_seconds_or_more_is_skipped() -> None:
+def test_speech_no_word_covers_for_two_seconds_or_more_is_skipped() -> None:
     segments = [segment(0, ("Hello", 0.2, 0.6), ("there", 0.7, 1.1)), segment(1, ("Cramps", 9.0, 9.5))]
-    # Speech 0-12 s: words cover 0-1.6 s and 8.5-10 s (0.5 s either side), so 1.6-8.5 and 10-12 are bare.
-    assert rounded(skipped([(0.0, 12.0)], segments)) == [(1.6, 8.5)]
-    assert rounded(skipped([(0.0, 13.5)], segments)) == [(1.6, 8.5), (10.0, 13.5)]
+    # Speech 0-11.5 s: words cover 0-1.6 s and 8.5-10 s (0.5 s either side), so 1.6-8.5 and 10-11.5 are bare.
+    assert rounded(skipped([(0.0, 11.5)], segments)) == [(1.6, 8.5)]
+    assert rounded(skipped([(0.0, 12.5)], segments)) == [(1.6, 8.5), (10.0, 12.5)]
 
 
-def test_pauses_and_speech_outside_the_words_under_three_seconds_are_not_skipped() -> None:
-    segments = [segment(0, ("One", 1.0, 1.4)), segment(1, ("two", 4.0, 4.4))]
-    assert skipped([(0.5, 5.0)], segments) == []  # bare 1.9-3.5 (1.6 s) and 4.9-5.0
-    assert skipped([(0.5, 5.0), (20.0, 22.5)], segments) == []  # a 2.5 s stretch with no word
-    assert skipped([(20.0, 23.0)], segments) == [(20.0, 23.0)]
+def test_pauses_and_speech_outside_the_words_under_two_seconds_are_not_skipped() -> None:
+    segments = [segment(0, ("One", 1.0, 1.4)), segment(1, ("two", 3.5, 3.9))]
+    assert skipped([(0.5, 4.5)], segments) == []  # bare 1.9-3.0 (1.1 s) and 4.4-4.5
+    assert skipped([(0.5, 4.5), (20.0, 21.5)], segments) == []  # a 1.5 s stretch with no word
+    assert skipped([(20.0, 22.0)], segments) == [(20.0, 22.0)]
+
+
+def test_a_word_stretched_over_the_speech_covers_only_as_long_as_a_word_is_said() -> None:
+    # The last segment: "I'd like to" stamped 42.4-49.7 s while the plan was said there.
+    stretched = [segment(0, ("I'd", 42.4, 42.6), ("like", 42.6, 42.9), ("to", 42.9, 49.7))]
+    assert rounded(skipped([(40.0, 50.0)], stretched)) == [(44.9, 50.0)]
+    assert (42.9, 49.7) in lost([], stretched)
+
+
+def test_words_stacked_on_one_instant_cover_nothing_and_mark_a_loss() -> None:
+    words = [("we", 28.0, 28.3), ("look", 28.3, 28.6), ("at", 29.98, 29.98), ("the", 29.98, 29.98),
+             ("same", 29.98, 29.98)]
+    assert stacked(segment(0, *words).words) == [2, 3, 4]
+    assert lost([], [segment(0, *words)]) == [(29.98, 29.98)]
+    # One short word alone ("a" at 29.2-29.2) is an ordinary alignment.
+    assert stacked(segment(0, ("is", 28.9, 29.2), ("a", 29.2, 29.2), ("little", 29.2, 29.6)).words) == []
+
+
+def test_half_a_second_of_finely_detected_speech_between_words_is_unheard() -> None:
+    segments = [segment(0, ("a", 0.0, 0.5), ("blood", 0.5, 0.9), ("clot.", 0.9, 1.3)),
+                segment(1, ("I", 2.6, 2.7), ("am", 2.7, 2.9))]
+    # "in his leg", said 1.4-2.1 s, has no word: the words cover 0-1.55 s and 2.35-3.15 s.
+    assert rounded(unheard([(0.0, 1.3), (1.4, 2.1), (2.6, 2.9)], segments)) == [(1.55, 2.1)]
+    assert unheard([(0.0, 1.3), (1.6, 1.8), (2.6, 2.9)], segments) == []  # a breath
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +118,7 @@ def test_speech_hotwords_made_whisper_skip_is_recognised_again(
     assert " ".join(words(repaired)).count("what seems to be the problem") == 1
 
 
-def test_unbiased_recognition_is_returned_as_it_is(
+def test_unbiased_recognition_that_lost_nothing_is_returned_as_it_is(
         minute_of_consultations: np.ndarray, tiny: AsrBackend, hotwords: DecodeOptions) -> None:
     plain_options = replace(hotwords, hotwords=None)
     plain = list(tiny.transcribe(minute_of_consultations, plain_options))

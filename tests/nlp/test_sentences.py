@@ -1,9 +1,12 @@
-"""Splitting long ASR segments into sentences by word timestamps."""
+"""Joining and splitting ASR segments into whole sentences by word timestamps."""
 
 from __future__ import annotations
 
-from nlp.asr.sentences import split_sentences
+import pytest
+
+from nlp.asr.sentences import sentences, split_sentences
 from nlp.types import Segment, Word
+from nlp.words import word_spans
 
 
 def segment(*words: tuple[str, float, float]) -> Segment:
@@ -38,3 +41,37 @@ def test_one_sentence_and_wordless_segments_stay_as_they_are() -> None:
     assert split_sentences(one) == [one]
     bare = Segment(id=0, text="No words here. Two sentences.")
     assert split_sentences(bare) == [bare]
+
+
+def piece(index: int, speaker: str, *words: tuple[str, float, float]) -> Segment:
+    return segment(*words).model_copy(update={"id": index, "speaker": speaker})
+
+
+def test_pieces_of_one_speakers_sentence_are_joined_with_exact_word_times() -> None:
+    cut = [piece(0, "clinician", ("We", 0.0, 0.2), ("will", 0.2, 0.4), ("consider", 0.4, 0.9)),
+           piece(1, "clinician", ("Switching", 1.2, 1.7), ("the", 1.7, 1.8), ("omeprazole.", 1.8, 2.6))]
+    [whole] = sentences(cut)
+    assert whole.text == "We will consider Switching the omeprazole."
+    assert (whole.start, whole.end) == (0.0, 2.6)
+    assert whole.words == cut[0].words + cut[1].words
+    assert [whole.text[a:b] for a, b in word_spans(whole)] == [w.w for w in whole.words]
+
+
+@pytest.mark.parametrize("second_speaker, first_last_word, second_start, joined", [
+    ("clinician", "consider", 1.2, True),
+    ("patient", "consider", 1.2, False),     # another speaker answers
+    ("clinician", "consider.", 1.2, False),  # a sentence end separates them
+    ("clinician", "consider", 2.0, False),   # a pause that ends an utterance
+])
+def test_pieces_are_joined_only_within_one_speakers_sentence(
+        second_speaker: str, first_last_word: str, second_start: float, joined: bool) -> None:
+    cut = [piece(0, "clinician", ("We", 0.0, 0.2), ("will", 0.2, 0.4), (first_last_word, 0.4, 0.9)),
+           piece(1, second_speaker, ("switching", second_start, second_start + 0.5), ("it.", second_start + 0.5,
+                                                                                      second_start + 0.8))]
+    assert len(sentences(cut)) == (1 if joined else 2)
+
+
+def test_sentences_are_numbered_from_zero_after_joining_and_splitting() -> None:
+    cut = [piece(4, "patient", ("No,", 0.0, 0.2), ("none.", 0.2, 0.5), ("Only", 0.7, 0.9)),
+           piece(9, "patient", ("at", 1.0, 1.1), ("night.", 1.1, 1.5))]
+    assert [(s.id, s.text) for s in sentences(cut)] == [(0, "No, none."), (1, "Only at night.")]
