@@ -31,7 +31,7 @@ from nlp.asr.coverage import MIN_GAP_S, skipped
 from nlp.asr.coverage import speech_spans as vad_spans
 from nlp.asr.registry import load_backend
 from nlp.asr.windows import transcribe_windows
-from nlp.audio import AudioWindow, decode
+from nlp.audio import AudioWindow, _quietest, decode
 from nlp.transcript_io import parse_text
 from nlp.types import Segment
 from scripts.render_consultation import render
@@ -120,19 +120,16 @@ def heard(segments: list[Segment], clip: Clip, speech: list[tuple[float, float]]
 
 
 def recognise(engine: AsrBackend, clip: Clip, options: DecodeOptions, repair: bool) -> tuple[list[Segment], float]:
-    window = AudioWindow(offset=0.0, samples=clip.samples[np.newaxis, :])
     started = time.perf_counter()
     if repair:
         segments = list(transcribe_windows(engine, _windows(clip.samples), options))
     else:
-        segments = list(engine.transcribe(window.samples[0], options))
+        segments = list(engine.transcribe(clip.samples, options))
     return segments, time.perf_counter() - started
 
 
 def _windows(samples: np.ndarray) -> list[AudioWindow]:
     """The clip cut as `decode_windows` would cut the file (the clips here are held in memory)."""
-    from nlp.audio import _quietest
-
     size, search = int(WINDOW_S * SAMPLE_RATE), int(20 * SAMPLE_RATE)
     windows, offset = [], 0
     rest = samples[np.newaxis, :]

@@ -12,9 +12,11 @@ the audio, in three ways seen on rendered consultations:
   starts the next chunk by reciting the vocabulary over the speech it skipped.
 
 A note must not miss what was said, so the speech the VAD finds is compared with the words' own times, each
-word counting only for a plausible length; a stretch of `MIN_GAP_S` or more that no word covers, and any place
-where words are stacked, is recognised again without the vocabulary, together with the segment after it
-(whose times the jump corrupted), and those segments replace the biased ones.
+word counting only for a plausible length; speech between words (`unheard`), a word stamped longer than any is
+said and words stacked on one instant are recognised again without the vocabulary, from the start of the
+sentence they interrupted to the end of the segment after them (whose times the loss corrupted), and those
+segments replace the biased ones. `skipped` (detected speech of `MIN_GAP_S` or more with no word) is what is
+reported and tested.
 """
 
 from __future__ import annotations
@@ -49,11 +51,6 @@ STACKED_RUN = 2
 REPAIR_ROUNDS = 3
 
 Span = tuple[float, float]
-
-
-def is_biased(options: DecodeOptions) -> bool:
-    """Whether decoding is steered by a vocabulary (the cause of lost speech)."""
-    return bool(options.hotwords or options.initial_prompt)
 
 
 def speech_spans(samples: np.ndarray, sample_rate: int = SAMPLE_RATE, *, fine: bool = False) -> list[Span]:

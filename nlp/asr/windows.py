@@ -24,8 +24,8 @@ def transcribe_windows(engine: AsrBackend, windows: Iterable[AudioWindow], optio
 
     `on_window` sees each window before it is recognised (the caller may keep what diarization needs);
     `on_decoded` gets the recording time reached as each segment is decoded (for progress). A window's
-    segments are yielded once the whole window is recognised and speech the vocabulary made Whisper skip
-    has been recognised again (`nlp.asr.coverage`).
+    segments are yielded once the whole window is recognised and speech Whisper lost (skipped, or covered by
+    stretched or stacked word times) has been recognised again without the vocabulary (`nlp.asr.coverage`).
     The initial prompt goes to the first window only: Whisper reads it for the first 30 s of what it is
     given, so the result is that of one long array (hotwords, read before every 30 s, go to every window).
     """
