@@ -23,25 +23,51 @@ class _Strict(BaseModel):
 
 
 class ConceptRule(_Strict):
-    """Findings of a kind, of a code when given, with one of the assertions when given."""
+    """Findings of a kind, of a code when given, with one of the assertions and sites when given."""
 
     kind: FindingKind
     code: str | None = None
     assertion: list[Assertion] = []
+    sites: list[str] = []
 
     def holds(self, finding: Finding) -> bool:
         return finding.kind == self.kind and (self.code is None or finding.code == self.code) \
-            and (not self.assertion or finding.assertion in self.assertion)
+            and (not self.assertion or finding.assertion in self.assertion) \
+            and (not self.sites or finding.attributes.get("site") in self.sites)
+
+
+class AppliesRule(ConceptRule):
+    """A concept that makes the topic apply, alone or only beside another (`with_any`): cramps said with no
+    place are the topic's when their timing or the electrolytes are discussed too, not as a tummy's cramps."""
+
+    with_any: list[ConceptRule] = []
+    # Only when one of these words is in what was said for it ("charley horse", "leg cramps"; "cramps" alone may
+    # be a tummy's).
+    said_with_any: list[str] = []
+    # The other concept said within this many utterances of this one ("I cramp up when I run"), when given.
+    near: int | None = Field(default=None, ge=0)
+
+    def holds_in(self, finding: Finding, findings: list[Finding]) -> bool:
+        if self.said_with_any and not any(set(ev.text.lower().split()) & set(self.said_with_any)
+                                          for ev in finding.evidence):
+            return False
+        return self.holds(finding) and (not self.with_any or any(
+            rule.holds(other) and self._close(finding, other) for other in findings for rule in self.with_any))
+
+    def _close(self, finding: Finding, other: Finding) -> bool:
+        return self.near is None or any(abs(a.segment - b.segment) <= self.near
+                                        for a in finding.evidence for b in other.evidence)
 
 
 class Applies(_Strict):
     """applies.yaml. No file: the topic applies to every consultation (a topic written before the rule)."""
 
-    when_any: list[ConceptRule] = Field(default_factory=list)
+    when_any: list[AppliesRule] = Field(default_factory=list)
     owned: list[ConceptRule] = Field(default_factory=list)
 
     def applies(self, findings: Iterable[Finding]) -> bool:
-        return not self.when_any or any(rule.holds(f) for f in findings for rule in self.when_any)
+        found = list(findings)
+        return not self.when_any or any(rule.holds_in(f, found) for f in found for rule in self.when_any)
 
     def owned_by_topic(self, finding: Finding) -> bool:
         return any(rule.holds(finding) for rule in self.owned)

@@ -75,6 +75,20 @@ class KnowledgeBase:
         sited = template.format(site=site) if site else None
         return sited if sited is not None and (kind, sited) in self.codes else None
 
+    def takes_site(self, kind: str, code: str) -> bool:
+        """Whether a place said with the term changes its code (a pain, a cramp, a swelling)."""
+        return (kind, code) in self._by_site or any((r.kind, r.code) == (kind, code) for r in self.lexicon.lexicon.refine)
+
+    def site_of(self, kind: str, code: str) -> str | None:
+        """The body site a sited code names ("chest_pain" -> "chest"), read back from the by-site templates."""
+        return self._site_of_code.get((kind, code))
+
+    @cached_property
+    def _site_of_code(self) -> dict[tuple[str, str], str]:
+        sites = [entry.code for entry in self.lexicon.lexicon.modifiers.site]
+        return {(kind, template.format(site=site)): site for (kind, _), template in self._by_site.items()
+                for site in sites if (kind, template.format(site=site)) in self.codes}
+
     @cached_property
     def _by_site(self) -> dict[tuple[str, str], str]:
         return self.general.by_site()  # read for every mention: built once

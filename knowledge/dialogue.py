@@ -13,7 +13,7 @@ in the order `Extractor.extract` calls these steps:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from nlp.attributes import fit
@@ -88,18 +88,30 @@ def examined(segments: list[Segment], found: list[list[Mention]], cues: list[int
     return result
 
 
-def sites_asked(segments: list[Segment], found: list[list[Mention]]) -> list[list[Mention]]:
+def sites_asked(segments: list[Segment], found: list[list[Mention]],
+                site_of: Callable[[Mention], str | None] = lambda mention: None,
+                takes_site: Callable[[Mention], bool] = lambda mention: False) -> list[list[Mention]]:
     """An answer's symptom said without a place takes the place the question asked about ("Any swelling in your
-    ankles?" "No swelling at all." is about the ankles)."""
+    ankles?" "No swelling at all." is about the ankles). A generic symptom that answers a question about another
+    one takes that one's place ("Do you have any chest pain?" "Slight cramps." are cramps of the chest):
+    `site_of` reads a sited code's place ("chest_pain"), `takes_site` tells a generic symptom."""
     result = [list(mentions) for mentions in found]
     for index in range(1, len(segments)):
         if segments[index].speaker != "patient" or segments[index - 1].speaker != "clinician":
             continue
-        asked = {m.code: m.attributes for m in found[index - 1] if m.kind == "symptom" and "site" in m.attributes}
-        result[index] = [replace(m, attributes=m.attributes | {key: asked[m.code][key] for key in ("site", "laterality")
-                                                               if key in asked[m.code]})
-                         if m.kind == "symptom" and m.code in asked and "site" not in m.attributes else m
-                         for m in found[index]]
+        question = [m for m in found[index - 1] if m.kind == "symptom"]
+        asked = {m.code: m.attributes for m in question if "site" in m.attributes}
+        places = {m.attributes.get("site") or site_of(m) for m in question} - {None}
+        answer = []
+        for m in found[index]:
+            if m.kind == "symptom" and "site" not in m.attributes:
+                if m.code in asked:
+                    m = replace(m, attributes=m.attributes | {key: asked[m.code][key] for key in ("site", "laterality")
+                                                              if key in asked[m.code]})
+                elif len(places) == 1 and m.code not in {q.code for q in question} and takes_site(m):
+                    m = replace(m, attributes=m.attributes | {"site": next(iter(places))})
+            answer.append(m)
+        result[index] = answer
     return result
 
 

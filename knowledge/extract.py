@@ -66,7 +66,10 @@ class Extractor:
         with self._lock:  # one Language object, used by one thread at a time
             docs = list(self._nlp.pipe(segment.text for segment in segments))
         found = [self._tidy(mentions(doc), bare_dose(doc) is not None) for doc in docs]
-        found = [self._sited(mentions) for mentions in sites_asked(segments, found)]
+        knowledge = self.knowledge
+        found = [self._sited(mentions) for mentions in sites_asked(
+            segments, found, site_of=lambda m: knowledge.site_of(m.kind, m.code),
+            takes_site=lambda m: knowledge.takes_site(m.kind, m.code))]
         found = sited_by_reply(segments, found, [places(doc) for doc in docs])
         found = examined(segments, found, [examined_from(doc) for doc in docs], self.knowledge.exam_codes)
         placed = [plan for item in place(segments, found, [answer(doc) for doc in docs])

@@ -133,7 +133,42 @@ def problem_plan(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
                 placed.add(finding.id)
                 sentences.append(visit.sentence(_capital(text), [finding]))
         parts += part(sub, sentences, problem=problem.name or None, title=problem.name or sub.title)
+    return _decided_elsewhere(visit, sub, parts, placed)
+
+
+def _decided_elsewhere(visit: Visit, sub: SubsectionPlan, parts: list[Subsection], placed: set[str]) -> list[Subsection]:
+    """A medicine the clinician started, stopped or changed outside the assessment and plan ("let's put you on
+    some clobetasol" while examining) still belongs in the plan: under the problem taken up nearest before it
+    was said, else under the first problem, else under the plan's own title."""
+    cited = {fid for p in parts for s in p.sentences for fid in s.finding_ids}
+    for finding in visit.findings:
+        if finding.kind != "medication" or finding.id in cited or finding.id in placed \
+                or finding.attributes.get("action") not in ("start", "stop", "change"):
+            continue
+        text = _action(visit, sub, finding)
+        if not text:
+            continue
+        sentence = visit.sentence(_capital(text), [finding])
+        home = _nearest_problem(visit, parts, finding)
+        if home is None:
+            parts += part(sub, [sentence])
+        else:
+            parts[home] = parts[home].model_copy(update={"sentences": [*parts[home].sentences, sentence]})
     return parts
+
+
+def _nearest_problem(visit: Visit, parts: list[Subsection], finding: Finding) -> int | None:
+    """Index in `parts` of the problem whose first clause was said last before the finding, else the first."""
+    if not parts:
+        return None
+    said_at = min(ev.segment for ev in finding.evidence)
+    opened = {p.name: min((c.segment.id for c in p.clauses), default=0) for p in visit.problems}
+    best, best_at = 0, -1
+    for index, sub_part in enumerate(parts):
+        at = opened.get(sub_part.problem or "", -1)
+        if best_at < at <= said_at:
+            best, best_at = index, at
+    return best
 
 
 @builder("follow_up")

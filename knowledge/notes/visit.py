@@ -161,8 +161,8 @@ class Visit:
         third = len(raw) // 3
         for index, (segment, start, end, _) in enumerate(raw):
             said = segment.text[start:end]
-            if segment.speaker == "patient" or said.rstrip().endswith("?"):
-                continue
+            if segment.speaker == "patient" or self.writer.is_question(said):
+                continue  # "my assessment and plan, okay?" opens it; "any questions about the plan?" does not
             if (index >= third and self._plan_start.search(said)) or \
                     (index >= len(raw) // 2 and self._impression.search(said)):
                 return index
@@ -201,7 +201,10 @@ class Visit:
         return [c for c in clauses if c.index in kept]
 
     def is_plan_item(self, clause: Clause) -> bool:
-        return bool(self._plan_item.search(clause.said))
+        """A decision: said with a plan cue, or naming a medication decided today or an order ("as well as
+        your lisinopril 10 milligrams a day" after "continue your toprol")."""
+        return bool(self._plan_item.search(clause.said)) or any(
+            (f.kind == "medication" and f.attributes.get("action")) or f.kind == "order" for f in clause.findings)
 
     # Findings ------------------------------------------------------------------------------------
 

@@ -91,17 +91,20 @@ class QuestionMarker:
                      lead_ins: dict[int, int] | None = None) -> bool:
         """Opens like a question, after any lead-ins ("okay, alright, so do you ..."), or ends with "?" unless the
         "?" only follows a tag ("..., okay?")."""
-        words = [token for token in sentence if not token.is_space]
-        if not words:
+        doc = sentence.doc
+        # The last word, found from the end: listing a long sentence's tokens costs more than the whole check.
+        last_word = next((doc[i] for i in range(sentence.end - 1, sentence.start - 1, -1) if not doc[i].is_space),
+                         None)
+        if last_word is None:
             return False
         start = sentence.start
         while start < sentence.end and (start in (lead_ins or {}) or sentence.doc[start].is_punct):
             start = (lead_ins or {}).get(start, start + 1)
         if start in openers:
             return True
-        if not words[-1].text.endswith("?"):
+        if not last_word.text.endswith("?"):
             return False
-        last = words[-1].i if words[-1].text == "?" else words[-1].i + 1
+        last = last_word.i if last_word.text == "?" else last_word.i + 1
         return not any(end == last and start > sentence.start and sentence.doc[start - 1].text == ","
                        for start, end in tagged)
 

@@ -3,8 +3,8 @@
 Whisper punctuates, so most utterances split at ".", "?" and "!" as well as the parser would split them,
 at a small fraction of its cost. A long run of words with no sentence end ("i wan na order an echo and
 continue you on the lipitor ...", as in unpunctuated transcripts) is where the parser finds clause
-boundaries that punctuation cannot; the ConText cues rely on them to end their scope, so such an
-utterance is parsed as before.
+boundaries that punctuation cannot; the ConText cues rely on them to end their scope, so such a sentence
+is parsed, alone.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ def make_sentence_splitter(nlp: Language, name: str, longest: int, tok2vec: str,
 
 
 class SentenceSplitter:
-    """Sets sentence starts: by punctuation when every sentence so found has at most `longest` tokens, else by
-    the `tok2vec` and `parser` components of `nlp` (kept disabled, so that they run only here)."""
+    """Sets sentence starts by punctuation; a sentence so found with more than `longest` tokens is split by the
+    `tok2vec` and `parser` components of `nlp` (kept disabled, so that they run only here)."""
 
     def __init__(self, nlp: Language, longest: int, tok2vec: str = "tok2vec", parser: str = "parser") -> None:
         self.nlp = nlp
@@ -37,20 +37,16 @@ class SentenceSplitter:
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
         for batch in minibatch(docs, size=batch_size):
-            guesses = self.rules.predict(batch)
-            ruled = [(doc, starts) for doc, starts in zip(batch, guesses) if not self._too_long(starts)]
-            self.rules.set_annotations([doc for doc, _ in ruled], [starts for _, starts in ruled])
-            parsed = [doc for doc, starts in zip(batch, guesses) if self._too_long(starts)]
-            if parsed:
+            self.rules.set_annotations(batch, self.rules.predict(batch))
+            # Only the sentences too long by punctuation go to the parser, each as a doc of its own: parsing a
+            # whole consultation for its few long turns cost most of the extraction time.
+            long = [sentence for doc in batch for sentence in doc.sents if len(sentence) > self.longest]
+            if long:
+                pieces = [Doc(self.nlp.vocab, words=[t.text for t in span], spaces=[bool(t.whitespace_) for t in span])
+                          for span in long]
                 for name in self.names:
-                    parsed = list(self.nlp.get_pipe(name).pipe(parsed))
+                    pieces = list(self.nlp.get_pipe(name).pipe(pieces))
+                for span, piece in zip(long, pieces):
+                    for token in piece[1:]:
+                        span.doc[span.start + token.i].is_sent_start = bool(token.is_sent_start)
             yield from batch
-
-    def _too_long(self, starts: list[bool]) -> bool:
-        """Whether a sentence found by punctuation runs over `longest` tokens."""
-        length = 0
-        for start in starts:
-            length = 1 if start else length + 1
-            if length > self.longest:
-                return True
-        return False

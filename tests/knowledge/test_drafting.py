@@ -160,3 +160,26 @@ def test_he_or_she_only_when_the_sex_was_said(extractor: Extractor) -> None:
     _, note = drafted(extractor, "Doctor: She is a 50-year-old female here for knee pain.\n"
                                  "Patient: My right knee has been hurting for two weeks.\n")
     assert "Her right knee has been hurting for 2 weeks." in sentences(note, "subjective")
+
+
+def test_an_assessment_announced_with_a_tag_question_opens_the_problem_oriented_plan(extractor: Extractor) -> None:
+    # "..., okay?" is no question: before, the plan began at the first decision of the visit's second half, and
+    # the problems taken up before it were lost
+    _, note = drafted(extractor, "Patient: I have been tired.\nDoctor: I see.\nPatient: And dizzy.\nDoctor: Okay.\n"
+                      "Doctor: So let me go over my assessment and my plan for you, okay?\n"
+                      "Doctor: So this new anemia, I want to send off an anemia profile.\n"
+                      "Doctor: Your congestive heart failure, you are retaining fluid.\n"
+                      "Doctor: I'm gon na go ahead and start you on lasix 40 milligrams once a day.\n"
+                      "Doctor: Your kidney stones, everything seems fine.\n"
+                      "Patient: Okay.\nDoctor: Any questions?\nPatient: No.\n")
+    problems = [p.problem for p in note.section("plan").subsections]
+    assert problems[:2] == ["Anemia", "Congestive heart failure"], problems
+    failure = note.section("plan").subsections[1]
+    assert any("lasix 40 mg" in s.text for s in failure.sentences), failure.sentences
+
+
+def test_a_medicine_started_while_examining_is_in_the_plan(extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Patient: My scalp itches.\n"
+                                 "Doctor: On exam there is scaling of the scalp. Let's start you on clobetasol.\n")
+    plan = [s.text for s in note.section("plan").sentences]
+    assert any("clobetasol" in text.lower() for text in plan), plan

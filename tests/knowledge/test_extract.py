@@ -273,7 +273,7 @@ def test_conditions_are_found(extractor: Extractor, text: str, code: str) -> Non
 @pytest.mark.parametrize(("text", "age"), [
     ("I'm 67. My calves cramp.", 67),
     ("I am 67 years old. I get leg cramps.", 67),
-    ("I am sixty eight and I get cramps.", 68),
+    ("I am sixty eight and I get leg cramps.", 68),
     ("He is a 72-year-old man with cramps in his legs.", 72),
 ])
 def test_a_stated_age_over_fifty_is_a_condition(extractor: Extractor, text: str, age: int) -> None:

@@ -21,7 +21,7 @@ def finding(id: str, kind: str, code: str, assertion: str = "present", **attribu
                    evidence=EVIDENCE)
 
 
-CRAMPS = finding("f1", "symptom", "leg_cramp")
+CRAMPS = finding("f1", "symptom", "leg_cramp", site="calf")
 FUROSEMIDE = finding("f2", "medication", "furosemide", drug_class="loop_diuretic")
 LOW_K = finding("f3", "electrolyte", "potassium", interpretation="low")
 SALBUTAMOL = finding("f4", "medication", "albuterol", drug_class="beta_agonist")
@@ -65,6 +65,30 @@ def test_a_drug_matches_its_class_and_the_class_parents(guidance: Guidance) -> N
 def test_a_consultation_without_cramps_gets_no_leg_cramp_guidance(guidance: Guidance) -> None:
     # The same drug and the same low potassium, in a visit about something else (applies.yaml).
     assert guidance.suggest(Findings(findings=[SALBUTAMOL, LOW_K])) == []
+
+
+def evidence_at(segment: int, text: str) -> list[Evidence]:
+    return [Evidence(segment=segment, start=0, end=len(text), text=text)]
+
+
+BARE_CRAMPS = Finding(id="f1", kind="symptom", code="leg_cramp", text="cramps", assertion="present",
+                      evidence=evidence_at(3, "cramps"))
+
+
+@pytest.mark.parametrize(("findings", "applies"), [
+    ([BARE_CRAMPS, SALBUTAMOL], False),  # "just for cramps I take ibuprofen": whose cramps is not said
+    ([BARE_CRAMPS.model_copy(update={"attributes": {"site": "abdominal"}}), SALBUTAMOL], False),
+    ([BARE_CRAMPS.model_copy(update={"attributes": {"site": "thigh"}}), SALBUTAMOL], True),
+    ([BARE_CRAMPS.model_copy(update={"evidence": evidence_at(3, "charley horses")}), SALBUTAMOL], True),
+    ([BARE_CRAMPS, finding("f5", "timing", "exertional").model_copy(update={"evidence": evidence_at(4, "when i run")})],
+     True),  # "I cramp up" ... "when I run"
+    ([BARE_CRAMPS, finding("f5", "timing", "exertional").model_copy(update={"evidence": evidence_at(40, "running")})],
+     False),  # a run forty turns later is another complaint's
+    ([BARE_CRAMPS, LOW_K], True),
+])
+def test_cramps_said_alone_are_the_topics_only_with_a_leg_their_timing_or_electrolytes(
+        guidance: Guidance, findings: list[Finding], applies: bool) -> None:
+    assert bool(guidance.suggest(Findings(findings=findings))) is applies
 
 
 SEED_CAUSES = [  # each cause and risk factor of the seed article, and a case that should raise it

@@ -215,3 +215,20 @@ def test_a_temperature_said_without_its_unit_takes_the_unit_of_its_size(extracto
 def test_a_number_in_another_measures_unit_is_not_the_vital(extractor: Extractor) -> None:
     said = "Doctor: Have you had a temperature?\nPatient: I'm not a hundred percent sure."
     assert not [f for f in findings(extractor, said).findings if f.kind == "vital"]
+
+
+def test_have_you_with_a_bare_verb_is_an_instruction_not_a_question(extractor: Extractor) -> None:
+    said = "Doctor: We're gon na have you continue your aspirin eighty one milligrams daily."
+    drug = one(extractor, said, "medication", "aspirin")
+    assert (drug.assertion, drug.attributes.get("action")) == ("present", "continue")
+
+
+def test_cramps_answering_a_question_about_the_chest_are_the_chests(extractor: Extractor) -> None:
+    codes = {(f.code, f.attributes.get("site")) for f in findings(
+        extractor, "Doctor: Do you have any chest pain?\nPatient: Slight cramps.\n").findings}
+    assert ("chest_pain", "chest") in codes and not any(code == "leg_cramp" for code, _ in codes), codes
+
+
+def test_cramps_answering_a_question_about_the_legs_are_leg_cramps(extractor: Extractor) -> None:
+    cramp = one(extractor, "Doctor: Any pain in your legs?\nPatient: Just cramps at night.\n", "symptom", "leg_cramp")
+    assert cramp.attributes.get("site") == "leg"

@@ -25,8 +25,15 @@ def test_a_punctuated_utterance_splits_at_its_sentence_ends_without_the_parser(b
 def test_a_long_run_of_words_without_punctuation_is_split_by_the_parser(base: Language) -> None:
     assert len(base.make_doc(RUN_ON)) > LONGEST_PUNCTUATED_SENTENCE
     doc = base(RUN_ON)
-    assert doc.has_annotation("DEP")
     assert [sentence.text for sentence in doc.sents][0] == "left leg"  # so "left" is not the weakness's side
+
+
+def test_only_the_long_sentence_goes_to_the_parser(base: Language) -> None:
+    doc = base(f"Okay. {RUN_ON}. Any cramps at night?")
+    sentences = [sentence.text for sentence in doc.sents]
+    assert sentences[0] == "Okay." and sentences[-1] == "Any cramps at night?"
+    assert sentences[1] == "left leg"  # the long one split inside, at the parser's boundary
+    assert not doc.has_annotation("DEP")  # parsed apart: this doc carries no parse to keep up to date
 
 
 def test_batched_utterances_get_the_same_sentences_as_one_by_one(base: Language) -> None:
