@@ -89,6 +89,8 @@ class Register(_Strict):
     phase_cues: PhaseCues = Field(default_factory=PhaseCues)
     written: dict[str, str] = Field(default_factory=dict)
     question_openers: list[str] = Field(default_factory=list)
+    questions_whatever_the_mark: list[str] = Field(default_factory=list)
+    instructed: list[str] = Field(default_factory=list)
     clause_markers: list[str] = Field(default_factory=list)
 
 

@@ -79,6 +79,8 @@ class Writer:
         self._tags = _sequences(register.tags)
         self._pleasantries = {" ".join(seq) for seqs in _sequences(register.pleasantries).values() for seq in seqs}
         self._questions = _sequences(register.question_openers)
+        self._asking = _sequences(register.questions_whatever_the_mark)
+        self._instructed = {verb.lower() for verb in register.instructed}
         self._markers = phrases_pattern(register.clause_markers)
         self._subject_after = {w.lower() for w in register.subject_after}
         self._subject_before = {w.lower() for w in register.subject_before}
@@ -132,6 +134,8 @@ class Writer:
         tokens = self._strip(self._tokens(text))
         if not tokens:
             return False
+        if self._starts(tokens, self._asking) > 0:
+            return True  # "any , have you passed out at all ." and "have you had any ..., anything like that?" ask
         if text.rstrip().endswith("?"):
             body = self._tokens(text.rstrip(" ?"))
             tag = self._tail_tag(body)
@@ -154,6 +158,8 @@ class Writer:
         tokens = self._strip(tokens)
         if tokens and tokens[-1].lower() in self._dangling:
             tokens = self._strip(tokens[:-1])  # a clause cut off mid-phrase ends before its dangling word
+        if speaker != "patient":
+            tokens = self._imperative(tokens)
         words = [t for t in tokens if t[0].isalnum()]
         if len(words) < 3 or " ".join(words).lower() in self._pleasantries:
             return None
@@ -166,6 +172,15 @@ class Writer:
             sentence = pattern.sub(replacement, sentence)
         sentence = re.sub(r"(?<![\w'])i(?![\w'])", "I", sentence)
         return sentence[:1].upper() + sentence[1:] + "."
+
+    def _imperative(self, tokens: list[str]) -> list[str]:
+        """"we are going to have you continue your aspirin" -> "continue your aspirin": an instruction reads as
+        one, not as "have she continues"."""
+        lower = [t.lower() for t in tokens]
+        for i in range(len(lower) - 2):
+            if lower[i:i + 2] == ["have", "you"] and lower[i + 2] in self._instructed:
+                return tokens[i + 2:]
+        return tokens
 
     @staticmethod
     def _tokens(text: str) -> list[str]:

@@ -148,6 +148,8 @@ def test_a_medicine_named_only_by_its_class_says_so(extractor: Extractor) -> Non
      "Over the weekend, their knees were killing them."),
     ("we'll get you a s- uh , aluminum foam splint , okay ?", "We will get them an aluminum foam splint."),
     ("i want you to ice your knee for about fifteen minutes", "I want them to ice their knee for about 15 minutes."),
+    ("we're gon na have you return in about a year for your wellness visit",
+     "Return in about a year for their wellness visit."),
 ])
 def test_speech_is_written_in_the_notes_register(extractor: Extractor, said: str, written: str) -> None:
     speaker = "Patient" if said.startswith("uh") else "Doctor"
@@ -183,3 +185,18 @@ def test_a_medicine_started_while_examining_is_in_the_plan(extractor: Extractor)
                                  "Doctor: On exam there is scaling of the scalp. Let's start you on clobetasol.\n")
     plan = [s.text for s in note.section("plan").sentences]
     assert any("clobetasol" in text.lower() for text in plan), plan
+
+
+@pytest.mark.parametrize(("said", "word", "asks"), [
+    ("and any , have you passed out at all , or anything like that ?", "passed", True),  # a tag makes no statement
+    ("have you had any back pain , flank pain , anything like that .", "flank", True),
+    ("do you have any chest pain .", "chest", True),
+    ("your lungs are clear , okay ?", "lungs", False),
+    ("we'll have you continue your aspirin .", "aspirin", False),
+])
+def test_a_clinicians_question_is_not_written_into_the_note_whatever_its_mark(
+        extractor: Extractor, said: str, word: str, asks: bool) -> None:
+    _, note = drafted(extractor, f"Doctor: {said}\nPatient: No.\n")
+    texts = [s.text for section in note.sections for s in section.sentences]
+    assert any(word in text.lower() and "," not in text[:3] for text in texts
+               if not text.startswith(("Denies", "No ", "Not "))) is not asks, texts
