@@ -10,16 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from knowledge.datafile import load_model
+from nlp.strict import StrictModel as _Strict
 from nlp.types import Assertion, Finding, FindingKind
 
 APPLIES_FILE = "applies.yaml"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ConceptRule(_Strict):

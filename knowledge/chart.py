@@ -14,22 +14,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from knowledge.datafile import DEFAULT_TOPIC, load_model, topic_dir
 from knowledge.lexicon import TopicLexicon
+from knowledge.note import LOINC
 from knowledge.ranges import ReferenceRanges
+from nlp.strict import StrictModel
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-LOINC = "http://loinc.org"
 MEDICATION_TYPES = ("MedicationStatement", "MedicationRequest")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Tolerance(_Strict):
+class Tolerance(StrictModel):
     """How far a said result may be from the chart's: the larger of `absolute` (in `unit`) and `relative`."""
 
     absolute: float | None = Field(default=None, ge=0)
@@ -37,7 +34,7 @@ class Tolerance(_Strict):
     relative: float = Field(default=0.0, ge=0, le=1)
 
 
-class ResultTolerances(_Strict):
+class ResultTolerances(StrictModel):
     default: Tolerance
     analytes: dict[str, Tolerance] = {}
 
@@ -45,7 +42,7 @@ class ResultTolerances(_Strict):
         return self.analytes.get(code, self.default)
 
 
-class ReconciliationRules(_Strict):
+class ReconciliationRules(StrictModel):
     """reconciliation.yaml."""
 
     active_statuses: dict[str, list[str]] = Field(min_length=1)
@@ -64,12 +61,12 @@ def load_rules(topic: str = DEFAULT_TOPIC, folder: Path | None = None) -> Reconc
     return load_model(folder / "reconciliation.yaml", ReconciliationRules)
 
 
-class Dose(_Strict):
+class Dose(StrictModel):
     value: float
     unit: str
 
 
-class ChartMedication(_Strict):
+class ChartMedication(StrictModel):
     """One current medication entry of the chart, named by the topic's drug code when it could be."""
 
     reference: str  # "MedicationStatement/12"
@@ -81,7 +78,7 @@ class ChartMedication(_Strict):
     dosage_text: str | None = None
 
 
-class ChartResult(_Strict):
+class ChartResult(StrictModel):
     """One result of the chart for an analyte of reference_ranges.yaml."""
 
     reference: str
@@ -91,7 +88,7 @@ class ChartResult(_Strict):
     effective: datetime | None = None
 
 
-class Chart(_Strict):
+class Chart(StrictModel):
     medications: list[ChartMedication] = []
     results: list[ChartResult] = []
 

@@ -17,11 +17,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from knowledge.datafile import GENERAL_DIR, load_model
 from knowledge.errors import KnowledgeError
 from nlp.lexicon import normalise
+from nlp.strict import StrictModel
 
 PACKAGE = "drug_named_entity_recognition"
 DICTIONARY_FILE = "drug_ner_dictionary.pkl.bz2"
@@ -34,10 +33,8 @@ def code_of(name: str) -> str:
     return normalise(name).replace(" ", "_")
 
 
-class StopList(BaseModel):
+class StopList(StrictModel):
     """drug_stoplist.yaml: names the dictionary holds that are ordinary words in a consultation."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     names: list[str] = []
     extra: dict[str, str] = {}  # spoken name -> generic name, for names the dictionary lacks

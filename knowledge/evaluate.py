@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 from rich.table import Table
 
 from knowledge.base import KnowledgeBase
 from knowledge.corpora import CorpusNotFound, find_data, record
 from knowledge.extract import Extractor
 from nlp.lexicon import MEDICATION, normalise
+from nlp.strict import StrictModel
 from nlp.transcript_io import TranscriptFormatError, parse_text
 from nlp.types import Assertion, Finding, FindingKind, Transcript
 
@@ -39,16 +40,12 @@ class CorpusError(ValueError):
     """The corpus cannot be read; the message names the file and what is wrong with it."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class GoldDose(_Strict):
+class GoldDose(StrictModel):
     value: float
     unit: str
 
 
-class GoldFinding(_Strict):
+class GoldFinding(StrictModel):
     """One expected finding. Only kind, code and assertion (and value, when given) decide a match."""
 
     kind: FindingKind
@@ -71,14 +68,14 @@ class GoldFinding(_Strict):
         return f"{self.kind} {self.code} {self.assertion}{value}"
 
 
-class GoldSource(_Strict):
+class GoldSource(StrictModel):
     """Where the words of a real dialogue are: a corpus file of ../shared/data and a record id."""
 
     corpus: str
     id: str
 
 
-class GoldFile(_Strict):
+class GoldFile(StrictModel):
     source: GoldSource | None = None  # a real dialogue, read from the shared data (no NAME.txt beside it)
     findings: list[GoldFinding]
 
@@ -86,7 +83,7 @@ class GoldFile(_Strict):
 Scope = Literal["visit", "topic"]
 
 
-class CorpusFile(_Strict):
+class CorpusFile(StrictModel):
     """corpus.yaml beside the gold files (optional): what the gold lists.
 
     `topic`: only the concepts of the topic pack (tests/gold, written before the whole-visit findings), so

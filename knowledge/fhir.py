@@ -15,10 +15,9 @@ from uuid import NAMESPACE_URL, uuid4, uuid5
 
 from fhir.resources.R4B.bundle import Bundle
 
-from knowledge.note import SYSTEM_NAMES, Note, Section, SectionCode, Subsection, Suggestion
+from knowledge.note import LOINC, SYSTEM_NAMES, Note, Section, SectionCode, Subsection, Suggestion
 from knowledge.render import KIND_TITLES, NoteStatus, topic_title
 
-LOINC = "http://loinc.org"
 PROGRESS_NOTE = {"system": LOINC, "code": "11506-3", "display": "Progress note"}
 SECTION_CODES: dict[SectionCode, dict[str, str]] = {
     "subjective": {"system": LOINC, "code": "61150-9", "display": "Subjective Narrative"},

@@ -13,11 +13,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from knowledge.datafile import GENERAL_DIR, line_of, load_model
 from knowledge.errors import KnowledgeError
 from nlp.lexicon import TermPattern
+from nlp.strict import StrictModel
 
 # Files of the pack that are not term lists (read by their own loaders).
 NOT_TERMS = frozenset({"drug_stoplist.yaml", "cues.yaml", "pack.yaml"})
@@ -30,11 +31,7 @@ GENERAL_KINDS = get_args(GeneralKind)
 OrderType = Literal["lab", "imaging", "referral", "procedure", "therapy"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class UnitByMagnitude(_Strict):
+class UnitByMagnitude(StrictModel):
     """A value said without its unit is in `unit` when below `below` (a temperature of 38 is Celsius, 101 is
     Fahrenheit)."""
 
@@ -42,7 +39,7 @@ class UnitByMagnitude(_Strict):
     unit: str
 
 
-class GeneralTerm(_Strict):
+class GeneralTerm(StrictModel):
     """One concept of the general pack and the phrases that name it."""
 
     code: Code
@@ -58,7 +55,7 @@ class GeneralTerm(_Strict):
     paired: Code | None = None  # the name of a second value said as a pair ("130 over 80": diastolic)
 
 
-class GeneralTermsFile(_Strict):
+class GeneralTermsFile(StrictModel):
     """One file of the general pack: the terms of one finding kind."""
 
     kind: GeneralKind
@@ -69,7 +66,7 @@ class GeneralTermsFile(_Strict):
     by_site: dict[Code, str] = {}  # a generic code -> the code of its site ("pain" + knee -> "{site}_pain")
 
 
-class PackFile(_Strict):
+class PackFile(StrictModel):
     """pack.yaml: the order in which the files claim a phrase that two of them name ("insomnia" is a problem
     and a symptom): the first file listed keeps it. Every term file of the folder is listed."""
 

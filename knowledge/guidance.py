@@ -15,15 +15,15 @@ from typing import Literal
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from knowledge.applies import load_applies
 from knowledge.datafile import DEFAULT_TOPIC, load_model, topic_dir
 from knowledge.errors import KnowledgeError
 from knowledge.note import ICD10CM, Coding, Suggestion, SuggestionKind, SuggestionSource
 from knowledge.wording import Wording, cue_pattern, join_words, load_wording
+from nlp.strict import StrictModel
 from nlp.types import Assertion, Finding, FindingKind, Findings
-
 
 # The order a clinician reads suggestions in: what is urgent, then why, then what to check and do.
 KIND_ORDER: tuple[SuggestionKind, ...] = ("red_flag", "cause", "workup", "treatment", "prevention", "code")
@@ -31,17 +31,13 @@ KIND_ORDER: tuple[SuggestionKind, ...] = ("red_flag", "cause", "workup", "treatm
 _ICD10CM_CODE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ArticleSection(_Strict):
+class ArticleSection(StrictModel):
     title: str = Field(min_length=1)
     intro: str | None = None  # the sentences before the section's list, when the article has them
     points: list[str] = Field(default_factory=list)
 
 
-class ArticleFile(_Strict):
+class ArticleFile(StrictModel):
     """article.yaml: the topic's source article."""
 
     title: str
@@ -50,7 +46,7 @@ class ArticleFile(_Strict):
     sections: list[ArticleSection] = Field(min_length=1)
 
 
-class Clause(_Strict):
+class Clause(StrictModel):
     """Matches a finding when every field that is set agrees with it."""
 
     kind: FindingKind | None = None
@@ -60,7 +56,7 @@ class Clause(_Strict):
     assertions: list[Assertion] = Field(default_factory=lambda: ["present"])
 
 
-class RuleCoding(_Strict):
+class RuleCoding(StrictModel):
     """The code a rule of kind `code` suggests; the system defaults to ICD-10-CM, whose code shape is checked."""
 
     system: str = ICD10CM
@@ -74,7 +70,7 @@ class RuleCoding(_Strict):
         return self
 
 
-class Rule(_Strict):
+class Rule(StrictModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     kind: SuggestionKind
     when: list[Clause] = Field(min_length=1)
@@ -99,7 +95,7 @@ class Rule(_Strict):
         return self
 
 
-class GuidanceFile(_Strict):
+class GuidanceFile(StrictModel):
     """guidance.yaml."""
 
     rules: list[Rule] = Field(default_factory=list)

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from knowledge.datafile import DEFAULT_TOPIC, GENERAL_DIR, load_model, topic_dir
 from knowledge.errors import KnowledgeError
-from nlp.lexicon import (AGE_BLOCKER, AGE_CUE, EXCLUDE, ContextRule, Direction, Lexicon, TermPattern)
+from nlp.lexicon import AGE_BLOCKER, AGE_CUE, EXCLUDE, ContextRule, Direction, Lexicon, TermPattern
+from nlp.strict import StrictModel
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 Phrase = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
@@ -23,8 +24,8 @@ Interpretation = Literal["low", "normal", "high"]
 MEDICATION = "medication"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+class _Strict(StrictModel):
+    model_config = ConfigDict(populate_by_name=True)  # a YAML alias or the field name
 
 
 class TermEntry(_Strict):

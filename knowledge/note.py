@@ -52,8 +52,9 @@ class SuggestionSource(_Model):
 
 
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+LOINC = "http://loinc.org"
 # Short names of the code systems a reader knows, for rendering a coding ("R25.2 Cramp and spasm (ICD-10-CM)").
-SYSTEM_NAMES = {ICD10CM: "ICD-10-CM", "http://loinc.org": "LOINC"}
+SYSTEM_NAMES = {ICD10CM: "ICD-10-CM", LOINC: "LOINC"}
 
 
 class Coding(_Model):

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from knowledge.datafile import DEFAULT_TOPIC, load_model, topic_dir
+from nlp.strict import StrictModel
 
 Interpretation = Literal["low", "normal", "high"]
 LoincCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,7}-[0-9]$")]
@@ -21,10 +22,8 @@ RANGE_AGREEMENT = 0.10
 _CONCENTRATIONS = ("mmol/l", "umol/l", "meq/l", "mg/dl")
 
 
-class UnitRange(BaseModel):
+class UnitRange(StrictModel):
     """The normal range of an analyte in one unit, and the values that are plausible at all in it."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     unit: str = Field(min_length=1)
     low: float
@@ -50,10 +49,8 @@ class UnitRange(BaseModel):
         return max(0.0, math.log(self.low / value), math.log(value / self.high))
 
 
-class Analyte(BaseModel):
+class Analyte(StrictModel):
     """One analyte: its LOINC code (serum or plasma), what converting its units needs, and its ranges per unit."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     loinc: LoincCode
     molar_mass: float | None = Field(default=None, gt=0, description="g/mol: mg/dL = mmol/L x molar_mass / 10")
@@ -97,10 +94,8 @@ class Analyte(BaseModel):
         return self
 
 
-class RangesFile(BaseModel):
+class RangesFile(StrictModel):
     """reference_ranges.yaml."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     analytes: dict[str, Analyte]
 

@@ -6,17 +6,16 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from knowledge.datafile import DEFAULT_TOPIC, load_model, topic_dir
 from knowledge.lexicon import Drug, TopicLexicon, load_lexicon
+from nlp.strict import StrictModel
 from nlp.types import Finding
 
 
-class NoteWordingFile(BaseModel):
+class NoteWordingFile(StrictModel):
     """note.yaml."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     labels: dict[str, str] = Field(default_factory=dict)
     timing: dict[str, str] = Field(default_factory=dict)

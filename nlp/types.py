@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from nlp.attributes import BY_KIND, check
+from nlp.strict import StrictModel
 
 Role = Literal["clinician", "patient", "other"]
 FindingKind = Literal["symptom", "timing", "medication", "electrolyte", "lab", "condition", "allergy", "vital",
@@ -18,11 +19,7 @@ FindingKind = Literal["symptom", "timing", "medication", "electrolyte", "lab", "
 Assertion = Literal["present", "absent", "possible", "hypothetical", "family"]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Word(_Frozen):
+class Word(StrictModel):
     """One recognised word with its time span and the recogniser's confidence."""
 
     w: str
@@ -32,7 +29,7 @@ class Word(_Frozen):
     original: str | None = None  # what the recogniser heard, when vocabulary correction changed `w`
 
 
-class Segment(_Frozen):
+class Segment(StrictModel):
     """One utterance: a speaker's turn (text input) or an ASR segment (audio)."""
 
     id: int
@@ -44,7 +41,7 @@ class Segment(_Frozen):
     words: list[Word] = Field(default_factory=list)
 
 
-class SpeakerRole(_Frozen):
+class SpeakerRole(StrictModel):
     """A diarized voice's role, and whether the caller said it or it was inferred from what the voice said."""
 
     voice: str
@@ -52,7 +49,7 @@ class SpeakerRole(_Frozen):
     source: Literal["caller", "inferred"] = "inferred"
 
 
-class Transcript(_Frozen):
+class Transcript(StrictModel):
     language: str = "en"
     duration: float | None = None
     segments: list[Segment] = Field(default_factory=list)
@@ -63,7 +60,7 @@ class Transcript(_Frozen):
         return "\n".join(segment.text for segment in self.segments)
 
 
-class Evidence(_Frozen):
+class Evidence(StrictModel):
     """Where a finding was said: character offsets into one segment's text, and its times."""
 
     segment: int
@@ -74,7 +71,7 @@ class Evidence(_Frozen):
     t1: float | None = None
 
 
-class Finding(_Frozen):
+class Finding(StrictModel):
     """One clinical concept of the consultation, merged over all its mentions."""
 
     id: str
@@ -99,5 +96,5 @@ class Finding(_Frozen):
         return BY_KIND[self.kind].model_validate(self.attributes)
 
 
-class Findings(_Frozen):
+class Findings(StrictModel):
     findings: list[Finding] = Field(default_factory=list)

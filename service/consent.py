@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from knowledge.note import LOINC
 from service.errors import BadInput, ConsentRequired
 from service.settings import Settings
 from service.store.models import Consultation, utcnow
@@ -109,7 +110,7 @@ def fhir_consent(consent: RecordingConsent, consultation_id: str) -> dict[str, A
         "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope",
                               "code": "patient-privacy", "display": "Privacy Consent"}]},
         "category": [
-            {"coding": [{"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}]},
+            {"coding": [{"system": LOINC, "code": "59284-0", "display": "Patient Consent"}]},
             {"coding": [{"system": METHOD_SYSTEM, "code": consent.method,
                          "display": _METHOD_DISPLAY[consent.method]}],
              "text": "Consent to the recording of the consultation"},

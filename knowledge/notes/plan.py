@@ -9,18 +9,15 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from knowledge.datafile import load_model
 from knowledge.errors import KnowledgeError
 from knowledge.note import SectionCode
+from nlp.strict import StrictModel as _Strict
 from nlp.types import Assertion, FindingKind
 
 PLAN_DIR = Path(__file__).resolve().parent.parent / "note_plan"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Loinc(_Strict):

