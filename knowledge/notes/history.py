@@ -6,7 +6,7 @@ from __future__ import annotations
 from knowledge.note import Sentence, Subsection
 from knowledge.notes.plan import SubsectionPlan
 from knowledge.notes.registry import builder, part
-from knowledge.notes.visit import Clause, Visit
+from knowledge.notes.visit import Visit
 from knowledge.wording import indefinite, join_words
 from nlp.lexicon import normalise
 from nlp.types import Finding
@@ -82,22 +82,12 @@ def _opening(visit: Visit, complaint: str, found: list[Finding]) -> Sentence | N
     return None
 
 
-def _dictated_opening(visit: Visit) -> Clause | None:
-    """The clinician's own introduction of the patient ("andrew is a 62-year-old male ... who presents ...")."""
-    for clause in visit.clauses[:20]:
-        said = clause.said.lower()
-        if clause.speaker != "patient" and clause.written and "year-old" in said.replace(" ", "-") \
-                and any(cue in said for cue in ("present", "here for", "in for", "comes in", "history")):
-            return clause
-    return None
-
-
 @builder("history_narrative")
 def history_narrative(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
     """The history in the clinician's register: the opening, the complaint's details, then what the patient
     said (and the clinician stated of the history), in the order said."""
     sentences: list[Sentence] = []
-    dictated = _dictated_opening(visit)
+    dictated = visit.opening
     found = chief(visit)
     detail = _details(visit, found[0]) if found and found[0].kind == "symptom" else None
     if dictated is not None:

@@ -51,7 +51,8 @@ def vitals(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
 @builder("clinician_statements")
 def clinician_statements(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
     """What the clinician stated in one part of the visit (the examination), in the note's register."""
-    clauses = [c for c in visit.clauses if c.phase == sub.phase and c.speaker != "patient" and c.written]
+    clauses = [c for c in visit.clauses if c.phase == sub.phase and c.speaker != "patient" and c.written
+               and c is not visit.opening]
     return part(sub, _clause_sentences(visit, visit.within(sub, clauses)))
 
 
@@ -72,7 +73,7 @@ def results(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
             valued.add(finding.id)
     # A clause whose every finding is already a value line would say the same numbers again.
     clauses = [c for c in visit.clauses if c.phase == sub.phase and c.speaker != "patient" and c.written
-               and not (c.findings and {f.id for f in c.findings} <= valued)]
+               and c is not visit.opening and not (c.findings and {f.id for f in c.findings} <= valued)]
     return part(sub, sentences + _clause_sentences(visit, visit.within(sub, clauses)))
 
 

@@ -146,6 +146,17 @@ class Visit:
             clauses.append(Clause(index, segment, start, end, phase, question, written, inside))
         return clauses
 
+    @cached_property
+    def opening(self) -> Clause | None:
+        """The clinician's own introduction of the patient ("andrew is a 62-year-old male ... who presents ..."):
+        the history's opening, so no other part repeats it (its "abnormal labs" are no result)."""
+        for clause in self.clauses[:20]:
+            said = clause.said.lower()
+            if clause.speaker != "patient" and clause.written and "year-old" in said.replace(" ", "-") \
+                    and any(cue in said for cue in ("present", "here for", "in for", "comes in", "history")):
+                return clause
+        return None
+
     def _exam_start_at(self, raw: list[tuple[Segment, int, int, tuple[Finding, ...]]], plan_at: int) -> int:
         """The clinician's first clause announcing the examination ("physical exam", "listen to your heart"),
         past the first quarter of the visit and before the assessment and plan."""
