@@ -30,9 +30,12 @@ NAMES = sorted(path.stem for path in PLANS.glob("*.txt"))
 SPEED = 160
 VOCABULARY = {"hotwords": dict(prompt=False, hotwords=True), "prompt": dict(prompt=True, hotwords=False),
               "both": dict(prompt=True, hotwords=True)}
-# Words of the script heard (right or misheard), against recognition without a vocabulary: the target for
-# the default (hotwords); with the prompt Whisper also mishears a greeting as fewer words ("Don't have to do it").
-SHARE_HEARD = {"hotwords": 0.98, "prompt": 0.95, "both": 0.95}
+# Words of the script heard (right or misheard), against recognition without a vocabulary. The target for
+# the default (hotwords) is 0.98 (benchmarks.speech_coverage measures it); the test leaves a word of slack because
+# a re-recognised stretch Whisper finds hard is decoded again with temperature fallback, which samples: one run in
+# five heard 84 words of statin_stretch_plan against 86. With the prompt Whisper also mishears a greeting as fewer
+# words ("Don't have to do it").
+SHARE_HEARD = {"hotwords": 0.97, "prompt": 0.95, "both": 0.95}
 
 
 @pytest.fixture(scope="module")
