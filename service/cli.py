@@ -7,7 +7,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -17,13 +17,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from knowledge.render import render
+from knowledge.render import NoteFormat, render
 from nlp.asr.base import AsrProgress
+from nlp.asr.registry import BackendName
 from nlp.transcript_io import to_json
 from nlp.types import Findings, Role, Transcript
 from service.errors import INPUT_ERRORS, SETUP_ERRORS, BadInput, ScribeError, as_scribe_error
 from service.scribe import TRANSCRIPT_SUFFIXES, Scribe
-from service.settings import AsrBackendName, Settings, get_settings
+from service.settings import Settings, get_settings
 
 app = typer.Typer(help="soapscribe: consultation recording in, evidence-linked draft SOAP note out.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -41,27 +42,14 @@ err = Console(stderr=True)
 T = TypeVar("T")
 
 
-class Backend(str, Enum):
-    faster_whisper = "faster-whisper"
-    openai_whisper = "openai-whisper"
-
-
-class TranscriptFormat(str, Enum):
+class TranscriptFormat(StrEnum):
     json = "json"
     text = "text"
 
 
-class FindingsFormat(str, Enum):
+class FindingsFormat(StrEnum):
     json = "json"
     table = "table"
-
-
-class NoteFormat(str, Enum):
-    markdown = "markdown"
-    text = "text"
-    json = "json"
-    html = "html"
-    fhir = "fhir"
 
 
 def _settings() -> Settings:
@@ -102,14 +90,9 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[AsrProgress], None] | Non
         yield update
 
 
-def _read(scribe: Scribe, path: Path, backend: Backend | None = None, model: str | None = None) -> Transcript:
-    if not path.is_file():
-        raise BadInput(f"{path}: no such file")
-    if path.suffix.lower() in TRANSCRIPT_SUFFIXES:
-        return scribe.read_input(path)
-    with _progress_bar(err.is_terminal) as on_progress:
-        return scribe.transcribe(path, backend=backend.value if backend else None, model=model,
-                                 on_progress=on_progress)
+def _read(scribe: Scribe, path: Path) -> Transcript:
+    with _progress_bar(err.is_terminal and path.suffix.lower() not in TRANSCRIPT_SUFFIXES) as on_progress:
+        return scribe.read_input(path, on_progress=on_progress)
 
 
 def _speaker_roles(option: str | None) -> dict[str, Role] | None:
@@ -130,7 +113,7 @@ InputArg = Annotated[Path, typer.Argument(help="a transcript (.txt 'Speaker: tex
 
 @app.command()
 def transcribe(audio: Annotated[Path, typer.Argument(help="an audio file: wav, mp3, m4a, ogg, webm, flac, ...")],
-               backend: Annotated[Backend | None, typer.Option(help="ASR engine (default from settings)")] = None,
+               backend: Annotated[BackendName | None, typer.Option(help="ASR engine (default from settings)")] = None,
                model: Annotated[str | None, typer.Option(help="tiny.en, base, or a model directory")] = None,
                format: Annotated[TranscriptFormat, typer.Option(help="json or text")] = TranscriptFormat.json,
                prompt: Annotated[bool | None, typer.Option(
@@ -147,7 +130,7 @@ def transcribe(audio: Annotated[Path, typer.Argument(help="an audio file: wav, m
             raise BadInput(f"{audio}: no such file")
         roles = _speaker_roles(speakers)
         with _progress_bar(err.is_terminal) as on_progress:
-            return scribe.transcribe(audio, backend=backend.value if backend else None, model=model,
+            return scribe.transcribe(audio, backend=backend, model=model,
                                      prompt=prompt, speakers=roles, on_progress=on_progress)
 
     transcript = _guarded(run)
@@ -182,7 +165,7 @@ def _findings_table(findings: Findings) -> Table:
 @app.command()
 def draft(input: InputArg,
           format: Annotated[NoteFormat, typer.Option(help="markdown, text, json, html or fhir (an R4 Bundle)")
-                            ] = NoteFormat.markdown,
+                            ] = "markdown",
           ) -> None:
     """Draft a SOAP note with knowledge-base suggestions from a consultation."""
     settings = _settings()
@@ -191,7 +174,7 @@ def draft(input: InputArg,
     def run() -> str:
         transcript = _read(scribe, input)
         note = scribe.draft(transcript, scribe.extract(transcript))
-        return render(note, format.value, templates_dir=settings.templates_dir)
+        return render(note, format, templates_dir=settings.templates_dir)
 
     typer.echo(_guarded(run))
 
@@ -203,7 +186,6 @@ def serve(host: Annotated[str, typer.Option(help="interface to listen on")] = "1
     import uvicorn
 
     from service.api.app import create_app
-
     from service.encryption import check_keys
 
     settings = _settings()

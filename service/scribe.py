@@ -16,11 +16,11 @@ import numpy as np
 from knowledge.base import KnowledgeBase
 from knowledge.drafting import draft_note
 from knowledge.extract import Extractor
-from knowledge.vocabulary import asr_prompt, vocabulary
 from knowledge.note import Note
+from knowledge.vocabulary import asr_prompt, vocabulary
 from nlp.asr.base import AsrBackend, AsrProgress, DecodeOptions
 from nlp.asr.correct import Corrector, english_words
-from nlp.asr.registry import load_backend
+from nlp.asr.registry import BackendName, load_backend
 from nlp.asr.sentences import sentences
 from nlp.asr.windows import transcribe_windows
 from nlp.audio import decode_windows, duration_seconds, probe
@@ -30,7 +30,7 @@ from nlp.diarize.voices import VoiceEncoder, load_encoder
 from nlp.transcript_io import parse
 from nlp.types import Findings, Role, Transcript
 from service.errors import BadInput
-from service.settings import AsrBackendName, Settings
+from service.settings import Settings
 
 TRANSCRIPT_SUFFIXES = {".txt", ".json"}
 
@@ -50,7 +50,7 @@ class Scribe:
 
     # -- speech ---------------------------------------------------------------------------
 
-    def backend(self, name: AsrBackendName | None = None, model: str | None = None) -> AsrBackend:
+    def backend(self, name: BackendName | None = None, model: str | None = None) -> AsrBackend:
         return load_backend(name or self.settings.asr_backend, model or self.settings.asr_model,
                             self.settings.model_cache_dir, compute_type=self.settings.asr_compute_type)
 
@@ -87,7 +87,7 @@ class Scribe:
             self._corrector = Corrector.build(drugs, english_words(), dose_units=units)
         return self._corrector
 
-    def transcribe(self, audio: Path | BinaryIO, *, backend: AsrBackendName | None = None,
+    def transcribe(self, audio: Path | BinaryIO, *, backend: BackendName | None = None,
                    model: str | None = None, prompt: bool | None = None, correct: bool | None = None,
                    speakers: Mapping[str, Role] | None = None,
                    on_progress: ProgressCallback | None = None) -> Transcript:
@@ -153,7 +153,7 @@ class Scribe:
     def read_input(self, path: Path, *, on_progress: ProgressCallback | None = None) -> Transcript:
         """A transcript file (.txt, .json) is parsed; anything else is treated as audio."""
         if not path.is_file():
-            raise BadInput(f"{path.name}: no such file")
+            raise BadInput(f"{path}: no such file")
         if path.suffix.lower() in TRANSCRIPT_SUFFIXES:
             return read_transcript_bytes(path.read_bytes())
         return self.transcribe(path, on_progress=on_progress)

@@ -9,7 +9,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-AsrBackendName = Literal["faster-whisper", "openai-whisper"]
+from nlp.asr.registry import BackendName
+
 DiarizationMethod = Literal["auto", "channels", "voices", "off"]
 
 
@@ -23,7 +24,7 @@ class Settings(BaseSettings):
                                                            "several deployments can share one Redis database")
     models_dir: Path | None = Field(default=None, description="cache of joined/converted weights; default: data dir")
 
-    asr_backend: AsrBackendName = "faster-whisper"
+    asr_backend: BackendName = "faster-whisper"
     asr_model: str = "tiny.en"
     asr_compute_type: str = "int8"
     asr_beam_size: int = Field(default=1, ge=1, le=10)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
+from knowledge.render import NoteFormat
 from service import results
 from service.api.deps import ActorDep, RuntimeDep, SessionDep
 from service.api.schemas import NoteDocument, NoteEdit, NoteVersionSummary
@@ -16,7 +17,6 @@ from service.store.models import NoteVersion
 
 router = APIRouter(prefix="/v1/consultations/{consultation_id}/note", tags=["notes"])
 
-NoteFormat = Literal["json", "markdown", "text", "html", "fhir"]
 _MEDIA = {"markdown": "text/markdown; charset=utf-8", "text": "text/plain; charset=utf-8",
           "html": "text/html; charset=utf-8", "fhir": "application/fhir+json; charset=utf-8"}
 _FORMAT = Query(description="json, markdown, text, html or fhir (R4 Bundle; Composition `final` once signed)")
