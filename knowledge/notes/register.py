@@ -167,11 +167,15 @@ class Writer:
         tokens = self._third_person(tokens, speaker, person)
         tokens = ["an" if t == "a" and i + 1 < len(tokens) and tokens[i + 1][:1].lower() in "aeio" and
                   tokens[i + 1][:1].isalpha() else t for i, t in enumerate(tokens)]
-        sentence = self._join(tokens)
-        for pattern, replacement in self._written:
-            sentence = pattern.sub(replacement, sentence)
+        sentence = self.spelled(self._join(tokens))
         sentence = re.sub(r"(?<![\w'])i(?![\w'])", "I", sentence)
         return sentence[:1].upper() + sentence[1:] + "."
+
+    def spelled(self, text: str) -> str:
+        """Spoken forms as a note writes them ("milligrams" -> "mg", "copd" -> "COPD")."""
+        for pattern, replacement in self._written:
+            text = pattern.sub(replacement, text)
+        return text
 
     def _imperative(self, tokens: list[str]) -> list[str]:
         """"we are going to have you continue your aspirin" -> "continue your aspirin": an instruction reads as

@@ -25,6 +25,7 @@ _MALE = phrases_pattern(["male", "man", "gentleman", "mr", "sir", "boy"])
 _SHE = phrases_pattern(["she", "her", "herself"])
 _HE = phrases_pattern(["he", "him", "his", "himself"])
 _BARE_ANSWER = re.compile(r"(?:no|yes|yeah|nope|not really)\b", re.I)
+_SHORT_META = 6  # words: visit management this short says nothing of what it names
 # A problem is named by a condition, or by a symptom the clinician opens a problem with.
 _PROBLEM_KINDS = ("condition", "symptom")
 
@@ -136,8 +137,9 @@ class Visit:
             text = segment.text[start:end]
             question = self.writer.is_question(text)
             written = None if question else self.writer.write(text, segment.speaker, self.person)
-            if written and segment.speaker != "patient" and not inside and self.writer.is_meta(text):
-                written = None
+            if written and segment.speaker != "patient" and self.writer.is_meta(text) \
+                    and (not inside or len(written.split()) <= _SHORT_META):
+                written = None  # "Let us look at our x-ray.": the x-ray's result is said elsewhere, or not at all
             if written and segment.speaker == "patient" and _BARE_ANSWER.match(written) and len(written.split()) < 8:
                 written = None  # "No, nothing out of the ordinary": its question's finding says it
             phase = self._phase(index, plan_at, segment, text, inside)
@@ -287,7 +289,8 @@ class Visit:
         """The clinician's words for the problem in that clause ("knee pain"), else its name."""
         for ev in finding.evidence:
             if ev.segment == clause.segment.id and clause.start <= ev.start < clause.end:
-                return ev.text[:1].upper() + ev.text[1:]
+                name = self.writer.spelled(ev.text)
+                return name[:1].upper() + name[1:]
         name = self.name(finding)
         return name[:1].upper() + name[1:]
 
