@@ -22,6 +22,7 @@ from rich.table import Table
 
 from knowledge.base import KnowledgeBase
 from knowledge.corpora import CorpusNotFound, find_data, record
+from knowledge.errors import CorpusError
 from knowledge.extract import Extractor
 from nlp.lexicon import MEDICATION, normalise
 from nlp.strict import StrictModel
@@ -34,10 +35,6 @@ ABSOLUTE_TOLERANCE = 0.05  # a value matches within 0.05 or 2% of the gold value
 RELATIVE_TOLERANCE = 0.02
 ATTRIBUTES = ("historical", "unit", "interpretation", "dose", "site", "laterality", "action", "order_type")
 ICD10_CATEGORY = 3  # two problems with the same ICD-10-CM category (E11.9, E11.65) are the same problem
-
-
-class CorpusError(ValueError):
-    """The corpus cannot be read; the message names the file and what is wrong with it."""
 
 
 class GoldDose(StrictModel):

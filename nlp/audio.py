@@ -11,9 +11,10 @@ import av
 import numpy as np
 
 from nlp.asr.base import SAMPLE_RATE
+from nlp.errors import InputError
 
 
-class AudioDecodeError(ValueError):
+class AudioDecodeError(InputError):
     """The input is not audio we can decode; the message says why."""
 
 

@@ -8,6 +8,7 @@ import re
 
 from pydantic import ValidationError
 
+from nlp.errors import InputError
 from nlp.types import Role, Segment, Transcript
 
 _ROLE_BY_LABEL: dict[str, Role] = {
@@ -18,7 +19,7 @@ _ROLE_BY_LABEL: dict[str, Role] = {
 _LINE = re.compile(r"^\s*(?P<label>[A-Za-z][\w .'-]{0,40}?)\s*:\s*(?P<text>.*)$")
 
 
-class TranscriptFormatError(ValueError):
+class TranscriptFormatError(InputError):
     """The transcript cannot be read; the message says where and why."""
 
 

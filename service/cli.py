@@ -22,7 +22,7 @@ from nlp.asr.base import AsrProgress
 from nlp.asr.registry import BackendName
 from nlp.transcript_io import to_json
 from nlp.types import Findings, Role, Transcript
-from service.errors import INPUT_ERRORS, SETUP_ERRORS, BadInput, ScribeError, as_scribe_error
+from service.errors import DOMAIN_ERRORS, BadInput, as_scribe_error
 from service.scribe import TRANSCRIPT_SUFFIXES, Scribe
 from service.settings import Settings, get_settings
 
@@ -66,7 +66,7 @@ def _guarded(action: Callable[[], T]) -> T:
     """Run `action`; a domain error becomes one line on stderr and a non-zero exit."""
     try:
         return action()
-    except (ScribeError, *INPUT_ERRORS, *SETUP_ERRORS) as exc:
+    except DOMAIN_ERRORS as exc:
         problem = as_scribe_error(exc)
         # soft_wrap: one line however narrow the terminal; escape: a file name is not markup.
         err.print(f"[bold red]error:[/] {escape(problem.detail)}", highlight=False, soft_wrap=True)
@@ -415,14 +415,11 @@ def evaluate_corpus(
     """Precision, recall and F1 of the findings on a gold corpus, with every miss and false positive."""
     import json
 
-    from knowledge.evaluate import CorpusError, Evaluation, evaluate, load_corpus, tables
+    from knowledge.evaluate import Evaluation, evaluate, load_corpus, tables
     from knowledge.extract import Extractor
 
     def run() -> Evaluation:
-        try:
-            gold = load_corpus(corpus, data)
-        except CorpusError as exc:
-            raise BadInput(str(exc)) from None
+        gold = load_corpus(corpus, data)
         settings = _settings()
         return evaluate(gold, Extractor(settings.topic, root=settings.topics_dir).load())
 

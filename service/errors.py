@@ -5,11 +5,11 @@ from __future__ import annotations
 import errno
 from http import HTTPStatus
 
-from knowledge.errors import KnowledgeError
+from knowledge.errors import CorpusError, KnowledgeError, KnowledgeLayerError
+from nlp.asr.ct2_checkpoint import CheckpointError
 from nlp.asr.registry import BackendUnavailable
 from nlp.asr.weights import WeightsError
-from nlp.audio import AudioDecodeError
-from nlp.transcript_io import TranscriptFormatError
+from nlp.errors import InputError, NlpError, SetupError
 
 
 class ScribeError(Exception):
@@ -117,9 +117,22 @@ class PreconditionFailed(ScribeError):
     title = "Precondition failed"
 
 
-# Errors raised deeper down (nlp, knowledge) that mean "the input is bad".
-INPUT_ERRORS: tuple[type[Exception], ...] = (AudioDecodeError, TranscriptFormatError)
-SETUP_ERRORS: tuple[type[Exception], ...] = (WeightsError, KnowledgeError, BackendUnavailable)
+# What each lower layer's error means to a user: the input is at fault (BadInput) or the installation is
+# (ServerMisconfigured). The API (service/api/problems.py) and the CLI (`_guarded`) both map through this.
+LOWER_ERRORS: dict[type[Exception], type[ScribeError]] = {
+    InputError: BadInput,
+    CorpusError: BadInput,
+    SetupError: ServerMisconfigured,
+    KnowledgeError: ServerMisconfigured,
+    # nlp/asr's own errors, listed until they derive from nlp.errors.SetupError
+    WeightsError: ServerMisconfigured,
+    BackendUnavailable: ServerMisconfigured,
+    CheckpointError: ServerMisconfigured,
+}
+# Every error a user can act on: a ScribeError or one of a lower layer's.
+DOMAIN_ERRORS: tuple[type[Exception], ...] = (ScribeError, NlpError, KnowledgeLayerError, *LOWER_ERRORS)
+# A lower layer's errors that mean "the input is bad": a job that meets one fails at once (retrying cannot help).
+INPUT_ERRORS: tuple[type[Exception], ...] = tuple(cls for cls, to in LOWER_ERRORS.items() if to is BadInput)
 
 
 _DISK_FULL = ("database or disk is full", "no space left on device", "disk full")
@@ -138,11 +151,12 @@ def unavailable(exc: Exception) -> ScribeError:
 
 
 def as_scribe_error(exc: Exception) -> ScribeError:
-    """Wrap a lower-level error in the ScribeError a user should see."""
+    """The ScribeError a user should see for a domain error (a lower layer's is wrapped, keeping its message)."""
     if isinstance(exc, ScribeError):
         return exc
-    if isinstance(exc, INPUT_ERRORS):
-        return BadInput(str(exc))
-    if isinstance(exc, SETUP_ERRORS):
+    for lower, scribe_error in LOWER_ERRORS.items():
+        if isinstance(exc, lower):
+            return scribe_error(str(exc))
+    if isinstance(exc, DOMAIN_ERRORS):  # a lower layer's base, raised bare: the installation's fault
         return ServerMisconfigured(str(exc))
     raise TypeError(f"not a known domain error: {type(exc).__name__}") from exc

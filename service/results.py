@@ -14,7 +14,7 @@ from sqlmodel import Session
 from knowledge.note import Note, Section
 from knowledge.render import NoteFormat, render
 from service.consent import RecordingConsent, add_to_bundle
-from service.errors import SETUP_ERRORS, NotReady, as_scribe_error
+from service.errors import NotReady
 from service.store import consultations, notes
 from service.store.audit import Actor, record
 from service.store.models import Consultation, NoteVersion
@@ -36,7 +36,8 @@ def findings_json(consultation: Consultation) -> str:
     return _require(consultation, consultation.findings_json, "findings")
 
 
-def _latest(session: Session, consultation: Consultation) -> NoteVersion:
+def latest_version(session: Session, consultation: Consultation) -> NoteVersion:
+    """The consultation's latest note version, or NotReady saying why there is none (not ready, or failed)."""
     current = notes.latest_or_none(session, consultation.id)
     if current is None:
         _require(consultation, None, "note")
@@ -47,7 +48,8 @@ def read_note(session: Session, actor: Actor, consultation_id: str,
               version: int | None = None) -> tuple[Consultation, NoteVersion]:
     """The latest note version (or version `version`), audited as a read of that version."""
     consultation = consultations.get(session, actor.tenant_id, consultation_id, summary=True)
-    row = _latest(session, consultation) if version is None else notes.one_version(session, consultation_id, version)
+    row = (latest_version(session, consultation) if version is None
+           else notes.one_version(session, consultation_id, version))
     record(session, actor, "read", consultation_id, row.version)
     session.commit()
     return consultation, row
@@ -55,7 +57,7 @@ def read_note(session: Session, actor: Actor, consultation_id: str,
 
 def note_versions(session: Session, actor: Actor, consultation_id: str) -> list[NoteVersion]:
     consultation = consultations.read(session, actor, consultation_id)
-    _latest(session, consultation)  # no versions yet: say why (not ready, or failed)
+    latest_version(session, consultation)  # no versions yet: say why (not ready, or failed)
     return notes.all_versions(session, consultation_id)
 
 
@@ -68,14 +70,11 @@ def edit_note(session: Session, actor: Actor, consultation_id: str, if_match: st
     evidence links); its Markdown is then what the clinician wrote and what every text form shows.
     """
     consultation = consultations.get(session, actor.tenant_id, consultation_id)
-    current = _latest(session, consultation)
+    current = latest_version(session, consultation)
     if sections is not None:
         based_on = Note.model_validate_json(current.note_json)
         edited = Note(sections=sections, suggestions=based_on.suggestions)
-        try:
-            markdown = render(edited, "markdown", templates_dir=templates_dir)
-        except SETUP_ERRORS as exc:  # a broken clinic template: a 500 problem naming the file
-            raise as_scribe_error(exc) from exc
+        markdown = render(edited, "markdown", templates_dir=templates_dir)
         return notes.add_version(session, actor, current, if_match, note_json=edited.model_dump_json(),
                                  markdown=markdown, edited_as="sections")
     return notes.add_version(session, actor, current, if_match, note_json=current.note_json,
@@ -84,7 +83,7 @@ def edit_note(session: Session, actor: Actor, consultation_id: str, if_match: st
 
 def sign_note(session: Session, actor: Actor, consultation_id: str, if_match: str | None) -> NoteVersion:
     consultation = consultations.get(session, actor.tenant_id, consultation_id)
-    return notes.sign(session, actor, _latest(session, consultation), if_match)
+    return notes.sign(session, actor, latest_version(session, consultation), if_match)
 
 
 def render_version(row: NoteVersion, fmt: NoteFormat, *, templates_dir: Path | None = None,

@@ -14,19 +14,17 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints, ValidationError
-from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from knowledge.render import render
 from nlp.diarize.roles import assign_roles
 from nlp.transcript_io import parse_json, to_json
 from nlp.types import Role, Transcript
-from service.errors import SETUP_ERRORS, BadInput, Conflict, NotReady, as_scribe_error
+from service.errors import BadInput, Conflict, NotReady
 from service.scribe import Scribe
 from service.store import consultations, notes
 from service.store.audit import Actor
-from service.store.encrypted_columns import bound
-from service.store.models import Consultation, NoteVersion, utcnow
+from service.store.models import NoteVersion
 
 # "S1".."S99" (voices told apart by sound) or "ch1"/"ch2" (left/right channel of a stereo recording).
 VoiceName = Annotated[str, StringConstraints(pattern=r"^(S[1-9][0-9]?|ch[12])$")]
@@ -111,19 +109,12 @@ def reassign(session: Session, actor: Actor, scribe: Scribe, consultation_id: st
     session.commit()  # hold no transaction while extraction runs; add_version checks the version again
     findings = scribe.extract(transcript)
     note = scribe.draft(transcript, findings)
-    try:
-        markdown = render(note, "markdown", templates_dir=templates_dir)
-    except SETUP_ERRORS as exc:  # a broken clinic template: a 500 problem naming the file
-        raise as_scribe_error(exc) from exc
+    markdown = render(note, "markdown", templates_dir=templates_dir)
     note_json = note.model_dump_json()
     # In the transaction of the new version: transcript, findings and note change together or not at all.
-    changed = session.execute(update(Consultation).where(col(Consultation.id) == consultation_id)
-                              .where(col(Consultation.status) == "ready")
-                              .values(updated_at=utcnow(), **bound(
-                                  Consultation.__table__, [consultation_id],  # type: ignore[attr-defined]
-                                  {"transcript_json": to_json(transcript), "findings_json": findings.model_dump_json(),
-                                   "note_json": note_json, "note_markdown": markdown})))
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
+    if not consultations.replace_results(session, consultation_id, transcript_json=to_json(transcript),
+                                         findings_json=findings.model_dump_json(), note_json=note_json,
+                                         note_markdown=markdown):
         session.rollback()  # deleted (or re-queued) while extraction ran
         raise Conflict(f"consultation {consultation_id} changed while its roles were being corrected; try again")
     row = notes.add_version(session, actor, current, if_match, note_json=note_json, markdown=markdown,

@@ -12,7 +12,6 @@ from service import results
 from service.api.deps import ActorDep, RuntimeDep, SessionDep
 from service.api.schemas import NoteDocument, NoteEdit, NoteVersionSummary
 from service.consent import RecordingConsent
-from service.errors import SETUP_ERRORS, as_scribe_error
 from service.store.models import NoteVersion
 
 router = APIRouter(prefix="/v1/consultations/{consultation_id}/note", tags=["notes"])
@@ -30,10 +29,7 @@ def _respond(row: NoteVersion, fmt: NoteFormat, runtime: RuntimeDep,
     headers = {"ETag": row.etag}
     if fmt == "json":
         return JSONResponse(NoteDocument.of(row).model_dump(mode="json"), headers=headers)
-    try:
-        body = results.render_version(row, fmt, templates_dir=runtime.settings.templates_dir, consent=consent)
-    except SETUP_ERRORS as exc:  # a broken clinic template: a 500 problem naming the file
-        raise as_scribe_error(exc) from exc
+    body = results.render_version(row, fmt, templates_dir=runtime.settings.templates_dir, consent=consent)
     return PlainTextResponse(body, media_type=_MEDIA[fmt], headers=headers)
 
 

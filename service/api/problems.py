@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.api.retry import DISCONNECTED
-from service.errors import ScribeError, unavailable
+from service.errors import DOMAIN_ERRORS, ScribeError, as_scribe_error, unavailable
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,15 @@ def install(app: FastAPI) -> None:
         if (retry_after := getattr(exc, "retry_after", None)) is not None:
             response.headers["Retry-After"] = str(retry_after)
         return response
+
+    # A lower layer's error (a clinic template or knowledge file that is broken, a transcript that cannot be
+    # read) is answered as the ScribeError it maps to: one mapping, service.errors.as_scribe_error.
+    async def _lower_layer_error(request: Request, exc: Exception) -> JSONResponse:
+        return await _scribe_error(request, as_scribe_error(exc))
+
+    for error in DOMAIN_ERRORS:
+        if not issubclass(error, ScribeError):
+            app.add_exception_handler(error, _lower_layer_error)
 
     # The database down, restarting, locked or out of disk under a request: a 503/507 the client can retry,
     # never a 500. The request's transaction was not committed, so nothing half-stored remains.

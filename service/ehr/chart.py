@@ -27,7 +27,7 @@ from nlp.types import Findings
 from service import results
 from service.ehr.fhir_client import EhrUnavailable, get_json, post_resource
 from service.ehr.models import EncounterLink, Launch, SuggestionDecision
-from service.errors import SETUP_ERRORS, BadInput, NotFound, Unauthorized, as_scribe_error
+from service.errors import BadInput, NotFound, Unauthorized
 from service.settings import Settings
 from service.store import consultations
 from service.store.audit import Actor, record
@@ -134,10 +134,7 @@ def _compute(session: Session, actor: Actor, consultation_id: str,
         raise NotFound(reason)
     consultation = consultations.get(session, actor.tenant_id, consultation_id)
     findings = Findings.model_validate_json(results.findings_json(consultation)).findings
-    try:
-        engine = reconciler(settings.topic, settings.topics_dir)
-    except SETUP_ERRORS as exc:  # a broken reconciliation.yaml: a 500 naming the file
-        raise as_scribe_error(exc) from exc
+    engine = reconciler(settings.topic, settings.topics_dir)
     chart = engine.reader.read(read_chart(found.fhir_base, found.patient_ref, launch.access_token or ""))
     outcome = engine.reconcile(findings, chart, as_of=_aware(consultation.created_at))
     return found, launch, outcome.items, engine, outcome.medications_on_chart, outcome.results_on_chart

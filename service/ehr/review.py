@@ -13,8 +13,9 @@ from sqlmodel import Session, col, select
 
 from knowledge.note import SUGGESTION_PLACE, Note
 from service.ehr.models import SuggestionDecision
-from service.errors import Conflict, Gone, NotFound, NotReady
-from service.store import consultations, notes
+from service import results
+from service.errors import Conflict, Gone, NotFound
+from service.store import consultations
 from service.store.audit import Actor
 from service.store.models import utcnow
 from service.store.recordings import RecordingStore
@@ -35,9 +36,7 @@ def decide(session: Session, actor: Actor, consultation_id: str, suggestion_id: 
            decision: Decision) -> SuggestionDecision:
     """Record (or change) the decision on one suggestion of the latest note; refused once the note is signed."""
     consultation = consultations.get(session, actor.tenant_id, consultation_id)
-    current = notes.latest_or_none(session, consultation.id)
-    if current is None:
-        raise NotReady(f"the note is not ready yet (status: {consultation.status})")
+    current = results.latest_version(session, consultation)
     if current.status == "signed":
         raise Conflict(f"the note was signed (version {current.version}); its suggestions are closed")
     suggestion = next((s for s in Note.model_validate_json(current.note_json).suggestions

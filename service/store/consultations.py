@@ -159,6 +159,16 @@ def set_fields(engine: Engine, consultation_id: str, **fields: Any) -> None:
         session.commit()
 
 
+def replace_results(session: Session, consultation_id: str, **fields: Any) -> bool:
+    """In the session's transaction, replace stored results of a consultation that is still `ready`; False when
+    it no longer is (deleted or re-queued meanwhile), so the caller rolls back instead of writing over it."""
+    changed = session.execute(update(Consultation).where(col(Consultation.id) == consultation_id)
+                              .where(col(Consultation.status) == "ready")
+                              .values(**bound(Consultation.__table__, [consultation_id], fields),  # type: ignore[attr-defined]
+                                      updated_at=utcnow()))
+    return changed.rowcount == 1  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
 class Page:
     items: list[Consultation]
