@@ -1,0 +1,26 @@
+"""Speech and language: the transcript and findings types, reading transcripts and audio, and this layer's errors.
+
+Recognition (`nlp.asr`), speakers (`nlp.diarize`) and the spaCy pipeline (`nlp.pipeline`, `nlp.components`)
+are their own packages and modules.
+"""
+
+from importlib import import_module
+from typing import Any
+
+# Each name's module, imported on first use: importing one module of the package must not load them all
+# (Whisper, spaCy), and the package's modules import one another, so eager imports here would be cycles.
+_EXPORTS = {
+    "Assertion": "nlp.types", "Evidence": "nlp.types", "Finding": "nlp.types", "FindingKind": "nlp.types",
+    "Findings": "nlp.types", "Role": "nlp.types", "Segment": "nlp.types", "SpeakerRole": "nlp.types",
+    "Transcript": "nlp.types", "Word": "nlp.types", "InputError": "nlp.errors", "NlpError": "nlp.errors",
+    "SetupError": "nlp.errors", "StrictModel": "nlp.strict", "TranscriptFormatError": "nlp.transcript_io",
+    "parse": "nlp.transcript_io", "parse_json": "nlp.transcript_io", "parse_text": "nlp.transcript_io",
+    "to_json": "nlp.transcript_io", "AudioDecodeError": "nlp.audio", "english_model_path": "nlp.english",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(_EXPORTS[name]), name)
