@@ -97,11 +97,11 @@ def indefinite(noun: str) -> str:
     return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
-def join_words(words: list[str]) -> str:
-    """`a`, `a and b`, `a, b and c`."""
+def join_words(words: list[str], conjunction: str = "and") -> str:
+    """`a`, `a and b`, `a, b and c` (a negated list joins with "or": "Denies fever, chills or nausea.")."""
     if len(words) <= 1:
         return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
+    return ", ".join(words[:-1]) + f" {conjunction} " + words[-1]
 
 
 def load_wording(topic: str = DEFAULT_TOPIC, folder: Path | None = None) -> Wording:

@@ -118,8 +118,8 @@ def grouped_findings(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
         group = list({described(visit, f): f for f in found if _bucket(f) == key}.items())
         if group:
             pattern = visit.plan.phrase(sub, key)
-            sentences.append(visit.sentence(_capital(pattern.format(join_words([w for w, _ in group]))),
-                                            [f for _, f in group]))
+            words = join_words([w for w, _ in group], "or" if key == "absent" else "and")
+            sentences.append(visit.sentence(_capital(pattern.format(words)), [f for _, f in group]))
     return part(sub, sentences)
 
 

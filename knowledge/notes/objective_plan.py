@@ -81,12 +81,17 @@ def _problem_title(problem: Problem) -> str | None:
     return problem.name or None
 
 
+def _kept(visit: Visit, sub: SubsectionPlan, decisions: bool) -> set[int]:
+    """The problems' clauses a part writes within its length: their decisions (Plan) or their reasoning."""
+    return {c.index for c in visit.within(sub, [c for p in visit.problems for c in p.clauses
+                                                 if visit.is_plan_item(c) is decisions])}
+
+
 @builder("problem_assessment")
 def problem_assessment(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
     """Each problem the clinician addressed, with the clinician's reasoning about it (not their decisions)."""
     parts = []
-    kept = {c.index for c in visit.within(sub, [c for p in visit.problems for c in p.clauses
-                                                 if not visit.is_plan_item(c)])}
+    kept = _kept(visit, sub, decisions=False)
     for problem in visit.problems:
         reasoning = [c for c in problem.clauses if not visit.is_plan_item(c) and c.index in kept]
         sentences = _clause_sentences(visit, reasoning)
@@ -120,8 +125,7 @@ def problem_plan(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
     said in them that the words do not already name."""
     parts = []
     placed: set[str] = set()
-    kept = {c.index for c in visit.within(sub, [c for p in visit.problems for c in p.clauses
-                                                 if visit.is_plan_item(c)])}
+    kept = _kept(visit, sub, decisions=True)
     for problem in visit.problems:
         decisions = [c for c in problem.clauses if visit.is_plan_item(c) and c.index in kept]
         sentences = _clause_sentences(visit, decisions)
@@ -175,10 +179,14 @@ def _nearest_problem(visit: Visit, parts: list[Subsection], finding: Finding) ->
 @builder("follow_up")
 def follow_up(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
     sentences = []
+    plan = visit.plan.subsection("problem_plan")
+    decided = _kept(visit, plan, decisions=True) if plan else set()
     for finding in visit.feeding(sub):
         if finding.assertion not in ("present", "hypothetical"):
             continue
         said = [c for c in visit.clauses if c.speaker != "patient" and c.written and finding in c.findings]
+        if said and said[-1].index in decided:
+            continue  # the problem's plan already says it in the clinician's words
         if said and said[-1].phase == "plan":  # the clinician's own words ("I want to see her in 2 weeks")
             sentences.append(visit.sentence(said[-1].written or "", [finding], said[-1:]))
             continue

@@ -62,6 +62,8 @@ class CourseAttacher:
             if interval is not None and interval[1] < len(doc) and doc[interval[1]].lower_ == AGO:
                 found.append(("onset", number.start, f"{interval[0]} {AGO}"))
         for cue in within(modifiers, sentence.start, sentence.end, ONSET_CUE):
+            if any(self._interval(n, modifiers) is not None for n in within(numbers, cue.end, cue.end + ONSET_WORDS + 1)):
+                continue  # "since the last four days" says how long, not when: a duration
             words = []
             for token in doc[cue.end:min(sentence.end, cue.end + ONSET_WORDS)]:
                 if token.is_punct:

@@ -43,7 +43,11 @@ class SiteAttacher:
             if corrected and (within(modifiers, corrected[-1].end, corrected[-1].sent.end, SITE)
                               or within(modifiers, corrected[-1].end, corrected[-1].sent.end, LATERALITY)):
                 sentence = doc[corrected[-1].end:corrected[-1].sent.end]
-            sites = within(modifiers, sentence.start, sentence.end, SITE)
+            # A site inside another symptom's words is that symptom's ("sore throat", "my chest feels tight"):
+            # the runny nose and the fever said beside them are not of the throat or the chest.
+            sites = [site for site in within(modifiers, sentence.start, sentence.end, SITE)
+                     if not any(other is not target and other.start <= site.start and site.end <= other.end
+                                for other in targets)]
             if sites:
                 best = min(sites, key=lambda s: (bool(s._.pattern.attributes.get("generic")), distance(target, s)))
                 details(target)["site"] = best._.pattern.code

@@ -195,6 +195,7 @@ def test_every_finding_fits_its_kinds_attribute_model(extractor: Extractor) -> N
      {"onset": "since Tuesday"}),
     ("Patient: The knee pain started about 3 weeks ago.", "knee_pain", {"onset": "3 weeks ago"}),
     ("Patient: I get cramps in my calf. Doctor: See you in two weeks.", "leg_cramp", {}),
+    ("Patient: I have had a sore throat since the last four days.", "sore_throat", {"duration": "4 days"}),
 ])
 def test_a_symptom_has_the_onset_and_duration_said_nearest_it(extractor: Extractor, said: str, code: str,
                                                               course: dict[str, str]) -> None:
@@ -232,3 +233,14 @@ def test_cramps_answering_a_question_about_the_chest_are_the_chests(extractor: E
 def test_cramps_answering_a_question_about_the_legs_are_leg_cramps(extractor: Extractor) -> None:
     cramp = one(extractor, "Doctor: Any pain in your legs?\nPatient: Just cramps at night.\n", "symptom", "leg_cramp")
     assert cramp.attributes.get("site") == "leg"
+
+
+@pytest.mark.parametrize(("said", "code", "site"), [
+    ("Patient: It started with the sore throat and runny nose.", "runny_nose", None),
+    ("Patient: Yes I had a fever and my chest feels tight.", "fever", None),
+    ("Patient: Yes I had a fever and my chest feels tight.", "chest_tightness", "chest"),
+    ("Patient: I get cramps and my calves ache.", "leg_cramp", "calf"),
+])
+def test_a_place_inside_another_symptoms_words_is_that_symptoms(extractor: Extractor, said: str, code: str,
+                                                                 site: str | None) -> None:
+    assert one(extractor, said, "symptom", code).attributes.get("site") == site
