@@ -15,11 +15,12 @@ PYTEST_ARGS ?=
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install install-dev install-openai-whisper system-deps run test test-corpus fuzz bench clean help
+.PHONY: install install-dev install-openai-whisper system-deps run lint test test-corpus fuzz bench clean help
 
 help:
 	@echo "make run    - install and start the service on $(HOST):$(PORT) (SQLite + embedded worker)"
-	@echo "make test   - install everything (incl. espeak-ng, sox, openai-whisper) and run the test suite"
+	@echo "make test   - install everything (incl. espeak-ng, sox, openai-whisper), lint (ruff) and run the test suite"
+	@echo "make lint   - ruff over the repository (pyproject.toml [tool.ruff]; part of make test)"
 	@echo "make test-corpus - the real-dialogue test over all 1,445 dialogues of ../shared/data (make test: a sample)"
 	@echo "make bench  - run the benchmarks and write benchmarks/RESULTS.md"
 	@echo "make fuzz   - fuzz the API (schemathesis) and the parsers/drafting (hypothesis) for longer than make test"
@@ -60,7 +61,11 @@ system-deps: $(SYS_STAMP)
 run: install
 	HOST=$(HOST) PORT=$(PORT) bash scripts/run.sh
 
-test: install-dev
+# ruff takes well under a second; a lint error stops the run before the tests start.
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+
+test: install-dev lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # `make test` runs the real-dialogue test on a fixed sample (every 4th dialogue of each corpus file and every

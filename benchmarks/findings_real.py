@@ -40,7 +40,7 @@ def _table(title: str, rows: dict[str, dict[str, Any]]) -> str:
 def report(results: dict[str, Evaluation], first: dict[str, Any] | None) -> str:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True, check=False).stdout.strip()
-    parts = [f"## Findings on every gold corpus (issue 19)", "",
+    parts = ["## Findings on every gold corpus (issue 19)", "",
              f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit {commit}. `python -m benchmarks.findings_real`;"
              " matching rule in docs/evaluation.md and docs/findings.md (kind, code and assertion; value within"
              " tolerance; a gold code read through the knowledge base's phrases; conditions by ICD-10-CM category).",

@@ -219,8 +219,8 @@ class ChartReader:
 
     def _result(self, resource: dict[str, Any]) -> ChartResult | None:
         codings = (resource.get("code") or {}).get("coding") or []
-        code = next((self._loinc[c["code"]] for c in codings if c.get("system") == LOINC and c.get("code") in self._loinc),
-                    None)
+        code = next((self._loinc[c["code"]] for c in codings
+                     if c.get("system") == LOINC and c.get("code") in self._loinc), None)
         quantity = resource.get("valueQuantity") or {}
         unit = quantity.get("code") or quantity.get("unit")
         if code is None or not isinstance(quantity.get("value"), int | float) or not unit:

@@ -71,7 +71,8 @@ class Modifiers(_Strict):
     action: list[ModifierEntry] = []  # what the clinician decides about a medication (start, stop, continue, ...)
     exam_cue: list[ModifierEntry] = []
     duration_cue: list[ModifierEntry] = []  # "for", "for the past": a time said after it is how long a symptom lasts
-    onset_cue: list[ModifierEntry] = []  # "since": what follows is when a symptom began  # the clinician examines: symptoms named after it are exam findings
+    # "since": what follows is when a symptom began  # the clinician examines: symptoms named after it are exam findings
+    onset_cue: list[ModifierEntry] = []
     order_cue: list[ModifierEntry] = []  # a test, study or treatment said after one of these is ordered today
     allergy_cue: list[ModifierEntry] = []  # "allergic to": a drug said after it is an allergen
 
@@ -213,7 +214,8 @@ class TopicLexicon:
         return attributes
 
     def classes_of(self, code: str) -> set[str]:
-        """The class codes a medication code belongs to, its own class and all parents ("furosemide" -> loop_diuretic, diuretic)."""
+        """The class codes a medication code belongs to, its own class and all parents
+        ("furosemide" -> loop_diuretic, diuretic)."""
         parents = {cls.code: cls.parent for cls in self.drugs.classes}
         current: str | None = next((d.drug_class for d in self.drugs.drugs if d.code == code), code)
         found = set()
@@ -253,7 +255,8 @@ class TopicLexicon:
         """
         mechanisms = self.drug_attributes()
         terms = self.lexicon.terms
-        words = [word for entries in (terms.symptom, terms.electrolyte) for entry in entries for word in entry.vocabulary]
+        words = [word for entries in (terms.symptom, terms.electrolyte) for entry in entries
+                 for word in entry.vocabulary]
         culprits = [d.display_name for d in self.drugs.drugs if "cramp_mechanism" in mechanisms.get(d.code, {})]
         others = [d.display_name for d in self.drugs.drugs]
         chosen, length = [], 0

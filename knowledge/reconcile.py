@@ -204,7 +204,8 @@ class Reconciler:
 
     # ---- results ----------------------------------------------------------------------------------
 
-    def _results(self, findings: list[Finding], results: list[ChartResult], as_of: datetime) -> list[ReconciliationItem]:
+    def _results(self, findings: list[Finding], results: list[ChartResult],
+                 as_of: datetime) -> list[ReconciliationItem]:
         """A result said aloud against the chart's latest recent result of the same analyte. A result said
         with no chart counterpart is not listed: it is new information, which the note already records."""
         since = as_of - timedelta(days=self.rules.recent_days)

@@ -239,7 +239,8 @@ def keys_create(tenant: Annotated[str, typer.Option(help="the tenant (clinic) th
 
 
 @keys_app.command("webhook-secret")
-def keys_webhook_secret(tenant: Annotated[str, typer.Option(help="the tenant (clinic) whose webhooks it signs")]) -> None:
+def keys_webhook_secret(
+        tenant: Annotated[str, typer.Option(help="the tenant (clinic) whose webhooks it signs")]) -> None:
     """Give a tenant its own webhook signing secret (replacing any earlier one); printed once, alone on the last
     line. Its webhooks are signed with it instead of SOAPSCRIBE_WEBHOOK_SECRET."""
     from sqlmodel import Session

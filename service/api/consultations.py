@@ -30,8 +30,10 @@ router = APIRouter(prefix="/v1/consultations", tags=["consultations"])
                                                                 "Idempotency-Key created the consultation"}},
              summary="Upload a recording (`audio`) or a transcript (`transcript`) for drafting")
 def create_consultation(response: Response, runtime: RuntimeDep, session: SessionDep, actor: ActorDep,
-                        audio: Annotated[UploadFile | None, File(description="a recording: wav, mp3, m4a, ogg, webm, flac")] = None,
-                        transcript: Annotated[UploadFile | None, File(description="'Speaker: text' lines or transcript JSON")] = None,
+                        audio: Annotated[UploadFile | None, File(
+                            description="a recording: wav, mp3, m4a, ogg, webm, flac")] = None,
+                        transcript: Annotated[UploadFile | None, File(
+                            description="'Speaker: text' lines or transcript JSON")] = None,
                         idempotency_key: Annotated[str | None, Header(
                             max_length=255, description="retries with the same key and upload return the same "
                                                         "consultation; the key with another upload: 422")] = None,

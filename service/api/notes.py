@@ -70,7 +70,8 @@ def list_versions(consultation_id: str, session: SessionDep, actor: ActorDep) ->
 
 @router.get("/versions/{version}", response_model=NoteDocument, responses=_NOTE_RESPONSES,  # type: ignore[arg-type]
             summary="One version, in any format")
-def get_version(consultation_id: str, version: Annotated[int, Path(ge=1, le=_MAX_VERSION)], runtime: RuntimeDep, session: SessionDep, actor: ActorDep,
+def get_version(consultation_id: str, version: Annotated[int, Path(ge=1, le=_MAX_VERSION)], runtime: RuntimeDep,
+                session: SessionDep, actor: ActorDep,
                 format: Annotated[NoteFormat, _FORMAT] = "json") -> Response:
     consultation, row = results.read_note(session, actor, consultation_id, version)
     return _respond(row, format, runtime, RecordingConsent.of(consultation))

@@ -19,7 +19,7 @@ An encrypted column cannot be compared in SQL (each encryption differs); nothing
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Column, Dialect, Engine, Table, event
@@ -98,7 +98,7 @@ class EncryptedText(TypeDecorator[str]):
         return Sealed(value, keys_of(dialect))
 
 
-@lru_cache(maxsize=None)
+@cache
 def encrypted_column_names(table: Table) -> tuple[str, ...]:
     return tuple(column.name for column in table.columns if isinstance(column.type, EncryptedText))
 

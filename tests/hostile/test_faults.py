@@ -11,7 +11,6 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path

@@ -93,7 +93,8 @@ def test_each_supported_recording_format_is_recognised_by_its_bytes(container: s
     assert sniff_audio(encode_tone(container, codec)[:512]) == media_type
 
 
-@pytest.mark.parametrize("head", [b"Doctor: hello", b"\xff\xfe\x00D\x00r", b"%PDF-1.4", b"", b"RIFF\x00\x00\x00\x00AVI "])
+@pytest.mark.parametrize("head", [b"Doctor: hello", b"\xff\xfe\x00D\x00r", b"%PDF-1.4", b"",
+                                  b"RIFF\x00\x00\x00\x00AVI "])
 def test_other_bytes_are_not_taken_for_audio(head: bytes) -> None:
     assert sniff_audio(head) is None
 

@@ -119,7 +119,8 @@ def test_events_stream_over_http_until_the_note_is_ready_and_the_note_can_be_sig
         assert statuses[-1] == "ready", statuses
 
         note = client.get(f"/v1/consultations/{accepted['id']}/note")
-        signed = client.post(f"/v1/consultations/{accepted['id']}/note/sign", headers={"If-Match": note.headers["etag"]})
+        signed = client.post(f"/v1/consultations/{accepted['id']}/note/sign",
+                             headers={"If-Match": note.headers["etag"]})
         assert signed.status_code == 200 and signed.json()["status"] == "signed", signed.text
         fhir = client.get(f"/v1/consultations/{accepted['id']}/note", params={"format": "fhir"}).json()
     assert fhir["entry"][0]["resource"]["status"] == "final"

@@ -67,7 +67,8 @@ def test_an_edit_based_on_a_stale_etag_is_refused(api: Api) -> None:
     stale = api.get(note_path(consultation_id)).headers["etag"]
     ok = api.request("PUT", note_path(consultation_id), headers={"If-Match": stale}, json={"markdown": "## Plan\nA."})
     assert ok.status_code == 200, ok.text
-    again = api.request("PUT", note_path(consultation_id), headers={"If-Match": stale}, json={"markdown": "## Plan\nB."})
+    again = api.request("PUT", note_path(consultation_id), headers={"If-Match": stale},
+                        json={"markdown": "## Plan\nB."})
     assert_problem(again, 412, "latest version is 2")
     assert api.get(note_path(consultation_id)).json()["version"] == 2
 

@@ -21,7 +21,6 @@ from service.store.crypto import (TEXT_PREFIX, Cell, EncryptionKeyError, Integri
                                   load_keyring, read_key_file, write_key_file)
 from service.store.encrypted_files import CHUNK_SIZE, HEADER_BYTES, MAGIC
 from service.store.recordings import RecordingStore
-from tests.conftest import CONSULTATIONS
 from tests.service.api_client import Api, assert_problem, encode_tone, open_api
 
 # Said in the transcript upload: none of it may be found in the database's files or raw values.

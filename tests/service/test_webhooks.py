@@ -149,7 +149,8 @@ def test_a_tenant_with_its_own_secret_gets_webhooks_signed_with_it(webhook_serve
     try:
         with server.client(key) as client:
             response = client.post("/v1/consultations", data={"callback_url": receiver.url},
-                                   files={"transcript": ("t.txt", (CONSULTATIONS / "runner_dehydration.txt").read_bytes())})
+                                   files={"transcript": ("t.txt",
+                                                         (CONSULTATIONS / "runner_dehydration.txt").read_bytes())})
         assert response.status_code == 202, response.text
         wait_for(lambda: receiver.requests, timeout=60, what="the webhook request")
     finally:
