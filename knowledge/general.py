@@ -64,6 +64,7 @@ class GeneralTermsFile(StrictModel):
     cues: list[Phrase] = []  # allergy: phrases that introduce an allergen ("allergic to")
     units: dict[str, str] = {}  # follow_up: interval words -> UCUM
     by_site: dict[Code, str] = {}  # a generic code -> the code of its site ("pain" + knee -> "{site}_pain")
+    placeless: list[Code] = []  # symptoms a place said beside them is not of (fever, headache, cough)
 
 
 class PackFile(StrictModel):
@@ -120,7 +121,7 @@ class GeneralPack:
                 options = {"icd10": term.icd10, "order_type": term.order_type, "panel": term.panel,
                            "units": allowed if term.units else None,
                            "requires_number": file.requires_value, "paired": term.paired,
-                           "names_kind": term.names_kind}
+                           "names_kind": term.names_kind, "placeless": term.code in file.placeless}
                 attributes = {key: value for key, value in options.items() if value}
                 patterns.append(TermPattern(file.kind, term.code, phrases, attributes))
                 if term.negated_phrases:

@@ -36,7 +36,7 @@ BASE_PIPES_UNUSED = ["ner", "lemmatizer", "tagger", "attribute_ruler", "senter"]
 LONGEST_PUNCTUATED_SENTENCE = 15
 # Term options that steer the components and are not attributes of a finding.
 CONTROL_ATTRIBUTES = frozenset({"requires_value", "requires_number", "as_medication", "negated", "paired",
-                                "names_kind", "units"})
+                                "names_kind", "units", "placeless"})
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,10 @@ from nlp.components.spans import distance, within
 from nlp.lexicon import CORRECTION, FREQUENCY, LATERALITY, SITE
 
 SYMPTOM = "symptom"
+# Findings said of a place: a symptom, an exam finding ("tenderness of the right knee"), an image or an order
+# of it ("an x-ray of your foot").
+PLACED_KINDS = frozenset({SYMPTOM, "exam", "imaging", "order"})
+SIDED_KINDS = frozenset({SYMPTOM, "exam"})  # the findings contract gives an image or order its place, no side
 _POINTING_BACK = {"they", "it", "these", "this", "that", "those"}
 MEDICATION = "medication"
 
@@ -21,7 +25,8 @@ def make_site_attacher(nlp: Language, name: str, site_gap: int) -> SiteAttacher:
 
 
 class SiteAttacher:
-    """Give each symptom the site and laterality said in its sentence, nearest first.
+    """Give each symptom, exam finding, image and order the site and laterality said in its sentence, nearest
+    first.
 
     A specific site beats a generic one ("my legs ... mostly the left thigh" -> thigh). A bare
     laterality word whose pattern `needs_site` ("left", "right") counts only just before a site,
@@ -36,7 +41,7 @@ class SiteAttacher:
         modifiers = list(doc.spans[MODIFIERS])
         targets = list(doc.spans[TARGETS])
         for target in targets:
-            if target.label_ != SYMPTOM:
+            if target.label_ not in PLACED_KINDS:
                 continue
             sentence = target.sent
             corrected = within(modifiers, sentence.start, len(doc), CORRECTION)
@@ -45,21 +50,23 @@ class SiteAttacher:
                 sentence = doc[corrected[-1].end:corrected[-1].sent.end]
             # A site inside another symptom's words is that symptom's ("sore throat", "my chest feels tight"):
             # the runny nose and the fever said beside them are not of the throat or the chest.
+            placeless = bool(target._.pattern.attributes.get("placeless"))
             sites = [site for site in within(modifiers, sentence.start, sentence.end, SITE)
                      if not any(other is not target and other.start <= site.start and site.end <= other.end
-                                for other in targets)]
+                                for other in targets)
+                     and not placeless]
             if sites:
                 best = min(sites, key=lambda s: (bool(s._.pattern.attributes.get("generic")), distance(target, s)))
                 details(target)["site"] = best._.pattern.code
             sides = [side for side in within(modifiers, sentence.start, sentence.end, LATERALITY)
                      if not side._.pattern.attributes.get("needs_site")
                      or self._before_site(side, sites)]
-            if sides:
+            if sides and target.label_ in SIDED_KINDS:
                 details(target)["laterality"] = min(sides, key=lambda s: distance(target, s))._.pattern.code
             has_drug = any(t.label_ == MEDICATION and sentence.start <= t.start < sentence.end for t in targets)
             frequency = [f for f in within(modifiers, sentence.start, sentence.end, FREQUENCY)
                          if SYMPTOM in f._.pattern.attributes.get("applies_to", ())]
-            if frequency and not has_drug:
+            if frequency and not has_drug and target.label_ == SYMPTOM:
                 details(target)["frequency"] = frequency[0]._.pattern.code
         self._carry_frequency(doc, modifiers, targets)
         return doc

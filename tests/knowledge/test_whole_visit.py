@@ -244,3 +244,14 @@ def test_cramps_answering_a_question_about_the_legs_are_leg_cramps(extractor: Ex
 def test_a_place_inside_another_symptoms_words_is_that_symptoms(extractor: Extractor, said: str, code: str,
                                                                  site: str | None) -> None:
     assert one(extractor, said, "symptom", code).attributes.get("site") == site
+
+
+@pytest.mark.parametrize(("said", "kind", "code", "site"), [
+    ("Patient: I have a dull pain in the back of my head and flushing in my ears.", "symptom", "headache", None),
+    ("Patient: I have a dull pain in the back of my head and flushing in my ears.", "symptom", "flushing", "ear"),
+    ("Doctor: On exam of your right knee there is some tenderness.", "exam", "tenderness", "knee"),
+    ("Doctor: I want to get an x-ray of your foot.", "order", "x_ray", "foot"),
+])
+def test_a_place_goes_to_what_is_said_of_it(extractor: Extractor, said: str, kind: str, code: str,
+                                            site: str | None) -> None:
+    assert one(extractor, said, kind, code).attributes.get("site") == site
