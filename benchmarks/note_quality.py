@@ -132,13 +132,13 @@ def length_ratio(drafted: list[Drafted]) -> float:
                              for d in drafted)
 
 
-def fifteen_minutes(records: list[Record]) -> Transcript:
-    """Dialogues of the corpus end to end until about 15 minutes of speech."""
+def fifteen_minutes(records: list[Record], minutes: int = 15) -> Transcript:
+    """Dialogues of the corpus end to end until about 15 (or `minutes`) minutes of speech."""
     segments: list[Segment] = []
     words = 0
     for record in records:
         for segment in record.transcript.segments:
-            if words >= 15 * WORDS_PER_MINUTE:
+            if words >= minutes * WORDS_PER_MINUTE:
                 return Transcript(segments=segments)
             segments.append(segment.model_copy(update={"id": len(segments)}))
             words += len(segment.text.split())
@@ -253,9 +253,15 @@ def main() -> None:
     for name, drafted in results.items():
         for d in drafted[:args.show]:
             print(f"==== {name} {d.record.id}\n{clinician_note(d.note)}\n---- reference\n{d.record.note}\n")
-    long = fifteen_minutes(read_records(data, CORPORA["aci-train"]))
+    train = read_records(data, CORPORA["aci-train"])
+    long = fifteen_minutes(train)
     seconds = speed(long, extractor, drafter)
+    hours = fifteen_minutes(train, 120)
+    two_hours = speed(hours, extractor, drafter, runs=3)
     text = report(results, seconds, len(long.text.split()), extractor)
+    text += (f"\nTwo hours of talk ({len(hours.text.split()):,} words, the same dialogues): {sum(two_hours):.2f} s, "
+             f"{sum(two_hours) / sum(seconds):.1f}x the 15 minutes' time for {len(hours.text.split()) / len(long.text.split()):.1f}x "
+             "the words (time linear in the length).")
     print(text)
     if not args.corpus:
         write_section(args.out, SECTION, text)

@@ -86,6 +86,8 @@ def _opening(visit: Visit, complaint: str, found: list[Finding]) -> Sentence | N
 def history_narrative(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
     """The history in the clinician's register: the opening, the complaint's details, then what the patient
     said (and the clinician stated of the history), in the order said."""
+    if not visit.findings:
+        return []  # talk with nothing clinical in it ("we went to the beach") is no history
     sentences: list[Sentence] = []
     dictated = visit.opening
     found = chief(visit)
