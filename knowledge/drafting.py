@@ -76,12 +76,13 @@ def _attached(suggestions: list[Suggestion], visit: Visit) -> list[Suggestion]:
 
 
 @lru_cache(maxsize=8)
-def drafter(topic: str = DEFAULT_TOPIC, root: Path | None = None) -> Drafter:
-    """The topic's drafter, built once per process and topics folder (`root`; None: knowledge/topics)."""
-    return Drafter(topic, root)
+def drafter(topic: str = DEFAULT_TOPIC, root: Path | None = None, plan_dir: Path | None = None) -> Drafter:
+    """The topic's drafter, built once per process, topics folder (`root`; None: knowledge/topics) and note plan
+    folder (`plan_dir`, a clinic's; None: knowledge/note_plan)."""
+    return Drafter(topic, root, plan_dir)
 
 
 def draft_note(transcript: Transcript, findings: Findings, topic: str = DEFAULT_TOPIC,
-               root: Path | None = None) -> Note:
+               root: Path | None = None, plan_dir: Path | None = None) -> Note:
     """A draft SOAP note for a consultation, with knowledge-base suggestions kept apart."""
-    return drafter(topic, root).draft(transcript, findings)
+    return drafter(topic, root, plan_dir).draft(transcript, findings)

@@ -37,6 +37,9 @@ encryption_app = typer.Typer(help="Encryption at rest: keys and their rotation (
 app.add_typer(encryption_app, name="encryption")
 retention_app = typer.Typer(help="Audio retention (SOAPSCRIBE_AUDIO_RETENTION_DAYS).", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
+style_app = typer.Typer(help="A clinic's note style (SOAPSCRIBE_NOTE_PLAN_DIR; see docs/notes.md).",
+                        no_args_is_help=True)
+app.add_typer(style_app, name="style")
 
 err = Console(stderr=True)
 T = TypeVar("T")
@@ -403,6 +406,40 @@ def encryption_remove_key(key_id: Annotated[str, typer.Argument(help="the id of 
 
     _guarded(run)
     err.print(f"key {key_id} removed from the key file")
+
+
+@style_app.command("learn")
+def style_learn(
+        examples: Annotated[list[Path], typer.Argument(help="the clinic's example notes: text files, one note each "
+                                                            "(a handful is enough)")],
+        out: Annotated[Path, typer.Option(help="the note plan folder to write: the built-in plan and register are "
+                                               "copied there, with the learned style.yaml")],
+        name: Annotated[str, typer.Option(help="the style's name")] = "clinic",
+) -> None:
+    """Learn a clinic's note style (headings, order, lengths, sentence patterns) from its example notes."""
+    import shutil
+
+    from knowledge.notes.plan import PLAN_DIR, load_plan
+    from knowledge.notes.style_learn import learn_style, load_headings, style_yaml
+
+    def run() -> str:
+        missing = [str(path) for path in examples if not path.is_file()]
+        if missing:
+            raise BadInput(f"no such example note: {', '.join(missing)}")
+        notes = [path.read_text(encoding="utf-8", errors="replace") for path in examples]
+        style = learn_style(notes, name, load_plan(), load_headings())
+        if out.exists() and not (out / "plan.yaml").is_file():
+            raise BadInput(f"{out}: exists and is not a note plan folder (no plan.yaml); choose a new folder")
+        if not out.exists():
+            shutil.copytree(PLAN_DIR, out)
+        (out / "style.yaml").write_text(style_yaml(style, len(notes)), encoding="utf-8")
+        load_plan.cache_clear()
+        load_plan(out)  # what was written loads, or the error names the file and field
+        return str(out / "style.yaml")
+
+    written = _guarded(run)
+    err.print(f"style '{name}' learned from {len(examples)} notes: {written}; "
+              f"use it with SOAPSCRIBE_NOTE_PLAN_DIR={out}")
 
 
 @app.command("eval")

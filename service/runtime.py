@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from knowledge.drafting import drafter
 from service.jobs import queue
 from service.jobs.worker import Worker
 from service.scribe import Scribe
@@ -37,6 +38,9 @@ class Runtime:
         recordings = RecordingStore(settings.recordings_dir, keys)
         try:
             check_at_start(engine, recordings)  # a missing or replaced key file stops the start here
+            # A clinic's note plan or style that fails its schema stops the start, naming the file and field,
+            # rather than failing every consultation's job later.
+            drafter(settings.topic, settings.topics_dir, settings.note_plan_dir)
         except Exception:
             engine.dispose()
             raise

@@ -146,7 +146,8 @@ class Scribe:
         return self.extractor().extract(transcript)
 
     def draft(self, transcript: Transcript, findings: Findings) -> Note:
-        return draft_note(transcript, findings, topic=self.settings.topic, root=self.settings.topics_dir)
+        return draft_note(transcript, findings, topic=self.settings.topic, root=self.settings.topics_dir,
+                          plan_dir=self.settings.note_plan_dir)
 
     # -- inputs ---------------------------------------------------------------------------
 

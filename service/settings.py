@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     templates_dir: Path | None = Field(
         default=None, description="a clinic's note templates (note.md.j2, note.txt.j2, note.html.j2), each "
                                   "overriding the built-in one of that name")
+    note_plan_dir: Path | None = Field(
+        default=None, description="a clinic's note plan folder (plan.yaml, its style and register files; "
+                                  "`soapscribe style learn` writes the style); default: knowledge/note_plan")
 
     embedded_worker: bool = True
     worker_poll_seconds: float = Field(default=0.5, gt=0)
