@@ -24,7 +24,9 @@ from service.jobs.webhooks import check_callback_url
 from service.runtime import Runtime
 from service.scribe import read_transcript_bytes
 from service.speakers import apply_to_transcript
+from service.vocabulary import dedupe
 from service.store import consultations
+from service.store import vocabulary as clinic_vocabulary
 from service.store.audit import Actor, record
 from service.store.consultations import Idempotency
 from service.store.models import Consultation
@@ -117,8 +119,11 @@ def _create(session: Session, actor: Actor, idempotency: Idempotency | None, **f
 
 def accept_audio(runtime: Runtime, session: Session, actor: Actor, stream: BinaryIO,
                  idempotency_key: str | None = None, callback_url: str | None = None,
-                 consent: RecordingConsent | None = None, speakers: dict[str, Role] | None = None) -> Intake:
+                 consent: RecordingConsent | None = None, speakers: dict[str, Role] | None = None,
+                 vocabulary: list[str] | None = None) -> Intake:
     """Check the recording's size and kind, store it (fsync'd), check it opens as audio, then queue it.
+
+    `vocabulary` (the upload's terms) is stored with the clinic's terms as they are now, for the job.
 
     A file that is not audio is refused now with a clear error instead of
     failing later in the worker; nothing is queued for it.
@@ -152,9 +157,11 @@ def accept_audio(runtime: Runtime, session: Session, actor: Actor, stream: Binar
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise unavailable(exc) from exc  # 507: the partial file is removed by the store
         raise
+    terms = dedupe(vocabulary or (), clinic_vocabulary.tenant_terms(session, actor.tenant_id))
     return _create(session, actor, idempotency, recording=stored, content_type=content_type,
                    callback_url=callback_url, consent=consent,
-                   speakers_json=json.dumps(speakers) if speakers else None)
+                   speakers_json=json.dumps(speakers) if speakers else None,
+                   vocabulary_json=json.dumps(terms) if terms else None)
 
 
 def _hms(seconds: float) -> str:

@@ -7,7 +7,7 @@ and a worker never loads Whisper or spaCy twice.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,6 +31,7 @@ from nlp.transcript_io import parse
 from nlp.types import Findings, Role, Transcript
 from service.errors import BadInput
 from service.settings import Settings
+from service.vocabulary import recognition_text
 
 TRANSCRIPT_SUFFIXES = {".txt", ".json"}
 
@@ -64,12 +65,16 @@ class Scribe:
         """The same terms as faster-whisper `hotwords`, which (unlike the initial prompt) every 30 s window reads."""
         return self.vocabulary_prompt()
 
-    def decode_options(self, prompt: bool | None = None, hotwords: bool | None = None) -> DecodeOptions:
+    def decode_options(self, prompt: bool | None = None, hotwords: bool | None = None,
+                       vocabulary: Sequence[str] = ()) -> DecodeOptions:
+        """`vocabulary`: the consultation's own terms (clinic, upload, chart), given before the topic's."""
         use_prompt = self.settings.asr_vocabulary_prompt if prompt is None else prompt
         use_hotwords = self.settings.asr_vocabulary_hotwords if hotwords is None else hotwords
         return DecodeOptions(beam_size=self.settings.asr_beam_size,
-                             initial_prompt=self.vocabulary_prompt() if use_prompt else None,
-                             hotwords=self.vocabulary_hotwords() if use_hotwords else None)
+                             initial_prompt=recognition_text(vocabulary, self.vocabulary_prompt()) if use_prompt
+                             else None,
+                             hotwords=recognition_text(vocabulary, self.vocabulary_hotwords()) if use_hotwords
+                             else None)
 
     def topic_vocabulary(self) -> list[str]:
         """The topic's drug, electrolyte and symptom words: a cue to who is the clinician."""
@@ -89,13 +94,14 @@ class Scribe:
 
     def transcribe(self, audio: Path | BinaryIO, *, backend: BackendName | None = None,
                    model: str | None = None, prompt: bool | None = None, correct: bool | None = None,
-                   speakers: Mapping[str, Role] | None = None,
+                   speakers: Mapping[str, Role] | None = None, vocabulary: Sequence[str] = (),
                    on_progress: ProgressCallback | None = None) -> Transcript:
         """Decode, recognise, correct drug names (settings.asr_vocabulary_correction), diarize
         (settings.diarization) and make each segment one whole sentence (`nlp.asr.sentences`).
 
         `speakers` (voice -> role, e.g. {"ch1": "clinician"} or {"S2": "patient"}) overrides the roles
-        decided from what each voice said.
+        decided from what each voice said. `vocabulary` (the clinic's, the upload's and the chart's terms) goes to
+        Whisper before the topic's terms and is preferred by the drug-name correction.
         """
         engine = self.backend(backend, model)  # a bad model name fails before any decoding work
         expected = probe(audio)  # 0 when the container does not say; progress then waits for the end
@@ -108,13 +114,14 @@ class Scribe:
             if on_progress is not None:
                 on_progress(AsrProgress(done=seconds, total=expected))
 
-        decoded = list(transcribe_windows(engine, windows, self.decode_options(prompt), on_decoded=decoded_to,
+        decoded = list(transcribe_windows(engine, windows, self.decode_options(prompt, vocabulary=vocabulary),
+                                          on_decoded=decoded_to,
                                           on_window=lambda window: kept.append(window.samples.astype(np.float16))))
         channels = np.concatenate(kept, axis=1)
         kept.clear()
         total = duration_seconds(channels[0])
         if self.settings.asr_vocabulary_correction if correct is None else correct:
-            decoded = self.corrector().correct(decoded)
+            decoded = self.corrector().preferring(vocabulary).correct(decoded)
         turns = diarize(decoded, channels, method=self.settings.diarization, encoder=self.voice_encoder,
                         vocabulary=self.topic_vocabulary(), speakers=speakers,
                         min_speakers=self.settings.diarization_min_speakers,

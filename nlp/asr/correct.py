@@ -14,6 +14,11 @@ montelukast). In that slot only, up to `SLOT_MAX_WORDS` words, English ones too,
 drug names by sound (Metaphone keys close, relative to the longer key, and spelled alike unless very close)
 when Whisper was unsure of them (one under `UNSURE_P`, the mean under `SLOT_MEAN_P`) and no other drug
 sounds as close.
+
+A consultation's own vocabulary (the clinic's terms, the upload's, the EHR chart's: `Corrector.preferring`) adds
+preferred candidates: when one of them passes the gates it is chosen over the lexicon's terms. A term only that
+vocabulary names replaces a heard word only when Whisper was unsure of it (under `UNSURE_P`): the vocabulary is
+the clinic's word, not the lexicon's checked data, and a sure word that sounds like it was most likely said.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import jellyfish
@@ -76,6 +81,8 @@ class Corrector:
     english: frozenset[str]
     min_similarity: float = MIN_SIMILARITY
     dose_units: frozenset[str] = frozenset()  # words that name a dose unit ("milligrams"): a drug name comes before
+    preferred: frozenset[str] = frozenset()  # lower-case terms of the consultation's vocabulary
+    vocabulary_only: frozenset[str] = frozenset()  # ... of those, the ones the lexicon does not hold
 
     @classmethod
     def build(cls, vocabulary: Iterable[tuple[str, str]], english: frozenset[str],
@@ -84,6 +91,25 @@ class Corrector:
         `dose_units`: single words naming a dose unit (the lexicon's), which mark where a drug name is due."""
         single = {term: concept for term, concept in vocabulary if term.isalpha() and len(term) >= MIN_LETTERS}
         return cls(single, english, dose_units=frozenset(unit.lower() for unit in dose_units if unit.isalpha()))
+
+    def preferring(self, vocabulary: Iterable[str]) -> Corrector:
+        """This corrector with a consultation's terms as preferred candidates (single words of 5 letters or more;
+        a term the lexicon holds keeps its concept, any other is a concept of its own)."""
+        known = {term.lower(): term for term in self.terms}
+        terms = dict(self.terms)
+        preferred: set[str] = set()
+        added: set[str] = set()
+        for term in vocabulary:
+            if not (term.isalpha() and len(term) >= MIN_LETTERS):
+                continue
+            lower = term.lower()
+            preferred.add(lower)
+            if lower not in known and lower not in added:
+                terms[term] = f"vocabulary:{lower}"
+                added.add(lower)
+        if not preferred:
+            return self
+        return replace(self, terms=terms, preferred=frozenset(preferred), vocabulary_only=frozenset(added))
 
     @cached_property
     def _lower_terms(self) -> frozenset[str]:
@@ -94,19 +120,24 @@ class Corrector:
         """Each term's metaphone key, computed once rather than for every term on every lookup."""
         return {term: jellyfish.metaphone(term.lower()) for term in self.terms}
 
-    def match(self, heard: str, min_similarity: float | None = None) -> str | None:
-        """The term `heard` was meant to be, or None when it is a word, a term already, or not close enough."""
+    def match(self, heard: str, min_similarity: float | None = None, *, unsure: bool = False) -> str | None:
+        """The term `heard` was meant to be, or None when it is a word, a term already, or not close enough.
+        `unsure`: Whisper was unsure of the word, which a term only the consultation's vocabulary gives needs."""
         lower = heard.lower()
         if len(lower) < MIN_LETTERS or lower in self.english or lower in self._lower_terms:
             return None
-        return self._closest(lower, min_similarity or self.min_similarity)
+        return self._closest(lower, min_similarity or self.min_similarity, unsure)
 
-    def _closest(self, lower: str, min_similarity: float) -> str | None:
+    def _closest(self, lower: str, min_similarity: float, unsure: bool = False) -> str | None:
         key = jellyfish.metaphone(lower)
         scored = sorted(((jellyfish.jaro_winkler_similarity(lower, term.lower()), term) for term in self.terms
                          if jellyfish.levenshtein_distance(key, self._sound_keys[term])
-                         <= _sound_edits(self._sound_keys[term])),
+                         <= _sound_edits(self._sound_keys[term])
+                         and (unsure or term.lower() not in self.vocabulary_only)),
                         reverse=True)
+        preferred = [(score, term) for score, term in scored
+                     if score >= min_similarity and term.lower() in self.preferred]
+        scored = preferred or scored
         if not scored or scored[0][0] < min_similarity:
             return None
         best, term = scored[0]
@@ -121,7 +152,7 @@ class Corrector:
 
     def correct_word(self, word: Word) -> Word:
         parts = _CORE.match(word.w)
-        term = self.match(parts["core"], self._threshold(word.p)) if parts else None
+        term = self.match(parts["core"], self._threshold(word.p), unsure=word.p < UNSURE_P) if parts else None
         if parts is None or term is None:
             return word
         return word.model_copy(update={"w": f"{parts['lead']}{_cased(term, parts['core'])}{parts['tail']}",
@@ -136,13 +167,14 @@ class Corrector:
         if all(core in self.english for core in cores) or any(core in self._lower_terms for core in cores):
             return None
         threshold = self._threshold(min(first.p, second.p))
+        unsure = min(first.p, second.p) < UNSURE_P
         # "lasex to": the drug is the first word alone, and "to" was said; joining would lose it.
         for alone, other in ((one["core"], cores[1]), (two["core"], cores[0])):
-            if other in self.english and self.match(alone, threshold) is not None:
+            if other in self.english and self.match(alone, threshold, unsure=unsure) is not None:
                 return None
         joined = one["core"] + two["core"].lower()
         exact = [term for term in self.terms if term.lower() == joined.lower()]
-        term = exact[0] if exact else self.match(joined, threshold)
+        term = exact[0] if exact else self.match(joined, threshold, unsure=unsure)
         if term is None:
             return None
         return Word(w=f"{one['lead']}{_cased(term, one['core'])}{two['tail']}", start=first.start, end=second.end,
@@ -163,8 +195,7 @@ class Corrector:
 
     def correct_slot(self, words: Sequence[Word], end: int) -> tuple[int, Word] | None:
         """The drug name heard as the words just before `end` (a dose), as (first word index, new word)."""
-        best: tuple[float, float, int, str] | None = None  # (sound distance, -similarity, first index, term)
-        rivals: dict[str, float] = {}  # concept -> its closest sound distance
+        found: list[tuple[float, float, int, str]] = []  # (sound distance, -similarity, first index, term)
         for first in range(max(0, end - SLOT_MAX_WORDS), end):
             span = words[first:end]
             cores = [_plain(word.w) for word in span]
@@ -185,14 +216,15 @@ class Corrector:
                         (distance <= SLOT_SOUND_DISTANCE and similarity >= SLOT_MIN_SIMILARITY)) or \
                         len(letters) < SLOT_MIN_LENGTH_RATIO * len(term):
                     continue
-                concept = self.terms[term]
-                rivals[concept] = min(rivals.get(concept, 1.0), distance)
-                candidate = (distance, -similarity, first, term)
-                if best is None or candidate < best:
-                    best = candidate
-        if best is None:
+                found.append((distance, -similarity, first, term))
+        if not found:
             return None
-        distance, _, first, term = best
+        found = [candidate for candidate in found if candidate[3].lower() in self.preferred] or found
+        rivals: dict[str, float] = {}  # concept -> its closest sound distance
+        for candidate in found:
+            concept = self.terms[candidate[3]]
+            rivals[concept] = min(rivals.get(concept, 1.0), candidate[0])
+        distance, _, first, term = min(found)
         concept = self.terms[term]
         if any(other <= distance for rival, other in rivals.items() if rival != concept):
             return None

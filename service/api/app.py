@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from service.api.retry import RetryOnDisconnect
-from service.api import audit, consultations, health, metrics, notes, problems
+from service.api import audit, consultations, health, metrics, notes, problems, vocabulary
 from service.ehr import router as ehr
 from service.runtime import Runtime
 from service.settings import Settings, get_settings
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     app.include_router(consultations.router)
     app.include_router(notes.router)
     app.include_router(audit.router)
+    app.include_router(vocabulary.router)
     app.include_router(ehr.router)
     app.mount("/ehr/static", ehr.static_files(), name="ehr-static")
     return app

@@ -21,6 +21,7 @@ from service.errors import BadInput
 from service.intake import accept_audio, accept_transcript
 from service.speakers import SpeakersUpdate, parse_speakers, reassign
 from service.store import consultations
+from service.vocabulary import MAX_TERM_CHARS, MAX_TERMS, parse_form
 
 router = APIRouter(prefix="/v1/consultations", tags=["consultations"])
 
@@ -51,14 +52,20 @@ def create_consultation(response: Response, runtime: RuntimeDep, session: Sessio
                             description='who is who, as JSON voice -> role: {"S1": "clinician", "S2": "patient"} '
                                         '(voices told apart by sound) or {"ch1": "clinician"} (stereo channels); '
                                         "overrides the roles inferred from what each voice says")] = None,
+                        vocabulary: Annotated[str | None, Form(
+                            description="this consultation's terms for recognition and drug-name correction, "
+                                        "added to the clinic's (GET /v1/vocabulary): a JSON array of strings or "
+                                        f"terms separated by commas; at most {MAX_TERMS} terms of "
+                                        f"{MAX_TERM_CHARS} characters, no control characters")] = None,
                         ) -> Accepted:
     if (audio is None) == (transcript is None):
         raise BadInput("send exactly one multipart file field: 'audio' or 'transcript'")
     consent = consent_from_form(consent_method, consent_confirmed_by, consent_at)
     roles = parse_speakers(speakers)
+    terms = parse_form(vocabulary)  # checked for a transcript too, where recognition has no use for it
     if audio is not None:
         accepted = accept_audio(runtime, session, actor, audio.file, idempotency_key, callback_url,
-                                consent=consent, speakers=roles)
+                                consent=consent, speakers=roles, vocabulary=terms)
     else:
         accepted = accept_transcript(runtime, session, actor, transcript.file,  # type: ignore[union-attr]
                                      idempotency_key, callback_url, consent=consent, speakers=roles)

@@ -50,7 +50,8 @@ def process_consultation(engine: Engine, scribe: Scribe, recordings: RecordingSt
         # Decrypted as PyAV reads it: no plaintext copy of the recording is written anywhere.
         with recordings.open(consultation.recording_sha256 or "") as audio:
             transcript = scribe.transcribe(audio, on_progress=on_progress,
-                                           speakers=json.loads(consultation.speakers_json or "{}"))
+                                           speakers=json.loads(consultation.speakers_json or "{}"),
+                                           vocabulary=json.loads(consultation.vocabulary_json or "[]"))
         if not any(segment.text.strip() for segment in transcript.segments):
             # Silence, music or noise: an empty draft would look like a consultation where nothing was said.
             raise BadInput(f"no speech was recognised in the recording ({transcript.duration or 0:.1f} s of "

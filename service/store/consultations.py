@@ -41,7 +41,8 @@ class Idempotency:
 def create(session: Session, tenant_id: str, *, recording: StoredRecording | None = None,
            content_type: str | None = None, transcript_json: str | None = None, actor: Actor | None = None,
            idempotency: Idempotency | None = None, callback_url: str | None = None,
-           consent: RecordingConsent | None = None, speakers_json: str | None = None) -> Consultation:
+           consent: RecordingConsent | None = None, speakers_json: str | None = None,
+           vocabulary_json: str | None = None) -> Consultation:
     """Insert the consultation and its job in one transaction, so neither exists without the other.
 
     With `idempotency`, the key is inserted in the same transaction (see `create_once`).
@@ -55,6 +56,7 @@ def create(session: Session, tenant_id: str, *, recording: StoredRecording | Non
         transcript_json=transcript_json,
         callback_url=callback_url,
         speakers_json=speakers_json,
+        vocabulary_json=vocabulary_json,
         **(consent.columns() if consent is not None else {}),
     )
     session.add(consultation)

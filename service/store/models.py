@@ -24,6 +24,9 @@ class Tenant(SQLModel, table=True):
     name: str = Field(index=True, unique=True)
     # Signs this tenant's webhooks instead of SOAPSCRIBE_WEBHOOK_SECRET; a secret, so encrypted at rest.
     webhook_secret: str | None = Field(default=None, sa_type=EncryptedText)
+    # The clinic's own words for recognition (drug names, local brands, clinicians' names): a JSON list; like the
+    # tenant's other settings it holds no patient data, so it is stored as it is.
+    vocabulary_json: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -55,6 +58,9 @@ class Consultation(SQLModel, table=True):
     note_markdown: str | None = Field(default=None, sa_type=EncryptedText)
     callback_url: str | None = None  # where the webhook goes when the consultation is ready or failed
     speakers_json: str | None = None  # the uploader's voice -> role JSON ({"ch1": "clinician"}), for the job
+    # The upload's and the clinic's terms for recognition (JSON list), for the job; encrypted because an upload's
+    # terms may name what the patient takes.
+    vocabulary_json: str | None = Field(default=None, sa_type=EncryptedText)
     # The patient's consent to being recorded (see service/consent.py): how it was given, who confirmed it, when.
     consent_method: str | None = None  # verbal | written | ehr
     consent_confirmed_by: str | None = None
