@@ -12,6 +12,7 @@ from nlp.types import Finding
 
 _UNITS = {"mm[Hg]": "mmHg", "/min": "bpm", "Cel": "°C", "[degF]": "°F", "kg/m2": "kg/m2", "[lb_av]": "lb"}
 _INTERVALS = {"d": "day", "wk": "week", "mo": "month", "a": "year"}
+_ASIDE_WORDS = 7
 
 
 def _capital(text: str) -> str:
@@ -93,7 +94,9 @@ def problem_assessment(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
     parts = []
     kept = _kept(visit, sub, decisions=False)
     for problem in visit.problems:
-        reasoning = [c for c in problem.clauses if not visit.is_plan_item(c) and c.index in kept]
+        # a short aside with nothing clinical in it ("The cool thing about getting.") is no reasoning
+        reasoning = [c for c in problem.clauses if not visit.is_plan_item(c) and c.index in kept
+                     and (c.findings or len((c.written or "").split()) >= _ASIDE_WORDS)]
         sentences = _clause_sentences(visit, reasoning)
         if not sentences and problem.findings:
             sentences = [visit.sentence(f"{problem.name}.", problem.findings)]

@@ -88,6 +88,7 @@ class Register(_Strict):
     question_openers: list[str] = Field(default_factory=list)
     questions_whatever_the_mark: list[str] = Field(default_factory=list)
     instructed: list[str] = Field(default_factory=list)
+    asks_within: list[str] = Field(default_factory=list)
     clause_markers: list[str] = Field(default_factory=list)
 
 

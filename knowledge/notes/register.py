@@ -81,6 +81,7 @@ class Writer:
         self._questions = _sequences(register.question_openers)
         self._asking = _sequences(register.questions_whatever_the_mark)
         self._instructed = {verb.lower() for verb in register.instructed}
+        self._asks_within = phrases_pattern(register.asks_within)
         self._markers = phrases_pattern(register.clause_markers)
         self._subject_after = {w.lower() for w in register.subject_after}
         self._subject_before = {w.lower() for w in register.subject_before}
@@ -141,6 +142,10 @@ class Writer:
             tag = self._tail_tag(body)
             return not (tag and len(body) > tag and body[-tag - 1] == ",")  # "..., okay?" states
         return not text.rstrip().endswith(".") and self._starts(tokens, self._questions) > 0
+
+    def asks_within(self, text: str) -> bool:
+        """Whether a clinician's clause asks somewhere inside it ("... could you tell me what happened")."""
+        return bool(self._asks_within.search(text))
 
     def is_meta(self, text: str) -> bool:
         """The clinician managing the visit ("let me take a look", "any questions") rather than reporting."""

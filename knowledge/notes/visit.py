@@ -135,7 +135,7 @@ class Visit:
         clauses = []
         for index, (segment, start, end, inside) in enumerate(raw):
             text = segment.text[start:end]
-            question = self.writer.is_question(text)
+            question = self.writer.is_question(text) or (segment.speaker != "patient" and self.writer.asks_within(text))
             written = None if question else self.writer.write(text, segment.speaker, self.person)
             if written and segment.speaker != "patient" and self.writer.is_meta(text) \
                     and (not inside or len(written.split()) <= _SHORT_META):

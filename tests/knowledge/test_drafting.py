@@ -200,3 +200,14 @@ def test_a_clinicians_question_is_not_written_into_the_note_whatever_its_mark(
     texts = [s.text for section in note.sections for s in section.sentences]
     assert any(word in text.lower() and "," not in text[:3] for text in texts
                if not text.startswith(("Denies", "No ", "Not "))) is not asks, texts
+
+
+def test_an_unpunctuated_clinicians_question_and_asides_stay_out_of_the_note(extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Doctor: hey diana so i see that you injured your wrist could you tell me a bit "
+                                 "about what happened\nPatient: I slipped on the stairs and my right wrist got "
+                                 "really swollen\nDoctor: so for your wrist fracture we are going to give you a "
+                                 "brace\nDoctor: the cool thing about getting\nDoctor: no problem bye\n")
+    texts = [s.text for section in note.sections for s in section.sentences]
+    assert not any("tell" in text.lower() or "cool thing" in text.lower() or "bye" in text.lower()
+                   for text in texts), texts
+    assert any("slipped on the stairs" in text for text in texts), texts
