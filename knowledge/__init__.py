@@ -1,10 +1,8 @@
 """Clinical knowledge as data, and what is built from it: findings from a transcript, the draft note, its forms."""
 
-from importlib import import_module
-from typing import Any
+from nlp.exports import lazy_exports
 
-# Each name's module, imported on first use: importing one module of the package must not load them all
-# (Whisper, spaCy), and the package's modules import one another, so eager imports here would be cycles.
+# Each name's module, imported on first use (nlp/exports.py says why).
 _EXPORTS = {
     "KnowledgeBase": "knowledge.base", "draft_note": "knowledge.drafting", "CorpusError": "knowledge.errors",
     "KnowledgeError": "knowledge.errors", "KnowledgeLayerError": "knowledge.errors",
@@ -16,8 +14,4 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

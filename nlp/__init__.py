@@ -4,11 +4,9 @@ Recognition (`nlp.asr`), speakers (`nlp.diarize`) and the spaCy pipeline (`nlp.p
 are their own packages and modules.
 """
 
-from importlib import import_module
-from typing import Any
+from nlp.exports import lazy_exports
 
-# Each name's module, imported on first use: importing one module of the package must not load them all
-# (Whisper, spaCy), and the package's modules import one another, so eager imports here would be cycles.
+# Each name's module, imported on first use (nlp/exports.py says why).
 _EXPORTS = {
     "Assertion": "nlp.types", "Evidence": "nlp.types", "Finding": "nlp.types", "FindingKind": "nlp.types",
     "Findings": "nlp.types", "Role": "nlp.types", "Segment": "nlp.types", "SpeakerRole": "nlp.types",
@@ -19,8 +17,4 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

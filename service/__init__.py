@@ -4,11 +4,9 @@ The REST API is `service.api`, the job queue `service.jobs`, storage `service.st
 `service.ehr`; the command line is `service.cli`.
 """
 
-from importlib import import_module
-from typing import Any
+from nlp.exports import lazy_exports
 
-# Each name's module, imported on first use: importing one module of the package must not load them all
-# (Whisper, spaCy), and the package's modules import one another, so eager imports here would be cycles.
+# Each name's module, imported on first use (nlp/exports.py says why).
 _EXPORTS = {
     "DOMAIN_ERRORS": "service.errors", "BadInput": "service.errors", "Conflict": "service.errors",
     "ConsentRequired": "service.errors", "Gone": "service.errors", "InsufficientStorage": "service.errors",
@@ -21,8 +19,4 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -1,17 +1,11 @@
 """The REST API: thin routers over `service`'s functions, errors answered as RFC 9457 problem+json."""
 
-from importlib import import_module
-from typing import Any
+from nlp.exports import lazy_exports
 
-# Each name's module, imported on first use: importing one module of the package must not load them all
-# (Whisper, spaCy), and the package's modules import one another, so eager imports here would be cycles.
+# Each name's module, imported on first use (nlp/exports.py says why).
 _EXPORTS = {
     "create_app": "service.api.app", "PROBLEM_JSON": "service.api.problems", "problem": "service.api.problems",
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
