@@ -54,7 +54,7 @@ ENGINES: tuple[Engine, ...] = ("piper", "espeak")
 # (label, initial prompt, hotwords); correction is tried on and off after each, on the same recognised words.
 BIASING = (("none", False, False), ("prompt", True, False), ("hotwords", False, True))
 SPEED = 160
-CONSULTATIONS = 8  # 24 configurations over 2 x 8 consultations (about 8 min of audio): about 15 min
+CONSULTATIONS = 8  # 24 configurations over 2 x 8 consultations (about 8 min of audio): about 18 min
 GAP_S = 2.0
 RTF_LIMIT = 0.1
 
