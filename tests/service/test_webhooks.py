@@ -97,16 +97,21 @@ def test_a_failed_delivery_is_retried_and_the_signed_body_names_the_ready_note(w
     assert dict(delivery) == {"state": "delivered", "attempts": 2, "last_status": 200, "last_error": None}
 
 
-@pytest.mark.parametrize("callback_url", ["ftp://127.0.0.1/hook", "file:///etc/passwd", "javascript:alert(1)",
-                                          "http:///no-host"])
-def test_a_callback_url_that_is_not_http_is_refused_at_upload(webhook_server, callback_url: str) -> None:
+def refused_upload(webhook_server, callback_url: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The problem+json of an upload whose callback URL is refused (422)."""
     server, _ = webhook_server
     with server.client() as client:
         response = client.post("/v1/consultations", data={"callback_url": callback_url},
                                files={"transcript": ("t.txt", b"Doctor: Any cramps?\nPatient: At night.\n")})
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
-    assert "callback_url" in response.json()["detail"]
+    return response.json()
+
+
+@pytest.mark.parametrize("callback_url", ["ftp://127.0.0.1/hook", "file:///etc/passwd", "javascript:alert(1)",
+                                          "http:///no-host"])
+def test_a_callback_url_that_is_not_http_is_refused_at_upload(webhook_server, callback_url: str) -> None:
+    assert "callback_url" in refused_upload(webhook_server, callback_url)["detail"]
 
 
 @pytest.mark.parametrize(("callback_url", "kind"), [
@@ -119,13 +124,7 @@ def test_a_callback_url_that_is_not_http_is_refused_at_upload(webhook_server, ca
 ])
 def test_a_callback_url_to_an_internal_address_is_refused_unless_allow_listed(webhook_server, callback_url: str,
                                                                                kind: str) -> None:
-    server, _ = webhook_server
-    with server.client() as client:
-        response = client.post("/v1/consultations", data={"callback_url": callback_url},
-                               files={"transcript": ("t.txt", b"Doctor: Any cramps?\nPatient: At night.\n")})
-    assert response.status_code == 422, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    problem = response.json()
+    problem = refused_upload(webhook_server, callback_url)
     assert problem["title"] == "Callback URL refused" and kind in problem["detail"], problem
 
 
