@@ -9,7 +9,7 @@ _EXPORTS = {
     "Extractor": "knowledge.extract", "note_bundle": "knowledge.fhir", "ICD10CM": "knowledge.note",
     "LOINC": "knowledge.note", "Coding": "knowledge.note", "Note": "knowledge.note", "Section": "knowledge.note",
     "Sentence": "knowledge.note", "Subsection": "knowledge.note", "Suggestion": "knowledge.note",
-    "FORMATS": "knowledge.render", "NoteFormat": "knowledge.render", "NoteStatus": "knowledge.render",
+    "FORMATS": "knowledge.render", "NoteFormat": "knowledge.render", "NoteStatus": "knowledge.note",
     "render": "knowledge.render", "evaluate": "knowledge.evaluate", "load_corpus": "knowledge.evaluate",
 }
 __all__ = sorted(_EXPORTS)

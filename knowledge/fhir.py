@@ -15,8 +15,8 @@ from uuid import NAMESPACE_URL, uuid4, uuid5
 
 from fhir.resources.R4B.bundle import Bundle
 
-from knowledge.note import LOINC, SYSTEM_NAMES, Note, Section, SectionCode, Subsection, Suggestion
-from knowledge.render import KIND_TITLES, NoteStatus, topic_title
+from knowledge.note import (KIND_TITLES, LOINC, SYSTEM_NAMES, Note, NoteStatus, Section, SectionCode, Subsection,
+                            Suggestion, topic_title)
 
 PROGRESS_NOTE = {"system": LOINC, "code": "11506-3", "display": "Progress note"}
 SECTION_CODES: dict[SectionCode, dict[str, str]] = {

@@ -12,6 +12,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 SectionCode = Literal["subjective", "objective", "assessment", "plan"]
 SuggestionKind = Literal["cause", "workup", "treatment", "prevention", "red_flag", "code"]
+NoteStatus = Literal["draft", "signed"]
+# How every rendering (templates, FHIR) titles a kind of suggestion.
+KIND_TITLES: dict[SuggestionKind, str] = {
+    "red_flag": "Red flag", "cause": "Possible cause", "workup": "Work-up", "treatment": "Treatment",
+    "prevention": "Prevention", "code": "Code",
+}
+
+
+def topic_title(topic: str) -> str:
+    """A topic id as a reader sees it: `leg_cramps` -> "Leg cramps"."""
+    return topic.replace("_", " ").capitalize()
+
 
 # Where a suggestion is shown: what may explain the case beside the clinician's assessment, what to do
 # beside their plan. Suggestions are never inside a section's sentences.

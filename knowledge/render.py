@@ -14,23 +14,14 @@ from typing import Literal
 import jinja2
 
 from knowledge.errors import KnowledgeError
-from knowledge.note import Note, Section, Subsection, SuggestionKind
+from knowledge.note import KIND_TITLES, Note, NoteStatus, Section, Subsection, topic_title
 from knowledge.notes.plan import load_plan
 
 NoteFormat = Literal["markdown", "text", "json", "html", "fhir"]
-NoteStatus = Literal["draft", "signed"]
 FORMATS: tuple[NoteFormat, ...] = ("markdown", "text", "json", "html", "fhir")
 BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
 _TEMPLATES = {"markdown": "note.md.j2", "text": "note.txt.j2", "html": "note.html.j2"}
-KIND_TITLES: dict[SuggestionKind, str] = {
-    "red_flag": "Red flag", "cause": "Possible cause", "workup": "Work-up", "treatment": "Treatment",
-    "prevention": "Prevention", "code": "Code",
-}
 
-
-def topic_title(topic: str) -> str:
-    """A topic id as a reader sees it: `leg_cramps` -> "Leg cramps"."""
-    return topic.replace("_", " ").capitalize()
 
 
 @lru_cache(maxsize=8)
@@ -88,7 +79,7 @@ def render(note: Note, fmt: NoteFormat, *, templates_dir: Path | None = None, st
     if fmt == "json":
         return note.model_dump_json(indent=2)
     if fmt == "fhir":
-        # Imported here: only FHIR output pays for loading fhir.resources.
+        # Imported here: only FHIR output pays for loading fhir.resources (0.16 s); no cycle (fhir imports note).
         from knowledge.fhir import note_bundle
 
         if markdown is None:
