@@ -25,7 +25,8 @@ import nlp.components.sites
 import nlp.components.terms
 import nlp.components.values  # noqa: F401
 from nlp.components.extensions import MODIFIERS, NUMBERS, TARGETS
-from nlp.components.spans import as_number, starting_at
+from nlp.components.sites import SIDE_GAP, preferred_site, says_side
+from nlp.components.spans import first_dose
 from nlp.english import english_model_path
 from nlp.lexicon import DOSE_UNIT, EXAM_CUE, LATERALITY, SITE, Lexicon
 
@@ -141,10 +142,9 @@ def places(doc: Doc) -> dict[str, str]:
     sites = [span for span in modifiers if span.label_ == SITE]
     found = {}
     if sites:
-        best = min(sites, key=lambda span: (bool(span._.pattern.attributes.get("generic")), span.start))
-        found["site"] = best._.pattern.code
+        found["site"] = preferred_site(sites)._.pattern.code
     for side in (span for span in modifiers if span.label_ == LATERALITY):
-        if not side._.pattern.attributes.get("needs_site") or any(0 <= s.start - side.end <= 2 for s in sites):
+        if says_side(side, sites, SIDE_GAP):
             found["laterality"] = side._.pattern.code
             break
     return found
@@ -160,8 +160,4 @@ def bare_dose(doc: Doc) -> dict[str, Any] | None:
     """The first number with a dose unit in an utterance that names no drug of its own."""
     if any(span.label_ == "medication" for span in doc.spans[TARGETS]):
         return None
-    for number in doc.spans[NUMBERS]:
-        unit = starting_at(doc.spans[MODIFIERS], number.end, DOSE_UNIT)
-        if unit is not None:
-            return {"value": as_number(number._.number), "unit": unit._.pattern.code}
-    return None
+    return first_dose(doc.spans[NUMBERS], doc.spans[MODIFIERS], DOSE_UNIT)

@@ -16,9 +16,10 @@ PLACED_KINDS = frozenset({SYMPTOM, "exam", "imaging", "order"})
 SIDED_KINDS = frozenset({SYMPTOM, "exam"})  # the findings contract gives an image or order its place, no side
 _POINTING_BACK = {"they", "it", "these", "this", "that", "those"}
 MEDICATION = "medication"
+SIDE_GAP = 2  # words at most between a side and its site ("left lower leg")
 
 
-@Language.factory("soapscribe_sites", default_config={"site_gap": 2})
+@Language.factory("soapscribe_sites", default_config={"site_gap": SIDE_GAP})
 def make_site_attacher(nlp: Language, name: str, site_gap: int) -> SiteAttacher:
     register()
     return SiteAttacher(site_gap)
@@ -56,11 +57,9 @@ class SiteAttacher:
                                 for other in targets)
                      and not placeless]
             if sites:
-                best = min(sites, key=lambda s: (bool(s._.pattern.attributes.get("generic")), distance(target, s)))
-                details(target)["site"] = best._.pattern.code
+                details(target)["site"] = preferred_site(sites, target)._.pattern.code
             sides = [side for side in within(modifiers, sentence.start, sentence.end, LATERALITY)
-                     if not side._.pattern.attributes.get("needs_site")
-                     or self._before_site(side, sites)]
+                     if says_side(side, sites, self.site_gap)]
             if sides and target.label_ in SIDED_KINDS:
                 details(target)["laterality"] = min(sides, key=lambda s: distance(target, s))._.pattern.code
             has_drug = any(t.label_ == MEDICATION and sentence.start <= t.start < sentence.end for t in targets)
@@ -87,9 +86,20 @@ class SiteAttacher:
             if frequency and symptoms and "frequency" not in details(symptoms[-1]):
                 details(symptoms[-1])["frequency"] = frequency[0]._.pattern.code
 
-    def _before_site(self, side: Span, sites: list[Span]) -> bool:
-        """A side word just before a site, with no punctuation between ("left calf", "right lower leg")."""
-        for site in within(sites, side.end, side.end + self.site_gap + 1):
-            if not any(token.is_punct for token in side.doc[side.end:site.start]):
-                return True
-        return False
+
+def preferred_site(sites: list[Span], target: Span | None = None) -> Span:
+    """The site meant: a specific one before a generic one ("my legs ... the left thigh" -> thigh), then the
+    nearest to the target, or the first said when there is none."""
+    return min(sites, key=lambda s: (bool(s._.pattern.attributes.get("generic")),
+                                     distance(target, s) if target is not None else s.start))
+
+
+def says_side(side: Span, sites: list[Span], gap: int) -> bool:
+    """Whether a laterality word says a side: one that `needs_site` ("left", "right") only just before a site,
+    with no punctuation between ("left calf", "right lower leg"; not "that's right")."""
+    if not side._.pattern.attributes.get("needs_site"):
+        return True
+    for site in within(sites, side.end, side.end + gap + 1):
+        if not any(token.is_punct for token in side.doc[side.end:site.start]):
+            return True
+    return False

@@ -26,3 +26,13 @@ def distance(a: Span, b: Span) -> int:
 def as_number(value: float) -> int | float:
     """40.0 -> 40, so doses read as said."""
     return int(value) if value == int(value) else value
+
+
+def first_dose(numbers: Iterable[Span], modifiers: Iterable[Span], unit_label: str) -> dict[str, int | float | str] | None:
+    """The first number followed by a dose unit ("40 mg"), as a dose; None when no number has one."""
+    said = list(modifiers)
+    for number in numbers:
+        unit = starting_at(said, number.end, unit_label)
+        if unit is not None:
+            return {"value": as_number(number._.number), "unit": unit._.pattern.code}
+    return None

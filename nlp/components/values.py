@@ -7,7 +7,7 @@ from spacy.tokens import Doc, Span
 
 from nlp.attributes import fit
 from nlp.components.extensions import MODIFIERS, NUMBERS, TARGETS, details, register
-from nlp.components.spans import as_number, starting_at, within
+from nlp.components.spans import first_dose, starting_at, within
 from nlp.lexicon import (ACTION, ALLERGY, ALLERGY_CUE, DOSE_UNIT, FREQUENCY, INTAKE, INTERPRETATION, INTERVAL_UNIT,
                          LAB_UNIT, ORDER_CUE, TermPattern)
 from nlp.numbers import scan
@@ -171,11 +171,11 @@ class ValueAttacher:
     def _dose(self, drug: Span, numbers: list[Span], modifiers: list[Span], before: int, after: int) -> None:
         sentence = drug.sent
         end = min(sentence.end, after)
-        found = self._dose_in(within(numbers, drug.end, end), modifiers)
+        found = first_dose(within(numbers, drug.end, end), modifiers, DOSE_UNIT)
         if found is None:
             start = max(sentence.start, before)
             preceding = [n for n in within(numbers, start, drug.start) if n.end >= drug.start - 3]
-            found = self._dose_in(preceding, modifiers)
+            found = first_dose(preceding, modifiers, DOSE_UNIT)
         if found is not None:
             details(drug)["dose"] = found
         frequency = [f for f in within(modifiers, drug.end, end, FREQUENCY)
@@ -196,10 +196,3 @@ class ValueAttacher:
         after = within(modifiers, drug.end, min(sentence.end, drug.end + self.action_window), ACTION)
         return after[0]._.pattern.code if after else None
 
-    @staticmethod
-    def _dose_in(numbers: list[Span], modifiers: list[Span]) -> dict[str, int | float | str] | None:
-        for number in numbers:
-            unit = starting_at(modifiers, number.end, DOSE_UNIT)
-            if unit is not None:
-                return {"value": as_number(number._.number), "unit": unit._.pattern.code}
-        return None
