@@ -10,10 +10,11 @@ import codecs
 import errno
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from nlp.audio import AudioDecodeError, probe
 from nlp.transcript_io import TranscriptFormatError, to_json
@@ -120,10 +121,11 @@ def _create(session: Session, actor: Actor, idempotency: Idempotency | None, **f
 def accept_audio(runtime: Runtime, session: Session, actor: Actor, stream: BinaryIO,
                  idempotency_key: str | None = None, callback_url: str | None = None,
                  consent: RecordingConsent | None = None, speakers: dict[str, Role] | None = None,
-                 vocabulary: list[str] | None = None) -> Intake:
+                 vocabulary: list[str] | None = None, with_row: Callable[[str], SQLModel] | None = None) -> Intake:
     """Check the recording's size and kind, store it (fsync'd), check it opens as audio, then queue it.
 
-    `vocabulary` (the upload's terms) is stored with the clinic's terms as they are now, for the job.
+    `vocabulary` (the upload's terms) is stored with the clinic's terms as they are now, for the job;
+    `with_row` makes a row inserted with the consultation (`consultations.create`), such as its EHR link.
 
     A file that is not audio is refused now with a clear error instead of
     failing later in the worker; nothing is queued for it.
@@ -161,7 +163,7 @@ def accept_audio(runtime: Runtime, session: Session, actor: Actor, stream: Binar
     return _create(session, actor, idempotency, recording=stored, content_type=content_type,
                    callback_url=callback_url, consent=consent,
                    speakers_json=json.dumps(speakers) if speakers else None,
-                   vocabulary_json=json.dumps(terms) if terms else None)
+                   vocabulary_json=json.dumps(terms) if terms else None, with_row=with_row)
 
 
 def _hms(seconds: float) -> str:
@@ -171,7 +173,8 @@ def _hms(seconds: float) -> str:
 
 def accept_transcript(runtime: Runtime, session: Session, actor: Actor, stream: BinaryIO,
                       idempotency_key: str | None = None, callback_url: str | None = None,
-                      consent: RecordingConsent | None = None, speakers: dict[str, Role] | None = None) -> Intake:
+                      consent: RecordingConsent | None = None, speakers: dict[str, Role] | None = None,
+                      with_row: Callable[[str], SQLModel] | None = None) -> Intake:
     callback_url = check_callback_url(callback_url, runtime.settings, session, actor.tenant_id)
     limit = runtime.settings.max_transcript_bytes
     data = stream.read(limit + 1)
@@ -189,4 +192,4 @@ def accept_transcript(runtime: Runtime, session: Session, actor: Actor, stream: 
         raise BadInput(f"transcript: {exc}") from exc
     transcript = apply_to_transcript(transcript, speakers)  # only a transcript with diarized voices takes them
     return _create(session, actor, idempotency, transcript_json=to_json(transcript), callback_url=callback_url,
-                   consent=consent)
+                   consent=consent, with_row=with_row)

@@ -17,6 +17,7 @@ from service.api.schemas import Accepted, ConsultationPage, ConsultationStatus, 
 from service.api.sse import consultation_events
 from service.consent import ConsentMethod
 from service.consent import from_form as consent_from_form
+from service.ehr import smart
 from service.errors import BadInput
 from service.intake import accept_audio, accept_transcript
 from service.speakers import SpeakersUpdate, parse_speakers, reassign
@@ -57,18 +58,24 @@ def create_consultation(response: Response, runtime: RuntimeDep, session: Sessio
                                         "added to the clinic's (GET /v1/vocabulary): a JSON array of strings or "
                                         f"terms separated by commas; at most {MAX_TERMS} terms of "
                                         f"{MAX_TERM_CHARS} characters, no control characters")] = None,
+                        ehr_launch: Annotated[str | None, Form(
+                            max_length=200, description="the SMART launch (`/ehr/launches/{id}`) this upload is "
+                                                        "for: the consultation is linked to its encounter, and the "
+                                                        "patient's medications and problems on the chart join its "
+                                                        "vocabulary")] = None,
                         ) -> Accepted:
     if (audio is None) == (transcript is None):
         raise BadInput("send exactly one multipart file field: 'audio' or 'transcript'")
     consent = consent_from_form(consent_method, consent_confirmed_by, consent_at)
     roles = parse_speakers(speakers)
     terms = parse_form(vocabulary)  # checked for a transcript too, where recognition has no use for it
+    link = smart.link_on_upload(session, actor, ehr_launch) if ehr_launch else None
     if audio is not None:
         accepted = accept_audio(runtime, session, actor, audio.file, idempotency_key, callback_url,
-                                consent=consent, speakers=roles, vocabulary=terms)
+                                consent=consent, speakers=roles, vocabulary=terms, with_row=link)
     else:
         accepted = accept_transcript(runtime, session, actor, transcript.file,  # type: ignore[union-attr]
-                                     idempotency_key, callback_url, consent=consent, speakers=roles)
+                                     idempotency_key, callback_url, consent=consent, speakers=roles, with_row=link)
     if accepted.replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"

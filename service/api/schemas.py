@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, Literal
 
@@ -34,15 +35,18 @@ class ConsultationStatus(BaseModel):
                                              "(null: none recorded)")
     audio_purged_at: datetime | None = Field(default=None, description="when the retention policy deleted the "
                                              "recording; transcript, findings and note remain")
+    warnings: list[str] = Field(default_factory=list, description="what the job worked around without failing, "
+                                "e.g. an EHR chart that could not be read for its vocabulary")
 
     @model_validator(mode="before")
     @classmethod
     def _from_row(cls, data: Any) -> Any:
-        """A stored consultation keeps its consent in three columns; here they are one object."""
+        """A stored consultation keeps its consent in three columns and its warnings as JSON; here they are
+        one object and a list."""
         if not isinstance(data, Consultation):
             return data
         fields = {name: getattr(data, name) for name in cls.model_fields if hasattr(data, name)}
-        return {**fields, "consent": RecordingConsent.of(data)}
+        return {**fields, "consent": RecordingConsent.of(data), "warnings": json.loads(data.warnings_json or "[]")}
 
 
 class ConsultationPage(BaseModel):

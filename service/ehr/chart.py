@@ -93,10 +93,12 @@ def _access(session: Session, actor: Actor, consultation_id: str) -> tuple[Encou
     return found, launch
 
 
-def read_chart(base: str, patient_ref: str, token: str) -> list[dict[str, Any]]:
-    """The patient's MedicationStatements, MedicationRequests and Observations, each validated as FHIR R4B."""
+def read_chart(base: str, patient_ref: str, token: str,
+               kinds: tuple[str, ...] = CHART_TYPES) -> list[dict[str, Any]]:
+    """The patient's resources of `kinds` (MedicationStatements, MedicationRequests and Observations by default),
+    each validated as FHIR R4B."""
     resources = []
-    for kind in CHART_TYPES:
+    for kind in kinds:
         url: str | None = f"{base}/{kind}?patient={quote(patient_ref, safe='/')}"
         for _ in range(MAX_PAGES):
             bundle = get_json(url, token)

@@ -15,6 +15,7 @@ import ipaddress
 import json
 import secrets
 from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -41,7 +42,7 @@ PENDING_FOR = timedelta(minutes=10)  # from the redirect to the authorize endpoi
 EHR_SCOPE = ("launch openid fhirUser patient/Patient.read patient/Encounter.read "
              "patient/Composition.write patient/DocumentReference.write "
              "patient/MedicationStatement.read patient/MedicationRequest.read patient/Observation.read "
-             "patient/MedicationStatement.write")
+             "patient/Condition.read patient/MedicationStatement.write")
 STANDALONE_SCOPE = EHR_SCOPE.replace("launch ", "launch/patient launch/encounter ", 1)
 
 
@@ -172,6 +173,21 @@ def launch_context(session: Session, actor: Actor, launch_id: str) -> dict[str, 
     if row is None or row.tenant_id != actor.tenant_id or row.context_json is None:
         raise NotFound(f"no launch {launch_id}")
     return json.loads(row.context_json)
+
+
+def link_on_upload(session: Session, actor: Actor, launch_id: str) -> Callable[[str], EncounterLink]:
+    """The link an upload made for a launch (`ehr_launch` form field) inserts with its consultation, in the same
+    transaction as its job, so the job finds the encounter's chart (its vocabulary) from its start."""
+    row = session.get(Launch, launch_id)
+    if row is None or row.tenant_id != actor.tenant_id or row.encounter_ref is None:
+        raise NotFound(f"no launch {launch_id}")
+    existing = _link_for(session, actor.tenant_id, row.fhir_base, row.encounter_ref)
+    if existing is not None:
+        raise Conflict(f"{row.encounter_ref} already has consultation {existing.consultation_id}")
+    base, encounter_ref, patient_ref = row.fhir_base, row.encounter_ref, row.patient_ref or ""
+    return lambda consultation_id: EncounterLink(tenant_id=actor.tenant_id, fhir_base=base,
+                                                 encounter_ref=encounter_ref, patient_ref=patient_ref,
+                                                 consultation_id=consultation_id)
 
 
 def link(session: Session, actor: Actor, launch_id: str, consultation_id: str) -> EncounterLink:

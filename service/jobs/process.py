@@ -17,10 +17,12 @@ from knowledge.errors import KnowledgeError
 from knowledge.render import render
 from nlp.asr.base import AsrProgress
 from nlp.transcript_io import parse_json, to_json
+from service.ehr.vocabulary import chart_vocabulary
 from service.errors import BadInput, as_scribe_error
 from service.store import consultations, notes
 from service.store.recordings import RecordingStore
 from service.scribe import Scribe
+from service.vocabulary import dedupe
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,11 @@ def process_consultation(engine: Engine, scribe: Scribe, recordings: RecordingSt
     started = time.perf_counter()
     if consultation.input_kind == "audio":
         consultations.set_fields(engine, consultation_id, status="transcribing", progress=0.0, error=None)
+        # Opened from an EHR: the patient's medications and problems on the chart come first in its vocabulary.
+        chart = chart_vocabulary(engine, consultation, scribe.settings)
+        consultations.set_fields(engine, consultation_id,
+                                 warnings_json=json.dumps([chart.warning]) if chart.warning else None)
+        vocabulary = dedupe(chart.terms, json.loads(consultation.vocabulary_json or "[]"))
         last_write = 0.0
 
         def on_progress(progress: AsrProgress) -> None:
@@ -51,7 +58,7 @@ def process_consultation(engine: Engine, scribe: Scribe, recordings: RecordingSt
         with recordings.open(consultation.recording_sha256 or "") as audio:
             transcript = scribe.transcribe(audio, on_progress=on_progress,
                                            speakers=json.loads(consultation.speakers_json or "{}"),
-                                           vocabulary=json.loads(consultation.vocabulary_json or "[]"))
+                                           vocabulary=vocabulary)
         if not any(segment.text.strip() for segment in transcript.segments):
             # Silence, music or noise: an empty draft would look like a consultation where nothing was said.
             raise BadInput(f"no speech was recognised in the recording ({transcript.duration or 0:.1f} s of "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from service.consent import RecordingConsent
 from service.errors import BadInput, Conflict, Gone, NotFound
@@ -42,10 +43,11 @@ def create(session: Session, tenant_id: str, *, recording: StoredRecording | Non
            content_type: str | None = None, transcript_json: str | None = None, actor: Actor | None = None,
            idempotency: Idempotency | None = None, callback_url: str | None = None,
            consent: RecordingConsent | None = None, speakers_json: str | None = None,
-           vocabulary_json: str | None = None) -> Consultation:
+           vocabulary_json: str | None = None, with_row: Callable[[str], SQLModel] | None = None) -> Consultation:
     """Insert the consultation and its job in one transaction, so neither exists without the other.
 
-    With `idempotency`, the key is inserted in the same transaction (see `create_once`).
+    With `idempotency`, the key is inserted in the same transaction (see `create_once`); so is the row
+    `with_row` makes from the new consultation's id (an EHR encounter link, which its job reads).
     """
     consultation = Consultation(
         tenant_id=tenant_id,
@@ -61,6 +63,8 @@ def create(session: Session, tenant_id: str, *, recording: StoredRecording | Non
     )
     session.add(consultation)
     session.flush()
+    if with_row is not None:
+        session.add(with_row(consultation.id))
     enqueue(session, consultation.id)
     if idempotency is not None:
         session.add(IdempotencyKey(tenant_id=tenant_id, key=idempotency.key,

@@ -61,6 +61,9 @@ class Consultation(SQLModel, table=True):
     # The upload's and the clinic's terms for recognition (JSON list), for the job; encrypted because an upload's
     # terms may name what the patient takes.
     vocabulary_json: str | None = Field(default=None, sa_type=EncryptedText)
+    # What the job could not do but worked around (JSON list of sentences, no patient data): "the chart could not
+    # be read, so ...".
+    warnings_json: str | None = None
     # The patient's consent to being recorded (see service/consent.py): how it was given, who confirmed it, when.
     consent_method: str | None = None  # verbal | written | ehr
     consent_confirmed_by: str | None = None

@@ -5,7 +5,8 @@ at once (the EHR's user is taken as logged in) and a token endpoint that checks 
 PKCE verifier and names the Patient and Encounter in context; read of any stored resource; search by
 `patient`/`subject`/`encounter`; and create of DocumentReference, Composition and MedicationStatement, each
 validated with the fhir.resources R4B models (a resource that does not validate is refused with 422).
-`add_chart` seeds a patient's MedicationStatements, MedicationRequests and Observations from a Bundle.
+`add_chart` seeds a patient's MedicationStatements, MedicationRequests, Observations and Conditions from a
+Bundle; `search_error` makes every search fail with that status.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class FhirServer:
     tokens: set[str] = field(default_factory=set)
     standalone_context: tuple[str, str] | None = None
     created: list[str] = field(default_factory=list)  # "Type/id" in the order they were POSTed
+    search_error: int | None = None  # every search answers this HTTP status (an EHR in trouble) while set
 
     def add(self, resource: dict[str, Any]) -> dict[str, Any]:
         get_fhir_model_class(resource["resourceType"]).model_validate(resource)
@@ -155,6 +157,8 @@ def build_app(state: FhirServer) -> FastAPI:
     @app.get("/fhir/{resource_type}")
     def search(resource_type: str, request: Request, authorization: str | None = Header(None)) -> JSONResponse:
         _authorized(authorization)
+        if state.search_error is not None:
+            return _outcome(state.search_error, "the server cannot search now")
         found = state.search(resource_type, **dict(request.query_params))
         return JSONResponse({"resourceType": "Bundle", "type": "searchset", "total": len(found),
                              "entry": [{"fullUrl": f"{state.base}/{r['resourceType']}/{r['id']}", "resource": r}

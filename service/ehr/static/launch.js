@@ -33,6 +33,8 @@ async function start() {
     const confirmedBy = $("consent-confirmed-by").value.trim();
     if (method) form.append("consent_method", method);
     if (confirmedBy) form.append("consent_confirmed_by", confirmedBy);
+    // Linked as it is created, so its job reads the chart (the patient's drugs and problems as vocabulary).
+    form.append("ehr_launch", launchId);
     $("status").textContent = "Uploading…";
     try {
       const accepted = await request("/v1/consultations", { method: "POST", body: form });
