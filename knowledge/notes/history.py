@@ -125,8 +125,9 @@ def grouped_findings(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
     return part(sub, sentences)
 
 
-def dose(visit: Visit, finding: Finding) -> str:
-    """"levothyroxine (Synthroid) 50 mg once daily"; a class said without a drug reads "a statin"."""
+def dose(visit: Visit, finding: Finding, amounts: bool = True) -> str:
+    """"levothyroxine (Synthroid) 50 mg once daily" (without dose and frequency when not `amounts`); a class said
+    without a drug reads "a statin"."""
     if visit.wording.is_drug_class(finding.code):
         return f"{indefinite(visit.name(finding))} (name not said)"
     words = [visit.name(finding)]
@@ -135,6 +136,8 @@ def dose(visit: Visit, finding: Finding) -> str:
         said_as = finding.text  # the name said (a brand the topic does not list), so a reader can match it
     if said_as:
         words.append(f"({said_as})")
+    if not amounts:
+        return " ".join(words)
     amount = finding.attributes.get("dose")
     if isinstance(amount, dict) and amount.get("value") is not None:
         words.append(f"{amount['value']:g} {amount.get('unit') or ''}".strip())
@@ -142,6 +145,15 @@ def dose(visit: Visit, finding: Finding) -> str:
         if finding.attributes.get(key):
             words.append(str(finding.attributes[key]))
     return " ".join(words)
+
+
+def _current_amounts(visit: Visit, finding: Finding) -> bool:
+    """Whether the dose a finding holds is what the patient takes now: a dose the clinician changes is the new one
+    ("increase your lasix to 80 mg") unless the patient also said the drug ("lasix 40 mg twice a day")."""
+    if finding.attributes.get("action") != "change":
+        return True
+    speakers = {segment.id: segment.speaker for segment in visit.transcript.segments}
+    return any(speakers.get(ev.segment) == "patient" for ev in finding.evidence)
 
 
 @builder("medications")
@@ -157,6 +169,6 @@ def medications(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
             name = visit.name(finding)
             words = indefinite(name) if visit.wording.is_drug_class(finding.code) else name
         else:
-            words = dose(visit, finding)
+            words = dose(visit, finding, amounts=_current_amounts(visit, finding))
         sentences.append(visit.sentence(_capital(visit.plan.phrase(sub, key).format(words)), [finding]))
     return part(sub, sentences)

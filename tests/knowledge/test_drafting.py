@@ -211,3 +211,12 @@ def test_an_unpunctuated_clinicians_question_and_asides_stay_out_of_the_note(ext
     assert not any("tell" in text.lower() or "cool thing" in text.lower() or "bye" in text.lower()
                    for text in texts), texts
     assert any("slipped on the stairs" in text for text in texts), texts
+
+
+def test_a_dose_the_clinician_changes_is_not_listed_as_the_dose_taken(extractor: Extractor) -> None:
+    _, changed = drafted(extractor, "Doctor: I want to increase your lasix to 80 milligrams once a day.\n")
+    assert "Takes furosemide (Lasix)." in sentences(changed, "subjective"), sentences(changed, "subjective")
+    assert any("80 mg" in text for text in sentences(changed, "plan")), sentences(changed, "plan")
+    _, said = drafted(extractor, "Patient: I take lasix 40 milligrams twice a day.\n"
+                                 "Doctor: I want to reduce your lasix to 40 milligrams once a day.\n")
+    assert "Takes furosemide (Lasix) 40 mg twice daily." in sentences(said, "subjective"), sentences(said, "subjective")
