@@ -53,3 +53,15 @@ class AsrBackend(Protocol):
     name: str
 
     def transcribe(self, audio: np.ndarray, options: DecodeOptions) -> Iterator[Segment]: ...
+
+
+def shift(segment: Segment, offset: float, index: int) -> Segment:
+    """`segment` renumbered `index`, its times and its words' times moved `offset` seconds later."""
+    if offset == 0:
+        return segment.model_copy(update={"id": index})
+    words = [word.model_copy(update={"start": round(word.start + offset, 3), "end": round(word.end + offset, 3)})
+             for word in segment.words]
+    return segment.model_copy(update={
+        "id": index, "words": words,
+        "start": None if segment.start is None else round(segment.start + offset, 3),
+        "end": None if segment.end is None else round(segment.end + offset, 3)})

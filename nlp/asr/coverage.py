@@ -26,7 +26,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from nlp.asr.base import SAMPLE_RATE, AsrBackend, DecodeOptions
+from nlp.asr.base import SAMPLE_RATE, AsrBackend, DecodeOptions, shift
 from nlp.asr.sentences import SENTENCE_END, split_sentences
 from nlp.types import Segment, Word
 
@@ -207,8 +207,6 @@ def _whole_sentences_before(segment: Segment, moment: float) -> list[Segment]:
 def _recognise(engine: AsrBackend, samples: np.ndarray, start: float, end: float, options: DecodeOptions,
                sample_rate: int) -> list[Segment]:
     """Segments of `samples[start:end]` (seconds), with times moved onto the clock of `samples`."""
-    from nlp.asr.windows import shift
-
     piece = samples[int(start * sample_rate):int(end * sample_rate)]
     return [shift(segment, start, segment.id) for segment in engine.transcribe(piece, options)]
 

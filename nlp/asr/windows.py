@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 
-from nlp.asr.base import AsrBackend, DecodeOptions
+from nlp.asr.base import AsrBackend, DecodeOptions, shift
 from nlp.asr.coverage import refill
 from nlp.audio import AudioWindow
 from nlp.types import Segment
@@ -46,15 +46,3 @@ def transcribe_windows(engine: AsrBackend, windows: Iterable[AudioWindow], optio
         for segment in refill(engine, mono, decoded, options):
             yield shift(segment, window.offset, index)
             index += 1
-
-
-def shift(segment: Segment, offset: float, index: int) -> Segment:
-    """`segment` renumbered `index`, its times and its words' times moved `offset` seconds later."""
-    if offset == 0:
-        return segment.model_copy(update={"id": index})
-    words = [word.model_copy(update={"start": round(word.start + offset, 3), "end": round(word.end + offset, 3)})
-             for word in segment.words]
-    return segment.model_copy(update={
-        "id": index, "words": words,
-        "start": None if segment.start is None else round(segment.start + offset, 3),
-        "end": None if segment.end is None else round(segment.end + offset, 3)})
