@@ -115,6 +115,25 @@ class Recording:
     spans: dict[str, tuple[float, float]]
 
 
+def clip(cache: Path, name: str, engine: str) -> Path:
+    """Where one consultation rendered by one voice engine is kept in `cache`."""
+    return cache / f"{name}-{engine}-{SPEED}.wav"
+
+
+def arguments(description: str) -> argparse.Namespace:
+    """The options of the benchmarks that render the gold consultations: --out, --cache, --limit."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--cache", type=Path, default=CACHE, help="rendered audio kept here between runs")
+    parser.add_argument("--limit", type=int, default=CONSULTATIONS, help="how many gold consultations")
+    return parser.parse_args()
+
+
+def bench_scribe(cache: Path) -> Scribe:
+    """The service's Scribe with default settings, its data beside the cached audio."""
+    return Scribe(Settings(data_dir=cache / "var", models_dir=ROOT / "var" / "models"))
+
+
 def rendered(consultations: list[GoldConsultation], cache: Path) -> list[Recording]:
     """Per voice engine, one recording of the consultations (rendered once into `cache`: rendering is
     deterministic), GAP_S of silence between them."""
@@ -125,7 +144,7 @@ def rendered(consultations: list[GoldConsultation], cache: Path) -> list[Recordi
     for engine in ENGINES:
         pieces, spans, clock = [], {}, 0.0
         for name in names:
-            piece = cache / f"{name}-{engine}-{SPEED}.wav"
+            piece = clip(cache, name, engine)
             if not piece.is_file():
                 render((GOLD / f"{name}.txt").read_text(encoding="utf-8"), piece, speed=SPEED, engine=engine)
             length = float(subprocess.run(["soxi", "-D", str(piece)], check=True, capture_output=True,
@@ -278,15 +297,11 @@ def report(results: list[Result], consultations: list[GoldConsultation], text_f1
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--cache", type=Path, default=CACHE, help="rendered audio kept here between runs")
-    parser.add_argument("--limit", type=int, default=CONSULTATIONS, help="how many gold consultations")
-    args = parser.parse_args()
+    args = arguments(__doc__.splitlines()[0])
     load_average = os.getloadavg()[0]
     consultations = chosen_consultations(args.limit)
     recordings = rendered(consultations, args.cache)
-    scribe = Scribe(Settings(data_dir=args.cache / "var", models_dir=ROOT / "var" / "models"))
+    scribe = bench_scribe(args.cache)
     text_f1 = evaluate(consultations, scribe.extractor()).overall
     results = measure(consultations, recordings, scribe, progress=lambda line: print(line, flush=True))
     section = report(results, consultations, text_f1, f"{datetime.now(UTC):%Y-%m-%d %H:%M}", load_average)

@@ -13,7 +13,6 @@ holds it; a *wrong* drug is a drug name (or vocabulary term) the transcript hold
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import time
@@ -23,13 +22,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.asr import drug_terms
-from benchmarks.asr_choice import CACHE, CONSULTATIONS, ENGINES, ROOT, SPEED, chosen_consultations, rendered, said
-from benchmarks.results import RESULTS, write_section
+from benchmarks.asr_choice import ENGINES, SPEED, arguments, bench_scribe, chosen_consultations, clip, rendered, said
+from benchmarks.results import write_section
 from knowledge.evaluate import GoldConsultation
 from knowledge.lexicon import load_lexicon
 from scripts.render_consultation import Engine
 from service.scribe import Scribe
-from service.settings import Settings
 
 SECTION = "vocabulary_recall"
 ASR_CHOICE_DEFAULT = "27/40 (68 %)"  # asr_choice's default configuration on the joined recordings
@@ -125,16 +123,12 @@ def report(counts: dict[tuple[Engine, bool], Count], consultations: list[GoldCon
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--cache", type=Path, default=CACHE, help="rendered audio kept here between runs")
-    parser.add_argument("--limit", type=int, default=CONSULTATIONS, help="how many gold consultations")
-    args = parser.parse_args()
+    args = arguments(__doc__.splitlines()[0])
     started = time.perf_counter()
     consultations = chosen_consultations(args.limit)
     rendered(consultations, args.cache)
-    clips = {(c.name, engine): args.cache / f"{c.name}-{engine}-{SPEED}.wav" for c in consultations for engine in ENGINES}
-    scribe = Scribe(Settings(data_dir=args.cache / "var", models_dir=ROOT / "var" / "models"))
+    clips = {(c.name, engine): clip(args.cache, c.name, engine) for c in consultations for engine in ENGINES}
+    scribe = bench_scribe(args.cache)
     counts = measure(consultations, clips, scribe, progress=lambda line: print(line, flush=True))
     section = report(counts, consultations, f"{datetime.now(UTC):%Y-%m-%d %H:%M}", time.perf_counter() - started)
     write_section(args.out, SECTION, section)
