@@ -97,6 +97,11 @@ def indefinite(noun: str) -> str:
     return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
+def capital(text: str) -> str:
+    """The text with its first letter capital (the rest as said: "COPD", "iPhone" stay)."""
+    return text[:1].upper() + text[1:]
+
+
 def join_words(words: list[str], conjunction: str = "and") -> str:
     """`a`, `a and b`, `a, b and c` (a negated list joins with "or": "Denies fever, chills or nausea.")."""
     if len(words) <= 1:

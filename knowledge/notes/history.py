@@ -7,16 +7,12 @@ from knowledge.note import Sentence, Subsection
 from knowledge.notes.plan import SubsectionPlan
 from knowledge.notes.registry import builder, part
 from knowledge.notes.visit import Visit
-from knowledge.wording import indefinite, join_words
+from knowledge.wording import capital, indefinite, join_words
 from nlp.lexicon import normalise
 from nlp.types import Finding
 
 # A patient's answer this short says nothing without its question ("both of them", "no, not really").
 _SHORT_ANSWER = 5
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _bucket(finding: Finding) -> str:
@@ -52,7 +48,7 @@ def chief(visit: Visit) -> list[Finding]:
 @builder("chief_complaint")
 def chief_complaint(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
     found = chief(visit)
-    return part(sub, [visit.sentence(_capital(described(visit, f)) + ".", [f]) for f in found])
+    return part(sub, [visit.sentence(capital(described(visit, f)) + ".", [f]) for f in found])
 
 
 def _details(visit: Visit, symptom: Finding) -> Sentence | None:
@@ -67,7 +63,7 @@ def _details(visit: Visit, symptom: Finding) -> Sentence | None:
             parts.append(pattern.format(symptom.attributes[key]))
     if not parts:
         return None
-    return visit.sentence(", ".join([_capital(described(visit, symptom)), *parts]) + ".", [symptom, *timings])
+    return visit.sentence(", ".join([capital(described(visit, symptom)), *parts]) + ".", [symptom, *timings])
 
 
 def _opening(visit: Visit, complaint: str, found: list[Finding]) -> Sentence | None:
@@ -95,7 +91,7 @@ def history_narrative(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
     if dictated is not None:
         sentences.append(visit.sentence(dictated.written or "", clauses=[dictated]))
     elif found:
-        complaint = detail.text.rstrip(".") if detail else _capital(described(visit, found[0]))
+        complaint = detail.text.rstrip(".") if detail else capital(described(visit, found[0]))
         opening = _opening(visit, complaint[:1].lower() + complaint[1:], found)
         sentences.append(opening or detail) if (opening or detail) else None
         detail = None if opening else detail
@@ -121,7 +117,7 @@ def grouped_findings(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
         if group:
             pattern = visit.plan.phrase(sub, key)
             words = join_words([w for w, _ in group], "or" if key == "absent" else "and")
-            sentences.append(visit.sentence(_capital(pattern.format(words)), [f for _, f in group]))
+            sentences.append(visit.sentence(capital(pattern.format(words)), [f for _, f in group]))
     return part(sub, sentences)
 
 
@@ -170,5 +166,5 @@ def medications(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
             words = indefinite(name) if visit.wording.is_drug_class(finding.code) else name
         else:
             words = dose(visit, finding, amounts=_current_amounts(visit, finding))
-        sentences.append(visit.sentence(_capital(visit.plan.phrase(sub, key).format(words)), [finding]))
+        sentences.append(visit.sentence(capital(visit.plan.phrase(sub, key).format(words)), [finding]))
     return part(sub, sentences)

@@ -8,15 +8,12 @@ from knowledge.notes.history import dose
 from knowledge.notes.plan import SubsectionPlan
 from knowledge.notes.registry import builder, part
 from knowledge.notes.visit import Clause, Problem, Visit
+from knowledge.wording import capital
 from nlp.types import Finding
 
 _UNITS = {"mm[Hg]": "mmHg", "/min": "bpm", "Cel": "°C", "[degF]": "°F", "kg/m2": "kg/m2", "[lb_av]": "lb"}
 _INTERVALS = {"d": "day", "wk": "week", "mo": "month", "a": "year"}
 _ASIDE_WORDS = 7
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _clause_sentences(visit: Visit, clauses: list[Clause]) -> list[Sentence]:
@@ -34,7 +31,7 @@ def vitals(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
     """"Blood pressure: 120/80 mmHg." with the numbers said; "Blood pressure: elevated." when only that was."""
     sentences = []
     for finding in visit.feeding(sub):
-        name = _capital(visit.name(finding))
+        name = capital(visit.name(finding))
         if finding.value is not None:
             value = f"{finding.value:g}"
             if finding.attributes.get("diastolic") is not None:
@@ -65,7 +62,7 @@ def results(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
     for finding in visit.feeding(sub):
         if finding.kind not in ("electrolyte", "lab"):
             continue
-        name = _capital(visit.name(finding))
+        name = capital(visit.name(finding))
         interpretation = finding.attributes.get("interpretation")
         if finding.value is not None:
             text = f"{name} {finding.value:g} {finding.unit or ''}".rstrip()
@@ -95,7 +92,7 @@ def problem_assessment(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
     kept = _kept(visit, sub, decisions=False)
     for problem in visit.problems:
         # a short aside with nothing clinical in it ("The cool thing about getting.") is no reasoning
-        reasoning = [c for c in problem.clauses if not visit.is_plan_item(c) and c.index in kept
+        reasoning = [c for c in problem.clauses if c.index in kept
                      and (c.findings or len((c.written or "").split()) >= _ASIDE_WORDS)]
         sentences = _clause_sentences(visit, reasoning)
         if not sentences and problem.findings:
@@ -130,7 +127,7 @@ def problem_plan(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
     placed: set[str] = set()
     kept = _kept(visit, sub, decisions=True)
     for problem in visit.problems:
-        decisions = [c for c in problem.clauses if visit.is_plan_item(c) and c.index in kept]
+        decisions = [c for c in problem.clauses if c.index in kept]
         sentences = _clause_sentences(visit, decisions)
         named = {f.id for c in decisions for f in c.findings}
         inside = [f for c in problem.clauses for f in c.findings if f.kind in sub.kinds and f.id not in placed
@@ -139,7 +136,7 @@ def problem_plan(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
             text = _action(visit, sub, finding)
             if text:
                 placed.add(finding.id)
-                sentences.append(visit.sentence(_capital(text), [finding]))
+                sentences.append(visit.sentence(capital(text), [finding]))
         parts += part(sub, sentences, problem=problem.name or None, title=problem.name or sub.title)
     return _decided_elsewhere(visit, sub, parts, placed)
 
@@ -156,7 +153,7 @@ def _decided_elsewhere(visit: Visit, sub: SubsectionPlan, parts: list[Subsection
         text = _action(visit, sub, finding)
         if not text:
             continue
-        sentence = visit.sentence(_capital(text), [finding])
+        sentence = visit.sentence(capital(text), [finding])
         home = _nearest_problem(visit, parts, finding)
         if home is None:
             parts += part(sub, [sentence])

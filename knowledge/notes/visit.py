@@ -14,7 +14,7 @@ from typing import Literal
 from knowledge.note import NoteEvidence, Sentence
 from knowledge.notes.plan import NotePlan, SubsectionPlan
 from knowledge.notes.register import HE, SHE, THEY, Person, Writer, phrases_pattern
-from knowledge.wording import Wording
+from knowledge.wording import Wording, capital
 from nlp.types import Finding, Segment, Transcript
 from nlp.words import span_times
 
@@ -281,18 +281,15 @@ class Visit:
         for clause in self.clauses:
             for finding in clause.findings:
                 if finding.kind == "symptom" and finding.assertion == "present" and not finding.historical:
-                    name = self.name(finding)
-                    return name[:1].upper() + name[1:]
+                    return capital(self.name(finding))
         return ""
 
     def _problem_name(self, finding: Finding, clause: Clause) -> str:
         """The clinician's words for the problem in that clause ("knee pain"), else its name."""
         for ev in finding.evidence:
             if ev.segment == clause.segment.id and clause.start <= ev.start < clause.end:
-                name = self.writer.spelled(ev.text)
-                return name[:1].upper() + name[1:]
-        name = self.name(finding)
-        return name[:1].upper() + name[1:]
+                return capital(self.writer.spelled(ev.text))
+        return capital(self.name(finding))
 
     # Sentences ---------------------------------------------------------------------------------
 
