@@ -10,7 +10,8 @@ import codecs
 import errno
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -31,9 +32,9 @@ from service.store import vocabulary as clinic_vocabulary
 from service.store.audit import Actor, record
 from service.store.consultations import Idempotency
 from service.store.models import Consultation
+from service.store.recordings import StagedRecording
 
 AUDIO_FORMATS = "wav, mp3, ogg, flac, m4a, webm"
-_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -78,23 +79,6 @@ def looks_like_text(head: bytes) -> bool:
     return True
 
 
-def _measure(stream: BinaryIO, limit: int, what: str) -> tuple[str, bytes]:
-    """SHA-256 and first bytes of the whole stream, refusing more than `limit`; rewinds the stream."""
-    digest = hashlib.sha256()
-    head = b""
-    size = 0
-    while chunk := stream.read(_CHUNK):
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge(f"the {what} is larger than the limit of {limit} bytes")
-        head = head or chunk[:512]
-        digest.update(chunk)
-    stream.seek(0)
-    if size == 0:
-        raise BadInput(f"the {what} is empty")
-    return digest.hexdigest(), head
-
-
 def _request_sha256(field: str, content_sha256: str, callback_url: str | None) -> str:
     """What an Idempotency-Key is bound to: the file field, the file's bytes and the callback URL."""
     return hashlib.sha256(f"{field}\n{content_sha256}\n{callback_url or ''}".encode()).hexdigest()
@@ -131,39 +115,48 @@ def accept_audio(runtime: Runtime, session: Session, actor: Actor, stream: Binar
     failing later in the worker; nothing is queued for it.
     """
     callback_url = check_callback_url(callback_url, runtime.settings, session, actor.tenant_id)
-    sha256, head = _measure(stream, runtime.settings.max_upload_bytes, "recording")
-    content_type = sniff_audio(head)
-    if content_type is None:
-        if looks_like_text(head):
-            raise UnsupportedMediaType("the 'audio' file is text, not a recording; send a transcript in the "
-                                       "'transcript' field")
-        raise UnsupportedMediaType(f"the 'audio' file is not a recording in a supported format ({AUDIO_FORMATS}), "
-                                   "judged from its bytes")
-    # Checked once the bytes are known to be a recording, and before anything is stored.
-    require_for_recording(consent, runtime.settings)
-    idempotency = Idempotency(idempotency_key, _request_sha256("audio", sha256, callback_url)) \
-        if idempotency_key else None
-    if (replay := _replay(session, actor, idempotency)) is not None:
-        return replay
-    # Probed before it is stored, so a refused upload leaves nothing on disk.
-    try:
-        seconds = probe(stream)
-    except AudioDecodeError as exc:
-        raise BadInput(f"audio: {exc}") from exc
-    if seconds > runtime.settings.max_audio_seconds:
-        raise TooLarge(f"the recording is {_hms(seconds)} long, longer than the limit of "
-                       f"{_hms(runtime.settings.max_audio_seconds)} (max_audio_seconds)")
-    try:
-        stored = runtime.recordings.put(stream, runtime.settings.max_upload_bytes)
-    except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise unavailable(exc) from exc  # 507: the partial file is removed by the store
-        raise
+    # One pass over the upload hashes it, keeps its first bytes and encrypts it into the store's staging file;
+    # the checks below judge it from those, and only a recording that passes them all is kept.
+    with _staged(runtime, stream) as staged:
+        content_type = sniff_audio(staged.head)
+        if content_type is None:
+            if looks_like_text(staged.head):
+                raise UnsupportedMediaType("the 'audio' file is text, not a recording; send a transcript in the "
+                                           "'transcript' field")
+            raise UnsupportedMediaType(f"the 'audio' file is not a recording in a supported format "
+                                       f"({AUDIO_FORMATS}), judged from its bytes")
+        # Checked once the bytes are known to be a recording, and before anything is kept.
+        require_for_recording(consent, runtime.settings)
+        idempotency = Idempotency(idempotency_key, _request_sha256("audio", staged.sha256, callback_url)) \
+            if idempotency_key else None
+        if (replay := _replay(session, actor, idempotency)) is not None:
+            return replay
+        stream.seek(0)  # probed before it is kept, so a refused upload leaves nothing on disk
+        try:
+            seconds = probe(stream)
+        except AudioDecodeError as exc:
+            raise BadInput(f"audio: {exc}") from exc
+        if seconds > runtime.settings.max_audio_seconds:
+            raise TooLarge(f"the recording is {_hms(seconds)} long, longer than the limit of "
+                           f"{_hms(runtime.settings.max_audio_seconds)} (max_audio_seconds)")
+        stored = staged.keep()
     terms = dedupe(vocabulary or (), clinic_vocabulary.tenant_terms(session, actor.tenant_id))
     return _create(session, actor, idempotency, recording=stored, content_type=content_type,
                    callback_url=callback_url, consent=consent,
                    speakers_json=json.dumps(speakers) if speakers else None,
                    vocabulary_json=json.dumps(terms) if terms else None, with_row=with_row)
+
+
+@contextmanager
+def _staged(runtime: Runtime, stream: BinaryIO) -> Iterator[StagedRecording]:
+    """`RecordingStore.stage` with a full disk answered 507 (the partial file is removed by the store)."""
+    try:
+        with runtime.recordings.stage(stream, runtime.settings.max_upload_bytes) as staged:
+            yield staged
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise unavailable(exc) from exc
+        raise
 
 
 def _hms(seconds: float) -> str:

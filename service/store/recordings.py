@@ -13,6 +13,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -22,6 +23,7 @@ from service.store.crypto import IntegrityCheckFailed, KeyRing
 from service.store.encrypted_files import MAGIC, DecryptingReader, EncryptingWriter, header_key_id, is_encrypted
 
 _CHUNK = 1 << 20
+HEAD_BYTES = 512
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,25 @@ class StoredRecording:
     sha256: str
     size: int
     path: Path  # the encrypted file; read it through RecordingStore.open
+
+
+@dataclass(frozen=True)
+class StagedRecording:
+    """An upload read, hashed and encrypted in one pass, not yet in the store (see `RecordingStore.stage`)."""
+
+    store: RecordingStore
+    tmp: Path
+    sha256: str  # of the plaintext
+    size: int
+    head: bytes  # the first HEAD_BYTES of the plaintext, to tell what it is
+
+    def keep(self) -> StoredRecording:
+        """Move the file into the store under its hash (atomically, fsync'd)."""
+        final = self.store.path_for(self.sha256)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.tmp, final)
+        _fsync_dir(final.parent)
+        return StoredRecording(sha256=self.sha256, size=self.size, path=final)
 
 
 class RecordingStore:
@@ -42,8 +63,19 @@ class RecordingStore:
 
     def put(self, stream: BinaryIO, max_bytes: int) -> StoredRecording:
         """Encrypt `stream` into the store, hashing as it goes; refuse more than `max_bytes`."""
+        with self.stage(stream, max_bytes) as staged:
+            return staged.keep()
+
+    @contextmanager
+    def stage(self, stream: BinaryIO, max_bytes: int) -> Iterator[StagedRecording]:
+        """Read `stream` once: hash it, note its first bytes and encrypt it to a temporary file in the store.
+
+        The caller judges the upload from `sha256` and `head`, then `keep()`s it; a staged file not kept
+        is removed on leaving the block, so a refused upload leaves nothing on disk.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
+        head = b""
         size = 0
         fd, tmp_name = tempfile.mkstemp(prefix=".upload-", dir=self.root)
         tmp = Path(tmp_name)
@@ -54,6 +86,7 @@ class RecordingStore:
                     size += len(chunk)
                     if size > max_bytes:
                         raise TooLarge(f"the recording is larger than the limit of {max_bytes} bytes")
+                    head = head or chunk[:HEAD_BYTES]
                     digest.update(chunk)
                     writer.write(chunk)
                 if size == 0:
@@ -62,11 +95,7 @@ class RecordingStore:
                 writer.finish(sha256)
                 out.flush()
                 os.fsync(out.fileno())
-            final = self.path_for(sha256)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, final)
-            _fsync_dir(final.parent)
-            return StoredRecording(sha256=sha256, size=size, path=final)
+            yield StagedRecording(self, tmp, sha256, size, head)
         finally:
             tmp.unlink(missing_ok=True)
 

@@ -145,3 +145,21 @@ def _as_format(chunk: np.ndarray, fmt: str) -> np.ndarray:
 
 def file_count(root: Path) -> int:
     return len([path for path in root.rglob("*") if path.is_file()]) if root.exists() else 0
+
+
+class CountingReader(io.BytesIO):
+    """An upload that counts the bytes read from it."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.bytes_read = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.bytes_read += len(data)
+        return data
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def,override]
+        count = super().readinto(buffer)
+        self.bytes_read += count
+        return count

@@ -12,11 +12,14 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, func, select
 
-from service.intake import sniff_audio
+from service import auth
+from service.consent import RecordingConsent
+from service.intake import accept_audio, sniff_audio
 from service.settings import Settings
+from service.store.audit import Actor
 from service.store.models import Consultation, IdempotencyKey, Job, NoteVersion
 from tests.conftest import CONSENT
-from tests.service.api_client import Api, assert_problem, encode_tone, file_count, open_api
+from tests.service.api_client import Api, CountingReader, assert_problem, encode_tone, file_count, open_api
 
 
 def count(api: Api, model: type, **where: object) -> int:
@@ -79,6 +82,28 @@ def test_an_audio_retry_with_the_same_key_stores_one_recording(api_without_worke
     other = api.upload(field="audio", content=encode_tone("flac", "flac"), idempotency_key="rec-1")
     assert_problem(other, 422, "different upload")
     assert count(api, Consultation) == 1
+
+
+def test_an_audio_upload_is_read_and_hashed_once(api_without_worker: Api) -> None:
+    """One pass stores the recording under its hash and binds the Idempotency-Key; only the probe of its
+    header reads it again (before, it was read whole twice: hashed, then hashed again while stored)."""
+    api = api_without_worker
+    wav = encode_tone("wav", "pcm_s16le", seconds=20)
+    with Session(api.engine) as session:
+        actor = Actor(auth.tenant_for_key(session, api.key).id)
+        consent = RecordingConsent(method="verbal", confirmed_by="Dr Test", at=datetime.now(UTC))
+        upload = CountingReader(wav)
+        first = accept_audio(api.runtime, session, actor, upload, "rec-2", consent=consent)
+        assert len(wav) <= upload.bytes_read < 2 * len(wav)
+        again = accept_audio(api.runtime, session, actor, CountingReader(wav), "rec-2", consent=consent)
+        assert again.replayed and again.consultation.id == first.consultation.id
+        sha256 = hashlib.sha256(wav).hexdigest()
+        assert first.consultation.recording_sha256 == sha256 and first.consultation.recording_bytes == len(wav)
+        key = session.exec(select(IdempotencyKey).where(IdempotencyKey.key == "rec-2")).one()
+        assert key.request_sha256 == hashlib.sha256(f"audio\n{sha256}\n".encode()).hexdigest()
+    assert file_count(api.runtime.recordings.root) == 1  # the replay's staged copy is gone
+    with api.runtime.recordings.open(sha256) as recording:
+        assert recording.read() == wav
 
 
 # -- uploads are judged by their bytes ----------------------------------------------------------

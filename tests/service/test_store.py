@@ -18,6 +18,7 @@ from service.store.crypto import load_keyring
 from service.store.db import make_engine
 from service.store.models import ApiKey, Job, utcnow
 from service.store.recordings import RecordingStore
+from tests.service.api_client import CountingReader
 
 
 @pytest.fixture
@@ -47,6 +48,27 @@ def test_a_recording_over_the_limit_is_refused_and_leaves_no_file(settings: Sett
 def test_an_empty_recording_is_refused(settings: Settings) -> None:
     with pytest.raises(BadInput, match="empty"):
         RecordingStore(settings.recordings_dir, load_keyring(settings)).put(io.BytesIO(b""), max_bytes=1024)
+
+
+def test_staging_reads_the_upload_once_for_its_hash_head_and_encrypted_file(settings: Settings) -> None:
+    store = RecordingStore(settings.recordings_dir, load_keyring(settings))
+    data = b"RIFF fake audio bytes" * 100_000  # two read chunks
+    upload = CountingReader(data)
+    with store.stage(upload, max_bytes=len(data)) as staged:
+        assert upload.bytes_read == len(data)
+        assert (staged.sha256, staged.size, staged.head) == (hashlib.sha256(data).hexdigest(), len(data), data[:512])
+        stored = staged.keep()
+    assert upload.bytes_read == len(data)
+    with store.open(stored.sha256) as recording:
+        assert recording.read() == data
+
+
+def test_a_staged_recording_not_kept_leaves_no_file(settings: Settings) -> None:
+    store = RecordingStore(settings.recordings_dir, load_keyring(settings))
+    with store.stage(io.BytesIO(b"RIFF fake audio bytes"), max_bytes=1024) as staged:
+        assert staged.tmp.is_file()
+    assert [p for p in settings.recordings_dir.rglob("*") if p.is_file()] == []
+    assert not store.path_for(staged.sha256).exists()
 
 
 def test_api_keys_are_stored_only_as_hashes(engine) -> None:  # type: ignore[no-untyped-def]
