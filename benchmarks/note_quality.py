@@ -20,13 +20,13 @@ from pathlib import Path
 
 from rouge_score import rouge_scorer
 
+from benchmarks.medication_reference import Reader
 from benchmarks.results import RESULTS, write_section
 from knowledge.corpora import Record, find_data, read_records
 from knowledge.drafting import Drafter
 from knowledge.extract import Extractor
 from knowledge.note import Note
 from knowledge.render import render
-from nlp.lexicon import normalise
 from nlp.types import Segment, Transcript
 
 SECTION = "note_quality"
@@ -158,25 +158,15 @@ def speed(transcript: Transcript, extractor: Extractor, drafter: Drafter, runs: 
     return statistics.median(finding), statistics.median(drafting)
 
 
-def drugs_in(text: str, extractor: Extractor) -> set[str]:
-    """The generic codes of the drugs a text names (any name of the drug dictionary, up to its longest)."""
-    drugs = extractor.knowledge.drugs
-    words = normalise(text).split()
-    found = set()
-    for i in range(len(words)):
-        for n in range(min(drugs.longest, len(words) - i), 0, -1):
-            code = drugs.names.get(" ".join(words[i:i + n]))
-            if code is not None:
-                found.add(code)
-                break
-    return found
+def medication_match(drafted: list[Drafted], reader: Reader) -> tuple[float, float, int, int]:
+    """Micro recall and precision of the reference notes' drugs in ours: (recall, precision, ref, ours).
 
-
-def medication_match(drafted: list[Drafted], extractor: Extractor) -> tuple[float, float, int, int]:
-    """Micro recall and precision of the reference notes' drugs in ours: (recall, precision, ref, ours)."""
+    Both notes are read alike, with the reading of the findings' measure (benchmarks/medication_reference.py):
+    a combination's name said as a list is its drugs one by one, a drug named with its dosage form is that drug.
+    """
     hit = ref = ours = 0
     for d in drafted:
-        theirs, mine = drugs_in(d.record.note, extractor), drugs_in(clinician_note(d.note), extractor)
+        theirs, mine = set(reader.reference_drugs(d.record.note)), set(reader.reference_drugs(clinician_note(d.note)))
         hit, ref, ours = hit + len(theirs & mine), ref + len(theirs), ours + len(mine)
     return hit / max(ref, 1), hit / max(ours, 1), ref, ours
 
@@ -216,7 +206,7 @@ def report(results: dict[str, list[Drafted]], seconds: tuple[float, float], word
     lines += ["", "Medications of the reference notes found in ours (drug dictionary names, generic codes; micro):", "",
               "| corpus | reference drugs | our drugs | recall | precision |", "|---|---|---|---|---|"]
     for name, drafted in results.items():
-        recall, precision, ref, ours = medication_match(drafted, extractor)
+        recall, precision, ref, ours = medication_match(drafted, Reader(extractor))
         lines.append(f"| {name} | {ref} | {ours} | {recall:.2f} | {precision:.2f} |")
     lines += ["", "Topic guidance (leg cramps) on the dialogues of these corpora: notes with leg-cramp suggestions "
               "among dialogues that never say cramp/spasm, that say it about something else (abdominal, menstrual, "
