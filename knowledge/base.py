@@ -132,7 +132,7 @@ def _taken_as_medication(pattern: TermPattern, drugs: DrugDictionary) -> TermPat
 
 def _topic_aliases(lexicon: TopicLexicon, dictionary: DrugDictionary) -> dict[str, str]:
     """Dictionary code -> the topic's code, for every drug the topic names (its names, brands, synonyms)."""
-    aliases = {}
+    aliases: dict[str, str] = {}
     for drug in lexicon.drugs.drugs:
         for name in (drug.display_name, *drug.brands, *drug.synonyms):
             code = dictionary.names.get(normalise(name))

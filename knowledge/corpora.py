@@ -46,7 +46,7 @@ def find_data(explicit: Path | None = None) -> Path:
 
 def to_transcript(turns: Iterable[list[Any]]) -> Transcript:
     """Turns `[speaker, text]` or, timed, `[speaker, text, start, end]` as a transcript of segments."""
-    segments = []
+    segments: list[Segment] = []
     for speaker, text, *times in turns:
         if str(text).strip():
             start, end = (float(times[0]), float(times[1])) if len(times) == 2 else (None, None)

@@ -159,9 +159,12 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                 placed.append(Placed(segment, mention, mention.assertion))
                 continue
             reply = answer_to(segments, index)
-            opening = answers[reply] if reply is not None else None
-            own_kinds = {m.kind for m in found[reply]} if reply is not None else set()
-            if opening is None and reply is not None and mention.kind in OPEN_KINDS and segments[reply].text.strip():
+            if reply is None:
+                placed.append(Placed(segment, mention, None))
+                continue
+            opening = answers[reply]
+            own_kinds = {m.kind for m in found[reply]}
+            if opening is None and mention.kind in OPEN_KINDS and segments[reply].text.strip():
                 # "What do you do for work?" "I'm an accountant.": an open question answered with what it asked
                 answered = segments[reply]
                 extra = Evidence(segment=answered.id, start=0, end=len(answered.text), text=answered.text,

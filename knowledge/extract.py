@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from spacy.language import Language
 
@@ -23,7 +23,7 @@ from knowledge.lexicon import TopicLexicon
 from knowledge.ranges import ReferenceRanges
 from nlp.lexicon import Lexicon
 from nlp.pipeline import Mention, answer, bare_dose, build, examined_from, mentions, places
-from nlp.types import Evidence, Finding, Findings, Transcript
+from nlp.types import Assertion, Evidence, Finding, FindingKind, Findings, Transcript
 from nlp.words import span_times
 
 # When a concept's mentions disagree, the higher rank is the finding's assertion. A drug not taken
@@ -54,17 +54,21 @@ class Extractor:
 
     def load(self) -> Extractor:
         """Build the spaCy pipeline now rather than on the first `extract`."""
+        self._language()
+        return self
+
+    def _language(self) -> Language:
         with self._lock:
             if self._nlp is None:
                 self._nlp = self._builder(self.knowledge.to_nlp())
-        return self
+            return self._nlp
 
     def extract(self, transcript: Transcript) -> Findings:
         """One finding per concept of the consultation, in order of first mention."""
-        self.load()
+        nlp = self._language()
         segments = transcript.segments
         with self._lock:  # one Language object, used by one thread at a time
-            docs = list(self._nlp.pipe(segment.text for segment in segments))
+            docs = list(nlp.pipe(segment.text for segment in segments))
         found = [self._tidy(mentions(doc), bare_dose(doc) is not None) for doc in docs]
         knowledge = self.knowledge
         found = [self._sited(mentions) for mentions in sites_asked(
@@ -128,22 +132,22 @@ class Extractor:
         groups: dict[tuple[str, str, bool], list[Placed]] = {}
         for item in sorted(placed, key=lambda p: (p.segment.id, p.mention.start)):
             groups.setdefault((item.mention.kind, item.mention.code, item.assertion == "family"), []).append(item)
-        findings = []
+        findings: list[Finding] = []
         for (kind, code, _), items in groups.items():
             asserted = [item for item in items if item.assertion is not None]
             if not asserted:
                 continue
             rank = RANK_BY_KIND.get(kind, RANK)
-            assertion = max((item.assertion for item in asserted), key=rank.__getitem__)
+            assertion = max((item.assertion for item in asserted if item.assertion is not None), key=rank.__getitem__)
             winners = [item for item in asserted if item.assertion == assertion]
             ordered = winners + [item for item in asserted if item.assertion != assertion]
             attributes = _merge_attributes(item.mention for item in ordered)
             decided = [item.mention.attributes["action"] for item in asserted if "action" in item.mention.attributes]
             if decided:
                 attributes["action"] = decided[-1]  # the decision comes last, as the visit closes
-            finding = Finding(
-                id=f"f{len(findings) + 1}", kind=kind, code=code, text=winners[0].mention.text,
-                assertion=assertion, historical=all(item.in_past for item in winners),
+            finding = Finding(  # validates kind and assertion, which mentions carry as plain strings
+                id=f"f{len(findings) + 1}", kind=cast(FindingKind, kind), code=code, text=winners[0].mention.text,
+                assertion=cast(Assertion, assertion), historical=all(item.in_past for item in winners),
                 attributes=attributes,
                 evidence=_evidence(items, assertion),
             )

@@ -46,6 +46,11 @@ class ArticleFile(StrictModel):
     sections: list[ArticleSection] = Field(min_length=1)
 
 
+def _affirmed() -> list[Assertion]:
+    """A clause's assertions when it names none: the finding is present."""
+    return ["present"]
+
+
 class Clause(StrictModel):
     """Matches a finding when every field that is set agrees with it."""
 
@@ -53,7 +58,7 @@ class Clause(StrictModel):
     codes: list[str] = Field(default_factory=list)
     classes: list[str] = Field(default_factory=list)
     interpretation: list[Literal["low", "normal", "high"]] = Field(default_factory=list)
-    assertions: list[Assertion] = Field(default_factory=lambda: ["present"])
+    assertions: list[Assertion] = Field(default_factory=_affirmed)
 
 
 class RuleCoding(StrictModel):
@@ -163,7 +168,7 @@ class Guidance:
         if not self.applies.applies(findings.findings):
             return []
         said = said or ClinicianSaid()
-        suggestions = []
+        suggestions: list[Suggestion] = []
         for compiled in sorted(self._rules, key=lambda c: KIND_ORDER.index(c.rule.kind)):
             rule = compiled.rule
             matched = [self._matching(clause, findings.findings) for clause in rule.when]

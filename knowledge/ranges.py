@@ -78,14 +78,17 @@ class Analyte(StrictModel):
         concentrations = [r for r in self.units if r.unit.lower() in _CONCENTRATIONS]
         if len(concentrations) < 2:
             return self
+        mmol: dict[str, float] = {}
         for r in concentrations:
-            if self.mmol_per_litre(r.unit) is None:
+            per_unit = self.mmol_per_litre(r.unit)
+            if per_unit is None:
                 needed = "molar_mass" if r.unit.lower() == "mg/dl" else "valence"
                 raise ValueError(f"{needed} is needed to relate {r.unit} to "
                                  f"{', '.join(o.unit for o in concentrations if o is not r)}")
+            mmol[r.unit] = per_unit
         base, *others = concentrations
         for other in others:
-            factor = self.mmol_per_litre(other.unit) / self.mmol_per_litre(base.unit)
+            factor = mmol[other.unit] / mmol[base.unit]
             low, high = other.low * factor, other.high * factor
             if abs(low - base.low) > RANGE_AGREEMENT * base.low or abs(high - base.high) > RANGE_AGREEMENT * base.high:
                 raise ValueError(f"the {other.unit} range {other.low:g}-{other.high:g} is {low:.3g}-{high:.3g} "

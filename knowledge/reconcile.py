@@ -164,7 +164,7 @@ class Reconciler:
         if "value" in dose and dose.get("unit"):
             said = Dose(value=float(dose["value"]), unit=dose["unit"])
             stated = [m for m in matched if m.dose is not None and self._comparable(said, m.dose)]
-            if stated and not any(self._same_dose(said, m.dose) for m in stated):
+            if stated and not any(m.dose is not None and self._same_dose(said, m.dose) for m in stated):
                 items.append(self._difference("dose", finding, _dose_text(said), stated,
                                               [_dose_text(m.dose) for m in stated]))
         frequency = finding.attributes.get("frequency")
@@ -176,7 +176,8 @@ class Reconciler:
         elif frequency in self.rules.frequency_per_day:
             per_day = self.rules.frequency_per_day[frequency]
             stated = [m for m in matched if m.per_day is not None and not m.as_needed]
-            if stated and not any(math.isclose(per_day, m.per_day, rel_tol=SAME_FREQUENCY) for m in stated):
+            if stated and not any(m.per_day is not None and math.isclose(per_day, m.per_day, rel_tol=SAME_FREQUENCY)
+                                  for m in stated):
                 items.append(self._difference("frequency", finding, frequency, stated,
                                               [_per_day_text(m.per_day, m.as_needed) for m in stated]))
         return items
@@ -200,7 +201,8 @@ class Reconciler:
     def _same_dose(self, said: Dose, chart: Dose) -> bool:
         if said.unit == chart.unit:
             return math.isclose(said.value, chart.value, rel_tol=1e-6)
-        return math.isclose(self._mg(said), self._mg(chart), rel_tol=1e-6)
+        said_mg, chart_mg = self._mg(said), self._mg(chart)  # both set: _comparable holds
+        return said_mg is not None and chart_mg is not None and math.isclose(said_mg, chart_mg, rel_tol=1e-6)
 
     # ---- results ----------------------------------------------------------------------------------
 

@@ -70,7 +70,7 @@ def _quietest(samples: np.ndarray, sample_rate: int) -> int:
     frame = sample_rate // 10
     frames = samples.shape[1] // frame
     if frames < 1:
-        return samples.shape[1]
+        return int(samples.shape[1])
     energy = (samples[:, :frames * frame].astype(np.float64) ** 2).sum(axis=0).reshape(frames, frame).sum(axis=1)
     return int(np.argmin(energy)) * frame + frame // 2
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import spacy
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 # Imported for their @Language.factory registrations.
@@ -24,9 +25,13 @@ import nlp.components.sentences
 import nlp.components.sites
 import nlp.components.terms
 import nlp.components.values  # noqa: F401
+from nlp.components.answer import AnswerReader
+from nlp.components.context import ContextMarker
 from nlp.components.extensions import MODIFIERS, NUMBERS, TARGETS
+from nlp.components.medspacy_context import MedspacyContext
 from nlp.components.sites import SIDE_GAP, preferred_site, says_side
 from nlp.components.spans import first_dose
+from nlp.components.terms import TermMatcher
 from nlp.english import english_model_path
 from nlp.lexicon import DOSE_UNIT, EXAM_CUE, LATERALITY, SITE, Lexicon
 
@@ -78,8 +83,9 @@ def load_base(path: Path | None = None) -> Language:
     """
     nlp = spacy.load(path or english_model_path(), exclude=BASE_PIPES_UNUSED)
     # "130/80" is two numbers (a blood pressure), as "130 over 80" is.
-    infixes = list(nlp.Defaults.infixes) + [r"(?<=[0-9])/(?=[0-9])"]
-    nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
+    infixes = [*(nlp.Defaults.infixes or ()), r"(?<=[0-9])/(?=[0-9])"]
+    tokenizer = cast(Tokenizer, nlp.tokenizer)  # spaCy types it as any str -> Doc callable
+    tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
     for name in ("tok2vec", "parser"):
         nlp.disable_pipe(name)
     nlp.add_pipe("soapscribe_sentences", first=True, config={"longest": LONGEST_PUNCTUATED_SENTENCE})
@@ -93,7 +99,8 @@ def build(lexicon: Lexicon, base: Language | None = None, *, context: str = "soa
     `context`: the assertion component; `soapscribe_medspacy_context` is medspaCy's ConText, for comparison.
     """
     nlp = base if base is not None else load_base()
-    terms = nlp.add_pipe("soapscribe_terms")
+    # add_pipe returns the factory's component, which spaCy types only as a Doc -> Doc callable.
+    terms = cast(TermMatcher, nlp.add_pipe("soapscribe_terms"))
     terms.add(lexicon.terms)
     terms.add_dictionary(lexicon.drug_names, lexicon.drug_name_tokens)
     nlp.add_pipe("soapscribe_numbers")
@@ -101,11 +108,10 @@ def build(lexicon: Lexicon, base: Language | None = None, *, context: str = "soa
     nlp.add_pipe("soapscribe_sites")
     nlp.add_pipe("soapscribe_course")
     nlp.add_pipe("soapscribe_age")
-    nlp.add_pipe(context, config=context_config or {}).add(lexicon.context, lexicon.question_openers,
-                                                           lexicon.presupposing, lexicon.question_tags,
-                                                           lexicon.clause_questions, lexicon.question_lead_ins,
-                                                           lexicon.question_openers_anywhere)
-    nlp.add_pipe("soapscribe_answer").add(lexicon.answers, lexicon.answer_fillers)
+    marker = cast(ContextMarker | MedspacyContext, nlp.add_pipe(context, config=context_config or {}))
+    marker.add(lexicon.context, lexicon.question_openers, lexicon.presupposing, lexicon.question_tags,
+               lexicon.clause_questions, lexicon.question_lead_ins, lexicon.question_openers_anywhere)
+    cast(AnswerReader, nlp.add_pipe("soapscribe_answer")).add(lexicon.answers, lexicon.answer_fillers)
     return nlp
 
 

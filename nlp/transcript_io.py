@@ -12,8 +12,9 @@ from nlp.errors import InputError
 from nlp.types import Role, Segment, Transcript
 
 _ROLE_BY_LABEL: dict[str, Role] = {
-    label: "clinician" for label in ("doctor", "dr", "clinician", "physician", "nurse", "gp")
-} | {"patient": "patient", "pt": "patient"}
+    **{label: "clinician" for label in ("doctor", "dr", "clinician", "physician", "nurse", "gp")},
+    "patient": "patient", "pt": "patient",
+}
 
 # A speaker label is a short run of words before a colon at the start of a line.
 _LINE = re.compile(r"^\s*(?P<label>[A-Za-z][\w .'-]{0,40}?)\s*:\s*(?P<text>.*)$")

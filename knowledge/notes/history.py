@@ -93,7 +93,9 @@ def history_narrative(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
     elif found:
         complaint = detail.text.rstrip(".") if detail else capital(described(visit, found[0]))
         opening = _opening(visit, complaint[:1].lower() + complaint[1:], found)
-        sentences.append(opening or detail) if (opening or detail) else None
+        first = opening or detail
+        if first is not None:
+            sentences.append(first)
         detail = None if opening else detail
     if detail is not None:
         sentences.append(detail)

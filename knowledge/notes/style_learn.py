@@ -158,4 +158,5 @@ def style_yaml(style: Style, examples: int) -> str:
     """The style file's text, saying where it came from."""
     header = (f"# House style '{style.name}', learned from {examples} example notes by knowledge/notes/style_learn.py:\n"
               "# headings, their order, part lengths (median words) and sentence patterns; no words of the notes.\n")
-    return header + yaml.safe_dump(style.model_dump(mode="json"), sort_keys=False, allow_unicode=True, width=110)
+    body: str = yaml.safe_dump(style.model_dump(mode="json"), sort_keys=False, allow_unicode=True, width=110)
+    return header + body

@@ -25,7 +25,7 @@ _SPAN_DEFAULTS: dict[str, Any] = {
 
 
 def _get_pattern(span: Span) -> TermPattern | None:
-    return span.doc._.patterns.get((span.label_, span.start, span.end))
+    return _patterns(span.doc).get((span.label_, span.start, span.end))
 
 
 def _set_pattern(span: Span, pattern: TermPattern) -> None:
@@ -47,11 +47,13 @@ def register() -> None:
 
 
 def _patterns(doc: Doc) -> dict[tuple[str, int, int], TermPattern]:
-    return doc.user_data.setdefault("soapscribe_patterns", {})
+    patterns: dict[tuple[str, int, int], TermPattern] = doc.user_data.setdefault("soapscribe_patterns", {})
+    return patterns
 
 
 def details(span: Span) -> dict[str, Any]:
     """The span's attribute dict (site, dose, ...), created on first use."""
     if span._.details is None:
         span._.details = {}
-    return span._.details
+    found: dict[str, Any] = span._.details
+    return found

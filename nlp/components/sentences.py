@@ -10,9 +10,10 @@ is parsed, alone.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import cast
 
 from spacy.language import Language
-from spacy.pipeline import Sentencizer
+from spacy.pipeline import Pipe, Sentencizer
 from spacy.tokens import Doc
 from spacy.util import minibatch
 
@@ -36,7 +37,7 @@ class SentenceSplitter:
         return next(self.pipe([doc]))
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
-        for batch in minibatch(docs, size=batch_size):
+        for batch in minibatch(docs, size=batch_size):  # type: ignore[no-untyped-call]  # spaCy leaves it unannotated
             self.rules.set_annotations(batch, self.rules.predict(batch))
             # Only the sentences too long by punctuation go to the parser, each as a doc of its own: parsing a
             # whole consultation for its few long turns cost most of the extraction time.
@@ -45,7 +46,8 @@ class SentenceSplitter:
                 pieces = [Doc(self.nlp.vocab, words=[t.text for t in span], spaces=[bool(t.whitespace_) for t in span])
                           for span in long]
                 for name in self.names:
-                    pieces = list(self.nlp.get_pipe(name).pipe(pieces))
+                    component = cast(Pipe, self.nlp.get_pipe(name))  # typed by spaCy as a bare Doc -> Doc callable
+                    pieces = list(component.pipe(pieces))
                 for span, piece in zip(long, pieces):
                     for token in piece[1:]:
                         span.doc[span.start + token.i].is_sent_start = bool(token.is_sent_start)

@@ -102,10 +102,10 @@ class TermMatcher:
             for token in doc:
                 if token.i in covered or not token.is_alpha or len(token) < self.fuzzy_min_length:
                     continue
-                pattern = self._misspelt(token.lower_)
-                if pattern is not None:
-                    targets.append(Span(doc, token.i, token.i + 1, label=pattern.kind))
-                    pattern_of[(token.i, token.i + 1, pattern.kind)] = pattern
+                misspelt = self._misspelt(token.lower_)
+                if misspelt is not None:
+                    targets.append(Span(doc, token.i, token.i + 1, label=misspelt.kind))
+                    pattern_of[(token.i, token.i + 1, misspelt.kind)] = misspelt
         if self.drug_names:
             # Where no phrase is: "lisinopril hydrochlorothiazide" said as two known drugs stays two, not one combination.
             taken = {i for span in targets for i in range(span.start, span.end)}

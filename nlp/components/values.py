@@ -192,7 +192,8 @@ class ValueAttacher:
         sentence = drug.sent
         before = within(modifiers, max(sentence.start, drug.start - self.action_window), drug.start, ACTION)
         if before:
-            return before[-1]._.pattern.code
+            code: str = before[-1]._.pattern.code
+            return code
         after = within(modifiers, drug.end, min(sentence.end, drug.end + self.action_window), ACTION)
         return after[0]._.pattern.code if after else None
 

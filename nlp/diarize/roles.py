@@ -95,10 +95,10 @@ def decide_roles(segments: Sequence[Segment], cues: Mapping[str, VoiceCues]) -> 
 def answers_to(segments: Sequence[Segment], asker: str) -> dict[str, int]:
     """How many times each other voice spoke right after `asker` ended a turn with a question."""
     counts: dict[str, int] = {}
-    voiced = [segment for segment in segments if segment.voice is not None]
-    for before, after in zip(voiced, voiced[1:]):
-        if before.voice == asker and after.voice != asker and before.text.rstrip().endswith("?"):
-            counts[after.voice] = counts.get(after.voice, 0) + 1  # type: ignore[index]
+    turns = [(segment.voice, segment.text) for segment in segments if segment.voice is not None]
+    for (before, said), (after, _) in zip(turns, turns[1:]):
+        if before == asker and after != asker and said.rstrip().endswith("?"):
+            counts[after] = counts.get(after, 0) + 1
     return counts
 
 
@@ -115,7 +115,7 @@ def merge_roles(inferred: Mapping[str, Role], given: Mapping[str, Role]) -> dict
             continue
         if any(v != voice and given_role == role for v, given_role in given.items()):
             held = {r for v, r in roles.items() if v != voice}
-            roles[voice] = next((free for free in ("clinician", "patient") if free not in held), "other")  # type: ignore[assignment]
+            roles[voice] = next((free for free in ("clinician", "patient") if free not in held), "other")
     return roles
 
 

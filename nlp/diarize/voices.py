@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -40,7 +40,7 @@ class VoiceEncoder(Protocol):
 
 def embed_all(encoder: VoiceEncoder, clips: Sequence[np.ndarray]) -> np.ndarray:
     """One embedding per clip, as rows; batched when the encoder can (`embed_many`), else one by one."""
-    many = getattr(encoder, "embed_many", None)
+    many: Callable[[Sequence[np.ndarray]], np.ndarray] | None = getattr(encoder, "embed_many", None)
     if many is not None:
         return many(clips)
     return np.stack([encoder.embed(clip) for clip in clips])
@@ -60,7 +60,8 @@ class ResemblyzerEncoder:
         self._encoder = _Encoder("cpu", verbose=False)
 
     def embed(self, audio: np.ndarray) -> np.ndarray:
-        return self.embed_many([audio])[0]
+        embedding: np.ndarray = self.embed_many([audio])[0]
+        return embedding
 
     def embed_many(self, clips: Sequence[np.ndarray]) -> np.ndarray:
         """resemblyzer's `embed_utterance` for each clip, with the LSTM run on all clips' partials at once.
@@ -100,7 +101,8 @@ class ResemblyzerEncoder:
         owner = np.array(owners)
         out = np.stack([embeddings[owner == index].mean(axis=0) for index in range(len(clips))]) if clips else \
             np.zeros((0, embeddings.shape[1]), dtype=np.float32)
-        return out / np.linalg.norm(out, axis=1, keepdims=True)
+        normalised: np.ndarray = out / np.linalg.norm(out, axis=1, keepdims=True)
+        return normalised
 
     def _prepare(self, audio: np.ndarray) -> np.ndarray:
         audio = audio.astype(np.float32)
@@ -108,7 +110,8 @@ class ResemblyzerEncoder:
             # Exact digital silence makes the volume normalisation take log(0) and the encoder refuse the
             # buffer, failing the whole job; a fixed, inaudible noise floor gives it a (meaningless) voice.
             audio = audio + _DIGITAL_SILENCE * np.random.default_rng(0).standard_normal(len(audio)).astype(np.float32)
-        return self._normalize(audio, -30, increase_only=True)
+        normalised: np.ndarray = self._normalize(audio, -30, increase_only=True)
+        return normalised
 
 
 _lock = threading.Lock()
@@ -187,13 +190,15 @@ def cluster(embeddings: np.ndarray, *, min_speakers: int, max_speakers: int, thr
 
     if len(embeddings) < 2:
         return np.zeros(len(embeddings), dtype=int)
-    found = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
-                                    distance_threshold=threshold).fit_predict(embeddings)
+    found: np.ndarray = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
+                                                distance_threshold=threshold).fit_predict(embeddings)
     count = int(found.max()) + 1
     wanted = min(max(count, min_speakers), max_speakers, len(embeddings))
     if wanted == count:
         return found
-    return AgglomerativeClustering(n_clusters=wanted, metric="cosine", linkage="average").fit_predict(embeddings)
+    merged: np.ndarray = AgglomerativeClustering(n_clusters=wanted, metric="cosine",
+                                                 linkage="average").fit_predict(embeddings)
+    return merged
 
 
 def _clip(audio: np.ndarray, chunk: Chunk) -> np.ndarray:
