@@ -110,13 +110,11 @@ def reassign(session: Session, actor: Actor, scribe: Scribe, consultation_id: st
     findings = scribe.extract(transcript)
     note = scribe.draft(transcript, findings)
     markdown = render(note, "markdown", templates_dir=templates_dir)
-    note_json = note.model_dump_json()
     # In the transaction of the new version: transcript, findings and note change together or not at all.
     if not consultations.replace_results(session, consultation_id, transcript_json=to_json(transcript),
-                                         findings_json=findings.model_dump_json(), note_json=note_json,
-                                         note_markdown=markdown):
+                                         findings_json=findings.model_dump_json()):
         session.rollback()  # deleted (or re-queued) while extraction ran
         raise Conflict(f"consultation {consultation_id} changed while its roles were being corrected; try again")
-    row = notes.add_version(session, actor, current, if_match, note_json=note_json, markdown=markdown,
+    row = notes.add_version(session, actor, current, if_match, note_json=note.model_dump_json(), markdown=markdown,
                             edited_as="draft", author=notes.DRAFTER)
     return transcript, row

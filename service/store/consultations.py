@@ -231,7 +231,7 @@ def delete(session: Session, actor: Actor, consultation_id: str, recordings: Rec
     sha256 = consultation.recording_sha256
     session.execute(update(Consultation).where(col(Consultation.id) == consultation_id)
                     .values(status=DELETED, progress=0.0, error=None, transcript_json=None, findings_json=None,
-                            note_json=None, note_markdown=None, recording_sha256=None, updated_at=utcnow()))
+                            recording_sha256=None, updated_at=utcnow()))
     notes.purge(session, consultation_id)
     record(session, actor, "delete", consultation_id)
     session.commit()

@@ -54,8 +54,7 @@ class Consultation(SQLModel, table=True):
     # Patient text: encrypted at rest (AES-256-GCM, service/store/encrypted_columns.py).
     transcript_json: str | None = Field(default=None, sa_type=EncryptedText)
     findings_json: str | None = Field(default=None, sa_type=EncryptedText)
-    note_json: str | None = Field(default=None, sa_type=EncryptedText)
-    note_markdown: str | None = Field(default=None, sa_type=EncryptedText)
+    # The note is not here: it is its versions (NoteVersion), the drafted one version 1.
     callback_url: str | None = None  # where the webhook goes when the consultation is ready or failed
     speakers_json: str | None = None  # the uploader's voice -> role JSON ({"ch1": "clinician"}), for the job
     # The upload's and the clinic's terms for recognition (JSON list), for the job; encrypted because an upload's

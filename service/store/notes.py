@@ -15,7 +15,6 @@ from sqlmodel import Session, col, select
 
 from service.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired
 from service.store.audit import Actor, record
-from service.store.encrypted_columns import bound
 from service.store.models import Consultation, NoteVersion, utcnow
 
 DRAFTER = "soapscribe"
@@ -44,9 +43,7 @@ def save_draft(engine: Engine, consultation_id: str, note_json: str, markdown: s
                                     etag=etag_for(consultation_id, 1, "draft")))
         session.execute(update(Consultation).where(col(Consultation.id) == consultation_id)
                         .where(col(Consultation.status) != "deleted")
-                        .values(status="ready", progress=1.0, error=None, updated_at=utcnow(),
-                                **bound(Consultation.__table__, [consultation_id],  # type: ignore[attr-defined]
-                                        {"note_json": note_json, "note_markdown": markdown})))
+                        .values(status="ready", progress=1.0, error=None, updated_at=utcnow()))
         session.commit()
 
 

@@ -108,9 +108,12 @@ def jobs_of(engine: Engine, consultation_id: str) -> list[dict]:
 
 
 def consultation_row(engine: Engine, consultation_id: str) -> dict:
+    """The consultation's status, progress and error, and its drafted note (version 1) as stored."""
     with engine.connect() as connection:
-        return dict(connection.execute(text("SELECT status, progress, error, note_markdown FROM consultation "
-                                            "WHERE id = :id"), {"id": consultation_id}).mappings().one())
+        return dict(connection.execute(text(
+            "SELECT c.status, c.progress, c.error, v.markdown AS note_markdown FROM consultation c "
+            "LEFT JOIN note_version v ON v.consultation_id = c.id AND v.version = 1 WHERE c.id = :id"),
+            {"id": consultation_id}).mappings().one())
 
 
 def owner_pid(lease_owner: str | None) -> int | None:

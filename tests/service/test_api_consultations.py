@@ -196,7 +196,7 @@ def test_deleting_purges_the_content_and_leaves_a_tombstone(api: Api) -> None:
     with Session(api.engine) as session:
         row = session.get(Consultation, consultation_id)
         assert row.status == "deleted"
-        assert (row.transcript_json, row.findings_json, row.note_json, row.note_markdown) == (None,) * 4
+        assert (row.transcript_json, row.findings_json) == (None,) * 2
     assert count(api, NoteVersion, consultation_id=consultation_id) == 0
     assert api.get("/v1/consultations").json()["items"] == []
     assert [item["id"] for item in api.get("/v1/consultations", params={"status": "deleted"}).json()["items"]] \
@@ -229,7 +229,7 @@ def test_a_consultation_deleted_while_queued_is_never_processed(api_without_work
         time.sleep(0.1)
     with Session(api.engine) as session:
         row = session.get(Consultation, consultation_id)
-        assert row.status == "deleted" and row.note_json is None and row.findings_json is None
+        assert row.status == "deleted" and row.findings_json is None
     assert count(api, NoteVersion, consultation_id=consultation_id) == 0
 
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text, update
 from sqlalchemy.exc import StatementError
 from sqlmodel import Session, select
 
 from service.settings import Settings
 from service.store.crypto import TEXT_PREFIX, TEXT_PREFIX_V1, Cell, IntegrityCheckFailed, KeyRing, load_keyring
-from service.store.db import MIGRATIONS, current_revision, make_engine, upgrade
+from service.store.db import current_revision, make_engine, upgrade
 from service.store.encrypted_columns import UnboundText
 from service.store.models import Consultation, NoteVersion
 from service.ehr.models import Launch
@@ -96,8 +95,8 @@ def test_migration_0007_re_encrypts_existing_text_bound_to_its_row(store_setting
     upgrade(engine, "0006")
     _stored_by_an_earlier_version(engine, keys)
 
-    upgrade(engine)
-    assert current_revision(engine) == ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    upgrade(engine, "0010")  # the last revision with the consultation's own copy of the note (0011 moves it)
+    assert current_revision(engine) == "0010"
     consultation_text = _raw(engine, "SELECT transcript_json, note_json, note_markdown FROM consultation "
                                      "WHERE id <> 'c3'")
     bound = [*consultation_text, *_raw(engine, "SELECT note_json, markdown FROM note_version"),
@@ -106,7 +105,6 @@ def test_migration_0007_re_encrypts_existing_text_bound_to_its_row(store_setting
     assert _raw(engine, "SELECT transcript_json FROM consultation WHERE id = 'c3'") == [TRANSCRIPT]  # for `rotate`
     with Session(engine) as session:
         assert [session.get(Consultation, cid).transcript_json for cid in ("c1", "c2", "c3")] == [TRANSCRIPT] * 3
-        assert session.get(Consultation, "c1").note_markdown == MARKDOWN
         versions = session.exec(select(NoteVersion).order_by(NoteVersion.version)).all()
         assert [row.markdown for row in versions] == [f"{MARKDOWN} v1", f"{MARKDOWN} v2"]
         assert session.get(Launch, "l1").access_token == "an-access-token"
@@ -115,12 +113,14 @@ def test_migration_0007_re_encrypts_existing_text_bound_to_its_row(store_setting
     [c1_transcript] = _raw(engine, "SELECT transcript_json FROM consultation WHERE id = 'c1'")
     with pytest.raises(IntegrityCheckFailed):
         keys.decrypt_text(c1_transcript, Cell("consultation", "transcript_json", ("c2",)))
+    [markdown] = _raw(engine, "SELECT note_markdown FROM consultation WHERE id = 'c1'")
+    assert keys.decrypt_text(markdown, Cell("consultation", "note_markdown", ("c1",))) == MARKDOWN
     [first] = _raw(engine, "SELECT markdown FROM note_version WHERE version = 1")
     assert keys.decrypt_text(first, Cell("note_version", "markdown", ("c1", "1"))) == f"{MARKDOWN} v1"
     with pytest.raises(IntegrityCheckFailed):
         keys.decrypt_text(first, Cell("note_version", "markdown", ("c1", "2")))
 
-    upgrade(engine)  # nothing left to convert: a second run changes nothing
+    upgrade(engine, "0010")  # nothing left to convert: a second run changes nothing
     assert _raw(engine, "SELECT transcript_json FROM consultation WHERE id = 'c1'") == [c1_transcript]
 
     from alembic import command

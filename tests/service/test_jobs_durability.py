@@ -163,7 +163,7 @@ def test_a_worker_killed_mid_transcription_loses_nothing(processes, model_cache:
     # The note is stored encrypted (service/store/encrypted_columns.py): read it with the processes' key file.
     keys = load_keyring(Settings(data_dir=run.data_dir), create=False)
     assert row["note_markdown"] and "## Subjective" in keys.decrypt_text(
-        row["note_markdown"], Cell("consultation", "note_markdown", (consultation_id,)))
+        row["note_markdown"], Cell("note_version", "markdown", (consultation_id, "1")))
     renewals = [until for pid, until in leases if pid == second.pid]
     assert len(renewals) >= 2, f"the heartbeat renewed the lease while the second attempt ran: {leases}"
     progress = sorted(p for status, p in stages if status == "transcribing")

@@ -28,7 +28,7 @@ def test_a_consultation_summary_loads_its_text_only_when_asked(engine, actor: Ac
         consultation_id = consultations.create(session, actor.tenant_id, transcript_json=transcript).id
     with Session(engine) as session:
         consultation = consultations.get(session, actor.tenant_id, consultation_id, summary=True)
-        assert {"transcript_json", "findings_json", "note_json", "note_markdown"} <= inspect(consultation).unloaded
+        assert {"transcript_json", "findings_json", "vocabulary_json"} <= inspect(consultation).unloaded
         assert (consultation.status, consultation.tenant_id, consultation.consent_method) == (
             "queued", actor.tenant_id, None)
         assert consultation.transcript_json == transcript  # loaded now, decrypted as ever
