@@ -22,6 +22,9 @@ _NUMBER_WORD = (r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|el
                 r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
                 r"ninety|hundred)")
 _SPELLED_POINT = re.compile(r" \. (?=" + _NUMBER_WORD + r"\b)", re.IGNORECASE)
+# "tender when i ... when i pound on that": an ellipsis inside a turn is a pause or a restart, not a sentence's
+# end; the false-start rules then say the repeated words once.
+_PAUSE = re.compile(r"\.\.\.(?= *[a-z0-9])")
 _TOKEN = re.compile(r"\$|\d+(?:[.,/]\d+)*(?:-[A-Za-z]+)*|[A-Za-z][\w'\-]*|\.\.\.|[^\w\s]")
 _LONG = 40
 _NO_SPACE_BEFORE = {",", ".", "?", "!", ";", ":", "%", ")"}
@@ -102,6 +105,7 @@ class Writer:
         spans = []
         masked = _SPELLED_POINT.sub(lambda m: m.group(0).replace(".", "_") if _spelled_before(text, m.start())
                                     else m.group(0), text)
+        masked = _PAUSE.sub("___", masked)
         for match in _CLAUSE.finditer(masked):
             start, end = match.start(), match.end()
             while start < end and text[start] in " ,":

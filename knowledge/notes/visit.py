@@ -7,7 +7,7 @@ Built once per draft; every builder reads it and none changes it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Literal
 
@@ -26,6 +26,12 @@ _SHE = phrases_pattern(["she", "her", "herself"])
 _HE = phrases_pattern(["he", "him", "his", "himself"])
 _BARE_ANSWER = re.compile(r"(?:no|yes|yeah|nope|not really)\b", re.I)
 _SHORT_META = 6  # words: visit management this short says nothing of what it names
+_INTERJECTION = 3  # words: "mm-hmm", "okay", "yes, I see" said while the other speaker goes on
+
+
+def _first_clause_start(text: str) -> int:
+    """Where a turn's first words start, past a leading ". " that marks it as the rest of a sentence."""
+    return len(text) - len(text.lstrip(" .,"))
 # A problem is named by a condition, or by a symptom the clinician opens a problem with.
 _PROBLEM_KINDS = ("condition", "symptom")
 
@@ -43,6 +49,8 @@ class Clause:
     question: bool
     written: str | None
     findings: tuple[Finding, ...] = ()
+    # The rest of the sentence, said in the speaker's next turn after the other's "mm-hmm" (see Visit._joined).
+    tail: Clause | None = None
 
     @property
     def speaker(self) -> str:
@@ -50,7 +58,8 @@ class Clause:
 
     @property
     def said(self) -> str:
-        return self.segment.text[self.start:self.end]
+        own = self.segment.text[self.start:self.end]
+        return f"{own.rstrip('-')} {self.tail.said}" if self.tail is not None else own
 
 
 @dataclass
@@ -146,6 +155,31 @@ class Visit:
             if phase == "history" and exam_at <= index < plan_at:
                 phase = "exam"  # once examining, what is said belongs to the examination, not the history
             clauses.append(Clause(index, segment, start, end, phase, question, written, inside))
+        return self._joined(clauses)
+
+    def _joined(self, clauses: list[Clause]) -> list[Clause]:
+        """A sentence the other speaker's "mm-hmm" interrupted, written once: "set an alarm-" / "okay ." /
+        ". some time during the day" is one clause whose tail is the second part, citing both spans."""
+        for at in range(len(clauses) - 1):
+            head = clauses[at]
+            after = next((k for k in range(at + 1, len(clauses)) if clauses[k].segment.id != head.segment.id
+                          and clauses[k].speaker == head.speaker), None)
+            if after is None:
+                continue
+            tail = clauses[after]
+            between = [s for s in self.transcript.segments if head.segment.id < s.id < tail.segment.id]
+            if tail.segment.id == head.segment.id or tail.speaker != head.speaker \
+                    or tail.start != _first_clause_start(tail.segment.text) or head.end != len(head.segment.text) \
+                    or not between or any(s.speaker == head.speaker or len(s.text.split()) > _INTERJECTION
+                                          for s in between) \
+                    or head.said.rstrip().endswith((".", "?", "!")) and not head.said.rstrip().endswith("..."):
+                continue
+            said = f"{head.segment.text[head.start:head.end].rstrip('-. ')} {tail.said}"
+            question = self.writer.is_question(said) or (head.speaker != "patient" and self.writer.asks_within(said))
+            written = None if question else self.writer.write(said, head.speaker, self.person)
+            clauses[at] = replace(head, question=question, written=written, tail=tail,
+                                  findings=head.findings + tuple(f for f in tail.findings if f not in head.findings))
+            clauses[after] = replace(tail, written=None)
         return clauses
 
     @cached_property
@@ -204,7 +238,8 @@ class Visit:
         if budget is None:
             return clauses
         ranked = sorted(clauses, key=lambda c: (not c.findings, c.speaker != "patient", c.index))
-        kept, words = set(), 0
+        kept: set[int] = set()
+        words = 0
         for clause in ranked:
             size = len((clause.written or "").split())
             if words + size > budget and kept:
@@ -301,7 +336,8 @@ class Visit:
             for ev in finding.evidence:
                 spans.setdefault((ev.segment, ev.start, ev.end),
                                  NoteEvidence(segment=ev.segment, start=ev.start, end=ev.end, t0=ev.t0, t1=ev.t1))
-        for clause in clauses:
+        parts = [part for clause in clauses for part in (clause, clause.tail) if part is not None]
+        for clause in parts:
             t0, t1 = span_times(clause.segment, clause.start, clause.end) or (clause.segment.start, clause.segment.end)
             spans.setdefault((clause.segment.id, clause.start, clause.end),
                              NoteEvidence(segment=clause.segment.id, start=clause.start, end=clause.end, t0=t0, t1=t1))

@@ -220,3 +220,25 @@ def test_a_dose_the_clinician_changes_is_not_listed_as_the_dose_taken(extractor:
     _, said = drafted(extractor, "Patient: I take lasix 40 milligrams twice a day.\n"
                                  "Doctor: I want to reduce your lasix to 40 milligrams once a day.\n")
     assert "Takes furosemide (Lasix) 40 mg twice daily." in sentences(said, "subjective"), sentences(said, "subjective")
+
+
+def test_a_pause_or_restart_inside_a_turn_does_not_end_the_sentence(extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Patient: My back hurts.\nDoctor: On exam, you are tender when i ... when i "
+                                 "press on your right flank.\n")
+    texts = [s.text for section in note.sections for s in section.sentences]
+    assert any(text.endswith("tender when I press on their right flank.") for text in texts), texts
+    assert not any(text.endswith("when.") for text in texts), texts
+
+
+def test_a_sentence_interrupted_by_the_others_mm_hmm_is_written_once_and_cites_both_parts(
+        extractor: Extractor) -> None:
+    transcript, note = drafted(extractor, "Patient: My back hurts.\n"
+                                          "Doctor: For your back pain, i want to order an mri-\n"
+                                          "Patient: mm-hmm .\n"
+                                          "Doctor: . of the lumbar spine to look for a disc problem .\n")
+    texts = [s.text for section in note.sections for s in section.sentences]
+    ordered = [s for section in note.sections for s in section.sentences if "mri" in s.text.lower()]
+    assert ordered and "MRI of the lumbar spine" in ordered[0].text, texts
+    cited = {ev.segment for ev in ordered[0].evidence}
+    assert {transcript.segments[1].id, transcript.segments[3].id} <= cited, ordered[0].evidence
+    assert not any(text.lower().startswith("of the lumbar") for text in texts), texts
