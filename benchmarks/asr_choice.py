@@ -120,12 +120,12 @@ def clip(cache: Path, name: str, engine: str) -> Path:
     return cache / f"{name}-{engine}-{SPEED}.wav"
 
 
-def arguments(description: str) -> argparse.Namespace:
+def arguments(description: str, limit: int = CONSULTATIONS) -> argparse.Namespace:
     """The options of the benchmarks that render the gold consultations: --out, --cache, --limit."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--cache", type=Path, default=CACHE, help="rendered audio kept here between runs")
-    parser.add_argument("--limit", type=int, default=CONSULTATIONS, help="how many gold consultations")
+    parser.add_argument("--limit", type=int, default=limit, help="how many gold consultations")
     return parser.parse_args()
 
 

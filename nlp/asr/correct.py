@@ -54,6 +54,15 @@ SLOT_MIN_SIMILARITY = 0.72
 SLOT_MIN_LETTERS = 4  # "lasx 40 mg" for Lasix
 SLOT_MEAN_P = 0.6  # a slot's words are matched when Whisper was unsure of one (under UNSURE_P) and of most
 SLOT_MIN_LENGTH_RATIO = 0.6  # the slot's letters against the name's: "for me" is too short for furosemide
+RUN_MAX_WORDS = 3  # words heard for one drug name ("Spiron Elect on" for spironolactone)
+# Toward a term of the consultation's vocabulary only (never the whole lexicon), up to RUN_MAX_WORDS words Whisper was
+# unsure of are matched by sound: their Metaphone key within VOCABULARY_CLOSE_SOUND of the term's (edits over the
+# longer key), or within VOCABULARY_SOUND_DISTANCE and spelled alike (Jaro-Winkler VOCABULARY_MIN_SIMILARITY):
+# "humidinide" for bumetanide, "amplerinone" for eplerenone, "noom per mole" for omeprazole.
+VOCABULARY_CLOSE_SOUND = 0.2
+VOCABULARY_SOUND_DISTANCE = 0.34
+VOCABULARY_MIN_SIMILARITY = 0.78
+VOCABULARY_MAX_LENGTH_RATIO = 1.6  # the heard letters against the term's: a long phrase is no drug name
 _CORE = re.compile(r"^(?P<lead>\W*)(?P<core>[A-Za-z][A-Za-z'-]*[A-Za-z])(?P<tail>\W*)$")
 
 _lock = threading.Lock()
@@ -160,25 +169,97 @@ class Corrector:
 
     def correct_pair(self, first: Word, second: Word) -> Word | None:
         """One word for two heard as parts of a drug name ("libid or" -> "Lipitor"), or None."""
-        one, two = _CORE.match(first.w), _CORE.match(second.w)
-        if one is None or two is None or one["tail"] or two["lead"]:
+        return self.correct_run([first, second])
+
+    def correct_run(self, run: Sequence[Word]) -> Word | None:
+        """One word for two or three heard as parts of a drug name ("libid or" -> "Lipitor", "Spiron Elect on" ->
+        "spironolactone"), or None. Three words are joined only when Whisper was unsure of one of them."""
+        parts = [_CORE.match(word.w) for word in run]
+        if any(part is None for part in parts):
             return None
-        cores = (one["core"].lower(), two["core"].lower())
+        matched = [part for part in parts if part is not None]
+        if any(part["tail"] for part in matched[:-1]) or any(part["lead"] for part in matched[1:]):
+            return None
+        cores = [part["core"].lower() for part in matched]
         if all(core in self.english for core in cores) or any(core in self._lower_terms for core in cores):
             return None
-        threshold = self._threshold(min(first.p, second.p))
-        unsure = min(first.p, second.p) < UNSURE_P
-        # "lasex to": the drug is the first word alone, and "to" was said; joining would lose it.
-        for alone, other in ((one["core"], cores[1]), (two["core"], cores[0])):
-            if other in self.english and self.match(alone, threshold, unsure=unsure) is not None:
-                return None
-        joined = one["core"] + two["core"].lower()
-        exact = [term for term in self.terms if term.lower() == joined.lower()]
+        p = min(word.p for word in run)
+        unsure = p < UNSURE_P
+        if len(run) > 2 and not unsure:
+            return None
+        threshold = self._threshold(p)
+        joined = "".join(cores)
+        exact = [term for term in self.terms if term.lower() == joined]
         term = exact[0] if exact else self.match(joined, threshold, unsure=unsure)
         if term is None:
             return None
-        return Word(w=f"{one['lead']}{_cased(term, one['core'])}{two['tail']}", start=first.start, end=second.end,
-                    p=min(first.p, second.p), original=f"{first.w} {second.w}")
+        # "lasex to": the drug is the first word alone, and "to" was said; joining would lose it. A word alone that
+        # names another drug gives way when the joined words sound closer to theirs ("Spiron" alone is buspirone).
+        joined_distance = _sound_distance(jellyfish.metaphone(joined), self._sound_keys[term])
+        for index, core in enumerate(cores):
+            if all(other in self.english for other in cores[:index] + cores[index + 1:]):
+                alone = self.match(core, threshold, unsure=unsure)
+                if alone is not None and (self.terms[alone] == self.terms[term] or _sound_distance(
+                        jellyfish.metaphone(core), self._sound_keys[alone]) <= joined_distance):
+                    return None
+        return Word(w=f"{matched[0]['lead']}{_cased(term, matched[0]['core'])}{matched[-1]['tail']}",
+                    start=run[0].start, end=run[-1].end, p=p, original=" ".join(word.w for word in run))
+
+    def vocabulary_runs(self, words: Sequence[Word]) -> dict[int, tuple[int, Word]]:
+        """Up to RUN_MAX_WORDS heard words that sound like a term of the consultation's vocabulary, as {first word
+        index: (last word index, the term as one word)}, none overlapping.
+
+        The gates are relaxed toward the vocabulary's terms only: Whisper was unsure (a word under UNSURE_P, the
+        mean under SLOT_MEAN_P), at least one word is not English, none is a term already (a drug Whisper wrote,
+        "atorvastatin" at p 0.34, stays, whichever sound-alike the chart lists), not across punctuation, sound close
+        (VOCABULARY_*), and no other concept of the vocabulary or the lexicon sounds as close (as close in sound and
+        spelled within MARGIN as alike)."""
+        if not self.preferred:
+            return {}
+        preferred = {term: key for term, key in self._sound_keys.items() if term.lower() in self.preferred}
+        plain = [_plain(word.w) for word in words]
+        found: list[tuple[float, int, float, int, int, str]] = []  # (distance, words - 1, -similarity, first, last, term)
+        for first in range(len(words)):
+            for last in range(first, min(len(words), first + RUN_MAX_WORDS)):
+                if not plain[last].isalpha() or plain[last] in self._lower_terms or \
+                        (last > first and words[last - 1].w.rstrip()[-1:] in ".?!,;:"):
+                    break
+                run, cores = words[first:last + 1], plain[first:last + 1]
+                probabilities = [word.p for word in run]
+                if min(probabilities) >= UNSURE_P or sum(probabilities) / len(run) >= SLOT_MEAN_P or \
+                        all(core in self.english for core in cores):
+                    continue
+                letters = "".join(cores)
+                key = jellyfish.metaphone(letters)
+                for term, term_key in preferred.items():
+                    if not SLOT_MIN_LENGTH_RATIO <= len(letters) / len(term) <= VOCABULARY_MAX_LENGTH_RATIO:
+                        continue
+                    distance = _sound_distance(key, term_key)
+                    similarity = jellyfish.jaro_winkler_similarity(letters, term.lower())
+                    if distance <= VOCABULARY_CLOSE_SOUND or \
+                            (distance <= VOCABULARY_SOUND_DISTANCE and similarity >= VOCABULARY_MIN_SIMILARITY):
+                        found.append((distance, last - first, -similarity, first, last, term))
+        runs: dict[int, tuple[int, Word]] = {}
+        # The closest in sound first; as close, the fewest words ("amplerinone", not "to amplerinone").
+        for distance, _, negative_similarity, first, last, term in sorted(found):
+            if any(other <= last and first <= end for other, (end, _) in runs.items()):
+                continue
+            cores = plain[first:last + 1]
+            letters = "".join(cores)
+            key = jellyfish.metaphone(letters)
+            rivals = [(_sound_distance(key, other_key), jellyfish.jaro_winkler_similarity(letters, other.lower()))
+                      for other, other_key in self._sound_keys.items()
+                      if self.terms[other] != self.terms[term]]
+            if any(other < distance or (other == distance and similarity > -negative_similarity - MARGIN)
+                   for other, similarity in rivals):
+                continue  # another drug sounds as close: the vocabulary does not decide between them
+            run = words[first:last + 1]
+            lead, tail = _CORE.match(run[0].w), _CORE.match(run[-1].w)
+            runs[first] = (last, Word(w=f"{lead['lead'] if lead else ''}{_cased(term, lead['core'] if lead else term)}"
+                                        f"{tail['tail'] if tail else ''}",
+                                      start=run[0].start, end=run[-1].end, p=min(word.p for word in run),
+                                      original=" ".join(word.w for word in run)))
+        return runs
 
     def dose_slots(self, words: Sequence[Word]) -> list[int]:
         """Indexes of the words where a dose begins: a number followed by a dose unit, or a unit straight after
@@ -250,10 +331,12 @@ class Corrector:
         spans = word_spans(segment)
         words: list[Word] = []
         edits: list[tuple[int, int, str]] = []  # (first word, last word, new text), in order
-        slots: dict[int, tuple[int, Word]] = {}  # first word -> (last word, the drug name heard there)
+        # first word -> (last word, the drug name heard there): the vocabulary's first, then before a dose
+        slots: dict[int, tuple[int, Word]] = self.vocabulary_runs(segment.words)
         for end in self.dose_slots(segment.words):
             found = self.correct_slot(segment.words, end)
-            if found is not None and not any(first <= found[0] <= last for first, (last, _) in slots.items()):
+            if found is not None and not any(first <= end - 1 and found[0] <= last
+                                             for first, (last, _) in slots.items()):
                 slots[found[0]] = (end - 1, found[1])
         index = 0
         while index < len(segment.words):
@@ -264,12 +347,16 @@ class Corrector:
                 edits.append((index, last, named.w))
                 index = last + 1
                 continue
-            pair = self.correct_pair(word, segment.words[index + 1]) \
-                if index + 1 < len(segment.words) and index + 1 not in slots else None
-            if pair is not None:
-                words.append(pair)
-                edits.append((index, index + 1, pair.w))
-                index += 2
+            joined = None
+            for size in range(RUN_MAX_WORDS, 1, -1):
+                if index + size <= len(segment.words) and not any(index + n in slots for n in range(1, size)):
+                    joined = self.correct_run(segment.words[index:index + size])
+                    if joined is not None:
+                        break
+            if joined is not None:
+                words.append(joined)
+                edits.append((index, index + size - 1, joined.w))
+                index += size
                 continue
             fixed = self.correct_word(word)
             if fixed is not word:
@@ -292,6 +379,11 @@ def _sound_edits(term_key: str) -> int:
     """How far apart two Metaphone keys may be: a long name ("hydrochlorophine" for hydrochlorothiazide,
     HTRXLRFN / HTRXLR0ST) is misheard in more sounds than a short one, and is also less easily confused."""
     return 2 if len(term_key) >= LONG_SOUND_KEY else 1
+
+
+def _sound_distance(key: str, term_key: str) -> float:
+    """Edits between two Metaphone keys over the longer key's length."""
+    return jellyfish.levenshtein_distance(key, term_key) / max(len(key), len(term_key), 1)
 
 
 def _plain(word: str) -> str:

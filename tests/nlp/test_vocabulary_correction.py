@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from nlp.asr.correct import Corrector
-from nlp.types import Word
+from nlp.types import Segment, Word
 from service.scribe import Scribe
 from service.settings import Settings
 
@@ -44,3 +44,68 @@ def test_the_vocabulary_is_preferred_over_a_lexicon_drug_that_sounds_alike(corre
     sure = heard.model_copy(update={"p": 0.9})
     assert corrector.preferring(["Furosmida"]).correct_word(sure).w == "furosemide"
     assert corrector.preferring(["furosemide"]).correct_word(heard).w == "furosemide"
+
+
+def heard(*words: tuple[str, float]) -> Segment:
+    """A segment of the words Whisper wrote, with the probability it gave each."""
+    spoken = [Word(w=text, start=index * 0.4, end=index * 0.4 + 0.3, p=p) for index, (text, p) in enumerate(words)]
+    return Segment(id=0, text=" ".join(word.w for word in spoken), start=0.0, end=len(words) * 0.4, words=spoken)
+
+
+# What tiny.en wrote, with its probabilities, on the rendered consultations of benchmarks.vocabulary_recall.
+NOOM_PER_MOLE = heard(("I", 1.0), ("think", 1.0), ("noom", 0.22), ("per", 0.21), ("mole", 0.51), ("may", 0.98),
+                      ("be", 1.0), ("lowering", 0.65), ("your", 0.99), ("magnesium.", 0.99))  # "the omeprazole"
+SPIRON_ELECT_ON = heard(("Now", 0.97), ("I'm", 0.93), ("on", 0.97), ("Spiron", 0.51), ("Elect", 0.16), ("on", 0.98),
+                        ("25mg.", 0.61))  # "spironolactone 25 mg"
+
+
+@pytest.mark.parametrize(("segment", "vocabulary", "text"), [
+    (NOOM_PER_MOLE, ["omeprazole"], "I think omeprazole may be lowering your magnesium."),
+    (heard(("We", 0.98), ("can", 0.47), ("switch", 0.96), ("you", 0.37), ("to", 0.96), ("amplerinone.", 0.10)),
+     ["spironolactone", "eplerenone"], "We can switch you to eplerenone."),
+    (heard(("I", 0.98), ("used", 0.99), ("to", 0.99), ("take", 0.99), ("humidinide", 0.16), ("but", 0.73)),
+     ["bumetanide", "spironolactone"], "I used to take bumetanide but"),
+    (heard(("You're", 0.94), ("taking", 0.99), ("hydrochlorophage", 0.61), ("a", 0.11), ("night", 0.38), ("for", 1.0),
+           ("your", 0.99), ("blood", 1.0), ("pressure.", 1.0)),
+     ["hydrochlorothiazide", "amlodipine"], "You're taking hydrochlorothiazide for your blood pressure."),
+])
+def test_words_heard_for_a_vocabulary_drug_become_it(corrector: Corrector, segment: Segment, vocabulary: list[str],
+                                                     text: str) -> None:
+    assert corrector.correct([segment]) == [segment]  # the lexicon alone is not sure enough to change them
+    [fixed] = corrector.preferring(vocabulary).correct([segment])
+    assert fixed.text == text
+    [named] = [word for word in fixed.words if word.original]
+    assert named.original == " ".join(word.w for word in segment.words
+                                      if named.start <= word.start and word.end <= named.end)
+
+
+def test_a_drug_heard_as_three_words_is_not_the_drug_its_first_word_sounds_like(corrector: Corrector) -> None:
+    # "Spiron" alone sounds like buspirone; the three words together are spironolactone, with or without a vocabulary.
+    for vocabulary in ([], ["bumetanide", "spironolactone"]):
+        [fixed] = corrector.preferring(vocabulary).correct([SPIRON_ELECT_ON])
+        assert fixed.text == "Now I'm on Spironolactone 25mg."
+
+
+def test_words_whisper_was_sure_of_are_kept_whatever_the_vocabulary(corrector: Corrector) -> None:
+    sure = heard(*((word.w, 0.9) for word in NOOM_PER_MOLE.words))
+    assert corrector.preferring(["omeprazole"]).correct([sure]) == [sure]
+
+
+@pytest.mark.parametrize(("segment", "vocabulary"), [
+    (heard(("I'm", 0.9), ("on", 0.9), ("listen", 0.31), ("up", 0.42), ("now.", 0.9)), ["lisinopril"]),  # all English
+    (NOOM_PER_MOLE, ["ramipril"]),  # omeprazole, which the vocabulary does not list, sounds as close
+    (heard(("take", 0.99), ("humidinide", 0.16), ("but", 0.73)), ["budesonide"]),  # bumetanide sounds closer
+    (heard(("We", 0.98), ("can", 0.47), ("switch", 0.96), ("you", 0.37), ("to", 0.96), ("amplerinone.", 0.10)),
+     ["amlodipine", "aspirin"]),  # drugs the chart lists that were not said: not near enough
+    (heard(("You", 0.75), ("started", 0.99), ("atorvastatin", 0.34), ("40mg", 0.56)),
+     ["pitavastatin", "fluvastatin"]),  # a drug Whisper wrote stays, unsure or not, whatever sounds like it
+])
+def test_a_vocabulary_drug_that_was_not_said_is_not_written(corrector: Corrector, segment: Segment,
+                                                            vocabulary: list[str]) -> None:
+    [fixed] = corrector.preferring(vocabulary).correct([segment])
+    assert not any(term.lower() in fixed.text.lower() for term in vocabulary), fixed.text
+
+
+def test_a_vocabulary_drug_already_heard_right_is_left_alone(corrector: Corrector) -> None:
+    segment = heard(("Just", 0.98), ("bumetanide", 0.3), ("now.", 0.9))
+    assert corrector.preferring(["bumetanide"]).correct([segment]) == [segment]
