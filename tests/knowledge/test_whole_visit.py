@@ -255,3 +255,14 @@ def test_a_place_inside_another_symptoms_words_is_that_symptoms(extractor: Extra
 def test_a_place_goes_to_what_is_said_of_it(extractor: Extractor, said: str, kind: str, code: str,
                                             site: str | None) -> None:
     assert one(extractor, said, kind, code).attributes.get("site") == site
+
+
+@pytest.mark.parametrize(("answer", "assertion"), [
+    ("Just when I'm doing the projects around the house.", "present"),
+    ("Only if I climb the stairs.", "present"),
+    ("No, not at all.", "absent"),
+])
+def test_an_answer_that_says_when_affirms_the_question(extractor: Extractor, answer: str, assertion: str) -> None:
+    asked = one(extractor, f"Doctor: Do you get short of breath?\nPatient: {answer}\n", "symptom",
+                "shortness_of_breath")
+    assert asked.assertion == assertion
