@@ -205,10 +205,11 @@ def worker() -> None:
     runtime = _guarded(lambda: Runtime.build(settings))
     try:
         if settings.broker_url:
-            from service.jobs.celery_worker import run_worker
+            from service.jobs.celery_worker import CeleryWorker
 
+            assert runtime.dispatcher is not None  # built with the broker
             err.print(f"worker running on the broker ({settings.worker_concurrency} at a time); Ctrl-C to stop")
-            run_worker(settings, runtime.engine, runtime.scribe, runtime.recordings)
+            CeleryWorker(settings, runtime.engine, runtime.scribe, runtime.recordings, runtime.dispatcher).run()
         else:
             from service.jobs.worker import Worker
 

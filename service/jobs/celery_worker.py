@@ -103,37 +103,46 @@ class Sweep:
         touch_alive(self.settings)
 
 
-def run_worker(settings: Settings, engine: Engine, scribe: Scribe, recordings: RecordingStore) -> None:
-    """Run a Celery worker in this process (solo pool, or threads when `worker_concurrency` > 1) until stopped."""
-    app = make_celery(settings)
-    runner = JobRunner(settings, engine, scribe, recordings, worker_id())
-    sweep = Sweep(settings, engine, Dispatcher(settings, engine, app), recordings)
+class CeleryWorker:
+    """A Celery worker in this process, on the process's one Celery app: the `Dispatcher`'s (the runtime's), which
+    also sends the sweep's messages. Jobs are run by a `JobRunner`; a sweeper thread runs `Sweep.once`."""
 
-    @app.task(name=TASK)
-    def process_job(job_id: str) -> None:
-        job = queue.claim(engine, job_id, runner.owner, settings.job_lease_seconds)
-        if job is None:
-            log.info("job already taken or finished", extra={"job": job_id})
-            return
-        runner.run(job)
+    def __init__(self, settings: Settings, engine: Engine, scribe: Scribe, recordings: RecordingStore,
+                 dispatcher: Dispatcher) -> None:
+        self.settings = settings
+        self.app = dispatcher.app
+        self.runner = runner = JobRunner(settings, engine, scribe, recordings, worker_id())
+        self.sweep = Sweep(settings, engine, dispatcher, recordings)
 
-    stop = threading.Event()
-
-    def sweep_forever() -> None:
-        while True:
-            try:
-                sweep.once()
-            except OperationalError:
-                log.warning("database unavailable during the sweep; retrying", exc_info=True)
-            if stop.wait(settings.job_sweep_seconds):
+        @self.app.task(name=TASK)
+        def process_job(job_id: str) -> None:
+            job = queue.claim(engine, job_id, runner.owner, settings.job_lease_seconds)
+            if job is None:
+                log.info("job already taken or finished", extra={"job": job_id})
                 return
+            runner.run(job)
 
-    sweeper = threading.Thread(target=sweep_forever, name="soapscribe-sweep", daemon=True)
-    sweeper.start()
-    pool = "solo" if settings.worker_concurrency == 1 else "threads"
-    try:
-        app.Worker(pool=pool, concurrency=settings.worker_concurrency, loglevel=settings.log_level.upper(),
-                   without_mingle=True, without_gossip=True, hostname=f"soapscribe@{runner.owner}").start()
-    finally:
-        stop.set()
-        sweeper.join(5)
+    def run(self) -> None:
+        """Take tasks until stopped (solo pool, or threads when `worker_concurrency` > 1), sweeping meanwhile."""
+        settings = self.settings
+        stop = threading.Event()
+
+        def sweep_forever() -> None:
+            while True:
+                try:
+                    self.sweep.once()
+                except OperationalError:
+                    log.warning("database unavailable during the sweep; retrying", exc_info=True)
+                if stop.wait(settings.job_sweep_seconds):
+                    return
+
+        sweeper = threading.Thread(target=sweep_forever, name="soapscribe-sweep", daemon=True)
+        sweeper.start()
+        pool = "solo" if settings.worker_concurrency == 1 else "threads"
+        try:
+            self.app.Worker(pool=pool, concurrency=settings.worker_concurrency, loglevel=settings.log_level.upper(),
+                            without_mingle=True, without_gossip=True,
+                            hostname=f"soapscribe@{self.runner.owner}").start()
+        finally:
+            stop.set()
+            sweeper.join(5)

@@ -1,8 +1,10 @@
 """Webhooks: when a consultation's job ends (ready or failed), POST a signed JSON body to its `callback_url`.
 
 Each outcome is a durable `webhook_delivery` row, written before the job is
-marked finished, and retried with exponential backoff by the workers' loop
-until the receiver answers 2xx or the attempts run out.
+marked finished, and sent (then retried with exponential backoff until the
+receiver answers 2xx or the attempts run out) outside the jobs' loop: by a
+DB-polling worker's `Sender` thread, or a Celery worker's sweep thread. So a
+slow receiver never holds up a job.
 
 Signature: `X-Soapscribe-Signature: sha256=<hex>` where hex is
 HMAC-SHA256(secret, f"{X-Soapscribe-Timestamp}." + raw body).
@@ -15,6 +17,7 @@ import hmac
 import json
 import logging
 import secrets
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +25,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from service.errors import BadInput
@@ -176,3 +180,45 @@ def _send(settings: Settings, delivery_id: str, url: str, body: bytes, secret: s
         return exc.code, f"HTTP {exc.code}"
     except (urllib.error.URLError, OSError) as exc:
         return None, f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"[:500]
+
+
+class Sender:
+    """Delivers due webhooks in its own thread, every `poll_seconds` and when woken (a job just ended), until
+    stopped: the DB-polling worker's counterpart of the Celery workers' sweep thread."""
+
+    def __init__(self, engine: Engine, settings: Settings, poll_seconds: float, batch: int = 20) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.poll_seconds = poll_seconds
+        self.batch = batch
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="soapscribe-webhooks", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """A delivery may be due now: look at once instead of at the next poll."""
+        self._wake.set()
+
+    def stop(self, timeout: float) -> None:
+        """Stop after the request in flight, if any (waiting at most `timeout`; an unfinished try is retried later
+        by whichever worker, as its hold on the row expires)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()  # before looking: a wake while deliveries are tried is not lost
+            try:
+                more = deliver_due(self.engine, self.settings, self.batch) >= self.batch
+            except OperationalError:
+                log.warning("database unavailable for webhook deliveries; retrying", exc_info=True)
+                more = False
+            if not more:
+                self._wake.wait(self.poll_seconds)

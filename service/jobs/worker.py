@@ -122,9 +122,13 @@ def touch_alive(settings: Settings) -> None:
         settings.worker_alive_file.touch()
 
 
+# How long a stopping worker waits for a webhook request in flight; one cut short is tried again later.
+_WEBHOOKS_STOP_SECONDS = 2.0
+
+
 class Worker:
-    """The DB-polling worker: claims the oldest job, runs it, delivers due webhooks, purges expired recordings
-    (audio retention); a thread or a process."""
+    """The DB-polling worker: claims the oldest job, runs it, purges expired recordings (audio retention); a
+    thread or a process. Webhooks go out from its `webhooks.Sender` thread, so a slow receiver holds up no job."""
 
     def __init__(self, settings: Settings, engine: Engine, scribe: Scribe, recordings: RecordingStore) -> None:
         self.settings = settings
@@ -135,6 +139,7 @@ class Worker:
         self._stop = threading.Event()
         self.runner = JobRunner(settings, engine, scribe, recordings, self.owner, stopping=self._stop)
         self.retention = RetentionSchedule(settings, engine, recordings)
+        self.webhooks = webhooks.Sender(engine, settings, settings.worker_poll_seconds)
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -159,12 +164,19 @@ class Worker:
 
     def run_forever(self) -> None:
         log.info("worker started", extra={"owner": self.owner})
+        self.webhooks.start()
+        try:
+            self._loop()
+        finally:
+            self.webhooks.stop(timeout=_WEBHOOKS_STOP_SECONDS)
+        log.info("worker stopped", extra={"owner": self.owner})
+
+    def _loop(self) -> None:
         while not self._stop.is_set():
             try:
                 worked = self.run_once()
                 if self._stop.is_set():
                     break
-                webhooks.deliver_due(self.engine, self.settings)
                 self.retention.run_if_due()
                 touch_alive(self.settings)
             except OperationalError:
@@ -174,7 +186,6 @@ class Worker:
             if not worked:
                 self._wake.wait(self.settings.worker_poll_seconds)
                 self._wake.clear()
-        log.info("worker stopped", extra={"owner": self.owner})
 
     def run_once(self) -> bool:
         """Claim and run one job; False when the queue was empty."""
@@ -182,4 +193,5 @@ class Worker:
         if job is None:
             return False
         self.runner.run(job)
+        self.webhooks.wake()  # its outcome's webhook, if it has a callback, is due now
         return True

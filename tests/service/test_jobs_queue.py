@@ -9,9 +9,13 @@ from sqlmodel import Session, select
 
 from service import auth
 from service.jobs import queue
+from service.jobs.celery_worker import TASK, CeleryWorker
+from service.runtime import Runtime
+from service.settings import Settings
 from service.store import consultations
 from service.store.db import create_schema
 from service.store.models import Job, utcnow
+from tests.service.processes import REDIS_URL
 
 
 def queued_job(engine) -> str:  # type: ignore[no-untyped-def]
@@ -113,3 +117,17 @@ def test_announcing_a_job_never_needs_a_second_database_connection(postgres_url:
     finally:
         engine.dispose()
     assert announced == [True]
+
+
+def test_a_celery_worker_takes_tasks_on_the_app_its_runtime_sends_with(settings: Settings) -> None:
+    """One Celery app per process: the Dispatcher's, which the API sends jobs with and a worker's sweep re-sends
+    them with, is the one the worker's task is registered on (no second app with its own broker connection)."""
+    runtime = Runtime.build(settings.model_copy(update={"broker_url": REDIS_URL}))
+    try:
+        assert runtime.dispatcher is not None
+        worker = CeleryWorker(runtime.settings, runtime.engine, runtime.scribe, runtime.recordings,
+                              runtime.dispatcher)
+        assert worker.app is runtime.dispatcher.app is worker.sweep.dispatcher.app
+        assert TASK in runtime.dispatcher.app.tasks
+    finally:
+        runtime.close()

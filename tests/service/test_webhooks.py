@@ -21,11 +21,13 @@ SECRET = "test-webhook-secret"
 
 
 class Receiver:
-    """A real HTTP server on loopback that answers with the given statuses in turn and records each request."""
+    """A real HTTP server on loopback that answers with the given statuses in turn and records each request;
+    with `hold`, it answers only once `hold` is set (a slow receiver)."""
 
-    def __init__(self, statuses: list[int]) -> None:
+    def __init__(self, statuses: list[int], hold: threading.Event | None = None) -> None:
         self.statuses = statuses
         self.requests: list[tuple[float, dict[str, str], bytes]] = []
+        self.answered = 0
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -33,9 +35,12 @@ class Receiver:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.requests.append((time.monotonic(), dict(self.headers), body))
                 status = receiver.statuses[min(len(receiver.requests), len(receiver.statuses)) - 1]
+                if hold is not None:
+                    hold.wait(60)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+                receiver.answered += 1
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -95,6 +100,34 @@ def test_a_failed_delivery_is_retried_and_the_signed_body_names_the_ready_note(w
                                            "WHERE consultation_id = :id"), {"id": consultation_id}).mappings().one()
     engine.dispose()
     assert dict(delivery) == {"state": "delivered", "attempts": 2, "last_status": 200, "last_error": None}
+
+
+def test_a_slow_receiver_holds_up_no_job(webhook_server) -> None:
+    """Webhooks are sent from their own thread: while a receiver takes its time (up to the 10 s request timeout),
+    the worker goes on with the next consultation."""
+    server, _ = webhook_server
+    release = threading.Event()
+    receiver = Receiver([200], hold=release)
+    try:
+        with server.client() as client:
+            def upload(name: str, **form: str) -> str:
+                response = client.post("/v1/consultations", data=form,
+                                       files={"transcript": (name, (CONSULTATIONS / name).read_bytes())})
+                assert response.status_code == 202, response.text
+                return response.json()["id"]
+
+            upload("furosemide_night_cramps.txt", callback_url=receiver.url)
+            wait_for(lambda: receiver.requests, timeout=60, what="the first consultation's webhook request")
+            second = upload("runner_dehydration.txt")
+            wait_for(lambda: client.get(f"/v1/consultations/{second}").json()["status"] == "ready", timeout=8,
+                     what="the second consultation, drafted while the webhook request is in flight")
+            assert receiver.answered == 0, "the webhook request was still in flight"
+        release.set()
+        wait_for(lambda: receiver.answered, timeout=10, what="the held webhook request's answer")
+    finally:
+        release.set()
+        receiver.close()
+    assert len(receiver.requests) == 1
 
 
 def refused_upload(webhook_server, callback_url: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
