@@ -79,9 +79,12 @@ def looks_like_text(head: bytes) -> bool:
     return True
 
 
-def _request_sha256(field: str, content_sha256: str, callback_url: str | None) -> str:
-    """What an Idempotency-Key is bound to: the file field, the file's bytes and the callback URL."""
-    return hashlib.sha256(f"{field}\n{content_sha256}\n{callback_url or ''}".encode()).hexdigest()
+def _request_sha256(field: str, content_sha256: str, callback_url: str | None, vocabulary: list[str] | None = None,
+                    ) -> str:
+    """What an Idempotency-Key is bound to: the file field, the file's bytes, the callback URL and the upload's
+    vocabulary (its checked terms, so '["A", "B"]' and "A, B" are one; none hashes as before it was bound)."""
+    bound = f"{field}\n{content_sha256}\n{callback_url or ''}" + (f"\n{json.dumps(vocabulary)}" if vocabulary else "")
+    return hashlib.sha256(bound.encode()).hexdigest()
 
 
 def _replay(session: Session, actor: Actor, idempotency: Idempotency | None) -> Intake | None:
@@ -127,7 +130,7 @@ def accept_audio(runtime: Runtime, session: Session, actor: Actor, stream: Binar
                                        f"({AUDIO_FORMATS}), judged from its bytes")
         # Checked once the bytes are known to be a recording, and before anything is kept.
         require_for_recording(consent, runtime.settings)
-        idempotency = Idempotency(idempotency_key, _request_sha256("audio", staged.sha256, callback_url)) \
+        idempotency = Idempotency(idempotency_key, _request_sha256("audio", staged.sha256, callback_url, vocabulary)) \
             if idempotency_key else None
         if (replay := _replay(session, actor, idempotency)) is not None:
             return replay

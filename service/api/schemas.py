@@ -109,7 +109,7 @@ class AuditEventOut(BaseModel):
     id: int
     at: datetime
     api_key_id: str | None
-    action: Literal["read", "create", "update", "sign", "delete", "retry", "purge", "reconcile"]
+    action: Literal["read", "create", "update", "sign", "delete", "retry", "purge", "reconcile", "vocabulary"]
     consultation_id: str | None
     version: int | None
 

@@ -16,7 +16,7 @@ from service.store.models import AuditEvent, utcnow
 
 _INSERT = insert(AuditEvent.__table__)  # type: ignore[arg-type]  (built once: see `record`)
 
-Action = Literal["read", "create", "update", "sign", "delete", "retry", "purge", "reconcile"]
+Action = Literal["read", "create", "update", "sign", "delete", "retry", "purge", "reconcile", "vocabulary"]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import json
 from sqlmodel import Session
 
 from service.errors import NotFound
-from service.store.audit import Actor
+from service.store.audit import Actor, record
 from service.store.models import Tenant
 
 
@@ -29,9 +29,11 @@ def tenant_terms(session: Session, tenant_id: str) -> list[str]:
 
 
 def replace_terms(session: Session, actor: Actor, terms: list[str]) -> list[str]:
-    """Replace the tenant's terms (already validated: service.vocabulary) and commit."""
+    """Replace the tenant's terms (already validated: service.vocabulary) and commit, audited as `vocabulary`
+    (who replaced them and when; the terms are not in the event)."""
     tenant = _tenant(session, actor.tenant_id)
     tenant.vocabulary_json = json.dumps(terms) if terms else None
     session.add(tenant)
+    record(session, actor, "vocabulary", None)
     session.commit()
     return terms

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from service.settings import Settings
@@ -33,6 +34,36 @@ def test_the_clinic_vocabulary_is_replaced_whole_and_kept_per_tenant(api: Api) -
     assert api.get("/v1/vocabulary", key=api.other_key).json() == {"terms": []}
     assert api.request("PUT", "/v1/vocabulary", json={"terms": []}).json() == {"terms": []}
     assert api.get("/v1/vocabulary").json() == {"terms": []}
+
+
+def test_a_change_of_the_clinic_vocabulary_is_audited_without_its_terms(api: Api) -> None:
+    api.request("PUT", "/v1/vocabulary", json={"terms": ["Crampex"]})
+    api.request("PUT", "/v1/vocabulary", json={"terms": []})
+    refused = api.request("PUT", "/v1/vocabulary", json={"terms": ["Cramp\x07ex"]})
+    api.get("/v1/vocabulary")  # a read of the clinic's terms is no change
+    assert refused.status_code == 422
+    events = api.get("/v1/audit").json()["events"]
+    assert [(event["action"], event["consultation_id"]) for event in events] == [("vocabulary", None)] * 2
+    assert all(event["api_key_id"] for event in events)
+    assert "Crampex" not in str(events)
+    assert api.get("/v1/audit", key=api.other_key).json()["events"] == []
+
+
+def test_an_idempotency_key_is_bound_to_the_upload_vocabulary(api_without_worker: Api) -> None:
+    api = api_without_worker
+    tone = encode_tone("wav", "pcm_s16le")
+
+    def upload(vocabulary: str | None) -> httpx.Response:
+        form = {**CONSENT, **({"vocabulary": vocabulary} if vocabulary is not None else {})}
+        return api.request("POST", "/v1/consultations", headers={"Idempotency-Key": "visit-7"},
+                           files={"audio": ("a.wav", tone)}, data=form)
+
+    first = upload('["Crampex", "Keppra"]')
+    assert first.status_code == 202, first.text
+    again = upload("Crampex, Keppra")  # the same terms, written as a list
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"], again.text
+    for other in ('["Crampex"]', None):
+        assert_problem(upload(other), 422, "Idempotency-Key 'visit-7' was already used with a different upload")
 
 
 @pytest.mark.parametrize(("terms", "what"), [
