@@ -13,7 +13,7 @@ from typing import Any, cast
 import spacy
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 # Imported for their @Language.factory registrations.
 import nlp.components.age
@@ -33,13 +33,15 @@ from nlp.components.sites import SIDE_GAP, preferred_site, says_side
 from nlp.components.spans import first_dose
 from nlp.components.terms import TermMatcher
 from nlp.english import english_model_path
-from nlp.lexicon import DOSE_UNIT, EXAM_CUE, LATERALITY, SITE, Lexicon
+from nlp.lexicon import CORRECTION, DOSE_UNIT, EXAM_CUE, LATERALITY, MEDICATION, SITE, Lexicon
 
 # The components read only sentence boundaries: tok2vec and the parser are kept for them, the rest left out.
 BASE_PIPES_UNUSED = ["ner", "lemmatizer", "tagger", "attribute_ruler", "senter"]
 # Punctuation sets the sentences of an utterance unless one so found is longer than this many tokens; then the
 # parser does (nlp/components/sentences.py). 15: the parser's findings on the reference dialogues, unchanged.
 LONGEST_PUNCTUATED_SENTENCE = 15
+# tokens between a drug and the one said to replace it ("penicillin or , i'm sorry , amoxicillin")
+RETRACTION_GAP = 7
 # Term options that steer the components and are not attributes of a finding.
 CONTROL_ATTRIBUTES = frozenset({"requires_value", "requires_number", "as_medication", "negated", "paired",
                                 "names_kind", "units", "placeless"})
@@ -119,7 +121,8 @@ def mentions(doc: Doc) -> list[Mention]:
     """The targets of a processed Doc, in text order."""
     sentence_of = {sentence.start: number for number, sentence in enumerate(doc.sents)}
     found = []
-    for span in sorted(doc.spans[TARGETS], key=lambda s: s.start):
+    targets = sorted(doc.spans[TARGETS], key=lambda s: s.start)
+    for span in (span for span in targets if not _retracted(span, targets, doc)):
         term = span._.pattern
         attributes = {k: v for k, v in term.attributes.items() if k not in CONTROL_ATTRIBUTES}
         attributes.update(span._.details or {})
@@ -130,6 +133,16 @@ def mentions(doc: Doc) -> list[Mention]:
             in_question=span._.in_question, value=span._.value, unit=span._.unit, attributes=attributes,
         ))
     return found
+
+
+def _retracted(span: Span, targets: list[Span], doc: Doc) -> bool:
+    """A drug the speaker corrects at once: "penicillin or, I'm sorry, amoxicillin" names amoxicillin only."""
+    if span.label_ != MEDICATION:
+        return False
+    after = next((t for t in targets if t.start >= span.end and t.label_ == MEDICATION), None)
+    if after is None or after.start - span.end > RETRACTION_GAP or after.sent.start != span.sent.start:
+        return False
+    return any(m.label_ == CORRECTION and span.end <= m.start and m.end <= after.start for m in doc.spans[MODIFIERS])
 
 
 def answer(doc: Doc) -> Answer | None:

@@ -266,3 +266,11 @@ def test_an_answer_that_says_when_affirms_the_question(extractor: Extractor, ans
     asked = one(extractor, f"Doctor: Do you get short of breath?\nPatient: {answer}\n", "symptom",
                 "shortness_of_breath")
     assert asked.assertion == assertion
+
+
+def test_a_drug_the_clinician_corrects_at_once_is_not_recorded(extractor: Extractor) -> None:
+    said = findings(extractor, "Doctor: We are going to treat you with penicillin or, I'm sorry, amoxicillin, "
+                               "500 mg three times a day.\n")
+    assert {f.code for f in said.findings if f.kind == "medication"} == {"amoxicillin"}
+    both = findings(extractor, "Doctor: Keep taking your penicillin and your amoxicillin.\n")
+    assert {f.code for f in both.findings if f.kind == "medication"} == {"penicillin", "amoxicillin"}
