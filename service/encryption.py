@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Column, Engine, String, Table, func, select, type_coerce, update
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from service.ehr import models as _ehr_models  # noqa: F401  (registers the review app's tables)
 from service.settings import Settings
@@ -170,8 +170,8 @@ def check_at_start(engine: Engine, recordings: RecordingStore) -> None:
     keys = recordings.keys
     columns = [column for column in Consultation.__table__.columns  # type: ignore[attr-defined]
                if isinstance(column.type, EncryptedText)]
-    query = select(Consultation.recording_sha256, *(func.substr(_raw(c), 1, len(TEXT_PREFIX) + 16)
-                                                    for c in columns))
+    query = select(col(Consultation.recording_sha256), *(func.substr(_raw(c), 1, len(TEXT_PREFIX) + 16)
+                                                         for c in columns))
     with engine.connect() as connection:
         rows = connection.execute(query.order_by(Consultation.updated_at.desc())  # type: ignore[attr-defined]
                                   .limit(_START_SAMPLE)).all()

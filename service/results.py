@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from knowledge.note import Note, Section
+from knowledge.note import Note, NoteStatus, Section
 from knowledge.render import NoteFormat, render
 from service.consent import RecordingConsent, add_to_bundle
 from service.errors import NotReady
@@ -96,7 +96,7 @@ def render_version(row: NoteVersion, fmt: NoteFormat, *, templates_dir: Path | N
         bundle = json.loads(render_version(row, fmt, templates_dir=templates_dir))
         return json.dumps(add_to_bundle(bundle, consent, row.consultation_id), indent=2, ensure_ascii=False)
     structured = Note.model_validate_json(row.note_json)
-    status = "signed" if row.status == "signed" else "draft"
+    status: NoteStatus = "signed" if row.status == "signed" else "draft"
     if row.edited_as != "markdown":
         return render(structured, fmt, templates_dir=templates_dir, status=status, version=row.version,
                       consultation_id=row.consultation_id)

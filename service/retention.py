@@ -79,11 +79,11 @@ def _mark_batch(session: Session, cutoff: datetime, now: datetime) -> tuple[list
     purged: list[str] = []
     hashes: set[str] = set()
     for consultation_id, tenant_id, sha256 in rows:
-        result = session.execute(update(Consultation).where(col(Consultation.id) == consultation_id)
-                                 .where(col(Consultation.audio_purged_at).is_(None))
-                                 .where(col(Consultation.status).in_(PURGEABLE))
-                                 .values(audio_purged_at=now, updated_at=now))
-        if result.rowcount == 1:  # type: ignore[attr-defined]  (0: another worker purged it, or it was deleted)
+        result = session.exec(update(Consultation).where(col(Consultation.id) == consultation_id)
+                              .where(col(Consultation.audio_purged_at).is_(None))
+                              .where(col(Consultation.status).in_(PURGEABLE))
+                              .values(audio_purged_at=now, updated_at=now))
+        if result.rowcount == 1:  # 0: another worker purged it, or it was deleted
             record(session, Actor(tenant_id), "purge", consultation_id)
             purged.append(consultation_id)
             hashes.add(sha256)  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -40,7 +41,7 @@ PROBLEM_SCHEMA: dict[str, object] = {
 _PROBLEM_RESPONSE = {"content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 
-def _document_problems(schema: dict) -> None:
+def _document_problems(schema: dict[str, Any]) -> None:
     """Describe errors as they are sent: problem+json for 422 and every other 4xx/5xx (FastAPI's own document
     says a 422 is `application/json` HTTPValidationError, which this API never sends)."""
     schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
@@ -58,7 +59,7 @@ def _document_problems(schema: dict) -> None:
 def install(app: FastAPI) -> None:
     generate = app.openapi
 
-    def openapi() -> dict:
+    def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             _document_problems(generate())
         return app.openapi_schema  # type: ignore[return-value]

@@ -12,7 +12,7 @@ import logging
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from urllib.parse import quote
 
 from fhir.resources.R4B import get_fhir_model_class
@@ -36,6 +36,7 @@ from service.store.models import utcnow
 log = logging.getLogger(__name__)
 
 ChartDecision = Literal["confirmed", "dismissed"]
+ItemDecision = Literal["confirmed", "dismissed", "added"]
 PREFIX = "chart:"  # the decision rows of reconciliation items, beside those of suggestions ("s1", ...)
 CHART_TYPES = (*MEDICATION_TYPES, "Observation")
 MAX_PAGES = 5  # of each search; a chart needing more is read in part (and the log says so)
@@ -46,7 +47,7 @@ UCUM_DOSE = {"mg": "mg", "g": "g", "mcg": "ug", "ug": "ug"}
 class ItemView(ReconciliationItem):
     """A reconciliation item with what the clinician decided and whether it can be added to the chart."""
 
-    decision: Literal["confirmed", "dismissed", "added"] | None = None
+    decision: ItemDecision | None = None
     decided_by: str | None = None
     can_add_to_chart: bool = False
 
@@ -99,7 +100,7 @@ def read_chart(base: str, patient_ref: str, token: str,
     each validated as FHIR R4B."""
     resources = []
     for kind in kinds:
-        url: str | None = f"{base}/{kind}?patient={quote(patient_ref, safe='/')}"
+        url = f"{base}/{kind}?patient={quote(patient_ref, safe='/')}"
         for _ in range(MAX_PAGES):
             bundle = get_json(url, token)
             for entry in bundle.get("entry") or []:
@@ -112,10 +113,11 @@ def read_chart(base: str, patient_ref: str, token: str,
                     raise EhrUnavailable(f"{kind}/{resource.get('id')} from {base} is not valid FHIR: "
                                          f"{exc.error_count()} errors") from exc
                 resources.append(resource)
-            url = next((link.get("url") for link in bundle.get("link") or [] if link.get("relation") == "next"),
-                       None)
-            if not url or not url.startswith(f"{base}/"):  # the token goes to the EHR's own server only
+            following = next((link.get("url") for link in bundle.get("link") or [] if link.get("relation") == "next"),
+                             None)
+            if not following or not following.startswith(f"{base}/"):  # the token goes to the EHR's own server only
                 break
+            url = following
         else:
             log.warning("chart search %s stopped after %d pages", kind, MAX_PAGES)
     return resources
@@ -161,7 +163,8 @@ def reconciliation(session: Session, actor: Actor, consultation_id: str, setting
     record(session, actor, "read", consultation_id)
     session.commit()
     views = [ItemView(**item.model_dump(), can_add_to_chart=item.kind == "new" and engine.can_add(item.code),
-                      decision=decided[item.id].decision if item.id in decided else None,
+                      # the stored decision is a plain string column; ItemView validates it
+                      decision=cast(ItemDecision, decided[item.id].decision) if item.id in decided else None,
                       decided_by=decided[item.id].author if item.id in decided else None) for item in items]
     return ReconciliationView(patient=found.patient_ref, fhir_base=found.fhir_base, items=views,
                               medications_on_chart=medications, results_on_chart=results_count)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, BinaryIO, Literal
+from typing import Annotated, Any, BinaryIO, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Request
@@ -155,19 +155,19 @@ def launch_page(request: Request, launch_id: str) -> HTMLResponse:
 
 
 @router.get("/api/launches/{launch_id}", summary="The patient and encounter a SMART launch gave")
-def get_launch(launch_id: str, session: SessionDep, actor: ActorDep) -> dict:
+def get_launch(launch_id: str, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     return smart.launch_context(session, actor, launch_id)
 
 
 @router.put("/api/launches/{launch_id}/consultation", summary="Make a consultation the launch encounter's one")
-def put_launch_consultation(launch_id: str, body: LinkIn, session: SessionDep, actor: ActorDep) -> dict:
+def put_launch_consultation(launch_id: str, body: LinkIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     found = smart.link(session, actor, launch_id, body.consultation_id)
     return {"consultation_id": found.consultation_id, "encounter": found.encounter_ref, "patient": found.patient_ref}
 
 
 @router.get("/api/consultations/{consultation_id}/context",
             summary="The EHR patient and encounter of a consultation opened from an EHR (404 in plain mode)")
-def get_context(consultation_id: str, session: SessionDep, actor: ActorDep) -> dict:
+def get_context(consultation_id: str, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     return smart.consultation_context(session, actor, consultation_id)
 
 

@@ -24,7 +24,7 @@ from fhir.resources.R4B.composition import Composition
 from fhir.resources.R4B.documentreference import DocumentReference
 from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.patient import Patient
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, col, select
 
 from service import results
@@ -105,7 +105,7 @@ def _reference(kind: str, value: Any) -> str:
     return value if value.startswith(f"{kind}/") else f"{kind}/{value}"
 
 
-def _read(base: str, reference: str, token: str, model: type) -> dict[str, Any]:
+def _read(base: str, reference: str, token: str, model: type[BaseModel]) -> dict[str, Any]:
     resource = get_json(f"{base}/{reference}", token)
     try:
         model.model_validate(resource)
@@ -115,7 +115,8 @@ def _read(base: str, reference: str, token: str, model: type) -> dict[str, Any]:
     return resource
 
 
-def _context(patient: dict[str, Any], encounter: dict[str, Any], patient_ref: str, encounter_ref: str) -> dict:
+def _context(patient: dict[str, Any], encounter: dict[str, Any], patient_ref: str,
+             encounter_ref: str) -> dict[str, Any]:
     """What the review page shows about the patient and encounter (never written to logs)."""
     names = patient.get("name") or [{}]
     name = names[0].get("text") or " ".join([*names[0].get("given", []), names[0].get("family", "")]).strip()
@@ -172,7 +173,8 @@ def launch_context(session: Session, actor: Actor, launch_id: str) -> dict[str, 
     row = session.get(Launch, launch_id)
     if row is None or row.tenant_id != actor.tenant_id or row.context_json is None:
         raise NotFound(f"no launch {launch_id}")
-    return json.loads(row.context_json)
+    context: dict[str, Any] = json.loads(row.context_json)
+    return context
 
 
 def link_on_upload(session: Session, actor: Actor, launch_id: str) -> Callable[[str], EncounterLink]:

@@ -52,7 +52,7 @@ def checked_address(url: str, settings: Settings) -> str:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         raise ForbiddenDestination(f"callback_url host {host!r} does not resolve") from None
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     for address in addresses:
         mapped = getattr(address, "ipv4_mapped", None) or address
         if not mapped.is_global and not _allowed(host, mapped, settings):

@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Engine, event, or_, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.store.models import Job, utcnow
 
@@ -61,14 +61,16 @@ def _announce_committed(session: OrmSession, transaction: SessionTransaction) ->
     if transaction.parent is not None or "committed_jobs" not in session.info:
         return
     job_ids = session.info.pop("committed_jobs")
-    announce = _announcers.get(session.get_bind())  # type: ignore[call-overload]
-    for job_id in job_ids if announce else ():
-        announce(job_id)  # type: ignore[misc]
+    bind = session.get_bind()
+    announce = _announcers.get(bind) if isinstance(bind, Engine) else None
+    if announce is not None:
+        for job_id in job_ids:
+            announce(job_id)
 
 
-def _claimable(now) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+def _claimable(now: datetime) -> ColumnElement[bool]:
     """Queued, or running with an expired lease (its worker died or hung)."""
-    return or_(Job.state == "queued", (Job.state == "running") & (Job.lease_until < now))
+    return or_(col(Job.state) == "queued", (col(Job.state) == "running") & (col(Job.lease_until) < now))
 
 
 def claim_next(engine: Engine, owner: str, lease_seconds: float) -> Job | None:
@@ -78,7 +80,7 @@ def claim_next(engine: Engine, owner: str, lease_seconds: float) -> Job | None:
     """
     with Session(engine) as session:
         candidates = session.exec(
-            select(Job.id).where(_claimable(utcnow())).order_by(Job.created_at).limit(5)
+            select(Job.id).where(_claimable(utcnow())).order_by(col(Job.created_at)).limit(5)
         ).all()
     for job_id in candidates:
         job = claim(engine, job_id, owner, lease_seconds)
@@ -91,8 +93,8 @@ def claim(engine: Engine, job_id: str, owner: str, lease_seconds: float) -> Job 
     """Take this job if it is claimable (a broker message names it); None if it is running, done or gone."""
     now = utcnow()
     with Session(engine, expire_on_commit=False) as session:
-        result = session.execute(
-            update(Job).where(Job.id == job_id).where(_claimable(now))
+        result = session.exec(
+            update(Job).where(col(Job.id) == job_id).where(_claimable(now))
             .values(state="running", lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds),
                     attempts=Job.attempts + 1, dispatched_at=None, updated_at=now)
         )
@@ -104,8 +106,8 @@ def renew(engine: Engine, job_id: str, owner: str, lease_seconds: float) -> bool
     """Extend the lease; False means another worker took the job over."""
     now = utcnow()
     with Session(engine) as session:
-        result = session.execute(
-            update(Job).where(Job.id == job_id, Job.lease_owner == owner, Job.state == "running")
+        result = session.exec(
+            update(Job).where(col(Job.id) == job_id, col(Job.lease_owner) == owner, col(Job.state) == "running")
             .values(lease_until=now + timedelta(seconds=lease_seconds), updated_at=now)
         )
         session.commit()
@@ -114,12 +116,12 @@ def renew(engine: Engine, job_id: str, owner: str, lease_seconds: float) -> bool
 
 def finish(engine: Engine, job_id: str, state: str, error: str | None = None, *, owner: str | None = None) -> bool:
     """Mark the job done or failed; with `owner`, only while that worker still holds it (False otherwise)."""
-    statement = update(Job).where(Job.id == job_id)
+    statement = update(Job).where(col(Job.id) == job_id)
     if owner is not None:
-        statement = statement.where(Job.lease_owner == owner, Job.state == "running")
+        statement = statement.where(col(Job.lease_owner) == owner, col(Job.state) == "running")
     with Session(engine) as session:
-        result = session.execute(statement.values(state=state, last_error=error, lease_until=None,
-                                                  updated_at=utcnow()))
+        result = session.exec(statement.values(state=state, last_error=error, lease_until=None,
+                                               updated_at=utcnow()))
         session.commit()
         return result.rowcount == 1
 
@@ -127,17 +129,17 @@ def finish(engine: Engine, job_id: str, state: str, error: str | None = None, *,
 def release(engine: Engine, job_id: str, error: str, *, owner: str | None = None, count_attempt: bool = True) -> bool:
     """Put a job back in the queue after a failure that another attempt may fix, or when its worker stops
     (`count_attempt=False`: the claim's attempt is given back). With `owner`, only while that worker holds it."""
-    statement = update(Job).where(Job.id == job_id)
+    statement = update(Job).where(col(Job.id) == job_id)
     if owner is not None:
-        statement = statement.where(Job.lease_owner == owner, Job.state == "running")
+        statement = statement.where(col(Job.lease_owner) == owner, col(Job.state) == "running")
     values: dict[str, object] = dict(state="queued", last_error=error, lease_owner=None, lease_until=None,
                                      dispatched_at=None, updated_at=utcnow())
     if not count_attempt:
         values["attempts"] = Job.attempts - 1
     with Session(engine) as session:
-        result = session.execute(statement.values(values))
+        result = session.exec(statement.values(values))
         session.commit()
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        return result.rowcount == 1
 
 
 def mark_dispatched(engine: Engine, job_id: str, redispatch_seconds: float) -> bool:
@@ -148,10 +150,10 @@ def mark_dispatched(engine: Engine, job_id: str, redispatch_seconds: float) -> b
     """
     now = utcnow()
     with Session(engine) as session:
-        result = session.execute(
-            update(Job).where(Job.id == job_id).where(_claimable(now))
-            .where(or_(Job.dispatched_at.is_(None),  # type: ignore[union-attr]
-                       Job.dispatched_at < now - timedelta(seconds=redispatch_seconds)))
+        result = session.exec(
+            update(Job).where(col(Job.id) == job_id).where(_claimable(now))
+            .where(or_(col(Job.dispatched_at).is_(None),
+                       col(Job.dispatched_at) < now - timedelta(seconds=redispatch_seconds)))
             .values(dispatched_at=now)
         )
         session.commit()
@@ -161,7 +163,7 @@ def mark_dispatched(engine: Engine, job_id: str, redispatch_seconds: float) -> b
 def unmark_dispatched(engine: Engine, job_id: str) -> None:
     """The message could not be sent: leave the job for the next sweep."""
     with Session(engine) as session:
-        session.execute(update(Job).where(Job.id == job_id).values(dispatched_at=None))
+        session.exec(update(Job).where(col(Job.id) == job_id).values(dispatched_at=None))
         session.commit()
 
 
@@ -171,7 +173,7 @@ def undispatched(engine: Engine, redispatch_seconds: float, limit: int = 100) ->
     with Session(engine) as session:
         return list(session.exec(
             select(Job.id).where(_claimable(now))
-            .where(or_(Job.dispatched_at.is_(None),  # type: ignore[union-attr]
-                       Job.dispatched_at < now - timedelta(seconds=redispatch_seconds)))
-            .order_by(Job.created_at).limit(limit)
+            .where(or_(col(Job.dispatched_at).is_(None),
+                       col(Job.dispatched_at) < now - timedelta(seconds=redispatch_seconds)))
+            .order_by(col(Job.created_at)).limit(limit)
         ).all())

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from service.store.models import AuditEvent, utcnow
 
-_INSERT = insert(AuditEvent.__table__)  # type: ignore[arg-type]  (built once: see `record`)
+_INSERT = insert(AuditEvent.__table__)  # type: ignore[attr-defined]  # SQLModel leaves __table__ undeclared; built once: see `record`
 
 Action = Literal["read", "create", "update", "sign", "delete", "retry", "purge", "reconcile", "vocabulary"]
 

@@ -112,10 +112,10 @@ def find_idempotent(session: Session, tenant_id: str, idempotency: Idempotency) 
 # and the recording consent; not the encrypted, possibly large transcript, findings and note, which would be
 # fetched and decrypted for nothing. An attribute left out is loaded when it is read, by its own query.
 # Built once, as it runs on every note read (building a statement costs more CPU time than running it).
+_SUMMARY_COLUMNS = (Consultation.tenant_id, Consultation.status, Consultation.error, Consultation.updated_at,
+                    Consultation.consent_method, Consultation.consent_confirmed_by, Consultation.consent_at)
 _SUMMARY = (select(Consultation).where(Consultation.id == bindparam("consultation_id"))
-            .options(load_only(Consultation.tenant_id, Consultation.status, Consultation.error,
-                               Consultation.updated_at, Consultation.consent_method,
-                               Consultation.consent_confirmed_by, Consultation.consent_at)))
+            .options(load_only(*_SUMMARY_COLUMNS)))  # type: ignore[arg-type]  # SQLModel types a column as its value
 
 
 def get(session: Session, tenant_id: str, consultation_id: str, *, deleted_ok: bool = False,
@@ -168,11 +168,11 @@ def set_fields(engine: Engine, consultation_id: str, **fields: Any) -> None:
 def replace_results(session: Session, consultation_id: str, **fields: Any) -> bool:
     """In the session's transaction, replace stored results of a consultation that is still `ready`; False when
     it no longer is (deleted or re-queued meanwhile), so the caller rolls back instead of writing over it."""
-    changed = session.execute(update(Consultation).where(col(Consultation.id) == consultation_id)
-                              .where(col(Consultation.status) == "ready")
-                              .values(**bound(Consultation.__table__, [consultation_id], fields),  # type: ignore[attr-defined]
-                                      updated_at=utcnow()))
-    return changed.rowcount == 1  # type: ignore[attr-defined]
+    changed = session.exec(update(Consultation).where(col(Consultation.id) == consultation_id)
+                           .where(col(Consultation.status) == "ready")
+                           .values(**bound(Consultation.__table__, [consultation_id], fields),  # type: ignore[attr-defined]
+                                   updated_at=utcnow()))
+    return changed.rowcount == 1
 
 
 @dataclass(frozen=True)

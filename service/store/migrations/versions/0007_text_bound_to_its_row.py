@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -49,7 +50,7 @@ def _convert(prefix: str, convert: Callable[[KeyRing, str, Cell], str]) -> None:
     bind = op.get_bind()
     keys: KeyRing | None = None
     for name, (identity, columns) in _TABLES.items():
-        key = sa.column(_KEY_COLUMN[name])
+        key: sa.ColumnClause[Any] = sa.column(_KEY_COLUMN[name])
         table = sa.table(name, key, *(sa.column(c) for c in {*identity, *columns} - {key.name}))
         for column in columns:
             value = table.c[column]

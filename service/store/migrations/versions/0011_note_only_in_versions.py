@@ -82,7 +82,7 @@ def _move_unversioned_notes() -> None:
             except IntegrityCheckFailed as exc:
                 log.warning("the note of consultation %s is not moved to note_version: %s", consultation_id, exc)
         if versions:
-            op.bulk_insert(_note_version, versions)  # type: ignore[arg-type]
+            op.bulk_insert(_note_version, versions)
 
 
 def _copy_drafts_back() -> None:
