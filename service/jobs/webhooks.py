@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.errors import BadInput
 from service.jobs.callback_urls import ForbiddenDestination, checked_address, pinned_opener
@@ -98,7 +98,7 @@ def schedule(engine: Engine, settings: Settings, job_id: str, consultation_id: s
 
 def backoff(settings: Settings, attempts: int) -> float:
     """Seconds to wait after the `attempts`-th failed try: base, 2 base, 4 base, ... capped at max."""
-    return min(settings.webhook_retry_max_seconds, settings.webhook_retry_base_seconds * 2 ** (attempts - 1))
+    return min(settings.webhook_retry_max_seconds, settings.webhook_retry_base_seconds * 2.0 ** (attempts - 1))
 
 
 def deliver_due(engine: Engine, settings: Settings, limit: int = 20) -> int:
@@ -107,7 +107,7 @@ def deliver_due(engine: Engine, settings: Settings, limit: int = 20) -> int:
     with Session(engine) as session:
         due = session.exec(select(WebhookDelivery.id)
                            .where(WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= now)
-                           .order_by(WebhookDelivery.next_attempt_at).limit(limit)).all()
+                           .order_by(col(WebhookDelivery.next_attempt_at)).limit(limit)).all()
     tried = 0
     for delivery_id in due:
         if _take(engine, settings, delivery_id):
@@ -121,10 +121,10 @@ def _take(engine: Engine, settings: Settings, delivery_id: str) -> bool:
     now = utcnow()
     hold = now + timedelta(seconds=settings.webhook_timeout_seconds * 2 + 5)
     with Session(engine) as session:
-        result = session.execute(update(WebhookDelivery)
-                                 .where(WebhookDelivery.id == delivery_id, WebhookDelivery.state == "pending",
-                                        WebhookDelivery.next_attempt_at <= now)
-                                 .values(next_attempt_at=hold, attempts=WebhookDelivery.attempts + 1))
+        result = session.exec(update(WebhookDelivery)
+                              .where(col(WebhookDelivery.id) == delivery_id, col(WebhookDelivery.state) == "pending",
+                                     col(WebhookDelivery.next_attempt_at) <= now)
+                              .values(next_attempt_at=hold, attempts=WebhookDelivery.attempts + 1))
         session.commit()
         return result.rowcount == 1
 

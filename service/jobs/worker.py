@@ -28,6 +28,9 @@ from service.store.recordings import RecordingStore
 
 log = logging.getLogger(__name__)
 
+# What a job fails on at once, as the input itself is at fault.
+_INPUT_AT_FAULT: tuple[type[Exception], ...] = (ScribeError, *INPUT_ERRORS)
+
 
 def worker_id() -> str:
     """Names a worker in `job.lease_owner`: host, process and a random part."""
@@ -79,7 +82,7 @@ class JobRunner:
                 consultations.set_fields(self.engine, job.consultation_id, status="queued", progress=0.0,
                                          error=None)
             log.info("worker stopping: job released", extra={"job": job.id})
-        except (ScribeError, *INPUT_ERRORS) as exc:
+        except _INPUT_AT_FAULT as exc:
             # The input itself is at fault: retrying cannot help.
             self._fail(job, as_scribe_error(exc).detail)
         except Exception as exc:  # noqa: BLE001 - the worker must survive any job; the error is logged and stored
