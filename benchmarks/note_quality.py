@@ -20,13 +20,14 @@ from pathlib import Path
 
 from rouge_score import rouge_scorer
 
-from benchmarks.medication_reference import Reader
+from benchmarks.medication_reference import Reader, find_names
 from benchmarks.results import RESULTS, write_section
 from knowledge.corpora import Record, find_data, read_records
 from knowledge.drafting import Drafter
 from knowledge.extract import Extractor
 from knowledge.note import Note
 from knowledge.render import render
+from nlp.lexicon import normalise
 from nlp.types import Segment, Transcript
 
 SECTION = "note_quality"
@@ -171,6 +172,23 @@ def medication_match(drafted: list[Drafted], reader: Reader) -> tuple[float, flo
     return hit / max(ref, 1), hit / max(ours, 1), ref, ours
 
 
+def problem_names(extractor: Extractor) -> dict[str, str]:
+    """The problem lexicon (conditions of the general pack and the topic), normalised phrase -> code."""
+    return {normalise(phrase): term.code for term in extractor.knowledge.to_nlp().terms if term.kind == "condition"
+            for phrase in term.phrases}
+
+
+def problem_match(drafted: list[Drafted], names: dict[str, str]) -> tuple[float, float, int, int]:
+    """Micro recall and precision of the reference notes' problems in ours, both read with the problem lexicon."""
+    longest = max(len(name.split()) for name in names)
+    hit = ref = ours = 0
+    for d in drafted:
+        theirs = set(find_names(d.record.note, names, longest))
+        mine = set(find_names(clinician_note(d.note), names, longest))
+        hit, ref, ours = hit + len(theirs & mine), ref + len(theirs), ours + len(mine)
+    return hit / max(ref, 1), hit / max(ours, 1), ref, ours
+
+
 def _row(label: str, scores: dict[str, float]) -> str:
     return f"| {label} | " + " | ".join(f"{scores[m]:.1f}" for m in METRICS) + " |"
 
@@ -207,6 +225,13 @@ def report(results: dict[str, list[Drafted]], seconds: tuple[float, float], word
               "| corpus | reference drugs | our drugs | recall | precision |", "|---|---|---|---|---|"]
     for name, drafted in results.items():
         recall, precision, ref, ours = medication_match(drafted, Reader(extractor))
+        lines.append(f"| {name} | {ref} | {ours} | {recall:.2f} | {precision:.2f} |")
+    lines += ["", "Problems of the reference notes found in ours (the problem lexicon's phrases, conditions of the general "
+              "pack and the topic; micro; a problem only in the reference's words, not the lexicon's, is not read):",
+              "", "| corpus | reference problems | our problems | recall | precision |", "|---|---|---|---|---|"]
+    names = problem_names(extractor)
+    for name, drafted in results.items():
+        recall, precision, ref, ours = problem_match(drafted, names)
         lines.append(f"| {name} | {ref} | {ours} | {recall:.2f} | {precision:.2f} |")
     lines += ["", "Topic guidance (leg cramps) on the dialogues of these corpora: notes with leg-cramp suggestions "
               "among dialogues that never say cramp/spasm, that say it about something else (abdominal, menstrual, "
