@@ -15,12 +15,13 @@ PYTEST_ARGS ?=
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install install-dev install-openai-whisper system-deps run lint test test-corpus fuzz bench clean help
+.PHONY: install install-dev install-openai-whisper system-deps run lint typecheck test test-corpus fuzz bench clean help
 
 help:
 	@echo "make run    - install and start the service on $(HOST):$(PORT) (SQLite + embedded worker)"
-	@echo "make test   - install everything (incl. espeak-ng, sox, openai-whisper), lint (ruff) and run the test suite"
+	@echo "make test   - install everything (incl. espeak-ng, sox, openai-whisper), lint (ruff), typecheck (mypy) and run the test suite"
 	@echo "make lint   - ruff over the repository (pyproject.toml [tool.ruff]; part of make test)"
+	@echo "make typecheck - mypy, strict, over nlp/ knowledge/ service/ (pyproject.toml [tool.mypy]; part of make test)"
 	@echo "make test-corpus - the real-dialogue test over all 1,445 dialogues of ../shared/data (make test: a sample)"
 	@echo "make bench  - run the benchmarks and write benchmarks/RESULTS.md"
 	@echo "make fuzz   - fuzz the API (schemathesis) and the parsers/drafting (hypothesis) for longer than make test"
@@ -65,7 +66,11 @@ run: install
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 
-test: install-dev lint
+# mypy: a few seconds with its cache (.mypy_cache), about 15 s of CPU time without; a type error stops make test too.
+typecheck: $(DEV_STAMP)
+	$(BIN)/mypy
+
+test: install-dev lint typecheck
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # `make test` runs the real-dialogue test on a fixed sample (every 4th dialogue of each corpus file and every
@@ -102,4 +107,4 @@ bench: install-dev
 	$(BIN)/python -m benchmarks.profile
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache
