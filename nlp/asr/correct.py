@@ -194,13 +194,14 @@ class Corrector:
         if term is None:
             return None
         # "lasex to": the drug is the first word alone, and "to" was said; joining would lose it. A word alone that
-        # names another drug gives way when the joined words sound closer to theirs ("Spiron" alone is buspirone).
+        # names a drug gives way only when the joined words sound closer to theirs ("Spiron" alone is buspirone,
+        # "Spiron Elect on" spironolactone; "metanide" alone is bumetanide, "bu metanide" is it exactly).
         joined_distance = _sound_distance(jellyfish.metaphone(joined), self._sound_keys[term])
         for index, core in enumerate(cores):
             if all(other in self.english for other in cores[:index] + cores[index + 1:]):
                 alone = self.match(core, threshold, unsure=unsure)
-                if alone is not None and (self.terms[alone] == self.terms[term] or _sound_distance(
-                        jellyfish.metaphone(core), self._sound_keys[alone]) <= joined_distance):
+                if alone is not None and \
+                        _sound_distance(jellyfish.metaphone(core), self._sound_keys[alone]) <= joined_distance:
                     return None
         return Word(w=f"{matched[0]['lead']}{_cased(term, matched[0]['core'])}{matched[-1]['tail']}",
                     start=run[0].start, end=run[-1].end, p=p, original=" ".join(word.w for word in run))

@@ -78,6 +78,13 @@ def test_a_drug_heard_alone_is_not_joined_with_the_english_word_after_it(correct
     assert corrected.text == "Lasix to forty"
 
 
+def test_two_words_that_are_a_drug_exactly_are_joined_though_the_second_alone_sounds_like_it(
+        corrector: Corrector) -> None:
+    # tiny.en on espeak-ng: "bu" is English and "metanide" alone is corrected to bumetanide, which left "bu bumetanide".
+    [fixed] = corrector.correct([spoken("I used to take bu metanide but", [0.9, 0.98, 0.99, 0.98, 0.01, 0.10, 0.84])])
+    assert fixed.text == "I used to take bumetanide but"
+
+
 @pytest.mark.parametrize("heard", [["low", "magnesium"], ["magnesium", "in"], ["at", "night"]])
 def test_two_words_are_not_joined_when_one_is_a_drug_or_both_are_english(corrector: Corrector,
                                                                         heard: list[str]) -> None:
