@@ -6,8 +6,8 @@
    (cached under the temp dir, since rendering is deterministic). Stages run with the default
    settings (faster-whisper tiny.en int8, greedy, VAD on, vocabulary prompt and drug-name correction
    on, diarization "auto"), on both cores, each model loaded and warmed first. The speech stages are
-   called one by one in the order `Scribe.transcribe` calls them, so each can be timed; one
-   `Scribe.transcribe` of the same file is timed too, as a check that nothing was left out.
+   one `Scribe.transcribe`, which reports each stage's seconds (`StageTimes`); extraction, drafting,
+   rendering and storage are the calls the worker makes after it.
 2. The text path, pinned to one core (benchmarks.extraction's pinning): consultations per second
    through `extract` + `draft` for 15-minute transcripts, and the time against transcript length
    (1 to 60 minutes, built like benchmarks.extraction's transcript) with a least-squares line.
@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -117,77 +117,49 @@ def whole_pipeline(audio: Path, data_dir: Path) -> tuple[list[Stage], dict[str, 
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     from knowledge.render import render
-    from nlp.asr.sentences import sentences
-    from nlp.asr.windows import transcribe_windows
-    from nlp.audio import AudioWindow, decode, decode_windows, duration_seconds
-    from nlp.diarize.speakers import diarize
-    from nlp.types import Transcript
-    from service.scribe import Scribe
+    from nlp.audio import decode
+    from nlp.diarize.voices import load_encoder
+    from service.scribe import Scribe, StageTimes
     from service.settings import Settings
     from service.store import notes
 
     settings = Settings(data_dir=data_dir, models_dir=ROOT / "var" / "models")
-    scribe = Scribe(settings)
     loads: dict[str, float] = {}
+    encoder, loads["voice encoder"] = timed(load_encoder)
+    scribe = Scribe(settings, voice_encoder=lambda: encoder)  # what the worker does: one encoder per process
     engine, loads["ASR model"] = timed(scribe.backend)
-    encoder, loads["voice encoder"] = timed(scribe.voice_encoder)
-    scribe.voice_encoder = lambda: encoder  # what the worker does: one encoder per process
     _, loads["extractor + drafter + corrector"] = timed(lambda: (
         scribe.extractor().load(), scribe.corrector(), scribe.topic_vocabulary(),
         scribe.draft(long_transcript(200), scribe.extract(long_transcript(200)))))
     (db, consultation_id), loads["SQLite schema"] = timed(lambda: stored_consultation(data_dir))
-    options = scribe.decode_options()
     warm = decode(audio)[: 16_000 * 5]
-    list(engine.transcribe(warm, options))
+    list(engine.transcribe(warm, scribe.decode_options()))
     get_speech_timestamps(warm, VadOptions())
     encoder.embed(warm)  # the first embedding pays torch's one-off set-up
 
-    # As Scribe.transcribe: the file decoded window by window as recognition needs it, a half-precision copy
-    # kept for diarization; the time spent inside the decoder is the decode row, the rest the ASR row.
-    decode_clock = [0.0]
-    kept: list[np.ndarray] = []
-
-    def windows() -> Iterator[AudioWindow]:
-        source = decode_windows(audio, settings.asr_window_seconds, mono=False)
-        while True:
-            started = time.perf_counter()
-            window = next(source, None)
-            decode_clock[0] += time.perf_counter() - started
-            if window is None:
-                return
-            yield window
-
-    decoded, windowed_s = timed(lambda: list(transcribe_windows(
-        engine, windows(), options, on_window=lambda window: kept.append(window.samples.astype(np.float16)))))
-    decode_s, asr_s = decode_clock[0], windowed_s - decode_clock[0]
-    channels = np.concatenate(kept, axis=1)
-    samples = channels[0].astype(np.float32) if len(channels) == 1 else channels.astype(np.float32).mean(axis=0)
+    # The speech stages as the worker runs them: one Scribe.transcribe, which reports each stage's seconds.
+    times = StageTimes()
+    transcript, transcribe_s = timed(lambda: scribe.transcribe(audio, times=times))
+    speech_s = times.seconds
+    channels = np.atleast_2d(decode(audio, mono=False))
+    samples = channels.mean(axis=0) if len(channels) > 1 else channels[0]
     speech, vad_s = timed(lambda: get_speech_timestamps(samples, VadOptions()))
-    corrected, correct_s = timed(lambda: scribe.corrector().correct(decoded))
-    turns, diarize_s = timed(lambda: diarize(
-        corrected, channels, method=settings.diarization, encoder=scribe.voice_encoder,
-        vocabulary=scribe.topic_vocabulary(), min_speakers=settings.diarization_min_speakers,
-        max_speakers=settings.diarization_max_speakers, threshold=settings.diarization_threshold))
-    segments, split_s = timed(lambda: sentences(turns))
-    total = duration_seconds(samples)
-    transcript = Transcript(language="en", duration=round(total, 3), segments=segments)
     findings, extract_s = timed(lambda: scribe.extract(transcript))
     note, draft_s = timed(lambda: scribe.draft(transcript, findings))
     markdown, render_s = timed(lambda: render(note, "markdown", templates_dir=settings.templates_dir))
     _, store_s = timed(lambda: notes.save_draft(db, consultation_id, note.model_dump_json(), markdown))
-    _, transcribe_s = timed(lambda: scribe.transcribe(audio))
 
-    voices = {segment.voice for segment in segments if segment.voice}
+    voices = {segment.voice for segment in transcript.segments if segment.voice}
     stages = [
-        Stage("decode (ffmpeg via nlp.audio, window by window)", decode_s, False),
+        Stage("decode (ffmpeg via nlp.audio, window by window)", speech_s["decode"], False),
         Stage(f"ASR in {settings.asr_window_seconds:g} s windows, VAD and skipped-speech refill included "
               f"(faster-whisper {settings.asr_model} {settings.asr_compute_type}, greedy, "
-              f"{'hotwords' if settings.asr_vocabulary_hotwords else 'no hotwords'})", asr_s, False,
+              f"{'hotwords' if settings.asr_vocabulary_hotwords else 'no hotwords'})", speech_s["recognise"], False,
               f"of which VAD ≈ {vad_s:.2f} s (Silero, timed alone; run twice: by faster-whisper and by the refill check)"),
-        Stage("drug-name correction", correct_s, True),
-        Stage(f"diarization ({settings.diarization}: by voice, resemblyzer)", diarize_s, True,
+        Stage("drug-name correction", speech_s.get("correct", 0.0), True),
+        Stage(f"diarization ({settings.diarization}: by voice, resemblyzer)", speech_s["diarize"], True,
               f"{len(voices)} voices found"),
-        Stage("sentence splitting", split_s, True),
+        Stage("sentence splitting", speech_s["sentences"], True),
         Stage("extraction", extract_s, True, f"{len(findings.findings)} findings"),
         Stage("guidance + drafting", draft_s, True, f"{len(note.suggestions)} suggestions"),
         Stage("rendering (Markdown)", render_s, True),
@@ -195,9 +167,9 @@ def whole_pipeline(audio: Path, data_dir: Path) -> tuple[list[Stage], dict[str, 
               "WAL, synchronous=FULL: fsync'd"),
     ]
     facts: dict[str, object] = {
-        "audio_s": total, "channels": int(np.atleast_2d(channels).shape[0]), "speech_regions": len(speech),
-        "asr_segments": len(decoded), "words": sum(len(segment.words) for segment in decoded),
-        "sentences": len(segments), "transcribe_s": transcribe_s,
+        "audio_s": transcript.duration or 0.0, "speech_regions": len(speech),
+        "words": sum(len(segment.words) for segment in transcript.segments),
+        "sentences": len(transcript.segments), "transcribe_s": transcribe_s,
     }
     return stages, loads, facts
 
@@ -263,7 +235,7 @@ load average {load_average:.1f} at the start), Python {platform.python_version()
 ### Per stage, one {audio_s / 60:.1f}-minute consultation (both cores)
 
 The 13 scripted consultations rendered with espeak-ng (160 wpm, mono 16 kHz), joined with sox, cut at
-{audio_s:.0f} s, with white noise {20 * math.log10(NOISE_FLOOR):.0f} dBFS mixed in as a noise floor: {facts["asr_segments"]} ASR segments, {facts["words"]:,} words, {facts["sentences"]} sentences,
+{audio_s:.0f} s, with white noise {20 * math.log10(NOISE_FLOOR):.0f} dBFS mixed in as a noise floor: {facts["words"]:,} words, {facts["sentences"]} sentences,
 {facts["speech_regions"]} speech region(s) found by the VAD alone. Default settings; models loaded and warmed first
 (not in the table): {", ".join(f"{name} {seconds:.2f} s" for name, seconds in loads.items())}.
 
@@ -272,9 +244,9 @@ The 13 scripted consultations rendered with espeak-ng (160 wpm, mono 16 kHz), jo
 {rows}
 | **total** | **{total:.2f}** | 100 % | RTF {total / audio_s:.3f} (goal ≤ 0.1) |
 
-The speech stages are called one by one as `Scribe.transcribe` calls them; one `Scribe.transcribe` of the
-same file (decode to sentences) took {facts["transcribe_s"]:.2f} s against
-{sum(s.seconds for s in stages[:5]):.2f} s for those stages here. VAD runs inside faster-whisper's
+The speech stages are those of one `Scribe.transcribe` (decode to sentences), as its `StageTimes` reports
+them: {sum(s.seconds for s in stages[:5]):.2f} s of the call's {facts["transcribe_s"]:.2f} s (the rest: probing the
+file, joining the windows' audio, speaker roles). VAD runs inside faster-whisper's
 `transcribe`, so it is counted in the ASR row; the VAD alone (Silero via
 `faster_whisper.vad.get_speech_timestamps`, default options) is shown beside it and not added to the total.
 

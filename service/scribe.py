@@ -7,9 +7,11 @@ and a worker never loads Whisper or spaCy twice.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import numpy as np
 
@@ -36,6 +38,35 @@ from service.vocabulary import recognition_text
 TRANSCRIPT_SUFFIXES = {".txt", ".json"}
 
 ProgressCallback = Callable[[AsrProgress], None]
+T = TypeVar("T")
+
+
+class StageTimes:
+    """Seconds one `Scribe.transcribe` spent in each of its stages: decode, recognise (VAD included), correct,
+    diarize, sentences. Pass one to see where the time goes (benchmarks.pipeline)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def add(self, stage: str, seconds: float) -> None:
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.add(name, time.perf_counter() - started)
+
+    def timed(self, name: str, items: Iterator[T]) -> Iterator[T]:
+        """`items`, the time spent producing each counted as stage `name`."""
+        while True:
+            with self.stage(name):
+                item = next(items, None)
+            if item is None:
+                return
+            yield item
 
 
 class Scribe:
@@ -95,39 +126,47 @@ class Scribe:
     def transcribe(self, audio: Path | BinaryIO, *, backend: BackendName | None = None,
                    model: str | None = None, prompt: bool | None = None, correct: bool | None = None,
                    speakers: Mapping[str, Role] | None = None, vocabulary: Sequence[str] = (),
-                   on_progress: ProgressCallback | None = None) -> Transcript:
+                   on_progress: ProgressCallback | None = None, times: StageTimes | None = None) -> Transcript:
         """Decode, recognise, correct drug names (settings.asr_vocabulary_correction), diarize
         (settings.diarization) and make each segment one whole sentence (`nlp.asr.sentences`).
 
         `speakers` (voice -> role, e.g. {"ch1": "clinician"} or {"S2": "patient"}) overrides the roles
         decided from what each voice said. `vocabulary` (the clinic's, the upload's and the chart's terms) goes to
-        Whisper before the topic's terms and is preferred by the drug-name correction.
+        Whisper before the topic's terms and is preferred by the drug-name correction. `times` gets each stage's
+        seconds.
         """
+        times = times or StageTimes()
         engine = self.backend(backend, model)  # a bad model name fails before any decoding work
         expected = probe(audio)  # 0 when the container does not say; progress then waits for the end
         # Diarization looks at the words' audio after recognition: a half-precision copy (2 bytes a sample
         # and channel, 115 MB for an hour of mono) instead of the float32 decode (4) and Whisper's features.
         kept: list[np.ndarray] = []
-        windows = decode_windows(audio, self.settings.asr_window_seconds, mono=False)
+        # Windows are decoded as recognition asks for them: the decoder's time is the decode stage's.
+        windows = times.timed("decode", decode_windows(audio, self.settings.asr_window_seconds, mono=False))
 
         def decoded_to(seconds: float) -> None:
             if on_progress is not None:
                 on_progress(AsrProgress(done=seconds, total=expected))
 
+        started = time.perf_counter()
         decoded = list(transcribe_windows(engine, windows, self.decode_options(prompt, vocabulary=vocabulary),
                                           on_decoded=decoded_to,
                                           on_window=lambda window: kept.append(window.samples.astype(np.float16))))
+        times.add("recognise", time.perf_counter() - started - times.seconds.get("decode", 0.0))
         channels = np.concatenate(kept, axis=1)
         kept.clear()
         total = duration_seconds(channels[0])
         if self.settings.asr_vocabulary_correction if correct is None else correct:
-            decoded = self.corrector().preferring(vocabulary).correct(decoded)
-        turns = diarize(decoded, channels, method=self.settings.diarization, encoder=self.voice_encoder,
-                        vocabulary=self.topic_vocabulary(), speakers=speakers,
-                        min_speakers=self.settings.diarization_min_speakers,
-                        max_speakers=self.settings.diarization_max_speakers,
-                        threshold=self.settings.diarization_threshold)
-        segments = sentences(turns)
+            with times.stage("correct"):
+                decoded = self.corrector().preferring(vocabulary).correct(decoded)
+        with times.stage("diarize"):
+            turns = diarize(decoded, channels, method=self.settings.diarization, encoder=self.voice_encoder,
+                            vocabulary=self.topic_vocabulary(), speakers=speakers,
+                            min_speakers=self.settings.diarization_min_speakers,
+                            max_speakers=self.settings.diarization_max_speakers,
+                            threshold=self.settings.diarization_threshold)
+        with times.stage("sentences"):
+            segments = sentences(turns)
         if on_progress is not None:
             on_progress(AsrProgress(done=total, total=total))
         return Transcript(language="en", duration=round(total, 3), segments=segments,
