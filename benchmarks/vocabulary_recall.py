@@ -63,9 +63,18 @@ class Count:
         self.wrong_names = (self.wrong_names or []) + [f"{term} ({where})" for term in wrong]
 
 
-def chart_vocabulary(consultation: GoldConsultation, names: dict[str, str]) -> list[str]:
-    """The drug names the consultation's gold lists (drug classes and codes that are no drug are left out)."""
-    return list(dict.fromkeys(names[f.code] for f in consultation.findings
+def chart_vocabulary(consultation: GoldConsultation, names: dict[str, str],
+                     aliases: dict[str, list[str]] | None = None) -> list[str]:
+    """The drugs the consultation's gold lists (drug classes and codes that are no drug are left out), each by the
+    name the script says when `aliases` (code -> brands and synonyms) holds it, as a chart lists the drug prescribed
+    ("prednisolone", which drugs.yaml files under prednisone), else by its display name."""
+    script = said(consultation)
+
+    def listed(code: str) -> str:
+        spoken = drug_terms(script, (aliases or {}).get(code, []))
+        return spoken[0] if spoken else names[code]
+
+    return list(dict.fromkeys(listed(f.code) for f in consultation.findings
                               if f.kind == "medication" and f.code in names))
 
 
@@ -98,13 +107,15 @@ def measure(consultations: dict[str, list[GoldConsultation]], clips: dict[tuple[
     lexicon = load_lexicon(scribe.settings.topic)
     drugs = list(dict.fromkeys(word for drug in lexicon.drugs.drugs for word in (drug.display_name, *drug.brands)))
     names = {drug.code: drug.display_name for drug in lexicon.drugs.drugs}
+    aliases = {drug.code: [name for name in (*drug.brands, *drug.synonyms) if name.isalpha()]
+               for drug in lexicon.drugs.drugs}  # one-word names: "magnesium supplement" is no chart's entry
     counts = {(subset, engine, mode): Count() for subset in consultations for engine in ENGINES for mode in MODES}
     first = next(c for part in consultations.values() for c in part)
     scribe.transcribe(clips[(first.name, ENGINES[0])])  # models loaded and warmed first
     for subset, part in consultations.items():
         for consultation in part:
             script = said(consultation)
-            vocabularies = {"none": [], "vocabulary": chart_vocabulary(consultation, names),
+            vocabularies = {"none": [], "vocabulary": chart_vocabulary(consultation, names, aliases),
                             "decoy": decoy_vocabulary(consultation, names, script)}
             terms = list(dict.fromkeys([*drugs, *vocabularies["vocabulary"], *vocabularies["decoy"]]))
             expected = drug_terms(script, terms)

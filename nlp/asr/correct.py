@@ -153,6 +153,8 @@ class Corrector:
         rivals = [score for score, other in scored[1:] if self.terms[other] != self.terms[term]]
         if rivals and best - rivals[0] < MARGIN:
             return None
+        if term.lower() in self.preferred:
+            return term  # the consultation's own name for the drug ("prednisolone", which drugs.yaml files as prednisone)
         # Among nearly as close spellings of the same concept, the first given (a drug's name before its synonyms,
         # some of which are misspellings kept for matching: "hydrochlorothiazine").
         close = {other for other in self.terms if self.terms[other] == self.terms[term]
@@ -310,9 +312,11 @@ class Corrector:
         concept = self.terms[term]
         if any(other <= distance for rival, other in rivals.items() if rival != concept):
             return None
-        # The drug's first-given name that sounds the same ("furosemide", not its synonym "furosemid").
-        term = next(name for name in self.terms
-                    if self.terms[name] == concept and self._sound_keys[name] == self._sound_keys[term])
+        # The drug's first-given name that sounds the same ("furosemide", not its synonym "furosemid"), unless the
+        # consultation's vocabulary names it.
+        if term.lower() not in self.preferred:
+            term = next(name for name in self.terms
+                        if self.terms[name] == concept and self._sound_keys[name] == self._sound_keys[term])
         span = words[first:end]
         lead = _CORE.match(span[0].w)
         tail = _CORE.match(span[-1].w)

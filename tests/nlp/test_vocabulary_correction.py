@@ -109,3 +109,10 @@ def test_a_vocabulary_drug_that_was_not_said_is_not_written(corrector: Corrector
 def test_a_vocabulary_drug_already_heard_right_is_left_alone(corrector: Corrector) -> None:
     segment = heard(("Just", 0.98), ("bumetanide", 0.3), ("now.", 0.9))
     assert corrector.preferring(["bumetanide"]).correct([segment]) == [segment]
+
+
+def test_the_vocabulary_name_of_a_drug_is_written_not_the_lexicon_first_name(corrector: Corrector) -> None:
+    # drugs.yaml files prednisolone under prednisone; a chart that lists prednisolone gets prednisolone written.
+    segment = heard(("course", 0.7), ("on", 0.49), ("prednis", 0.18), ("alone,", 0.43), ("for", 0.95))
+    assert corrector.correct([segment])[0].text == "course on prednisone, for"
+    assert corrector.preferring(["prednisolone"]).correct([segment])[0].text == "course on prednisolone, for"
