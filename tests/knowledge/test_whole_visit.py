@@ -274,3 +274,24 @@ def test_a_drug_the_clinician_corrects_at_once_is_not_recorded(extractor: Extrac
     assert {f.code for f in said.findings if f.kind == "medication"} == {"amoxicillin"}
     both = findings(extractor, "Doctor: Keep taking your penicillin and your amoxicillin.\n")
     assert {f.code for f in both.findings if f.kind == "medication"} == {"penicillin", "amoxicillin"}
+
+
+def test_an_unpunctuated_question_run_on_after_a_topic_is_settled_by_the_answer(extractor: Extractor) -> None:
+    said = findings(extractor, "Doctor: okay let's talk about some other symptoms any joint pain fever weight loss\n"
+                               "Patient: not that i can recall i've been pretty good otherwise\n")
+    assert {(f.code, f.assertion) for f in said.findings if f.kind == "symptom"} == \
+        {("joint_pain", "absent"), ("fever", "absent"), ("weight_loss", "absent")}
+
+
+@pytest.mark.parametrize(("said", "assertion"), [
+    ("Doctor: If any change in your symptoms, like shortness of breath, then get in touch with us.", "hypothetical"),
+    ("Patient: I get short of breath, if any, only on the stairs.", "present"),
+])
+def test_if_any_conditions_what_follows_and_qualifies_what_precedes(
+        extractor: Extractor, said: str, assertion: str) -> None:
+    assert one(extractor, said, "symptom", "shortness_of_breath").assertion == assertion
+
+
+def test_kind_of_softens_a_symptom_without_doubting_it(extractor: Extractor) -> None:
+    said = "Patient: I definitely feel kind of nauseous in the mornings.\n"
+    assert one(extractor, said, "symptom", "nausea").assertion == "present"
