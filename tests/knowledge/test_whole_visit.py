@@ -295,3 +295,15 @@ def test_if_any_conditions_what_follows_and_qualifies_what_precedes(
 def test_kind_of_softens_a_symptom_without_doubting_it(extractor: Extractor) -> None:
     said = "Patient: I definitely feel kind of nauseous in the mornings.\n"
     assert one(extractor, said, "symptom", "nausea").assertion == "present"
+
+
+@pytest.mark.parametrize(("said", "code", "assertion"), [
+    ("Doctor: No history of tobacco and you limit alcohol intake to less than five drinks per month.", "alcohol_use",
+     "present"),
+    ("Doctor: No history of tobacco and you limit alcohol intake to less than five drinks per month.", "smoking",
+     "absent"),
+    ("Patient: I try not to smoke, but I do, occasionally.", "smoking", "present"),
+])
+def test_a_negation_ends_where_a_new_statement_starts(extractor: Extractor, said: str, code: str,
+                                                      assertion: str) -> None:
+    assert one(extractor, said, "condition", code).assertion == assertion
