@@ -24,7 +24,6 @@ the clinic's word, not the lexicon's checked data, and a sure word that sounds l
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -65,21 +64,15 @@ VOCABULARY_MIN_SIMILARITY = 0.78
 VOCABULARY_MAX_LENGTH_RATIO = 1.6  # the heard letters against the term's: a long phrase is no drug name
 _CORE = re.compile(r"^(?P<lead>\W*)(?P<core>[A-Za-z][A-Za-z'-]*[A-Za-z])(?P<tail>\W*)$")
 
-_lock = threading.Lock()
-_english: frozenset[str] | None = None
-
 
 def english_words() -> frozenset[str]:
-    """Lower-case words of spaCy's English vocabulary (en_core_web_sm, about 80 000 strings), loaded once."""
-    global _english
-    with _lock:
-        if _english is None:
-            import spacy
+    """Lower-case words of spaCy's English vocabulary (en_core_web_sm, about 80 000 strings). A load of about a
+    second, so its caller keeps them (the service's Scribe, in its Corrector)."""
+    import spacy
 
-            unused = ["tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer", "ner"]
-            strings = spacy.load(english_model_path(), exclude=unused).vocab.strings
-            _english = frozenset(text.lower() for text in strings if text.isalpha())
-        return _english
+    unused = ["tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer", "ner"]
+    strings = spacy.load(english_model_path(), exclude=unused).vocab.strings
+    return frozenset(text.lower() for text in strings if text.isalpha())
 
 
 @dataclass(frozen=True)
