@@ -29,7 +29,7 @@ from nlp.components.answer import AnswerReader
 from nlp.components.context import ContextMarker
 from nlp.components.extensions import MODIFIERS, NUMBERS, TARGETS
 from nlp.components.medspacy_context import MedspacyContext
-from nlp.components.sites import SIDE_GAP, preferred_site, says_side
+from nlp.components.sites import SIDE_GAP, place_said
 from nlp.components.spans import first_dose
 from nlp.components.terms import TermMatcher
 from nlp.english import english_model_path
@@ -158,15 +158,8 @@ def places(doc: Doc) -> dict[str, str]:
     if any(span.label_ == "symptom" for span in doc.spans[TARGETS]):
         return {}
     modifiers = list(doc.spans[MODIFIERS])
-    sites = [span for span in modifiers if span.label_ == SITE]
-    found = {}
-    if sites:
-        found["site"] = preferred_site(sites)._.pattern.code
-    for side in (span for span in modifiers if span.label_ == LATERALITY):
-        if says_side(side, sites, SIDE_GAP):
-            found["laterality"] = side._.pattern.code
-            break
-    return found
+    return place_said([span for span in modifiers if span.label_ == SITE],
+                      [span for span in modifiers if span.label_ == LATERALITY], SIDE_GAP)
 
 
 def examined_from(doc: Doc) -> int | None:

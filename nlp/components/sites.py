@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -56,12 +58,12 @@ class SiteAttacher:
                      if not any(other is not target and other.start <= site.start and site.end <= other.end
                                 for other in targets)
                      and not placeless]
-            if sites:
-                details(target)["site"] = preferred_site(sites, target)._.pattern.code
-            sides = [side for side in within(modifiers, sentence.start, sentence.end, LATERALITY)
-                     if says_side(side, sites, self.site_gap)]
-            if sides and target.label_ in SIDED_KINDS:
-                details(target)["laterality"] = min(sides, key=lambda s: distance(target, s))._.pattern.code
+            said = place_said(sites, within(modifiers, sentence.start, sentence.end, LATERALITY), self.site_gap,
+                              target)
+            if "site" in said:
+                details(target)["site"] = said["site"]
+            if "laterality" in said and target.label_ in SIDED_KINDS:
+                details(target)["laterality"] = said["laterality"]
             has_drug = any(t.label_ == MEDICATION and sentence.start <= t.start < sentence.end for t in targets)
             frequency = [f for f in within(modifiers, sentence.start, sentence.end, FREQUENCY)
                          if SYMPTOM in f._.pattern.attributes.get("applies_to", ())]
@@ -85,6 +87,22 @@ class SiteAttacher:
             symptoms = [t for t in targets if t.label_ == SYMPTOM and previous.start <= t.start < previous.end]
             if frequency and symptoms and "frequency" not in details(symptoms[-1]):
                 details(symptoms[-1])["frequency"] = frequency[0]._.pattern.code
+
+
+def place_said(sites: list[Span], sides: Iterable[Span], gap: int, target: Span | None = None) -> dict[str, str]:
+    """The site and laterality said among `sites` and `sides` (each in text order), as codes: those nearest to
+    `target`, or for an utterance with no symptom of its own (`target` None) the preferred site and the first side.
+
+    One reading for a symptom's sentence (the SiteAttacher) and for a reply that names only a place
+    (nlp.pipeline.places: "Yes, both calves.").
+    """
+    found: dict[str, str] = {}
+    if sites:
+        found["site"] = preferred_site(sites, target)._.pattern.code
+    said = [side for side in sides if says_side(side, sites, gap)]
+    if said:
+        found["laterality"] = min(said, key=lambda s: distance(target, s) if target is not None else s.start)._.pattern.code
+    return found
 
 
 def preferred_site(sites: list[Span], target: Span | None = None) -> Span:

@@ -1,0 +1,30 @@
+"""Doses: a number with a dose unit is the same dose whether said with its drug (the soapscribe_values component) or
+alone in an answer about the drug (nlp.pipeline.bare_dose): one search, nlp.components.spans.first_dose."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from spacy.language import Language
+
+from nlp.pipeline import bare_dose, mentions
+
+
+@pytest.mark.parametrize(("words", "dose"), [
+    ("forty milligrams", {"value": 40, "unit": "mg"}),
+    ("20 mg twice a day", {"value": 20, "unit": "mg"}),
+    ("twice a day, 80 mg", {"value": 80, "unit": "mg"}),  # the first number with a unit, not the first number
+])
+def test_a_dose_reads_the_same_with_its_drug_and_alone(nlp: Language, words: str, dose: dict[str, Any]) -> None:
+    drug = next(m for m in mentions(nlp(f"Furosemide {words}.")) if m.code == "furosemide")
+    assert drug.attributes["dose"] == dose
+    assert bare_dose(nlp(f"Yes, {words}.")) == dose
+
+
+def test_an_utterance_naming_its_own_drug_has_no_bare_dose(nlp: Language) -> None:
+    assert bare_dose(nlp("Yes, furosemide forty milligrams.")) is None
+
+
+def test_a_number_without_a_dose_unit_is_no_dose(nlp: Language) -> None:
+    assert bare_dose(nlp("Yes, twice a day for 3 weeks.")) is None
