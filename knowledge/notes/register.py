@@ -27,6 +27,9 @@ _SPELLED_POINT = re.compile(r" \. (?=" + _NUMBER_WORD + r"\b)", re.IGNORECASE)
 _PAUSE = re.compile(r"\.\.\.(?= *[a-z0-9])")
 _TOKEN = re.compile(r"\$|\d+(?:[.,/]\d+)*(?:-[A-Za-z]+)*|[A-Za-z][\w'\-]*|\.\.\.|[^\w\s]")
 _LONG = 40
+_SUBJECTS = {"i", "we", "you"}
+# "let's talk a little bit about your migraines": longer, the clause says more than where the talk goes next
+_TRANSITION_WORDS = 12
 _NO_SPACE_BEFORE = {",", ".", "?", "!", ";", ":", "%", ")"}
 # A single number word that is rarely a count in speech ("the one that", "oh").
 _AMBIGUOUS = {"one", "oh", "zero"}
@@ -90,6 +93,7 @@ class Writer:
         self._subject_before = {w.lower() for w in register.subject_before}
         self._dangling = {w.lower() for w in register.dangling}
         self._meta = phrases_pattern(register.meta)
+        self._transitions = _sequences(register.transitions)
         marks = {r"n't": " not"}
         self._contractions = [(re.compile(r"(?<=\w) ?" + re.escape(k), re.I) if k.startswith(("'", "n'")) else
                                re.compile(r"(?<![\w'])" + re.escape(k) + r"(?![\w'])", re.I), v)
@@ -155,6 +159,12 @@ class Writer:
         """The clinician managing the visit ("let me take a look", "any questions") rather than reporting."""
         return bool(self._meta.search(text))
 
+    def is_transition(self, text: str) -> bool:
+        """A turn to the next topic and nothing more: "Let's talk a little bit about your migraines." """
+        tokens = self._strip(self._drop_false_starts(self._drop_fillers(self._tokens(text))))
+        words = [t for t in tokens if t[0].isalnum()]
+        return bool(self._starts(tokens, self._transitions)) and len(words) <= _TRANSITION_WORDS
+
     def write(self, text: str, speaker: str, person: Person) -> str | None:
         """A clause in the note's register, or None when nothing clinical is left."""
         if self.is_assistant(text):
@@ -193,6 +203,13 @@ class Writer:
         for i in range(len(lower) - 2):
             if lower[i:i + 2] == ["have", "you"] and lower[i + 2] in self._instructed:
                 return tokens[i + 2:]
+        for i in range(len(lower) - 2):
+            # "let us continue him on the imitrex" -> "continue him on the imitrex"; "let us we will increase"
+            # is a restart -> "we will increase"
+            after = i + 2 + (lower[i + 2] == ",")
+            if lower[i:i + 2] == ["let", "us"] and after < len(lower) and \
+                    (lower[after] in self._instructed or lower[after] in _SUBJECTS):
+                return tokens[:i] + tokens[after:]
         return tokens
 
     @staticmethod

@@ -101,7 +101,7 @@ def test_a_medicine_proposed_in_the_plan_is_listed_with_its_action() -> None:
                        attributes={"action": "start"},
                        evidence=[Evidence(segment=0, start=25, end=34, text="magnesium")])
     note = draft_note(transcript, Findings(findings=[proposed]))
-    assert sentences(note, "plan") == ["Let us start magnesium."]
+    assert sentences(note, "plan") == ["Initiate magnesium."]  # "let us start magnesium" is the plan's own phrase
     assert note.section("plan").sentences[0].finding_ids == ["f1"]
     assert note.section("subjective").sentences == []
 
@@ -150,6 +150,8 @@ def test_a_medicine_named_only_by_its_class_says_so(extractor: Extractor) -> Non
     ("i want you to ice your knee for about fifteen minutes", "I want them to ice their knee for about 15 minutes."),
     ("we're gon na have you return in about a year for your wellness visit",
      "Return in about a year for their wellness visit."),
+    ("for your migraines , let's continue you on the imitrex .", "For their migraines, continue them on the imitrex."),
+    ("for right now , let's , we'll increase your metformin .", "For right now, we will increase their metformin."),
 ])
 def test_speech_is_written_in_the_notes_register(extractor: Extractor, said: str, written: str) -> None:
     speaker = "Patient" if said.startswith("uh") else "Doctor"
@@ -242,3 +244,13 @@ def test_a_sentence_interrupted_by_the_others_mm_hmm_is_written_once_and_cites_b
     cited = {ev.segment for ev in ordered[0].evidence}
     assert {transcript.segments[1].id, transcript.segments[3].id} <= cited, ordered[0].evidence
     assert not any(text.lower().startswith("of the lumbar") for text in texts), texts
+
+
+def test_a_turn_to_the_next_topic_is_no_sentence(extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Patient: I get migraines.\nDoctor: okay . so let- let's talk a little bit about your "
+                                 "... your migraines .\nPatient: The migraines come every week and last all day.\n"
+                                 "Patient: I get some nausea with them too.\nDoctor: Any vision changes?\n"
+                                 "Patient: No.\nDoctor: Any weakness?\nPatient: No.\n")
+    texts = [s.text for section in note.sections for s in section.sentences]
+    assert not any("talk" in text.lower() for text in texts), texts
+    assert any("every week" in text for text in texts), texts
