@@ -8,6 +8,7 @@ Bundle did not change between R4 and R4B, so the R4B models validate what an R4 
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
@@ -32,6 +33,18 @@ _COMPOSITION_STATUS = {"draft": "preliminary", "signed": "final"}
 _XHTML = "http://www.w3.org/1999/xhtml"
 _AUTHOR = {"type": "Device", "display": "soapscribe (AI scribe)"}
 _EMPTY = "Nothing recorded in the consultation."
+
+
+@dataclass(frozen=True)
+class _Context:
+    """The patient and encounter a note is of, as FHIR references ("Patient/123"); None when not known."""
+
+    subject: str | None
+    encounter: str | None
+
+    def subject_field(self) -> dict[str, dict[str, str]]:
+        """`{"subject": {"reference": ...}}`, the same element in a Composition and a DocumentReference."""
+        return {} if self.subject is None else {"subject": {"reference": self.subject}}
 
 
 def _div(body: str) -> dict[str, str]:
@@ -91,8 +104,8 @@ def _full_urls(consultation_id: str | None, version: int | None) -> tuple[str, s
     return f"urn:uuid:{uuid5(base, 'Composition')}", f"urn:uuid:{uuid5(base, 'DocumentReference')}"
 
 
-def _composition(note: Note, status: str, date: str, identifier: dict[str, str] | None,
-                 version: int | None) -> dict[str, Any]:
+def _composition(note: Note, status: str, date: str, identifier: dict[str, str] | None, version: int | None,
+                 context: _Context) -> dict[str, Any]:
     sections = [_soap_section(section) for section in note.sections]
     if note.suggestions:
         sections.append(_suggestions_section(note))
@@ -101,21 +114,24 @@ def _composition(note: Note, status: str, date: str, identifier: dict[str, str] 
         composition["meta"] = {"versionId": str(version)}
     if identifier is not None:
         composition["identifier"] = identifier
-    composition.update(status=status, type={"coding": [PROGRESS_NOTE]}, date=date, author=[_AUTHOR],
-                       title="Progress note", section=sections)
+    composition.update(status=status, type={"coding": [PROGRESS_NOTE]}, **context.subject_field())
+    if context.encounter is not None:
+        composition["encounter"] = {"reference": context.encounter}
+    composition.update(date=date, author=[_AUTHOR], title="Progress note", section=sections)
     return composition
 
 
 def _document_reference(markdown: str, status: str, date: str, identifier: dict[str, str] | None,
-                        composition_url: str) -> dict[str, Any]:
+                        composition_url: str, context: _Context) -> dict[str, Any]:
     attachment = {"contentType": "text/markdown", "language": "en", "title": "Progress note",
                   "data": base64.b64encode(markdown.encode("utf-8")).decode("ascii")}
+    encounters = {} if context.encounter is None else {"encounter": [{"reference": context.encounter}]}
     reference: dict[str, Any] = {
         "resourceType": "DocumentReference", "status": "current", "docStatus": status,
-        "type": {"coding": [PROGRESS_NOTE]}, "date": date, "author": [_AUTHOR],
+        "type": {"coding": [PROGRESS_NOTE]}, **context.subject_field(), "date": date, "author": [_AUTHOR],
         "description": "SOAP note (Markdown) of the Composition in this bundle",
         "content": [{"attachment": attachment}],
-        "context": {"related": [{"reference": composition_url, "type": "Composition"}]},
+        "context": {**encounters, "related": [{"reference": composition_url, "type": "Composition"}]},
     }
     if identifier is not None:
         reference["identifier"] = [identifier]
@@ -123,11 +139,14 @@ def _document_reference(markdown: str, status: str, date: str, identifier: dict[
 
 
 def note_bundle(note: Note, *, markdown: str, status: NoteStatus = "draft", version: int | None = None,
-                consultation_id: str | None = None, date: datetime | None = None) -> dict[str, Any]:
+                consultation_id: str | None = None, date: datetime | None = None, subject: str | None = None,
+                encounter: str | None = None) -> dict[str, Any]:
     """The note as a FHIR R4 Bundle (a JSON-able dict), validated with fhir.resources before it is returned.
 
     `markdown` is the note's Markdown rendering (the clinic's template if it has one), carried as the
     DocumentReference's attachment. A draft is a `preliminary` Composition, a signed note a `final` one.
+    `subject` and `encounter` ("Patient/123", "Encounter/456"): whom and which visit the note is of, as an EHR
+    launch names them; both resources refer to them (none without an EHR).
     """
     if status not in _COMPOSITION_STATUS:
         raise ValueError(f"unknown note status '{status}' (one of {', '.join(_COMPOSITION_STATUS)})")
@@ -135,13 +154,14 @@ def note_bundle(note: Note, *, markdown: str, status: NoteStatus = "draft", vers
     when = (date or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
     identifier = None if consultation_id is None else {"system": CONSULTATION_SYSTEM, "value": consultation_id}
     composition_url, reference_url = _full_urls(consultation_id, version)
+    context = _Context(subject, encounter)
     # A "collection", not a "document": a document bundle is an attested, immutable whole whose every entry
     # the Composition references, with an identifier and timestamp; this one carries a possibly unsigned
     # draft and a DocumentReference that points at the Composition rather than being referenced by it.
     bundle = {"resourceType": "Bundle", "type": "collection", "timestamp": when, "entry": [
-        {"fullUrl": composition_url, "resource": _composition(note, fhir_status, when, identifier, version)},
+        {"fullUrl": composition_url, "resource": _composition(note, fhir_status, when, identifier, version, context)},
         {"fullUrl": reference_url,
-         "resource": _document_reference(markdown, fhir_status, when, identifier, composition_url)},
+         "resource": _document_reference(markdown, fhir_status, when, identifier, composition_url, context)},
     ]}
     Bundle.model_validate(bundle)  # a bug here must fail loudly, not reach an EHR as an invalid resource
     return bundle

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import jinja2
 
@@ -79,14 +79,23 @@ def render(note: Note, fmt: NoteFormat, *, templates_dir: Path | None = None, st
     if fmt == "json":
         return note.model_dump_json(indent=2)
     if fmt == "fhir":
-        # Imported here: only FHIR output pays for loading fhir.resources (0.16 s); no cycle (fhir imports note).
-        from knowledge.fhir import note_bundle
-
-        if markdown is None:
-            markdown = _render_template(note, "markdown", templates_dir)
-        bundle = note_bundle(note, markdown=markdown, status=status, version=version,
-                             consultation_id=consultation_id)
+        bundle = fhir_bundle(note, templates_dir=templates_dir, status=status, version=version,
+                             consultation_id=consultation_id, markdown=markdown)
         return json.dumps(bundle, indent=2, ensure_ascii=False)
     if fmt not in _TEMPLATES:
         raise ValueError(f"unknown note format '{fmt}' (one of {', '.join(FORMATS)})")
     return _render_template(note, fmt, templates_dir)
+
+
+def fhir_bundle(note: Note, *, templates_dir: Path | None = None, status: NoteStatus = "draft",
+                version: int | None = None, consultation_id: str | None = None, markdown: str | None = None,
+                subject: str | None = None, encounter: str | None = None) -> dict[str, Any]:
+    """The note's FHIR form as data (`render(note, "fhir")` is its JSON text), for a caller that adds to it or
+    sends its resources; `subject` and `encounter` are the EHR's patient and encounter references, when known."""
+    # Imported here: only FHIR output pays for loading fhir.resources (0.16 s); no cycle (fhir imports note).
+    from knowledge.fhir import note_bundle
+
+    if markdown is None:
+        markdown = _render_template(note, "markdown", templates_dir)
+    return note_bundle(note, markdown=markdown, status=status, version=version, consultation_id=consultation_id,
+                       subject=subject, encounter=encounter)

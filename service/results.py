@@ -8,11 +8,12 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session
 
 from knowledge.note import Note, NoteStatus, Section
-from knowledge.render import NoteFormat, render
+from knowledge.render import NoteFormat, fhir_bundle, render
 from service.consent import RecordingConsent, add_to_bundle
 from service.errors import NotReady
 from service.store import consultations, notes
@@ -92,20 +93,31 @@ def render_version(row: NoteVersion, fmt: NoteFormat, *, templates_dir: Path | N
 
     `consent` (the consultation's recording consent) goes into the FHIR form: a Consent entry and a section.
     """
-    if fmt == "fhir" and consent is not None:
-        bundle = json.loads(render_version(row, fmt, templates_dir=templates_dir))
-        return json.dumps(add_to_bundle(bundle, consent, row.consultation_id), indent=2, ensure_ascii=False)
+    if fmt == "fhir":
+        return json.dumps(version_bundle(row, templates_dir=templates_dir, consent=consent), indent=2,
+                          ensure_ascii=False)
     structured = Note.model_validate_json(row.note_json)
-    status: NoteStatus = "signed" if row.status == "signed" else "draft"
     if row.edited_as != "markdown":
-        return render(structured, fmt, templates_dir=templates_dir, status=status, version=row.version,
-                      consultation_id=row.consultation_id)
+        return render(structured, fmt, templates_dir=templates_dir)
     if fmt in ("markdown", "text"):
         return row.markdown
     if fmt == "html":
         return f'<article class="soap-note" data-edited-as="markdown">\n<pre>{html.escape(row.markdown)}</pre>\n' \
                '</article>\n'
-    if fmt == "fhir":
-        return render(structured, fmt, status=status, version=row.version, consultation_id=row.consultation_id,
-                      markdown=row.markdown)
     return render(structured, fmt, templates_dir=templates_dir)
+
+
+def version_bundle(row: NoteVersion, *, templates_dir: Path | None = None, consent: RecordingConsent | None = None,
+                   subject: str | None = None, encounter: str | None = None) -> dict[str, Any]:
+    """One version as a FHIR Bundle (data): its Composition and DocumentReference, of `subject` and `encounter`
+    when an EHR launch names them ("Patient/123", "Encounter/456"), with the recording `consent` when given.
+
+    A Markdown-edited version's DocumentReference carries the Markdown the clinician wrote.
+    """
+    structured = Note.model_validate_json(row.note_json)
+    status: NoteStatus = "signed" if row.status == "signed" else "draft"
+    bundle = fhir_bundle(structured, templates_dir=templates_dir, status=status, version=row.version,
+                         consultation_id=row.consultation_id,
+                         markdown=row.markdown if row.edited_as == "markdown" else None,
+                         subject=subject, encounter=encounter)
+    return bundle if consent is None else add_to_bundle(bundle, consent, row.consultation_id)

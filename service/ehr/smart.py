@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from fhir.resources.R4B.composition import Composition
-from fhir.resources.R4B.documentreference import DocumentReference
 from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.patient import Patient
 from pydantic import BaseModel, ValidationError
@@ -249,19 +247,14 @@ def write_back(session: Session, actor: Actor, consultation_id: str,
     if launch is None or launch.access_token is None or launch.expires_at is None \
             or _aware(launch.expires_at) <= utcnow():
         raise Unauthorized("the EHR access has expired: open the app from the EHR again to send the note")
-    bundle = json.loads(results.render_version(row, "fhir", templates_dir=templates_dir,
-                                               consent=RecordingConsent.of(consultation)))
+    bundle = results.version_bundle(row, templates_dir=templates_dir, consent=RecordingConsent.of(consultation),
+                                    subject=found.patient_ref, encounter=found.encounter_ref)
     # The Composition (with its recording-consent section) and the DocumentReference; the bundle's coded
     # Consent entry stays in soapscribe's FHIR output and is not written to the chart.
     composition, reference = (entry["resource"] for entry in bundle["entry"][:2])
-    subject, encounter = {"reference": found.patient_ref}, {"reference": found.encounter_ref}
-    composition.update(subject=subject, encounter=encounter)
-    Composition.model_validate(composition)
     created = post_resource(found.fhir_base, composition, launch.access_token)
-    reference["subject"] = subject
-    reference["context"] = {"encounter": [encounter],
-                            "related": [{"reference": f"Composition/{created['id']}", "type": "Composition"}]}
-    DocumentReference.model_validate(reference)
+    # The server names the Composition it created: the DocumentReference points at that, not at the bundle's urn.
+    reference["context"]["related"] = [{"reference": f"Composition/{created['id']}", "type": "Composition"}]
     document = post_resource(found.fhir_base, reference, launch.access_token)
     found.composition = f"Composition/{created['id']}"
     found.document_reference = f"DocumentReference/{document['id']}"

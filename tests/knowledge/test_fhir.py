@@ -108,6 +108,22 @@ def test_the_document_reference_carries_the_markdown_and_points_at_the_compositi
     assert reference["identifier"][0]["value"] == composition(bundle)["identifier"]["value"] == "c0ffee"
 
 
+def test_the_patient_and_encounter_given_are_the_subject_of_both_resources(note: Note) -> None:
+    bundle = note_bundle(note, markdown="", status="signed", subject="Patient/p1", encounter="Encounter/e1")
+    parsed = Bundle.model_validate(bundle)
+    written, reference = (entry.resource for entry in parsed.entry)
+    assert written.subject.reference == reference.subject.reference == "Patient/p1"
+    assert written.encounter.reference == "Encounter/e1"
+    assert [e.reference for e in reference.context.encounter] == ["Encounter/e1"]
+    assert reference.context.related[0].reference == bundle["entry"][0]["fullUrl"]
+
+
+def test_without_an_ehr_the_note_names_no_patient_or_encounter(note: Note) -> None:
+    written, reference = (entry["resource"] for entry in bundle_of(note)["entry"])
+    assert "subject" not in written and "encounter" not in written
+    assert "subject" not in reference and "encounter" not in reference["context"]
+
+
 def test_one_version_of_a_consultations_note_keeps_its_full_urls(note: Note) -> None:
     urls = [[entry["fullUrl"] for entry in bundle_of(note, consultation_id="c0ffee", version=v)["entry"]]
             for v in (1, 1, 2)]
