@@ -78,6 +78,21 @@ class ContextRule:
 
 
 @dataclass(frozen=True)
+class QuestionCues:
+    """The words that make an utterance a question, or not (nlp/components/context.py QuestionMarker)."""
+
+    openers: tuple[str, ...] = ()
+    presupposing: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    clauses: tuple[str, ...] = ()
+    lead_ins: tuple[str, ...] = ()
+    openers_anywhere: tuple[str, ...] = ()
+
+
+NO_QUESTION_CUES = QuestionCues()
+
+
+@dataclass(frozen=True)
 class Lexicon:
     """Everything the pipeline needs for one topic."""
 
@@ -94,3 +109,8 @@ class Lexicon:
     # The drug dictionary: normalised name -> medication code, matched where no phrase of `terms` is.
     drug_names: Mapping[str, str] = field(default_factory=dict)
     drug_name_tokens: int = 5  # the longest name, in words
+
+    @property
+    def questions(self) -> QuestionCues:
+        return QuestionCues(self.question_openers, self.presupposing, self.question_tags, self.clause_questions,
+                            self.question_lead_ins, self.question_openers_anywhere)

@@ -111,8 +111,7 @@ def build(lexicon: Lexicon, base: Language | None = None, *, context: str = "soa
     nlp.add_pipe("soapscribe_course")
     nlp.add_pipe("soapscribe_age")
     marker = cast(ContextMarker | MedspacyContext, nlp.add_pipe(context, config=context_config or {}))
-    marker.add(lexicon.context, lexicon.question_openers, lexicon.presupposing, lexicon.question_tags,
-               lexicon.clause_questions, lexicon.question_lead_ins, lexicon.question_openers_anywhere)
+    marker.add(lexicon.context, lexicon.questions)
     cast(AnswerReader, nlp.add_pipe("soapscribe_answer")).add(lexicon.answers, lexicon.answer_fillers)
     return nlp
 

@@ -14,7 +14,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from nlp.components.extensions import TARGETS, details, register
-from nlp.lexicon import ContextRule
+from nlp.lexicon import NO_QUESTION_CUES, ContextRule, QuestionCues
 
 HISTORICAL = "historical"
 IMPRESSION = "impression"  # possible, and marked so: the clinician's working impression of a problem
@@ -49,14 +49,12 @@ class QuestionMarker:
         self.lead_ins = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.anywhere = PhraseMatcher(nlp.vocab, attr="LOWER")
 
-    def add(self, question_openers: Iterable[str] = (), presupposing: Iterable[str] = (),
-            question_tags: Iterable[str] = (), clause_questions: Iterable[str] = (),
-            question_lead_ins: Iterable[str] = (), question_openers_anywhere: Iterable[str] = ()) -> None:
-        for matcher, key, phrases in ((self.openers, "question", question_openers),
-                                      (self.anywhere, "anywhere", question_openers_anywhere),
-                                      (self.lead_ins, "lead_in", question_lead_ins),
-                                      (self.presupposing, "presupposing", presupposing),
-                                      (self.tags, "tag", question_tags), (self.clauses, "clause", clause_questions)):
+    def add(self, cues: QuestionCues) -> None:
+        for matcher, key, phrases in ((self.openers, "question", cues.openers),
+                                      (self.anywhere, "anywhere", cues.openers_anywhere),
+                                      (self.lead_ins, "lead_in", cues.lead_ins),
+                                      (self.presupposing, "presupposing", cues.presupposing),
+                                      (self.tags, "tag", cues.tags), (self.clauses, "clause", cues.clauses)):
             docs = [self.nlp.make_doc(phrase) for phrase in phrases]
             if docs:
                 matcher.add(key, docs)
@@ -118,16 +116,12 @@ class ContextMarker:
         self.questions = QuestionMarker(nlp)
         self.rules: list[ContextRule] = []
 
-    def add(self, rules: Iterable[ContextRule], question_openers: Iterable[str] = (),
-            presupposing: Iterable[str] = (), question_tags: Iterable[str] = (),
-            clause_questions: Iterable[str] = (), question_lead_ins: Iterable[str] = (),
-            question_openers_anywhere: Iterable[str] = ()) -> None:
+    def add(self, rules: Iterable[ContextRule], questions: QuestionCues = NO_QUESTION_CUES) -> None:
         for rule in rules:
             key = str(len(self.rules))
             self.rules.append(rule)
             self.cues.add(key, [self.nlp.make_doc(phrase) for phrase in rule.phrases])
-        self.questions.add(question_openers, presupposing, question_tags, clause_questions, question_lead_ins,
-                           question_openers_anywhere)
+        self.questions.add(questions)
 
     def __call__(self, doc: Doc) -> Doc:
         targets = list(doc.spans[TARGETS])

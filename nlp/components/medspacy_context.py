@@ -19,7 +19,7 @@ from nlp.components.context import (
     CONDITIONAL, HISTORICAL, PSEUDO, TERMINATE, QuestionMarker, apply, right_after,
 )
 from nlp.components.extensions import TARGETS, register
-from nlp.lexicon import ContextRule
+from nlp.lexicon import NO_QUESTION_CUES, ContextRule, QuestionCues
 
 # medspaCy's categories in our words; a category not listed (none of the default rules has one) is ignored.
 CATEGORIES = {
@@ -48,15 +48,11 @@ class MedspacyContext:
         self.questions = QuestionMarker(nlp)
         self.own_cues = own_cues
 
-    def add(self, rules: Iterable[ContextRule], question_openers: Iterable[str] = (),
-            presupposing: Iterable[str] = (), question_tags: Iterable[str] = (),
-            clause_questions: Iterable[str] = (), question_lead_ins: Iterable[str] = (),
-            question_openers_anywhere: Iterable[str] = ()) -> None:
+    def add(self, rules: Iterable[ContextRule], questions: QuestionCues = NO_QUESTION_CUES) -> None:
         """The same arguments as `soapscribe_context`; `rules` are used only with `own_cues`."""
         if self.own_cues:
             self.context.add([converted for rule in rules for converted in as_medspacy(rule)])
-        self.questions.add(question_openers, presupposing, question_tags, clause_questions, question_lead_ins,
-                           question_openers_anywhere)
+        self.questions.add(questions)
 
     def __call__(self, doc: Doc) -> Doc:
         targets = list(doc.spans[TARGETS])
