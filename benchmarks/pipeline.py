@@ -118,14 +118,14 @@ def whole_pipeline(audio: Path, data_dir: Path) -> tuple[list[Stage], dict[str, 
 
     from knowledge.render import render
     from nlp.audio import decode
-    from nlp.diarize.voices import load_encoder
+    from nlp.diarize.voices import ResemblyzerEncoder
     from service.scribe import Scribe, StageTimes
     from service.settings import Settings
     from service.store import notes
 
     settings = Settings(data_dir=data_dir, models_dir=ROOT / "var" / "models")
     loads: dict[str, float] = {}
-    encoder, loads["voice encoder"] = timed(load_encoder)
+    encoder, loads["voice encoder"] = timed(ResemblyzerEncoder)
     scribe = Scribe(settings, voice_encoder=lambda: encoder)  # what the worker does: one encoder per process
     engine, loads["ASR model"] = timed(scribe.backend)
     _, loads["extractor + drafter + corrector"] = timed(lambda: (

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from knowledge.drafting import drafter
 from service.jobs import queue
@@ -29,9 +30,13 @@ class Runtime:
     scribe: Scribe
     worker: Worker | None = field(default=None)
     dispatcher: Dispatcher | None = field(default=None)  # set when a broker is configured
+    # What a job queued in one of `session()`'s transactions is given to once that commits: the broker's
+    # dispatch, or the embedded worker's wake-up.
+    announce: queue.Announce | None = field(default=None)
 
     @classmethod
-    def build(cls, settings: Settings) -> Runtime:
+    def build(cls, settings: Settings, *, scribe: Scribe | None = None) -> Runtime:
+        """`scribe`: the process's models (by default a Scribe of `settings` that loads its own on first use)."""
         keys = load_keyring(settings)
         engine = make_engine(settings, keys)
         create_schema(engine)
@@ -49,15 +54,23 @@ class Runtime:
             from service.jobs.celery_worker import Dispatcher  # Celery is imported only when it is used
 
             dispatcher = Dispatcher(settings, engine)
-            queue.announce_to(engine, dispatcher.dispatch)  # a job queued by the API goes to the broker
-        return cls(settings=settings, engine=engine, recordings=recordings, scribe=Scribe(settings),
-                   dispatcher=dispatcher)
+        return cls(settings=settings, engine=engine, recordings=recordings, scribe=scribe or Scribe(settings),
+                   dispatcher=dispatcher,
+                   announce=dispatcher.dispatch if dispatcher else None)  # a job queued by the API goes to the broker
 
     def start_worker(self) -> Worker:
         worker = self.worker = Worker(self.settings, self.engine, self.scribe, self.recordings)
         worker.start()
-        queue.announce_to(self.engine, lambda _job_id: worker.wake())
+        self.announce = lambda _job_id: worker.wake()
         return worker
+
+    def session(self, *, expire_on_commit: bool = True) -> Session:
+        """A database session whose committed jobs are announced (see `announce`)."""
+        return Session(self.engine, info=queue.announcing(self._announce), expire_on_commit=expire_on_commit)
+
+    def _announce(self, job_id: str) -> None:
+        if self.announce is not None:
+            self.announce(job_id)
 
     def close(self) -> None:
         if self.worker is not None:

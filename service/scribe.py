@@ -1,7 +1,9 @@
 """The pipeline's stages behind one object: the CLI and the job worker both call these.
 
-Models load lazily, once per process, under a lock, so a server starts fast
-and a worker never loads Whisper or spaCy twice.
+A Scribe holds its models (Whisper, the voice encoder, spaCy's English words, the Extractor's pipeline); each is
+loaded on first use, under a lock, so a server starts fast, and the process's one Scribe (the Runtime's) never
+loads one twice. They are constructor arguments (providers called on first use), so tests and benchmarks hand
+several Scribes the same loaded models.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO, Generic, TypeVar
 
 import numpy as np
 
@@ -22,13 +24,13 @@ from knowledge.note import Note
 from knowledge.vocabulary import asr_prompt, vocabulary
 from nlp.asr.base import AsrBackend, AsrProgress, DecodeOptions
 from nlp.asr.correct import Corrector, english_words
-from nlp.asr.registry import BackendName, load_backend
+from nlp.asr.registry import BackendName, Backends
 from nlp.asr.sentences import sentences
 from nlp.asr.windows import transcribe_windows
 from nlp.audio import decode_windows, duration_seconds, probe
 from nlp.diarize.roles import speaker_roles
 from nlp.diarize.speakers import diarize
-from nlp.diarize.voices import VoiceEncoder, load_encoder
+from nlp.diarize.voices import ResemblyzerEncoder, VoiceEncoder
 from nlp.transcript_io import parse
 from nlp.types import Findings, Role, Transcript
 from service.errors import BadInput
@@ -69,12 +71,36 @@ class StageTimes:
             yield item
 
 
-class Scribe:
-    def __init__(self, settings: Settings, voice_encoder: Callable[[], VoiceEncoder] = load_encoder) -> None:
-        self.settings = settings
-        self.voice_encoder = voice_encoder  # loads the speaker-embedding model on first use
+class Once(Generic[T]):
+    """`load()` run on the first call only, under a lock; later calls return what it gave."""
+
+    def __init__(self, load: Callable[[], T]) -> None:
+        self._load = load
         self._lock = threading.Lock()
-        self._extractor: Extractor | None = None
+        self._value: T | None = None
+
+    def __call__(self) -> T:
+        with self._lock:
+            if self._value is None:
+                self._value = self._load()
+            return self._value
+
+
+class Scribe:
+    """`voice_encoder`, `extractor` and `english_words` are providers, called when the model is first needed
+    (each at most once: the Scribe keeps what they give); `backends` keeps the Whisper models loaded. By default
+    the Scribe loads its own: the settings' topic's Extractor, resemblyzer's encoder, spaCy's English words."""
+
+    def __init__(self, settings: Settings, *, voice_encoder: Callable[[], VoiceEncoder] | None = None,
+                 extractor: Callable[[], Extractor] | None = None,
+                 english_words: Callable[[], frozenset[str]] = english_words,
+                 backends: Backends | None = None) -> None:
+        self.settings = settings
+        self.voice_encoder = Once(voice_encoder or ResemblyzerEncoder)  # the speaker-embedding model
+        self.backends = backends or Backends()
+        self._extractor = Once(extractor or (lambda: Extractor(knowledge=self.knowledge())))
+        self._english_words = english_words
+        self._lock = threading.Lock()
         self._knowledge: KnowledgeBase | None = None
         self._prompt: str | None = None
         self._vocabulary: list[str] | None = None
@@ -83,8 +109,8 @@ class Scribe:
     # -- speech ---------------------------------------------------------------------------
 
     def backend(self, name: BackendName | None = None, model: str | None = None) -> AsrBackend:
-        return load_backend(name or self.settings.asr_backend, model or self.settings.asr_model,
-                            self.settings.model_cache_dir, compute_type=self.settings.asr_compute_type)
+        return self.backends.get(name or self.settings.asr_backend, model or self.settings.asr_model,
+                                 self.settings.model_cache_dir, compute_type=self.settings.asr_compute_type)
 
     def vocabulary_prompt(self) -> str:
         """A short list of the topic's terms that primes Whisper to spell them right."""
@@ -120,7 +146,7 @@ class Scribe:
             drugs = [(name, drug.code) for drug in lexicon.drugs.drugs
                      for name in (drug.display_name, *drug.brands, *drug.synonyms)]
             units = [phrase for entry in lexicon.lexicon.modifiers.dose_unit for phrase in entry.phrases]
-            self._corrector = Corrector.build(drugs, english_words(), dose_units=units)
+            self._corrector = Corrector.build(drugs, self._english_words(), dose_units=units)
         return self._corrector
 
     def transcribe(self, audio: Path | BinaryIO, *, backend: BackendName | None = None,
@@ -182,11 +208,8 @@ class Scribe:
             return self._knowledge
 
     def extractor(self) -> Extractor:
-        knowledge = self.knowledge()
-        with self._lock:
-            if self._extractor is None:
-                self._extractor = Extractor(knowledge=knowledge)
-            return self._extractor
+        """The settings' topic's Extractor (or the one given to the constructor), made on first use."""
+        return self._extractor()
 
     def extract(self, transcript: Transcript) -> Findings:
         return self.extractor().extract(transcript)

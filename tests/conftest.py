@@ -46,6 +46,47 @@ def loaded_extractor():  # type: ignore[no-untyped-def]
     return Extractor().load()
 
 
+@pytest.fixture(scope="session")
+def extractor():  # type: ignore[no-untyped-def]
+    """The built-in topic's Extractor, loaded once for the run: for tests that only read it."""
+    return loaded_extractor()
+
+
+class Models:
+    """The models tests only read, each loaded once for the whole run when first needed: Whisper (`backends`),
+    the voice encoder, spaCy's English words and the built-in topic's Extractor. `scribe(settings)` is a Scribe
+    given them, as the Runtime's Scribe holds the process's models."""
+
+    def __init__(self) -> None:
+        from nlp.asr.correct import english_words
+        from nlp.asr.registry import Backends
+        from nlp.diarize.voices import ResemblyzerEncoder
+        from service.scribe import Once
+
+        self.backends = Backends()
+        self.voice_encoder = Once(ResemblyzerEncoder)
+        self.english_words = Once(english_words)
+
+    def scribe(self, settings: Settings):  # type: ignore[no-untyped-def]
+        from service.scribe import Scribe
+
+        default_topic = (settings.topic, settings.topics_dir) == (Settings.model_fields["topic"].default, None)
+        return Scribe(settings, voice_encoder=self.voice_encoder, english_words=self.english_words,
+                      backends=self.backends, extractor=loaded_extractor if default_topic else None)
+
+
+@lru_cache(maxsize=1)
+def shared_models() -> Models:
+    """The run's one `Models` (for helpers called outside fixtures, such as `tests.service.api_client.open_api`)."""
+    return Models()
+
+
+@pytest.fixture(scope="session")
+def models() -> Models:
+    """The run's models (see `Models`), loaded once when first needed."""
+    return shared_models()
+
+
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 

@@ -1,4 +1,4 @@
-"""Load an ASR backend by name, once per process per (backend, model, compute type)."""
+"""Load an ASR backend by name; `Backends` keeps what its owner loaded, one per (backend, model, compute type)."""
 
 from __future__ import annotations
 
@@ -12,22 +12,33 @@ from nlp.asr.weights import resolve_model
 
 BackendName = Literal["faster-whisper", "openai-whisper"]
 
-_lock = threading.Lock()
-_loaded: dict[tuple[str, Path, str], AsrBackend] = {}
-
 
 class BackendUnavailable(RuntimeError):
     """The backend's libraries are not installed."""
 
 
+class Backends:
+    """The ASR backends one owner has loaded (the service's Scribe, so a worker loads each Whisper model once),
+    one per (backend, model, compute type); safe to share between threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loaded: dict[tuple[str, Path, str], AsrBackend] = {}
+
+    def get(self, name: BackendName, model: str, cache_dir: Path, compute_type: str = "int8") -> AsrBackend:
+        """The backend, loaded on the first request for it."""
+        model_dir = resolve_model(model, cache_dir)
+        # openai-whisper always runs fp32, so the compute type must not load it twice.
+        key = (name, model_dir, compute_type if name == "faster-whisper" else "float32")
+        with self._lock:
+            if key not in self._loaded:
+                self._loaded[key] = _build(name, model_dir, cache_dir, compute_type)
+            return self._loaded[key]
+
+
 def load_backend(name: BackendName, model: str, cache_dir: Path, compute_type: str = "int8") -> AsrBackend:
-    model_dir = resolve_model(model, cache_dir)
-    # openai-whisper always runs fp32, so the compute type must not load it twice.
-    key = (name, model_dir, compute_type if name == "faster-whisper" else "float32")
-    with _lock:
-        if key not in _loaded:
-            _loaded[key] = _build(name, model_dir, cache_dir, compute_type)
-        return _loaded[key]
+    """A newly loaded backend (Whisper's weights read again); keep it, or use `Backends` to load each once."""
+    return _build(name, resolve_model(model, cache_dir), cache_dir, compute_type)
 
 
 def _build(name: str, model_dir: Path, cache_dir: Path, compute_type: str) -> AsrBackend:

@@ -9,7 +9,6 @@ which also estimates how many people spoke); shorter chunks join the nearest voi
 
 from __future__ import annotations
 
-import threading
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -47,7 +46,8 @@ def embed_all(encoder: VoiceEncoder, clips: Sequence[np.ndarray]) -> np.ndarray:
 
 
 class ResemblyzerEncoder:
-    """resemblyzer's d-vector encoder (GE2E, 256 dimensions), loaded from the weights in its package."""
+    """resemblyzer's d-vector encoder (GE2E, 256 dimensions), loaded from the weights in its package (about 2 s,
+    17 MB): its owner keeps it (the service's Scribe loads one on first use)."""
 
     def __init__(self) -> None:
         with warnings.catch_warnings():
@@ -112,19 +112,6 @@ class ResemblyzerEncoder:
             audio = audio + _DIGITAL_SILENCE * np.random.default_rng(0).standard_normal(len(audio)).astype(np.float32)
         normalised: np.ndarray = self._normalize(audio, -30, increase_only=True)
         return normalised
-
-
-_lock = threading.Lock()
-_encoder: VoiceEncoder | None = None
-
-
-def load_encoder() -> VoiceEncoder:
-    """The process's voice encoder, loaded on first use (about 2 s, 17 MB)."""
-    global _encoder
-    with _lock:
-        if _encoder is None:
-            _encoder = ResemblyzerEncoder()
-        return _encoder
 
 
 @dataclass(frozen=True)

@@ -11,17 +11,20 @@ from service.api.retry import RetryOnDisconnect
 from service.api import audit, consultations, health, metrics, notes, problems, vocabulary
 from service.ehr import router as ehr
 from service.runtime import Runtime
+from service.scribe import Scribe
 from service.settings import Settings, get_settings
 
 
-def create_app(settings: Settings | None = None, *, start_worker: bool | None = None) -> FastAPI:
-    """Build the app; the runtime (database, worker) starts with the app and stops with it."""
+def create_app(settings: Settings | None = None, *, start_worker: bool | None = None,
+               scribe: Scribe | None = None) -> FastAPI:
+    """Build the app; the runtime (database, worker) starts with the app and stops with it. `scribe`: the models
+    (see `Runtime.build`)."""
     settings = settings or get_settings()
     run_worker = settings.embedded_worker and settings.broker_url is None if start_worker is None else start_worker
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = Runtime.build(settings)
+        runtime = Runtime.build(settings, scribe=scribe)
         app.state.runtime = runtime
         if run_worker:
             runtime.start_worker()

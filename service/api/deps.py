@@ -27,7 +27,7 @@ async def get_runtime(request: Request) -> Runtime:
 
 
 async def get_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> AsyncIterator[Session]:
-    session = Session(runtime.engine, expire_on_commit=False)
+    session = runtime.session(expire_on_commit=False)
     try:
         yield session
     finally:

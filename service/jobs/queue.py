@@ -9,7 +9,6 @@ sweep can re-send the jobs whose message was lost or whose worker died.
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -22,30 +21,31 @@ from service.store.models import Job, utcnow
 
 log = logging.getLogger(__name__)
 
-# Per engine: what to call with a job id once the transaction that queued the job has committed
-# (send it to the broker, or wake the embedded worker). Set by the runtime; nothing by default.
-_announcers: weakref.WeakKeyDictionary[Engine, Callable[[str], object]] = weakref.WeakKeyDictionary()
+Announce = Callable[[str], object]
+_ANNOUNCE = "announce_job"  # the session's `info` key of its announcer
 
 
-def enqueue(session: Session, consultation_id: str) -> Job:
-    """Add a job to the session's transaction; it is announced (see `announce_to`) when that commits."""
-    job = Job(consultation_id=consultation_id)
-    session.add(job)
-    session.info.setdefault("queued_jobs", []).append(job.id)
-    return job
-
-
-def announce_to(engine: Engine, announce: Callable[[str], object]) -> None:
-    """Call `announce(job_id)` after each commit on `engine` that queued a job.
+def announcing(announce: Announce) -> dict[str, object]:
+    """A session's `info` that makes it call `announce(job_id)` for each job it queued, once the transaction that
+    queued the job has committed (the runtime's sessions: send the job to the broker, or wake the embedded worker).
 
     It runs once the transaction has ended and its connection is back in the pool, so announcing
     (which may use the database again) never holds two connections at once.
     """
-    if not event.contains(OrmSession, "after_commit", _committed):
-        event.listen(OrmSession, "after_commit", _committed)
-        event.listen(OrmSession, "after_soft_rollback", _rolled_back)
-        event.listen(OrmSession, "after_transaction_end", _announce_committed)
-    _announcers[engine] = announce
+    return {_ANNOUNCE: announce}
+
+
+def enqueue(session: Session, consultation_id: str) -> Job:
+    """Add a job to the session's transaction; it is announced (see `announcing`) when that commits."""
+    job = Job(consultation_id=consultation_id)
+    session.add(job)
+    if _ANNOUNCE in session.info:
+        if not event.contains(session, "after_commit", _committed):
+            event.listen(session, "after_commit", _committed)  # this session's listeners, no other session's
+            event.listen(session, "after_soft_rollback", _rolled_back)
+            event.listen(session, "after_transaction_end", _announce_committed)
+        session.info.setdefault("queued_jobs", []).append(job.id)
+    return job
 
 
 def _committed(session: OrmSession) -> None:
@@ -61,11 +61,9 @@ def _announce_committed(session: OrmSession, transaction: SessionTransaction) ->
     if transaction.parent is not None or "committed_jobs" not in session.info:
         return
     job_ids = session.info.pop("committed_jobs")
-    bind = session.get_bind()
-    announce = _announcers.get(bind) if isinstance(bind, Engine) else None
-    if announce is not None:
-        for job_id in job_ids:
-            announce(job_id)
+    announce: Announce = session.info[_ANNOUNCE]
+    for job_id in job_ids:
+        announce(job_id)
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from nlp.asr.base import AsrBackend, DecodeOptions
-from nlp.asr.registry import load_backend
+from nlp.asr.registry import Backends
+from tests.conftest import Models
 from nlp.types import Segment
 
 pytest.importorskip("whisper", reason="the openai-whisper backend is not installed (make install-dev)")
@@ -19,13 +20,13 @@ GREEDY = DecodeOptions(language="en", beam_size=1, vad=False, word_timestamps=Tr
 
 
 @pytest.fixture(scope="module")
-def faster(model_cache: Path) -> AsrBackend:
-    return load_backend("faster-whisper", "tiny.en", model_cache, compute_type="float32")
+def faster(model_cache: Path, models: Models) -> AsrBackend:
+    return models.backends.get("faster-whisper", "tiny.en", model_cache, compute_type="float32")
 
 
 @pytest.fixture(scope="module")
-def openai(model_cache: Path) -> AsrBackend:
-    return load_backend("openai-whisper", "tiny.en", model_cache)
+def openai(model_cache: Path, models: Models) -> AsrBackend:
+    return models.backends.get("openai-whisper", "tiny.en", model_cache)
 
 
 def normalised(segments: list[Segment]) -> str:
@@ -67,13 +68,22 @@ def test_vad_drops_silence_and_keeps_the_original_timeline(faster: AsrBackend, o
     assert max(abs(a.start - b.start) for a, b in zip(ours, theirs)) <= 0.1
 
 
-def test_the_registry_loads_each_backend_once(model_cache: Path) -> None:
-    first = load_backend("openai-whisper", "tiny.en", model_cache)
-    assert load_backend("openai-whisper", "tiny.en", model_cache) is first
+def test_backends_load_each_backend_once(model_cache: Path, models: Models) -> None:
+    backends = models.backends
+    first = backends.get("openai-whisper", "tiny.en", model_cache)
+    assert backends.get("openai-whisper", "tiny.en", model_cache) is first
     # openai-whisper always runs fp32: another compute type is the same model, not a second copy.
-    assert load_backend("openai-whisper", "tiny.en", model_cache, compute_type="int8") is first
-    assert load_backend("faster-whisper", "tiny.en", model_cache) is load_backend("faster-whisper", "tiny.en",
+    assert backends.get("openai-whisper", "tiny.en", model_cache, compute_type="int8") is first
+    assert backends.get("faster-whisper", "tiny.en", model_cache) is backends.get("faster-whisper", "tiny.en",
                                                                                   model_cache)
+
+
+def test_each_backends_keeps_its_own_models(model_cache: Path, models: Models) -> None:
+    """No process-wide cache: what one owner loaded is not another's (each Scribe, so each Runtime, has its own)."""
+    shared = models.backends.get("faster-whisper", "tiny.en", model_cache)
+    own = Backends().get("faster-whisper", "tiny.en", model_cache)
+    assert own is not shared
+    assert Backends().get("faster-whisper", "tiny.en", model_cache) is not own
 
 
 def test_word_timing_uses_the_alignment_heads_openai_published_for_the_model(openai: AsrBackend) -> None:

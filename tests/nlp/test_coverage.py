@@ -10,12 +10,10 @@ import pytest
 
 from nlp.asr.base import SAMPLE_RATE, AsrBackend, DecodeOptions
 from nlp.asr.coverage import lost, refill, skipped, speech_spans, stacked, unheard
-from nlp.asr.registry import load_backend
 from nlp.audio import decode
 from nlp.types import Segment, Word
-from service.scribe import Scribe
 from service.settings import Settings
-from tests.conftest import script
+from tests.conftest import Models, script
 
 
 def segment(index: int, *words: tuple[str, float, float]) -> Segment:
@@ -83,14 +81,14 @@ def minute_of_consultations(tmp_path_factory: pytest.TempPathFactory) -> np.ndar
 
 
 @pytest.fixture(scope="module")
-def tiny(model_cache: Path) -> AsrBackend:
-    return load_backend("faster-whisper", "tiny.en", model_cache)
+def tiny(model_cache: Path, models: Models) -> AsrBackend:
+    return models.backends.get("faster-whisper", "tiny.en", model_cache)
 
 
 @pytest.fixture(scope="module")
-def hotwords(model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> DecodeOptions:
+def hotwords(model_cache: Path, tmp_path_factory: pytest.TempPathFactory, models: Models) -> DecodeOptions:
     settings = Settings(data_dir=tmp_path_factory.mktemp("data"), models_dir=model_cache)
-    return Scribe(settings).decode_options(prompt=False, hotwords=True)
+    return models.scribe(settings).decode_options(prompt=False, hotwords=True)
 
 
 def words(segments: list[Segment]) -> list[str]:

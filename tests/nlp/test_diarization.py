@@ -12,6 +12,7 @@ from nlp.diarize.roles import assign_roles, decide_roles, merge_roles, voice_cue
 from nlp.diarize.turns import speaker_turns
 from nlp.diarize.voices import speech_chunks
 from nlp.types import Segment, Transcript, Word
+from tests.conftest import Models
 
 
 def words(*spans: tuple[str, float, float]) -> list[Word]:
@@ -149,11 +150,9 @@ def test_role_accuracy_counts_words_by_the_turn_they_fall_in() -> None:
     assert role_accuracy(reference, said) == 0.75
 
 
-def test_digital_silence_gets_a_voice_instead_of_failing_the_job() -> None:
+def test_digital_silence_gets_a_voice_instead_of_failing_the_job(models: Models) -> None:
     # A recording with exact-zero stretches crashed the encoder (log of zero in its volume normalisation).
-    from nlp.diarize.voices import load_encoder
-
-    encoder = load_encoder()
+    encoder = models.voice_encoder()
     for silence in (np.zeros(SAMPLE_RATE, dtype=np.float32), np.zeros(1, dtype=np.float32)):
         embedding = encoder.embed(silence)
         assert embedding.shape == (256,) and np.isfinite(embedding).all()

@@ -13,7 +13,7 @@ from nlp.types import Transcript
 from scripts.render_consultation import RenderedTurn, render
 from service.scribe import Scribe
 from service.settings import Settings
-from tests.conftest import CONSULTATIONS, ROOT
+from tests.conftest import CONSULTATIONS, ROOT, Models
 
 pytestmark = pytest.mark.audio
 
@@ -23,8 +23,8 @@ THREE_VOICES = "\n".join((ROOT / "tests" / "data" / "diarization" / "daughter_in
 
 
 @pytest.fixture(scope="module")
-def scribe(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Scribe:
-    return Scribe(Settings(data_dir=tmp_path_factory.mktemp("var"), models_dir=model_cache))
+def scribe(tmp_path_factory: pytest.TempPathFactory, model_cache: Path, models: Models) -> Scribe:
+    return models.scribe(Settings(data_dir=tmp_path_factory.mktemp("var"), models_dir=model_cache))
 
 
 def rendered(tmp: Path, script: str, **options: object) -> tuple[Path, list[RenderedTurn]]:
@@ -81,9 +81,10 @@ def test_three_voices_are_counted_and_the_relative_is_other(scribe: Scribe, tmp_
     assert roles_right(turns, transcript) >= 0.9
 
 
-def test_diarization_off_leaves_one_unnamed_speaker(tmp_path: Path, model_cache: Path, two_voices) -> None:
+def test_diarization_off_leaves_one_unnamed_speaker(tmp_path: Path, model_cache: Path, models: Models,
+                                                    two_voices) -> None:
     audio, _ = two_voices
-    off = Scribe(Settings(data_dir=tmp_path / "var", models_dir=model_cache, diarization="off"))
+    off = models.scribe(Settings(data_dir=tmp_path / "var", models_dir=model_cache, diarization="off"))
     transcript = off.transcribe(audio)
     assert {(s.voice, s.speaker) for s in transcript.segments} == {(None, "other")}
 

@@ -18,6 +18,7 @@ from nlp.audio import decode, decode_windows
 from service.scribe import Scribe
 from service.settings import Settings
 from tests.nlp.conftest import CLINICAL_SENTENCE, espeak
+from tests.conftest import Models
 
 
 def write_wav(path: Path, samples: np.ndarray) -> Path:
@@ -52,9 +53,9 @@ def test_windows_rejoin_into_the_recording_and_are_cut_in_pauses(tmp_path: Path)
 
 
 @pytest.fixture(scope="module")
-def scribe_factory(tmp_path_factory: pytest.TempPathFactory, model_cache: Path):  # type: ignore[no-untyped-def]
+def scribe_factory(tmp_path_factory: pytest.TempPathFactory, model_cache: Path, models: Models):  # type: ignore[no-untyped-def]
     def make(**settings: object) -> Scribe:
-        return Scribe(Settings(data_dir=tmp_path_factory.mktemp("var"), models_dir=model_cache, **settings))  # type: ignore[arg-type]
+        return models.scribe(Settings(data_dir=tmp_path_factory.mktemp("var"), models_dir=model_cache, **settings))  # type: ignore[arg-type]
     return make
 
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from nlp.asr.base import SAMPLE_RATE, DecodeOptions
-from nlp.asr.registry import load_backend
 from nlp.audio import decode
 from scripts.render_consultation import RenderedTurn, piper_voice, render
+from tests.conftest import Models
 
 SCRIPT = ("Doctor: Are you still taking the furosemide for your ankles?\n"
           "Patient: Yes, forty milligrams every morning, and the cramps wake me at night.\n")
@@ -46,8 +46,9 @@ def test_piper_rendering_is_deterministic(spoken: tuple[Path, list[RenderedTurn]
     assert np.array_equal(decode(again), decode(spoken[0]))
 
 
-def test_whisper_hears_the_words_piper_said(spoken: tuple[Path, list[RenderedTurn]], model_cache: Path) -> None:
-    engine = load_backend("faster-whisper", "tiny.en", model_cache)
+def test_whisper_hears_the_words_piper_said(spoken: tuple[Path, list[RenderedTurn]], model_cache: Path,
+                                            models: Models) -> None:
+    engine = models.backends.get("faster-whisper", "tiny.en", model_cache)
     heard = " ".join(segment.text for segment in engine.transcribe(decode(spoken[0]), DecodeOptions())).lower()
     for word in ("still taking", "ankles", "milligrams", "every morning", "cramps", "night"):
         assert word in heard, heard

@@ -13,7 +13,6 @@ import pytest
 from knowledge.note import Note
 from nlp.asr.base import AsrBackend, DecodeOptions
 from nlp.asr.coverage import skipped, speech_spans
-from nlp.asr.registry import load_backend
 from nlp.asr.sentences import PAUSE_SECONDS, SENTENCE_END
 from nlp.asr.windows import transcribe_windows
 from nlp.audio import AudioWindow, decode, decode_windows
@@ -21,7 +20,7 @@ from nlp.transcript_io import parse_text
 from nlp.types import Findings, Segment, Transcript
 from service.scribe import Scribe
 from service.settings import Settings
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Models
 
 PLANS = ROOT / "tests" / "data" / "plan_consultations"
 NAMES = sorted(path.stem for path in PLANS.glob("*.txt"))
@@ -52,13 +51,13 @@ def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def tiny(model_cache: Path) -> AsrBackend:
-    return load_backend("faster-whisper", "tiny.en", model_cache)
+def tiny(model_cache: Path, models: Models) -> AsrBackend:
+    return models.backends.get("faster-whisper", "tiny.en", model_cache)
 
 
 @pytest.fixture(scope="module")
-def scribe(model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Scribe:
-    return Scribe(Settings(data_dir=tmp_path_factory.mktemp("data"), models_dir=model_cache))
+def scribe(model_cache: Path, tmp_path_factory: pytest.TempPathFactory, models: Models) -> Scribe:
+    return models.scribe(Settings(data_dir=tmp_path_factory.mktemp("data"), models_dir=model_cache))
 
 
 def normalise(text: str) -> str:

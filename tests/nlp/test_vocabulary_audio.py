@@ -10,6 +10,7 @@ import pytest
 from scripts.render_consultation import render
 from service.scribe import Scribe
 from service.settings import Settings
+from tests.conftest import Models
 
 pytestmark = pytest.mark.audio
 
@@ -17,8 +18,8 @@ GOLD = Path(__file__).resolve().parents[1] / "gold"
 
 
 @pytest.fixture(scope="module")
-def scribe(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Scribe:
-    return Scribe(Settings(data_dir=tmp_path_factory.mktemp("var"), models_dir=model_cache))
+def scribe(tmp_path_factory: pytest.TempPathFactory, model_cache: Path, models: Models) -> Scribe:
+    return models.scribe(Settings(data_dir=tmp_path_factory.mktemp("var"), models_dir=model_cache))
 
 
 @pytest.fixture(scope="module")

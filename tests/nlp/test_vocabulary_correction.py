@@ -8,13 +8,13 @@ import pytest
 
 from nlp.asr.correct import Corrector
 from nlp.types import Segment, Word
-from service.scribe import Scribe
 from service.settings import Settings
+from tests.conftest import Models
 
 
 @pytest.fixture(scope="module")
-def corrector(tmp_path_factory: pytest.TempPathFactory) -> Corrector:
-    return Scribe(Settings(data_dir=tmp_path_factory.mktemp("var"))).corrector()
+def corrector(tmp_path_factory: pytest.TempPathFactory, models: Models) -> Corrector:
+    return models.scribe(Settings(data_dir=tmp_path_factory.mktemp("var"))).corrector()
 
 
 def test_a_misheard_vocabulary_term_is_corrected_when_whisper_was_unsure(corrector: Corrector) -> None:

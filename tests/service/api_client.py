@@ -18,7 +18,7 @@ from sqlmodel import Session
 from service.api.app import create_app
 from service.auth import create_key
 from service.settings import Settings
-from tests.conftest import CONSENT, CONSULTATIONS, loaded_extractor
+from tests.conftest import CONSENT, CONSULTATIONS, shared_models
 
 PROBLEM = "application/problem+json"
 
@@ -79,11 +79,8 @@ class Api:
 
 
 def open_api(settings: Settings, *, start_worker: bool | None = None) -> Iterator[Api]:
-    with TestClient(create_app(settings, start_worker=start_worker)) as client:
-        scribe = client.app.state.runtime.scribe  # type: ignore[attr-defined]
-        if (settings.topic, settings.topics_dir) == (Settings.model_fields["topic"].default, None):
-            # The run's one loaded spaCy pipeline, instead of a load per app (the scribe would build the same one).
-            scribe._extractor = loaded_extractor()
+    # The run's one loaded spaCy pipeline and Whisper model, instead of a load per app.
+    with TestClient(create_app(settings, start_worker=start_worker, scribe=shared_models().scribe(settings))) as client:
         with Session(client.app.state.runtime.engine) as session:  # type: ignore[attr-defined]
             key, other_key = create_key(session, "clinic-a"), create_key(session, "clinic-b")
         yield Api(client, key, other_key)

@@ -22,6 +22,7 @@ from service.store.crypto import (TEXT_PREFIX, Cell, EncryptionKeyError, Integri
 from service.store.encrypted_files import CHUNK_SIZE, HEADER_BYTES, MAGIC
 from service.store.recordings import RecordingStore
 from tests.service.api_client import Api, assert_problem, encode_tone, open_api
+from tests.conftest import Models
 
 # Said in the transcript upload: none of it may be found in the database's files or raw values.
 NEEDLES = ["furosemide", "left calf", "three times a week", "magnesium supplement", "numbness or tingling"]
@@ -37,9 +38,10 @@ def spoken_wav(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def scribe(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Scribe:
-    """One set of models for the module, as one worker process has (speakers are not what is tested here)."""
-    return Scribe(Settings(data_dir=tmp_path_factory.mktemp("scribe"), models_dir=model_cache, diarization="off"))
+def scribe(tmp_path_factory: pytest.TempPathFactory, model_cache: Path, models: Models) -> Scribe:
+    """The run's models, as one worker process has one set (speakers are not what is tested here)."""
+    return models.scribe(Settings(data_dir=tmp_path_factory.mktemp("scribe"), models_dir=model_cache,
+                                  diarization="off"))
 
 
 def open_app(settings: Settings, scribe: Scribe) -> Iterator[Api]:

@@ -80,14 +80,13 @@ def test_a_worker_that_lost_its_lease_cannot_finish_the_job(engine) -> None:  # 
 
 def test_a_job_queued_in_a_transaction_is_announced_only_when_it_commits(engine) -> None:  # type: ignore[no-untyped-def]
     announced: list[str] = []
-    queue.announce_to(engine, announced.append)
     with Session(engine) as session:
         key = auth.create_key(session, "clinic-a")
         tenant_id = auth.tenant_for_key(session, key).id
-    with Session(engine) as session:
+    with Session(engine, info=queue.announcing(announced.append)) as session:
         consultation_id = consultations.create(session, tenant_id, transcript_json="{}").id
     assert len(announced) == 1
-    with Session(engine) as session:
+    with Session(engine, info=queue.announcing(announced.append)) as session:
         job = session.get(Job, announced[0])
         assert job is not None and job.consultation_id == consultation_id
         queue.enqueue(session, consultation_id)
@@ -107,16 +106,40 @@ def test_announcing_a_job_never_needs_a_second_database_connection(postgres_url:
     attach_keys(engine, KeyRing(keys=(Key.generate(),), source="this test"))  # what make_engine does
     create_schema(engine)
     announced: list[bool] = []
-    queue.announce_to(engine, lambda job_id: announced.append(
+    announce = queue.announcing(lambda job_id: announced.append(
         queue.mark_dispatched(engine, job_id, redispatch_seconds=60)))
     try:
-        with Session(engine) as session:
+        with Session(engine, info=announce) as session:
             key = auth.create_key(session, "clinic-pool")
             tenant_id = auth.tenant_for_key(session, key).id
             consultations.create(session, tenant_id, transcript_json="{}")
     finally:
         engine.dispose()
     assert announced == [True]
+
+
+def test_each_runtime_announces_only_the_jobs_its_own_sessions_queued(tmp_path, model_cache) -> None:  # type: ignore[no-untyped-def]
+    """No listener on every session of the process: two runtimes (two databases) each hear their own jobs, and a
+    session that is not the runtime's (the CLI's, a script's) announces nothing."""
+    first = Runtime.build(Settings(data_dir=tmp_path / "first", models_dir=model_cache))
+    second = Runtime.build(Settings(data_dir=tmp_path / "second", models_dir=model_cache))
+    heard: dict[str, list[str]] = {"first": [], "second": []}
+    first.announce, second.announce = heard["first"].append, heard["second"].append
+    try:
+        for index, runtime in enumerate((first, second, first)):
+            with runtime.session() as session:
+                tenant_id = auth.tenant_for_key(session, auth.create_key(session, f"clinic-{index}")).id
+                consultations.create(session, tenant_id, transcript_json="{}")
+        with Session(first.engine) as session:  # no announcer: the worker's poll finds its job
+            silent = consultations.create(session, tenant_id, transcript_json="{}").id
+        assert [len(heard["first"]), len(heard["second"])] == [2, 1]
+        with Session(first.engine) as session:
+            jobs = {job.consultation_id: job.id for job in session.exec(select(Job)).all()}
+        assert len(jobs) == 3 and set(heard["first"]) == set(jobs.values()) - {jobs[silent]}
+        assert first.scribe is not second.scribe, "each runtime holds its own models"
+    finally:
+        first.close()
+        second.close()
 
 
 def test_a_celery_worker_takes_tasks_on_the_app_its_runtime_sends_with(settings: Settings) -> None:
