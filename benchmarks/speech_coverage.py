@@ -5,7 +5,7 @@
 Every rendered consultation the tests and benchmarks use: the scripts of tests/data/consultations and
 tests/data/plan_consultations (whose last sentences are the plan) spoken by espeak-ng at 140 words a minute
 (the tests' `rendered` fixture, benchmarks.asr) and 160 (the renderer's default, benchmarks.pipeline), and
-the noisy 1-minute cut of tests/nlp/test_coverage.py. Each is recognised as the service does it
+the noisy 1-minute cut of tests/nlp/asr/test_coverage.py. Each is recognised as the service does it
 (`transcribe_windows`, 60 s windows, VAD, tiny.en) without any vocabulary, with the default vocabulary
 (hotwords) as Whisper returns it, and with the default vocabulary after the coverage repair.
 """
@@ -95,7 +95,7 @@ def clips(cache: Path) -> list[Clip]:
 
 
 def minute_cut(cache: Path) -> Clip:
-    """tests/nlp/test_coverage.py's audio: two consultations at 160 wpm one after the other, the first minute,
+    """tests/nlp/asr/test_coverage.py's audio: two consultations at 160 wpm one after the other, the first minute,
     over a -60 dBFS noise floor; its reference is the turns that start within the minute."""
     pieces, reference, offset = [], [], 0.0
     for name in ("asthma_inhaler_cramps", "bumetanide_spironolactone"):
@@ -175,7 +175,7 @@ def report(rows: list[Row], when: str) -> str:
         "`python -m benchmarks.speech_coverage`. faster-whisper tiny.en int8, greedy, VAD on, 60 s windows. "
         "Clips: the 13 scripts of tests/data/consultations and the 3 of tests/data/plan_consultations (the plan "
         "said last), espeak-ng at 140 and 160 words a minute, and the noisy 1-minute cut of "
-        "tests/nlp/test_coverage.py. *words*: words recognised; *heard*: words of the script that the "
+        "tests/nlp/asr/test_coverage.py. *words*: words recognised; *heard*: words of the script that the "
         "alignment with the transcript (after lower-casing and stripping punctuation) gives a recognised word, "
         "right or misheard, i.e. not deleted: the speech not lost, which does not count a drug name heard as "
         "one word with the vocabulary and as three without as a difference; *right*: of those, heard right; *bare*: the "

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: espeak-ng and sox render the test consultations to audio;
 # docker-compose (v1, client only) validates docker-compose.yml;
-# chromium is the browser Playwright drives in the EHR review app tests (tests/ehr/);
+# chromium is the browser Playwright drives in the EHR review app tests (tests/service/ehr/);
 # postgresql and redis-server provide initdb/pg_ctl and redis-server for the private servers that the fault
 # tests (tests/hostile/test_faults.py) stop and restart.
 # (The service itself needs none: PyAV brings its own FFmpeg.)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, Server, running_server
-from tests.ehr.test_reconciliation import launched_consultation
+from tests.service.ehr.test_reconciliation import launched_consultation
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 from service.ehr.vocabulary import UNREAD, chart_terms
 from service.settings import Settings
 from tests.conftest import CONSENT, Server
-from tests.ehr.test_reconciliation import launch
+from tests.service.ehr.test_reconciliation import launch
 
 # "Crampex" is no drug of the lexicon: a local brand that only this patient's chart names. Without any vocabulary
 # tiny.en hears it as "crampic" (tests/service/test_api_vocabulary.py).

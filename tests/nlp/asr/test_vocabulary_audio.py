@@ -14,7 +14,7 @@ from tests.conftest import Models
 
 pytestmark = pytest.mark.audio
 
-GOLD = Path(__file__).resolve().parents[1] / "gold"
+GOLD = Path(__file__).resolve().parents[2] / "gold"
 
 
 @pytest.fixture(scope="module")

@@ -84,9 +84,9 @@ def open_review(page, server: Server, consultation_id: str) -> None:  # type: ig
 
 @pytest.fixture(scope="session")
 def fhir():  # type: ignore[no-untyped-def]
-    """The local FHIR + SMART authorization test server (tests/ehr/fhir_server.py) on a loopback port."""
+    """The local FHIR + SMART authorization test server (tests/service/ehr/fhir_server.py) on a loopback port."""
     from tests.conftest import free_port
-    from tests.ehr.fhir_server import RunningFhirServer
+    from tests.service.ehr.fhir_server import RunningFhirServer
 
     with RunningFhirServer(free_port()) as state:
         yield state

@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Browser, expect
 
 from tests.conftest import CONSULTATIONS, Server
-from tests.ehr.conftest import open_review
+from tests.service.ehr.conftest import open_review
 
 GIVEN = {"consent_method": "written", "consent_confirmed_by": "Dr Okafor", "consent_at": "2026-11-25T10:02:00Z"}
 

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import CONSENT, Server
-from tests.ehr.conftest import open_review, upload_transcript
+from tests.service.ehr.conftest import open_review, upload_transcript
 
 SECTIONS = ["Subjective", "Objective", "Assessment", "Plan"]
 

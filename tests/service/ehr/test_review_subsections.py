@@ -6,7 +6,7 @@ import httpx
 from playwright.sync_api import expect
 
 from tests.conftest import Server
-from tests.ehr.conftest import open_review
+from tests.service.ehr.conftest import open_review
 
 
 def note_of(server: Server, consultation_id: str) -> httpx.Response:

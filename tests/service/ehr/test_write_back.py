@@ -11,7 +11,7 @@ from fhir.resources.R4B.documentreference import DocumentReference
 
 from service.consent import SECTION_TITLE
 from tests.conftest import CONSENT, Server, script
-from tests.ehr.test_reconciliation import launch
+from tests.service.ehr.test_reconciliation import launch
 
 
 def signed_from_launch(server: Server, fhir, encounter) -> tuple[str, str]:  # type: ignore[no-untyped-def]
