@@ -1,0 +1,26 @@
+"""soapscribe_answer (nlp/components/answer.py): whether an utterance opens as an answer, and how."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from nlp.pipeline import answer
+
+
+@pytest.mark.parametrize(("text", "assertion", "cue", "bare"), [
+    ("Yes.", "present", "Yes", True),
+    ("No, none at all.", "absent", "No", True),
+    ("Not sure.", "possible", "Not sure", True),
+    ("Well, yes, sometimes.", "present", "yes", True),  # a filler before the cue is skipped
+    ("A little tingling.", "present", "A little", False),  # opens a phrase of its own
+])
+def test_an_answer_cue_opening_the_utterance(nlp: Language, text: str, assertion: str, cue: str, bare: bool) -> None:
+    found = answer(nlp(text))
+    assert found is not None
+    assert (found.assertion, found.text, found.bare) == (assertion, cue, bare)
+    assert text[found.start:found.end] == cue
+
+
+def test_an_utterance_that_opens_otherwise_is_no_answer(nlp: Language) -> None:
+    assert answer(nlp("The cramps wake me up at night.")) is None
