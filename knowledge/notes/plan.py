@@ -83,6 +83,7 @@ class Register(_Strict):
     dangling: list[str] = Field(default_factory=list)
     meta: list[str] = Field(default_factory=list)
     transitions: list[str] = Field(default_factory=list)
+    answer_qualifiers: list[str] = Field(default_factory=list)
     agreement: dict[str, str] = Field(default_factory=dict)
     phase_cues: PhaseCues = Field(default_factory=PhaseCues)
     written: dict[str, str] = Field(default_factory=dict)

@@ -94,6 +94,7 @@ class Writer:
         self._dangling = {w.lower() for w in register.dangling}
         self._meta = phrases_pattern(register.meta)
         self._transitions = _sequences(register.transitions)
+        self._qualifiers = _sequences(register.answer_qualifiers)
         marks = {r"n't": " not"}
         self._contractions = [(re.compile(r"(?<=\w) ?" + re.escape(k), re.I) if k.startswith(("'", "n'")) else
                                re.compile(r"(?<![\w'])" + re.escape(k) + r"(?![\w'])", re.I), v)
@@ -164,6 +165,11 @@ class Writer:
         tokens = self._strip(self._drop_false_starts(self._drop_fillers(self._tokens(text))))
         words = [t for t in tokens if t[0].isalnum()]
         return bool(self._starts(tokens, self._transitions)) and len(words) <= _TRANSITION_WORDS
+
+    def qualifies(self, text: str) -> bool:
+        """An answer that says when, and no more: "Just when I'm doing the projects." """
+        tokens = self._strip(self._drop_false_starts(self._drop_fillers(self._tokens(text))))
+        return bool(self._starts(tokens, self._qualifiers))
 
     def write(self, text: str, speaker: str, person: Person) -> str | None:
         """A clause in the note's register, or None when nothing clinical is left."""

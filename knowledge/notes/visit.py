@@ -26,6 +26,7 @@ _SHE = phrases_pattern(["she", "her", "herself"])
 _HE = phrases_pattern(["he", "him", "his", "himself"])
 _BARE_ANSWER = re.compile(r"(?:no|yes|yeah|nope|not really)\b", re.I)
 _SHORT_META = 6  # words: visit management this short says nothing of what it names
+_QUALIFIER_WORDS = 12  # an answer that says when, and no more, is short
 _INTERJECTION = 3  # words: "mm-hmm", "okay", "yes, I see" said while the other speaker goes on
 
 
@@ -51,6 +52,8 @@ class Clause:
     findings: tuple[Finding, ...] = ()
     # The rest of the sentence, said in the speaker's next turn after the other's "mm-hmm" (see Visit._joined).
     tail: Clause | None = None
+    # The question a short answer was written with ("Shortness of breath when ...", see Visit._answered).
+    asked: Clause | None = None
 
     @property
     def speaker(self) -> str:
@@ -157,7 +160,26 @@ class Visit:
             if phase == "history" and exam_at <= index < plan_at:
                 phase = "exam"  # once examining, what is said belongs to the examination, not the history
             clauses.append(Clause(index, segment, start, end, phase, question, written, inside))
-        return self._joined(clauses)
+        return self._answered(self._joined(clauses))
+
+    def _answered(self, clauses: list[Clause]) -> list[Clause]:
+        """An answer that only says when names what was asked: "Any shortness of breath?" "Just when I'm doing
+        the projects." -> "Shortness of breath just when he is doing the projects.", citing the question's
+        finding and the answer."""
+        for at, clause in enumerate(clauses):
+            if clause.speaker != "patient" or not clause.written or "," in clause.written \
+                    or len(clause.written.split()) > _QUALIFIER_WORDS \
+                    or clause.start != _first_clause_start(clause.segment.text) or not self.writer.qualifies(clause.said):
+                continue  # "When it gets high, I have headaches" says more than when
+            asked = next((c for c in reversed(clauses[:at]) if c.speaker != "patient"), None)
+            if asked is None or not asked.question or any(f not in asked.findings for f in clause.findings):
+                continue  # the answer names something of its own
+            symptoms = [f for f in asked.findings if f.kind == "symptom"]
+            if len(symptoms) != 1:
+                continue  # no one thing asked: the answer stays as said
+            written = f"{capital(self.name(symptoms[0]))} {clause.written[:1].lower()}{clause.written[1:]}"
+            clauses[at] = replace(clause, written=written, asked=asked, findings=tuple({f.id: f for f in (*symptoms, *clause.findings)}.values()))
+        return clauses
 
     def _joined(self, clauses: list[Clause]) -> list[Clause]:
         """A sentence the other speaker's "mm-hmm" interrupted, written once: "set an alarm-" / "okay ." /
@@ -338,7 +360,7 @@ class Visit:
             for ev in finding.evidence:
                 spans.setdefault((ev.segment, ev.start, ev.end),
                                  NoteEvidence(segment=ev.segment, start=ev.start, end=ev.end, t0=ev.t0, t1=ev.t1))
-        parts = [part for clause in clauses for part in (clause, clause.tail) if part is not None]
+        parts = [part for clause in clauses for part in (clause.asked, clause, clause.tail) if part is not None]
         for clause in parts:
             t0, t1 = span_times(clause.segment, clause.start, clause.end) or (clause.segment.start, clause.segment.end)
             spans.setdefault((clause.segment.id, clause.start, clause.end),

@@ -254,3 +254,16 @@ def test_a_turn_to_the_next_topic_is_no_sentence(extractor: Extractor) -> None:
     texts = [s.text for section in note.sections for s in section.sentences]
     assert not any("talk" in text.lower() for text in texts), texts
     assert any("every week" in text for text in texts), texts
+
+
+def test_an_answer_that_only_says_when_names_what_was_asked(extractor: Extractor) -> None:
+    transcript, note = drafted(extractor, "Doctor: Any shortness of breath?\n"
+                                          "Patient: Just when I'm doing the projects around the house.\n")
+    named = [s for section in note.sections for s in section.sentences
+             if s.text.startswith("Shortness of breath when")]
+    assert named, [s.text for section in note.sections for s in section.sentences]
+    assert {ev.segment for ev in named[0].evidence} == {transcript.segments[0].id, transcript.segments[1].id}
+    _, full = drafted(extractor, "Doctor: Any headaches?\n"
+                                 "Patient: When my blood pressure gets high, I have some mild headaches.\n")
+    texts = [s.text for section in full.sections for s in section.sentences]
+    assert not any(text.startswith("Headache when") for text in texts), texts
