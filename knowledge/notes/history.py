@@ -3,6 +3,8 @@ assertion (review of systems, past history, medications, allergies, family and s
 
 from __future__ import annotations
 
+import re
+
 from knowledge.note import Sentence, Subsection
 from knowledge.notes.plan import SubsectionPlan
 from knowledge.notes.registry import builder, part
@@ -45,8 +47,28 @@ def chief(visit: Visit) -> list[Finding]:
     return [p.findings[0] for p in visit.problems[:1] if p.findings]
 
 
+# "... who presents today for follow-up of his chronic problems": the reason for the visit, as dictated
+_PRESENTS_FOR = re.compile(r"\b(?:(?:presents?|presenting|comes in|came in|is seen)(?: today| here)?(?: for| with)|"
+                           r"(?:here|in)(?: today)? for)(?: an?| the| some)? (?P<reason>[^,.;]+)", re.I)
+_POSSESSIVE = re.compile(r"\b(?:his|her|their) ", re.I)
+_REASON_WORDS = 10  # longer, the "reason" runs on into the history
+
+
+def dictated_reason(visit: Visit) -> Sentence | None:
+    """The reason for the visit in the clinician's dictated opening, without the patient's pronouns."""
+    opening = visit.opening
+    match = _PRESENTS_FOR.search(opening.written or "") if opening is not None else None
+    if opening is None or match is None or len(match.group("reason").split()) > _REASON_WORDS:
+        return None
+    return visit.sentence(capital(_POSSESSIVE.sub("", match.group("reason").strip())) + ".",
+                          list(opening.findings), clauses=[opening])
+
+
 @builder("chief_complaint")
 def chief_complaint(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
+    reason = dictated_reason(visit)
+    if reason is not None:
+        return part(sub, [reason])
     found = chief(visit)
     return part(sub, [visit.sentence(capital(described(visit, f)) + ".", [f]) for f in found])
 

@@ -267,3 +267,12 @@ def test_an_answer_that_only_says_when_names_what_was_asked(extractor: Extractor
                                  "Patient: When my blood pressure gets high, I have some mild headaches.\n")
     texts = [s.text for section in full.sections for s in section.sentences]
     assert not any(text.startswith("Headache when") for text in texts), texts
+
+
+def test_the_chief_complaint_is_the_reason_the_clinician_dictates(extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Doctor: Brian is a 58-year-old male who presents today for follow-up of his "
+                                 "chronic problems.\nPatient: I've been feeling tired and a bit dizzy.\n")
+    chief = note.section("subjective").subsections[0]
+    assert [s.text for s in chief.sentences] == ["Follow-up of chronic problems."], chief
+    _, said = drafted(extractor, "Patient: I've been feeling tired and a bit dizzy.\n")
+    assert [s.text for s in said.section("subjective").subsections[0].sentences] == ["Fatigue."]
