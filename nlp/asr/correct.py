@@ -19,6 +19,9 @@ A consultation's own vocabulary (the clinic's terms, the upload's, the EHR chart
 preferred candidates: when one of them passes the gates it is chosen over the lexicon's terms. A term only that
 vocabulary names replaces a heard word only when Whisper was unsure of it (under `UNSURE_P`): the vocabulary is
 the clinic's word, not the lexicon's checked data, and a sure word that sounds like it was most likely said.
+Toward the vocabulary's terms only (`Corrector.vocabulary_runs`), up to `RUN_MAX_WORDS` words Whisper was unsure
+of are matched by sound with looser spelling gates ("noom per mole" for omeprazole), never a word that is a drug
+name already, and only when no other drug sounds as close.
 """
 
 from __future__ import annotations
