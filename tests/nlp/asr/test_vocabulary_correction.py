@@ -99,6 +99,7 @@ def test_words_whisper_was_sure_of_are_kept_whatever_the_vocabulary(corrector: C
      ["amlodipine", "aspirin"]),  # drugs the chart lists that were not said: not near enough
     (heard(("You", 0.75), ("started", 0.99), ("atorvastatin", 0.34), ("40mg", 0.56)),
      ["pitavastatin", "fluvastatin"]),  # a drug Whisper wrote stays, unsure or not, whatever sounds like it
+    (heard(("the", 0.3), ("tendon", 0.3), ("is", 0.3), ("tender.", 0.3)), ["tizanidine"]),  # far shorter than it
 ])
 def test_a_vocabulary_drug_that_was_not_said_is_not_written(corrector: Corrector, segment: Segment,
                                                             vocabulary: list[str]) -> None:
