@@ -267,10 +267,15 @@ class Writer:
             if token in {",", ".", "..."} and kept and kept[-1] in {",", ".", "..."}:
                 continue
             kept.append(token)
-            for n in (3, 2):  # "i want , i want him": a phrase said twice, with a comma between
+            for n in (5, 4, 3, 2):  # "i want , i want him": a phrase said twice, with a comma between
                 if len(kept) >= 2 * n + 1 and kept[-n - 1] == "," and \
                         [t.lower() for t in kept[-n:]] == [t.lower() for t in kept[-2 * n - 1:-n - 1]]:
                     del kept[-n - 1:]
+                    break
+                # "it is it is going": a phrase of words said twice at once
+                if n <= 3 and len(kept) >= 2 * n and all(t[0].isalpha() for t in kept[-2 * n:]) and \
+                        [t.lower() for t in kept[-n:]] == [t.lower() for t in kept[-2 * n:-n]]:
+                    del kept[-n:]
                     break
         return kept
 

@@ -152,6 +152,9 @@ def test_a_medicine_named_only_by_its_class_says_so(extractor: Extractor) -> Non
      "Return in about a year for their wellness visit."),
     ("for your migraines , let's continue you on the imitrex .", "For their migraines, continue them on the imitrex."),
     ("for right now , let's , we'll increase your metformin .", "For right now, we will increase their metformin."),
+    ("uh , i've been feeling , i've been feeling under the weather for four days .",
+     "They have been feeling under the weather for 4 days."),
+    ("uh , it's it's going into a cough now .", "It is going into a cough now."),
 ])
 def test_speech_is_written_in_the_notes_register(extractor: Extractor, said: str, written: str) -> None:
     speaker = "Patient" if said.startswith("uh") else "Doctor"
