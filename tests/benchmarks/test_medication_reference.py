@@ -30,8 +30,7 @@ def test_the_name_finder_takes_the_longest_name() -> None:
 
 
 @pytest.mark.skipif(not ACI_VALID.is_file(), reason=f"{ACI_VALID} absent (the shared corpora)")
-def test_the_measure_on_three_aci_valid_encounters_counts_consistently() -> None:
-    extractor = Extractor().load()
+def test_the_measure_on_three_aci_valid_encounters_counts_consistently(extractor: Extractor) -> None:
     reader = Reader(extractor)
     results = measure_records(read_records(SHARED / "data", "aci-bench/valid.jsonl")[:3], "ACI-BENCH valid",
                               extractor, reader)

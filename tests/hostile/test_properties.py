@@ -17,6 +17,7 @@ from knowledge.extract import Extractor
 from knowledge.ranges import ReferenceRanges, load_ranges
 from nlp.numbers import parse_spoken, scan
 from nlp.transcript_io import TranscriptFormatError, parse, parse_json, to_json
+from tests.conftest import loaded_extractor
 from tests.knowledge.test_no_invented_facts import knowledge_numbers, numbers
 
 # `make test`: a fixed, small number of examples a property; `make fuzz` sets FUZZ_MAX_EXAMPLES for many more.
@@ -182,9 +183,8 @@ _LINES = [
 ]
 
 
-@cache
 def extractor() -> Extractor:
-    return Extractor().load()
+    return loaded_extractor()  # the run's one, which the `extractor` fixture gives too
 
 
 @st.composite

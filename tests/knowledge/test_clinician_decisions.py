@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from knowledge.drafting import draft_note
 from knowledge.extract import Extractor
 from knowledge.note import Note
 from nlp.transcript_io import parse
-
-
-@pytest.fixture(scope="module")
-def extractor() -> Extractor:
-    return Extractor().load()
 
 
 def note_of(extractor: Extractor, *lines: str) -> Note:

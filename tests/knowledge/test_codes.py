@@ -19,11 +19,6 @@ from knowledge.render import render
 from nlp.transcript_io import parse
 
 
-@pytest.fixture(scope="module")
-def extractor() -> Extractor:
-    return Extractor().load()
-
-
 def note_of(extractor: Extractor, text: str) -> Note:
     transcript = parse(text)
     return draft_note(transcript, extractor.extract(transcript))

@@ -16,7 +16,7 @@ from knowledge.extract import Extractor
 from knowledge.note import Note
 from nlp.transcript_io import parse
 from nlp.types import Finding
-from tests.conftest import script
+from tests.conftest import loaded_extractor, script
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,8 @@ class Consultation:
         return [sentence.text for sentence in self.note.section(code).sentences]
 
 
-@cache
 def extractor() -> Extractor:
-    return Extractor().load()
+    return loaded_extractor()  # the run's one, which the `extractor` fixture gives too
 
 
 @cache

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from functools import cache
 
 import pytest
 
 from knowledge.extract import Extractor
+from tests.conftest import loaded_extractor
 from nlp.types import Segment, Transcript
 
 
-@cache
 def extractor() -> Extractor:
-    return Extractor().load()
+    return loaded_extractor()  # the run's one, which the `extractor` fixture gives too
 
 
 @pytest.mark.parametrize(("name", "generic", "drug_class"), [

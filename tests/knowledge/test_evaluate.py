@@ -22,11 +22,6 @@ HOLDOUT_F1 = 0.95
 
 
 @pytest.fixture(scope="module")
-def extractor() -> Extractor:
-    return Extractor().load()
-
-
-@pytest.fixture(scope="module")
 def evaluation(extractor: Extractor) -> Evaluation:
     return evaluate(load_corpus(GOLD), extractor)
 

@@ -26,11 +26,6 @@ def shared_data() -> Path:
         pytest.skip("the shared development corpora (../shared/data) are not present")
 
 
-@pytest.fixture(scope="module")
-def extractor() -> Extractor:
-    return Extractor().load()
-
-
 def test_the_split_is_30_dev_and_10_held_out_and_names_no_dialogue_twice() -> None:
     dev, holdout = (sorted(p.stem for p in (GOLD_REAL / split).glob("*.yaml")) for split in ("dev", "holdout"))
     assert (len(dev), len(holdout)) == (30, 10) and not set(dev) & set(holdout)

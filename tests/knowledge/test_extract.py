@@ -31,11 +31,6 @@ Doctor: We could try a magnesium supplement.
 """
 
 
-@pytest.fixture(scope="module")
-def extractor() -> Extractor:
-    return Extractor().load()
-
-
 def extract(extractor: Extractor, text: str) -> Findings:
     if ":" not in text.split("\n")[0]:
         text = f"Patient: {text}"

@@ -23,9 +23,9 @@ SOAP_LOINC = ["61150-9", "61149-1", "51848-0", "18776-5"]
 
 
 @pytest.fixture(scope="module")
-def note() -> Note:
+def note(extractor: Extractor) -> Note:
     transcript = parse(script("furosemide_night_cramps"))
-    return draft_note(transcript, Extractor().load().extract(transcript))
+    return draft_note(transcript, extractor.extract(transcript))
 
 
 def bundle_of(note: Note, **kwargs: Any) -> dict[str, Any]:

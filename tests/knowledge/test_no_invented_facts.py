@@ -24,6 +24,7 @@ from knowledge.note import Note
 from nlp.numbers import scan
 from nlp.transcript_io import parse
 from nlp.types import Findings, Transcript
+from tests.conftest import loaded_extractor
 
 CONSULTATIONS = Path(__file__).resolve().parents[1] / "data" / "consultations"
 NAMES = sorted(path.stem for path in CONSULTATIONS.glob("*.txt"))
@@ -55,9 +56,8 @@ def drafted(name: str) -> Drafted:
     return Drafted(transcript, findings, draft_note(transcript, findings))
 
 
-@cache
 def _extractor() -> Extractor:
-    return Extractor().load()
+    return loaded_extractor()  # the run's one, which the `extractor` fixture gives too
 
 
 @cache

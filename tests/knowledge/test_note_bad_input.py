@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from knowledge.drafting import draft_note
 from knowledge.extract import Extractor
 from knowledge.note import Note
@@ -15,11 +13,6 @@ VISIT = ("Doctor: What brings you in today?\nPatient: I've had a cough for two w
          "Doctor: Do you take any medicines?\nPatient: I take lisinopril 10 milligrams every day.\n"
          "Doctor: Your lungs sound clear. I think this is a viral bronchitis. "
          "We will continue your lisinopril and I'll see you in two weeks.\n")
-
-
-@pytest.fixture(scope="module")
-def extractor() -> Extractor:
-    return Extractor().load()
 
 
 def drafted(extractor: Extractor, transcript: Transcript) -> Note:

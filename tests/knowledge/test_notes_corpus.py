@@ -16,6 +16,7 @@ import pytest
 from knowledge.corpora import CorpusNotFound, Record, find_data, read_records
 from knowledge.drafting import Drafter
 from knowledge.extract import Extractor
+from tests.conftest import loaded_extractor
 from tests.knowledge.test_no_invented_facts import drugs_named, numbers
 
 FILES = ["aci-bench/train.jsonl", "aci-bench/valid.jsonl", "primock57/consultations.jsonl",
@@ -29,7 +30,7 @@ _CRAMP = re.compile(r"cramp|spasm", re.I)
 
 @cache
 def _tools() -> tuple[Extractor, Drafter]:
-    return Extractor().load(), Drafter()
+    return loaded_extractor(), Drafter()
 
 
 def _records() -> list[Record]:

@@ -67,14 +67,14 @@ def test_each_analyte_has_its_loinc_code(ranges: ReferenceRanges, code: str, uni
     assert ranges.loinc(code, unit) == loinc
 
 
-def test_an_extracted_potassium_carries_its_loinc_code() -> None:
-    findings = Extractor().load().extract(parse("Doctor: Your potassium was 3.1 on the last blood test.\n"))
+def test_an_extracted_potassium_carries_its_loinc_code(extractor: Extractor) -> None:
+    findings = extractor.extract(parse("Doctor: Your potassium was 3.1 on the last blood test.\n"))
     [potassium] = [f for f in findings.findings if f.code == "potassium"]
     assert potassium.attributes == {"loinc": "2823-3", "interpretation": "low"}
 
 
-def test_a_calcium_in_mmol_carries_the_molar_loinc_code() -> None:
-    findings = Extractor().load().extract(parse("Doctor: Your calcium was 2.0 millimoles per litre.\n"))
+def test_a_calcium_in_mmol_carries_the_molar_loinc_code(extractor: Extractor) -> None:
+    findings = extractor.extract(parse("Doctor: Your calcium was 2.0 millimoles per litre.\n"))
     [calcium] = [f for f in findings.findings if f.code == "calcium"]
     assert (calcium.unit, calcium.attributes["loinc"]) == ("mmol/L", "2000-8")
 

@@ -56,11 +56,6 @@ def load_case(name: str) -> tuple[str, list[dict], ExpectedCase]:
 
 
 @pytest.fixture(scope="module")
-def extractor() -> Extractor:
-    return Extractor().load()
-
-
-@pytest.fixture(scope="module")
 def reconciler() -> Reconciler:
     return Reconciler.load()
 

@@ -62,12 +62,13 @@ def test_the_learned_style_takes_the_examples_headings_order_lengths_and_pattern
     assert long.phrases["problem_plan"]["start"] == "Initiate {}."
 
 
-def test_a_note_drafted_in_a_learned_style_says_only_what_was_said(tmp_path: Path, headings: HeadingsFile) -> None:
+def test_a_note_drafted_in_a_learned_style_says_only_what_was_said(tmp_path: Path, headings: HeadingsFile,
+                                                                   extractor: Extractor) -> None:
     folder = tmp_path / "clinic_plan"
     shutil.copytree(PLAN_DIR, folder)
     (folder / "style.yaml").write_text(style_yaml(learn_style(GP_NOTES, "gp", load_plan(), headings), 3))
     transcript = parse(CONSULTATION)
-    findings = Extractor().load().extract(transcript)
+    findings = extractor.extract(transcript)
     gp: Note = Drafter(plan_dir=folder).draft(transcript, findings)
     titles = [sub.title for section in gp.sections for sub in section.subsections]
     texts = [s.text for section in gp.sections for s in section.sentences]

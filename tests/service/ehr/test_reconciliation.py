@@ -145,16 +145,15 @@ def test_the_review_screen_lists_the_reconciliation_and_a_confirmation_survives_
     assert page.errors == []
 
 
-def test_each_test_consultations_list_is_right_against_its_chart_on_the_fhir_server(fhir) -> None:  # type: ignore[no-untyped-def]
+def test_each_test_consultations_list_is_right_against_its_chart_on_the_fhir_server(fhir, extractor) -> None:  # type: ignore[no-untyped-def]
     """Every case of tests/data/reconciliation, its chart seeded on the local FHIR server and read back over HTTP
     as the review app reads it (searches by patient, each resource validated), gives the expected list."""
-    from knowledge.extract import Extractor
     from knowledge.reconcile import Reconciler
     from nlp.transcript_io import parse_text
     from service.ehr.chart import read_chart
     from tests.knowledge.test_reconcile import case_names, load_case
 
-    extractor, reconciler = Extractor().load(), Reconciler.load()
+    reconciler = Reconciler.load()
     token = "reconciliation-cases"
     fhir.tokens.add(token)
     names = case_names()
