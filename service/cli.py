@@ -55,6 +55,13 @@ class FindingsFormat(StrEnum):
     table = "table"
 
 
+def _scribe(ctx: typer.Context, settings: Settings) -> Scribe:
+    """The command's Scribe: made by the provider the app was given as its context object (`app(obj=...)`; tests
+    give one holding the run's loaded models), else a Scribe of `settings` that loads its own."""
+    make: Callable[[Settings], Scribe] = ctx.obj if ctx.obj is not None else Scribe
+    return make(settings)
+
+
 def _settings() -> Settings:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
@@ -115,7 +122,8 @@ InputArg = Annotated[Path, typer.Argument(help="a transcript (.txt 'Speaker: tex
 
 
 @app.command()
-def transcribe(audio: Annotated[Path, typer.Argument(help="an audio file: wav, mp3, m4a, ogg, webm, flac, ...")],
+def transcribe(ctx: typer.Context,
+               audio: Annotated[Path, typer.Argument(help="an audio file: wav, mp3, m4a, ogg, webm, flac, ...")],
                backend: Annotated[BackendName | None, typer.Option(help="ASR engine (default from settings)")] = None,
                model: Annotated[str | None, typer.Option(help="tiny.en, base, or a model directory")] = None,
                format: Annotated[TranscriptFormat, typer.Option(help="json or text")] = TranscriptFormat.json,
@@ -126,7 +134,7 @@ def transcribe(audio: Annotated[Path, typer.Argument(help="an audio file: wav, m
                    help="who is who, voice=role pairs: 'ch1=clinician,ch2=patient' or 'S2=clinician'")] = None,
                ) -> None:
     """Transcribe a recording with Whisper (on the CPU, offline), with who spoke each segment."""
-    scribe = Scribe(_settings())
+    scribe = _scribe(ctx, _settings())
 
     def run() -> Transcript:
         if not audio.is_file():
@@ -145,10 +153,10 @@ def transcribe(audio: Annotated[Path, typer.Argument(help="an audio file: wav, m
 
 
 @app.command()
-def extract(input: InputArg,
+def extract(ctx: typer.Context, input: InputArg,
             format: Annotated[FindingsFormat, typer.Option(help="json or table")] = FindingsFormat.json) -> None:
     """Extract the clinical findings (with assertion and evidence) from a consultation."""
-    scribe = Scribe(_settings())
+    scribe = _scribe(ctx, _settings())
     findings = _guarded(lambda: scribe.extract(_read(scribe, input)))
     if format is FindingsFormat.json:
         typer.echo(findings.model_dump_json(indent=2))
@@ -166,13 +174,13 @@ def _findings_table(findings: Findings) -> Table:
 
 
 @app.command()
-def draft(input: InputArg,
+def draft(ctx: typer.Context, input: InputArg,
           format: Annotated[NoteFormat, typer.Option(help="markdown, text, json, html or fhir (an R4 Bundle)")
                             ] = "markdown",
           ) -> None:
     """Draft a SOAP note with knowledge-base suggestions from a consultation."""
     settings = _settings()
-    scribe = Scribe(settings)
+    scribe = _scribe(ctx, settings)
 
     def run() -> str:
         transcript = _read(scribe, input)

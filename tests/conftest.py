@@ -180,8 +180,9 @@ def soapscribe_cli(env: dict[str, str], *args: str | Path) -> CliResult:
     """`soapscribe ARGS` run in this process by Typer's CliRunner, with `env` as its whole SOAPSCRIBE_ environment.
 
     The same command functions as the installed entry point, without a new interpreter importing spaCy and Whisper
-    for every command (tests/service/test_cli.py keeps real processes of the entry point too). An exception the CLI
-    does not turn into a one-line error propagates and fails the test, where a real process would print a traceback.
+    for every command, and given the run's loaded models (`Models`) as the app's context object
+    (tests/service/test_cli.py keeps real processes of the entry point too). An exception the CLI does not turn
+    into a one-line error propagates and fails the test, where a real process would print a traceback.
     """
     from typer.testing import CliRunner
 
@@ -192,7 +193,8 @@ def soapscribe_cli(env: dict[str, str], *args: str | Path) -> CliResult:
     environment.update({key: value for key, value in env.items() if key.startswith("SOAPSCRIBE_")})
     get_settings.cache_clear()  # the CLI reads its settings once per process: here, once per command
     try:
-        result = CliRunner().invoke(app, [str(arg) for arg in args], env=environment, catch_exceptions=False)
+        result = CliRunner().invoke(app, [str(arg) for arg in args], env=environment, catch_exceptions=False,
+                                    obj=shared_models().scribe)
     finally:
         get_settings.cache_clear()
     return CliResult(returncode=result.exit_code, stdout=result.stdout, stderr=result.stderr)
