@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from nlp.types import Segment
+
+if TYPE_CHECKING:  # nlp.asr.vad imports SAMPLE_RATE from here
+    from nlp.asr.vad import SpeechActivity
 
 SAMPLE_RATE = 16_000
 
@@ -47,12 +50,14 @@ class AsrProgress:
 class AsrBackend(Protocol):
     """Turns 16 kHz mono float32 audio into transcript segments, streamed as they are decoded.
 
-    Segments come with `speaker="other"`; speaker roles are another stage's job.
+    Segments come with `speaker="other"`; speaker roles are another stage's job. `speech`: the audio's voice
+    activity when the caller has it already (it reads the same audio's speech too), so Silero runs once.
     """
 
     name: str
 
-    def transcribe(self, audio: np.ndarray, options: DecodeOptions) -> Iterator[Segment]: ...
+    def transcribe(self, audio: np.ndarray, options: DecodeOptions,
+                   speech: SpeechActivity | None = None) -> Iterator[Segment]: ...
 
 
 def shift(segment: Segment, offset: float, index: int) -> Segment:

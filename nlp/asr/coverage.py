@@ -25,9 +25,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
+from faster_whisper.vad import VadOptions
 
 from nlp.asr.base import SAMPLE_RATE, AsrBackend, DecodeOptions, shift
 from nlp.asr.sentences import SENTENCE_END, split_sentences
+from nlp.asr.vad import SpeechActivity
 from nlp.types import Segment, Word
 
 # Detected speech (the recognition's own VAD settings) this long with no word is speech lost: the measure reported.
@@ -53,14 +55,13 @@ REPAIR_ROUNDS = 3
 Span = tuple[float, float]
 
 
-def speech_spans(samples: np.ndarray, sample_rate: int = SAMPLE_RATE, *, fine: bool = False) -> list[Span]:
+def speech_spans(samples: np.ndarray, sample_rate: int = SAMPLE_RATE, *, fine: bool = False,
+                 speech: SpeechActivity | None = None) -> list[Span]:
     """Where the Silero VAD bundled with faster-whisper hears speech, in seconds: with its default settings,
-    those of the recognition's own VAD filter, or `fine`, split at every pause of 150 ms."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    options = VadOptions(**FINE_VAD) if fine else VadOptions()
-    return [(chunk["start"] / sample_rate, chunk["end"] / sample_rate)
-            for chunk in get_speech_timestamps(samples, options)]
+    those of the recognition's own VAD filter, or `fine`, split at every pause of 150 ms. `speech`: the
+    samples' voice activity, when already run (as for their recognition)."""
+    activity = speech if speech is not None else SpeechActivity.of(samples, sample_rate)
+    return activity.spans(VadOptions(**FINE_VAD) if fine else VadOptions())
 
 
 def stacked(words: Sequence[Word]) -> list[int]:
@@ -135,18 +136,19 @@ def lost(fine_speech: Sequence[Span], segments: Sequence[Segment]) -> list[Span]
 
 
 def refill(engine: AsrBackend, samples: np.ndarray, segments: Sequence[Segment], options: DecodeOptions,
-           sample_rate: int = SAMPLE_RATE) -> list[Segment]:
+           sample_rate: int = SAMPLE_RATE, *, speech: SpeechActivity | None = None) -> list[Segment]:
     """`segments` (recognised from mono `samples` with `options`, times from the start of `samples`) with
-    every place recognition lost speech (`lost`) recognised again without the vocabulary.
+    every place recognition lost speech (`lost`) recognised again without the vocabulary. `speech`: the
+    samples' voice activity as their recognition read it (else Silero runs on them again).
 
     Whisper without a vocabulary loses words too, rarely, and at times the last words of the shorter audio it
     is given again, so the result is checked again, up to `REPAIR_ROUNDS` times, as long as a round changes it.
     """
     result = sorted(segments, key=lambda segment: segment.start or 0.0)
-    speech = speech_spans(samples, sample_rate, fine=True)
+    fine_speech = speech_spans(samples, sample_rate, fine=True, speech=speech)
     plain = replace(options, hotwords=None, initial_prompt=None)
     for _ in range(REPAIR_ROUNDS):
-        places = lost(speech, result)
+        places = lost(fine_speech, result)
         if not places:
             break
         repaired = _repair(engine, samples, result, places, plain, sample_rate)

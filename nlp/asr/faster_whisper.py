@@ -7,8 +7,11 @@ from pathlib import Path
 
 import numpy as np
 from faster_whisper import WhisperModel
+from faster_whisper.transcribe import restore_speech_timestamps
+from faster_whisper.vad import collect_chunks
 
-from nlp.asr.base import DecodeOptions
+from nlp.asr.base import SAMPLE_RATE, DecodeOptions
+from nlp.asr.vad import SpeechActivity
 from nlp.types import Segment, Word
 
 
@@ -24,18 +27,27 @@ class FasterWhisperBackend:
         self._model = WhisperModel(str(model_dir), device="cpu", compute_type=compute_type,
                                    cpu_threads=cpu_threads, local_files_only=True)
 
-    def transcribe(self, audio: np.ndarray, options: DecodeOptions) -> Iterator[Segment]:
+    def transcribe(self, audio: np.ndarray, options: DecodeOptions,
+                   speech: SpeechActivity | None = None) -> Iterator[Segment]:
+        """`options.vad`: faster-whisper's VAD filter, done here as it does it (speech chunks under its default
+        options, joined, times mapped back) so that `speech`, when given, is read instead of running Silero."""
         language = options.language if self.multilingual else "en"
+        chunks = None
+        if options.vad:
+            chunks = (speech if speech is not None else SpeechActivity.of(audio)).chunks()
+            audio = np.concatenate(collect_chunks(audio, chunks)[0], axis=0)
         segments, _info = self._model.transcribe(
             audio,
             language=language,
             beam_size=options.beam_size,
             initial_prompt=options.initial_prompt,
             hotwords=options.hotwords,
-            vad_filter=options.vad,
+            vad_filter=False,
             word_timestamps=options.word_timestamps,
             condition_on_previous_text=False,
         )
+        if chunks:
+            segments = restore_speech_timestamps(segments, chunks, SAMPLE_RATE)
         for index, segment in enumerate(segments):
             words = [Word(w=word.word.strip(), start=round(word.start, 3), end=round(word.end, 3),
                           p=round(word.probability, 4))

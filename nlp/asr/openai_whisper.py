@@ -24,9 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from faster_whisper.vad import VadOptions
 
 from nlp.asr.base import SAMPLE_RATE, DecodeOptions
 from nlp.asr.ct2_checkpoint import cached_checkpoint
+from nlp.asr.vad import SpeechActivity
 from nlp.types import Segment, Word
 
 # Speech per transcribe call. Each call ends with a partial 30 s window, so small pieces cost
@@ -58,10 +60,11 @@ class OpenAIWhisperBackend:
         # whisper installs kv-cache hooks on the shared modules during a decode: one decode at a time.
         self._lock = threading.Lock()
 
-    def transcribe(self, audio: np.ndarray, options: DecodeOptions) -> Iterator[Segment]:
+    def transcribe(self, audio: np.ndarray, options: DecodeOptions,
+                   speech: SpeechActivity | None = None) -> Iterator[Segment]:
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
         next_id = 0
-        for piece, chunks in _speech_pieces(audio, options.vad):
+        for piece, chunks in _speech_pieces(audio, options.vad, speech):
             for segment in self._transcribe_piece(piece, chunks, options):
                 yield segment.model_copy(update={"id": next_id})
                 next_id += 1
@@ -105,17 +108,17 @@ def _set_alignment_heads(model: Any, model_dir: Path) -> None:
     model.register_buffer("alignment_heads", mask.to_sparse(), persistent=False)
 
 
-def _speech_pieces(audio: np.ndarray, vad: bool) -> Iterator[tuple[np.ndarray, list[dict[str, int]] | None]]:
-    """The audio to transcribe, as (samples, VAD chunks in original sample positions) pieces."""
+def _speech_pieces(audio: np.ndarray, vad: bool,
+                   speech: SpeechActivity | None) -> Iterator[tuple[np.ndarray, list[dict[str, int]] | None]]:
+    """The audio to transcribe, as (samples, VAD chunks in original sample positions) pieces; `speech`: the
+    audio's voice activity if the caller has it."""
     if not vad:
         yield audio, None
         return
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
     # faster-whisper's defaults, except that speech running on past a piece's length is cut at
     # its last pause (>100 ms), so a long monologue still streams.
-    chunks = get_speech_timestamps(audio, VadOptions(max_speech_duration_s=_PIECE_SECONDS),
-                                   sampling_rate=SAMPLE_RATE)
+    activity = speech if speech is not None else SpeechActivity.of(audio)
+    chunks = activity.chunks(VadOptions(max_speech_duration_s=_PIECE_SECONDS))
     limit = int(_PIECE_SECONDS * SAMPLE_RATE)
     group: list[dict[str, int]] = []
     size = 0

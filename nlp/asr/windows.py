@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from nlp.asr.base import AsrBackend, DecodeOptions, shift
 from nlp.asr.coverage import refill
+from nlp.asr.vad import SpeechActivity
 from nlp.audio import AudioWindow
 from nlp.types import Segment
 
@@ -38,11 +39,12 @@ def transcribe_windows(engine: AsrBackend, windows: Iterable[AudioWindow], optio
         samples = window.samples
         mono = samples[0] if samples.ndim == 2 and samples.shape[0] == 1 else \
             samples.mean(axis=0) if samples.ndim == 2 else samples
+        speech = SpeechActivity.of(mono)  # read by the recognition's VAD and by the coverage check: run once
         decoded = []
-        for segment in engine.transcribe(mono, options):
+        for segment in engine.transcribe(mono, options, speech=speech):
             decoded.append(segment)
             if on_decoded is not None:
                 on_decoded(window.offset + (segment.end or 0.0))
-        for segment in refill(engine, mono, decoded, options):
+        for segment in refill(engine, mono, decoded, options, speech=speech):
             yield shift(segment, window.offset, index)
             index += 1
