@@ -149,8 +149,15 @@ class Corrector:
         scored = preferred or scored
         if not scored or scored[0][0] < min_similarity:
             return None
+        # Of terms spelt about as close, the one that sounds exactly as heard wins ("prednisalone" is prednisolone,
+        # though spelt a little nearer prednisone).
+        sounding = {self.terms[t] for score, t in scored if score >= min_similarity and self._sound_keys[t] == key}
+        if len(sounding) == 1:
+            scored = [(score, t) for score, t in scored if self.terms[t] in sounding]
         best, term = scored[0]
-        rivals = [score for score, other in scored[1:] if self.terms[other] != self.terms[term]]
+        exact = key == self._sound_keys[term]
+        rivals = [score for score, other in scored[1:] if self.terms[other] != self.terms[term]
+                  and not (exact and self._sound_keys[other] != key)]
         if rivals and best - rivals[0] < MARGIN:
             return None
         if term.lower() in self.preferred:

@@ -12,6 +12,7 @@ from nlp.lexicon import DURATION_CUE, INTERVAL_UNIT, ONSET_CUE
 SYMPTOM = "symptom"
 AGO = "ago"
 ONSET_WORDS = 3  # "since last Tuesday": at most this many words after the cue
+ONSET_ENDS = frozenset({"and", "or", "but", "with", "so", "because", "when", "then"})
 HEDGES = ("about", "around", "almost", "nearly", "like")  # "for about 6 weeks"
 
 
@@ -66,8 +67,8 @@ class CourseAttacher:
                 continue  # "since the last four days" says how long, not when: a duration
             words = []
             for token in doc[cue.end:min(sentence.end, cue.end + ONSET_WORDS)]:
-                if token.is_punct:
-                    break
+                if token.is_punct or token.lower_ in ONSET_ENDS:
+                    break  # "since Tuesday and numbness for six weeks": the onset is "since Tuesday"
                 words.append(token.text)
             if words:
                 found.append(("onset", cue.start, f"{cue.text.lower()} {' '.join(words)}"))

@@ -16,11 +16,6 @@ CONSULTATIONS = Path(__file__).resolve().parents[1] / "data" / "consultations"
 NAMES = sorted(path.stem for path in CONSULTATIONS.glob("*.txt"))
 
 
-@pytest.fixture(scope="module")
-def extractor() -> Extractor:
-    return Extractor().load()
-
-
 def drafted(extractor: Extractor, text: str) -> tuple[Transcript, Note]:
     transcript = parse(text)
     return transcript, draft_note(transcript, extractor.extract(transcript))

@@ -9,11 +9,6 @@ from nlp.transcript_io import parse
 from nlp.types import Finding, Findings
 
 
-@pytest.fixture(scope="module")
-def extractor() -> Extractor:
-    return Extractor().load()
-
-
 def findings(extractor: Extractor, text: str) -> Findings:
     return extractor.extract(parse(text))
 

@@ -113,7 +113,8 @@ def test_a_vocabulary_drug_already_heard_right_is_left_alone(corrector: Correcto
 
 
 def test_the_vocabulary_name_of_a_drug_is_written_not_the_lexicon_first_name(corrector: Corrector) -> None:
-    # drugs.yaml files prednisolone under prednisone; a chart that lists prednisolone gets prednisolone written.
+    # prednisolone is its own drug (it was filed as prednisone's synonym); heard as "prednis alone" it sounds exactly
+    # like prednisolone, and a chart that lists it gets it written too.
     segment = heard(("course", 0.7), ("on", 0.49), ("prednis", 0.18), ("alone,", 0.43), ("for", 0.95))
-    assert corrector.correct([segment])[0].text == "course on prednisone, for"
+    assert corrector.correct([segment])[0].text == "course on prednisolone, for"
     assert corrector.preferring(["prednisolone"]).correct([segment])[0].text == "course on prednisolone, for"

@@ -26,3 +26,9 @@ def test_ago_gives_the_onset(nlp: Language) -> None:
 def test_a_symptom_without_a_course_said_has_none(nlp: Language) -> None:
     attributes = course(nlp, "I get cramps.", "leg_cramp")
     assert "duration" not in attributes and "onset" not in attributes
+
+
+def test_an_onset_ends_where_the_next_symptom_is_joined_on(nlp: Language) -> None:
+    said = "Cramps since Tuesday and numbness for about 6 weeks."
+    assert course(nlp, said, "leg_cramp")["onset"] == "since Tuesday"
+    assert course(nlp, said, "numbness")["duration"] == "6 weeks"
