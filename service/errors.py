@@ -6,9 +6,6 @@ import errno
 from http import HTTPStatus
 
 from knowledge.errors import CorpusError, KnowledgeError, KnowledgeLayerError
-from nlp.asr.ct2_checkpoint import CheckpointError
-from nlp.asr.registry import BackendUnavailable
-from nlp.asr.weights import WeightsError
 from nlp.errors import InputError, NlpError, SetupError
 
 
@@ -124,10 +121,6 @@ LOWER_ERRORS: dict[type[Exception], type[ScribeError]] = {
     CorpusError: BadInput,
     SetupError: ServerMisconfigured,
     KnowledgeError: ServerMisconfigured,
-    # nlp/asr's own errors, listed until they derive from nlp.errors.SetupError
-    WeightsError: ServerMisconfigured,
-    BackendUnavailable: ServerMisconfigured,
-    CheckpointError: ServerMisconfigured,
 }
 # Every error a user can act on: a ScribeError or one of a lower layer's.
 DOMAIN_ERRORS: tuple[type[Exception], ...] = (ScribeError, NlpError, KnowledgeLayerError, *LOWER_ERRORS)

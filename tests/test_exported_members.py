@@ -8,7 +8,8 @@ import types
 
 import pytest
 
-PACKAGES = ["nlp", "knowledge", "service", "service.api", "service.store", "service.jobs", "service.ehr"]
+PACKAGES = ["nlp", "nlp.asr", "nlp.diarize", "nlp.components", "knowledge", "knowledge.notes", "service", "service.api",
+            "service.store", "service.jobs", "service.ehr"]
 
 
 @pytest.mark.parametrize("package", PACKAGES)

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from nlp.asr.weights import sha256_file
+from nlp.errors import SetupError
 
 SUPPORTED_BINARY_VERSION = 6
 # Bump when the mapping changes, so cached checkpoints from an older mapping are not reused.
@@ -35,7 +36,7 @@ _BFLOAT16 = 5  # numpy has no bfloat16: read as uint16, widened to float32
 _NUMPY_DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16, 5: np.uint16}
 
 
-class CheckpointError(ValueError):
+class CheckpointError(SetupError, ValueError):
     """The file is not a CTranslate2 Whisper model this reader understands."""
 
 

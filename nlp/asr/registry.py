@@ -9,11 +9,12 @@ from typing import Literal
 
 from nlp.asr.base import AsrBackend
 from nlp.asr.weights import resolve_model
+from nlp.errors import SetupError
 
 BackendName = Literal["faster-whisper", "openai-whisper"]
 
 
-class BackendUnavailable(RuntimeError):
+class BackendUnavailable(SetupError):
     """The backend's libraries are not installed."""
 
 

@@ -15,10 +15,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from nlp.errors import SetupError
+
 _CHUNK = 1 << 20
 
 
-class WeightsError(RuntimeError):
+class WeightsError(SetupError):
     """The weights are missing or do not match their recorded checksum."""
 
 
