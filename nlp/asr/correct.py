@@ -144,16 +144,17 @@ class Corrector:
                          <= _sound_edits(self._sound_keys[term])
                          and (unsure or term.lower() not in self.vocabulary_only)),
                         reverse=True)
+        # Of terms spelt about as close, the one that sounds exactly as heard wins, over the consultation's
+        # vocabulary too ("prednisalone" is prednisolone, though spelt a little nearer prednisone, and a chart
+        # listing prednisone does not make it prednisone).
+        sounding = {self.terms[t] for score, t in scored if score >= min_similarity and self._sound_keys[t] == key}
+        if len(sounding) == 1:
+            scored = [(score, t) for score, t in scored if self.terms[t] in sounding]
         preferred = [(score, term) for score, term in scored
                      if score >= min_similarity and term.lower() in self.preferred]
         scored = preferred or scored
         if not scored or scored[0][0] < min_similarity:
             return None
-        # Of terms spelt about as close, the one that sounds exactly as heard wins ("prednisalone" is prednisolone,
-        # though spelt a little nearer prednisone).
-        sounding = {self.terms[t] for score, t in scored if score >= min_similarity and self._sound_keys[t] == key}
-        if len(sounding) == 1:
-            scored = [(score, t) for score, t in scored if self.terms[t] in sounding]
         best, term = scored[0]
         exact = key == self._sound_keys[term]
         rivals = [score for score, other in scored[1:] if self.terms[other] != self.terms[term]

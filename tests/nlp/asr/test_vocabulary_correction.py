@@ -118,3 +118,5 @@ def test_the_vocabulary_name_of_a_drug_is_written_not_the_lexicon_first_name(cor
     segment = heard(("course", 0.7), ("on", 0.49), ("prednis", 0.18), ("alone,", 0.43), ("for", 0.95))
     assert corrector.correct([segment])[0].text == "course on prednisolone, for"
     assert corrector.preferring(["prednisolone"]).correct([segment])[0].text == "course on prednisolone, for"
+    # a chart listing prednisone, a drug not said here, does not make it prednisone
+    assert corrector.preferring(["prednisone"]).correct([segment])[0].text == "course on prednisolone, for"
