@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from nlp.attributes import fit
+from nlp.components.sites import DENIED_SIDE
 from nlp.lexicon import normalise
 from nlp.pipeline import Answer, Mention
 from nlp.types import Evidence, Segment
@@ -140,8 +141,9 @@ def sited_by_reply(segments: list[Segment], found: list[list[Mention]],
             update = dict(mention.attributes)
             if "site" in place and update.get("site") in (None, *GENERIC_SITES):
                 update["site"] = place["site"]
-            if "laterality" in place and "laterality" not in update:
-                update["laterality"] = place["laterality"]
+            if "laterality" in place and ("laterality" not in update
+                                          or update["laterality"] == place.get(DENIED_SIDE)):
+                update["laterality"] = place["laterality"]  # "Right knee pain?" "It's not the right, it's the left."
             result[index][position] = replace(mention, attributes=update)
     return result
 

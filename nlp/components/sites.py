@@ -20,6 +20,10 @@ _POINTING_BACK = {"they", "it", "these", "this", "that", "those"}
 MEDICATION = "medication"
 SIDE_GAP = 2  # words at most between a side and its site ("left lower leg")
 
+# places() / place_said: the side a speaker denies ("not the right knee"), which a reply corrects
+DENIED_SIDE = "denied_laterality"
+DENIAL_WORDS = 2  # "not the right", "isn't my left": the negation this close before the side
+
 
 @Language.factory("soapscribe_sites", default_config={"site_gap": SIDE_GAP})
 def make_site_attacher(nlp: Language, name: str, site_gap: int) -> SiteAttacher:
@@ -100,9 +104,19 @@ def place_said(sites: list[Span], sides: Iterable[Span], gap: int, target: Span 
     if sites:
         found["site"] = preferred_site(sites, target)._.pattern.code
     said = [side for side in sides if says_side(side, sites, gap)]
+    denied = [side for side in said if _denied(side)]
+    said = [side for side in said if side not in denied]
+    if denied:
+        found[DENIED_SIDE] = denied[0]._.pattern.code  # "it's not the right knee, it's the left"
     if said:
         found["laterality"] = min(said, key=lambda s: distance(target, s) if target is not None else s.start)._.pattern.code
     return found
+
+
+def _denied(side: Span) -> bool:
+    """A side said only to be denied: "not the right knee", "isn't my left"."""
+    before = [token.lower_ for token in side.doc[max(0, side.start - DENIAL_WORDS):side.start]]
+    return any(word in ("not", "n't") for word in before)
 
 
 def preferred_site(sites: list[Span], target: Span | None = None) -> Span:

@@ -302,3 +302,12 @@ def test_kind_of_softens_a_symptom_without_doubting_it(extractor: Extractor) -> 
 def test_a_negation_ends_where_a_new_statement_starts(extractor: Extractor, said: str, code: str,
                                                       assertion: str) -> None:
     assert one(extractor, said, "condition", code).assertion == assertion
+
+
+@pytest.mark.parametrize(("said", "side"), [
+    ("Doctor: i understand you've come in with some right knee pain can you tell me about it\n"
+     "Patient: it's not the right knee it's the left knee\n", "left"),
+    ("Doctor: You have some right knee pain?\nPatient: Yes, the right knee.\n", "right"),
+])
+def test_a_reply_that_denies_the_side_asked_corrects_it(extractor: Extractor, said: str, side: str) -> None:
+    assert one(extractor, said, "symptom", "knee_pain").attributes["laterality"] == side

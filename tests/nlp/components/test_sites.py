@@ -53,3 +53,8 @@ def test_of_two_places_in_a_reply_the_first_said_is_taken(nlp: Language) -> None
 def test_the_side_nearest_the_symptom_is_its_own(nlp: Language) -> None:
     assert cramp_place(nlp, "My right knee is fine but I get cramps in my left calf.") == {"site": "calf",
                                                                                            "laterality": "left"}
+
+
+def test_a_denied_side_is_not_the_side_said(nlp: Language) -> None:
+    assert places(nlp("it's not the right knee it's the left knee")) == {
+        "site": "knee", "laterality": "left", "denied_laterality": "right"}
