@@ -28,13 +28,13 @@ _BARE_ANSWER = re.compile(r"(?:no|yes|yeah|nope|not really)\b", re.I)
 _SHORT_META = 6  # words: visit management this short says nothing of what it names
 _QUALIFIER_WORDS = 12  # an answer that says when, and no more, is short
 _INTERJECTION = 3  # words: "mm-hmm", "okay", "yes, I see" said while the other speaker goes on
+# A problem is named by a condition, or by a symptom the clinician opens a problem with.
+_PROBLEM_KINDS = ("condition", "symptom")
 
 
 def _first_clause_start(text: str) -> int:
     """Where a turn's first words start, past a leading ". " that marks it as the rest of a sentence."""
     return len(text) - len(text.lstrip(" .,"))
-# A problem is named by a condition, or by a symptom the clinician opens a problem with.
-_PROBLEM_KINDS = ("condition", "symptom")
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,7 @@ class Visit:
 
     def _answered(self, clauses: list[Clause]) -> list[Clause]:
         """An answer that only says when names what was asked: "Any shortness of breath?" "Just when I'm doing
-        the projects." -> "Shortness of breath just when he is doing the projects.", citing the question's
+        the projects." -> "Shortness of breath when he is doing the projects.", citing the question's
         finding and the answer."""
         for at, clause in enumerate(clauses):
             if clause.speaker != "patient" or not clause.written or "," in clause.written \
@@ -178,22 +178,23 @@ class Visit:
             if len(symptoms) != 1:
                 continue  # no one thing asked: the answer stays as said
             written = f"{capital(self.name(symptoms[0]))} {clause.written[:1].lower()}{clause.written[1:]}"
-            clauses[at] = replace(clause, written=written, asked=asked, findings=tuple({f.id: f for f in (*symptoms, *clause.findings)}.values()))
+            findings = {f.id: f for f in (*symptoms, *clause.findings)}
+            clauses[at] = replace(clause, written=written, asked=asked, findings=tuple(findings.values()))
         return clauses
 
     def _joined(self, clauses: list[Clause]) -> list[Clause]:
         """A sentence the other speaker's "mm-hmm" interrupted, written once: "set an alarm-" / "okay ." /
         ". some time during the day" is one clause whose tail is the second part, citing both spans."""
+        tails: set[int] = set()
         for at in range(len(clauses) - 1):
             head = clauses[at]
             after = next((k for k in range(at + 1, len(clauses)) if clauses[k].segment.id != head.segment.id
                           and clauses[k].speaker == head.speaker), None)
-            if after is None:
-                continue
+            if after is None or at in tails:
+                continue  # a sentence interrupted twice is joined once; its third part stays as said
             tail = clauses[after]
             between = [s for s in self.transcript.segments if head.segment.id < s.id < tail.segment.id]
-            if tail.segment.id == head.segment.id or tail.speaker != head.speaker \
-                    or tail.start != _first_clause_start(tail.segment.text) or head.end != len(head.segment.text) \
+            if tail.start != _first_clause_start(tail.segment.text) or head.end != len(head.segment.text) \
                     or not between or any(s.speaker == head.speaker or len(s.text.split()) > _INTERJECTION
                                           for s in between) \
                     or head.said.rstrip().endswith((".", "?", "!")) and not head.said.rstrip().endswith("..."):
@@ -204,6 +205,7 @@ class Visit:
             clauses[at] = replace(head, question=question, written=written, tail=tail,
                                   findings=head.findings + tuple(f for f in tail.findings if f not in head.findings))
             clauses[after] = replace(tail, written=None)
+            tails.add(after)
         return clauses
 
     @cached_property

@@ -274,3 +274,11 @@ def test_the_chief_complaint_is_the_reason_the_clinician_dictates(extractor: Ext
     assert [s.text for s in chief.sentences] == ["Follow-up of chronic problems."], chief
     _, said = drafted(extractor, "Patient: I've been feeling tired and a bit dizzy.\n")
     assert [s.text for s in said.section("subjective").subsections[0].sentences] == ["Fatigue."]
+
+
+def test_a_sentence_interrupted_twice_repeats_no_words(extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Patient: My back hurts.\nDoctor: For your back pain, i want to order an mri-\n"
+                                 "Patient: mm-hmm .\nDoctor: . of the lumbar spine for your sciatica-\nPatient: okay .\n"
+                                 "Doctor: . and your numbness in the left leg .\n")
+    said = " ".join(s.text for section in note.sections for s in section.sentences).lower()
+    assert said.count("lumbar spine") == 1, said
