@@ -162,14 +162,17 @@ class Writer:
 
     def is_transition(self, text: str) -> bool:
         """A turn to the next topic and nothing more: "Let's talk a little bit about your migraines." """
-        tokens = self._strip(self._drop_false_starts(self._drop_fillers(self._tokens(text))))
+        tokens = self._cleaned(text)
         words = [t for t in tokens if t[0].isalnum()]
         return bool(self._starts(tokens, self._transitions)) and len(words) <= _TRANSITION_WORDS
 
     def qualifies(self, text: str) -> bool:
         """An answer that says when, and no more: "Just when I'm doing the projects." """
-        tokens = self._strip(self._drop_false_starts(self._drop_fillers(self._tokens(text))))
-        return bool(self._starts(tokens, self._qualifiers))
+        return bool(self._starts(self._cleaned(text), self._qualifiers))
+
+    def _cleaned(self, text: str) -> list[str]:
+        """The tokens as said, without fillers, false starts, openers and tags ("so let- let's ..." -> "let's")."""
+        return self._strip(self._drop_false_starts(self._drop_fillers(self._tokens(text))))
 
     def write(self, text: str, speaker: str, person: Person) -> str | None:
         """A clause in the note's register, or None when nothing clinical is left."""

@@ -96,6 +96,7 @@ class SiteAttacher:
 def place_said(sites: list[Span], sides: Iterable[Span], gap: int, target: Span | None = None) -> dict[str, str]:
     """The site and laterality said among `sites` and `sides` (each in text order), as codes: those nearest to
     `target`, or for an utterance with no symptom of its own (`target` None) the preferred site and the first side.
+    A side said only to be denied ("not the right knee") is no side said; it is given as `DENIED_SIDE`.
 
     One reading for a symptom's sentence (the SiteAttacher) and for a reply that names only a place
     (nlp.pipeline.places: "Yes, both calves.").
