@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from knowledge.render import NoteFormat, render
+from knowledge.render import NoteFormat
 from nlp.asr.base import AsrProgress
 from nlp.asr.registry import BackendName
 from nlp.transcript_io import to_json
@@ -183,9 +183,7 @@ def draft(ctx: typer.Context, input: InputArg,
     scribe = _scribe(ctx, settings)
 
     def run() -> str:
-        transcript = _read(scribe, input)
-        note = scribe.draft(transcript, scribe.extract(transcript))
-        return render(note, format, templates_dir=settings.templates_dir)
+        return scribe.write_note(_read(scribe, input), format).text
 
     typer.echo(_guarded(run))
 

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Generic, TypeVar
 
@@ -20,7 +21,9 @@ import numpy as np
 from knowledge.base import KnowledgeBase
 from knowledge.drafting import draft_note
 from knowledge.extract import Extractor
+from knowledge.errors import KnowledgeError
 from knowledge.note import Note
+from knowledge.render import NoteFormat, render
 from knowledge.vocabulary import asr_prompt, vocabulary
 from nlp.asr.base import AsrBackend, AsrProgress, DecodeOptions
 from nlp.asr.correct import Corrector, english_words
@@ -33,7 +36,7 @@ from nlp.diarize.speakers import diarize
 from nlp.diarize.voices import ResemblyzerEncoder, VoiceEncoder
 from nlp.transcript_io import parse
 from nlp.types import Findings, Role, Transcript
-from service.errors import BadInput
+from service.errors import BadInput, as_scribe_error
 from service.settings import Settings
 from service.vocabulary import recognition_text
 
@@ -84,6 +87,15 @@ class Once(Generic[T]):
             if self._value is None:
                 self._value = self._load()
             return self._value
+
+
+@dataclass(frozen=True)
+class Drafted:
+    """What `Scribe.write_note` gives: the findings, the note and the note rendered."""
+
+    findings: Findings
+    note: Note
+    text: str
 
 
 class Scribe:
@@ -217,6 +229,21 @@ class Scribe:
     def draft(self, transcript: Transcript, findings: Findings) -> Note:
         return draft_note(transcript, findings, topic=self.settings.topic, root=self.settings.topics_dir,
                           plan_dir=self.settings.note_plan_dir)
+
+    def write_note(self, transcript: Transcript, fmt: NoteFormat = "markdown", *,
+                   on_findings: Callable[[Findings], None] | None = None) -> Drafted:
+        """Extract, draft and render in the clinic's templates: the one flow of a job, a speakers correction and
+        the CLI. `on_findings` hears the findings before drafting (a job stores them and says "drafting")."""
+        findings = self.extract(transcript)
+        if on_findings is not None:
+            on_findings(findings)
+        note = self.draft(transcript, findings)
+        try:
+            text = render(note, fmt, templates_dir=self.settings.templates_dir)
+        except KnowledgeError as exc:
+            # A broken clinic template: its file and line (retrying cannot fix it), not "internal error".
+            raise as_scribe_error(exc) from exc
+        return Drafted(findings, note, text)
 
     # -- inputs ---------------------------------------------------------------------------
 

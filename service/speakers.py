@@ -10,13 +10,11 @@ names the version it is based on (If-Match: 428 without, 412 when stale), a sign
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints, ValidationError
 from sqlmodel import Session
 
-from knowledge.render import render
 from nlp.diarize.roles import assign_roles
 from nlp.transcript_io import parse_json, to_json
 from nlp.types import Role, Transcript
@@ -86,7 +84,7 @@ def apply_to_transcript(transcript: Transcript, speakers: dict[str, Role] | None
 
 
 def reassign(session: Session, actor: Actor, scribe: Scribe, consultation_id: str, update_: SpeakersUpdate,
-             if_match: str | None, *, templates_dir: Path | None = None) -> tuple[Transcript, NoteVersion]:
+             if_match: str | None) -> tuple[Transcript, NoteVersion]:
     """Set the named voices' roles, re-extract and re-draft: (the new transcript, the new note version)."""
     consultation = consultations.get(session, actor.tenant_id, consultation_id)
     if consultation.status != "ready" or consultation.transcript_json is None:
@@ -107,9 +105,8 @@ def reassign(session: Session, actor: Actor, scribe: Scribe, consultation_id: st
     except ValueError as exc:
         raise BadInput(f"speakers: {exc}") from exc
     session.commit()  # hold no transaction while extraction runs; add_version checks the version again
-    findings = scribe.extract(transcript)
-    note = scribe.draft(transcript, findings)
-    markdown = render(note, "markdown", templates_dir=templates_dir)
+    drafted = scribe.write_note(transcript)
+    findings, note, markdown = drafted.findings, drafted.note, drafted.text
     # In the transaction of the new version: transcript, findings and note change together or not at all.
     if not consultations.replace_results(session, consultation_id, transcript_json=to_json(transcript),
                                          findings_json=findings.model_dump_json()):

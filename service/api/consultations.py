@@ -131,8 +131,7 @@ def get_transcript(consultation_id: str, session: SessionDep, actor: ActorDep) -
 def put_speakers(consultation_id: str, correction: SpeakersUpdate, runtime: RuntimeDep, session: SessionDep,
                  actor: ActorDep, if_match: Annotated[str | None, Header(
                      description="the ETag of the latest note version")] = None) -> JSONResponse:
-    transcript, row = reassign(session, actor, runtime.scribe, consultation_id, correction, if_match,
-                               templates_dir=runtime.settings.templates_dir)
+    transcript, row = reassign(session, actor, runtime.scribe, consultation_id, correction, if_match)
     body = SpeakersCorrected(speakers=transcript.speakers, note_version=row.version)
     return JSONResponse(body.model_dump(mode="json"), headers={"ETag": row.etag})
 

@@ -13,12 +13,10 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 
-from knowledge.errors import KnowledgeError
-from knowledge.render import render
 from nlp.asr.base import AsrProgress
 from nlp.transcript_io import parse_json, to_json
 from service.ehr.vocabulary import chart_vocabulary
-from service.errors import BadInput, as_scribe_error
+from service.errors import BadInput
 from service.store import consultations, notes
 from service.store.recordings import RecordingStore
 from service.scribe import Scribe
@@ -69,16 +67,10 @@ def process_consultation(engine: Engine, scribe: Scribe, recordings: RecordingSt
     heartbeat()
 
     consultations.set_fields(engine, consultation_id, status="extracting", progress=0.9)
-    findings = scribe.extract(transcript)
-    consultations.set_fields(engine, consultation_id, status="drafting", progress=0.95,
-                             findings_json=findings.model_dump_json())
-    note = scribe.draft(transcript, findings)
-    try:
-        markdown = render(note, "markdown", templates_dir=scribe.settings.templates_dir)
-    except KnowledgeError as exc:
-        # A broken clinic template: fail with its file and line (retrying cannot fix it), not "internal error".
-        raise as_scribe_error(exc) from exc
-    notes.save_draft(engine, consultation_id, note.model_dump_json(), markdown)  # version 1; status ready
+    drafted = scribe.write_note(transcript, on_findings=lambda findings: consultations.set_fields(
+        engine, consultation_id, status="drafting", progress=0.95, findings_json=findings.model_dump_json()))
+    findings = drafted.findings
+    notes.save_draft(engine, consultation_id, drafted.note.model_dump_json(), drafted.text)  # version 1; ready
     log.info("consultation processed", extra={"consultation": consultation_id, "input": consultation.input_kind,
                                               "segments": len(transcript.segments),
                                               "findings": len(findings.findings),
