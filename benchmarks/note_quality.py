@@ -15,6 +15,7 @@ import os
 import re
 import statistics
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,15 +160,12 @@ def speed(transcript: Transcript, extractor: Extractor, drafter: Drafter, runs: 
     return statistics.median(finding), statistics.median(drafting)
 
 
-def medication_match(drafted: list[Drafted], reader: Reader) -> tuple[float, float, int, int]:
-    """Micro recall and precision of the reference notes' drugs in ours: (recall, precision, ref, ours).
-
-    Both notes are read alike, with the reading of the findings' measure (benchmarks/medication_reference.py):
-    a combination's name said as a list is its drugs one by one, a drug named with its dosage form is that drug.
-    """
+def reference_match(drafted: list[Drafted], codes_in: Callable[[str], Iterable[str]]) -> tuple[float, float, int, int]:
+    """Micro recall and precision of the codes the reference notes name in ours, both notes read by `codes_in`:
+    (recall, precision, ref, ours)."""
     hit = ref = ours = 0
     for d in drafted:
-        theirs, mine = set(reader.reference_drugs(d.record.note)), set(reader.reference_drugs(clinician_note(d.note)))
+        theirs, mine = set(codes_in(d.record.note)), set(codes_in(clinician_note(d.note)))
         hit, ref, ours = hit + len(theirs & mine), ref + len(theirs), ours + len(mine)
     return hit / max(ref, 1), hit / max(ours, 1), ref, ours
 
@@ -176,17 +174,6 @@ def problem_names(extractor: Extractor) -> dict[str, str]:
     """The problem lexicon (conditions of the general pack and the topic), normalised phrase -> code."""
     return {normalise(phrase): term.code for term in extractor.knowledge.to_nlp().terms if term.kind == "condition"
             for phrase in term.phrases}
-
-
-def problem_match(drafted: list[Drafted], names: dict[str, str]) -> tuple[float, float, int, int]:
-    """Micro recall and precision of the reference notes' problems in ours, both read with the problem lexicon."""
-    longest = max(len(name.split()) for name in names)
-    hit = ref = ours = 0
-    for d in drafted:
-        theirs = set(find_names(d.record.note, names, longest))
-        mine = set(find_names(clinician_note(d.note), names, longest))
-        hit, ref, ours = hit + len(theirs & mine), ref + len(theirs), ours + len(mine)
-    return hit / max(ref, 1), hit / max(ours, 1), ref, ours
 
 
 def _row(label: str, scores: dict[str, float]) -> str:
@@ -223,15 +210,19 @@ def report(results: dict[str, list[Drafted]], seconds: tuple[float, float], word
                              + " | ".join(f"{scores[m]:.1f}" for m in METRICS) + " |")
     lines += ["", "Medications of the reference notes found in ours (drug dictionary names, generic codes; micro):", "",
               "| corpus | reference drugs | our drugs | recall | precision |", "|---|---|---|---|---|"]
+    # Drugs are read as the findings' measure reads them (benchmarks/medication_reference.py): a combination's name
+    # said as a list is its drugs one by one, a drug named with its dosage form is that drug.
+    reader = Reader(extractor)
     for name, drafted in results.items():
-        recall, precision, ref, ours = medication_match(drafted, Reader(extractor))
+        recall, precision, ref, ours = reference_match(drafted, reader.reference_drugs)
         lines.append(f"| {name} | {ref} | {ours} | {recall:.2f} | {precision:.2f} |")
     lines += ["", "Problems of the reference notes found in ours (the problem lexicon's phrases, conditions of the general "
               "pack and the topic; micro; a problem only in the reference's words, not the lexicon's, is not read):",
               "", "| corpus | reference problems | our problems | recall | precision |", "|---|---|---|---|---|"]
     names = problem_names(extractor)
+    longest = max(len(name.split()) for name in names)
     for name, drafted in results.items():
-        recall, precision, ref, ours = problem_match(drafted, names)
+        recall, precision, ref, ours = reference_match(drafted, lambda text: find_names(text, names, longest))
         lines.append(f"| {name} | {ref} | {ours} | {recall:.2f} | {precision:.2f} |")
     lines += ["", "Topic guidance (leg cramps) on the dialogues of these corpora: notes with leg-cramp suggestions "
               "among dialogues that never say cramp/spasm, that say it about something else (abdominal, menstrual, "
