@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from difflib import SequenceMatcher
 from typing import get_args
 
+from rapidfuzz import fuzz, process
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
+from wordfreq import zipf_frequency
 
 from nlp.components.extensions import MODIFIERS, TARGETS, register
 from nlp.lexicon import EXCLUDE, MEDICATION, TermPattern, normalise
@@ -35,7 +36,10 @@ class TermMatcher:
 
     A long word that no phrase matches but that is spelt nearly like a one-word phrase of a
     `fuzzy_kinds` term (same first two letters, similarity >= `fuzzy_ratio`) is that term: speech
-    recognisers misspell drug names ("furosimide", "atorvastin").
+    recognisers misspell drug names ("furosimide", "atorvastin"). Beyond the topic's terms, such a word
+    is a drug of the dictionary only when it is no English word at all (wordfreq knows it not): of
+    110,000 drug names many lie one letter from an ordinary word ("phosphatate" is near an enzyme),
+    while "cisplacin" and "lisonopril" are words of no language.
     """
 
     def __init__(self, nlp: Language, fuzzy_kinds: frozenset[str] = frozenset(), fuzzy_min_length: int = 7,
@@ -47,6 +51,7 @@ class TermMatcher:
         self.fuzzy_min_length = fuzzy_min_length
         self.fuzzy_ratio = fuzzy_ratio
         self.spellings: dict[str, dict[str, TermPattern]] = {}  # first two letters -> word -> term
+        self.drug_spellings: dict[str, list[str]] = {}  # first two letters -> the dictionary's one-word names
         self.closest: dict[str, TermPattern | None] = {}  # words already looked up
         self.drug_names: Mapping[str, str] = {}
         self.drug_name_tokens = 0
@@ -58,6 +63,11 @@ class TermMatcher:
         self.drug_names = names
         self.drug_name_tokens = longest
         self.drug_first_words = frozenset(name.split(" ", 1)[0] for name in names)  # most words start no name
+        self.drug_spellings = {}
+        for name in names:
+            if name.isalpha() and len(name) >= self.fuzzy_min_length:
+                self.drug_spellings.setdefault(name[:2], []).append(name)
+        self.closest.clear()
 
     def add(self, patterns: Iterable[TermPattern]) -> None:
         for pattern in patterns:
@@ -72,17 +82,26 @@ class TermMatcher:
         self.closest.clear()
 
     def _misspelt(self, word: str) -> TermPattern | None:
-        """The term whose one-word phrase `word` is a near spelling of, if any (cached per word)."""
+        """The term whose one-word phrase, or the drug whose name, `word` is a near spelling of (cached per word)."""
         if word not in self.closest:
-            best, best_ratio = None, self.fuzzy_ratio
-            for known, pattern in self.spellings.get(word[:2], {}).items():
-                if abs(len(known) - len(word)) > 3:
-                    continue
-                ratio = SequenceMatcher(None, word, known).ratio()
-                if ratio >= best_ratio:
-                    best, best_ratio = pattern, ratio
-            self.closest[word] = best
+            cutoff = self.fuzzy_ratio * 100
+            topic = self.spellings.get(word[:2], {})
+            best = process.extractOne(word, topic.keys(), scorer=fuzz.ratio, score_cutoff=cutoff)
+            found = topic[best[0]] if best is not None else None
+            if found is None and MEDICATION in self.fuzzy_kinds and word not in self.drug_names \
+                    and zipf_frequency(word, "en") == 0:
+                best = process.extractOne(word, self.drug_spellings.get(word[:2], ()), scorer=fuzz.ratio,
+                                          score_cutoff=cutoff)
+                if best is not None:
+                    found = self._drug_pattern(self.drug_names[best[0]])
+            self.closest[word] = found
         return self.closest[word]
+
+    def _drug_pattern(self, code: str) -> TermPattern:
+        pattern = self.drug_patterns.get(code)
+        if pattern is None:
+            pattern = self.drug_patterns[code] = TermPattern(MEDICATION, code, ())
+        return pattern
 
     def __call__(self, doc: Doc) -> Doc:
         targets: list[Span] = []
@@ -97,7 +116,7 @@ class TermMatcher:
                     targets.append(span)
                 else:
                     modifiers.setdefault(pattern.kind, []).append(span)
-        if self.spellings:
+        if self.spellings or self.drug_spellings:
             covered = {i for span in targets for i in range(span.start, span.end)}
             for token in doc:
                 if token.i in covered or not token.is_alpha or len(token) < self.fuzzy_min_length:
@@ -150,9 +169,6 @@ class TermMatcher:
                 start += 1
                 continue
             end, code = match
-            pattern = self.drug_patterns.get(code)
-            if pattern is None:
-                pattern = self.drug_patterns[code] = TermPattern(MEDICATION, code, ())
-            found.append((Span(doc, start, end, label=MEDICATION), pattern))
+            found.append((Span(doc, start, end, label=MEDICATION), self._drug_pattern(code)))
             start = end
         return found
