@@ -74,6 +74,7 @@ class Register(_Strict):
     pleasantries: list[str] = Field(default_factory=list)
     assistant_cues: list[str] = Field(default_factory=list)
     openers: list[str] = Field(default_factory=list)
+    clinician_openers: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
     contractions: dict[str, str] = Field(default_factory=dict)
     patient_person: dict[str, str] = Field(default_factory=dict)

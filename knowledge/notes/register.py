@@ -28,6 +28,7 @@ _PAUSE = re.compile(r"\.\.\.(?= *[a-z0-9])")
 _TOKEN = re.compile(r"\$|\d+(?:[.,/]\d+)*(?:-[A-Za-z]+)*|[A-Za-z][\w'\-]*|\.\.\.|[^\w\s]")
 _LONG = 40
 _SUBJECTS = {"i", "we", "you"}
+_RESTARTED = {"i", "we", "you", "it", "he", "she", "they", "that", "this"}
 # "let's talk a little bit about your migraines": longer, the clause says more than where the talk goes next
 _TRANSITION_WORDS = 12
 _NO_SPACE_BEFORE = {",", ".", "?", "!", ";", ":", "%", ")"}
@@ -82,6 +83,7 @@ class Writer:
         self._assistant = phrases_pattern(register.assistant_cues)
         self._fillers = _sequences(register.fillers)
         self._openers = _sequences(register.openers)
+        self._clinician_openers = _sequences(register.clinician_openers)
         self._tags = _sequences(register.tags)
         self._pleasantries = {" ".join(seq) for seqs in _sequences(register.pleasantries).values() for seq in seqs}
         self._questions = _sequences(register.question_openers)
@@ -187,7 +189,7 @@ class Writer:
         if tokens and tokens[-1].lower() in self._dangling:
             tokens = self._strip(tokens[:-1])  # a clause cut off mid-phrase ends before its dangling word
         if speaker != "patient":
-            tokens = self._imperative(tokens)
+            tokens = self._imperative(self._strip(tokens[self._starts(tokens, self._clinician_openers):]))
         words = [t for t in tokens if t[0].isalnum()]
         if len(words) < 3 or " ".join(words).lower() in self._pleasantries:
             return None
@@ -270,6 +272,12 @@ class Writer:
             if token in {",", ".", "..."} and kept and kept[-1] in {",", ".", "..."}:
                 continue
             kept.append(token)
+            # "it could , you could be nervous": a subject and its verb said again with another subject
+            comma = int(len(kept) >= 5 and kept[-3] == ",")
+            if len(kept) >= 4 + comma and kept[-1].lower() == kept[-3 - comma].lower() and kept[-1][0].isalpha() \
+                    and kept[-4 - comma].lower() in _RESTARTED and kept[-2].lower() in _RESTARTED:
+                del kept[-4 - comma:-2]
+                continue
             for n in (5, 4, 3, 2):  # "i want , i want him": a phrase said twice, with a comma between
                 if len(kept) >= 2 * n + 1 and kept[-n - 1] == "," and \
                         [t.lower() for t in kept[-n:]] == [t.lower() for t in kept[-2 * n - 1:-n - 1]]:

@@ -156,7 +156,7 @@ class Visit:
                 written = None  # "Let's talk about your migraines.": the next sentences say what there is to say
             if written and segment.speaker == "patient" and _BARE_ANSWER.match(written) and len(written.split()) < 8:
                 written = None  # "No, nothing out of the ordinary": its question's finding says it
-            phase = self._phase(index, plan_at, segment, text, inside)
+            phase = self._phase(index, plan_at, segment, text, inside, cued=index >= exam_at or exam_at == plan_at)
             if phase == "history" and exam_at <= index < plan_at:
                 phase = "exam"  # once examining, what is said belongs to the examination, not the history
             clauses.append(Clause(index, segment, start, end, phase, question, written, inside))
@@ -245,7 +245,10 @@ class Visit:
                 return index
         return len(raw)
 
-    def _phase(self, index: int, plan_at: int, segment: Segment, text: str, inside: tuple[Finding, ...]) -> Phase:
+    def _phase(self, index: int, plan_at: int, segment: Segment, text: str, inside: tuple[Finding, ...],
+               cued: bool = True) -> Phase:
+        """`cued`: an exam cue alone ("blood pressure") makes a clause exam; before an announced examination
+        ("in terms of your high blood pressure, I know that you have battled ...") only an exam or vital finding does."""
         if index >= plan_at:
             return "plan"
         if segment.speaker == "patient":
@@ -253,7 +256,7 @@ class Visit:
         kinds = {f.kind for f in inside}
         if kinds & {"lab", "electrolyte", "imaging"} or self._results.search(text):
             return "results"
-        if kinds & {"exam", "vital"} or self._exam.search(text):
+        if kinds & {"exam", "vital"} or (cued and self._exam.search(text)):
             return "exam"
         return "history"
 

@@ -150,6 +150,11 @@ def test_a_medicine_named_only_by_its_class_says_so(extractor: Extractor) -> Non
     ("uh , i've been feeling , i've been feeling under the weather for four days .",
      "They have been feeling under the weather for 4 days."),
     ("uh , it's it's going into a cough now .", "It is going into a cough now."),
+    # a subject and verb restarted with another subject; what the clinician knows is the note's statement
+    ("your knee is swollen and it could just , you could just have a sprain .",
+     "Their knee is swollen and they could have a sprain."),
+    ("i know that you were endorsing some nasal congestion from the pollen .",
+     "They were endorsing some nasal congestion from the pollen."),
 ])
 def test_speech_is_written_in_the_notes_register(extractor: Extractor, said: str, written: str) -> None:
     speaker = "Patient" if said.startswith("uh") else "Doctor"
