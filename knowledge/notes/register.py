@@ -25,6 +25,8 @@ _SPELLED_POINT = re.compile(r" \. (?=" + _NUMBER_WORD + r"\b)", re.IGNORECASE)
 # "tender when i ... when i pound on that": an ellipsis inside a turn is a pause or a restart, not a sentence's
 # end; the false-start rules then say the repeated words once.
 _PAUSE = re.compile(r"\.\.\.(?= *[a-z0-9])")
+# "i saw that dr. brown put you on buspar": the point of a title before a name ends no sentence.
+_TITLE = re.compile(r"(?<![\w'])(?:dr|mr|mrs|ms|mx|prof|st)\.(?= [A-Za-z])", re.IGNORECASE)
 _TOKEN = re.compile(r"\$|\d+(?:[.,/]\d+)*(?:-[A-Za-z]+)*|[A-Za-z][\w'\-]*|\.\.\.|[^\w\s]")
 _LONG = 40
 _SUBJECTS = {"i", "we", "you"}
@@ -113,6 +115,7 @@ class Writer:
         masked = _SPELLED_POINT.sub(lambda m: m.group(0).replace(".", "_") if _spelled_before(text, m.start())
                                     else m.group(0), text)
         masked = _PAUSE.sub("___", masked)
+        masked = _TITLE.sub(lambda m: m.group(0)[:-1] + "_", masked)
         for match in _CLAUSE.finditer(masked):
             start, end = match.start(), match.end()
             while start < end and text[start] in " ,":

@@ -155,6 +155,8 @@ def test_a_medicine_named_only_by_its_class_says_so(extractor: Extractor) -> Non
      "Their knee is swollen and they could have a sprain."),
     ("i know that you were endorsing some nasal congestion from the pollen .",
      "They were endorsing some nasal congestion from the pollen."),
+    ("i saw that dr. brown put you on buspar for the anxiety .", "Dr. brown put them on buspar for the anxiety."),
+    ("uh , to be honest , my diet has not changed at all .", "Their diet has not changed at all."),
 ])
 def test_speech_is_written_in_the_notes_register(extractor: Extractor, said: str, written: str) -> None:
     speaker = "Patient" if said.startswith("uh") else "Doctor"
