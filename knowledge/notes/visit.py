@@ -28,6 +28,8 @@ _BARE_ANSWER = re.compile(r"(?:no|yes|yeah|nope|not really)\b", re.I)
 _SHORT_META = 6  # words: visit management this short says nothing of what it names
 _QUALIFIER_WORDS = 12  # an answer that says when, and no more, is short
 _INTERJECTION = 3  # words: "mm-hmm", "okay", "yes, I see" said while the other speaker goes on
+_REVIEWED_KINDS = ("imaging",)  # an image named while the clinician looks at it opens a reading of it
+_REVIEW_CLAUSES = 2
 # A problem is named by a condition, or by a symptom the clinician opens a problem with.
 _PROBLEM_KINDS = ("condition", "symptom")
 
@@ -160,7 +162,31 @@ class Visit:
             if phase == "history" and exam_at <= index < plan_at:
                 phase = "exam"  # once examining, what is said belongs to the examination, not the history
             clauses.append(Clause(index, segment, start, end, phase, question, written, inside))
-        return self._answered(self._joined(clauses))
+        return self._reviewed(self._answered(self._joined(clauses)))
+
+    def _reviewed(self, clauses: list[Clause]) -> list[Clause]:
+        """What the clinician reads off an image or a result, whenever in the visit ("show me the x-ray." / "so you
+        have a distal phalanx fracture."), is a result: the clause naming the image and up to `_REVIEW_CLAUSES` of
+        the clinician's next clauses, until a decision, an impression, a question or the patient speaking."""
+        left = 0
+        for at, clause in enumerate(clauses):
+            if clause.speaker == "patient":
+                left = 0 if clause.written else left
+                continue
+            if clause.phase != "history" and any(f.kind in _REVIEWED_KINDS for f in clause.findings) \
+                    and not self.is_plan_item(clause):
+                left = _REVIEW_CLAUSES  # an image in the history ("you had an x-ray in the er") is no reading
+                clauses[at] = replace(clause, phase="results")
+                continue
+            if not left or clause.written is None:
+                continue
+            if clause.question or self.is_plan_item(clause) or self._impression.search(clause.said) \
+                    or self._plan_start.search(clause.said):
+                left = 0
+                continue
+            clauses[at] = replace(clause, phase="results")
+            left -= 1
+        return clauses
 
     def _answered(self, clauses: list[Clause]) -> list[Clause]:
         """An answer that only says when names what was asked: "Any shortness of breath?" "Just when I'm doing

@@ -289,3 +289,16 @@ def test_a_sentence_interrupted_twice_repeats_no_words(extractor: Extractor) -> 
                                  "Doctor: . and your numbness in the left leg .\n")
     said = " ".join(s.text for section in note.sections for s in section.sentences).lower()
     assert said.count("lumbar spine") == 1, said
+
+
+def test_what_the_clinician_reads_off_an_image_in_the_assessment_is_a_result(extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Patient: I hurt my finger when I hit the car door on saturday.\n"
+                                 "Doctor: My assessment is that this is an injury of the finger. "
+                                 "Let's look at your x-ray. Show me the x-ray. "
+                                 "So you have a distal phalanx fracture in the middle finger. "
+                                 "We will put you in a finger splint.\n")
+    results = [s.text for s in note.section("objective").sentences
+               if any(sub.code == "results" and s in sub.sentences for sub in note.section("objective").subsections)]
+    assert results == ["They have a distal phalanx fracture in the middle finger."]
+    assert "They have a distal phalanx fracture in the middle finger." not in sentences(note, "assessment")
+    assert "We will put them in a finger splint." in sentences(note, "plan")
