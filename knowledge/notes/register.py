@@ -29,6 +29,11 @@ _PAUSE = re.compile(r"\.\.\.(?= *[a-z0-9])")
 _TITLE = re.compile(r"(?<![\w'])(?:dr|mr|mrs|ms|mx|prof|st)\.(?= [A-Za-z])", re.IGNORECASE)
 _TOKEN = re.compile(r"\$|\d+(?:[.,/]\d+)*(?:-[A-Za-z]+)*|[A-Za-z][\w'\-]*|\.\.\.|[^\w\s]")
 _LONG = 40
+_OUT_OF = re.compile(r"(?<![\w.])(\d+) out of (\d+)(?![\w.])")  # a grade or score: "a 3 out of 6 murmur"
+# "one plus pitting edema", "2 plus pulses": a grade, unless a number follows ("one plus one")
+_SMALL = {"one": "1", "two": "2", "three": "3", "four": "4"}
+_GRADE_PLUS = re.compile(r"(?<![\w.])(one|two|three|four|[1-4]) plus (?=[a-z])(?!(?:one|two|three|four|five|six|seven|"
+                         r"eight|nine|ten)\b)", re.IGNORECASE)
 _SUBJECTS = {"i", "we", "you"}
 _RESTARTED = {"i", "we", "you", "it", "he", "she", "they", "that", "this"}
 # "let's talk a little bit about your migraines": longer, the clause says more than where the talk goes next
@@ -185,14 +190,17 @@ class Writer:
             return None
         for pattern, replacement in self._contractions:
             text = pattern.sub(replacement, text)
-        tokens = self._tokens(text)
-        tokens = self._drop_fillers(tokens)
+        tokens = self._drop_fillers(self._tokens(text))
+        if speaker != "patient":
+            # before the false starts: "looking at you , you do n't appear ..." is no "you" said twice
+            tokens = self._strip(tokens)
+            tokens = tokens[self._starts(tokens, self._clinician_openers):]
         tokens = self._drop_false_starts(tokens)
         tokens = self._strip(tokens)
         if tokens and tokens[-1].lower() in self._dangling:
             tokens = self._strip(tokens[:-1])  # a clause cut off mid-phrase ends before its dangling word
         if speaker != "patient":
-            tokens = self._imperative(self._strip(tokens[self._starts(tokens, self._clinician_openers):]))
+            tokens = self._imperative(tokens)
         words = [t for t in tokens if t[0].isalnum()]
         if len(words) < 3 or " ".join(words).lower() in self._pleasantries:
             return None
@@ -205,10 +213,12 @@ class Writer:
         return sentence[:1].upper() + sentence[1:] + "."
 
     def spelled(self, text: str) -> str:
-        """Spoken forms as a note writes them ("milligrams" -> "mg", "copd" -> "COPD")."""
+        """Spoken forms as a note writes them ("milligrams" -> "mg", "copd" -> "COPD", "3 out of 6" -> "3/6",
+        "one plus pitting edema" -> "1+ pitting edema")."""
         for pattern, replacement in self._written:
             text = pattern.sub(replacement, text)
-        return text
+        text = _OUT_OF.sub(r"\1/\2", text)
+        return _GRADE_PLUS.sub(lambda m: f"{_SMALL.get(m.group(1).lower(), m.group(1))}+ ", text)
 
     def _imperative(self, tokens: list[str]) -> list[str]:
         """"we are going to have you continue your aspirin" -> "continue your aspirin": an instruction reads as

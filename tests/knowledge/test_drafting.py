@@ -157,6 +157,11 @@ def test_a_medicine_named_only_by_its_class_says_so(extractor: Extractor) -> Non
      "They were endorsing some nasal congestion from the pollen."),
     ("i saw that dr. brown put you on buspar for the anxiety .", "Dr. brown put them on buspar for the anxiety."),
     ("uh , to be honest , my diet has not changed at all .", "Their diet has not changed at all."),
+    # grades as a note writes them; "looking at you , you ..." is no word said twice
+    ("on your heart exam , there is a three out of six systolic ejection murmur .",
+     "On their heart exam, there is a 3/6 systolic ejection murmur."),
+    ("on your ankles , there is one plus pitting edema .", "On their ankles, there is 1+ pitting edema."),
+    ("looking at you , you do n't appear in any distress .", "They do not appear in any distress."),
 ])
 def test_speech_is_written_in_the_notes_register(extractor: Extractor, said: str, written: str) -> None:
     speaker = "Patient" if said.startswith("uh") else "Doctor"
