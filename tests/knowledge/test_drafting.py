@@ -161,7 +161,8 @@ def test_a_medicine_named_only_by_its_class_says_so(extractor: Extractor) -> Non
     ("on your heart exam , there is a three out of six systolic ejection murmur .",
      "On their heart exam, there is a 3/6 systolic ejection murmur."),
     ("on your ankles , there is one plus pitting edema .", "On their ankles, there is 1+ pitting edema."),
-    ("looking at you , you do n't appear in any distress .", "They do not appear in any distress."),
+    ("looking at you , you do n't have any swelling in your knee .",
+     "They do not have any swelling in their knee."),
 ])
 def test_speech_is_written_in_the_notes_register(extractor: Extractor, said: str, written: str) -> None:
     speaker = "Patient" if said.startswith("uh") else "Doctor"
