@@ -280,6 +280,10 @@ def test_an_answer_that_only_says_when_names_what_was_asked(extractor: Extractor
              if s.text.startswith("Shortness of breath when")]
     assert named, [s.text for section in note.sections for s in section.sentences]
     assert {ev.segment for ev in named[0].evidence} == {transcript.segments[0].id, transcript.segments[1].id}
+    _, since = drafted(extractor, "Doctor: And how long have you had the cough?\n"
+                                  "Patient: Probably since labor day.\n")
+    texts = [s.text for section in since.sections for s in section.sentences]
+    assert "Cough since labor day." in texts or "Cough probably since labor day." in texts, texts
     _, full = drafted(extractor, "Doctor: Any headaches?\n"
                                  "Patient: When my blood pressure gets high, I have some mild headaches.\n")
     texts = [s.text for section in full.sections for s in section.sentences]
