@@ -92,6 +92,10 @@ class Writer:
         self._openers = _sequences(register.openers)
         self._clinician_openers = _sequences(register.clinician_openers)
         self._tags = _sequences(register.tags)
+        # by their last token, longest first: a clause's last word is looked up, not every tag tried
+        self._tags_by_last: dict[str, list[tuple[str, ...]]] = {}
+        for seq in sorted((seq for seqs in self._tags.values() for seq in seqs), key=len, reverse=True):
+            self._tags_by_last.setdefault(seq[-1], []).append(seq)
         self._pleasantries = {" ".join(seq) for seqs in _sequences(register.pleasantries).values() for seq in seqs}
         self._questions = _sequences(register.question_openers)
         self._asking = _sequences(register.questions_whatever_the_mark)
@@ -292,12 +296,14 @@ class Writer:
                 del kept[-4 - comma:-2]
                 continue
             for n in (5, 4, 3, 2):  # "i want , i want him": a phrase said twice, with a comma between
-                if len(kept) >= 2 * n + 1 and kept[-n - 1] == "," and \
+                # the last words compared first: most tokens end no repeated phrase, and the lists cost
+                if len(kept) >= 2 * n + 1 and kept[-n - 1] == "," and lower == kept[-n - 2].lower() and \
                         [t.lower() for t in kept[-n:]] == [t.lower() for t in kept[-2 * n - 1:-n - 1]]:
                     del kept[-n - 1:]
                     break
                 # "it is it is going": a phrase of words said twice at once
-                if n <= 3 and len(kept) >= 2 * n and all(t[0].isalpha() for t in kept[-2 * n:]) and \
+                if n <= 3 and len(kept) >= 2 * n and lower == kept[-n - 1].lower() and \
+                        all(t[0].isalpha() for t in kept[-2 * n:]) and \
                         [t.lower() for t in kept[-n:]] == [t.lower() for t in kept[-2 * n:-n]]:
                     del kept[-n:]
                     break
@@ -305,11 +311,12 @@ class Writer:
 
     def _tail_tag(self, tokens: list[str]) -> int:
         """How many tokens at the end are a tag ("okay", "you know", commas)."""
+        if not tokens:
+            return 0
         lowered = [t.lower() for t in tokens[-6:]]
-        for seqs in self._tags.values():
-            for seq in seqs:
-                if len(seq) < len(tokens) and tuple(lowered[-len(seq):]) == seq:
-                    return len(seq)
+        for seq in self._tags_by_last.get(lowered[-1], ()):
+            if len(seq) < len(tokens) and tuple(lowered[-len(seq):]) == seq:
+                return len(seq)
         return 0
 
     def _strip(self, tokens: list[str]) -> list[str]:
