@@ -75,7 +75,11 @@ def chief_complaint(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
 
 def _details(visit: Visit, symptom: Finding) -> Sentence | None:
     """The complaint with its timing, frequency, onset and duration, when any was said."""
-    timings = [f for f in visit.findings if f.kind == "timing" and f.assertion == "present" and not f.historical]
+    # A timing said of the complaint, where it is spoken of (its turn or the next); "three times a week" of the
+    # physical therapy in the plan is not the injury's.
+    said_at = {ev.segment for ev in symptom.evidence}
+    timings = [f for f in visit.findings if f.kind == "timing" and f.assertion == "present" and not f.historical
+               and any(ev.segment + step in said_at for ev in f.evidence for step in (-1, 0, 1))]
     parts = []
     if timings:
         parts.append(join_words([visit.wording.timing(t.code) for t in timings]))

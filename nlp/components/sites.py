@@ -23,6 +23,7 @@ SIDE_GAP = 2  # words at most between a side and its site ("left lower leg")
 # places() / place_said: the side a speaker denies ("not the right knee"), which a reply corrects
 DENIED_SIDE = "denied_laterality"
 DENIAL_WORDS = 2  # "not the right", "isn't my left": the negation this close before the side
+FREQUENCY_GAP = 12  # words at most between a symptom and the frequency said of it ("cramps ... three times a week")
 
 
 @Language.factory("soapscribe_sites", default_config={"site_gap": SIDE_GAP})
@@ -69,8 +70,11 @@ class SiteAttacher:
             if "laterality" in said and target.label_ in SIDED_KINDS:
                 details(target)["laterality"] = said["laterality"]
             has_drug = any(t.label_ == MEDICATION and sentence.start <= t.start < sentence.end for t in targets)
+            # near the symptom: an unpunctuated turn is one long "sentence", whose "three times a week" of the
+            # physical therapy is not the wrist injury's
             frequency = [f for f in within(modifiers, sentence.start, sentence.end, FREQUENCY)
-                         if SYMPTOM in f._.pattern.attributes.get("applies_to", ())]
+                         if SYMPTOM in f._.pattern.attributes.get("applies_to", ())
+                         and min(abs(f.start - target.end), abs(target.start - f.end)) <= FREQUENCY_GAP]
             if frequency and not has_drug and target.label_ == SYMPTOM:
                 details(target)["frequency"] = frequency[0]._.pattern.code
         self._carry_frequency(doc, modifiers, targets)

@@ -318,3 +318,11 @@ def test_what_the_clinician_reads_off_an_image_in_the_assessment_is_a_result(ext
     assert results == ["They have a distal phalanx fracture in the middle finger."]
     assert "They have a distal phalanx fracture in the middle finger." not in sentences(note, "assessment")
     assert "We will put them in a finger splint." in sentences(note, "plan")
+
+
+def test_a_timing_said_of_something_else_later_is_not_the_complaints(extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Patient: I get cramps in my calf.\nDoctor: Okay.\nPatient: They started in May.\n"
+                                 "Doctor: Any chest pain?\nPatient: No.\nDoctor: Any fever?\nPatient: No.\n"
+                                 "Doctor: We will keep you in the hospital overnight after the surgery.\n")
+    history = note.section("subjective").subsections[1]
+    assert not any("night" in s.text for s in history.sentences[:2]), [s.text for s in history.sentences]

@@ -58,3 +58,12 @@ def test_the_side_nearest_the_symptom_is_its_own(nlp: Language) -> None:
 def test_a_denied_side_is_not_the_side_said(nlp: Language) -> None:
     assert places(nlp("it's not the right knee it's the left knee")) == {
         "site": "knee", "laterality": "left", "denied_laterality": "right"}
+
+
+def test_a_frequency_far_from_the_symptom_in_a_run_on_turn_is_not_its_own(nlp: Language) -> None:
+    near = next(m for m in mentions(nlp("i get cramps in my calf about three times a week")) if m.code == "leg_cramp")
+    assert near.attributes.get("frequency") == "three times a week", near.attributes
+    said = ("they will see you probably three times a week just to make sure that you can get your strength back and "
+            "that the pain in your wrist is gone")
+    far = next(m for m in mentions(nlp(said)) if m.code == "wrist_pain")
+    assert "frequency" not in far.attributes, far.attributes
