@@ -27,7 +27,7 @@ _SPELLED_POINT = re.compile(r" \. (?=" + _NUMBER_WORD + r"\b)", re.IGNORECASE)
 _PAUSE = re.compile(r"\.\.\.(?= *[a-z0-9])")
 # "i saw that dr. brown put you on buspar": the point of a title before a name ends no sentence.
 _TITLE = re.compile(r"(?<![\w'])(?:dr|mr|mrs|ms|mx|prof|st)\.(?= [A-Za-z])", re.IGNORECASE)
-_TOKEN = re.compile(r"\$|\d+(?:[.,/]\d+)*(?:-[A-Za-z]+)*|[A-Za-z][\w'\-]*|\.\.\.|[^\w\s]")
+_TOKEN = re.compile(r"\$|\d+(?:[.,/]\d+)*(?:\+(?![\d]))?(?:-[A-Za-z]+)*|[A-Za-z][\w'\-]*|\.\.\.|[^\w\s]")
 _LONG = 40
 _OUT_OF = re.compile(r"(?<![\w.])(\d+) out of (\d+)(?![\w.])")  # a grade or score: "a 3 out of 6 murmur"
 # "one plus pitting edema", "2 plus pulses": a grade, unless a number follows ("one plus one")

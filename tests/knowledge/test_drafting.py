@@ -161,6 +161,7 @@ def test_a_medicine_named_only_by_its_class_says_so(extractor: Extractor) -> Non
     ("on your heart exam , there is a three out of six systolic ejection murmur .",
      "On their heart exam, there is a 3/6 systolic ejection murmur."),
     ("on your ankles , there is one plus pitting edema .", "On their ankles, there is 1+ pitting edema."),
+    ("on your ankles , there is 2+ pitting edema .", "On their ankles, there is 2+ pitting edema."),
     # the patient's "we" told of the patient; "the er" is a place; "it's been" has been; "we have you on" an object
     ("uh , we were doing yard work and i got a pain in my knee .",
      "They were doing yard work and they got a pain in their knee."),
