@@ -20,6 +20,9 @@ from nlp.words import span_times
 
 Phase = Literal["history", "exam", "results", "plan"]
 _AGE = re.compile(r"(?<![\w-])(\d{1,3}|[a-z]+(?:[- ][a-z]+)?)[- ]years?[- ]old(?![\w-])", re.I)
+# "since i was 13 years old", "when he was five years old": an age of the past
+_PAST_AGE = re.compile(r"(?<![\w-])(?:was|were|since|until|till|by|at)\s+(?:about\s+|around\s+|like\s+)?$", re.I)
+_PERSON_AFTER = re.compile(r"\s*(?:female|male|woman|man|lady|gentleman|girl|boy|patient|person)\b", re.I)
 _FEMALE = phrases_pattern(["female", "woman", "lady", "mrs", "ms", "miss", "ma'am", "girl"])
 _MALE = phrases_pattern(["male", "man", "gentleman", "mr", "sir", "boy"])
 _SHE = phrases_pattern(["she", "her", "herself"])
@@ -111,14 +114,16 @@ class Visit:
 
     @cached_property
     def age(self) -> str | None:
-        """The age said as "N-year-old", as digits."""
-        for segment in self.transcript.segments:
-            match = _AGE.search(segment.text)
-            if match:
-                words = self.writer.write(f"she is {match.group(1)} years old", "clinician", THEY) or ""
-                number = re.search(r"\d+", words)
-                if number:
-                    return number.group()
+        """The age said as "N-year-old", as digits: the one said of a person ("a pleasant 65 year old female")
+        first, else the first not said of the past ("anemic since i was 13 years old" is no age)."""
+        said = [match for segment in self.transcript.segments for match in _AGE.finditer(segment.text)
+                if not _PAST_AGE.search(match.string[:match.start()])]
+        said.sort(key=lambda match: not _PERSON_AFTER.match(match.string, match.end()))
+        for match in said:
+            words = self.writer.write(f"she is {match.group(1)} years old", "clinician", THEY) or ""
+            number = re.search(r"\d+", words)
+            if number:
+                return number.group()
         return None
 
     @cached_property

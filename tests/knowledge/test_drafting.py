@@ -327,3 +327,12 @@ def test_a_timing_said_of_something_else_later_is_not_the_complaints(extractor: 
                                  "Doctor: We will keep you in the hospital overnight after the surgery.\n")
     history = note.section("subjective").subsections[1]
     assert not any("night" in s.text for s in history.sentences[:2]), [s.text for s in history.sentences]
+
+
+def test_the_age_is_the_one_said_of_the_patient_not_an_age_of_the_past(extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Patient: I've been anemic since I was 13 years old.\n"
+                                 "Doctor: This is Christina, a pleasant 65 year old female with anemia and fatigue.\n"
+                                 "Patient: I feel tired all the time.\n")
+    texts = [s.text for s in note.section("subjective").sentences]
+    assert any("65-year-old" in text for text in texts), texts
+    assert not any("13-year-old" in text for text in texts), texts
