@@ -126,8 +126,9 @@ def sited_by_reply(segments: list[Segment], found: list[list[Mention]],
     """
     result = [list(mentions) for mentions in found]
     for index, mentions in enumerate(found):
-        if not any(m.kind == "symptom" for m in mentions):
-            continue
+        asked = {m.code for m in mentions if m.kind == "symptom"}
+        if not asked or (len(asked) > 1 and segments[index].speaker != "patient"):
+            continue  # "any shortness of breath, cough, muscle aches?" "... pounding in my chest": whose chest?
         reply = answer_to(segments, index)
         if reply is not None and segments[reply].speaker == "clinician" \
                 and not any(m.kind == "symptom" for m in found[reply]):

@@ -311,3 +311,14 @@ def test_a_negation_ends_where_a_new_statement_starts(extractor: Extractor, said
 ])
 def test_a_reply_that_denies_the_side_asked_corrects_it(extractor: Extractor, said: str, side: str) -> None:
     assert one(extractor, said, "symptom", "knee_pain").attributes["laterality"] == side
+
+
+def test_a_place_in_the_reply_to_a_list_of_symptoms_is_none_of_theirs(extractor: Extractor) -> None:
+    """"Any shortness of breath, cough, muscle aches?" "... a little pounding in my chest": whose chest is unsaid;
+    a place said of one asked symptom is its place."""
+    said = ("Doctor: How about any shortness of breath, cough, muscle aches?\n"
+            "Patient: Sometimes when it's humid I struggle a little and feel a little pounding in my chest.\n")
+    sited = [f for f in findings(extractor, said).findings if f.kind == "symptom" and f.attributes.get("site")]
+    assert sited == [], [(f.code, f.attributes) for f in sited]
+    one_asked = one(extractor, "Doctor: Any swelling?\nPatient: Yes, in my left ankle.\n", "symptom", "swelling")
+    assert one_asked.attributes.get("site") == "ankle", one_asked.attributes
