@@ -75,11 +75,12 @@ def chief_complaint(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
 
 def _details(visit: Visit, symptom: Finding) -> Sentence | None:
     """The complaint with its timing, frequency, onset and duration, when any was said."""
-    # A timing said of the complaint, where it is spoken of (its turn or the next); "three times a week" of the
-    # physical therapy in the plan is not the injury's.
+    # A timing said of the complaint where it is spoken of: in its turn, or within two turns either way (a
+    # question and its answer: "cramps in my legs" / "when do they happen?" / "mostly at night"); "stay in the
+    # hospital overnight" in the plan is no night cramp.
     said_at = {ev.segment for ev in symptom.evidence}
     timings = [f for f in visit.findings if f.kind == "timing" and f.assertion == "present" and not f.historical
-               and any(ev.segment + step in said_at for ev in f.evidence for step in (-1, 0, 1))]
+               and any(ev.segment + step in said_at for ev in f.evidence for step in range(-2, 3))]
     parts = []
     if timings:
         parts.append(join_words([visit.wording.timing(t.code) for t in timings]))

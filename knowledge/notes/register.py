@@ -26,16 +26,24 @@ _SPELLED_POINT = re.compile(r" \. (?=" + _NUMBER_WORD + r"\b)", re.IGNORECASE)
 # end; the false-start rules then say the repeated words once.
 _PAUSE = re.compile(r"\.\.\.(?= *[a-z0-9])")
 # "i saw that dr. brown put you on buspar": the point of a title before a name ends no sentence.
-_TITLE = re.compile(r"(?<![\w'])(?:dr|mr|mrs|ms|mx|prof|st)\.(?= [A-Za-z])", re.IGNORECASE)
+# "she has ms. she was diagnosed ..." and "mild mr. the aortic valve ...": multiple sclerosis and mitral regurgitation
+# end sentences; a title is followed by a name, not by a pronoun, an article or a conjunction.
+_TITLE = re.compile(r"(?<![\w'])(?:dr|mr|mrs|ms|mx|prof)\.(?= (?!(?:i|he|she|we|you|they|it|the|a|an|and|but|so|this|"
+                    r"that|there|her|his|my|your|our|their|no|not)\b)[A-Za-z])", re.IGNORECASE)
 _TOKEN = re.compile(r"\$|\d+(?:[.,/]\d+)*(?:\+(?![\d]))?(?:-[A-Za-z]+)*|[A-Za-z][\w'\-]*|\.\.\.|[^\w\s]")
 _LONG = 40
-_OUT_OF = re.compile(r"(?<![\w.])(\d+) out of (\d+)(?![\w.])")  # a grade or score: "a 3 out of 6 murmur"
+# A grade or score ("a 3 out of 6 murmur", "5 out of 5 strength", "8 out of 10 pain"); "3 out of 7 days" is a count.
+_OUT_OF = re.compile(r"(?<![\w.])(\d+) out of (4|5|6|10)(?![\w.])(?! (?:days|nights|times|weeks|months|people|"
+                     r"patients|readings|doses|tablets|pills)\b)")
 # "one plus pitting edema", "2 plus pulses": a grade, unless a number follows ("one plus one")
 _SMALL = {"one": "1", "two": "2", "three": "3", "four": "4"}
 _GRADE_PLUS = re.compile(r"(?<![\w.])(one|two|three|four|[1-4]) plus (?=[a-z])(?!(?:one|two|three|four|five|six|seven|"
-                         r"eight|nine|ten)\b)", re.IGNORECASE)
+                         r"eight|nine|ten|a|an|the|half|another|other|some|my|your|his|her|their)\b)", re.IGNORECASE)
 _SUBJECTS = {"i", "we", "you"}
 _RESTARTED = {"i", "we", "you", "it", "he", "she", "they", "that", "this"}
+# The restart's first subject: an impersonal or first-person start given up ("it could , you could be nervous");
+# "he can , i can not" compares two people.
+_RESTARTED_FIRST = {"it", "that", "this", "i", "we"}
 # "let's talk a little bit about your migraines": longer, the clause says more than where the talk goes next
 _TRANSITION_WORDS = 12
 _NO_SPACE_BEFORE = {",", ".", "?", "!", ";", ":", "%", ")"}
@@ -91,6 +99,7 @@ class Writer:
         self._fillers = _sequences(register.fillers)
         self._openers = _sequences(register.openers)
         self._clinician_openers = _sequences(register.clinician_openers)
+        self._we_kept = _sequences(register.we_kept_before)
         self._tags = _sequences(register.tags)
         # by their last token, longest first: a clause's last word is looked up, not every tag tried
         self._tags_by_last: dict[str, list[tuple[str, ...]]] = {}
@@ -292,7 +301,8 @@ class Writer:
             # "it could , you could be nervous": a subject and its verb said again with another subject
             comma = int(len(kept) >= 5 and kept[-3] == ",")
             if len(kept) >= 4 + comma and kept[-1].lower() == kept[-3 - comma].lower() and kept[-1][0].isalpha() \
-                    and kept[-4 - comma].lower() in _RESTARTED and kept[-2].lower() in _RESTARTED:
+                    and kept[-4 - comma].lower() in _RESTARTED_FIRST and kept[-2].lower() in _RESTARTED \
+                    and kept[-2].lower() != kept[-4 - comma].lower():
                 del kept[-4 - comma:-2]
                 continue
             for n in (5, 4, 3, 2):  # "i want , i want him": a phrase said twice, with a comma between
@@ -357,6 +367,8 @@ class Writer:
         for index, token in enumerate(tokens):
             lower = token.lower()
             form = mapping.get(lower)
+            if lower == "we" and speaker == "patient" and self._starts(tokens, self._we_kept, index + 1):
+                form = None  # "we both take metformin": the patient and another, not the patient alone
             if form is None:
                 out.append(self._agree(token, out, person) if out else token)
                 continue

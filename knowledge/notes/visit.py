@@ -32,6 +32,8 @@ _SHORT_META = 6  # words: visit management this short says nothing of what it na
 _QUALIFIER_WORDS = 12  # an answer that says when, and no more, is short
 _INTERJECTION = 3  # words: "mm-hmm", "okay", "yes, I see" said while the other speaker goes on
 _REVIEWED_KINDS = ("imaging",)  # an image named while the clinician looks at it opens a reading of it
+# A reading is a sentence or two ("what I'm seeing is a fracture. so you have a distal phalanx fracture."); a
+# third was more often the next problem's on ACI-BENCH train (1 and 3 scored no better there).
 _REVIEW_CLAUSES = 2
 # A problem is named by a condition, or by a symptom the clinician opens a problem with.
 _PROBLEM_KINDS = ("condition", "symptom")
@@ -95,6 +97,7 @@ class Visit:
         self._exam, self._results = phrases_pattern(cues.exam), phrases_pattern(cues.results)
         self._plan_start, self._plan_item = phrases_pattern(cues.plan_start), phrases_pattern(cues.plan_items)
         self._impression = phrases_pattern(cues.impression)
+        self._reading = phrases_pattern(cues.reading)
         self._exam_start = phrases_pattern(cues.exam_start)
         self._opener = phrases_pattern(cues.problem_openers)
         self.clauses = self._clauses()
@@ -170,25 +173,33 @@ class Visit:
         return self._reviewed(self._answered(self._joined(clauses)))
 
     def _reviewed(self, clauses: list[Clause]) -> list[Clause]:
-        """What the clinician reads off an image or a result, whenever in the visit ("show me the x-ray." / "so you
-        have a distal phalanx fracture."), is a result: the clause naming the image and up to `_REVIEW_CLAUSES` of
-        the clinician's next clauses, until a decision, an impression, a question or the patient speaking."""
-        left = 0
+        """What the clinician reads off an image during the assessment and plan ("show me the x-ray." / "what
+        I'm seeing is a fracture." / "so you have a distal phalanx fracture.") is a result: the clause naming
+        the image and up to `_REVIEW_CLAUSES` of the clinician's next clauses that read it (a reading cue, or a
+        condition the reading already named), until a decision, an impression, a question, a symptom or exam
+        finding, or the patient speaking. Before the assessment and plan the cues place results (`_phase`)."""
+        left, read = 0, set()
         for at, clause in enumerate(clauses):
+            if clause.phase != "plan":
+                left = 0
+                continue
             if clause.speaker == "patient":
                 left = 0 if clause.written else left
                 continue
-            if clause.phase != "history" and any(f.kind in _REVIEWED_KINDS for f in clause.findings) \
-                    and not self.is_plan_item(clause):
-                left = _REVIEW_CLAUSES  # an image in the history ("you had an x-ray in the er") is no reading
+            if any(f.kind in _REVIEWED_KINDS for f in clause.findings) and not self.is_plan_item(clause):
+                left, read = _REVIEW_CLAUSES, {f.code for f in clause.findings if f.kind == "condition"}
                 clauses[at] = replace(clause, phase="results")
                 continue
             if not left or clause.written is None:
                 continue
-            if clause.question or self.is_plan_item(clause) or self._impression.search(clause.said) \
-                    or self._plan_start.search(clause.said):
+            conditions = {f.code for f in clause.findings if f.kind == "condition"}
+            reads = bool(self._reading.search(clause.said)) or bool(conditions and conditions <= read)
+            if not reads or clause.question or self.is_plan_item(clause) or self._impression.search(clause.said) \
+                    or self._plan_start.search(clause.said) \
+                    or any(f.kind in ("symptom", "exam", "vital") for f in clause.findings):
                 left = 0
                 continue
+            read |= conditions
             clauses[at] = replace(clause, phase="results")
             left -= 1
         return clauses

@@ -17,6 +17,7 @@ from nlp.lexicon import EXCLUDE, MEDICATION, TermPattern, normalise
 from nlp.types import FindingKind
 
 TARGET_KINDS = frozenset(get_args(FindingKind))
+_LOOKED_UP = 50_000  # near-spelling lookups kept (a few MB); a two-hour consultation looks up a few hundred words
 
 
 @Language.factory("soapscribe_terms", default_config={"fuzzy_kinds": ["medication"], "fuzzy_min_length": 7,
@@ -84,6 +85,8 @@ class TermMatcher:
     def _misspelt(self, word: str) -> TermPattern | None:
         """The term whose one-word phrase, or the drug whose name, `word` is a near spelling of (cached per word)."""
         if word not in self.closest:
+            if len(self.closest) >= _LOOKED_UP:
+                self.closest.clear()  # a service runs for months: its misheard names and surnames are not kept forever
             cutoff = self.fuzzy_ratio * 100
             topic = self.spellings.get(word[:2], {})
             best = process.extractOne(word, topic.keys(), scorer=fuzz.ratio, score_cutoff=cutoff)
