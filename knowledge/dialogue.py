@@ -174,7 +174,12 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                                  t0=answered.start, t1=answered.end)
                 placed.append(Placed(segment, replace(mention, assertion="present"), "present", [extra]))
                 continue
-            if opening is None or not (opening.bare or mention.kind not in own_kinds):
+            listed = len({m.code for m in found[index] if m.kind == mention.kind and m.in_question}) > 1
+            if opening is None or not (opening.bare or mention.kind not in own_kinds) \
+                    or (listed and not opening.bare and opening.assertion == "present"):
+                # "Any shortness of breath, cough, muscle aches?" "Sometimes when I run I struggle a bit ...": a
+                # qualified yes to a list says which in its own words, and affirms none wholesale ("No other
+                # symptoms" denies them all)
                 placed.append(Placed(segment, mention, None))
                 continue
             assertion, historical = opening.assertion, None

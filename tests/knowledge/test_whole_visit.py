@@ -318,7 +318,12 @@ def test_a_place_in_the_reply_to_a_list_of_symptoms_is_none_of_theirs(extractor:
     a place said of one asked symptom is its place."""
     said = ("Doctor: How about any shortness of breath, cough, muscle aches?\n"
             "Patient: Sometimes when it's humid I struggle a little and feel a little pounding in my chest.\n")
-    sited = [f for f in findings(extractor, said).findings if f.kind == "symptom" and f.attributes.get("site")]
+    found = findings(extractor, said).findings
+    sited = [f for f in found if f.kind == "symptom" and f.attributes.get("site")]
     assert sited == [], [(f.code, f.attributes) for f in sited]
+    # ... and a qualified yes to the list affirms none of them wholesale; a no denies them all
+    assert not [f for f in found if f.code in ("cough", "muscle_pain") and f.assertion == "present"], found
+    denied = findings(extractor, "Doctor: Any nausea, vomiting?\nPatient: No other symptoms.\n").findings
+    assert {(f.code, f.assertion) for f in denied} >= {("nausea", "absent"), ("vomiting", "absent")}, denied
     one_asked = one(extractor, "Doctor: Any swelling?\nPatient: Yes, in my left ankle.\n", "symptom", "swelling")
     assert one_asked.attributes.get("site") == "ankle", one_asked.attributes
