@@ -274,13 +274,19 @@ class Visit:
         """The first clinician clause of the assessment and plan: a cue ("my assessment", "for your first
         problem") or impression after the first third of the visit, else the first plan item in the second half."""
         third = len(raw) // 3
+        impression = None
         for index, (segment, start, end, _) in enumerate(raw):
             said = segment.text[start:end]
             if segment.speaker == "patient" or self.writer.is_question(said):
                 continue  # "my assessment and plan, okay?" opens it; "any questions about the plan?" does not
-            if (index >= third and self._plan_start.search(said)) or \
-                    (index >= len(raw) // 2 and self._impression.search(said)):
-                return index
+            if impression is not None and self._exam_start.search(said):
+                impression = None  # "I think you're doing a good job. okay, so on exam ...": that was no assessment
+            if index >= third and self._plan_start.search(said):
+                return index if impression is None else impression
+            if impression is None and index >= len(raw) // 2 and self._impression.search(said):
+                impression = index
+        if impression is not None:
+            return impression
         for index, (segment, start, end, _) in enumerate(raw):
             if index >= len(raw) // 2 and segment.speaker != "patient" \
                     and self._plan_item.search(segment.text[start:end]):

@@ -369,3 +369,16 @@ def test_the_age_is_the_one_said_of_the_patient_not_an_age_of_the_past(extractor
     texts = [s.text for s in note.section("subjective").sentences]
     assert any("65-year-old" in text for text in texts), texts
     assert not any("13-year-old" in text for text in texts), texts
+
+
+def test_an_i_think_before_the_examination_does_not_open_the_assessment(extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Patient: I have high blood pressure.\nDoctor: Are you taking the amlodipine?\n"
+                                 "Patient: Yes, every day.\nDoctor: Any chest pain?\nPatient: No.\n"
+                                 "Doctor: Any headaches?\nPatient: No.\nDoctor: I think you are doing a good job.\n"
+                                 "Doctor: Okay, so on exam, I hear a slight 2 out of 6 systolic ejection murmur.\n"
+                                 "Doctor: So for my assessment and plan, your hypertension is well controlled.\n"
+                                 "Doctor: Continue the amlodipine.\n")
+    exam = [s.text for sub in note.section("objective").subsections if sub.code == "physical_exam"
+            for s in sub.sentences]
+    assert any("murmur" in text for text in exam), exam
+    assert not any("murmur" in text for text in sentences(note, "assessment")), sentences(note, "assessment")
