@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal, get_args
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
 from knowledge.datafile import GENERAL_DIR, line_of, load_model
 from knowledge.errors import KnowledgeError
@@ -65,6 +65,16 @@ class GeneralTermsFile(StrictModel):
     units: dict[str, str] = {}  # follow_up: interval words -> UCUM
     by_site: dict[Code, str] = {}  # a generic code -> the code of its site ("pain" + knee -> "{site}_pain")
     placeless: list[Code] = []  # symptoms a place said beside them is not of (fever, headache, cough)
+    sideless: list[Code] = []  # ... nor a side: of the whole body or no one side (fever, vomiting, diarrhea)
+
+    @model_validator(mode="after")
+    def _listed_codes_are_terms(self) -> GeneralTermsFile:
+        codes = {term.code for term in self.terms}
+        for field in ("placeless", "sideless"):
+            unknown = [code for code in getattr(self, field) if code not in codes]
+            if unknown:
+                raise ValueError(f"{field}: {', '.join(unknown)} is no term of this file")
+        return self
 
 
 class PackFile(StrictModel):
@@ -121,7 +131,8 @@ class GeneralPack:
                 options = {"icd10": term.icd10, "order_type": term.order_type, "panel": term.panel,
                            "units": allowed if term.units else None,
                            "requires_number": file.requires_value, "paired": term.paired,
-                           "names_kind": term.names_kind, "placeless": term.code in file.placeless}
+                           "names_kind": term.names_kind, "placeless": term.code in file.placeless,
+                           "sideless": term.code in file.sideless}
                 attributes = {key: value for key, value in options.items() if value}
                 patterns.append(TermPattern(file.kind, term.code, phrases, attributes))
                 if term.negated_phrases:

@@ -44,7 +44,7 @@ LONGEST_PUNCTUATED_SENTENCE = 15
 RETRACTION_GAP = 7
 # Term options that steer the components and are not attributes of a finding.
 CONTROL_ATTRIBUTES = frozenset({"requires_value", "requires_number", "as_medication", "negated", "paired",
-                                "names_kind", "units", "placeless"})
+                                "names_kind", "units", "placeless", "sideless"})
 
 
 @dataclass(frozen=True)

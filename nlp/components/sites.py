@@ -67,7 +67,7 @@ class SiteAttacher:
                               target)
             if "site" in said:
                 details(target)["site"] = said["site"]
-            if "laterality" in said and target.label_ in SIDED_KINDS:
+            if "laterality" in said and target.label_ in SIDED_KINDS and not target._.pattern.attributes.get("sideless"):
                 details(target)["laterality"] = said["laterality"]
             has_drug = any(t.label_ == MEDICATION and sentence.start <= t.start < sentence.end for t in targets)
             # near the symptom: an unpunctuated turn is one long "sentence", whose "three times a week" of the

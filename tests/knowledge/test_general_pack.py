@@ -46,6 +46,12 @@ def test_a_bad_code_shape_names_file_field_and_line(general: Path) -> None:
         load_general(general)
 
 
+def test_a_sideless_code_that_is_no_term_names_the_file_and_field(general: Path) -> None:
+    edit(general / "symptoms.yaml", "sideless: [fever,", "sideless: [feverr,")
+    with pytest.raises(KnowledgeError, match=r"general/symptoms.yaml: .*sideless: feverr is no term of this file"):
+        load_general(general)
+
+
 def test_a_term_file_missing_from_the_pack_order_is_an_error(general: Path) -> None:
     (general / "extra.yaml").write_text("kind: symptom\nterms: []\n", encoding="utf-8")
     with pytest.raises(KnowledgeError, match="general/pack.yaml: order"):

@@ -67,3 +67,12 @@ def test_a_frequency_far_from_the_symptom_in_a_run_on_turn_is_not_its_own(nlp: L
             "that the pain in your wrist is gone")
     far = next(m for m in mentions(nlp(said)) if m.code == "wrist_pain")
     assert "frequency" not in far.attributes, far.attributes
+
+
+def test_a_side_said_beside_a_whole_body_symptom_is_not_its_own(nlp: Language) -> None:
+    found = {m.code: m.attributes for m in mentions(nlp("a bit of tummy pain mainly on the left-hand side, and "
+                                                         "vomiting and fever and diarrhea"))}
+    assert found["abdominal_pain"].get("laterality") == "left", found
+    assert all("laterality" not in found[code] for code in ("vomiting", "fever", "diarrhea")), found
+    headache = next(m for m in mentions(nlp("i get headaches on the left side")) if m.code == "headache")
+    assert headache.attributes.get("laterality") == "left"
