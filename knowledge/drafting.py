@@ -45,7 +45,8 @@ class Drafter:
 
     def draft(self, transcript: Transcript, findings: Findings) -> Note:
         found = self.guidance.applies.visit_findings(findings.findings)
-        visit = Visit(transcript, found, self.plan, self.writer, self.wording)
+        visit = Visit(transcript, found, self.plan, self.writer, self.wording,
+                      topical=self.guidance.applies.applies(findings.findings))
         sections = []
         for section in self.plan.sections:
             parts: list[Subsection] = []

@@ -18,6 +18,9 @@ class NoteWordingFile(StrictModel):
     """note.yaml."""
 
     labels: dict[str, str] = Field(default_factory=dict)
+    # What a topic's code is called where the topic does not apply (applies.yaml): cramps said of no leg in a
+    # consultation about a tummy ache are "cramps", not "leg cramps".
+    off_topic_labels: dict[str, str] = Field(default_factory=dict)
     timing: dict[str, str] = Field(default_factory=dict)
     site_plurals: dict[str, str] = Field(default_factory=dict)
     # Read by no code since the note plan (knowledge/note_plan/register.yaml holds the cues, the visit decides
@@ -47,7 +50,10 @@ class Wording:
     def _drug(self, code: str) -> Drug | None:
         return next((d for d in self.lexicon.drugs.drugs if d.code == code), None)
 
-    def name(self, finding: Finding) -> str:
+    def name(self, finding: Finding, topical: bool = True) -> str:
+        """`topical`: the topic applies to the consultation (applies.yaml)."""
+        if not topical and finding.code in self.file.off_topic_labels:
+            return self.file.off_topic_labels[finding.code]
         return self.label(finding.code)
 
     def said_as(self, finding: Finding) -> str | None:

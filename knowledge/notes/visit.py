@@ -86,8 +86,10 @@ class Visit:
     """The context every builder takes."""
 
     def __init__(self, transcript: Transcript, findings: list[Finding], plan: NotePlan, writer: Writer,
-                 wording: Wording) -> None:
+                 wording: Wording, topical: bool = True) -> None:
+        """`topical`: the topic applies to the consultation, so its codes read by its labels ("leg cramps")."""
         self.transcript = transcript
+        self.topical = topical
         self.findings = findings
         self.plan = plan
         self.writer = writer
@@ -350,7 +352,7 @@ class Visit:
         return found
 
     def name(self, finding: Finding) -> str:
-        return self.wording.name(finding)
+        return self.wording.name(finding, self.topical)
 
     # Problems ----------------------------------------------------------------------------------
 

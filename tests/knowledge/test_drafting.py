@@ -382,3 +382,14 @@ def test_an_i_think_before_the_examination_does_not_open_the_assessment(extracto
             for s in sub.sentences]
     assert any("murmur" in text for text in exam), exam
     assert not any("murmur" in text for text in sentences(note, "assessment")), sentences(note, "assessment")
+
+
+def test_cramps_of_no_leg_where_the_topic_does_not_apply_are_not_leg_cramps(extractor: Extractor) -> None:
+    _, tummy = drafted(extractor, "Patient: I've had diarrhea for three days and tummy pain on the left side.\n"
+                                  "Doctor: What does the pain feel like?\n"
+                                  "Patient: It feels like a cramp, like a muscular cramp.\n")
+    texts = [s.text for s in tummy.section("subjective").sentences]
+    assert not any("leg cramps" in text.lower() for text in texts), texts
+    assert any("cramps" in text for text in texts if text.startswith("Endorses")), texts
+    _, legs = drafted(extractor, "Patient: I get cramps in my calves at night.\n")
+    assert any("leg cramps" in s.text.lower() for s in legs.section("subjective").sentences)
