@@ -114,6 +114,10 @@ class _Reader:
         return float(value), j
 
 
+# "in the low one hundreds", "the two thousands": a range said round, no value
+_ROUND_RANGE = {"hundreds", "thousands"}
+
+
 def scan(words: Sequence[str]) -> list[NumberRun]:
     """Every number in a word list, longest reading first, left to right."""
     reader = _Reader(words)
@@ -121,6 +125,9 @@ def scan(words: Sequence[str]) -> list[NumberRun]:
     i = 0
     while i < len(reader.words):
         found = reader.number(i)
+        if found and reader.at(found[1]) in _ROUND_RANGE:
+            i = found[1] + 1
+            continue
         if found:
             runs.append(NumberRun(i, found[1], found[0]))
             i = found[1]

@@ -49,3 +49,9 @@ def test_scan_reads_hyphenated_tokens_as_spacy_splits_them() -> None:
 
 def test_adjacent_single_digits_are_separate_numbers() -> None:
     assert [run.value for run in scan(["three", "four"])] == [3, 4]
+
+
+def test_a_range_said_round_is_no_value() -> None:
+    words = "have your blood sugars been running in the low one hundreds or two hundreds".split()
+    assert scan(words) == []
+    assert [run.value for run in scan("it was one hundred and ten".split())] == [110]
