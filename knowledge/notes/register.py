@@ -31,7 +31,7 @@ _PAUSE = re.compile(r"\.\.\.(?= *[a-z0-9])")
 _TITLE = re.compile(r"(?<![\w'])(?:dr|mr|mrs|ms|mx|prof)\.(?= (?!(?:i|he|she|we|you|they|it|the|a|an|and|but|so|this|"
                     r"that|there|her|his|my|your|our|their|no|not)\b)[A-Za-z])", re.IGNORECASE)
 _TOKEN = re.compile(r"\$|\d+(?:[.,/]\d+)*(?:\+(?![\d]))?(?:-[A-Za-z]+)*|[A-Za-z][\w'\-]*|\.\.\.|[^\w\s]")
-_LONG = 40
+_LONG = 20
 # A grade or score ("a 3 out of 6 murmur", "5 out of 5 strength", "8 out of 10 pain"); "3 out of 7 days" is a count.
 _OUT_OF = re.compile(r"(?<![\w.])(\d+) out of (4|5|6|10)(?![\w.])(?! (?:days|nights|times|weeks|months|people|"
                      r"patients|readings|doses|tablets|pills)\b)")
