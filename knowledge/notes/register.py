@@ -35,6 +35,7 @@ _LONG = 20
 # A grade or score ("a 3 out of 6 murmur", "5 out of 5 strength", "8 out of 10 pain"); "3 out of 7 days" is a count.
 _OUT_OF = re.compile(r"(?<![\w.])(\d+) out of (4|5|6|10)(?![\w.])(?! (?:days|nights|times|weeks|months|people|"
                      r"patients|readings|doses|tablets|pills)\b)")
+_AGED = re.compile(r"(\d) - (?=(?:year|month|week|day)s?-old\b)")  # "34 -year-old" as some transcripts split it
 # "one plus pitting edema", "2 plus pulses": a grade, unless a number follows ("one plus one")
 _SMALL = {"one": "1", "two": "2", "three": "3", "four": "4"}
 _GRADE_PLUS = re.compile(r"(?<![\w.])(one|two|three|four|[1-4]) plus (?=[a-z])(?!(?:one|two|three|four|five|six|seven|"
@@ -230,6 +231,7 @@ class Writer:
         "one plus pitting edema" -> "1+ pitting edema")."""
         for pattern, replacement in self._written:
             text = pattern.sub(replacement, text)
+        text = _AGED.sub(r"\1-", text)
         text = _OUT_OF.sub(r"\1/\2", text)
         return _GRADE_PLUS.sub(lambda m: f"{_SMALL.get(m.group(1).lower(), m.group(1))}+ ", text)
 

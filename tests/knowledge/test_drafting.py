@@ -162,6 +162,7 @@ def test_a_medicine_named_only_by_its_class_says_so(extractor: Extractor) -> Non
      "On their heart exam, there is a 3/6 systolic ejection murmur."),
     ("on your ankles , there is one plus pitting edema .", "On their ankles, there is 1+ pitting edema."),
     ("on your ankles , there is 2+ pitting edema .", "On their ankles, there is 2+ pitting edema."),
+    ("carolyn is a 34 -year-old female with knee pain .", "Carolyn is a 34-year-old female with knee pain."),
     # the patient's "we" told of the patient; "the er" is a place; "it's been" has been; "we have you on" an object
     # ... but not the "we" of two people, nor "let us"; a grade, not "one plus a half"; a comparison is no restart
     ("uh , my husband and i get knee pain and we both take ibuprofen .",
