@@ -237,10 +237,11 @@ def test_an_unpunctuated_clinicians_question_and_asides_stay_out_of_the_note(ext
     _, note = drafted(extractor, "Doctor: hey diana so i see that you injured your wrist could you tell me a bit "
                                  "about what happened\nPatient: I slipped on the stairs and my right wrist got "
                                  "really swollen\nDoctor: so for your wrist fracture we are going to give you a "
-                                 "brace\nDoctor: the cool thing about getting\nDoctor: no problem bye\n")
+                                 "brace\nDoctor: the cool thing about getting\nDoctor: no problem bye\n"
+                                 "Doctor: how's your wrist pain been doing lately\n")
     texts = [s.text for section in note.sections for s in section.sentences]
     assert not any("tell" in text.lower() or "cool thing" in text.lower() or "bye" in text.lower()
-                   for text in texts), texts
+                   or "doing lately" in text for text in texts), texts
     assert any("slipped on the stairs" in text for text in texts), texts
 
 
