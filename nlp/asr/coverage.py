@@ -17,12 +17,22 @@ said and words stacked on one instant are recognised again without the vocabular
 sentence they interrupted to the end of the segment after them (whose times the loss corrupted), and those
 segments replace the biased ones. `skipped` (detected speech of `MIN_GAP_S` or more with no word) is what is
 reported and tested.
+
+Inside speech its words do cover, the vocabulary also makes Whisper drop a word ("try magnesium" for "try a
+magnesium"), merge several ("millidrammatite" for "milligrams at night") or put a vocabulary word over others
+("metronome. I" for "magnesium was normal. I"), which no timing check sees; the word's own probability and length
+show it (`doubtful`). The audio around such words is recognised again without the vocabulary and the two
+recognitions compared word by word (`recheck`): the plain words are kept where they are more and lose no
+vocabulary term.
 """
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
 
 import numpy as np
 from faster_whisper.vad import VadOptions
@@ -31,6 +41,7 @@ from nlp.asr.base import SAMPLE_RATE, AsrBackend, DecodeOptions, shift
 from nlp.asr.sentences import SENTENCE_END, split_sentences
 from nlp.asr.vad import SpeechActivity
 from nlp.types import Segment, Word
+from nlp.words import word_spans
 
 # Detected speech (the recognition's own VAD settings) this long with no word is speech lost: the measure reported.
 MIN_GAP_S = 2.0
@@ -51,8 +62,28 @@ STACKED_WORD_S = 0.02
 STACKED_RUN = 2
 # Rounds of checking and recognising again: each starts where the last left speech uncovered.
 REPAIR_ROUNDS = 3
+# Inside speech that words do cover, the vocabulary makes Whisper drop or merge words, and its own output shows
+# where (`doubtful`): a word it all but did not hear (recited from the vocabulary or made up) ...
+RECITED_P = 0.05
+# ... a word of the vocabulary it was unsure of (the bias put it there, over "a magnesium" or "was normal") ...
+FORCED_P = 0.4
+# ... and a word stamped longer than one is said that it was unsure of ("millidrammatite" for "milligrams at
+# night", "I" over "was normal").
+MERGED_WORD_S = 1.0
+MERGED_P = 0.5
+# Such a word is recognised again with this much audio either side (to the pause there when one is near), so
+# that Whisper hears it in context and the words both recognitions agree on anchor the comparison.
+CONTEXT_S = 1.5
+# The stretches (of several windows: `nlp.asr.windows`) are recognised in one call, this much silence apart: a
+# call costs about the same for 2 s as for 30 s of audio (Whisper encodes 30 s at a time; 0.5 s for tiny.en on
+# 2 cores).
+STRETCH_GAP_S = 1.0
+# Words of the vocabulary this long or longer count when a heard word resembles them ("ompranole").
+VOCABULARY_WORD_LETTERS = 5
+RESEMBLES = 0.7
 
 Span = tuple[float, float]
+Spaced = tuple[str, Word]  # a word and the text between it and the word before
 
 
 def speech_spans(samples: np.ndarray, sample_rate: int = SAMPLE_RATE, *, fine: bool = False,
@@ -136,13 +167,16 @@ def lost(fine_speech: Sequence[Span], segments: Sequence[Segment]) -> list[Span]
 
 
 def refill(engine: AsrBackend, samples: np.ndarray, segments: Sequence[Segment], options: DecodeOptions,
-           sample_rate: int = SAMPLE_RATE, *, speech: SpeechActivity | None = None) -> list[Segment]:
+           sample_rate: int = SAMPLE_RATE, *, speech: SpeechActivity | None = None,
+           doubts: bool = True) -> list[Segment]:
     """`segments` (recognised from mono `samples` with `options`, times from the start of `samples`) with
     every place recognition lost speech (`lost`) recognised again without the vocabulary. `speech`: the
     samples' voice activity as their recognition read it (else Silero runs on them again).
 
     Whisper without a vocabulary loses words too, rarely, and at times the last words of the shorter audio it
     is given again, so the result is checked again, up to `REPAIR_ROUNDS` times, as long as a round changes it.
+    Then, with `doubts`, the words Whisper doubted inside covered speech (`doubtful`) are checked against a
+    recognition without the vocabulary (`recheck`; a caller with several windows batches that instead).
     """
     result = sorted(segments, key=lambda segment: segment.start or 0.0)
     fine_speech = speech_spans(samples, sample_rate, fine=True, speech=speech)
@@ -155,7 +189,9 @@ def refill(engine: AsrBackend, samples: np.ndarray, segments: Sequence[Segment],
         if repaired == result:
             break
         result = repaired
-    return result
+    if not doubts:
+        return result
+    return recheck(engine, [Recognised(samples, result, options, fine_speech)], sample_rate)[0]
 
 
 def _repair(engine: AsrBackend, samples: np.ndarray, ordered: list[Segment], places: Sequence[Span],
@@ -211,6 +247,196 @@ def _recognise(engine: AsrBackend, samples: np.ndarray, start: float, end: float
     """Segments of `samples[start:end]` (seconds), with times moved onto the clock of `samples`."""
     piece = samples[int(start * sample_rate):int(end * sample_rate)]
     return [shift(segment, start, segment.id) for segment in engine.transcribe(piece, options)]
+
+
+def vocabulary_words(options: DecodeOptions) -> frozenset[str]:
+    """The lower-case words of the vocabulary `options` give Whisper (hotwords and initial prompt)."""
+    text = " ".join(part for part in (options.hotwords, options.initial_prompt) if part)
+    return frozenset(re.findall(r"[a-z]+", text.lower()))
+
+
+def doubtful(words: Sequence[Word], vocabulary: frozenset[str]) -> list[int]:
+    """Indexes of `words` (in time order) where biased recognition shows it may have dropped or merged words:
+    recited (`RECITED_P`), forced toward the `vocabulary` (`FORCED_P`) or merged (`MERGED_WORD_S`, `MERGED_P`)."""
+    return [index for index, word in enumerate(words)
+            if word.p < RECITED_P
+            or (word.p < FORCED_P and _bare(word.w) in vocabulary)
+            or (word.p < MERGED_P and word.end - word.start > MERGED_WORD_S)]
+
+
+@dataclass(frozen=True, eq=False)
+class Recognised:
+    """Segments recognised from mono `samples` (times from their start) with `options`; `fine_speech`: the
+    samples' speech split at 150 ms pauses (`speech_spans(fine=True)`)."""
+
+    samples: np.ndarray
+    segments: Sequence[Segment]
+    options: DecodeOptions
+    fine_speech: Sequence[Span]
+
+
+def recheck(engine: AsrBackend, recognised: Sequence[Recognised], sample_rate: int = SAMPLE_RATE) -> list[list[Segment]]:
+    """The segments of each of `recognised` (in time order) with the audio around each `doubtful` word recognised
+    again without the vocabulary, and the words of that recognition kept where they are better (`_better`);
+    unchanged without a vocabulary, and a segment left without words is dropped. One recognition serves them
+    all: a call costs about the same for 2 s as for 30 s of audio (Whisper encodes 30 s at a time)."""
+    found = []
+    for item in recognised:
+        vocabulary = vocabulary_words(item.options)
+        words = [word for segment in item.segments for word in segment.words]
+        length = item.samples.shape[-1] / sample_rate
+        stretches = _stretches(words, doubtful(words, vocabulary), item.fine_speech, length) if vocabulary else []
+        found.append((vocabulary, stretches))
+    wanted = [(number, stretch.heard) for number, (_, stretches) in enumerate(found) for stretch in stretches]
+    if not wanted:
+        return [list(item.segments) for item in recognised]
+    plain = replace(recognised[0].options, hotwords=None, initial_prompt=None, vad=False)
+    heard = iter(_recognise_stretches(engine, [item.samples for item in recognised], wanted, plain, sample_rate))
+    return [_kept(item.segments, stretches, [next(heard) for _ in stretches], vocabulary)
+            for item, (vocabulary, stretches) in zip(recognised, found, strict=True)]
+
+
+def _kept(segments: Sequence[Segment], stretches: Sequence[Stretch], heard: Sequence[list[Spaced]],
+          vocabulary: frozenset[str]) -> list[Segment]:
+    """`segments` with the better words (`_better`) of each stretch and what was `heard` in it without the
+    vocabulary."""
+    if not stretches:
+        return list(segments)
+    owned = [(number, spaced) for number, segment in enumerate(segments) for spaced in _spaced(segment)]
+    # Right to left, so that the indexes of the earlier stretches still hold.
+    for stretch, again in reversed(list(zip(stretches, heard, strict=True))):
+        first, last = stretch.first, stretch.last + 1
+        owned[first:last] = _better(owned[first:last], again, {index - first for index in stretch.doubted},
+                                    vocabulary, stretch.paused)
+    result = []
+    for number, segment in enumerate(segments):
+        kept = [spaced for owner, spaced in owned if owner == number]
+        if [word for _, word in kept] == segment.words:
+            result.append(segment)
+        elif kept:
+            text = "".join(space + word.w for space, word in kept).strip()
+            result.append(segment.model_copy(update={"words": [word for _, word in kept], "text": text}))
+    return result
+
+
+def _spaced(segment: Segment) -> list[Spaced]:
+    """The words of `segment`, each with the text before it since the word before (a space, or nothing inside
+    "4.2" or "1,000"), so that a text rebuilt from them reads as Whisper wrote it."""
+    spans = word_spans(segment)
+    if spans is None:
+        return [(" ", word) for word in segment.words]
+    ends = [0, *(end for _, end in spans)]
+    return [(segment.text[ends[index]:start] if index else " ", word)
+            for index, ((start, _), word) in enumerate(zip(spans, segment.words, strict=True))]
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """Audio (`heard`, in seconds) around the `doubted` words, whose middles hold the words `first` to `last`
+    (indexes, inclusive); `paused`: whether it starts and ends where no speech is, else inside speech, where the
+    words either side are cut."""
+
+    heard: Span
+    first: int
+    last: int
+    doubted: frozenset[int]
+    paused: tuple[bool, bool]
+
+
+def _stretches(words: Sequence[Word], doubted: Sequence[int], fine_speech: Sequence[Span],
+               length: float) -> list[Stretch]:
+    """The audio to recognise again around the `doubted` words (`CONTEXT_S` either side, widened to a pause
+    less than `CONTEXT_S` further), overlapping stretches joined, in time order."""
+    joined: list[tuple[Span, set[int]]] = []
+    for index in doubted:
+        start, end = max(0.0, words[index].start - CONTEXT_S), min(length, words[index].end + CONTEXT_S)
+        start = next((low for low, high in fine_speech if start - CONTEXT_S <= low < start < high), start)
+        end = next((high for low, high in fine_speech if low < end < high <= end + CONTEXT_S), end)
+        if joined and start <= joined[-1][0][1]:
+            joined[-1] = ((joined[-1][0][0], max(end, joined[-1][0][1])), {*joined[-1][1], index})
+        else:
+            joined.append(((start, end), {index}))
+
+    def paused(moment: float) -> bool:
+        return moment in (0.0, length) or not any(low < moment < high for low, high in fine_speech)
+
+    found = []
+    for (start, end), indexes in joined:
+        inside = [index for index, word in enumerate(words) if start <= _middle(word) <= end]
+        first, last = min(inside[0], *indexes), max(inside[-1], *indexes)
+        found.append(Stretch((start, end), first, last, frozenset(indexes), (paused(start), paused(end))))
+    return found
+
+
+def _recognise_stretches(engine: AsrBackend, arrays: Sequence[np.ndarray], wanted: Sequence[tuple[int, Span]],
+                         options: DecodeOptions, sample_rate: int) -> list[list[Spaced]]:
+    """The words heard in each of `wanted` (an index into `arrays` and a span in seconds of that array),
+    recognised in one call (overlapping spans joined, `STRETCH_GAP_S` of silence between them), their times on
+    the clock of their array."""
+    joined = [(number, span) for number in sorted({number for number, _ in wanted})
+              for span in _merge(sorted(span for owner, span in wanted if owner == number))]
+    gap = np.zeros(int(STRETCH_GAP_S * sample_rate), dtype=arrays[0].dtype)
+    pieces: list[np.ndarray] = []
+    starts: list[float] = []  # where each joined span starts in the audio given to Whisper
+    for number, (start, end) in joined:
+        starts.append(sum(piece.shape[0] for piece in pieces) / sample_rate)
+        pieces += [arrays[number][int(start * sample_rate):int(end * sample_rate)], gap]
+    heard: list[tuple[int, Spaced]] = []
+    for segment in engine.transcribe(np.concatenate(pieces), options):
+        for space, word in _spaced(segment):
+            at = bisect_right(starts, _middle(word)) - 1
+            number, (start, end) = joined[at] if at >= 0 else (-1, (0.0, 0.0))
+            if at < 0 or _middle(word) > starts[at] + end - start:
+                continue  # heard in the silence between spans
+            offset = start - starts[at]
+            heard.append((number, (space, word.model_copy(update={
+                "start": round(word.start + offset, 3), "end": round(word.end + offset, 3)}))))
+    return [[spaced for owner, spaced in heard if owner == number and start <= _middle(spaced[1]) <= end]
+            for number, (start, end) in wanted]
+
+
+def _better(biased: Sequence[tuple[int, Spaced]], plain: Sequence[Spaced], doubted: set[int],
+            vocabulary: frozenset[str], paused: tuple[bool, bool]) -> list[tuple[int, Spaced]]:
+    """The words of one stretch (biased: each with the number of its segment), biased and plain aligned by their
+    text. Where they differ next to a `doubted` biased word, the plain words when there are more of them (or as
+    many, when some biased ones were all but not heard: `RECITED_P`) and they hold every vocabulary term the
+    biased ones resemble (a vocabulary word recited with almost no confidence aside); else, and at an edge of the
+    stretch cut inside speech (not
+    `paused`: the plain words there are cut), the biased words. Plain words go to the segment of the biased
+    words they replace, or of the word before them."""
+    terms = [term for term in vocabulary if len(term) >= VOCABULARY_WORD_LETTERS]
+    matcher = SequenceMatcher(None, [_bare(word.w) for _, (_, word) in biased],
+                              [_bare(word.w) for _, word in plain], autojunk=False)
+    kept: list[tuple[int, Spaced]] = []
+    for tag, low, high, plain_low, plain_high in matcher.get_opcodes():
+        ours, theirs = [word for _, (_, word) in biased[low:high]], plain[plain_low:plain_high]
+        near = any(index in doubted for index in range(low - 1, high + 1))
+        at_edge = (low == 0 and plain_low == 0 and not paused[0]) or \
+            (high == len(biased) and plain_high == len(plain) and not paused[1])
+        said = [word for word in ours if word.p >= RECITED_P]
+        recited = [word for word in ours if word.p < RECITED_P and _bare(word.w) in vocabulary]
+        ours_terms = {term for word in ours if word not in recited for term in _resembled(_bare(word.w), terms)}
+        theirs_terms = {term for _, word in theirs for term in _resembled(_bare(word.w), terms)}
+        if tag != "equal" and near and not at_edge and len(theirs) >= len(ours) and len(theirs) > len(said) \
+                and ours_terms <= theirs_terms:
+            owner = biased[low][0] if low < high else biased[max(0, low - 1)][0]
+            kept += [(owner, spaced) for spaced in theirs]
+        else:
+            kept += biased[low:high]
+    return kept
+
+
+def _resembled(text: str, terms: Sequence[str]) -> set[str]:
+    """The `terms` that `text` holds or resembles (`RESEMBLES`)."""
+    return {term for term in terms if term in text or SequenceMatcher(None, text, term).ratio() >= RESEMBLES}
+
+
+def _bare(text: str) -> str:
+    return re.sub(r"[^a-z0-9']", "", text.lower())
+
+
+def _middle(word: Word) -> float:
+    return (word.start + word.end) / 2
 
 
 def _merge(spans: Sequence[Span]) -> list[Span]:

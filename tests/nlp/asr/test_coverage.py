@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from nlp.asr.base import SAMPLE_RATE, AsrBackend, DecodeOptions
-from nlp.asr.coverage import lost, refill, skipped, speech_spans, stacked, unheard
+from nlp.asr.coverage import doubtful, lost, refill, skipped, speech_spans, stacked, unheard, vocabulary_words
 from nlp.audio import decode
 from nlp.types import Segment, Word
+from nlp.words import word_spans
 from service.settings import Settings
 from tests.conftest import Models, script
 
@@ -61,6 +62,18 @@ def test_half_a_second_of_finely_detected_speech_between_words_is_unheard() -> N
     # "in his leg", said 1.4-2.1 s, has no word: the words cover 0-1.55 s and 2.35-3.15 s.
     assert rounded(unheard([(0.0, 1.3), (1.4, 2.1), (2.6, 2.9)], segments)) == [(1.55, 2.1)]
     assert unheard([(0.0, 1.3), (1.6, 1.8), (2.6, 2.9)], segments) == []  # a breath
+
+
+def test_words_whisper_doubted_under_a_vocabulary_are_those_it_recited_forced_or_merged() -> None:
+    vocabulary = vocabulary_words(DecodeOptions(hotwords="cramps, magnesium, omeprazole"))
+    heard = [Word(w="try", start=0.0, end=0.3, p=0.98),
+             Word(w="magnesium", start=0.3, end=0.9, p=0.19),  # forced: "a magnesium" was said
+             Word(w="omeprazole,", start=0.9, end=1.5, p=0.01),  # recited over other words
+             Word(w="millidrammatite.", start=1.5, end=2.8, p=0.36),  # "milligrams at night" merged
+             Word(w="cramps", start=2.8, end=3.2, p=0.9),  # a vocabulary word Whisper was sure of
+             Word(w="afterwards.", start=3.2, end=4.4, p=0.95)]  # long, but heard with confidence
+    assert doubtful(heard, vocabulary) == [1, 2, 3]
+    assert doubtful(heard, frozenset()) == [2, 3]
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +134,31 @@ def test_unbiased_recognition_that_lost_nothing_is_returned_as_it_is(
     plain_options = replace(hotwords, hotwords=None)
     plain = list(tiny.transcribe(minute_of_consultations, plain_options))
     assert refill(tiny, minute_of_consultations, plain, plain_options) == plain
+
+
+def text(segments: list[Segment]) -> str:
+    return " ".join(segment.text for segment in segments).lower()
+
+
+def test_words_the_vocabulary_dropped_inside_covered_speech_are_recognised_again(
+        tmp_path: Path, tiny: AsrBackend, hotwords: DecodeOptions) -> None:
+    """runner_dehydration at 160 words a minute: with hotwords Whisper hears "and your magnesium was normal. I
+    think" as "and your metronome. I think", "I" stamped over the 1.1 s that "was normal" took. No speech is
+    bare of words there, so only the words' own doubt shows it."""
+    from scripts.render_consultation import render
+
+    render(script("runner_dehydration"), tmp_path / "runner.wav")
+    audio = decode(tmp_path / "runner.wav")
+    biased = list(tiny.transcribe(audio, hotwords))
+    plain = list(tiny.transcribe(audio, replace(hotwords, hotwords=None)))
+    assert "was normal" not in text(biased) and "was normal" in text(plain)
+    assert skipped(speech_spans(audio), biased) == []
+
+    repaired = refill(tiny, audio, biased, hotwords)
+
+    assert "magnesium was normal" in text(repaired)
+    # The words both recognitions agree on stay once, with the vocabulary's spelling where only it heard right.
+    assert text(repaired).count("sodium") == text(repaired).count("potassium") == 1
+    assert text(repaired).count("i think") == text(biased).count("i think")
+    assert len(words(repaired)) >= len(words(plain)) - 1
+    assert all(word_spans(segment) is not None for segment in repaired)  # its text still holds its words
