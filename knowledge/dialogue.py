@@ -116,13 +116,16 @@ def sites_asked(segments: list[Segment], found: list[list[Mention]],
     return result
 
 
-def sited_by_reply(segments: list[Segment], found: list[list[Mention]],
-                   said: list[dict[str, str]]) -> list[list[Mention]]:
+def sited_by_reply(segments: list[Segment], found: list[list[Mention]], said: list[dict[str, str]],
+                   placeless: Callable[[Mention], bool] = lambda _: False,
+                   sideless: Callable[[Mention], bool] = lambda _: False) -> list[list[Mention]]:
     """Give symptoms the site and side said in the reply ("Both legs?" "Just the right foot.").
 
     The reply is the next utterance from another speaker, or the answer to a clinician's question that
     follows ("My feet cramp." "Is that in both feet?" "Yes, both feet."); a specific site replaces a generic one.
-    `said`: the site and laterality each segment names (nlp.pipeline.places).
+    `said`: the site and laterality each segment names (nlp.pipeline.places). A symptom of the whole body takes
+    no place (`placeless`: "I got real nauseated ..." "Does it radiate?" "Down to my groin.") or no side
+    (`sideless`).
     """
     result = [list(mentions) for mentions in found]
     for index, mentions in enumerate(found):
@@ -140,10 +143,10 @@ def sited_by_reply(segments: list[Segment], found: list[list[Mention]],
             if mention.kind != "symptom":
                 continue
             update = dict(mention.attributes)
-            if "site" in place and update.get("site") in (None, *GENERIC_SITES):
+            if "site" in place and update.get("site") in (None, *GENERIC_SITES) and not placeless(mention):
                 update["site"] = place["site"]
-            if "laterality" in place and ("laterality" not in update
-                                          or update["laterality"] == place.get(DENIED_SIDE)):
+            if "laterality" in place and not sideless(mention) and ("laterality" not in update
+                                                                   or update["laterality"] == place.get(DENIED_SIDE)):
                 update["laterality"] = place["laterality"]  # "Right knee pain?" "It's not the right, it's the left."
             result[index][position] = replace(mention, attributes=update)
     return result

@@ -74,7 +74,10 @@ class Extractor:
         found = [self._sited(mentions) for mentions in sites_asked(
             segments, found, site_of=lambda m: knowledge.site_of(m.kind, m.code),
             takes_site=lambda m: knowledge.takes_site(m.kind, m.code))]
-        found = sited_by_reply(segments, found, [places(doc) for doc in docs])
+        general = knowledge.general
+        found = sited_by_reply(segments, found, [places(doc) for doc in docs],
+                               placeless=lambda m: (m.kind, m.code) in general.placeless,
+                               sideless=lambda m: (m.kind, m.code) in general.sideless)
         found = examined(segments, found, [examined_from(doc) for doc in docs], self.knowledge.exam_codes)
         placed = [plan for item in place(segments, found, [answer(doc) for doc in docs])
                   if (plan := planned(item)) is not None]

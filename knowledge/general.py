@@ -99,6 +99,16 @@ class GeneralPack:
                 found.setdefault(term.code, []).append(term)
         return found
 
+    @cached_property
+    def placeless(self) -> frozenset[tuple[str, str]]:
+        """(kind, code) of the terms a place said beside them is not of (fever, cough)."""
+        return frozenset((file.kind, code) for file in self.files.values() for code in file.placeless)
+
+    @cached_property
+    def sideless(self) -> frozenset[tuple[str, str]]:
+        """(kind, code) of the terms that have no side (fever, vomiting)."""
+        return frozenset((file.kind, code) for file in self.files.values() for code in file.sideless)
+
     def of_kind(self, kind: str) -> list[GeneralTerm]:
         return [term for file in self.files.values() if file.kind == kind for term in file.terms]
 

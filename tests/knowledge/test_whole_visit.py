@@ -327,3 +327,11 @@ def test_a_place_in_the_reply_to_a_list_of_symptoms_is_none_of_theirs(extractor:
     assert {(f.code, f.assertion) for f in denied} >= {("nausea", "absent"), ("vomiting", "absent")}, denied
     one_asked = one(extractor, "Doctor: Any swelling?\nPatient: Yes, in my left ankle.\n", "symptom", "swelling")
     assert one_asked.attributes.get("site") == "ankle", one_asked.attributes
+
+
+def test_a_reply_gives_no_place_to_a_whole_body_symptom(extractor: Extractor) -> None:
+    said = ("Patient: I had a sudden pain in my right side, I broke out into a sweat and I got real nauseated.\n"
+            "Doctor: Does it move anywhere or radiate?\nPatient: It radiated almost down to my groin.\n")
+    found = findings(extractor, said).findings
+    nausea = next(f for f in found if f.code == "nausea")
+    assert "site" not in nausea.attributes and "laterality" not in nausea.attributes, nausea.attributes
