@@ -73,6 +73,7 @@ class Register(_Strict):
 
     fillers: list[str] = Field(default_factory=list)
     pleasantries: list[str] = Field(default_factory=list)
+    greetings: list[str] = Field(default_factory=list)
     assistant_cues: list[str] = Field(default_factory=list)
     openers: list[str] = Field(default_factory=list)
     clinician_openers: list[str] = Field(default_factory=list)

@@ -99,6 +99,7 @@ class Writer:
         self._assistant = phrases_pattern(register.assistant_cues)
         self._fillers = _sequences(register.fillers)
         self._openers = _sequences(register.openers)
+        self._greetings = _sequences(register.greetings)
         self._clinician_openers = _sequences(register.clinician_openers)
         self._we_kept = _sequences(register.we_kept_before)
         self._tags = _sequences(register.tags)
@@ -183,6 +184,10 @@ class Writer:
     def is_meta(self, text: str) -> bool:
         """The clinician managing the visit ("let me take a look", "any questions") rather than reporting."""
         return bool(self._meta.search(text))
+
+    def is_greeting(self, text: str) -> bool:
+        """A clause that opens with a greeting ("hi there carolyn it is nice to see you again ...")."""
+        return bool(self._starts(self._drop_fillers(self._tokens(text)), self._greetings))
 
     def is_transition(self, text: str) -> bool:
         """A turn to the next topic and nothing more: "Let's talk a little bit about your migraines." """
