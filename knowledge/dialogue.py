@@ -178,7 +178,11 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                 placed.append(Placed(segment, replace(mention, assertion="present"), "present", [extra]))
                 continue
             listed = len({m.code for m in found[index] if m.kind == mention.kind and m.in_question}) > 1
-            if opening is None or not (opening.bare or mention.kind not in own_kinds) \
+            # "Are you taking your metformin?" "Yes yes, that's along with the blood pressure medicine.": another drug
+            # named beside the yes does not take it back; another symptom may ("Chest pain?" "Yes, short of breath")
+            own = mention.code not in {m.code for m in found[reply]} if mention.kind == "medication" \
+                else mention.kind not in own_kinds
+            if opening is None or not (opening.bare or own) \
                     or (listed and not opening.bare and opening.assertion == "present"):
                 # "Any shortness of breath, cough, muscle aches?" "Sometimes when I run I struggle a bit ...": a
                 # qualified yes to a list says which in its own words, and affirms none wholesale ("No other

@@ -335,3 +335,11 @@ def test_a_reply_gives_no_place_to_a_whole_body_symptom(extractor: Extractor) ->
     found = findings(extractor, said).findings
     nausea = next(f for f in found if f.code == "nausea")
     assert "site" not in nausea.attributes and "laterality" not in nausea.attributes, nausea.attributes
+
+
+def test_a_yes_with_another_drug_beside_it_still_affirms_the_asked_drug(extractor: Extractor) -> None:
+    said = ("Doctor: And are you taking your metformin?\n"
+            "Patient: Yes yes, that's along with the blood pressure medicine morning and night.\n")
+    assert one(extractor, said, "medication", "metformin").assertion == "present"
+    denied = "Doctor: Are you taking the lisinopril?\nPatient: No, I take amlodipine now.\n"
+    assert one(extractor, denied, "medication", "lisinopril").assertion == "absent"
