@@ -164,8 +164,10 @@ class Visit:
             if written and segment.speaker != "patient" and self.writer.is_meta(text) \
                     and (not inside or len(written.split()) <= _SHORT_META):
                 written = None  # "Let us look at our x-ray.": the x-ray's result is said elsewhere, or not at all
-            if written and not inside and self.writer.is_greeting(text):
-                written = None  # "Hi there carolyn it is nice to see her again listen ...": a greeting run on
+            if written and all(f.kind == "follow_up" for f in inside) and self.writer.is_greeting(text):
+                # "Hi there carolyn it is nice to see her again listen ...": a greeting run on ("good to see you in
+                # here" reads as a follow-up "see you in")
+                written = None
             if written and self.writer.is_transition(text):
                 written = None  # "Let's talk about your migraines.": the next sentences say what there is to say
             if written and segment.speaker == "patient" and _BARE_ANSWER.match(written) and len(written.split()) < 8:

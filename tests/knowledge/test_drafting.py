@@ -239,10 +239,11 @@ def test_an_unpunctuated_clinicians_question_and_asides_stay_out_of_the_note(ext
                                  "really swollen\nDoctor: so for your wrist fracture we are going to give you a "
                                  "brace\nDoctor: the cool thing about getting\nDoctor: no problem bye\n"
                                  "Doctor: how's your wrist pain been doing lately\n"
-                                 "Doctor: hi there diana it is nice to see you again listen i am sorry\n")
+                                 "Doctor: hi there diana it is nice to see you again listen i am sorry\n"
+                                 "Doctor: hey diana it's good to see you in here\n")
     texts = [s.text for section in note.sections for s in section.sentences]
     assert not any("tell" in text.lower() or "cool thing" in text.lower() or "bye" in text.lower()
-                   or "doing lately" in text or "nice to see" in text for text in texts), texts
+                   or "doing lately" in text or "to see" in text for text in texts), texts
     assert any("slipped on the stairs" in text for text in texts), texts
 
 
