@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from nlp.asr.base import SAMPLE_RATE, AsrBackend, DecodeOptions
-from nlp.asr.coverage import doubtful, lost, refill, skipped, speech_spans, stacked, unheard, vocabulary_words
+from nlp.asr.coverage import (_in_time_order, doubtful, lost, refill, skipped, speech_spans, stacked, unheard,
+                              vocabulary_words)
 from nlp.audio import decode
 from nlp.types import Segment, Word
 from nlp.words import word_spans
@@ -162,3 +163,11 @@ def test_words_the_vocabulary_dropped_inside_covered_speech_are_recognised_again
     assert text(repaired).count("i think") == text(biased).count("i think")
     assert len(words(repaired)) >= len(words(plain)) - 1
     assert all(word_spans(segment) is not None for segment in repaired)  # its text still holds its words
+
+
+def test_a_plain_word_put_before_a_biased_one_keeps_the_words_in_time_order() -> None:
+    owned = [(0, (" ", Word(w="try", start=36.0, end=36.3))), (0, (" ", Word(w="a", start=36.338, end=36.578))),
+             (0, (" ", Word(w="magnesium,", start=36.32, end=36.96, p=0.005)))]
+    words = [word for _, (_, word) in _in_time_order(owned)]
+    assert [w.start for w in words] == sorted(w.start for w in words)
+    assert (words[2].start, words[2].end) == (36.578, 36.96)  # from where the plain "a" ended
