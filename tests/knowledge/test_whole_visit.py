@@ -281,6 +281,8 @@ def test_an_unpunctuated_question_run_on_after_a_topic_is_settled_by_the_answer(
 @pytest.mark.parametrize(("said", "assertion"), [
     ("Doctor: If any change in your symptoms, like shortness of breath, then get in touch with us.", "hypothetical"),
     ("Patient: I get short of breath, if any, only on the stairs.", "present"),
+    ("Doctor: Just use Day Nurse, if any change in your symptoms, like shortness of breath, then get in touch.",
+     "hypothetical"),
 ])
 def test_if_any_conditions_what_follows_and_qualifies_what_precedes(
         extractor: Extractor, said: str, assertion: str) -> None:
