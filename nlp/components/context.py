@@ -130,8 +130,11 @@ class ContextMarker:
         target_tokens = {i for target in targets for i in range(target.start, target.end)}
         rules_of: dict[tuple[int, int], list[ContextRule]] = {}
         for match_id, start, end in self.cues(doc):
-            if not target_tokens & set(range(start, end)):
-                rules_of.setdefault((start, end), []).append(self.rules[int(self.nlp.vocab.strings[match_id])])
+            rule = self.rules[int(self.nlp.vocab.strings[match_id])]
+            # A cue inside a target's words is part of its name, but a terminator that only begins before a target
+            # still ends a scope there ("I don't smoke, I do drink": the comma of ", I" ends the negation).
+            if not target_tokens & set(range(start, end)) or (rule.category == TERMINATE and start not in target_tokens):
+                rules_of.setdefault((start, end), []).append(rule)
         spans = {key: Span(doc, *key) for key in rules_of}
         # Terminators are filtered apart so that ", I" does not hide the "I think" it overlaps. One phrase may be
         # the cue of several rules ("maybe" forward and backward): each applies; a pseudo cue overrules the others.

@@ -23,6 +23,12 @@ def test_the_cues_said_give_the_assertion(nlp: Language, text: str, code: str, a
     assert said(nlp, text, code).assertion == assertion
 
 
+def test_a_terminator_that_begins_before_a_target_ends_the_scope_there(nlp: Language) -> None:
+    """", I" ends the negation even where the target's own words begin with "I" ("I do drink")."""
+    assert said(nlp, "I don't smoke, I do drink, like on the weekends.", "alcohol_use").assertion == "present"
+    assert said(nlp, "I don't smoke, I do drink, like on the weekends.", "smoking").assertion == "absent"
+
+
 def test_a_past_cue_makes_the_mention_historical(nlp: Language) -> None:
     assert said(nlp, "I used to take simvastatin.", "simvastatin").historical
     assert not said(nlp, "I take simvastatin.", "simvastatin").historical
