@@ -45,6 +45,14 @@ def test_a_gold_code_said_as_a_phrase_of_the_knowledge_base_is_read_as_its_code(
     assert reader.read(GoldFinding(kind="symptom", code="no_such_thing")).code == "no_such_thing"
 
 
+@pytest.mark.parametrize(("kind", "gold", "code"), [
+    ("symptom", "sputum_production", "sputum"),
+    ("exam", "pedal_pulse", "pulses_intact"),
+])
+def test_clinical_names_of_a_concept_are_its_phrases(extractor: Extractor, kind: str, gold: str, code: str) -> None:
+    assert CodeReader(extractor.knowledge).read(GoldFinding(kind=kind, code=gold)).code == code
+
+
 def test_two_problems_of_one_icd10_category_match(extractor: Extractor, tmp_path: Path) -> None:
     (tmp_path / "visit.txt").write_text("Patient: I have type 2 diabetes.\n", encoding="utf-8")
     (tmp_path / "visit.yaml").write_text(

@@ -289,6 +289,33 @@ def test_if_any_conditions_what_follows_and_qualifies_what_precedes(
     assert one(extractor, said, "symptom", "shortness_of_breath").assertion == assertion
 
 
+@pytest.mark.parametrize(("said", "kind", "code", "assertion"), [
+    ("Doctor: And are you coughing up anything?\nPatient: Uh, no.\n", "symptom", "sputum", "absent"),
+    ("Doctor: Any headaches? Any problems with your vision?\nPatient: No.\n", "symptom", "visual_disturbance",
+     "absent"),
+    ("Doctor: And any visual problems during these episodes?\nPatient: No.\n", "symptom", "visual_disturbance",
+     "absent"),
+    ("Doctor: Any problems with your bowel or bladder?\nPatient: No.\n", "symptom", "bowel_dysfunction", "absent"),
+    ("Doctor: Any problems with your bowel or bladder?\nPatient: No.\n", "symptom", "bladder_dysfunction", "absent"),
+    ("Doctor: On exam you've got a good pedal pulse.\n", "exam", "pulses_intact", "present"),
+    ("Doctor: On your neurovascular exam your capillary refill is less than three seconds, strong dorsalis pedis "
+     "pulse.\n", "exam", "capillary_refill_normal", "present"),
+    ("Doctor: On exam there are diminished pedal pulses.\n", "exam", "pulses_diminished", "present"),
+    ("Doctor: Do you take any other drugs of any sort?\nPatient: No.\n", "social", "drug_use", "absent"),
+    ("Patient: I also sometimes will smoke a joint.\n", "social", "drug_use", "present"),
+    ("Doctor: Are you working at the moment?\nPatient: Yes, I work in an office.\n", "social", "occupation",
+     "present"),
+    ("Doctor: And tell me about your home situation. Who's at home with you?\nPatient: I live in a flat with "
+     "friends.\n", "social", "living_situation", "present"),
+    ("Doctor: Do you drink alcohol?\nPatient: I don't smoke, I do drink, like on the weekends.\n", "condition",
+     "alcohol_use", "present"),
+    ("Patient: Socially I drink, a few drinks at the weekend.\n", "condition", "alcohol_use", "present"),
+])
+def test_words_of_real_visits_name_their_concept(extractor: Extractor, said: str, kind: str, code: str,
+                                                 assertion: str) -> None:
+    assert one(extractor, said, kind, code).assertion == assertion
+
+
 def test_kind_of_softens_a_symptom_without_doubting_it(extractor: Extractor) -> None:
     said = "Patient: I definitely feel kind of nauseous in the mornings.\n"
     assert one(extractor, said, "symptom", "nausea").assertion == "present"
