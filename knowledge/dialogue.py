@@ -29,6 +29,9 @@ GENERIC_SITES = frozenset({"leg"})  # a site said in a reply replaces one of the
 # A plan said plainly ("I'd like to get an X-ray", "see you in two weeks") is placed today: present, unless said
 # under a condition ("if it gets worse").
 PLAN_KINDS = ("order", "follow_up")
+# ... and the clinician's safety net is today's plan though said under a condition: "if it isn't settling in two
+# days, give me a call back" is the follow-up advised, where "if it gets worse we'll get an MRI" orders nothing yet.
+SAFETY_NET_KINDS = ("follow_up",)
 ORDERABLE = {"lab": "lab", "imaging": "imaging"}  # a test proposed by the clinician is an order of this type
 # A decision about a drug says the patient takes it ("keep taking your lisinopril", "let's stop the statin").
 TAKEN_ACTIONS = frozenset({"continue", "change", "stop"})
@@ -239,7 +242,8 @@ def planned(item: Placed) -> Placed | None:
             and "interpretation" not in attributes:
         return None
     attributes.pop("panel", None)
-    if mention.kind in PLAN_KINDS and assertion in ("hypothetical", "present") and not conditional:
+    if mention.kind in PLAN_KINDS and assertion in ("hypothetical", "present") \
+            and (not conditional or mention.kind in SAFETY_NET_KINDS and by_clinician):
         assertion = "present"
     if mention.kind == "medication" and "action" in attributes:
         if not by_clinician or mention.in_question:

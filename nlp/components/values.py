@@ -17,6 +17,7 @@ ORDERABLE_KINDS = ("lab", "imaging", "order")  # said after an order cue, these 
 RANGE_WORDS = ("to", "or", "-")  # "four to six weeks": the first number, in the unit said after the second
 PAIRED = ("over", "/")
 FOLLOW_UP = "follow_up"
+AHEAD_WORDS = frozenset({"in", "next", "within"})  # an interval said before its follow-up is a time to come
 COUNTING_WORDS = {"a": 1, "an": 1, "one": 1, "couple": 2}  # "in a week", "in a couple of weeks"  # a value said as a pair: a blood pressure
 MEDICATION = "medication"
 
@@ -136,19 +137,20 @@ class ValueAttacher:
     @staticmethod
     def _interval(doc: Doc, target: Span, numbers: list[Span], modifiers: list[Span], end: int) -> Span:
         """A follow-up's interval: a number or a counting word before the first interval unit after it ("in two
-        weeks", "in a couple of weeks", "in a month", "in four to six weeks": the first number)."""
-        for unit in within(modifiers, target.end, end, INTERVAL_UNIT):
-            before = unit.start - 1 if unit.start - 1 > target.end and doc[unit.start - 1].lower_ == "of" \
-                else unit.start
-            number = next((n for n in numbers if n.end == before), None)
-            if number is not None:
-                ranged = next((n for n in numbers if n.end == number.start - 1 and n.start >= target.end
-                               and doc[number.start - 1].lower_ in RANGE_WORDS), None)  # "four to six weeks"
-                target._.value = (ranged or number)._.number
-            elif before - 1 >= target.end and doc[before - 1].lower_ in COUNTING_WORDS:
-                target._.value = COUNTING_WORDS[doc[before - 1].lower_]
-            else:
+        weeks", "in a couple of weeks", "in a month", "in four to six weeks": the first number); else the nearest one
+        said before it in its sentence as a time to come ("if it isn't settling in the next couple of days, give me a
+        call back"), not a time gone ("I've had it for two weeks, so come back")."""
+        after = within(modifiers, target.end, end, INTERVAL_UNIT)
+        before = reversed(within(modifiers, target.sent.start, target.start, INTERVAL_UNIT))
+        for unit, start, ahead in [(unit, target.end, False) for unit in after] + \
+                [(unit, target.sent.start, True) for unit in before]:
+            said = _interval_before(doc, unit, numbers, start)
+            if said is None:
                 continue
+            value, first = said
+            if ahead and (first == 0 or doc[first - 1].lower_ not in AHEAD_WORDS):
+                continue
+            target._.value = value
             target._.unit = unit._.pattern.code
             break
         return target
@@ -197,3 +199,15 @@ class ValueAttacher:
         after = within(modifiers, drug.end, min(sentence.end, drug.end + self.action_window), ACTION)
         return after[0]._.pattern.code if after else None
 
+
+def _interval_before(doc: Doc, unit: Span, numbers: list[Span], start: int) -> tuple[float, int] | None:
+    """The number or counting word said before an interval unit, from token `start` on, and the token it starts at."""
+    before = unit.start - 1 if unit.start - 1 > start and doc[unit.start - 1].lower_ == "of" else unit.start
+    number = next((n for n in numbers if n.end == before), None)
+    if number is not None:
+        ranged = next((n for n in numbers if n.end == number.start - 1 and n.start >= start
+                       and doc[number.start - 1].lower_ in RANGE_WORDS), None)  # "four to six weeks"
+        return (ranged or number)._.number, (ranged or number).start
+    if before - 1 >= start and doc[before - 1].lower_ in COUNTING_WORDS:
+        return COUNTING_WORDS[doc[before - 1].lower_], before - 1
+    return None

@@ -155,10 +155,27 @@ def test_orders_are_what_the_clinician_arranges_today(extractor: Extractor, said
     ("Doctor: I'd like to see you back in two weeks.", 2, "wk"),
     ("Doctor: Let's follow up in about four to six weeks.", 4, "wk"),
     ("Doctor: Follow up with me in 3 months.", 3, "mo"),
+    ("Doctor: If your symptoms aren't settling down in the next couple of days, I want you to give me a call back.",
+     2, "d"),
+    ("Doctor: If you're still not getting any better in two to three days, it's worth coming back to see me.", 2, "d"),
+    ("Doctor: You've had it for two weeks, so come back and see me.", None, None),  # a time gone, not to come
 ])
-def test_a_follow_up_has_its_interval(extractor: Extractor, said: str, value: float, unit: str) -> None:
+def test_a_follow_up_has_its_interval(extractor: Extractor, said: str, value: float | None, unit: str | None) -> None:
     follow_up = one(extractor, said, "follow_up", "follow_up")
     assert (follow_up.value, follow_up.unit) == (value, unit)
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: If it isn't settling or it's getting worse, then we would certainly need to speak to you.",
+    "Doctor: If your cough isn't getting any better, get in touch with us.",
+    "Doctor: If the headache gets worse, give us a ring.",
+])
+def test_the_clinicians_safety_net_is_a_follow_up_advised_today(extractor: Extractor, said: str) -> None:
+    assert one(extractor, said, "follow_up", "follow_up").assertion == "present"
+
+
+def test_a_plan_said_under_a_condition_orders_nothing_yet(extractor: Extractor) -> None:
+    assert one(extractor, "Doctor: If it gets worse we'll get an MRI.", "imaging", "mri").assertion == "hypothetical"
 
 
 def test_a_time_after_a_lab_is_not_its_value(extractor: Extractor) -> None:
