@@ -33,6 +33,7 @@ GOLD_SUFFIXES = (".yaml", ".yml", ".json")
 CORPUS_FILE = "corpus.yaml"
 ABSOLUTE_TOLERANCE = 0.05  # a value matches within 0.05 or 2% of the gold value, whichever is larger
 RELATIVE_TOLERANCE = 0.02
+ORDERED_KINDS = ("lab", "imaging")  # an order of a test or study is coded as the test (docs/findings.md)
 ATTRIBUTES = ("historical", "unit", "interpretation", "dose", "site", "laterality", "action", "order_type")
 ICD10_CATEGORY = 3  # two problems with the same ICD-10-CM category (E11.9, E11.65) are the same problem
 
@@ -270,6 +271,10 @@ class CodeReader:
         for pattern in knowledge.to_nlp().terms:
             for phrase in pattern.phrases:
                 self.phrases.setdefault((pattern.kind, normalise(phrase)), pattern.code)
+        for pattern in knowledge.to_nlp().terms:  # an order of a test or study takes the test's code
+            if pattern.kind in ORDERED_KINDS:
+                for phrase in pattern.phrases:
+                    self.phrases.setdefault(("order", normalise(phrase)), pattern.code)
         self.known = {(pattern.kind, pattern.code) for pattern in knowledge.to_nlp().terms}
         self.drugs = knowledge.drugs
 

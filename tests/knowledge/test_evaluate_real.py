@@ -48,6 +48,8 @@ def test_a_gold_code_said_as_a_phrase_of_the_knowledge_base_is_read_as_its_code(
 @pytest.mark.parametrize(("kind", "gold", "code"), [
     ("symptom", "sputum_production", "sputum"),
     ("exam", "pedal_pulse", "pulses_intact"),
+    ("order", "thyroid_panel", "thyroid_function_tests"),  # an order of a test is coded as the test
+    ("order", "stool_culture", "stool_sample"),
 ])
 def test_clinical_names_of_a_concept_are_its_phrases(extractor: Extractor, kind: str, gold: str, code: str) -> None:
     assert CodeReader(extractor.knowledge).read(GoldFinding(kind=kind, code=gold)).code == code
