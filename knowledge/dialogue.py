@@ -217,7 +217,8 @@ def planned(item: Placed) -> Placed | None:
     """Read a mention as a plan where the clinician makes one: tests proposed are orders, plans said plainly are
     placed today, and a decision about a drug says whether the patient takes it. The patient decides nothing
     ("I stopped it" is history, not an action). None: no finding ("on the last blood test": a panel with no
-    result, not ordered; "I had a knee replacement": a past procedure, not an order)."""
+    result, not ordered; "your labs look good": a result of no named test; "I had a knee replacement": a past
+    procedure, not an order)."""
     mention, assertion = item.mention, item.assertion
     attributes = dict(mention.attributes)
     conditional = attributes.pop("conditional", False)
@@ -241,7 +242,10 @@ def planned(item: Placed) -> Placed | None:
     elif mention.kind == "lab" and attributes.get("panel") and mention.value is None \
             and "interpretation" not in attributes:
         return None
+    elif mention.kind == "lab" and attributes.get("unnamed"):
+        return None  # "your labs here all look good": which test is unsaid
     attributes.pop("panel", None)
+    attributes.pop("unnamed", None)
     if mention.kind in PLAN_KINDS and assertion in ("hypothetical", "present") \
             and (not conditional or mention.kind in SAFETY_NET_KINDS and by_clinician):
         assertion = "present"

@@ -51,6 +51,7 @@ class GeneralTerm(StrictModel):
     by_magnitude: list[UnitByMagnitude] = []  # the unit of a value said without one, by its size
     order_type: OrderType | None = None
     panel: bool = False  # a test without one value of its own (a blood count, a lipid panel)
+    unnamed: bool = False  # names no one test ("labs", "blood work"): ordered, it is an order; its result is none
     names_kind: bool = False  # names the kind itself ("allergies"): other terms of the kind need it or a cue nearby
     paired: Code | None = None  # the name of a second value said as a pair ("130 over 80": diastolic)
 
@@ -139,7 +140,7 @@ class GeneralPack:
                     continue
                 allowed = tuple(sorted({unit for unit in (term.unit, *term.units.values()) if unit}))
                 options = {"icd10": term.icd10, "order_type": term.order_type, "panel": term.panel,
-                           "units": allowed if term.units else None,
+                           "unnamed": term.unnamed, "units": allowed if term.units else None,
                            "requires_number": file.requires_value, "paired": term.paired,
                            "names_kind": term.names_kind, "placeless": term.code in file.placeless,
                            "sideless": term.code in file.sideless}

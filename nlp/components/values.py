@@ -107,7 +107,7 @@ class ValueAttacher:
                 if second is not None:
                     details(target)[paired] = second._.number
             return target
-        said = within(modifiers, target.end, end, INTERPRETATION)
+        said = [m for m in within(modifiers, target.end, end, INTERPRETATION) if not _tag(doc, m)]
         if said:
             details(target)["interpretation"] = said[0]._.pattern.code
         term: TermPattern = target._.pattern
@@ -211,3 +211,9 @@ def _interval_before(doc: Doc, unit: Span, numbers: list[Span], start: int) -> t
     if before - 1 >= start and doc[before - 1].lower_ in COUNTING_WORDS:
         return COUNTING_WORDS[doc[before - 1].lower_], before - 1
     return None
+
+
+def _tag(doc: Doc, said: Span) -> bool:
+    """A word closing a sentence after a comma asks ("order some thyroid labs, okay?"): no interpretation."""
+    return said.start > 0 and doc[said.start - 1].text == "," and \
+        (said.end >= said.sent.end or doc[said.end].text in ("?", "."))

@@ -140,6 +140,18 @@ def test_a_pain_of_nowhere_is_no_finding(extractor: Extractor) -> None:
 
 
 @pytest.mark.parametrize(("said", "kind", "code", "assertion"), [
+    ("Doctor: Looking at your lab results, everything looks really good.", "lab", "blood_test", None),
+    ("Doctor: Show me the labs. Your labs here all look good.", "lab", "blood_test", None),
+    ("Doctor: We'll get some blood work today.", "order", "blood_test", "present"),
+    ("Doctor: I want to go ahead and order some thyroid labs.", "order", "thyroid_function_tests", "present"),
+])
+def test_words_that_name_no_one_test_are_an_order_never_a_result(extractor: Extractor, said: str, kind: str,
+                                                                 code: str, assertion: str | None) -> None:
+    found = {(f.kind, f.code): f.assertion for f in findings(extractor, said).findings}
+    assert found.get((kind, code)) == assertion
+
+
+@pytest.mark.parametrize(("said", "kind", "code", "assertion"), [
     ("Doctor: We'll get an MRI of your knee.", "order", "mri", "present"),
     ("Doctor: I'd like to refer you to physical therapy.", "order", "referral_physical_therapy", "present"),
     ("Doctor: Your x-ray showed no fracture.", "imaging", "x_ray", "present"),

@@ -28,3 +28,13 @@ def test_an_utterance_naming_its_own_drug_has_no_bare_dose(nlp: Language) -> Non
 
 def test_a_number_without_a_dose_unit_is_no_dose(nlp: Language) -> None:
     assert bare_dose(nlp("Yes, twice a day for 3 weeks.")) is None
+
+
+@pytest.mark.parametrize(("text", "interpretation"), [
+    ("I want to go ahead and order some thyroid labs, okay?", None),  # a tag asks; it says no result
+    ("Your potassium was fine.", "normal"),
+    ("Your potassium is okay.", "normal"),
+])
+def test_a_tag_closing_the_sentence_is_no_interpretation(nlp: Language, text: str, interpretation: str | None) -> None:
+    said = next(m for m in mentions(nlp(text)) if m.kind in ("lab", "electrolyte"))
+    assert said.attributes.get("interpretation") == interpretation
