@@ -226,8 +226,9 @@ def planned(item: Placed) -> Placed | None:
         assertion = "present"  # "I live with my brother and my mum": the patient's own situation
     impression = attributes.pop("impression", False)
     by_clinician = by_clinician_of(item)
-    if impression and assertion == "possible" and mention.value is not None:
-        assertion = "present"  # "it looks like your a1c has been a little high at 8": the result is said
+    if impression and assertion == "possible" and (mention.value is not None or "interpretation" in attributes):
+        assertion = "present"  # "it looks like your a1c has been a little high at 8", "... your kidney function is
+        # also very good": the result is said
     if impression and by_clinician and mention.kind == "condition" and assertion == "possible":
         assertion = "present"  # "I think you have a knee sprain": the clinician's assessment
     ordered = attributes.pop("ordered", False)

@@ -345,6 +345,19 @@ def test_words_of_real_visits_name_their_concept(extractor: Extractor, said: str
     assert one(extractor, said, kind, code).assertion == assertion
 
 
+@pytest.mark.parametrize(("said", "kind", "code", "assertion"), [
+    ("Doctor: Could just be a urine infection, for example.", "condition", "urinary_tract_infection", "possible"),
+    ("Doctor: It sounds very much like you might have an infection in your urine.", "condition",
+     "urinary_tract_infection", "possible"),
+    ("Patient: Once I had this really bad UTI, they thought it was kidney stones.", "condition", "kidney_stones",
+     "possible"),
+    ("Doctor: And it looks like your kidney function is also very good.", "lab", "metabolic_panel", "present"),
+])
+def test_a_hedge_leaves_a_problem_possible_and_a_result_said_is_present(
+        extractor: Extractor, said: str, kind: str, code: str, assertion: str) -> None:
+    assert one(extractor, said, kind, code).assertion == assertion
+
+
 def test_kind_of_softens_a_symptom_without_doubting_it(extractor: Extractor) -> None:
     said = "Patient: I definitely feel kind of nauseous in the mornings.\n"
     assert one(extractor, said, "symptom", "nausea").assertion == "present"
