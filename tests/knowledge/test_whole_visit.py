@@ -118,6 +118,19 @@ def test_what_the_clinician_finds_on_examination_is_an_exam_finding(extractor: E
     assert found[("exam", "edema")] == "present" and found[("exam", "erythema")] == "absent"
 
 
+def test_advice_to_keep_well_hydrated_is_no_exam_finding(extractor: Extractor) -> None:
+    said = findings(extractor, "Doctor: Make sure you're really well hydrated. Keep yourself well-hydrated.\n")
+    assert not [f for f in said.findings if f.kind == "exam"]
+
+
+@pytest.mark.parametrize(("code", "assertion"), [("swelling", "absent"), ("effusion", "present")])
+def test_what_the_examiner_finds_next_ends_an_unpunctuated_negation(extractor: Extractor, code: str,
+                                                                    assertion: str) -> None:
+    said = ("Doctor: on exam of the knee there is no redness there's no swelling i can appreciate a small amount "
+            "of effusion\n")
+    assert one(extractor, said, "exam", code).assertion == assertion
+
+
 def test_the_same_word_from_the_patient_is_a_symptom(extractor: Extractor) -> None:
     assert one(extractor, "Patient: My wrist has some swelling.", "symptom", "swelling").assertion == "present"
 
