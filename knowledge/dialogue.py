@@ -4,6 +4,7 @@ The spaCy pipeline (nlp/components/) reads each segment alone; here the segments
 in the order `Extractor.extract` calls these steps:
 
 1. `examined`: symptoms the clinician names while examining are exam findings.
+   `allergies_asked`: an answer's allergies said without their kind are the kind asked.
 2. `sited_by_reply`: a reply gives the site of a symptom ("Both legs?" "Just the right foot.").
 3. `place`: a question's mentions take their assertion from the answer ("Any fever?" "No.").
 4. `planned`: what the clinician proposes is a plan (orders, follow-up, decisions about a drug).
@@ -37,8 +38,10 @@ ORDERABLE = {"lab": "lab", "imaging": "imaging"}  # a test proposed by the clini
 TAKEN_ACTIONS = frozenset({"continue", "change", "stop"})
 # A drug the clinician starts or proposes is not taken yet (unless the patient says otherwise elsewhere).
 PROPOSED_ACTIONS = frozenset({"start", "consider", "decline"})
-# Allergy words that name no allergen: worth a finding only when denied ("Any allergies?" "No.").
-GENERIC_ALLERGY = frozenset({"any_allergy"})
+# Allergy words that name no allergen: worth a finding only when denied ("Any allergies?" "No."); "I'm allergic to
+# clindamycin" answering "any allergies to medications?" is the clindamycin allergy.
+ANY_ALLERGY = "any_allergy"
+GENERIC_ALLERGY = frozenset({ANY_ALLERGY, "drug_allergy"})
 # Asked with an open question ("who do you live with?"), these are said by any answer that is not a no.
 OPEN_KINDS = frozenset({"social"})
 
@@ -116,6 +119,21 @@ def sites_asked(segments: list[Segment], found: list[list[Mention]],
                     m = replace(m, attributes=m.attributes | {"site": next(iter(places))})
             answer.append(m)
         result[index] = answer
+    return result
+
+
+def allergies_asked(segments: list[Segment], found: list[list[Mention]]) -> list[list[Mention]]:
+    """An answer's allergies said without their kind are the kind asked about ("Do you have any allergies to any
+    medications?" "I don't have any allergies that I know of." denies drug allergies)."""
+    result = [list(mentions) for mentions in found]
+    for index in range(1, len(segments)):
+        if segments[index].speaker != "patient" or segments[index - 1].speaker != "clinician":
+            continue
+        asked = {m.code for m in found[index - 1] if m.kind == "allergy" and m.code != ANY_ALLERGY}
+        if len(asked) == 1:
+            code = next(iter(asked))
+            result[index] = [replace(m, code=code) if m.kind == "allergy" and m.code == ANY_ALLERGY else m
+                             for m in found[index]]
     return result
 
 
@@ -260,8 +278,8 @@ def planned(item: Placed) -> Placed | None:
             assertion = "hypothetical"
     if mention.kind == "order" and assertion not in ("present", "hypothetical"):
         return None  # "we don't need x-rays", "my mum had an injection": nothing is ordered
-    if mention.kind == "allergy" and mention.code in GENERIC_ALLERGY and assertion == "present":
-        return None  # "he's allergic": the allergen said with it is the finding
+    if mention.kind == "allergy" and mention.code in GENERIC_ALLERGY and assertion in ("present", "possible"):
+        return None  # "he's allergic", "a quite severe allergy it seems": the allergen said with it is the finding
     if assertion == item.assertion and mention is item.mention and attributes == mention.attributes:
         return item
     return replace(item, mention=replace(mention, attributes=attributes), assertion=assertion)

@@ -18,7 +18,7 @@ from spacy.language import Language
 
 from knowledge.base import MEASURED_KINDS, KnowledgeBase
 from knowledge.datafile import DEFAULT_TOPIC
-from knowledge.dialogue import Placed, examined, place, planned, sited_by_reply, sites_asked
+from knowledge.dialogue import Placed, allergies_asked, examined, place, planned, sited_by_reply, sites_asked
 from knowledge.lexicon import TopicLexicon
 from knowledge.ranges import ReferenceRanges
 from nlp.lexicon import Lexicon
@@ -79,6 +79,7 @@ class Extractor:
                                placeless=lambda m: (m.kind, m.code) in general.placeless,
                                sideless=lambda m: (m.kind, m.code) in general.sideless)
         found = examined(segments, found, [examined_from(doc) for doc in docs], self.knowledge.exam_codes)
+        found = allergies_asked(segments, found)
         placed = [plan for item in place(segments, found, [answer(doc) for doc in docs])
                   if (plan := planned(item)) is not None]
         findings = self.knowledge.applies.visit_findings(self._fold_classes(self._merge(placed)))

@@ -81,9 +81,20 @@ def test_a_problem_has_its_icd10_code(extractor: Extractor, said: str, code: str
     ("Doctor: Any drug allergies?\nPatient: No known drug allergies.", "drug_allergy", "absent"),
     ("Doctor: Allergies: NKDA.", "drug_allergy", "absent"),
     ("Doctor: Any allergies?\nPatient: No.", "any_allergy", "absent"),
+    ("Doctor: And do you have any allergies to any medications?\nPatient: Um, so I don't have any allergies that I "
+     "know of.", "drug_allergy", "absent"),  # the answer's allergies are the kind asked
 ])
 def test_allergies_and_their_absence(extractor: Extractor, said: str, code: str, assertion: str) -> None:
     assert one(extractor, said, "allergy", code).assertion == assertion
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: Do you have any allergies to any medications?\nPatient: Uh, yeah, I'm allergic to clindamycin.\n",
+    "Doctor: So it seems like it might be quite a severe allergy to clindamycin.\n",
+])
+def test_an_allergy_that_names_no_allergen_is_a_finding_only_when_denied(extractor: Extractor, said: str) -> None:
+    allergies = {f.code for f in findings(extractor, said).findings if f.kind == "allergy"}
+    assert allergies == {"clindamycin"}
 
 
 def test_a_drug_named_as_an_allergen_is_not_taken(extractor: Extractor) -> None:
