@@ -33,6 +33,7 @@ GOLD_SUFFIXES = (".yaml", ".yml", ".json")
 CORPUS_FILE = "corpus.yaml"
 ABSOLUTE_TOLERANCE = 0.05  # a value matches within 0.05 or 2% of the gold value, whichever is larger
 RELATIVE_TOLERANCE = 0.02
+SITE = "site"  # the kind of the place modifiers among the knowledge base's patterns
 ORDERED_KINDS = ("lab", "imaging")  # an order of a test or study is coded as the test (docs/findings.md)
 ATTRIBUTES = ("historical", "unit", "interpretation", "dose", "site", "laterality", "action", "order_type")
 ICD10_CATEGORY = 3  # two problems with the same ICD-10-CM category (E11.9, E11.65) are the same problem
@@ -264,7 +265,8 @@ def topic_concepts(knowledge: KnowledgeBase) -> set[tuple[str, str]]:
 
 class CodeReader:
     """Reads a gold code in the knowledge base's words: a code that is a phrase of an entry of its kind (or a
-    drug's name) is that entry's code. The gold of real dialogues was written without looking at our codes."""
+    drug's name) is that entry's code, and a site that is a phrase of a place is that place. The gold of real
+    dialogues was written without looking at our codes."""
 
     def __init__(self, knowledge: KnowledgeBase) -> None:
         self.phrases: dict[tuple[str, str], str] = {}
@@ -279,6 +281,9 @@ class CodeReader:
         self.drugs = knowledge.drugs
 
     def read(self, gold: GoldFinding) -> GoldFinding:
+        site = self.phrases.get((SITE, normalise(gold.site.replace("_", " ")))) if gold.site else None
+        if site is not None and site != gold.site:  # "lumbar_spine" is the place "lumbar spine" names: low_back
+            gold = gold.model_copy(update={"site": site})
         if (gold.kind, gold.code) in self.known:
             return gold
         spoken = normalise(gold.code.replace("_", " "))

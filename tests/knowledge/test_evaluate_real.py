@@ -45,6 +45,14 @@ def test_a_gold_code_said_as_a_phrase_of_the_knowledge_base_is_read_as_its_code(
     assert reader.read(GoldFinding(kind="symptom", code="no_such_thing")).code == "no_such_thing"
 
 
+@pytest.mark.parametrize(("site", "read"), [("lumbar_spine", "low_back"), ("lower_abdomen", "abdominal"),
+                                           ("periumbilical", "abdominal"), ("knee", "knee")])
+def test_a_gold_site_said_as_a_phrase_of_a_place_is_read_as_that_place(extractor: Extractor, site: str,
+                                                                       read: str) -> None:
+    gold = GoldFinding(kind="symptom", code="back_pain", site=site)
+    assert CodeReader(extractor.knowledge).read(gold).site == read
+
+
 @pytest.mark.parametrize(("kind", "gold", "code"), [
     ("symptom", "sputum_production", "sputum"),
     ("exam", "pedal_pulse", "pulses_intact"),

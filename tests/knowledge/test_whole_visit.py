@@ -299,6 +299,8 @@ def test_a_place_inside_another_symptoms_words_is_that_symptoms(extractor: Extra
     ("Patient: I have a dull pain in the back of my head and flushing in my ears.", "symptom", "flushing", "ear"),
     ("Doctor: On exam of your right knee there is some tenderness.", "exam", "tenderness", "knee"),
     ("Doctor: I want to get an x-ray of your foot.", "order", "x_ray", "foot"),
+    ("Doctor: So this is an x-ray of your lumbar spine, there's good bony alignment.", "imaging", "x_ray", "low_back"),
+    ("Patient: I have this pain in my lower abdomen.", "symptom", "abdominal_pain", "abdominal"),
 ])
 def test_a_place_goes_to_what_is_said_of_it(extractor: Extractor, said: str, kind: str, code: str,
                                             site: str | None) -> None:
