@@ -30,6 +30,7 @@ from nlp.words import span_times
 # now but proposed ("Are you on a statin?" "No." ... "I'd like to start a statin") is a proposal.
 RANK = {"present": 5, "possible": 4, "absent": 3, "hypothetical": 2, "family": 1}
 RANK_BY_KIND = {"medication": RANK | {"absent": 2, "hypothetical": 3}}
+SIDED_KINDS = frozenset({"symptom", "exam"})  # the kinds whose place has a side (nlp/attributes.py)
 
 
 class Extractor:
@@ -82,7 +83,7 @@ class Extractor:
         found = allergies_asked(segments, found)
         placed = [plan for item in place(segments, found, [answer(doc) for doc in docs])
                   if (plan := planned(item)) is not None]
-        findings = self.knowledge.applies.visit_findings(self._fold_classes(self._merge(placed)))
+        findings = self.knowledge.applies.visit_findings(_sided(self._fold_classes(self._merge(placed))))
         return Findings(findings=[f.model_copy(update={"id": f"f{n}"}) for n, f in enumerate(findings, start=1)])
 
     def _sited(self, said: list[Mention]) -> list[Mention]:
@@ -189,6 +190,24 @@ class Extractor:
         if interpretation is not None:
             attributes["interpretation"] = interpretation
         return finding.model_copy(update={"value": value, "unit": unit, "attributes": attributes})
+
+
+def _sided(findings: list[Finding]) -> list[Finding]:
+    """A place said without its side has the side the visit gives that place ("my right knee hurts" ... "on exam
+    of the knee there is a small effusion": the right knee's), when every finding there that says one says the
+    same."""
+    sides: dict[str, set[str]] = {}
+    for finding in findings:
+        site, side = finding.attributes.get("site"), finding.attributes.get("laterality")
+        if finding.kind in SIDED_KINDS and isinstance(site, str) and isinstance(side, str):
+            sides.setdefault(site, set()).add(side)
+    sided = []
+    for finding in findings:
+        said = sides.get(str(finding.attributes.get("site")), set())
+        if finding.kind in SIDED_KINDS and "laterality" not in finding.attributes and len(said) == 1:
+            finding = finding.model_copy(update={"attributes": finding.attributes | {"laterality": next(iter(said))}})
+        sided.append(finding)
+    return sided
 
 
 def _merge_attributes(said: Iterable[Mention]) -> dict[str, Any]:

@@ -426,6 +426,16 @@ def test_a_place_in_the_reply_to_a_list_of_symptoms_is_none_of_theirs(extractor:
     assert one_asked.attributes.get("site") == "ankle", one_asked.attributes
 
 
+@pytest.mark.parametrize(("said", "side"), [
+    ("Patient: My right knee hurts.\nDoctor: On exam of the knee there is a small effusion.\n", "right"),
+    ("Patient: My right knee hurts and my left knee is swollen.\nDoctor: On exam of the knee there is a small "
+     "effusion.\n", None),  # the visit gives the knee two sides: which one is unsaid
+])
+def test_a_place_said_without_its_side_has_the_side_the_visit_gives_it(extractor: Extractor, said: str,
+                                                                       side: str | None) -> None:
+    assert one(extractor, said, "exam", "effusion").attributes.get("laterality") == side
+
+
 def test_a_reply_gives_no_place_to_a_whole_body_symptom(extractor: Extractor) -> None:
     said = ("Patient: I had a sudden pain in my right side, I broke out into a sweat and I got real nauseated.\n"
             "Doctor: Does it move anywhere or radiate?\nPatient: It radiated almost down to my groin.\n")
