@@ -150,6 +150,11 @@ class Extractor:
             decided = [item.mention.attributes["action"] for item in asserted if "action" in item.mention.attributes]
             if decided:
                 attributes["action"] = decided[-1]  # the decision comes last, as the visit closes
+                taken = any(item.assertion == "present" and not item.in_past and "action" not in item.mention.attributes
+                            for item in asserted)
+                if attributes["action"] == "start" and taken:
+                    # "I've been taking some paracetamol" ... "you can try regular paracetamol": kept on, not started
+                    attributes["action"] = "continue"
             finding = Finding(  # validates kind and assertion, which mentions carry as plain strings
                 id=f"f{len(findings) + 1}", kind=cast(FindingKind, kind), code=code, text=winners[0].mention.text,
                 assertion=cast(Assertion, assertion), historical=all(item.in_past for item in winners),

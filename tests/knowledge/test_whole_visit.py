@@ -30,6 +30,8 @@ def one(extractor: Extractor, text: str, kind: str, code: str) -> Finding:
     ("Doctor: Let's increase the metformin to 1000 mg.", "metformin", "present", "change"),
     ("Doctor: We could switch you to amlodipine.", "amlodipine", "hypothetical", "start"),
     ("Patient: I stopped the atorvastatin last month.", "atorvastatin", "present", None),
+    ("Patient: I've been taking some paracetamol lately.\nDoctor: You can try just regular paracetamol.",
+     "acetaminophen", "present", "continue"),  # a drug the patient takes is kept on, not started
 ])
 def test_a_medication_says_whether_it_is_taken_and_what_was_decided(
         extractor: Extractor, said: str, code: str, assertion: str, action: str | None) -> None:
