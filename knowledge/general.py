@@ -31,6 +31,23 @@ GENERAL_KINDS = get_args(GeneralKind)
 OrderType = Literal["lab", "imaging", "referral", "procedure", "therapy"]
 
 
+# The kinds whose words a clinician asks about in the second person ("any pain when you pee?"): each first-person
+# phrase of theirs is also read in the second person, unless another term lists that wording.
+ASKED_KINDS = frozenset({"symptom"})
+SECOND_PERSON = {"i": "you", "my": "your", "me": "you", "myself": "yourself", "i'm": "you're", "i've": "you've",
+                 "i'd": "you'd", "mine": "yours"}
+
+
+def second_person(phrase: str) -> str | None:
+    """The phrase said to the patient ("pain in my jaw" -> "pain in your jaw"); None when it has no first person."""
+    words = phrase.lower().split()
+    if not any(word in SECOND_PERSON for word in words):
+        return None
+    said = [SECOND_PERSON.get(word, word) for word in words]
+    said = ["are" if word == "am" and index and said[index - 1] == "you" else word for index, word in enumerate(said)]
+    return " ".join(said)
+
+
 class UnitByMagnitude(StrictModel):
     """A value said without its unit is in `unit` when below `below` (a temperature of 38 is Celsius, 101 is
     Fahrenheit)."""
@@ -133,9 +150,13 @@ class GeneralPack:
         first file (pack.yaml order) that names it."""
         patterns = []
         claimed = set(taken)
+        listed = {phrase.lower() for file in self.files.values() for term in file.terms for phrase in term.phrases}
         for file in self.files.values():
             for term in file.terms:
                 phrases = tuple(p for p in term.phrases if p.lower() not in claimed)
+                if file.kind in ASKED_KINDS:  # "burning when i pee" is asked "burning when you pee?"
+                    asked = (second_person(p) for p in phrases)
+                    phrases += tuple(dict.fromkeys(a for a in asked if a is not None and a not in listed | claimed))
                 if not phrases:
                     continue
                 allowed = tuple(sorted({unit for unit in (term.unit, *term.units.values()) if unit}))

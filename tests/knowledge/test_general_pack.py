@@ -12,7 +12,9 @@ from knowledge.base import KnowledgeBase
 from knowledge.datafile import GENERAL_DIR
 from knowledge.drug_dictionary import load_drug_dictionary
 from knowledge.errors import KnowledgeError
-from knowledge.general import load_general
+from knowledge.extract import Extractor
+from knowledge.general import load_general, second_person
+from nlp.transcript_io import parse
 
 
 @pytest.fixture
@@ -68,3 +70,18 @@ def test_a_topic_drug_keeps_the_topics_code_for_every_dictionary_name() -> None:
     knowledge = KnowledgeBase.load()
     assert knowledge.drugs.code("salbutamol") == knowledge.drugs.code("albuterol") == "albuterol"
     assert knowledge.drug_attributes["albuterol"]["drug_class"] == "beta_agonist"
+
+
+@pytest.mark.parametrize(("phrase", "asked"), [
+    ("pain when i pee", "pain when you pee"),
+    ("pain in my jaw", "pain in your jaw"),
+    ("i am short of breath", "you are short of breath"),
+    ("sore throat", None),  # no first person: nothing to ask differently
+])
+def test_a_first_person_phrase_is_also_read_as_asked(phrase: str, asked: str | None) -> None:
+    assert second_person(phrase) == asked
+
+
+def test_a_symptom_asked_in_the_second_person_is_settled_by_the_answer(extractor: Extractor) -> None:
+    said = extractor.extract(parse("Doctor: Any pain when you pee?\nPatient: No.\n")).findings
+    assert [(f.code, f.assertion) for f in said if f.kind == "symptom"] == [("dysuria", "absent")]
