@@ -367,6 +367,12 @@ def test_if_any_conditions_what_follows_and_qualifies_what_precedes(
     ("Doctor: Do you drink alcohol?\nPatient: I don't smoke, I do drink, like on the weekends.\n", "condition",
      "alcohol_use", "present"),
     ("Patient: Socially I drink, a few drinks at the weekend.\n", "condition", "alcohol_use", "present"),
+    ("Patient: Just been having some problems with my hearing, I can't really hear very well.\n", "symptom",
+     "hearing_loss", "present"),
+    ("Doctor: But no burning or stinging pain when you pass urine.\n", "symptom", "dysuria", "absent"),
+    ("Doctor: Any problems tolerating the light?\nPatient: No.\n", "symptom", "photophobia", "absent"),
+    ("Patient: I couldn't breathe very good, had to get propped up in bed so I could breathe at night.\n", "symptom",
+     "orthopnea", "present"),
 ])
 def test_words_of_real_visits_name_their_concept(extractor: Extractor, said: str, kind: str, code: str,
                                                  assertion: str) -> None:
