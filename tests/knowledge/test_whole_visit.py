@@ -148,6 +148,15 @@ def test_the_same_word_from_the_patient_is_a_symptom(extractor: Extractor) -> No
     assert one(extractor, "Patient: My wrist has some swelling.", "symptom", "swelling").assertion == "present"
 
 
+@pytest.mark.parametrize(("said", "found"), [
+    ("Doctor: The pain in your tummy, is it cramping, burning, sharp?\nPatient: Yeah, sort of cramping.\n", None),
+    ("Patient: Sometimes, you know, just for cramps, I'll take ibuprofen.\n", None),
+    ("Patient: I get cramps in my calves at night.\n", "present"),
+])
+def test_cramps_said_nowhere_in_the_leg_are_no_leg_cramps(extractor: Extractor, said: str, found: str | None) -> None:
+    assert {f.code: f.assertion for f in findings(extractor, said).findings}.get("leg_cramp") == found
+
+
 def test_swelling_of_a_leg_is_the_topics_leg_swelling(extractor: Extractor) -> None:
     # knowledge/topics/leg_cramps/lexicon.yaml `refine`: a wrist fracture's swelling is no leg swelling.
     assert one(extractor, "Patient: My calf is swollen.", "symptom", "leg_swelling").attributes["site"] == "calf"
