@@ -4,9 +4,10 @@
 
 The consultations and audio of benchmarks.asr_choice (the gold consultations with the most drugs, spoken by Piper
 and espeak-ng at 160 words a minute, rendered once into its cache), each consultation's clip on its own, through
-`Scribe.transcribe` in the default configuration (tiny.en greedy, hotwords, drug-name correction) twice: without
-a vocabulary, and with the drug names its gold lists as the consultation's vocabulary (`vocabulary=`, as the job
-passes the chart's and the upload's terms: first in the hotwords, preferred by the correction). Counted as
+`Scribe.transcribe` in the default configuration (tiny.en greedy, hotwords, drug-name correction, the vocabulary's
+missing terms checked against the audio by nlp/asr/rescore.py) twice: without a vocabulary, and with the drug
+names its gold lists as the consultation's vocabulary (`vocabulary=`, as the job passes the chart's and the upload's
+terms: first in the hotwords, preferred by the correction, looked for in the audio). Counted as
 asr_choice counts: a drug name (drugs.yaml names and brands) said in the script is heard right when the transcript
 holds it; a *wrong* drug is a drug name (or vocabulary term) the transcript holds that the script does not say.
 
@@ -34,7 +35,7 @@ from benchmarks.results import write_section
 from knowledge.evaluate import GoldConsultation
 from knowledge.lexicon import load_lexicon
 from scripts.render_consultation import Engine
-from service.scribe import Scribe
+from service.scribe import Scribe, StageTimes
 
 SECTION = "vocabulary_recall"
 TUNED = 8  # the consultations looked at while the correction's thresholds were set
@@ -105,8 +106,22 @@ def subsets(limit: int | None = None) -> dict[str, list[GoldConsultation]]:
     return {"tuned": tuned, "held out": held_out}
 
 
+@dataclass
+class Seconds:
+    """Per mode, the seconds of audio transcribed and those spent in each stage of `Scribe.transcribe`."""
+
+    audio: dict[str, float]
+    stages: dict[str, dict[str, float]]
+
+    def add(self, mode: str, audio: float, times: StageTimes) -> None:
+        self.audio[mode] = self.audio.get(mode, 0.0) + audio
+        for stage, seconds in times.seconds.items():
+            self.stages.setdefault(mode, {})[stage] = self.stages.get(mode, {}).get(stage, 0.0) + seconds
+
+
 def measure(consultations: dict[str, list[GoldConsultation]], clips: dict[tuple[str, Engine], Path],
-            scribe: Scribe, progress: Callable[[str], None] = print) -> dict[tuple[str, Engine, str], Count]:
+            scribe: Scribe, progress: Callable[[str], None] = print,
+            seconds: Seconds | None = None) -> dict[tuple[str, Engine, str], Count]:
     lexicon = load_lexicon(scribe.settings.topic)
     drugs = list(dict.fromkeys(word for drug in lexicon.drugs.drugs for word in (drug.display_name, *drug.brands)))
     names = {drug.code: drug.display_name for drug in lexicon.drugs.drugs}
@@ -125,7 +140,11 @@ def measure(consultations: dict[str, list[GoldConsultation]], clips: dict[tuple[
             for engine in ENGINES:
                 for mode in MODES:
                     vocabulary = vocabularies[mode]
-                    transcript = scribe.transcribe(clips[(consultation.name, engine)], vocabulary=vocabulary)
+                    times = StageTimes()
+                    transcript = scribe.transcribe(clips[(consultation.name, engine)], vocabulary=vocabulary,
+                                                   times=times)
+                    if seconds is not None:
+                        seconds.add(mode, transcript.duration or 0.0, times)
                     written = drug_terms(" ".join(segment.text for segment in transcript.segments), terms)
                     counts[(subset, engine, mode)].add(expected, written, f"{consultation.name}, {engine}")
                     progress(f"{subset} {consultation.name} {engine} {mode}: said {expected} written {written} "
@@ -134,7 +153,7 @@ def measure(consultations: dict[str, list[GoldConsultation]], clips: dict[tuple[
 
 
 def report(counts: dict[tuple[str, Engine, str], Count], consultations: dict[str, list[GoldConsultation]],
-           when: str, seconds: float) -> str:
+           when: str, seconds: float, stages: Seconds | None = None) -> str:
     def total(subsets: tuple[str, ...], engines: tuple[Engine, ...], mode: str) -> Count:
         parts = [counts[(subset, engine, mode)] for subset in subsets for engine in engines]
         return Count(sum(p.hits for p in parts), sum(p.total for p in parts), sum(p.wrong for p in parts),
@@ -151,7 +170,8 @@ def report(counts: dict[tuple[str, Engine, str], Count], consultations: dict[str
          f"first: {sizes['tuned']} *tuned*, the ones looked at while the correction's thresholds were set, and the "
          f"next {sizes['held out']} *held out*), spoken by Piper and espeak-ng at {SPEED} words a minute, each "
          "consultation's clip on its own, through `Scribe.transcribe` in the default configuration (tiny.en "
-         "greedy, hotwords, drug-name correction) three times: without a vocabulary; with the drugs the "
+         "greedy, hotwords, drug-name correction, the vocabulary's missing terms checked against the audio) three "
+         "times: without a vocabulary; with the drugs the "
          "consultation's gold lists (its medication findings, whatever their assertion; drug classes left out), "
          "each by the one-word name the script says (a brand or synonym of drugs.yaml: salbutamol, "
          "prednisolone) or else its display name, as its vocabulary, the way a job passes the chart's and "
@@ -181,6 +201,7 @@ def report(counts: dict[tuple[str, Engine, str], Count], consultations: dict[str
                    "with the vocabulary on the tuned consultations, 1 wrong drug, buspirone for bumetanide, either "
                    "way)."),
               "",
+              *([_cost(stages), ""] if stages is not None else []),
               (f"The held-out consultations' first score, before anything was changed after looking at them: "
                f"{HELD_OUT_FIRST}. Looking at them then gave two changes (so they are held out no longer for "
                "those): the chart lists a drug by the one-word name the script says (prednisolone, which drugs.yaml "
@@ -190,10 +211,24 @@ def report(counts: dict[tuple[str, Engine, str], Count], consultations: dict[str
               "",
               ("Caveats: the clips are shorter than the joined recordings (Whisper sees no earlier consultation's "
                "words); the vocabulary holds the gold's drugs whatever their assertion, where a chart would list "
-               "only the current ones; a drug name Whisper heard as common words that do not sound like it "
-               "(\"amelias green\" for a baby aspirin, \"fewer of mine\" for furosemide) stays as heard: the "
-               "gates that keep a vocabulary from writing drugs that were not said also keep these.")]
+               "only the current ones; a drug name Whisper heard as common words is written only where Whisper, "
+               "reading the audio again, finds it at least 2 nats likelier than what it wrote (\"sin must have "
+               "been\" is simvastatin, 15 nats likelier) and than any sound-alike drug in its place; \"fewer of "
+               "mine\" for furosemide (0.7 nats less likely) and \"ask me\" for aspirin (1.3 less) stay as heard; "
+               "the machine was shared with another job during the run, so the seconds are an upper bound.")]
     return "\n".join(lines) + "\n"
+
+
+def _cost(seconds: Seconds) -> str:
+    """What checking the vocabulary against the audio costs, beside recognition, per mode."""
+    parts = []
+    for mode in ("vocabulary", "decoy"):
+        stages, audio = seconds.stages.get(mode, {}), seconds.audio.get(mode, 0.0)
+        rescore, recognise = stages.get("rescore", 0.0), stages.get("recognise", 0.0)
+        parts.append(f"{mode}: {rescore:.1f} s over {audio:.0f} s of audio (RTF {rescore / max(audio, 1e-9):.3f}; "
+                     f"recognition {recognise:.1f} s, RTF {recognise / max(audio, 1e-9):.3f})")
+    return ("Checking the vocabulary's missing terms against the audio (`nlp/asr/rescore.py`), its seconds beside "
+            "recognition's: " + "; ".join(parts) + ".")
 
 
 def main() -> None:
@@ -204,8 +239,10 @@ def main() -> None:
     rendered(everyone, args.cache)
     clips = {(c.name, engine): clip(args.cache, c.name, engine) for c in everyone for engine in ENGINES}
     scribe = bench_scribe(args.cache)
-    counts = measure(consultations, clips, scribe, progress=lambda line: print(line, flush=True))
-    section = report(counts, consultations, f"{datetime.now(UTC):%Y-%m-%d %H:%M}", time.perf_counter() - started)
+    stages = Seconds({}, {})
+    counts = measure(consultations, clips, scribe, progress=lambda line: print(line, flush=True), seconds=stages)
+    section = report(counts, consultations, f"{datetime.now(UTC):%Y-%m-%d %H:%M}", time.perf_counter() - started,
+                     stages)
     write_section(args.out, SECTION, section)
     print(section)
 

@@ -28,6 +28,7 @@ from knowledge.vocabulary import asr_prompt, vocabulary
 from nlp.asr.base import AsrBackend, AsrProgress, DecodeOptions
 from nlp.asr.correct import Corrector, english_words
 from nlp.asr.registry import BackendName, Backends
+from nlp.asr.rescore import TextScorer, rescore
 from nlp.asr.sentences import sentences
 from nlp.asr.windows import transcribe_windows
 from nlp.audio import decode_windows, duration_seconds, probe
@@ -48,7 +49,8 @@ T = TypeVar("T")
 
 class StageTimes:
     """Seconds one `Scribe.transcribe` spent in each of its stages: decode, recognise (VAD included), correct,
-    diarize, sentences. Pass one to see where the time goes (benchmarks.pipeline)."""
+    rescore (a consultation's vocabulary checked against the audio), diarize, sentences. Pass one to see where the
+    time goes (benchmarks.pipeline)."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
@@ -197,6 +199,10 @@ class Scribe:
         if self.settings.asr_vocabulary_correction if correct is None else correct:
             with times.stage("correct"):
                 decoded = self.corrector().preferring(vocabulary).correct(decoded)
+            if vocabulary and self.settings.asr_vocabulary_rescoring and isinstance(engine, TextScorer):
+                with times.stage("rescore"):
+                    decoded = rescore(decoded, channels.astype(np.float32).mean(axis=0), vocabulary,
+                                      self.corrector(), engine)
         with times.stage("diarize"):
             turns = diarize(decoded, channels, method=self.settings.diarization, encoder=self.voice_encoder,
                             vocabulary=self.topic_vocabulary(), speakers=speakers,

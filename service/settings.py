@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     asr_threads: int = Field(default=0, ge=0, description="0: CTranslate2 picks")
     asr_vocabulary_correction: bool = Field(default=True, description="correct misheard drug names against the "
                                                                       "topic's lexicon, keeping the heard word")
+    asr_vocabulary_rescoring: bool = Field(default=True, description="a term of the consultation's vocabulary "
+                                           "(chart, upload, clinic) missing from the transcript is looked for where "
+                                           "Whisper was unsure, and written where Whisper, reading that audio again, "
+                                           "finds it likelier (faster-whisper only)")
     # 60 s: faster-whisper's VAD and features for a 300 s window cost 250 MB more at the peak, for the same words.
     asr_window_seconds: float = Field(default=60.0, ge=30, description="a recording is decoded and recognised "
                                       "this many seconds at a time (cut at a pause), so memory does not grow "

@@ -129,6 +129,27 @@ class Corrector:
         """Each term's metaphone key, computed once rather than for every term on every lookup."""
         return {term: jellyfish.metaphone(term.lower()) for term in self.terms}
 
+    def is_term(self, word: str) -> bool:
+        """Whether the heard word (punctuation and case aside) is a term already."""
+        return plain(word) in self._lower_terms
+
+    def sound_alikes(self, heard: str, limit: int, max_distance: float, *, besides: str = "") -> list[str]:
+        """Up to `limit` terms that sound most like `heard` (Metaphone keys within `max_distance` edits over the
+        longer key), closest first, one term per concept, none of `besides`'s concept (a term) nor `besides`."""
+        concept = next((c for t, c in self.terms.items() if t.lower() == besides.lower()), None)
+        term = besides
+        key = jellyfish.metaphone(heard.lower())
+        # As close in sound, the one spelled more alike first.
+        scored = sorted((sound_distance(key, other_key), -jellyfish.jaro_winkler_similarity(heard.lower(), other.lower()),
+                         other) for other, other_key in self._sound_keys.items()
+                        if other.lower() != term.lower() and (concept is None or self.terms[other] != concept))
+        alikes: dict[str, str] = {}
+        for distance, _, other in scored:
+            if distance > max_distance or len(alikes) == limit:
+                break
+            alikes.setdefault(self.terms[other], other)
+        return list(alikes.values())
+
     def match(self, heard: str, min_similarity: float | None = None, *, unsure: bool = False) -> str | None:
         """The term `heard` was meant to be, or None when it is a word, a term already, or not close enough.
         `unsure`: Whisper was unsure of the word, which a term only the consultation's vocabulary gives needs."""
@@ -206,12 +227,12 @@ class Corrector:
         # "lasex to": the drug is the first word alone, and "to" was said; joining would lose it. A word alone that
         # names a drug gives way only when the joined words sound closer to theirs ("Spiron" alone is buspirone,
         # "Spiron Elect on" spironolactone; "metanide" alone is bumetanide, "bu metanide" is it exactly).
-        joined_distance = _sound_distance(jellyfish.metaphone(joined), self._sound_keys[term])
+        joined_distance = sound_distance(jellyfish.metaphone(joined), self._sound_keys[term])
         for index, core in enumerate(cores):
             if all(other in self.english for other in cores[:index] + cores[index + 1:]):
                 alone = self.match(core, threshold, unsure=unsure)
                 if alone is not None and \
-                        _sound_distance(jellyfish.metaphone(core), self._sound_keys[alone]) <= joined_distance:
+                        sound_distance(jellyfish.metaphone(core), self._sound_keys[alone]) <= joined_distance:
                     return None
         return Word(w=f"{matched[0]['lead']}{_cased(term, matched[0]['core'])}{matched[-1]['tail']}",
                     start=run[0].start, end=run[-1].end, p=p, original=" ".join(word.w for word in run))
@@ -228,14 +249,14 @@ class Corrector:
         if not self.preferred:
             return {}
         preferred = {term: key for term, key in self._sound_keys.items() if term.lower() in self.preferred}
-        plain = [_plain(word.w) for word in words]
+        heard = [plain(word.w) for word in words]
         found: list[tuple[float, int, float, int, int, str]] = []  # (distance, words - 1, -similarity, first, last, term)
         for first in range(len(words)):
             for last in range(first, min(len(words), first + RUN_MAX_WORDS)):
-                if not plain[last].isalpha() or plain[last] in self._lower_terms or \
+                if not heard[last].isalpha() or heard[last] in self._lower_terms or \
                         (last > first and words[last - 1].w.rstrip()[-1:] in ".?!,;:"):
                     break
-                run, cores = words[first:last + 1], plain[first:last + 1]
+                run, cores = words[first:last + 1], heard[first:last + 1]
                 probabilities = [word.p for word in run]
                 if min(probabilities) >= UNSURE_P or sum(probabilities) / len(run) >= SLOT_MEAN_P or \
                         all(core in self.english for core in cores):
@@ -245,7 +266,7 @@ class Corrector:
                 for term, term_key in preferred.items():
                     if not VOCABULARY_MIN_LENGTH_RATIO <= len(letters) / len(term) <= VOCABULARY_MAX_LENGTH_RATIO:
                         continue
-                    distance = _sound_distance(key, term_key)
+                    distance = sound_distance(key, term_key)
                     similarity = jellyfish.jaro_winkler_similarity(letters, term.lower())
                     if distance <= VOCABULARY_CLOSE_SOUND or \
                             (distance <= VOCABULARY_SOUND_DISTANCE and similarity >= VOCABULARY_MIN_SIMILARITY):
@@ -255,34 +276,29 @@ class Corrector:
         for distance, _, negative_similarity, first, last, term in sorted(found):
             if any(other <= last and first <= end for other, (end, _) in runs.items()):
                 continue
-            cores = plain[first:last + 1]
+            cores = heard[first:last + 1]
             letters = "".join(cores)
             key = jellyfish.metaphone(letters)
-            rivals = [(_sound_distance(key, other_key), jellyfish.jaro_winkler_similarity(letters, other.lower()))
+            rivals = [(sound_distance(key, other_key), jellyfish.jaro_winkler_similarity(letters, other.lower()))
                       for other, other_key in self._sound_keys.items()
                       if self.terms[other] != self.terms[term]]
             if any(other < distance or (other == distance and similarity > -negative_similarity - MARGIN)
                    for other, similarity in rivals):
                 continue  # another drug sounds as close: the vocabulary does not decide between them
-            run = words[first:last + 1]
-            lead, tail = _CORE.match(run[0].w), _CORE.match(run[-1].w)
-            runs[first] = (last, Word(w=f"{lead['lead'] if lead else ''}{_cased(term, lead['core'] if lead else term)}"
-                                        f"{tail['tail'] if tail else ''}",
-                                      start=run[0].start, end=run[-1].end, p=min(word.p for word in run),
-                                      original=" ".join(word.w for word in run)))
+            runs[first] = (last, named(words[first:last + 1], term))
         return runs
 
     def dose_slots(self, words: Sequence[Word]) -> list[int]:
         """Indexes of the words where a dose begins: a number followed by a dose unit, or a unit straight after
         a word that is not English (the number lost in it: "lissinaproten milligrams"; "inhaler to puff" is no
         dose)."""
-        plain = [_plain(word.w) for word in words]
-        runs = scan(plain)
+        heard = [plain(word.w) for word in words]
+        runs = scan(heard)
         in_number = {index for run in runs for index in range(run.start, run.end)}
-        starts = {run.start for run in runs if run.end < len(plain) and plain[run.end] in self.dose_units}
-        starts |= {index for index, word in enumerate(plain)
+        starts = {run.start for run in runs if run.end < len(heard) and heard[run.end] in self.dose_units}
+        starts |= {index for index, word in enumerate(heard)
                    if word in self.dose_units and index - 1 >= 0 and index - 1 not in in_number
-                   and plain[index - 1].isalpha() and plain[index - 1] not in self.english}
+                   and heard[index - 1].isalpha() and heard[index - 1] not in self.english}
         return sorted(starts)
 
     def correct_slot(self, words: Sequence[Word], end: int) -> tuple[int, Word] | None:
@@ -290,7 +306,7 @@ class Corrector:
         found: list[tuple[float, float, int, str]] = []  # (sound distance, -similarity, first index, term)
         for first in range(max(0, end - SLOT_MAX_WORDS), end):
             span = words[first:end]
-            cores = [_plain(word.w) for word in span]
+            cores = [plain(word.w) for word in span]
             if any(not core.isalpha() or core in self._lower_terms for core in cores) or \
                     any(word.w.rstrip()[-1:] in ".?!" for word in span[:-1]):  # not across a sentence
                 continue
@@ -325,13 +341,7 @@ class Corrector:
         if term.lower() not in self.preferred:
             term = next(name for name in self.terms
                         if self.terms[name] == concept and self._sound_keys[name] == self._sound_keys[term])
-        span = words[first:end]
-        lead = _CORE.match(span[0].w)
-        tail = _CORE.match(span[-1].w)
-        return first, Word(w=f"{lead['lead'] if lead else ''}{_cased(term, lead['core'] if lead else term)}"
-                             f"{tail['tail'] if tail else ''}",
-                           start=span[0].start, end=span[-1].end, p=min(word.p for word in span),
-                           original=" ".join(word.w for word in span))
+        return first, named(words[first:end], term)
 
     def correct(self, segments: Sequence[Segment]) -> list[Segment]:
         """The segments with misheard terms corrected in their words and text."""
@@ -378,14 +388,48 @@ class Corrector:
             index += 1
         if not edits:
             return segment
-        text = segment.text
-        for first, last, new in reversed(edits):
-            if spans is None:
-                heard = " ".join(w.w.strip() for w in segment.words[first:last + 1])
-                text = text.replace(heard, new.strip(), 1)
-            else:
-                text = text[:spans[first][0]] + new.strip() + text[spans[last][1]:]
-        return segment.model_copy(update={"words": words, "text": text})
+        return segment.model_copy(update={"words": words, "text": _edited_text(segment, spans, edits)})
+
+
+def named(run: Sequence[Word], term: str) -> Word:
+    """One word naming `term` for the heard words `run`, keeping the punctuation around them, their times, Whisper's
+    lowest probability among them and what was heard (`Word.original`)."""
+    lead, tail = _CORE.match(run[0].w), _CORE.match(run[-1].w)
+    return Word(w=f"{lead['lead'] if lead else ''}{_cased(term, lead['core'] if lead else term)}"
+                  f"{tail['tail'] if tail else ''}",
+                start=run[0].start, end=run[-1].end, p=min(word.p for word in run),
+                original=" ".join(word.w for word in run))
+
+
+def with_runs(segment: Segment, runs: Mapping[int, tuple[int, Word]]) -> Segment:
+    """`segment` with each run of its words ({first index: (last index, the word said)}) replaced, words and text."""
+    if not runs:
+        return segment
+    words: list[Word] = []
+    edits: list[tuple[int, int, str]] = []
+    index = 0
+    while index < len(segment.words):
+        if index in runs:
+            last, word = runs[index]
+            words.append(word)
+            edits.append((index, last, word.w))
+            index = last + 1
+        else:
+            words.append(segment.words[index])
+            index += 1
+    return segment.model_copy(update={"words": words, "text": _edited_text(segment, word_spans(segment), edits)})
+
+
+def _edited_text(segment: Segment, spans: list[tuple[int, int]] | None, edits: Sequence[tuple[int, int, str]]) -> str:
+    """The segment's text with each edit's words (first, last, new text; in order) replaced."""
+    text = segment.text
+    for first, last, new in reversed(edits):
+        if spans is None:
+            heard = " ".join(w.w.strip() for w in segment.words[first:last + 1])
+            text = text.replace(heard, new.strip(), 1)
+        else:
+            text = text[:spans[first][0]] + new.strip() + text[spans[last][1]:]
+    return text
 
 
 def _sound_edits(term_key: str) -> int:
@@ -394,12 +438,12 @@ def _sound_edits(term_key: str) -> int:
     return 2 if len(term_key) >= LONG_SOUND_KEY else 1
 
 
-def _sound_distance(key: str, term_key: str) -> float:
+def sound_distance(key: str, term_key: str) -> float:
     """Edits between two Metaphone keys over the longer key's length."""
     return jellyfish.levenshtein_distance(key, term_key) / max(len(key), len(term_key), 1)
 
 
-def _plain(word: str) -> str:
+def plain(word: str) -> str:
     """A heard word lower-cased without the punctuation around it ("Met," -> "met", "1,000." -> "1,000")."""
     return word.strip().strip(".?!,;:\"'()-").lower()
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 from faster_whisper import WhisperModel
+from faster_whisper.audio import pad_or_trim
+from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.transcribe import restore_speech_timestamps
 from faster_whisper.vad import collect_chunks
 
@@ -54,6 +57,28 @@ class FasterWhisperBackend:
                      for word in (segment.words or []) if word.word.strip()]
             yield Segment(id=index, start=round(segment.start, 3), end=round(segment.end, 3),
                           text=segment.text.strip(), words=words)
+
+
+    @cached_property
+    def _tokenizer(self) -> Tokenizer:
+        return Tokenizer(self._model.hf_tokenizer, self._model.model.is_multilingual, task="transcribe", language="en")
+
+    def log_probabilities(self, audio: np.ndarray, texts: Sequence[tuple[str, str]]) -> list[float]:
+        """For each (prompt, text), the log probability Whisper gives `text` (its tokens and the end of text)
+        after `prompt` as the previous text, for `audio` (at most 30 s; encoded once for all the texts)."""
+        tokenizer = self._tokenizer
+        features = self._model.feature_extractor(audio.astype(np.float32))
+        frames = min(features.shape[-1], self._model.feature_extractor.nb_max_frames)
+        encoded = self._model.encode(pad_or_trim(features))
+        scores = []
+        for prompt, text in texts:
+            start = [tokenizer.sot_prev, *tokenizer.encode(" " + prompt.strip())] if prompt.strip() else []
+            start += [*tokenizer.sot_sequence, tokenizer.no_timestamps]
+            tokens = [*tokenizer.encode(" " + text.strip()), tokenizer.eot]
+            result = self._model.model.align(encoded, start, [tokens], frames)[0]
+            # A token the cut audio gives no chance at all counts as very unlikely rather than impossible.
+            scores.append(float(np.log(np.maximum(np.asarray(result.text_token_probs), 1e-12)).sum()))
+        return scores
 
 
 def _is_multilingual(model_dir: Path) -> bool:

@@ -1,0 +1,198 @@
+"""The consultation's vocabulary checked against the audio: a term the chart, the upload or the clinic names that the
+transcript does not hold is looked for where Whisper was unsure, and written there only when Whisper, reading that
+stretch of audio again, finds it likelier than what it wrote and likelier than the drugs that sound like it.
+
+The spelling gates of `nlp.asr.correct` cannot tell "sin must have been" from simvastatin or "Mende with Lumithy,
+I like" from bendroflumethiazide (tiny.en, espeak-ng at 160 words a minute): the words sound too far from the names
+to be matched by their letters. The audio can: for that stretch Whisper finds the names 15 and 20 nats likelier
+than what its greedy decoding wrote.
+
+For each term of the vocabulary that no word of the transcript names, the runs of up to `MAX_WORDS` words that could
+have been it (Whisper unsure of one of them, no number, no drug name already, about as long, sounding loosely alike)
+are ranked by sound, and the closest `MAX_CANDIDATES` are scored: the log probability Whisper gives the segment's
+text with the run replaced by the term, against the text as it wrote it, both after the vocabulary as the previous
+text (as the hotwords were given). The likeliest run is written when it is `MIN_GAIN` nats likelier, and
+`RIVAL_MARGIN` nats more so than with a drug of the lexicon in the term's place (in the text and the prompt), for the
+drugs that sound most like the term or at least as much like the words heard: a chart listing a sound-alike of the
+drug said (empagliflozin, when eplerenone was said and heard "amplerinine") gives it no more than the drug said.
+The thresholds were set on the 8 *tuned* consultations of benchmarks.vocabulary_recall (their decoy vocabularies
+included), where the best-scoring drug nobody said gained 0.5 nats past its rivals and the least a said one 6.2.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import jellyfish
+import numpy as np
+
+from nlp.asr.base import SAMPLE_RATE
+from nlp.asr.correct import Corrector, named, plain, sound_distance, with_runs
+from nlp.types import Segment, Word
+
+log = logging.getLogger(__name__)
+
+MAX_WORDS = 5  # "Mende with Lumithy, I like" for bendroflumethiazide
+MAX_CANDIDATES = 4  # runs scored per term, the closest in sound first
+MAX_SOUND_DISTANCE = 0.65  # Metaphone edits over the longer key: "sin must have been" is 0.62 from simvastatin
+MIN_LENGTH_RATIO = 0.5  # the run's letters against the term's
+MAX_LENGTH_RATIO = 1.8
+CANDIDATE_UNSURE_P = 0.6  # Whisper gave one of the run's words a probability under this ("I be prophin", 0.54)
+MIN_GAIN = 2.0  # nats the text with the term must be likelier than the text as heard
+RIVAL_MARGIN = 0.5  # ... and likelier by this much than with a sound-alike drug in the term's place
+RIVALS = 5  # sound-alike drugs of the lexicon tried against each term
+RIVAL_SOUND_DISTANCE = 0.5
+PAD_SECONDS = 0.5  # audio kept either side of a segment when it is read again
+
+
+@runtime_checkable
+class TextScorer(Protocol):
+    """A recogniser that can say how likely a text is for a stretch of audio (a backend that can: faster-whisper)."""
+
+    def log_probabilities(self, audio: np.ndarray, texts: Sequence[tuple[str, str]]) -> list[float]:
+        """For each (prompt, text), the log probability of `text` given the audio (16 kHz mono, at most 30 s)
+        and `prompt` as the previous text."""
+        ...
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A run of one segment's words (first..last) that may be `term`, `distance` apart in sound."""
+
+    segment: int
+    first: int
+    last: int
+    term: str
+    distance: float
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What reading the audio again decided for one candidate: the gain in nats over the text as heard, and over
+    the best sound-alike drug in the term's place."""
+
+    candidate: Candidate
+    gain: float
+    over_rivals: float
+
+    @property
+    def accepted(self) -> bool:
+        return self.gain >= MIN_GAIN and self.over_rivals >= RIVAL_MARGIN
+
+
+def missing_terms(segments: Sequence[Segment], vocabulary: Sequence[str]) -> list[str]:
+    """The vocabulary's terms of letters (one word or more: "vitamin d", "mefenamic acid"; 5 letters or more) that
+    the transcript's words do not name."""
+    heard = f" {' '.join(plain(word.w) for segment in segments for word in segment.words)} "
+    terms = dict.fromkeys(term for term in vocabulary
+                          if all(part.isalpha() for part in term.split()) and len(_letters(term)) >= 5)
+    return [term for term in terms if f" {' '.join(term.lower().split())} " not in heard]
+
+
+def _letters(text: str) -> str:
+    return "".join(text.lower().split())
+
+
+def candidates(segments: Sequence[Segment], term: str, corrector: Corrector) -> list[Candidate]:
+    """The runs of words that could have been `term`, the closest in sound first, at most MAX_CANDIDATES."""
+    letters_said = _letters(term)
+    term_key = jellyfish.metaphone(letters_said)
+    found: list[Candidate] = []
+    for index, segment in enumerate(segments):
+        words = segment.words
+        cores = [plain(word.w).replace("'", "") for word in words]
+        for first in range(len(words)):
+            for last in range(first, min(len(words), first + MAX_WORDS)):
+                if not cores[last].isalpha() or corrector.is_term(words[last].w) or \
+                        (last > first and words[last - 1].w.rstrip()[-1:] in ".?!"):
+                    break
+                if min(word.p for word in words[first:last + 1]) >= CANDIDATE_UNSURE_P:
+                    continue
+                letters = "".join(cores[first:last + 1])
+                if not MIN_LENGTH_RATIO <= len(letters) / len(letters_said) <= MAX_LENGTH_RATIO:
+                    continue
+                distance = sound_distance(jellyfish.metaphone(letters), term_key)
+                if distance <= MAX_SOUND_DISTANCE:
+                    found.append(Candidate(index, first, last, term, distance))
+    found.sort(key=lambda c: (c.distance, c.last - c.first, c.segment, c.first))
+    return found[:MAX_CANDIDATES]
+
+
+def _spoken(words: Sequence[Word]) -> str:
+    return " ".join(word.w.strip() for word in words)
+
+
+def _replaced(words: Sequence[Word], candidate: Candidate, term: str) -> str:
+    return _spoken([*words[:candidate.first], named(words[candidate.first:candidate.last + 1], term),
+                    *words[candidate.last + 1:]])
+
+
+def decide(segments: Sequence[Segment], audio: np.ndarray, vocabulary: Sequence[str], corrector: Corrector,
+           scorer: TextScorer) -> list[Decision]:
+    """Every candidate of every missing term, scored against the audio. The sound-alike drugs are tried only
+    against each term's likeliest candidate that passes MIN_GAIN: the others are not written anyway."""
+    listed = list(dict.fromkeys(vocabulary))
+    prompt = ", ".join(listed)
+    by_segment: dict[int, list[Candidate]] = defaultdict(list)
+    for term in missing_terms(segments, listed):
+        for candidate in candidates(segments, term, corrector):
+            by_segment[candidate.segment].append(candidate)
+    gains: dict[Candidate, float] = {}
+    for index, found in sorted(by_segment.items()):
+        words = segments[index].words
+        texts = [(prompt, _spoken(words))] + [(prompt, _replaced(words, c, c.term)) for c in found]
+        scores = scorer.log_probabilities(_audio_of(segments[index], audio), texts)
+        gains.update((candidate, score - scores[0]) for candidate, score in zip(found, scores[1:], strict=True))
+    best: dict[str, Candidate] = {}
+    for candidate, gain in gains.items():
+        if gain >= MIN_GAIN and (candidate.term not in best or gain > gains[best[candidate.term]]):
+            best[candidate.term] = candidate
+    over_rivals: dict[Candidate, float] = {}
+    for candidate in best.values():
+        words = segments[candidate.segment].words
+        texts = []
+        letters = "".join(plain(word.w) for word in words[candidate.first:candidate.last + 1])
+        rivals = dict.fromkeys([
+            *corrector.sound_alikes(_letters(candidate.term), RIVALS, RIVAL_SOUND_DISTANCE, besides=candidate.term),
+            *corrector.sound_alikes(letters, RIVALS, candidate.distance, besides=candidate.term)])
+        for rival in rivals:
+            rival_prompt = ", ".join(rival if term == candidate.term else term for term in listed)
+            texts += [(rival_prompt, _spoken(words)), (rival_prompt, _replaced(words, candidate, rival))]
+        scores = scorer.log_probabilities(_audio_of(segments[candidate.segment], audio), texts) if texts else []
+        rival_gains = [with_rival - as_heard for as_heard, with_rival in zip(scores[::2], scores[1::2], strict=True)]
+        over_rivals[candidate] = gains[candidate] - max(rival_gains, default=-np.inf)
+    return [Decision(candidate, gain, over_rivals.get(candidate, -np.inf)) for candidate, gain in gains.items()]
+
+
+def _audio_of(segment: Segment, audio: np.ndarray) -> np.ndarray:
+    """The segment's audio with PAD_SECONDS either side."""
+    start = max(0.0, (segment.start if segment.start is not None else segment.words[0].start) - PAD_SECONDS)
+    end = (segment.end if segment.end is not None else segment.words[-1].end) + PAD_SECONDS
+    return audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)]
+
+
+def rescore(segments: Sequence[Segment], audio: np.ndarray, vocabulary: Sequence[str], corrector: Corrector,
+            scorer: TextScorer) -> list[Segment]:
+    """The segments with each missing vocabulary term written where the audio says it was said (the accepted
+    candidates, the likeliest first, none overlapping another)."""
+    if not vocabulary:
+        return list(segments)
+    decisions = decide(segments, audio, vocabulary, corrector, scorer)
+    runs: dict[int, dict[int, tuple[int, Word]]] = defaultdict(dict)
+    written: set[str] = set()
+    for decision in sorted(decisions, key=lambda d: -d.gain):
+        candidate = decision.candidate
+        log.debug("vocabulary term %s: gain %.1f, over sound-alikes %.1f", candidate.term, decision.gain,
+                  decision.over_rivals)
+        taken = runs[candidate.segment]
+        if not decision.accepted or candidate.term in written or \
+                any(first <= candidate.last and candidate.first <= last for first, (last, _) in taken.items()):
+            continue
+        words = segments[candidate.segment].words
+        taken[candidate.first] = (candidate.last, named(words[candidate.first:candidate.last + 1], candidate.term))
+        written.add(candidate.term)
+    return [with_runs(segment, runs.get(index, {})) for index, segment in enumerate(segments)]

@@ -1,0 +1,116 @@
+"""A consultation's vocabulary checked against the audio (nlp/asr/rescore.py): drug names tiny.en heard as words too
+far from them to be corrected by their letters are written when Whisper, reading the audio again, finds them
+likelier; sound-alike drugs nobody said are not (issue 17; benchmarks.vocabulary_recall measures it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nlp.asr.correct import Corrector
+from nlp.asr.faster_whisper import FasterWhisperBackend
+from nlp.asr.rescore import candidates, missing_terms
+from nlp.audio import decode
+from nlp.types import Segment, Word
+from scripts.render_consultation import render
+from service.scribe import Scribe
+from service.settings import Settings
+from tests.conftest import Models
+
+GOLD = Path(__file__).resolve().parents[2] / "gold"
+CHART = ["bendroflumethiazide", "simvastatin", "omeprazole", "magnesium"]
+
+
+def heard(*words: tuple[str, float]) -> Segment:
+    """A segment of the words Whisper wrote, with the probability it gave each."""
+    spoken = [Word(w=text, start=index * 0.4, end=index * 0.4 + 0.3, p=p) for index, (text, p) in enumerate(words)]
+    return Segment(id=0, text=" ".join(word.w for word in spoken), start=0.0, end=len(words) * 0.4, words=spoken)
+
+
+# What tiny.en wrote (hotwords, espeak-ng at 160 words a minute) for "Bendroflumethiazide 2.5 mg, simvastatin
+# 40 mg and omeprazole 20 mg." in tests/gold/long_mixed_visit.txt.
+TABLETS = heard(("Mende", 0.18), ("with", 0.89), ("Lumithy,", 0.37), ("I", 0.75), ("like", 0.59), ("2", 0.43),
+                (".5", 0.99), ("mg,", 0.17), ("sin", 0.09), ("must", 0.70), ("have", 0.49), ("been", 0.89),
+                ("for", 0.90), ("the", 0.92), ("mg,", 0.78), ("and", 0.96), ("don't", 0.91), ("preload", 0.19),
+                ("2070.", 0.07))
+
+
+@pytest.fixture(scope="module")
+def corrector(tmp_path_factory: pytest.TempPathFactory, models: Models) -> Corrector:
+    return models.scribe(Settings(data_dir=tmp_path_factory.mktemp("var"))).corrector()
+
+
+def test_only_the_vocabulary_terms_no_word_names_are_looked_for() -> None:
+    segment = heard(("Your", 0.95), ("magnesium", 0.75), ("is", 1.0), ("low.", 0.98))
+    chart = ["magnesium", "Simvastatin", "vitamin d", "iron", "mefenamic acid", "B12"]
+    assert missing_terms([segment], chart) == ["Simvastatin", "vitamin d", "mefenamic acid"]  # 'iron': under 5 letters
+    vitamin = heard(("and", 0.9), ("vitamin", 0.8), ("D.", 0.6))
+    assert missing_terms([segment, vitamin], chart) == ["Simvastatin", "mefenamic acid"]
+
+
+def test_the_runs_that_may_be_a_term_are_unsure_words_without_numbers_or_drug_names(corrector: Corrector) -> None:
+    found = candidates([TABLETS], "simvastatin", corrector)
+    runs = [" ".join(word.w for word in TABLETS.words[c.first:c.last + 1]) for c in found]
+    assert "sin must have been" in runs, runs
+    assert not any(any(ch.isdigit() for ch in run) for run in runs), runs
+    assert [c.distance for c in found] == sorted(c.distance for c in found)
+    drug = heard(("I", 1.0), ("take", 0.99), ("simvastatin", 0.3), ("daily.", 0.4))
+    assert [c for c in candidates([drug], "sumatriptan", corrector) if c.first <= 2 <= c.last] == []
+    sure = heard(("sin", 0.9), ("must", 0.95), ("have", 0.9), ("been", 0.99))
+    assert candidates([sure], "simvastatin", corrector) == []
+
+
+@pytest.fixture(scope="module")
+def tablets(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/gold/long_mixed_visit.txt spoken by espeak-ng at 160 words a minute, 50 s."""
+    out = tmp_path_factory.mktemp("rescore") / "long_mixed_visit.wav"
+    render((GOLD / "long_mixed_visit.txt").read_text(encoding="utf-8"), out, speed=160, engine="espeak")
+    return out
+
+
+@pytest.fixture(scope="module")
+def scribes(tmp_path_factory: pytest.TempPathFactory, model_cache: Path, models: Models) -> dict[bool, Scribe]:
+    """The default Scribe, and one that does not check the vocabulary against the audio."""
+    return {on: models.scribe(Settings(data_dir=tmp_path_factory.mktemp("var"), models_dir=model_cache,
+                                       asr_vocabulary_rescoring=on)) for on in (True, False)}
+
+
+def words(scribe: Scribe, audio: Path, vocabulary: list[str]) -> list[Word]:
+    return [word for segment in scribe.transcribe(audio, vocabulary=vocabulary).segments for word in segment.words]
+
+
+@pytest.mark.audio
+def test_chart_drugs_heard_as_other_words_are_written_where_the_audio_says_them(scribes: dict[bool, Scribe],
+                                                                               tablets: Path) -> None:
+    without = " ".join(word.w for word in words(scribes[False], tablets, CHART)).lower()
+    assert "bendroflumethiazide" not in without and "simvastatin" not in without, without
+    written = {word.w.strip(",.").lower(): word for word in words(scribes[True], tablets, CHART)}
+    for drug in ("bendroflumethiazide", "simvastatin"):
+        assert drug in written, list(written)
+        assert written[drug].original and drug not in written[drug].original.lower()  # what Whisper wrote is kept
+    ordered = [word.start for word in words(scribes[True], tablets, CHART)]
+    assert ordered == sorted(ordered)
+
+
+@pytest.mark.audio
+def test_sound_alike_drugs_nobody_said_are_not_written(scribes: dict[bool, Scribe], tablets: Path) -> None:
+    decoys = ["hydrochlorothiazide", "fluvastatin", "esomeprazole"]  # benchmarks.vocabulary_recall's decoys
+    written = " ".join(word.w for word in words(scribes[True], tablets, decoys)).lower()
+    assert not any(decoy in written for decoy in decoys), written
+
+
+@pytest.mark.audio
+def test_whisper_scores_the_drugs_said_above_the_words_it_wrote_for_them(scribes: dict[bool, Scribe],
+                                                                         tablets: Path) -> None:
+    engine = scribes[True].backend(None, None)
+    assert isinstance(engine, FasterWhisperBackend)
+    piece = decode(tablets)[int(19.8 * 16_000):int(26.7 * 16_000)]
+    prompt = ", ".join(CHART)
+    script, named, garbled = engine.log_probabilities(piece, [
+        (prompt, "Bendroflumethiazide 2.5 mg, simvastatin 40 mg, and omeprazole 20 mg."),
+        (prompt, "Bendroflumethiazide 2.5 mg, simvastatin for the mg, and don't preload 2070."),
+        (prompt, "Mende with Lumithy, I like 2.5 mg, sin must have been for the mg, and don't preload 2070.")])
+    # Greedy decoding wrote the last; the words said, and the two drug names alone in place of the words written
+    # for them, are far likelier for the same audio.
+    assert script > named > garbled + 10
