@@ -38,6 +38,8 @@ ORDERABLE = {"lab": "lab", "imaging": "imaging"}  # a test proposed by the clini
 TAKEN_ACTIONS = frozenset({"continue", "change", "stop"})
 # A drug the clinician starts or proposes is not taken yet (unless the patient says otherwise elsewhere).
 PROPOSED_ACTIONS = frozenset({"start", "consider", "decline"})
+# A problem or symptom offered by name ("something called gastroenteritis") is a possibility, not a plan.
+NAMED_KINDS = frozenset({"condition", "symptom"})
 # Allergy words that name no allergen: worth a finding only when denied ("Any allergies?" "No."); "I'm allergic to
 # clindamycin" answering "any allergies to medications?" is the clindamycin allergy.
 ANY_ALLERGY = "any_allergy"
@@ -244,6 +246,9 @@ def planned(item: Placed) -> Placed | None:
         assertion = "present"  # "I live with my brother and my mum": the patient's own situation
     impression = attributes.pop("impression", False)
     by_clinician = by_clinician_of(item)
+    if attributes.pop("option", False) and mention.kind in NAMED_KINDS and assertion == "hypothetical" \
+            and not conditional:
+        assertion = "possible"  # "it might be something called Bell's palsy": a diagnosis named, not a plan
     if impression and assertion == "possible" and (mention.value is not None or "interpretation" in attributes):
         assertion = "present"  # "it looks like your a1c has been a little high at 8", "... your kidney function is
         # also very good": the result is said

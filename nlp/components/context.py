@@ -19,7 +19,8 @@ from nlp.lexicon import NO_QUESTION_CUES, ContextRule, QuestionCues
 HISTORICAL = "historical"
 IMPRESSION = "impression"  # possible, and marked so: the clinician's working impression of a problem
 CONDITIONAL = "conditional"  # hypothetical, and marked so: a plan said under "if" is not placed today
-MARKED = {IMPRESSION: "possible", CONDITIONAL: "hypothetical"}
+OPTION = "option"  # hypothetical, and marked so: a name offered ("something called X"), a drug or a diagnosis
+MARKED = {IMPRESSION: "possible", CONDITIONAL: "hypothetical", OPTION: "hypothetical"}
 NOT_ASKING_BEFORE = frozenset({"we", "i", "they", "he", "she", "to", "will", "'ll", "would", "can", "could", "should",
                                "let", "get", "got", "that", "which", "who", "'d"})
 TERMINATE = "terminate"

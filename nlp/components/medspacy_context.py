@@ -16,7 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp.components.context import (
-    CONDITIONAL, HISTORICAL, PSEUDO, TERMINATE, QuestionMarker, apply, right_after,
+    CONDITIONAL, HISTORICAL, IMPRESSION, OPTION, PSEUDO, TERMINATE, QuestionMarker, apply, right_after,
 )
 from nlp.components.extensions import TARGETS, register
 from nlp.lexicon import NO_QUESTION_CUES, ContextRule, QuestionCues
@@ -26,7 +26,10 @@ CATEGORIES = {
     "NEGATED_EXISTENCE": "absent", "POSSIBLE_EXISTENCE": "possible", "HYPOTHETICAL": "hypothetical",
     "FAMILY": "family", "HISTORICAL": HISTORICAL, "CONDITIONAL": CONDITIONAL,
 }
-OURS = {ours: theirs for theirs, ours in CATEGORIES.items()} | {TERMINATE: "TERMINATE", PSEUDO: "PSEUDO"}
+OURS = {ours: theirs for theirs, ours in CATEGORIES.items()} | {TERMINATE: "TERMINATE", PSEUDO: "PSEUDO",
+                                                                 # our marked categories, as the assertion they give
+                                                                 IMPRESSION: "POSSIBLE_EXISTENCE",
+                                                                 OPTION: "HYPOTHETICAL"}
 DIRECTIONS = {"forward": "FORWARD", "backward": "BACKWARD", "both": "BIDIRECTIONAL"}
 
 

@@ -31,3 +31,9 @@ def test_a_relative_makes_the_finding_family(nlp: Language) -> None:
 def test_a_question_is_marked_as_one_so_the_answer_settles_it(nlp: Language) -> None:
     asked = said(nlp, "Do you have any chest pain?", "chest_pain")
     assert asked.in_question and asked.assertion == "present"
+
+
+def test_our_cues_load_into_medspacy_with_the_assertion_our_marked_categories_give() -> None:
+    with_ours = build(loaded_extractor().knowledge.to_nlp(), context="soapscribe_medspacy_context",
+                      context_config={"own_cues": True})
+    assert said(with_ours, "It might be something called Bell's palsy.", "bells_palsy").assertion == "hypothetical"
