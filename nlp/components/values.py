@@ -86,7 +86,7 @@ class ValueAttacher:
 
     def _analyte(self, doc: Doc, target: Span, numbers: list[Span], modifiers: list[Span],
                  following: int) -> Span | None:
-        end = min(target.sent.end, target.end + self.window, following)
+        end = min(_run_end(doc, target), target.end + self.window, following)
         if target.label_ == FOLLOW_UP:
             return self._interval(doc, target, numbers, modifiers, end)
         for number in within(numbers, target.end, end):
@@ -217,3 +217,12 @@ def _tag(doc: Doc, said: Span) -> bool:
     """A word closing a sentence after a comma asks ("order some thyroid labs, okay?"): no interpretation."""
     return said.start > 0 and doc[said.start - 1].text == "," and \
         (said.end >= said.sent.end or doc[said.end].text in ("?", "."))
+
+
+def _run_end(doc: Doc, target: Span) -> int:
+    """Where the target's statement ends: its sentence's end, or the next sentence's where the parser cut an
+    unpunctuated run ("... your blood pressure | i see is one twenty five over seventy")."""
+    end = target.sent.end
+    if end < len(doc) and not doc[end - 1].is_punct:
+        return doc[end].sent.end
+    return end

@@ -38,3 +38,14 @@ def test_a_number_without_a_dose_unit_is_no_dose(nlp: Language) -> None:
 def test_a_tag_closing_the_sentence_is_no_interpretation(nlp: Language, text: str, interpretation: str | None) -> None:
     said = next(m for m in mentions(nlp(text)) if m.kind in ("lab", "electrolyte"))
     assert said.attributes.get("interpretation") == interpretation
+
+
+def test_a_value_said_past_where_the_parser_cut_an_unpunctuated_run_is_the_terms(nlp: Language) -> None:
+    text = ("alright so i've looked at your vitals and honestly they look great you know your blood pressure "
+            "i see is one twenty five over seventy that's almost textbook respiratory rate we are seeing you at a "
+            "smooth eighteen")
+    assert any(sentence.end < len(sentence.doc) and sentence.text.endswith("blood pressure")
+               for sentence in nlp(text).sents)  # the run is cut after the term, before its value
+    pressure = next(m for m in mentions(nlp(text)) if m.code == "blood_pressure")
+    assert (pressure.value, pressure.attributes.get("diastolic")) == (125, 70)
+
