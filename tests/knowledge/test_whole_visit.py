@@ -212,6 +212,16 @@ def test_the_clinicians_safety_net_is_a_follow_up_advised_today(extractor: Extra
     assert one(extractor, said, "follow_up", "follow_up").assertion == "present"
 
 
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: So, things to look out for would be, you know, worsening tummy pain, vomiting et cetera.\n", "vomiting"),
+    ("Doctor: Um, or just generally concerning symptoms, uh, pain in your chest, uh, feeling light-headed.\n",
+     "chest_pain"),
+])
+def test_the_safety_net_names_what_to_look_out_for_not_what_the_patient_has(extractor: Extractor, said: str,
+                                                                            code: str) -> None:
+    assert one(extractor, said, "symptom", code).assertion == "hypothetical"
+
+
 def test_a_plan_said_under_a_condition_orders_nothing_yet(extractor: Extractor) -> None:
     assert one(extractor, "Doctor: If it gets worse we'll get an MRI.", "imaging", "mri").assertion == "hypothetical"
 
