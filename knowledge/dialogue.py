@@ -246,6 +246,8 @@ def planned(item: Placed) -> Placed | None:
         assertion = "present"  # "I live with my brother and my mum": the patient's own situation
     impression = attributes.pop("impression", False)
     by_clinician = by_clinician_of(item)
+    if attributes.pop("risk", False) and mention.kind in NAMED_KINDS and assertion == "hypothetical":
+        return None  # "an increased risk of breast cancer", "to reduce your risk of stroke": not the patient's
     if attributes.pop("option", False) and mention.kind in NAMED_KINDS and assertion == "hypothetical" \
             and not conditional:
         assertion = "possible"  # "it might be something called Bell's palsy": a diagnosis named, not a plan

@@ -88,7 +88,7 @@ class AgeRules(_Strict):
 
 
 class ContextEntry(_Strict):
-    category: Literal["absent", "possible", "impression", "hypothetical", "conditional", "option", "family",
+    category: Literal["absent", "possible", "impression", "hypothetical", "conditional", "option", "risk", "family",
                       "historical", "terminate", "pseudo"]
     direction: Direction = "forward"
     max_scope: int | None = Field(default=None, gt=0)

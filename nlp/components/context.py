@@ -20,7 +20,8 @@ HISTORICAL = "historical"
 IMPRESSION = "impression"  # possible, and marked so: the clinician's working impression of a problem
 CONDITIONAL = "conditional"  # hypothetical, and marked so: a plan said under "if" is not placed today
 OPTION = "option"  # hypothetical, and marked so: a name offered ("something called X"), a drug or a diagnosis
-MARKED = {IMPRESSION: "possible", CONDITIONAL: "hypothetical", OPTION: "hypothetical"}
+RISK = "risk"  # hypothetical, and marked so: a risk named ("an increased risk of stroke") is no problem of the patient's
+MARKED = {IMPRESSION: "possible", CONDITIONAL: "hypothetical", OPTION: "hypothetical", RISK: "hypothetical"}
 NOT_ASKING_BEFORE = frozenset({"we", "i", "they", "he", "she", "to", "will", "'ll", "would", "can", "could", "should",
                                "let", "get", "got", "that", "which", "who", "'d"})
 TERMINATE = "terminate"

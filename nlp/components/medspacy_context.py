@@ -16,7 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp.components.context import (
-    CONDITIONAL, HISTORICAL, IMPRESSION, OPTION, PSEUDO, TERMINATE, QuestionMarker, apply, right_after,
+    CONDITIONAL, HISTORICAL, IMPRESSION, OPTION, PSEUDO, RISK, TERMINATE, QuestionMarker, apply, right_after,
 )
 from nlp.components.extensions import TARGETS, register
 from nlp.lexicon import NO_QUESTION_CUES, ContextRule, QuestionCues
@@ -29,7 +29,7 @@ CATEGORIES = {
 OURS = {ours: theirs for theirs, ours in CATEGORIES.items()} | {TERMINATE: "TERMINATE", PSEUDO: "PSEUDO",
                                                                  # our marked categories, as the assertion they give
                                                                  IMPRESSION: "POSSIBLE_EXISTENCE",
-                                                                 OPTION: "HYPOTHETICAL"}
+                                                                 OPTION: "HYPOTHETICAL", RISK: "HYPOTHETICAL"}
 DIRECTIONS = {"forward": "FORWARD", "backward": "BACKWARD", "both": "BIDIRECTIONAL"}
 
 

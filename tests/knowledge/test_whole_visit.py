@@ -222,6 +222,15 @@ def test_the_safety_net_names_what_to_look_out_for_not_what_the_patient_has(extr
     assert one(extractor, said, "symptom", code).assertion == "hypothetical"
 
 
+@pytest.mark.parametrize("said", [
+    "Doctor: Just like people have an increased risk of breast cancer, there's also an increased risk for cysts.",
+    "Patient: I think it's meant to reduce your risk of stroke and heart attack.",
+    "Doctor: The stress, and the potential for getting covid or the vaccine.",
+])
+def test_a_risk_named_is_no_problem_of_the_patients(extractor: Extractor, said: str) -> None:
+    assert not [f for f in findings(extractor, said).findings if f.kind == "condition"]
+
+
 def test_a_plan_said_under_a_condition_orders_nothing_yet(extractor: Extractor) -> None:
     assert one(extractor, "Doctor: If it gets worse we'll get an MRI.", "imaging", "mri").assertion == "hypothetical"
 
