@@ -182,6 +182,8 @@ def test_words_that_name_no_one_test_are_an_order_never_a_result(extractor: Extr
     ("Doctor: I'd like to refer you to physical therapy.", "order", "referral_physical_therapy", "present"),
     ("Doctor: Your x-ray showed no fracture.", "imaging", "x_ray", "present"),
     ("Patient: I had a knee replacement in 2010.", "order", "knee_replacement", None),  # history, no order
+    ("Doctor: So we did get an x-ray of your ankle before you came in and there is no fracture.", "imaging", "x_ray",
+     "present"),  # done before the visit: a result
 ])
 def test_orders_are_what_the_clinician_arranges_today(extractor: Extractor, said: str, kind: str, code: str,
                                                       assertion: str | None) -> None:
