@@ -54,6 +54,17 @@ def test_any_drug_is_found_by_the_drug_dictionary(extractor: Extractor, said: st
     assert one(extractor, said, "medication", code).attributes.get("drugbank_id")
 
 
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: Uh, Microgynon, pill.", "contraceptives_oral"),
+    ("Patient: I just have the Implanon and the same partner.", "etonogestrel"),
+    ("Doctor: So you need to carry on with your rehydration salts.", "oral_rehydration_salts"),
+    ("Patient: I tried some over the counter bicarbonate, to help with the pain.", "sodium_bicarbonate"),
+])
+def test_brands_and_lay_names_the_dictionary_lacks_name_their_drug(extractor: Extractor, said: str,
+                                                                   code: str) -> None:
+    one(extractor, said, "medication", code)
+
+
 def test_ordinary_words_in_the_dictionary_are_no_drugs(extractor: Extractor) -> None:
     said = "Patient: I drink more than I should, maybe alcohol every night, and it's all clear now."
     assert not [f for f in findings(extractor, said).findings if f.kind == "medication"]
