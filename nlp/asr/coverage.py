@@ -38,7 +38,7 @@ import numpy as np
 from faster_whisper.vad import VadOptions
 
 from nlp.asr.base import SAMPLE_RATE, AsrBackend, DecodeOptions, shift
-from nlp.asr.sentences import SENTENCE_END, split_sentences
+from nlp.asr.sentences import ends_sentence, split_sentences
 from nlp.asr.vad import SpeechActivity
 from nlp.types import Segment, Word
 from nlp.words import word_spans
@@ -212,7 +212,7 @@ def _repair(engine: AsrBackend, samples: np.ndarray, ordered: list[Segment], pla
         rest = rest[kept:]
         if rest and (rest[0].start or 0.0) < lost_start:  # the loss starts inside this segment
             done += _whole_sentences_before(rest[0], lost_start)
-        elif done and done[-1].words and not done[-1].words[-1].w.endswith(SENTENCE_END) \
+        elif done and done[-1].words and not ends_sentence(done[-1].words[-1].w) \
                 and (done[-1].end or 0.0) > position:
             # Recognition starts again where a sentence starts, not inside one (a mid-sentence start is misheard).
             rest = [done.pop(), *rest]
@@ -238,7 +238,7 @@ def _said_until(segment: Segment) -> float:
 def _whole_sentences_before(segment: Segment, moment: float) -> list[Segment]:
     """The sentences of `segment` said before `moment`, up to the last one that ends with its punctuation."""
     parts = [part for part in split_sentences(segment) if part.words and part.words[-1].end < moment]
-    ends = [index for index, part in enumerate(parts) if part.words[-1].w.endswith(SENTENCE_END)]
+    ends = [index for index, part in enumerate(parts) if ends_sentence(part.words[-1].w)]
     return parts[:ends[-1] + 1] if ends else []
 
 

@@ -16,7 +16,24 @@ from nlp.types import Segment, Word
 from nlp.words import word_spans
 
 SENTENCE_END = (".", "?", "!")
+TRAILING_OFF = ("...", "\u2026")  # Whisper's mark of a pause inside a sentence ("your sodium was..." | "133.")
 PAUSE_SECONDS = 1.0  # a silence this long between words ends an utterance even without punctuation
+
+
+TITLES = frozenset({"mr.", "mrs.", "ms.", "dr.", "prof.", "st."})  # "Good afternoon, Mr." | "Jones."
+
+
+def ends_sentence(word: str) -> bool:
+    """Whether a recognised word ends its sentence: a full stop, question or exclamation mark, not an ellipsis nor
+    a title's point."""
+    word = word.strip()
+    return word.endswith(SENTENCE_END) and not word.endswith(TRAILING_OFF) and word.lower() not in TITLES
+
+
+def _sentence_ends_between(word: Word, following: Word) -> bool:
+    """A sentence ends after `word` and before `following`: `word` ends one, and Whisper wrote `following` as a
+    sentence's first word (not lower-case: "had a blood clots." | "in his leg." is one sentence)."""
+    return ends_sentence(word.w) and not following.w.strip()[:1].islower()
 
 
 def split_sentences(segment: Segment, pause: float = PAUSE_SECONDS) -> list[Segment]:
@@ -26,7 +43,7 @@ def split_sentences(segment: Segment, pause: float = PAUSE_SECONDS) -> list[Segm
     groups: list[list[Word]] = [[]]
     for word in segment.words:
         current = groups[-1]
-        if current and (current[-1].w.endswith(SENTENCE_END) or word.start - current[-1].end >= pause):
+        if current and (_sentence_ends_between(current[-1], word) or word.start - current[-1].end >= pause):
             groups.append([])
         groups[-1].append(word)
     if len(groups) == 1:
@@ -68,6 +85,6 @@ def sentences(segments: Sequence[Segment], pause: float = PAUSE_SECONDS) -> list
 def _continues(previous: Segment, segment: Segment, pause: float) -> bool:
     if (previous.speaker, previous.voice) != (segment.speaker, segment.voice):
         return False
-    if not previous.words or not segment.words or previous.words[-1].w.endswith(SENTENCE_END):
+    if not previous.words or not segment.words or _sentence_ends_between(previous.words[-1], segment.words[0]):
         return False
     return segment.words[0].start - previous.words[-1].end < pause

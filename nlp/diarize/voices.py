@@ -17,6 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from nlp.asr.base import SAMPLE_RATE
+from nlp.asr.sentences import ends_sentence
 from nlp.types import Word
 
 PAUSE_S = 0.25        # a silence this long between words starts a new chunk
@@ -168,6 +169,23 @@ def voice_labels(audio: np.ndarray, words: Sequence[Word], encoder: VoiceEncoder
     for chunk, voice in zip(chunks, nearest):
         name = names.setdefault(int(voice), f"S{len(names) + 1}")
         labels += [name] * (chunk.last - chunk.first)
+    return turns_begun_at_chunk_ends(words, chunks, labels)
+
+
+def turns_begun_at_chunk_ends(words: Sequence[Word], chunks: Sequence[Chunk], labels: list[str]) -> list[str]:
+    """The words after a chunk's last sentence end take the next chunk's voice when another voice speaks on there
+    without a pause. A turn most often changes at a sentence end, and Whisper's word times stretch over the pause
+    ("in?" 1.44-2.30 s, the patient's "I" 2.52 s), so a chunk may end with the first word of the answer: it gave
+    "I" the question's voice, and the answer was cut in two. (Cutting the chunks themselves at sentence ends left
+    too little long speech to find three voices by.)"""
+    labels = list(labels)
+    for chunk, following in zip(chunks, chunks[1:]):
+        if labels[following.first] == labels[chunk.first] or \
+                words[following.first].start - words[chunk.last - 1].end >= PAUSE_S:
+            continue
+        ends = [index for index in range(chunk.first, chunk.last - 1) if ends_sentence(words[index].w)]
+        if ends:
+            labels[ends[-1] + 1:chunk.last] = [labels[following.first]] * (chunk.last - ends[-1] - 1)
     return labels
 
 

@@ -13,7 +13,7 @@ import pytest
 from knowledge.note import Note
 from nlp.asr.base import AsrBackend, DecodeOptions
 from nlp.asr.coverage import skipped, speech_spans
-from nlp.asr.sentences import PAUSE_SECONDS, SENTENCE_END
+from nlp.asr.sentences import PAUSE_SECONDS, ends_sentence
 from nlp.asr.windows import transcribe_windows
 from nlp.audio import AudioWindow, decode, decode_windows
 from nlp.transcript_io import parse_text
@@ -163,7 +163,7 @@ def fragment_of_a_longer_sentence(transcript: Transcript, segment_id: int) -> bo
     by_id = {segment.id: index for index, segment in enumerate(transcript.segments)}
     index = by_id[segment_id]
     segment = transcript.segments[index]
-    if segment.text.rstrip().endswith(SENTENCE_END) or index + 1 == len(transcript.segments):
+    if ends_sentence(segment.text) or index + 1 == len(transcript.segments):
         return False
     after = transcript.segments[index + 1]
     return (after.speaker, after.voice) == (segment.speaker, segment.voice) and bool(segment.words) \

@@ -62,11 +62,14 @@ def test_pieces_of_one_speakers_sentence_are_joined_with_exact_word_times() -> N
     ("patient", "consider", 1.2, False),     # another speaker answers
     ("clinician", "consider.", 1.2, False),  # a sentence end separates them
     ("clinician", "consider", 2.0, False),   # a pause that ends an utterance
+    ("clinician", "consider...", 1.2, True),  # a trailing off ("was..." | "133.")
+    ("clinician", "consider\u2026", 1.2, True),
+    ("clinician", "Mr.", 1.2, True),  # "Good afternoon, Mr." | "Jones."
 ])
 def test_pieces_are_joined_only_within_one_speakers_sentence(
         second_speaker: str, first_last_word: str, second_start: float, joined: bool) -> None:
     cut = [piece(0, "clinician", ("We", 0.0, 0.2), ("will", 0.2, 0.4), (first_last_word, 0.4, 0.9)),
-           piece(1, second_speaker, ("switching", second_start, second_start + 0.5), ("it.", second_start + 0.5,
+           piece(1, second_speaker, ("Switching", second_start, second_start + 0.5), ("it.", second_start + 0.5,
                                                                                       second_start + 0.8))]
     assert len(sentences(cut)) == (1 if joined else 2)
 
@@ -75,3 +78,13 @@ def test_sentences_are_numbered_from_zero_after_joining_and_splitting() -> None:
     cut = [piece(4, "patient", ("No,", 0.0, 0.2), ("none.", 0.2, 0.5), ("Only", 0.7, 0.9)),
            piece(9, "patient", ("at", 1.0, 1.1), ("night.", 1.1, 1.5))]
     assert [(s.id, s.text) for s in sentences(cut)] == [(0, "No, none."), (1, "Only at night.")]
+
+
+def test_a_full_stop_before_a_word_whisper_wrote_in_lower_case_ends_no_sentence() -> None:
+    cut = [piece(0, "patient", ("Yes,", 28.04, 28.5), ("my", 28.74, 29.02), ("father", 29.02, 29.22),
+                 ("had", 29.22, 29.42), ("a", 29.42, 29.58), ("blood", 29.58, 29.86), ("clot.", 29.86, 29.98)),
+           piece(1, "patient", ("in", 29.98, 30.28), ("his", 30.28, 30.58), ("leg.", 30.58, 31.18))]
+    assert [s.text for s in sentences(cut)] == ["Yes, my father had a blood clot. in his leg."]
+    one = segment(("It", 0.0, 0.2), ("hurts.", 0.2, 0.6), ("in", 0.7, 0.8), ("the", 0.8, 0.9), ("calf.", 0.9, 1.3),
+                  ("Since", 1.5, 1.8), ("May.", 1.8, 2.2))
+    assert [s.text for s in split_sentences(one)] == ["It hurts. in the calf.", "Since May."]

@@ -10,7 +10,7 @@ from nlp.diarize.channels import channel_labels, split_by_channel
 from nlp.diarize.metrics import Turn, diarization_error, role_accuracy
 from nlp.diarize.roles import assign_roles, decide_roles, merge_roles, voice_cues
 from nlp.diarize.turns import speaker_turns
-from nlp.diarize.voices import speech_chunks
+from nlp.diarize.voices import turns_begun_at_chunk_ends, speech_chunks
 from nlp.types import Segment, Transcript, Word
 from tests.conftest import Models
 
@@ -32,6 +32,24 @@ def test_words_are_chunked_at_pauses_and_at_two_seconds() -> None:
     spoken = words(*[(f"w{i}", i * 0.5, i * 0.5 + 0.4) for i in range(8)], ("after", 5.0, 5.3))
     chunks = speech_chunks(spoken)
     assert [(c.first, c.last) for c in chunks] == [(0, 4), (4, 8), (8, 9)]
+
+
+def test_a_turn_begun_at_the_end_of_a_chunk_takes_the_voice_that_speaks_on() -> None:
+    # Whisper's times in a rendered consultation: "in?" stretched over the pause, the patient's "I" 0.22 s after,
+    # in one chunk with the question.
+    spoken = words(("what", 0.66, 0.9), ("brings", 0.9, 1.2), ("you", 1.2, 1.44), ("in?", 1.44, 2.3),
+                   ("I", 2.52, 2.52), ("am", 2.52, 2.82), ("training", 2.82, 3.18), ("hard.", 3.2, 3.5))
+    chunks = speech_chunks(spoken)
+    assert [(c.first, c.last) for c in chunks] == [(0, 5), (5, 8)]
+    assert turns_begun_at_chunk_ends(spoken, chunks, ["S1"] * 5 + ["S2"] * 3) == ["S1"] * 4 + ["S2"] * 4
+    # A trailing off is no sentence end; one voice going on, or a pause before the next chunk, changes nothing.
+    trailing = words(*[(w if w != "in?" else "in...", a, b) for w, a, b in
+                       [(w.w, w.start, w.end) for w in spoken]])
+    assert turns_begun_at_chunk_ends(trailing, chunks, ["S1"] * 5 + ["S2"] * 3) == ["S1"] * 5 + ["S2"] * 3
+    assert turns_begun_at_chunk_ends(spoken, chunks, ["S1"] * 8) == ["S1"] * 8
+    paused = words(*[(w.w, w.start + (0.5 if i >= 5 else 0), w.end + (0.5 if i >= 5 else 0))
+                     for i, w in enumerate(spoken)])
+    assert turns_begun_at_chunk_ends(paused, chunks, ["S1"] * 5 + ["S2"] * 3) == ["S1"] * 5 + ["S2"] * 3
 
 
 def stereo(left: list[tuple[float, float]], right: list[tuple[float, float]], seconds: float = 4.0) -> np.ndarray:
