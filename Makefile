@@ -99,6 +99,7 @@ bench: install-dev
 	$(BIN)/python -m benchmarks.correction
 	$(BIN)/python -m benchmarks.asr_choice
 	$(BIN)/python -m benchmarks.vocabulary_recall
+	$(BIN)/python -m benchmarks.fragments
 	$(BIN)/python -m benchmarks.diarization
 	$(BIN)/python -m benchmarks.pipeline
 	$(BIN)/python -m benchmarks.asr_matrix

@@ -30,10 +30,9 @@ import jiwer
 from benchmarks.asr_choice import CACHE as GOLD_CACHE
 from benchmarks.asr_choice import ENGINES, SPEED, clip, rendered
 from benchmarks.results import RESULTS, write_section
-from benchmarks.speech_coverage import SCRIPT_DIRS, SPEEDS, normalise
+from benchmarks.speech_coverage import SPEEDS, normalise, rendered_scripts
 from benchmarks.vocabulary_recall import subsets
 from nlp.transcript_io import parse_text
-from scripts.render_consultation import render
 from service.scribe import Scribe
 from service.settings import Settings
 
@@ -110,17 +109,9 @@ def fragments(transcript_words: list[list[str]], words: list[str], ends: list[bo
 
 def consultations(cache: Path, limit: int | None) -> list[Consultation]:
     """The rendered consultations, rendered once into the caches."""
-    cache.mkdir(parents=True, exist_ok=True)
-    found = []
-    for folder in SCRIPT_DIRS:
-        for path in sorted(folder.glob("*.txt")):
-            script = path.read_text(encoding="utf-8")
-            for speed in SPEEDS:
-                wav = cache / f"{path.stem}-{speed}.wav"
-                if not wav.is_file():
-                    render(script, wav, speed=speed)
-                found.append(Consultation(f"{path.stem} ({speed})", f"{folder.name}, espeak-ng", wav,
-                                          [turn.text for turn in parse_text(script).segments]))
+    found = [Consultation(f"{path.stem} ({speed})", f"{path.parent.name}, espeak-ng", wav,
+                          [turn.text for turn in parse_text(path.read_text(encoding="utf-8")).segments])
+             for path, speed, wav in rendered_scripts(cache)]
     gold = [c for part in subsets().values() for c in part]
     rendered(gold, GOLD_CACHE)
     for consultation in gold:

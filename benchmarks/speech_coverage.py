@@ -112,18 +112,25 @@ def said(script: str) -> str:
     return " ".join(segment.text for segment in parse_text(script).segments)
 
 
-def clips(cache: Path) -> list[Clip]:
-    """Every rendered consultation, rendered once into `cache` (rendering is deterministic)."""
+def rendered_scripts(cache: Path) -> list[tuple[Path, int, Path]]:
+    """(script, words a minute, audio) for each script of SCRIPT_DIRS at each of SPEEDS, rendered once into `cache`
+    (rendering is deterministic)."""
     cache.mkdir(parents=True, exist_ok=True)
     found = []
     for folder in SCRIPT_DIRS:
         for path in sorted(folder.glob("*.txt")):
-            script = path.read_text(encoding="utf-8")
             for speed in SPEEDS:
                 wav = cache / f"{path.stem}-{speed}.wav"
                 if not wav.is_file():
-                    render(script, wav, speed=speed)
-                found.append(Clip(f"{path.stem} ({speed})", decode(wav), said(script)))
+                    render(path.read_text(encoding="utf-8"), wav, speed=speed)
+                found.append((path, speed, wav))
+    return found
+
+
+def clips(cache: Path) -> list[Clip]:
+    """Every rendered consultation, rendered once into `cache`."""
+    found = [Clip(f"{path.stem} ({speed})", decode(wav), said(path.read_text(encoding="utf-8")))
+             for path, speed, wav in rendered_scripts(cache)]
     return [*found, minute_cut(cache)]
 
 
