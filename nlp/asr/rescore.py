@@ -47,6 +47,9 @@ RIVAL_MARGIN = 0.5  # ... and likelier by this much than with a sound-alike drug
 RIVALS = 5  # sound-alike drugs of the lexicon tried against each term
 RIVAL_SOUND_DISTANCE = 0.5
 PAD_SECONDS = 0.5  # audio kept either side of a segment when it is read again
+# Whisper reads at most 223 tokens of previous text; the consultation's terms are cut at this length, as the service
+# cuts them for the hotwords (service.vocabulary.MAX_RECOGNITION_CHARS), which also bounds the terms looked for.
+MAX_PROMPT_CHARS = 600
 
 
 @runtime_checkable
@@ -97,11 +100,22 @@ def _letters(text: str) -> str:
     return "".join(text.lower().split())
 
 
-def candidates(segments: Sequence[Segment], term: str, corrector: Corrector) -> list[Candidate]:
-    """The runs of words that could have been `term`, the closest in sound first, at most MAX_CANDIDATES."""
-    letters_said = _letters(term)
-    term_key = jellyfish.metaphone(letters_said)
-    found: list[Candidate] = []
+@dataclass(frozen=True)
+class Run:
+    """Up to MAX_WORDS words of one segment (first..last) that could be one misheard term: their letters and
+    Metaphone key."""
+
+    segment: int
+    first: int
+    last: int
+    letters: str
+    key: str
+
+
+def runs(segments: Sequence[Segment], corrector: Corrector) -> list[Run]:
+    """Every run of words that could have been a term, whatever the term: letters only, no drug name, not across
+    a sentence end, Whisper unsure of one word (under CANDIDATE_UNSURE_P)."""
+    found: list[Run] = []
     for index, segment in enumerate(segments):
         words = segment.words
         cores = [plain(word.w).replace("'", "") for word in words]
@@ -110,16 +124,35 @@ def candidates(segments: Sequence[Segment], term: str, corrector: Corrector) -> 
                 if not cores[last].isalpha() or corrector.is_term(words[last].w) or \
                         (last > first and words[last - 1].w.rstrip()[-1:] in ".?!"):
                     break
-                if min(word.p for word in words[first:last + 1]) >= CANDIDATE_UNSURE_P:
-                    continue
-                letters = "".join(cores[first:last + 1])
-                if not MIN_LENGTH_RATIO <= len(letters) / len(letters_said) <= MAX_LENGTH_RATIO:
-                    continue
-                distance = sound_distance(jellyfish.metaphone(letters), term_key)
-                if distance <= MAX_SOUND_DISTANCE:
-                    found.append(Candidate(index, first, last, term, distance))
+                if min(word.p for word in words[first:last + 1]) < CANDIDATE_UNSURE_P:
+                    letters = "".join(cores[first:last + 1])
+                    found.append(Run(index, first, last, letters, jellyfish.metaphone(letters)))
+    return found
+
+
+def candidates(heard: Sequence[Run], term: str) -> list[Candidate]:
+    """The runs that could have been `term` (about as long, sounding loosely alike), the closest in sound first,
+    at most MAX_CANDIDATES."""
+    letters_said = _letters(term)
+    term_key = jellyfish.metaphone(letters_said)
+    found = [Candidate(run.segment, run.first, run.last, term, sound_distance(run.key, term_key)) for run in heard
+             if MIN_LENGTH_RATIO <= len(run.letters) / len(letters_said) <= MAX_LENGTH_RATIO]
+    found = [candidate for candidate in found if candidate.distance <= MAX_SOUND_DISTANCE]
     found.sort(key=lambda c: (c.distance, c.last - c.first, c.segment, c.first))
     return found[:MAX_CANDIDATES]
+
+
+def prompt_terms(vocabulary: Sequence[str]) -> list[str]:
+    """The vocabulary's terms, each once, that fit Whisper's previous-text prompt (MAX_PROMPT_CHARS, as the
+    hotwords are cut): the ones looked for, and the prompt they are scored after."""
+    listed: list[str] = []
+    length = 0
+    for term in dict.fromkeys(vocabulary):
+        if length + len(term) + 2 > MAX_PROMPT_CHARS:
+            break
+        listed.append(term)
+        length += len(term) + 2
+    return listed
 
 
 def _spoken(words: Sequence[Word]) -> str:
@@ -135,11 +168,13 @@ def decide(segments: Sequence[Segment], audio: np.ndarray, vocabulary: Sequence[
            scorer: TextScorer) -> list[Decision]:
     """Every candidate of every missing term, scored against the audio. The sound-alike drugs are tried only
     against each term's likeliest candidate that passes MIN_GAIN: the others are not written anyway."""
-    listed = list(dict.fromkeys(vocabulary))
+    listed = prompt_terms(vocabulary)
     prompt = ", ".join(listed)
     by_segment: dict[int, list[Candidate]] = defaultdict(list)
-    for term in missing_terms(segments, listed):
-        for candidate in candidates(segments, term, corrector):
+    missing = missing_terms(segments, listed)
+    heard = runs(segments, corrector) if missing else []
+    for term in missing:
+        for candidate in candidates(heard, term):
             by_segment[candidate.segment].append(candidate)
     gains: dict[Candidate, float] = {}
     for index, found in sorted(by_segment.items()):

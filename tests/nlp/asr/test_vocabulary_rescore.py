@@ -10,7 +10,7 @@ import pytest
 
 from nlp.asr.correct import Corrector
 from nlp.asr.faster_whisper import FasterWhisperBackend
-from nlp.asr.rescore import candidates, missing_terms
+from nlp.asr.rescore import MAX_PROMPT_CHARS, candidates, missing_terms, prompt_terms, runs
 from nlp.audio import decode
 from nlp.types import Segment, Word
 from scripts.render_consultation import render
@@ -50,15 +50,22 @@ def test_only_the_vocabulary_terms_no_word_names_are_looked_for() -> None:
 
 
 def test_the_runs_that_may_be_a_term_are_unsure_words_without_numbers_or_drug_names(corrector: Corrector) -> None:
-    found = candidates([TABLETS], "simvastatin", corrector)
-    runs = [" ".join(word.w for word in TABLETS.words[c.first:c.last + 1]) for c in found]
-    assert "sin must have been" in runs, runs
-    assert not any(any(ch.isdigit() for ch in run) for run in runs), runs
+    found = candidates(runs([TABLETS], corrector), "simvastatin")
+    spans = [" ".join(word.w for word in TABLETS.words[c.first:c.last + 1]) for c in found]
+    assert "sin must have been" in spans, spans
+    assert not any(any(ch.isdigit() for ch in run) for run in spans), spans
     assert [c.distance for c in found] == sorted(c.distance for c in found)
     drug = heard(("I", 1.0), ("take", 0.99), ("simvastatin", 0.3), ("daily.", 0.4))
-    assert [c for c in candidates([drug], "sumatriptan", corrector) if c.first <= 2 <= c.last] == []
+    assert [c for c in candidates(runs([drug], corrector), "sumatriptan") if c.first <= 2 <= c.last] == []
     sure = heard(("sin", 0.9), ("must", 0.95), ("have", 0.9), ("been", 0.99))
-    assert candidates([sure], "simvastatin", corrector) == []
+    assert candidates(runs([sure], corrector), "simvastatin") == []
+
+
+def test_the_terms_looked_for_are_those_the_prompt_holds_the_first_given_first() -> None:
+    clinic = [f"brand{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(200)]
+    listed = prompt_terms(["simvastatin", "Simvastatin", "simvastatin", *clinic])
+    assert listed[:2] == ["simvastatin", "Simvastatin"] and len(listed) < 80
+    assert len(", ".join(listed)) <= MAX_PROMPT_CHARS
 
 
 @pytest.fixture(scope="module")
