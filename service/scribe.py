@@ -201,8 +201,7 @@ class Scribe:
                 decoded = self.corrector().preferring(vocabulary).correct(decoded)
             if vocabulary and self.settings.asr_vocabulary_rescoring and isinstance(engine, TextScorer):
                 with times.stage("rescore"):
-                    decoded = rescore(decoded, channels.astype(np.float32).mean(axis=0), vocabulary,
-                                      self.corrector(), engine)
+                    decoded = rescore(decoded, channels, vocabulary, self.corrector(), engine)
         with times.stage("diarize"):
             turns = diarize(decoded, channels, method=self.settings.diarization, encoder=self.voice_encoder,
                             vocabulary=self.topic_vocabulary(), speakers=speakers,

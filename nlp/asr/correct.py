@@ -137,12 +137,11 @@ class Corrector:
         """Up to `limit` terms that sound most like `heard` (Metaphone keys within `max_distance` edits over the
         longer key), closest first, one term per concept, none of `besides`'s concept (a term) nor `besides`."""
         concept = next((c for t, c in self.terms.items() if t.lower() == besides.lower()), None)
-        term = besides
         key = jellyfish.metaphone(heard.lower())
         # As close in sound, the one spelled more alike first.
         scored = sorted((sound_distance(key, other_key), -jellyfish.jaro_winkler_similarity(heard.lower(), other.lower()),
                          other) for other, other_key in self._sound_keys.items()
-                        if other.lower() != term.lower() and (concept is None or self.terms[other] != concept))
+                        if other.lower() != besides.lower() and (concept is None or self.terms[other] != concept))
         alikes: dict[str, str] = {}
         for distance, _, other in scored:
             if distance > max_distance or len(alikes) == limit:

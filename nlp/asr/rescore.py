@@ -204,16 +204,19 @@ def decide(segments: Sequence[Segment], audio: np.ndarray, vocabulary: Sequence[
 
 
 def _audio_of(segment: Segment, audio: np.ndarray) -> np.ndarray:
-    """The segment's audio with PAD_SECONDS either side."""
+    """The segment's audio with PAD_SECONDS either side, as float32 mono. `audio` may be (channels, samples) in
+    half precision, as the service keeps a recording: only the piece is converted and mixed down, so a long
+    recording is not copied whole."""
     start = max(0.0, (segment.start if segment.start is not None else segment.words[0].start) - PAD_SECONDS)
     end = (segment.end if segment.end is not None else segment.words[-1].end) + PAD_SECONDS
-    return audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)]
+    piece = audio[..., int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)].astype(np.float32)
+    return piece.mean(axis=0) if piece.ndim == 2 else piece
 
 
 def rescore(segments: Sequence[Segment], audio: np.ndarray, vocabulary: Sequence[str], corrector: Corrector,
             scorer: TextScorer) -> list[Segment]:
     """The segments with each missing vocabulary term written where the audio says it was said (the accepted
-    candidates, the likeliest first, none overlapping another)."""
+    candidates, the likeliest first, none overlapping another). `audio`: 16 kHz, mono or (channels, samples)."""
     if not vocabulary:
         return list(segments)
     decisions = decide(segments, audio, vocabulary, corrector, scorer)
