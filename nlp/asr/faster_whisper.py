@@ -18,6 +18,9 @@ from nlp.asr.vad import SpeechActivity
 from nlp.types import Segment, Word
 
 
+MAX_PROMPT_TOKENS = 223  # half of the decoder's 448 positions, less one, as Whisper cuts its prompt
+
+
 class FasterWhisperBackend:
     """Transcribes with a CTranslate2 model directory, streaming segments as they are decoded."""
 
@@ -58,7 +61,6 @@ class FasterWhisperBackend:
             yield Segment(id=index, start=round(segment.start, 3), end=round(segment.end, 3),
                           text=segment.text.strip(), words=words)
 
-
     @cached_property
     def _tokenizer(self) -> Tokenizer:
         return Tokenizer(self._model.hf_tokenizer, self._model.model.is_multilingual, task="transcribe", language="en")
@@ -72,7 +74,9 @@ class FasterWhisperBackend:
         encoded = self._model.encode(pad_or_trim(features))
         scores = []
         for prompt, text in texts:
-            start = [tokenizer.sot_prev, *tokenizer.encode(" " + prompt.strip())] if prompt.strip() else []
+            # Whisper reads at most the last 223 tokens of previous text, as in its own decoding.
+            previous = tokenizer.encode(" " + prompt.strip())[-MAX_PROMPT_TOKENS:] if prompt.strip() else []
+            start = [tokenizer.sot_prev, *previous] if previous else []
             start += [*tokenizer.sot_sequence, tokenizer.no_timestamps]
             tokens = [*tokenizer.encode(" " + text.strip()), tokenizer.eot]
             result = self._model.model.align(encoded, start, [tokens], frames)[0]

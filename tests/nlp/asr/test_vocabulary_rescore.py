@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from nlp.asr.correct import Corrector
-from nlp.asr.faster_whisper import FasterWhisperBackend
+from nlp.asr.faster_whisper import MAX_PROMPT_TOKENS, FasterWhisperBackend
 from nlp.asr.rescore import MAX_PROMPT_CHARS, candidates, missing_terms, prompt_terms, runs
 from nlp.audio import decode
 from nlp.types import Segment, Word
@@ -121,3 +121,16 @@ def test_whisper_scores_the_drugs_said_above_the_words_it_wrote_for_them(scribes
     # Greedy decoding wrote the last; the words said, and the two drug names alone in place of the words written
     # for them, are far likelier for the same audio.
     assert script > named > garbled + 10
+
+
+@pytest.mark.audio
+def test_a_prompt_longer_than_whisper_reads_is_cut_to_its_last_tokens(scribes: dict[bool, Scribe],
+                                                                      tablets: Path) -> None:
+    engine = scribes[True].backend(None, None)
+    assert isinstance(engine, FasterWhisperBackend)
+    piece = decode(tablets)[int(19.8 * 16_000):int(26.7 * 16_000)]
+    text = "Bendroflumethiazide 2.5 mg, simvastatin for the mg, and don't preload 2070."
+    long = ", ".join(["hydroxychloroquine"] * 200 + CHART)  # far over 223 tokens
+    tokens = engine._tokenizer.encode(" " + long)[-MAX_PROMPT_TOKENS:]
+    [cut, whole] = engine.log_probabilities(piece, [(engine._tokenizer.decode(tokens), text), (long, text)])
+    assert whole == pytest.approx(cut, abs=0.5)
