@@ -28,13 +28,12 @@ from pathlib import Path
 import jiwer
 
 from benchmarks.asr_choice import CACHE as GOLD_CACHE
-from benchmarks.asr_choice import ENGINES, SPEED, clip, rendered
+from benchmarks.asr_choice import ENGINES, SPEED, bench_scribe, clip, rendered
 from benchmarks.results import RESULTS, write_section
 from benchmarks.speech_coverage import SPEEDS, normalise, rendered_scripts
 from benchmarks.vocabulary_recall import subsets
 from nlp.transcript_io import parse_text
 from service.scribe import Scribe
-from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTION = "fragments"
@@ -195,8 +194,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="only the first N clips")
     args = parser.parse_args()
     started = time.perf_counter()
-    scribe = Scribe(Settings(data_dir=args.cache / "var", models_dir=ROOT / "var" / "models"))
-    tallies = measure(scribe, consultations(args.cache, args.limit))
+    tallies = measure(bench_scribe(args.cache), consultations(args.cache, args.limit))
     section = report(tallies, f"{datetime.now(UTC):%Y-%m-%d %H:%M}", time.perf_counter() - started)
     write_section(args.out, SECTION, section)
     print(section)

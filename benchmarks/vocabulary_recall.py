@@ -115,8 +115,9 @@ class Seconds:
 
     def add(self, mode: str, audio: float, times: StageTimes) -> None:
         self.audio[mode] = self.audio.get(mode, 0.0) + audio
+        stages = self.stages.setdefault(mode, {})
         for stage, seconds in times.seconds.items():
-            self.stages.setdefault(mode, {})[stage] = self.stages.get(mode, {}).get(stage, 0.0) + seconds
+            stages[stage] = stages.get(stage, 0.0) + seconds
 
 
 def measure(consultations: dict[str, list[GoldConsultation]], clips: dict[tuple[str, Engine], Path],

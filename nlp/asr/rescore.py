@@ -221,16 +221,15 @@ def rescore(segments: Sequence[Segment], audio: np.ndarray, vocabulary: Sequence
         return list(segments)
     decisions = decide(segments, audio, vocabulary, corrector, scorer)
     runs: dict[int, dict[int, tuple[int, Word]]] = defaultdict(dict)
-    written: set[str] = set()
+    # At most one candidate a term is accepted: `decide` tries the sound-alikes against each term's likeliest only.
     for decision in sorted(decisions, key=lambda d: -d.gain):
         candidate = decision.candidate
         log.debug("vocabulary term %s: gain %.1f, over sound-alikes %.1f", candidate.term, decision.gain,
                   decision.over_rivals)
         taken = runs[candidate.segment]
-        if not decision.accepted or candidate.term in written or \
+        if not decision.accepted or \
                 any(first <= candidate.last and candidate.first <= last for first, (last, _) in taken.items()):
             continue
         words = segments[candidate.segment].words
         taken[candidate.first] = (candidate.last, named(words[candidate.first:candidate.last + 1], candidate.term))
-        written.add(candidate.term)
     return [with_runs(segment, runs.get(index, {})) for index, segment in enumerate(segments)]
