@@ -411,6 +411,15 @@ def test_words_of_real_visits_name_their_concept(extractor: Extractor, said: str
     assert one(extractor, said, kind, code).assertion == assertion
 
 
+@pytest.mark.parametrize("said", [
+    "Patient: I have had a nose job.\n",  # ACI valid D2N069: her past surgery, read as her occupation
+    "Doctor: You are doing a really good job with your diet.\n",
+])
+def test_a_job_that_is_no_work_is_no_occupation(extractor: Extractor, said: str) -> None:
+    assert [f for f in findings(extractor, said).findings if f.code == "occupation"] == []
+    assert one(extractor, "Patient: I have a really stressful job.\n", "social", "occupation").assertion == "present"
+
+
 @pytest.mark.parametrize(("said", "kind", "code", "assertion"), [
     ("Doctor: Could just be a urine infection, for example.", "condition", "urinary_tract_infection", "possible"),
     ("Doctor: It sounds very much like you might have an infection in your urine.", "condition",
