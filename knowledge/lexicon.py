@@ -99,6 +99,7 @@ class ContextEntry(_Strict):
 
 class ContextRules(_Strict):
     terminators: list[Phrase] = []
+    fillers: list[Phrase] = []  # hesitations a cue's scope passes, with the commas around them
     question_openers: list[Phrase] = []
     presupposing: list[Phrase] = []
     question_tags: list[Phrase] = []
@@ -309,6 +310,8 @@ class TopicLexicon:
                              tuple(rule.not_followed_by), tuple(rule.not_after)) for rule in context.rules]
         if context.terminators:
             rules.append(ContextRule("terminate", tuple(context.terminators)))
+        if context.fillers:
+            rules.append(ContextRule("filler", tuple(context.fillers)))
         return rules
 
 

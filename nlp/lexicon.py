@@ -66,7 +66,8 @@ class ContextRule:
     """A ConText-style cue: its phrases set `category` on targets in its scope within the sentence.
 
     `category` is an assertion (absent, possible, hypothetical, family), `historical`, `terminate`
-    (ends other cues' scope) or `pseudo` (looks like a cue but is not: "not only").
+    (ends other cues' scope), `pseudo` (looks like a cue but is not: "not only") or `filler` (a hesitation a
+    cue's scope passes: "no, um, fracture").
     """
 
     category: str

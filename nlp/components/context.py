@@ -26,6 +26,9 @@ NOT_ASKING_BEFORE = frozenset({"we", "i", "they", "he", "she", "to", "will", "'l
                                "let", "get", "got", "that", "which", "who", "'d"})
 TERMINATE = "terminate"
 PSEUDO = "pseudo"
+FILLER = "filler"  # a hesitation ("um", "you know") that a cue's scope passes, with the commas around it
+REPAIR_REACH = 3  # words before a cue that a restart after a hesitation repeats
+PAUSES = frozenset({",", "-", "--", "...", "…"})  # what may stand between a cue and a filler ("no, um, fracture")
 # When cues disagree about one target, the stronger category holds.
 PRIORITY = {"present": 0, "possible": 1, "absent": 2, "hypothetical": 3, "family": 4}
 
@@ -140,12 +143,16 @@ class ContextMarker:
         spans = {key: Span(doc, *key) for key in rules_of}
         # Terminators are filtered apart so that ", I" does not hide the "I think" it overlaps. One phrase may be
         # the cue of several rules ("maybe" forward and backward): each applies; a pseudo cue overrules the others.
-        stops = [spans[key] for key, rules in rules_of.items() if any(r.category == TERMINATE for r in rules)]
-        others = [spans[key] for key, rules in rules_of.items() if any(r.category != TERMINATE for r in rules)]
-        cues = [(span, next(r for r in rules_of[(span.start, span.end)] if r.category == TERMINATE))
-                for span in filter_spans(stops)]
+        apart = (TERMINATE, FILLER)
+        cues = []
+        for category in apart:
+            chosen = filter_spans([spans[key] for key, rules in rules_of.items() if any(r.category == category
+                                                                                         for r in rules)])
+            cues += [(span, next(r for r in rules_of[(span.start, span.end)] if r.category == category))
+                     for span in chosen]
+        others = [spans[key] for key, rules in rules_of.items() if any(r.category not in apart for r in rules)]
         for span in filter_spans(others):
-            rules = [r for r in rules_of[(span.start, span.end)] if r.category != TERMINATE]
+            rules = [r for r in rules_of[(span.start, span.end)] if r.category not in apart]
             pseudo = [r for r in rules if r.category == PSEUDO]
             cues += [(span, rule) for rule in (pseudo[:1] or rules)]
         for sentence in doc.sents:
@@ -157,23 +164,27 @@ class ContextMarker:
 
     def _mark(self, sentence: Span, targets: list[Span], cues: list[tuple[Span, ContextRule]]) -> None:
         stops = [cue for cue, rule in cues if rule.category == TERMINATE]
+        fillers = {cue.start: cue.end for cue, rule in cues if rule.category == FILLER}
         for cue, rule in cues:
-            if rule.category in (TERMINATE, PSEUDO):
+            if rule.category in (TERMINATE, PSEUDO, FILLER):
                 continue
-            following = cue.doc[cue.end].lower_ if cue.end < len(cue.doc) else ""
-            if following in rule.not_followed_by:
+            after = past_fillers(cue.doc, cue.end, fillers)  # "there's no, um, fracture": the cue reads on
+            following = cue.doc[after].lower_ if after < len(cue.doc) else ""
+            if following in rule.not_followed_by or after > cue.end and repaired(sentence, cue, after):
                 continue
-            for start, end in self._scopes(sentence, cue, rule, stops):
+            for start, end in self._scopes(sentence, cue, rule, stops, after - cue.end):
                 for target in targets:
                     if start <= target.start and target.end <= end and not right_after(target, rule.not_after):
                         apply(target, rule.category)
 
     @staticmethod
-    def _scopes(sentence: Span, cue: Span, rule: ContextRule, stops: list[Span]) -> list[tuple[int, int]]:
+    def _scopes(sentence: Span, cue: Span, rule: ContextRule, stops: list[Span],
+                passed: int = 0) -> list[tuple[int, int]]:
+        """The token ranges a cue reaches; `passed`: the filler tokens right after it, which its reach skips."""
         reach = rule.max_scope if rule.max_scope is not None else len(sentence)
         scopes = []
         if rule.direction in ("forward", "both"):
-            end = min([sentence.end, cue.end + reach] + [s.start for s in stops if s.start >= cue.end])
+            end = min([sentence.end, cue.end + passed + reach] + [s.start for s in stops if s.start >= cue.end])
             scopes.append((cue.end, end))
         if rule.direction in ("backward", "both"):
             start = max([sentence.start, cue.start - reach] + [s.end for s in stops if s.end <= cue.start])
@@ -191,6 +202,28 @@ def apply(target: Span, category: str) -> None:
         category = MARKED[category]
     if PRIORITY.get(category, -1) > PRIORITY[target._.assertion]:
         target._.assertion = category
+
+
+def past_fillers(doc: Doc, index: int, fillers: dict[int, int]) -> int:
+    """The first word from `index` after a run of fillers and the pauses around them ("no, uh, you know,
+    fracture": "fracture"); `index` itself when no filler stands there (a plain "No, ..." answer stays cut)."""
+    position, passed = index, False
+    while position < len(doc):
+        if doc[position].text in PAUSES:
+            position += 1
+        elif position in fillers:
+            position, passed = fillers[position], True
+        else:
+            break
+    return position if passed else index
+
+
+def repaired(sentence: Span, cue: Span, after: int) -> bool:
+    """Whether the speaker starts over after the hesitation that follows a cue, repeating a word said just before
+    it ("there is no, uh, there is a little tenderness"): the cue is taken back with what it opened."""
+    said_before = {token.lower_ for token in sentence.doc[max(sentence.start, cue.start - REPAIR_REACH):cue.start]
+                   if not token.is_punct}
+    return after < sentence.end and sentence.doc[after].lower_ in said_before
 
 
 def right_after(target: Span, phrases: tuple[str, ...]) -> bool:

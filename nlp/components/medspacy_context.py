@@ -16,7 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp.components.context import (
-    CONDITIONAL, HISTORICAL, IMPRESSION, OPTION, PSEUDO, RISK, TERMINATE, QuestionMarker, apply, right_after,
+    CONDITIONAL, FILLER, HISTORICAL, IMPRESSION, OPTION, PSEUDO, RISK, TERMINATE, QuestionMarker, apply, right_after,
 )
 from nlp.components.extensions import TARGETS, register
 from nlp.lexicon import NO_QUESTION_CUES, ContextRule, QuestionCues
@@ -72,9 +72,11 @@ class MedspacyContext:
 
 
 def as_medspacy(rule: ContextRule) -> list[Any]:
-    """One of our cue rules as medspaCy ConTextRules, one per phrase."""
+    """One of our cue rules as medspaCy ConTextRules, one per phrase; fillers have no medspaCy rule."""
     from medspacy.context import ConTextRule
 
+    if rule.category == FILLER:
+        return []
     if rule.category in (TERMINATE, PSEUDO):
         direction = OURS[rule.category]
     else:

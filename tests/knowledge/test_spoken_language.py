@@ -1,0 +1,37 @@
+"""Cases of real speech (issue 19): hesitations, doses of a drug started today, when it began, the exam."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.extract import Extractor
+from nlp.transcript_io import parse
+from nlp.types import Finding
+
+
+def findings(extractor: Extractor, text: str) -> list[Finding]:
+    return extractor.extract(parse(text)).findings
+
+
+def found(extractor: Extractor, text: str) -> set[tuple[str, str]]:
+    return {(f.code, f.assertion) for f in findings(extractor, text)}
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: On your x-ray there's no, um, fracture that I can see.", "fracture"),
+    ("Patient: I have had no, uh, you know, chest pain.", "chest_pain"),
+    ("Patient: I have not, like, had any fever.", "fever"),
+    ("Patient: I haven't had, erm, any headaches.", "headache"),
+])
+def test_a_negation_reads_past_a_hesitation(extractor: Extractor, said: str, code: str) -> None:
+    assert (code, "absent") in found(extractor, said)
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    # the speaker starts over: the cue before the hesitation is taken back
+    ("Patient: I have no, um, I have a bit of a cough.", "cough"),
+    # a plain "No," answer still ends at its comma
+    ("Doctor: Any trouble sleeping?\nPatient: No, I get headaches though.", "headache"),
+])
+def test_a_restart_or_a_plain_no_does_not_negate_what_follows(extractor: Extractor, said: str, code: str) -> None:
+    assert code in {f.code for f in findings(extractor, said) if f.assertion == "present"}
