@@ -133,12 +133,16 @@ class Extractor:
         return self._drug_attributes.get(code, {}).get("drug_class") == code
 
     def _merge(self, placed: list[Placed]) -> list[Finding]:
-        """One finding per concept; what a relative has ("my father has diabetes") is a concept of its own."""
-        groups: dict[tuple[str, str, bool], list[Placed]] = {}
-        for item in sorted(placed, key=lambda p: (p.segment.id, p.mention.start)):
-            groups.setdefault((item.mention.kind, item.mention.code, item.assertion == "family"), []).append(item)
+        """One finding per concept; what a relative has ("my father has diabetes") is a concept of its own, and so is
+        a drug prescribed today at a dose beside the same drug already taken (`_prescribed_anew`)."""
+        ordered_items = sorted(placed, key=lambda p: (p.segment.id, p.mention.start))
+        anew = _prescribed_anew(ordered_items)
+        groups: dict[tuple[str, str, bool, bool], list[Placed]] = {}
+        for item in ordered_items:
+            groups.setdefault((item.mention.kind, item.mention.code, item.assertion == "family", id(item) in anew),
+                              []).append(item)
         findings: list[Finding] = []
-        for (kind, code, _), items in groups.items():
+        for (kind, code, _, _), items in groups.items():
             asserted = [item for item in items if item.assertion is not None]
             if not asserted:
                 continue
@@ -150,8 +154,7 @@ class Extractor:
             decided = [item.mention.attributes["action"] for item in asserted if "action" in item.mention.attributes]
             if decided:
                 attributes["action"] = decided[-1]  # the decision comes last, as the visit closes
-                taken = any(item.assertion == "present" and not item.in_past and "action" not in item.mention.attributes
-                            for item in asserted)
+                taken = any(_taken(item) for item in asserted)
                 if attributes["action"] == "start" and taken:
                     # "I've been taking some paracetamol" ... "you can try regular paracetamol": kept on, not started
                     attributes["action"] = "continue"
@@ -213,6 +216,28 @@ def _sided(findings: list[Finding]) -> list[Finding]:
             finding = finding.model_copy(update={"attributes": finding.attributes | {"laterality": next(iter(said))}})
         sided.append(finding)
     return sided
+
+
+def _taken(item: Placed) -> bool:
+    """Said as taken now, with no decision about it ("I've been taking ibuprofen")."""
+    return item.assertion == "present" and not item.in_past and "action" not in item.mention.attributes
+
+
+def _prescribed_anew(items: list[Placed]) -> set[int]:
+    """The mentions (by id) of a drug the clinician starts today at a dose said with it, when the patient already
+    takes that drug ("I've been taking ibuprofen" ... "I'll give you Motrin 800 mg"): the prescription is a finding
+    apart, so its dose is not the one taken. Started without a dose ("you can try regular paracetamol") it is the
+    drug kept on, and merges."""
+    by_drug: dict[str, list[Placed]] = {}
+    for item in items:
+        if item.mention.kind == "medication" and item.assertion != "family":
+            by_drug.setdefault(item.mention.code, []).append(item)
+    anew: set[int] = set()
+    for said in by_drug.values():
+        started = [item for item in said if item.mention.attributes.get("action") == "start"]
+        if any("dose" in item.mention.attributes for item in started) and any(_taken(item) for item in said):
+            anew |= {id(item) for item in started}
+    return anew
 
 
 def _merge_attributes(said: Iterable[Mention]) -> dict[str, Any]:

@@ -35,3 +35,17 @@ def test_a_negation_reads_past_a_hesitation(extractor: Extractor, said: str, cod
 ])
 def test_a_restart_or_a_plain_no_does_not_negate_what_follows(extractor: Extractor, said: str, code: str) -> None:
     assert code in {f.code for f in findings(extractor, said) if f.assertion == "present"}
+
+
+def test_a_dose_prescribed_today_is_not_the_dose_of_the_drug_already_taken(extractor: Extractor) -> None:
+    said = ("Patient: I've been taking some ibuprofen for it.\n"
+            "Doctor: I'm going to prescribe Motrin 800 milligrams, every six hours with food.")
+    drugs = sorted((f.assertion, f.attributes.get("action"), f.attributes.get("dose"))
+                   for f in findings(extractor, said) if f.code == "ibuprofen")
+    assert drugs == [("hypothetical", "start", {"value": 800, "unit": "mg"}), ("present", None, None)]
+
+
+def test_a_drug_taken_and_advised_without_a_dose_stays_one_finding_kept_on(extractor: Extractor) -> None:
+    said = "Patient: I take ibuprofen now and then.\nDoctor: You can take ibuprofen when it hurts."
+    drugs = [(f.assertion, f.attributes.get("action")) for f in findings(extractor, said) if f.code == "ibuprofen"]
+    assert drugs == [("present", "continue")]
