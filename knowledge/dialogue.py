@@ -25,6 +25,8 @@ from nlp.types import Evidence, Segment
 from nlp.words import span_times
 
 ANSWER_REACH = 2  # an answer is one of the next two segments
+ONSET_LOOKBACK = 8  # "When did this happen?" asks about a symptom said at most this many turns before the answer
+ONSET_PASSES = frozenset({"condition", "exam"})  # said since the symptom, these do not change what "this" is
 BRIEF_ANSWER_WORDS = 12  # a patient's turn this short ("okay", "yes that hurts") does not end an examination
 GENERIC_SITES = frozenset({"leg"})  # a site said in a reply replaces one of these
 # A plan said plainly ("I'd like to get an X-ray", "see you in two weeks") is placed today: present, unless said
@@ -121,6 +123,30 @@ def sites_asked(segments: list[Segment], found: list[list[Mention]],
                     m = replace(m, attributes=m.attributes | {"site": next(iter(places))})
             answer.append(m)
         result[index] = answer
+    return result
+
+
+def onsets_answered(segments: list[Segment], found: list[list[Mention]], said: list[str | None],
+                    asked: list[bool]) -> list[list[Mention]]:
+    """The time a patient's reply says ("It was yesterday.") is the onset of what the clinician asked began when
+    ("When did this happen?"): the symptom the question names, else the one said last before it (`ONSET_LOOKBACK`
+    turns at most). `said`: each segment's onset said without a symptom; `asked`: whether it asks when."""
+    result = [list(mentions) for mentions in found]
+    for index in range(1, len(segments)):
+        onset = said[index]
+        if onset is None or segments[index].speaker != "patient" or segments[index - 1].speaker != "clinician" \
+                or not asked[index - 1]:
+            continue
+        for earlier in range(index - 1, max(-1, index - 1 - ONSET_LOOKBACK), -1):
+            symptoms = [n for n, m in enumerate(result[earlier]) if m.kind == "symptom"]
+            if symptoms:
+                position = symptoms[-1]
+                mention = result[earlier][position]
+                if "onset" not in mention.attributes:
+                    result[earlier][position] = replace(mention, attributes=mention.attributes | {"onset": onset})
+                break
+            if any(m.kind not in ONSET_PASSES for m in result[earlier]):
+                break  # "Microgynon." "When did you start that one?": a drug was said last, not a symptom
     return result
 
 

@@ -18,10 +18,13 @@ from spacy.language import Language
 
 from knowledge.base import MEASURED_KINDS, KnowledgeBase
 from knowledge.datafile import DEFAULT_TOPIC
-from knowledge.dialogue import Placed, allergies_asked, examined, place, planned, sited_by_reply, sites_asked
+from knowledge.dialogue import (
+    Placed, allergies_asked, examined, onsets_answered, place, planned, sited_by_reply, sites_asked,
+)
 from knowledge.lexicon import TopicLexicon
 from knowledge.ranges import ReferenceRanges
 from nlp.lexicon import Lexicon
+from nlp.components.course import asks_onset, onset_said
 from nlp.pipeline import Mention, answer, bare_dose, build, examined_from, mentions, places
 from nlp.types import Assertion, Evidence, Finding, FindingKind, Findings, Transcript
 from nlp.words import span_times
@@ -79,6 +82,7 @@ class Extractor:
         found = sited_by_reply(segments, found, [places(doc) for doc in docs],
                                placeless=lambda m: (m.kind, m.code) in general.placeless,
                                sideless=lambda m: (m.kind, m.code) in general.sideless)
+        found = onsets_answered(segments, found, [onset_said(doc) for doc in docs], [asks_onset(doc) for doc in docs])
         found = examined(segments, found, [examined_from(doc) for doc in docs], self.knowledge.exam_codes)
         found = allergies_asked(segments, found)
         placed = [plan for item in place(segments, found, [answer(doc) for doc in docs])

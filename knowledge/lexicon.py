@@ -71,8 +71,9 @@ class Modifiers(_Strict):
     action: list[ModifierEntry] = []  # what the clinician decides about a medication (start, stop, continue, ...)
     exam_cue: list[ModifierEntry] = []
     duration_cue: list[ModifierEntry] = []  # "for", "for the past": a time said after it is how long a symptom lasts
-    # "since": what follows is when a symptom began  # the clinician examines: symptoms named after it are exam findings
-    onset_cue: list[ModifierEntry] = []
+    onset_cue: list[ModifierEntry] = []  # "since": what follows is when a symptom began
+    onset_time: list[ModifierEntry] = []  # "yesterday", "a couple of days ago": when a symptom began, said alone
+    onset_question: list[ModifierEntry] = []  # "when did this start?": the answer says when
     order_cue: list[ModifierEntry] = []  # a test, study or treatment said after one of these is ordered today
     allergy_cue: list[ModifierEntry] = []  # "allergic to": a drug said after it is an allergen
 

@@ -49,3 +49,24 @@ def test_a_drug_taken_and_advised_without_a_dose_stays_one_finding_kept_on(extra
     said = "Patient: I take ibuprofen now and then.\nDoctor: You can take ibuprofen when it hurts."
     drugs = [(f.assertion, f.attributes.get("action")) for f in findings(extractor, said) if f.code == "ibuprofen"]
     assert drugs == [("present", "continue")]
+
+
+@pytest.mark.parametrize(("said", "code", "onset"), [
+    ("Patient: My ankle started hurting yesterday.", "ankle_pain", "yesterday"),
+    ("Patient: The headache came on last night.", "headache", "last night"),
+    ("Patient: I've had this cough since this morning.", "cough", "since this morning"),
+    ("Patient: My stomach ache began a couple of days ago.", "abdominal_pain", "a couple of days ago"),
+    ("Patient: I noticed the rash two days ago.", "rash", "2 days ago"),
+    ("Patient: My back hurts.\nDoctor: When did this happen?\nPatient: It was yesterday.", "back_pain", "yesterday"),
+])
+def test_when_a_symptom_began_is_its_onset(extractor: Extractor, said: str, code: str, onset: str) -> None:
+    assert [f.attributes.get("onset") for f in findings(extractor, said) if f.code == code] == [onset]
+
+
+@pytest.mark.parametrize("said", [
+    "Patient: My back hurts. I take the pill.\nDoctor: Which pill?\nPatient: Microgynon.\n"
+    "Doctor: When did you start that one?\nPatient: About six years ago.",
+    "Patient: My back hurts.\nDoctor: When were you last seen for it?\nPatient: Last week.",
+])
+def test_a_time_answering_about_something_else_is_no_onset(extractor: Extractor, said: str) -> None:
+    assert [f.attributes.get("onset") for f in findings(extractor, said) if f.code == "back_pain"] == [None]
