@@ -3,6 +3,8 @@
 The spaCy pipeline (nlp/components/) reads each segment alone; here the segments are read as a conversation,
 in the order `Extractor.extract` calls these steps:
 
+0. `manoeuvred`: the patient's reply to what the examiner does ("if I bend your knee" ... "that hurts") is an exam
+   finding. `onsets_answered`: the time answering "when did this start?" is the asked symptom's onset.
 1. `examined`: symptoms the clinician names while examining are exam findings.
    `allergies_asked`: an answer's allergies said without their kind are the kind asked.
 2. `sited_by_reply`: a reply gives the site of a symptom ("Both legs?" "Just the right foot.").
@@ -28,6 +30,10 @@ ANSWER_REACH = 2  # an answer is one of the next two segments
 ONSET_LOOKBACK = 8  # "When did this happen?" asks about a symptom said at most this many turns before the answer
 ONSET_PASSES = frozenset({"condition", "exam"})  # said since the symptom, these do not change what "this" is
 BRIEF_ANSWER_WORDS = 12  # a patient's turn this short ("okay", "yes that hurts") does not end an examination
+MANOEUVRE_TAIL = 20  # the reply answers a manoeuvre said in the examiner's last this many words, not one of a dictation
+PAIN = "pain"  # the generic pain code; a pain by its place ends in "_pain"
+PAIN_WORDS = frozenset({"hurt", "hurts", "hurting", "pain", "painful", "sore", "tender", "tenderness", "ouch"})
+OUCH = frozenset({"ouch", "ow", "owww", "ooh"})  # a reply that says the pain without the word
 GENERIC_SITES = frozenset({"leg"})  # a site said in a reply replaces one of these
 # A plan said plainly ("I'd like to get an X-ray", "see you in two weeks") is placed today: present, unless said
 # under a condition ("if it gets worse").
@@ -97,6 +103,59 @@ def examined(segments: list[Segment], found: list[list[Mention]], cues: list[int
                          if m.kind == "symptom" and m.start >= start and normalise(m.text) in exam_codes
                          else m for m in found[index]]
     return result
+
+
+def manoeuvred(segments: list[Segment], found: list[list[Mention]], cues: list[int | None],
+               done: list[list[Mention]]) -> list[list[Mention]]:
+    """What the examiner does to a part, and the patient's reply, make an exam finding ("if I bend your knee, does
+    that hurt?" "Yes, that hurts.": pain with movement of the knee; "ouch"; "no": absent).
+
+    `done`: each segment's manoeuvres (nlp.pipeline.manoeuvres), read while examining (as `examined`) and only
+    where the examiner's turn speaks of pain. A reply that says its pain ("that hurts a lot") is the finding, in
+    the patient's words; a bare yes or no answers the examiner's question (`place`) when it speaks of pain. A place
+    left unsaid is the one the examination was at.
+    """
+    result = [list(mentions) for mentions in found]
+    site: str | None = None
+    for index, examining in enumerate(examining_turns(segments, cues)):
+        if not examining or not done[index]:
+            continue
+        reply = answer_to(segments, index)
+        text = segments[index].text
+        last = [m for m in done[index] if len(text[m.end:].split()) <= MANOEUVRE_TAIL]
+        if reply is None or segments[reply].speaker != "patient" or not last:
+            continue
+        site = last[-1].attributes.get("site", site)
+        manoeuvre = replace(last[-1], attributes={"site": site} if site else {})
+        pains = [n for n, m in enumerate(result[reply]) if m.kind == "symptom" and not m.in_question
+                 and (m.code == PAIN or m.code.endswith(f"_{PAIN}"))]
+        if pains:
+            said = result[reply][pains[0]]
+            result[reply][pains[0]] = replace(said, kind="exam", code=manoeuvre.code, attributes=manoeuvre.attributes)
+        elif OUCH & words(segments[reply].text):
+            result[index].append(replace(manoeuvre, in_question=False))
+        elif PAIN_WORDS & words(segments[index].text):  # "does that hurt?" "Yes.": the answer settles it
+            result[index].append(manoeuvre)
+    return result
+
+
+def words(text: str) -> set[str]:
+    return set(normalise(text).split())
+
+
+def examining_turns(segments: list[Segment], cues: list[int | None]) -> list[bool]:
+    """Whether each segment is the clinician's, in the examination: from an exam cue through the clinician's turns
+    that follow while the patient only answers briefly."""
+    turns = []
+    examining = False
+    for index, segment in enumerate(segments):
+        if segment.speaker == "patient":
+            examining = examining and len(segment.text.split()) <= BRIEF_ANSWER_WORDS
+            turns.append(False)
+            continue
+        examining = examining or cues[index] is not None
+        turns.append(examining)
+    return turns
 
 
 def sites_asked(segments: list[Segment], found: list[list[Mention]],

@@ -19,13 +19,13 @@ from spacy.language import Language
 from knowledge.base import MEASURED_KINDS, KnowledgeBase
 from knowledge.datafile import DEFAULT_TOPIC
 from knowledge.dialogue import (
-    Placed, allergies_asked, examined, onsets_answered, place, planned, sited_by_reply, sites_asked,
+    Placed, allergies_asked, examined, manoeuvred, onsets_answered, place, planned, sited_by_reply, sites_asked,
 )
 from knowledge.lexicon import TopicLexicon
 from knowledge.ranges import ReferenceRanges
 from nlp.lexicon import Lexicon
 from nlp.components.course import asks_onset, onset_said
-from nlp.pipeline import Mention, answer, bare_dose, build, examined_from, mentions, places
+from nlp.pipeline import Mention, answer, bare_dose, build, examined_from, manoeuvres, mentions, places
 from nlp.types import Assertion, Evidence, Finding, FindingKind, Findings, Transcript
 from nlp.words import span_times
 
@@ -74,6 +74,9 @@ class Extractor:
         with self._lock:  # one Language object, used by one thread at a time
             docs = list(nlp.pipe(segment.text for segment in segments))
         found = [self._tidy(mentions(doc), bare_dose(doc) is not None) for doc in docs]
+        exam_cues = [examined_from(doc) for doc in docs]
+        # before a pain of nowhere is dropped: "that hurts", replying to "if I bend your knee", is the exam's
+        found = manoeuvred(segments, found, exam_cues, [manoeuvres(doc) for doc in docs])
         knowledge = self.knowledge
         found = [self._sited(mentions) for mentions in sites_asked(
             segments, found, site_of=lambda m: knowledge.site_of(m.kind, m.code),
@@ -83,7 +86,7 @@ class Extractor:
                                placeless=lambda m: (m.kind, m.code) in general.placeless,
                                sideless=lambda m: (m.kind, m.code) in general.sideless)
         found = onsets_answered(segments, found, [onset_said(doc) for doc in docs], [asks_onset(doc) for doc in docs])
-        found = examined(segments, found, [examined_from(doc) for doc in docs], self.knowledge.exam_codes)
+        found = examined(segments, found, exam_cues, self.knowledge.exam_codes)
         found = allergies_asked(segments, found)
         placed = [plan for item in place(segments, found, [answer(doc) for doc in docs])
                   if (plan := planned(item)) is not None]

@@ -70,6 +70,7 @@ class Modifiers(_Strict):
     correction: list[ModifierEntry] = []  # "no wait, it's the right leg": what follows replaces the site said
     action: list[ModifierEntry] = []  # what the clinician decides about a medication (start, stop, continue, ...)
     exam_cue: list[ModifierEntry] = []
+    manoeuvre: list[ModifierEntry] = []  # "if I bend your knee": the exam finding the patient's "that hurts" makes
     duration_cue: list[ModifierEntry] = []  # "for", "for the past": a time said after it is how long a symptom lasts
     onset_cue: list[ModifierEntry] = []  # "since": what follows is when a symptom began
     onset_time: list[ModifierEntry] = []  # "yesterday", "a couple of days ago": when a symptom began, said alone

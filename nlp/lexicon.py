@@ -26,6 +26,7 @@ CORRECTION = "correction"
 ACTION = "action"
 ORDER_CUE = "order_cue"
 EXAM_CUE = "exam_cue"
+MANOEUVRE = "manoeuvre"  # "if I bend your knee": what the examiner does; the patient's "that hurts" says the finding
 DURATION_CUE = "duration_cue"
 ONSET_CUE = "onset_cue"
 ONSET_TIME = "onset_time"  # "yesterday", "last night": a time that says when a symptom began, alone

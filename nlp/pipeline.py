@@ -30,16 +30,18 @@ from nlp.components.context import ContextMarker
 from nlp.components.extensions import MODIFIERS, NUMBERS, TARGETS
 from nlp.components.medspacy_context import MedspacyContext
 from nlp.components.sites import SIDE_GAP, place_said
-from nlp.components.spans import first_dose
+from nlp.components.spans import distance, first_dose
 from nlp.components.terms import TermMatcher
 from nlp.english import english_model_path
-from nlp.lexicon import CORRECTION, DOSE_UNIT, EXAM_CUE, LATERALITY, MEDICATION, SITE, Lexicon
+from nlp.lexicon import CORRECTION, DOSE_UNIT, EXAM_CUE, LATERALITY, MANOEUVRE, MEDICATION, SITE, Lexicon
 
 # The components read only sentence boundaries: tok2vec and the parser are kept for them, the rest left out.
 BASE_PIPES_UNUSED = ["ner", "lemmatizer", "tagger", "attribute_ruler", "senter"]
 # Punctuation sets the sentences of an utterance unless one so found is longer than this many tokens; then the
 # parser does (nlp/components/sentences.py). 15: the parser's findings on the reference dialogues, unchanged.
 LONGEST_PUNCTUATED_SENTENCE = 15
+# "if I bend your knee", "press on the outside of your right knee": the place, at most this many tokens away
+MANOEUVRE_SITE_GAP = 6
 # tokens between a drug and the one said to replace it ("penicillin or , i'm sorry , amoxicillin")
 RETRACTION_GAP = 7
 # Term options that steer the components and are not attributes of a finding.
@@ -165,6 +167,23 @@ def examined_from(doc: Doc) -> int | None:
     """The character offset after the first exam cue of an utterance ("on exam", "I see"), if any."""
     cues = [span for span in doc.spans[MODIFIERS] if span.label_ == EXAM_CUE]
     return min(span.end_char for span in cues) if cues else None
+
+
+def manoeuvres(doc: Doc) -> list[Mention]:
+    """What the examiner does to a part ("if I bend your knee"), as an exam mention of the finding it tests, at the
+    place the utterance names; asked (the patient's reply settles it)."""
+    modifiers = list(doc.spans[MODIFIERS])
+    sites = [span for span in modifiers if span.label_ == SITE]
+    sentence_of = {sentence.start: number for number, sentence in enumerate(doc.sents)}
+    found = []
+    for span in sorted((s for s in modifiers if s.label_ == MANOEUVRE), key=lambda s: s.start):
+        near = min(sites, key=lambda site: distance(site, span), default=None)
+        attributes = {"site": near._.pattern.code} if near is not None and distance(near, span) <= MANOEUVRE_SITE_GAP \
+            else {}
+        found.append(Mention(kind="exam", code=span._.pattern.code, start=span.start_char, end=span.end_char,
+                             text=span.text, sentence=sentence_of[span.sent.start], in_question=True,
+                             attributes=attributes))
+    return found
 
 
 def bare_dose(doc: Doc) -> dict[str, Any] | None:

@@ -70,3 +70,33 @@ def test_when_a_symptom_began_is_its_onset(extractor: Extractor, said: str, code
 ])
 def test_a_time_answering_about_something_else_is_no_onset(extractor: Extractor, said: str) -> None:
     assert [f.attributes.get("onset") for f in findings(extractor, said) if f.code == "back_pain"] == [None]
+
+
+@pytest.mark.parametrize(("said", "code", "assertion"), [
+    ("Doctor: Let me examine your knee. If I bend your knee like this, does it hurt?\nPatient: Yes, that hurts.",
+     "pain_with_movement", "present"),
+    ("Doctor: Let me examine your knee. How about if I twist it that way?\nPatient: That hurts a lot.",
+     "pain_with_movement", "present"),
+    ("Doctor: Let me examine your shoulder. If I lift your arm, any pain?\nPatient: No.", "pain_with_movement",
+     "absent"),
+    ("Doctor: Let me examine your tummy. When I press on your belly here?\nPatient: Ouch.", "tenderness", "present"),
+])
+def test_the_patients_reply_to_a_manoeuvre_is_an_exam_finding(extractor: Extractor, said: str, code: str,
+                                                              assertion: str) -> None:
+    assert (code, assertion) in {(f.code, f.assertion) for f in findings(extractor, said) if f.kind == "exam"}
+
+
+def test_a_manoeuvre_takes_the_place_the_examiner_names(extractor: Extractor) -> None:
+    said = "Doctor: Let me examine you. If I bend your knee forward, does that hurt?\nPatient: Yes."
+    exam = [f for f in findings(extractor, said) if f.code == "pain_with_movement"]
+    assert [f.attributes.get("site") for f in exam] == ["knee"]
+
+
+@pytest.mark.parametrize("said", [
+    # not examining: a question about what the patient can do
+    "Doctor: Can you bend your knee at home?\nPatient: Yes.",
+    # examining, but no pain spoken of: a yes says nothing about pain
+    "Doctor: Let me examine your knee. Can you bend your knee for me?\nPatient: Yes.",
+])
+def test_a_manoeuvre_without_pain_said_is_no_finding(extractor: Extractor, said: str) -> None:
+    assert not [f for f in findings(extractor, said) if f.kind == "exam"]
