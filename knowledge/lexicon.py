@@ -96,6 +96,7 @@ class ContextEntry(_Strict):
     max_scope: int | None = Field(default=None, gt=0)
     not_followed_by: list[Phrase] = []
     not_after: list[Phrase] = []
+    passes: list[Phrase] = []  # terminators this cue's scope reads through ("my mum had X, and she has Y")
     phrases: list[Phrase] = Field(min_length=1)
 
 
@@ -309,7 +310,8 @@ class TopicLexicon:
     def _context(self) -> list[ContextRule]:
         context = self.lexicon.context
         rules = [ContextRule(rule.category, tuple(rule.phrases), rule.direction, rule.max_scope,
-                             tuple(rule.not_followed_by), tuple(rule.not_after)) for rule in context.rules]
+                             tuple(rule.not_followed_by), tuple(rule.not_after), tuple(rule.passes))
+                 for rule in context.rules]
         if context.terminators:
             rules.append(ContextRule("terminate", tuple(context.terminators)))
         if context.fillers:

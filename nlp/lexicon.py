@@ -79,6 +79,7 @@ class ContextRule:
     max_scope: int | None = None
     not_followed_by: tuple[str, ...] = ()
     not_after: tuple[str, ...] = ()  # a target right after one of these phrases is out of scope ("from your X")
+    passes: tuple[str, ...] = ()  # terminators the scope reads through ("my mum had X, and she has Y": family)
 
 
 @dataclass(frozen=True)

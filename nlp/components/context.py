@@ -172,7 +172,8 @@ class ContextMarker:
             following = cue.doc[after].lower_ if after < len(cue.doc) else ""
             if following in rule.not_followed_by or after > cue.end and repaired(sentence, cue, after):
                 continue
-            for start, end in self._scopes(sentence, cue, rule, stops, after - cue.end):
+            ends = [stop for stop in stops if not starts_with(stop, rule.passes)]
+            for start, end in self._scopes(sentence, cue, rule, ends, after - cue.end):
                 for target in targets:
                     if start <= target.start and target.end <= end and not right_after(target, rule.not_after):
                         apply(target, rule.category)
@@ -224,6 +225,16 @@ def repaired(sentence: Span, cue: Span, after: int) -> bool:
     said_before = {token.lower_ for token in sentence.doc[max(sentence.start, cue.start - REPAIR_REACH):cue.start]
                    if not token.is_punct}
     return after < sentence.end and sentence.doc[after].lower_ in said_before
+
+
+def starts_with(span: Span, phrases: tuple[str, ...]) -> bool:
+    """Whether one of `phrases` is said from the start of `span` (a terminator "and" of "and she")."""
+    doc = span.doc
+    for phrase in phrases:
+        words = phrase.lower().split()
+        if [token.lower_ for token in doc[span.start:span.start + len(words)]] == words:
+            return True
+    return False
 
 
 def right_after(target: Span, phrases: tuple[str, ...]) -> bool:

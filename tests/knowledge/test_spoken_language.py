@@ -100,3 +100,15 @@ def test_a_manoeuvre_takes_the_place_the_examiner_names(extractor: Extractor) ->
 ])
 def test_a_manoeuvre_without_pain_said_is_no_finding(extractor: Extractor, said: str) -> None:
     assert not [f for f in findings(extractor, said) if f.kind == "exam"]
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: My mother has high blood pressure, and she gets bad migraines.", "migraine"),
+    ("Patient: I talk to my dad, because he also has depression.", "depression"),
+])
+def test_the_relative_spoken_of_again_keeps_the_family_history(extractor: Extractor, said: str, code: str) -> None:
+    assert (code, "family") in found(extractor, said)
+
+
+def test_a_new_subject_still_ends_the_family_history(extractor: Extractor) -> None:
+    assert ("migraine", "present") in found(extractor, "Patient: My mother has high blood pressure, and I get migraines.")
