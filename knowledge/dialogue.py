@@ -333,6 +333,8 @@ def planned(item: Placed) -> Placed | None:
     by_clinician = by_clinician_of(item)
     if attributes.pop("risk", False) and mention.kind in NAMED_KINDS and assertion == "hypothetical":
         return None  # "an increased risk of breast cancer", "to reduce your risk of stroke": not the patient's
+    if attributes.pop("others", False) and mention.kind in NAMED_KINDS:
+        return None  # "results to patients with covid", "anyone else with diarrhoea?": other people's, whatever the answer
     if attributes.pop("option", False) and mention.kind in NAMED_KINDS and assertion == "hypothetical" \
             and not conditional:
         assertion = "possible"  # "it might be something called Bell's palsy": a diagnosis named, not a plan

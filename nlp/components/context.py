@@ -21,7 +21,9 @@ IMPRESSION = "impression"  # possible, and marked so: the clinician's working im
 CONDITIONAL = "conditional"  # hypothetical, and marked so: a plan said under "if" is not placed today
 OPTION = "option"  # hypothetical, and marked so: a name offered ("something called X"), a drug or a diagnosis
 RISK = "risk"  # hypothetical, and marked so: a risk named ("an increased risk of stroke") is no problem of the patient's
-MARKED = {IMPRESSION: "possible", CONDITIONAL: "hypothetical", OPTION: "hypothetical", RISK: "hypothetical"}
+OTHERS = "others"  # hypothetical, and marked so: said of other people ("patients with covid") and not of the patient
+MARKED = {IMPRESSION: "possible", CONDITIONAL: "hypothetical", OPTION: "hypothetical", RISK: "hypothetical",
+          OTHERS: "hypothetical"}
 NOT_ASKING_BEFORE = frozenset({"we", "i", "they", "he", "she", "to", "will", "'ll", "would", "can", "could", "should",
                                "let", "get", "got", "that", "which", "who", "'d"})
 TERMINATE = "terminate"

@@ -16,7 +16,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp.components.context import (
-    CONDITIONAL, FILLER, HISTORICAL, IMPRESSION, OPTION, PSEUDO, RISK, TERMINATE, QuestionMarker, apply, right_after,
+    CONDITIONAL, FILLER, HISTORICAL, IMPRESSION, OPTION, OTHERS, PSEUDO, RISK, TERMINATE, QuestionMarker, apply,
+    right_after,
 )
 from nlp.components.extensions import TARGETS, register
 from nlp.lexicon import NO_QUESTION_CUES, ContextRule, QuestionCues
@@ -29,7 +30,8 @@ CATEGORIES = {
 OURS = {ours: theirs for theirs, ours in CATEGORIES.items()} | {TERMINATE: "TERMINATE", PSEUDO: "PSEUDO",
                                                                  # our marked categories, as the assertion they give
                                                                  IMPRESSION: "POSSIBLE_EXISTENCE",
-                                                                 OPTION: "HYPOTHETICAL", RISK: "HYPOTHETICAL"}
+                                                                 OPTION: "HYPOTHETICAL", RISK: "HYPOTHETICAL",
+                                                                 OTHERS: "HYPOTHETICAL"}
 DIRECTIONS = {"forward": "FORWARD", "backward": "BACKWARD", "both": "BIDIRECTIONAL"}
 
 

@@ -112,3 +112,17 @@ def test_the_relative_spoken_of_again_keeps_the_family_history(extractor: Extrac
 
 def test_a_new_subject_still_ends_the_family_history(extractor: Extractor) -> None:
     assert ("migraine", "present") in found(extractor, "Patient: My mother has high blood pressure, and I get migraines.")
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: At work I give the results to patients with covid.", "covid_19"),
+    ("Doctor: Have you been around anyone else with diarrhoea?\nPatient: Yes.", "diarrhea"),
+    ("Doctor: We like people with diabetes to see the eye doctor every year.", "diabetes"),
+])
+def test_what_other_people_have_is_no_finding_of_the_patients(extractor: Extractor, said: str, code: str) -> None:
+    assert code not in {f.code for f in findings(extractor, said)}
+
+
+def test_the_patients_own_problem_beside_others_is_kept(extractor: Extractor) -> None:
+    said = "Patient: I have diabetes, and I work with people with covid."
+    assert ("diabetes", "present") in found(extractor, said)
