@@ -90,6 +90,10 @@ def examined(segments: list[Segment], found: list[list[Mention]], cues: list[int
     "tenderness"): a fever the clinician asks about meanwhile stays a symptom.
     """
     result = [list(mentions) for mentions in found]
+    for index, examining in enumerate(examining_turns(segments, cues)):
+        if segments[index].speaker != "patient" and not examining:
+            # "Any problems just walking normally?" asks the history: the examiner observes, and asks no exam finding
+            result[index] = [m for m in result[index] if not (m.kind == "exam" and m.in_question)]
     examining = False
     for index, segment in enumerate(segments):
         if segment.speaker == "patient":

@@ -126,3 +126,13 @@ def test_what_other_people_have_is_no_finding_of_the_patients(extractor: Extract
 def test_the_patients_own_problem_beside_others_is_kept(extractor: Extractor) -> None:
     said = "Patient: I have diabetes, and I work with people with covid."
     assert ("diabetes", "present") in found(extractor, said)
+
+
+def test_exam_words_in_a_history_question_are_no_exam_finding(extractor: Extractor) -> None:
+    said = "Doctor: Any problems just walking normally?\nPatient: No, none."
+    assert not [f for f in findings(extractor, said) if f.kind == "exam"]
+
+
+def test_exam_words_asked_while_examining_are_still_exam_findings(extractor: Extractor) -> None:
+    said = "Doctor: Let me examine your ankle. Is there any swelling here?\nPatient: No."
+    assert [f.kind for f in findings(extractor, said)] == ["exam"]
