@@ -18,6 +18,7 @@ from nlp.words import word_spans
 SENTENCE_END = (".", "?", "!")
 TRAILING_OFF = ("...", "\u2026")  # Whisper's mark of a pause inside a sentence ("your sodium was..." | "133.")
 PAUSE_SECONDS = 1.0  # a silence this long between words ends an utterance even without punctuation
+_INSTANT = 0.02  # Whisper's timestamps are 0.02 s apart: a word shorter than this has no duration
 
 
 TITLES = frozenset({"mr.", "mrs.", "ms.", "dr.", "prof.", "st."})  # "Good afternoon, Mr." | "Jones."
@@ -27,13 +28,32 @@ def ends_sentence(word: str) -> bool:
     """Whether a recognised word ends its sentence: a full stop, question or exclamation mark, not an ellipsis nor
     a title's point."""
     word = word.strip()
-    return word.endswith(SENTENCE_END) and not word.endswith(TRAILING_OFF) and word.lower() not in TITLES
+    return word.endswith(SENTENCE_END) and not word.endswith(TRAILING_OFF) and not is_title(word)
+
+
+def opens_sentence(word: str) -> bool:
+    """Whether Whisper wrote `word` as a sentence's first word: not lower-case ("had a blood clots." | "in his
+    leg." is one sentence), nor a digit (Whisper seldom opens a sentence with one; "Your sodium was gone." | "1 for
+    the, your potassium" is one)."""
+    first = word.strip()[:1]
+    return not (first.islower() or first.isdigit())
+
+
+def is_title(word: str) -> bool:
+    """"Mr.", "Dr.": the name that follows is part of the same sentence, whatever its capital."""
+    return word.strip().lower() in TITLES
+
+
+def _cut_by_window(word: Word, following: Word) -> bool:
+    """Whisper stopped inside a sentence at the end of its 30-second window: it closed the last word with a full
+    stop and no duration, and the next window goes on at the same instant ("your thighs." 29.98-29.98 | "I ride
+    today," 29.98: "hydrate" heard as two words), so that stop is no sentence end."""
+    return word.end - word.start < _INSTANT and following.start - word.end < _INSTANT
 
 
 def _sentence_ends_between(word: Word, following: Word) -> bool:
-    """A sentence ends after `word` and before `following`: `word` ends one, and Whisper wrote `following` as a
-    sentence's first word (not lower-case: "had a blood clots." | "in his leg." is one sentence)."""
-    return ends_sentence(word.w) and not following.w.strip()[:1].islower()
+    """A sentence ends after `word` and before `following`: `word` ends one and `following` opens the next."""
+    return ends_sentence(word.w) and opens_sentence(following.w) and not _cut_by_window(word, following)
 
 
 def split_sentences(segment: Segment, pause: float = PAUSE_SECONDS) -> list[Segment]:

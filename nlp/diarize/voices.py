@@ -17,13 +17,15 @@ from typing import Protocol
 import numpy as np
 
 from nlp.asr.base import SAMPLE_RATE
-from nlp.asr.sentences import ends_sentence
+from nlp.asr.sentences import PAUSE_SECONDS, ends_sentence, is_title, opens_sentence
 from nlp.types import Word
 
 PAUSE_S = 0.25        # a silence this long between words starts a new chunk
 MAX_CHUNK_S = 2.0     # longer stretches are cut at a word boundary, so a missed turn change costs little
 MIN_CLUSTER_S = 0.8   # chunks shorter than this are assigned to a voice, not used to find the voices
 MIN_VOICE_S = 4.0     # a cluster with less speech than this is folded into the nearest voice
+CONTINUATION_WORDS = 3      # at most this many words finishing a sentence move to the voice that began it
+CONTINUATION_GAP_S = PAUSE_SECONDS  # ... when they follow it within less silence than ends an utterance
 DISTANCE_THRESHOLD = 0.35  # cosine distance (average linkage) above which two groups are different voices
 
 
@@ -169,7 +171,7 @@ def voice_labels(audio: np.ndarray, words: Sequence[Word], encoder: VoiceEncoder
     for chunk, voice in zip(chunks, nearest):
         name = names.setdefault(int(voice), f"S{len(names) + 1}")
         labels += [name] * (chunk.last - chunk.first)
-    return turns_begun_at_chunk_ends(words, chunks, labels)
+    return sentences_finished_across_chunks(words, chunks, turns_begun_at_chunk_ends(words, chunks, labels))
 
 
 def turns_begun_at_chunk_ends(words: Sequence[Word], chunks: Sequence[Chunk], labels: list[str]) -> list[str]:
@@ -186,6 +188,28 @@ def turns_begun_at_chunk_ends(words: Sequence[Word], chunks: Sequence[Chunk], la
         ends = [index for index in range(chunk.first, chunk.last - 1) if ends_sentence(words[index].w)]
         if ends:
             labels[ends[-1] + 1:chunk.last] = [labels[following.first]] * (chunk.last - ends[-1] - 1)
+    return labels
+
+
+def sentences_finished_across_chunks(words: Sequence[Word], chunks: Sequence[Chunk], labels: list[str],
+                                     longest: int = CONTINUATION_WORDS) -> list[str]:
+    """The last words of a sentence begun in one chunk take that chunk's voice when the next chunk, heard as
+    another voice, opens with them: "what is bothering" | "you? I keep getting cramps", "about six" | "weeks.".
+    A chunk may be cut inside a sentence (at a breath, or at its length limit), and a word or two is too little
+    speech to tell a voice by, so the answer's voice took the question's end ("Good afternoon, Mr." | "Jones.": a
+    title's name goes on with it whatever its capital). Only a few words up to a sentence end
+    move: a longer run that goes on from a sentence without a break is more likely another speaker's."""
+    labels = list(labels)
+    for chunk, following in zip(chunks, chunks[1:]):
+        previous, first = words[chunk.last - 1], words[following.first]
+        goes_on = not ends_sentence(previous.w) and (not opens_sentence(first.w) or is_title(previous.w))
+        if labels[following.first] == labels[chunk.last - 1] or not goes_on or \
+                first.start - previous.end >= CONTINUATION_GAP_S:
+            continue
+        ends = [index for index in range(following.first, min(following.last, following.first + longest))
+                if ends_sentence(words[index].w)]
+        if ends:
+            labels[following.first:ends[0] + 1] = [labels[chunk.last - 1]] * (ends[0] + 1 - following.first)
     return labels
 
 

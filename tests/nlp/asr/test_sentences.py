@@ -88,3 +88,32 @@ def test_a_full_stop_before_a_word_whisper_wrote_in_lower_case_ends_no_sentence(
     one = segment(("It", 0.0, 0.2), ("hurts.", 0.2, 0.6), ("in", 0.7, 0.8), ("the", 0.8, 0.9), ("calf.", 0.9, 1.3),
                   ("Since", 1.5, 1.8), ("May.", 1.8, 2.2))
     assert [s.text for s in split_sentences(one)] == ["It hurts. in the calf.", "Since May."]
+
+
+def test_a_full_stop_before_a_digit_ends_no_sentence() -> None:
+    # Whisper heard "one forty" as "gone." and "1 for the,", with a full stop between.
+    cut = [piece(0, "clinician", ("Your", 29.12, 29.34), ("sodium", 29.34, 29.72), ("was", 29.72, 29.98),
+                 ("gone.", 29.98, 29.98)),
+           piece(1, "clinician", ("1", 29.98, 30.34), ("for", 30.34, 30.7), ("the,", 30.7, 31.1),
+                 ("your", 31.2, 31.4), ("potassium", 31.4, 31.9), ("was", 31.9, 32.1), ("4.2.", 32.1, 32.8))]
+    assert [s.text for s in sentences(cut)] == ["Your sodium was gone. 1 for the, your potassium was 4.2."]
+    assert [s.text for s in sentences([piece(0, "clinician", ("Potassium", 0.0, 0.5), ("4.2.", 0.5, 1.0)),
+                                       piece(1, "clinician", ("Sodium", 1.1, 1.5), ("140.", 1.5, 2.0))])] == [
+        "Potassium 4.2.", "Sodium 140."]
+
+
+def test_a_full_stop_at_the_end_of_whispers_window_ends_no_sentence() -> None:
+    # The window closed "your thighs." with no duration; the next one went on at the same instant.
+    cut = [piece(0, "clinician", ("we", 27.44, 27.6), ("will", 27.6, 27.8), ("check", 27.8, 28.2),
+                 ("your", 28.2, 29.7), ("thighs.", 29.98, 29.98)),
+           piece(1, "clinician", ("I", 29.98, 30.14), ("ride", 30.14, 30.4), ("today,", 30.4, 30.96),
+                 ("please", 31.0, 31.3), ("drink", 31.3, 31.6), ("water.", 31.6, 32.0))]
+    assert [s.text for s in sentences(cut)] == ["we will check your thighs. I ride today, please drink water."]
+    # A word with its own duration, or a pause after it, ends its sentence as written.
+    timed = [cut[0].model_copy(update={"words": [*cut[0].words[:-1], Word(w="thighs.", start=29.5, end=29.98)]}),
+             cut[1]]
+    assert len(sentences(timed)) == 2
+    paused = [cut[0], cut[1].model_copy(update={"words": [w.model_copy(update={"start": w.start + 0.3,
+                                                                                  "end": w.end + 0.3})
+                                                            for w in cut[1].words]})]
+    assert len(sentences(paused)) == 2

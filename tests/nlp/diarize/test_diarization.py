@@ -10,7 +10,7 @@ from nlp.diarize.channels import channel_labels, split_by_channel
 from nlp.diarize.metrics import Turn, diarization_error, role_accuracy
 from nlp.diarize.roles import assign_roles, decide_roles, merge_roles, voice_cues
 from nlp.diarize.turns import speaker_turns
-from nlp.diarize.voices import turns_begun_at_chunk_ends, speech_chunks
+from nlp.diarize.voices import Chunk, sentences_finished_across_chunks, speech_chunks, turns_begun_at_chunk_ends
 from nlp.types import Segment, Transcript, Word
 from tests.conftest import Models
 
@@ -50,6 +50,29 @@ def test_a_turn_begun_at_the_end_of_a_chunk_takes_the_voice_that_speaks_on() -> 
     paused = words(*[(w.w, w.start + (0.5 if i >= 5 else 0), w.end + (0.5 if i >= 5 else 0))
                      for i, w in enumerate(spoken)])
     assert turns_begun_at_chunk_ends(paused, chunks, ["S1"] * 5 + ["S2"] * 3) == ["S1"] * 5 + ["S2"] * 3
+
+
+def test_the_end_of_a_sentence_heard_in_the_next_chunk_keeps_the_voice_that_began_it() -> None:
+    # Whisper's times in a rendered consultation: the question's last word opens the patient's chunk.
+    spoken = words(("what", 2.18, 2.32), ("is", 2.32, 2.6), ("bothering", 2.6, 2.94), ("you?", 3.0, 3.2),
+                   ("I", 3.3, 3.4), ("keep", 3.4, 3.7), ("getting", 3.7, 4.0), ("cramps.", 4.0, 4.6))
+    chunks = [Chunk(0, 3, 2.18, 2.94), Chunk(3, 8, 3.0, 4.6)]
+    assert sentences_finished_across_chunks(spoken, chunks, ["S1"] * 3 + ["S2"] * 5) == ["S1"] * 4 + ["S2"] * 4
+    # A capital (a new sentence), a sentence end before the cut, a long silence, or more than a few words before
+    # the next sentence end: the voices stay as heard.
+    capital = [*spoken[:3], spoken[3].model_copy(update={"w": "You?"}), *spoken[4:]]
+    assert sentences_finished_across_chunks(capital, chunks, ["S1"] * 3 + ["S2"] * 5) == ["S1"] * 3 + ["S2"] * 5
+    ended = [*spoken[:2], spoken[2].model_copy(update={"w": "bothering."}), *spoken[3:]]
+    assert sentences_finished_across_chunks(ended, chunks, ["S1"] * 3 + ["S2"] * 5) == ["S1"] * 3 + ["S2"] * 5
+    late = [*spoken[:3], *(w.model_copy(update={"start": w.start + 1.2, "end": w.end + 1.2}) for w in spoken[3:])]
+    assert sentences_finished_across_chunks(late, chunks, ["S1"] * 3 + ["S2"] * 5) == ["S1"] * 3 + ["S2"] * 5
+    run_on = [*spoken[:3], spoken[3].model_copy(update={"w": "you"}), *spoken[4:]]
+    assert sentences_finished_across_chunks(run_on, chunks, ["S1"] * 3 + ["S2"] * 5) == ["S1"] * 3 + ["S2"] * 5
+    # A title's name is capitalised and goes on with it (Piper: "Mr." 1.72-1.86, "Jones." 2.44-2.44).
+    greeting = words(("Good", 0.0, 0.24), ("afternoon,", 0.24, 0.9), ("Mr.", 1.72, 1.86), ("Jones.", 2.44, 2.44),
+                     ("Hello,", 3.0, 3.3), ("doctor.", 3.3, 3.8))
+    chunks = [Chunk(0, 3, 0.0, 1.86), Chunk(3, 6, 2.44, 3.8)]
+    assert sentences_finished_across_chunks(greeting, chunks, ["S1"] * 3 + ["S2"] * 3) == ["S1"] * 4 + ["S2"] * 2
 
 
 def stereo(left: list[tuple[float, float]], right: list[tuple[float, float]], seconds: float = 4.0) -> np.ndarray:
