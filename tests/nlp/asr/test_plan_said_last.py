@@ -29,11 +29,11 @@ NAMES = sorted(path.stem for path in PLANS.glob("*.txt"))
 SPEED = 160
 VOCABULARY = {"hotwords": dict(prompt=False, hotwords=True), "prompt": dict(prompt=True, hotwords=False),
               "both": dict(prompt=True, hotwords=True)}
-# Words of the script heard (right or misheard), against recognition without a vocabulary. The issue's target for
-# the default (hotwords) is 0.98 (benchmarks.speech_coverage measures it); the test leaves a word of slack because
+# Letters of the script heard (right or misheard), against recognition without a vocabulary. The issue's target for
+# the default (hotwords) is 0.98 of the words (benchmarks.speech_coverage measures it); the test leaves slack because
 # a re-recognised stretch Whisper finds hard is decoded again with temperature fallback, which samples: one run in
 # five heard 84 words of statin_stretch_plan against 86. With the prompt Whisper also mishears a greeting as fewer
-# words ("Don't have to do it").
+# words ("Don't have to do it"): 305 letters of omeprazole_switch_plan against 317 with both (ctranslate2 4.8.5).
 SHARE_HEARD = {"hotwords": 0.97, "prompt": 0.95, "both": 0.95}
 
 
@@ -65,9 +65,11 @@ def normalise(text: str) -> str:
 
 
 def heard(segments: list[Segment], script: str) -> int:
-    """Words of the script the transcript has a word for, right or misheard (not deleted in the alignment)."""
-    said = normalise(" ".join(segment.text for segment in parse_text(script).segments))
-    aligned = jiwer.process_words(said, normalise(" ".join(segment.text for segment in segments)))
+    """Letters of the script the transcript has a letter for, right or misheard (not deleted in the alignment).
+    Letters, not words: words heard run together ("crampatite" for "cramp at night", "Longus" for "long use of")
+    are speech heard, which a word alignment counts as lost."""
+    said = normalise(" ".join(segment.text for segment in parse_text(script).segments)).replace(" ", "")
+    aligned = jiwer.process_characters(said, normalise(" ".join(s.text for s in segments)).replace(" ", ""))
     return aligned.hits + aligned.substitutions
 
 
