@@ -29,6 +29,7 @@ _SHE = phrases_pattern(["she", "her", "herself"])
 _HE = phrases_pattern(["he", "him", "his", "himself"])
 _BARE_ANSWER = re.compile(r"(?:no|yes|yeah|nope|not really)\b", re.I)
 _SHORT_META = 6  # words: visit management this short says nothing of what it names
+_OVERRUN = 1.25  # how far past a part's length clauses naming findings may run
 _QUALIFIER_WORDS = 12  # an answer that says when, and no more, is short
 _INTERJECTION = 3  # words: "mm-hmm", "okay", "yes, I see" said while the other speaker goes on
 _REVIEWED_KINDS = ("imaging",)  # an image named while the clinician looks at it opens a reading of it
@@ -175,6 +176,9 @@ class Visit:
             phase = self._phase(index, plan_at, segment, text, inside, cued=index >= exam_at or exam_at == plan_at)
             if phase == "history" and exam_at <= index < plan_at:
                 phase = "exam"  # once examining, what is said belongs to the examination, not the history
+            if phase == "exam" and clauses and clauses[-1].phase == "results" and clauses[-1].segment is segment \
+                    and not {f.kind for f in inside} & {"exam", "vital"}:
+                phase = "results"  # "looking at the x-ray, no fractures. there's a little fluid, no dislocation."
             clauses.append(Clause(index, segment, start, end, phase, question, written, inside))
         return self._reviewed(self._answered(self._joined(clauses)))
 
@@ -325,7 +329,10 @@ class Visit:
         words = 0
         for clause in ranked:
             size = len((clause.written or "").split())
-            if words + size > budget and kept:
+            # A clause naming a finding may run the part a little past its length: the length is the corpus's
+            # median, and "no fracture or dislocation" matters more than keeping to it.
+            allowed = budget * _OVERRUN if clause.findings else budget
+            if words + size > allowed and kept:
                 continue
             kept.add(clause.index)
             words += size

@@ -397,3 +397,31 @@ def test_cramps_of_no_leg_where_the_topic_does_not_apply_are_not_leg_cramps(extr
     assert any("cramps" in text for text in texts if text.startswith("Endorses")), texts
     _, legs = drafted(extractor, "Patient: I get cramps in my calves at night.\n")
     assert any("leg cramps" in s.text.lower() for s in legs.section("subjective").sentences)
+
+
+def test_what_the_clinician_goes_on_to_read_off_an_image_while_examining_is_a_result(extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Patient: I twisted my knee on a ladder yesterday.\n"
+                                 "Doctor: Okay. On exam you have some tenderness over the inside of your knee.\n"
+                                 "Patient: Ouch.\n"
+                                 "Doctor: Looking at the x-ray of your right knee, it appears there are no fractures. "
+                                 "There's a little bit of fluid, but there is no dislocation. "
+                                 "Everything else seems to be lined up properly.\n")
+    assert "There is a little bit of fluid, but there is no dislocation." in results_of(note), results_of(note)
+    exam = [s.text for sub in note.section("objective").subsections if sub.code == "physical_exam"
+            for s in sub.sentences]
+    assert not any("dislocation" in text for text in exam), exam
+
+
+def test_how_to_take_a_prescribed_medicine_is_plan_not_assessment(extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Doctor: What brings you in?\nPatient: My knee hurts when I walk.\n"
+                                 "Doctor: Since when?\nPatient: Since yesterday, I twisted it.\n"
+                                 "Doctor: Any numbness?\nPatient: No.\n"
+                                 "Doctor: So my assessment is a knee sprain. My recommendation would be to put "
+                                 "you in a knee brace. I am going to prescribe some motrin, 800 milligrams. "
+                                 "You can take it about every 6 hours, with food. Come with me and we will get you "
+                                 "checked out.\n")
+    plan, assessment = sentences(note, "plan"), sentences(note, "assessment")
+    assert any("every 6 hours, with food" in text for text in plan), plan
+    assert any("knee brace" in text for text in plan), plan
+    assert not any("every 6 hours" in text or "brace" in text for text in assessment), assessment
+    assert not any("come with me" in text.lower() for text in plan + assessment), plan + assessment
