@@ -356,6 +356,10 @@ class Visit:
                 continue
             if finding.code in sub.exclude_codes:
                 continue
+            icd10 = finding.attributes.get("icd10")
+            if sub.past_only_icd10 and not finding.historical and isinstance(icd10, str) \
+                    and icd10.startswith(tuple(sub.past_only_icd10)):
+                continue
             codes = sub.codes_for_kind.get(finding.kind)
             if codes is not None and finding.code not in codes:
                 continue

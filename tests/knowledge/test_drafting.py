@@ -425,3 +425,18 @@ def test_how_to_take_a_prescribed_medicine_is_plan_not_assessment(extractor: Ext
     assert any("knee brace" in text for text in plan), plan
     assert not any("every 6 hours" in text or "brace" in text for text in assessment), assessment
     assert not any("come with me" in text.lower() for text in plan + assessment), plan + assessment
+
+
+def test_an_injury_of_today_is_no_medical_history_but_one_of_the_past_is(extractor: Extractor) -> None:
+    def history(text: str) -> list[str]:
+        _, note = drafted(extractor, text)
+        return [s.text for sub in note.section("subjective").subsections if sub.code == "past_medical_history"
+                for s in sub.sentences]
+
+    today = history("Doctor: What happened?\nPatient: I sprained my knee yesterday on a ladder. I also have "
+                    "atrial fibrillation.\nDoctor: Okay.\n")
+    assert today and not any("sprain" in text for text in today), today
+    assert any("atrial fibrillation" in text for text in today), today
+    past = history("Doctor: Any other problems?\nPatient: I had a knee sprain years ago, and I have atrial "
+                   "fibrillation.\nDoctor: Okay.\n")
+    assert any("sprain" in text for text in past), past
