@@ -157,7 +157,7 @@ class Visit:
                 raw.append((segment, start, end, inside))
         plan_at = self._plan_start_at(raw)
         exam_at = self._exam_start_at(raw, plan_at)
-        clauses = []
+        clauses: list[Clause] = []
         for index, (segment, start, end, inside) in enumerate(raw):
             text = segment.text[start:end]
             question = self.writer.is_question(text) or (segment.speaker != "patient" and self.writer.asks_within(text))
