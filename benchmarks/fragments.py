@@ -39,7 +39,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SECTION = "fragments"
 BEFORE = ("25 segments stopped inside a sentence, quoted by 19 note sentences and 12 findings' quotes (commit c5775f3, "
           "2026-12-06 23:04 UTC), before the sentence-end rules of nlp/asr/sentences.py (an ellipsis, a title's point "
-          "and a full stop before a lower-case word end no sentence) and the turn starts of nlp/diarize/voices.py")
+          "and a full stop before a lower-case word end no sentence) and the turn starts of nlp/diarize/voices.py; "
+          "12, 11 and 5 (commit 87b1676, 2026-12-06 23:33 UTC) before a sentence's last words that open the next "
+          "voice chunk kept the voice that began it and a full stop before a digit or at the end of Whisper's window "
+          "ended no sentence")
 # A clause as written: a cut at a comma ("Not great." | "I've been using my inhaler a lot.") leaves whole clauses.
 _CLAUSE = re.compile(r"(?:[^.?!,;:]|(?<=\d)[.,](?=\d))+[.?!,;:]*")
 
