@@ -144,6 +144,9 @@ class Reader:
         self.names = _read_as_said({name: self.canonical.get(code, code) for name, code in drugs.names.items()})
         self.canonical |= {drugs.names[name]: code for name, code in self.names.items()
                            if drugs.names[name] != code and drugs.names[name] not in self.canonical}
+        # Both sides read through the same map: a name of ours mapped on ("microgynon" -> contraceptives_oral,
+        # itself read as contraceptive_agents) is the code our finding is read as, not a drug of its own.
+        self.names = {name: self.canonical.get(code, code) for name, code in self.names.items()}
         self.codes = set(self.names.values())
 
     @cached_property

@@ -43,3 +43,13 @@ def test_the_measure_on_three_aci_valid_encounters_counts_consistently(extractor
     assert total.found + sum(len(r.misses) for r in results) == total.reference
     assert total.correct == total.found
     assert total.reference > 0 and 0.0 <= total.recall <= 1.0 and 0.0 <= total.precision <= 1.0
+
+
+def test_a_brand_the_dictionary_lacks_is_read_alike_in_the_note_and_in_our_findings(extractor: Extractor) -> None:
+    from nlp.transcript_io import parse
+
+    reader = Reader(extractor)
+    findings = extractor.extract(parse("Doctor: Any regular medicines?\nPatient: Just Microgynon, every day.\n"))
+    ours, _ = reader.our_drugs(findings)
+    assert set(ours) == set(reader.reference_drugs("Medications: Microgynon.")), (ours, reader.reference_drugs(
+        "Medications: Microgynon."))
