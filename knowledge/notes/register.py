@@ -41,6 +41,7 @@ _SMALL = {"one": "1", "two": "2", "three": "3", "four": "4"}
 _GRADE_PLUS = re.compile(r"(?<![\w.])(one|two|three|four|[1-4]) plus (?=[a-z])(?!(?:one|two|three|four|five|six|seven|"
                          r"eight|nine|ten|a|an|the|half|another|other|some|my|your|his|her|their)\b)", re.IGNORECASE)
 _SUBJECTS = {"i", "we", "you"}
+_LINKS = {"and", "then", "so"}  # a conjunction that joins an instruction to what was said before it
 _RESTARTED = {"i", "we", "you", "it", "he", "she", "they", "that", "this"}
 # The restart's first subject: an impersonal or first-person start given up ("it could , you could be nervous");
 # "he can , i can not" compares two people.
@@ -246,7 +247,13 @@ class Writer:
         lower = [t.lower() for t in tokens]
         for i in range(len(lower) - 2):
             if lower[i:i + 2] == ["have", "you"] and lower[i + 2] in self._instructed:
-                return tokens[i + 2:]
+                # Only the lead-in since the last comma goes: "put you in a knee brace, and we'll go ahead and
+                # have you use some crutches" keeps the brace.
+                cut = max((k for k in range(i) if lower[k] in (",", ";")), default=None)
+                if cut is None:
+                    return tokens[i + 2:]
+                joined = [tokens[cut + 1]] if cut + 1 < i and lower[cut + 1] in _LINKS else []
+                return [*tokens[:cut + 1], *joined, *tokens[i + 2:]]
         for i in range(len(lower) - 2):
             # "let us continue him on the imitrex" -> "continue him on the imitrex"; "let us we will increase"
             # is a restart -> "we will increase"

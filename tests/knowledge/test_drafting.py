@@ -145,6 +145,9 @@ def test_a_medicine_named_only_by_its_class_says_so(extractor: Extractor) -> Non
     ("i want you to ice your knee for about fifteen minutes", "I want them to ice their knee for about 15 minutes."),
     ("we're gon na have you return in about a year for your wellness visit",
      "Return in about a year for their wellness visit."),
+    # what comes before the instruction's lead-in is kept
+    ("my recommendation would be to put you in a knee brace , uh , and we'll go ahead and have you use some crutches",
+     "My recommendation would be to put them in a knee brace, and use some crutches."),
     ("for your migraines , let's continue you on the imitrex .", "For their migraines, continue them on the imitrex."),
     ("for right now , let's , we'll increase your metformin .", "For right now, we will increase their metformin."),
     ("uh , i've been feeling , i've been feeling under the weather for four days .",
