@@ -325,8 +325,13 @@ def test_a_sentence_interrupted_twice_repeats_no_words(extractor: Extractor) -> 
     assert said.count("lumbar spine") == 1, said
 
 
+def part_of(note: Note, section: str, code: str) -> list[str]:
+    """The sentences of one subsection (`code`) of a section."""
+    return [s.text for sub in note.section(section).subsections if sub.code == code for s in sub.sentences]
+
+
 def results_of(note: Note) -> list[str]:
-    return [s.text for sub in note.section("objective").subsections if sub.code == "results" for s in sub.sentences]
+    return part_of(note, "objective", "results")
 
 
 def test_what_the_clinician_reads_off_an_image_in_the_assessment_is_a_result(extractor: Extractor) -> None:
@@ -385,8 +390,7 @@ def test_an_i_think_before_the_examination_does_not_open_the_assessment(extracto
                                  "Doctor: Okay, so on exam, I hear a slight 2 out of 6 systolic ejection murmur.\n"
                                  "Doctor: So for my assessment and plan, your hypertension is well controlled.\n"
                                  "Doctor: Continue the amlodipine.\n")
-    exam = [s.text for sub in note.section("objective").subsections if sub.code == "physical_exam"
-            for s in sub.sentences]
+    exam = part_of(note, "objective", "physical_exam")
     assert any("murmur" in text for text in exam), exam
     assert not any("murmur" in text for text in sentences(note, "assessment")), sentences(note, "assessment")
 
@@ -410,8 +414,7 @@ def test_what_the_clinician_goes_on_to_read_off_an_image_while_examining_is_a_re
                                  "There's a little bit of fluid, but there is no dislocation. "
                                  "Everything else seems to be lined up properly.\n")
     assert "There is a little bit of fluid, but there is no dislocation." in results_of(note), results_of(note)
-    exam = [s.text for sub in note.section("objective").subsections if sub.code == "physical_exam"
-            for s in sub.sentences]
+    exam = part_of(note, "objective", "physical_exam")
     assert not any("dislocation" in text for text in exam), exam
 
 
@@ -433,8 +436,7 @@ def test_how_to_take_a_prescribed_medicine_is_plan_not_assessment(extractor: Ext
 def test_an_injury_of_today_is_no_medical_history_but_one_of_the_past_is(extractor: Extractor) -> None:
     def history(text: str) -> list[str]:
         _, note = drafted(extractor, text)
-        return [s.text for sub in note.section("subjective").subsections if sub.code == "past_medical_history"
-                for s in sub.sentences]
+        return part_of(note, "subjective", "past_medical_history")
 
     today = history("Doctor: What happened?\nPatient: I sprained my knee yesterday on a ladder. I also have "
                     "atrial fibrillation.\nDoctor: Okay.\n")
