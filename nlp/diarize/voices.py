@@ -194,11 +194,11 @@ def turns_begun_at_chunk_ends(words: Sequence[Word], chunks: Sequence[Chunk], la
 def sentences_finished_across_chunks(words: Sequence[Word], chunks: Sequence[Chunk], labels: list[str],
                                      longest: int = CONTINUATION_WORDS) -> list[str]:
     """The last words of a sentence begun in one chunk take that chunk's voice when the next chunk, heard as
-    another voice, opens with them: "what is bothering" | "you? I keep getting cramps", "about six" | "weeks.".
-    A chunk may be cut inside a sentence (at a breath, or at its length limit), and a word or two is too little
-    speech to tell a voice by, so the answer's voice took the question's end ("Good afternoon, Mr." | "Jones.": a
-    title's name goes on with it whatever its capital). Only a few words up to a sentence end
-    move: a longer run that goes on from a sentence without a break is more likely another speaker's."""
+    another voice, opens with them: "what is bothering" | "you? I keep getting cramps", "about six" | "weeks.",
+    "Good afternoon, Mr." | "Jones." (a title's name goes on with it whatever its capital). A chunk may be cut
+    inside a sentence (at a breath, or at its length limit), and a word or two is too little speech to tell a
+    voice by, so the answer's voice took the question's end. Only a few words up to a sentence end move: a longer
+    run that goes on from a sentence without a break is more likely another speaker's."""
     labels = list(labels)
     for chunk, following in zip(chunks, chunks[1:]):
         previous, first = words[chunk.last - 1], words[following.first]
