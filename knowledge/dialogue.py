@@ -3,13 +3,16 @@
 The spaCy pipeline (nlp/components/) reads each segment alone; here the segments are read as a conversation,
 in the order `Extractor.extract` calls these steps:
 
-0. `manoeuvred`: the patient's reply to what the examiner does ("if I bend your knee" ... "that hurts") is an exam
-   finding. `onsets_answered`: the time answering "when did this start?" is the asked symptom's onset.
-1. `examined`: symptoms the clinician names while examining are exam findings.
-   `allergies_asked`: an answer's allergies said without their kind are the kind asked.
-2. `sited_by_reply`: a reply gives the site of a symptom ("Both legs?" "Just the right foot.").
-3. `place`: a question's mentions take their assertion from the answer ("Any fever?" "No.").
-4. `planned`: what the clinician proposes is a plan (orders, follow-up, decisions about a drug).
+1. `manoeuvred`: the patient's reply to what the examiner does ("if I bend your knee" ... "that hurts") is an exam
+   finding.
+2. `sites_asked`: an answer's symptom said without a place takes the place the question asked about.
+3. `sited_by_reply`: a reply gives the site of a symptom ("Both legs?" "Just the right foot.").
+4. `onsets_answered`: the time answering "when did this start?" is the asked symptom's onset.
+5. `examined`: symptoms the clinician names while examining are exam findings; exam words in a question asked
+   outside the examination make none.
+6. `allergies_asked`: an answer's allergies said without their kind are the kind asked.
+7. `place`: a question's mentions take their assertion from the answer ("Any fever?" "No.").
+8. `planned`: what the clinician proposes is a plan (orders, follow-up, decisions about a drug).
 
 `answer_to` finds the turn that answers another; every step uses it.
 """
@@ -34,6 +37,7 @@ MANOEUVRE_TAIL = 20  # the reply answers a manoeuvre said in the examiner's last
 PAIN = "pain"  # the generic pain code; a pain by its place ends in "_pain"
 PAIN_WORDS = frozenset({"hurt", "hurts", "hurting", "pain", "painful", "sore", "tender", "tenderness", "ouch"})
 OUCH = frozenset({"ouch", "ow", "owww", "ooh"})  # a reply that says the pain without the word
+NO_WORDS = frozenset({"no", "nope", "nah"})  # a reply opening with one of these denies the pain asked about
 GENERIC_SITES = frozenset({"leg"})  # a site said in a reply replaces one of these
 # A plan said plainly ("I'd like to get an X-ray", "see you in two weeks") is placed today: present, unless said
 # under a condition ("if it gets worse").
@@ -131,12 +135,15 @@ def manoeuvred(segments: list[Segment], found: list[list[Mention]], cues: list[i
             continue
         site = last[-1].attributes.get("site", site)
         manoeuvre = replace(last[-1], attributes={"site": site} if site else {})
+        # the pain of the part examined ("that hurts", "my knee hurts there"), not another ("no, but my back pain
+        # is bad"), and never in a reply that opens with a no
         pains = [n for n, m in enumerate(result[reply]) if m.kind == "symptom" and not m.in_question
-                 and (m.code == PAIN or m.code.endswith(f"_{PAIN}"))]
-        if pains:
+                 and (m.code == PAIN or site is not None and m.code == f"{site}_{PAIN}")]
+        denied = normalise(segments[reply].text).partition(" ")[0] in NO_WORDS
+        if pains and not denied:
             said = result[reply][pains[0]]
             result[reply][pains[0]] = replace(said, kind="exam", code=manoeuvre.code, attributes=manoeuvre.attributes)
-        elif OUCH & words(segments[reply].text):
+        elif OUCH & words(segments[reply].text) and not denied:
             result[index].append(replace(manoeuvre, in_question=False))
         elif PAIN_WORDS & words(segments[index].text):  # "does that hurt?" "Yes.": the answer settles it
             result[index].append(manoeuvre)
@@ -208,8 +215,11 @@ def onsets_answered(segments: list[Segment], found: list[list[Mention]], said: l
                 if "onset" not in mention.attributes:
                     result[earlier][position] = replace(mention, attributes=mention.attributes | {"onset": onset})
                 break
-            if any(m.kind not in ONSET_PASSES for m in result[earlier]):
-                break  # "Microgynon." "When did you start that one?": a drug was said last, not a symptom
+            question = earlier == index - 1
+            if any(question or m.kind not in ONSET_PASSES for m in result[earlier]):
+                # "Microgynon." "When did you start that one?": a drug was said last, not a symptom; "When were you
+                # diagnosed with diabetes?": what the question names is what began then
+                break
     return result
 
 

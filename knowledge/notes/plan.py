@@ -34,7 +34,7 @@ class SubsectionPlan(_Strict):
     kinds: list[FindingKind] = Field(default_factory=list)
     assertions: list[Assertion] = Field(default_factory=list)
     exclude_codes: list[str] = Field(default_factory=list)
-    # ICD-10-CM code starts of conditions taken only when said of the past ("S", "T14": an injury said today is
+    # ICD-10-CM code starts of conditions taken only when said of the past ("S", "T14.8": an injury said today is
     # today's problem, "twisted my knee" no medical history; "I broke my wrist in 2010" is).
     past_only_icd10: list[str] = Field(default_factory=list)
     # Per kind, the only codes taken ("condition: [smoking]"); kinds not named take every code.

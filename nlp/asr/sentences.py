@@ -45,9 +45,9 @@ def is_title(word: str) -> bool:
 
 
 def _cut_by_window(word: Word, following: Word) -> bool:
-    """Whisper stopped inside a sentence at the end of its 30-second window: it closed the last word with a full
-    stop and no duration, and the next window goes on at the same instant ("your thighs." 29.98-29.98 | "I ride
-    today," 29.98: "hydrate" heard as two words), so that stop is no sentence end."""
+    """A full stop on a word of no duration, with the next word at the same instant, is how Whisper closes a 30 s
+    chunk it stopped inside a sentence ("your thighs." 29.98-29.98 | "I ride today," 29.98: "hydrate" heard as two
+    words): no sentence end. Where the chunk ended is not checked: its times are the recording's, not the chunk's."""
     return word.end - word.start < _INSTANT and following.start - word.end < _INSTANT
 
 

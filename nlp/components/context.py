@@ -170,7 +170,9 @@ class ContextMarker:
         for cue, rule in cues:
             if rule.category in (TERMINATE, PSEUDO, FILLER):
                 continue
-            after = past_fillers(cue.doc, cue.end, fillers)  # "there's no, um, fracture": the cue reads on
+            # "there's no, um, fracture": the cue reads on; an answer's "No, um, my knee hurts" does not
+            answer = cue.start == past_fillers(cue.doc, sentence.start, fillers, always=True)
+            after = cue.end if answer else past_fillers(cue.doc, cue.end, fillers)
             following = cue.doc[after].lower_ if after < len(cue.doc) else ""
             if following in rule.not_followed_by or after > cue.end and repaired(sentence, cue, after):
                 continue
@@ -207,10 +209,11 @@ def apply(target: Span, category: str) -> None:
         target._.assertion = category
 
 
-def past_fillers(doc: Doc, index: int, fillers: dict[int, int]) -> int:
+def past_fillers(doc: Doc, index: int, fillers: dict[int, int], always: bool = False) -> int:
     """The first word from `index` after a run of fillers and the pauses around them ("no, uh, you know,
-    fracture": "fracture"); `index` itself when no filler stands there (a plain "No, ..." answer stays cut)."""
-    position, passed = index, False
+    fracture": "fracture"); `index` itself when no filler stands there (a plain "No, ..." answer stays cut),
+    unless `always` (then past the pauses alone too: a sentence's first word)."""
+    position, passed = index, always
     while position < len(doc):
         if doc[position].text in PAUSES:
             position += 1

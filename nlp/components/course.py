@@ -14,6 +14,7 @@ AGO = "ago"
 ONSET_WORDS = 3  # "since last Tuesday": at most this many words after the cue
 ONSET_ENDS = frozenset({"and", "or", "but", "with", "so", "because", "when", "then"})
 LATEST, LATEST_REACH = "last", 3  # "when was your last colonoscopy", "when were you last sick": not an onset
+CLAUSE_JOINS = frozenset({"and", "but"})
 TIME_REACH = 8  # "I twisted my knee yesterday": a time said alone is an onset this many words from its symptom at most
 HEDGES = ("about", "around", "almost", "nearly", "like")  # "for about 6 weeks"
 
@@ -41,7 +42,7 @@ class CourseAttacher:
                 details(nearest).setdefault(name, words)
             for time in within(modifiers, sentence.start, sentence.end, ONSET_TIME):
                 nearest = min(said, key=lambda s: distance(s, time))
-                if distance(nearest, time) <= TIME_REACH:
+                if distance(nearest, time) <= TIME_REACH and not joined(doc, nearest, time):
                     details(nearest).setdefault("onset", time.text.lower())
         return doc
 
@@ -55,6 +56,13 @@ class CourseAttacher:
             if interval is not None and not (interval[1] < len(doc) and doc[interval[1]].lower_ == AGO):
                 found.append(("duration", cue.start, interval[0]))
         return found
+
+
+def joined(doc: Doc, symptom: Span, time: Span) -> bool:
+    """Whether a clause boundary ("and", "but", a comma) stands between a symptom and a time said before it: the
+    time is of the clause before ("I saw my doctor yesterday and I've had a cough for a month")."""
+    return time.end <= symptom.start and any(token.lower_ in CLAUSE_JOINS or token.text in (",", ";")
+                                             for token in doc[time.end:symptom.start])
 
 
 def interval_of(number: Span, modifiers: list[Span]) -> tuple[str, int] | None:

@@ -17,7 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from nlp.asr.base import SAMPLE_RATE
-from nlp.asr.sentences import PAUSE_SECONDS, ends_sentence, is_title, opens_sentence
+from nlp.asr.sentences import PAUSE_SECONDS, ends_sentence, is_title
 from nlp.types import Word
 
 PAUSE_S = 0.25        # a silence this long between words starts a new chunk
@@ -202,7 +202,9 @@ def sentences_finished_across_chunks(words: Sequence[Word], chunks: Sequence[Chu
     labels = list(labels)
     for chunk, following in zip(chunks, chunks[1:]):
         previous, first = words[chunk.last - 1], words[following.first]
-        goes_on = not ends_sentence(previous.w) and (not opens_sentence(first.w) or is_title(previous.w))
+        # lower case or a title's name, not a digit: "how many a day" | "2." may be the answer to a question
+        # whose mark Whisper left off
+        goes_on = not ends_sentence(previous.w) and (first.w.strip()[:1].islower() or is_title(previous.w))
         if labels[following.first] == labels[chunk.last - 1] or not goes_on or \
                 first.start - previous.end >= CONTINUATION_GAP_S:
             continue

@@ -12,6 +12,7 @@ from benchmarks.medication_reference import Reader, find_names, measure_records,
 from knowledge.corpora import read_records
 from knowledge.drug_dictionary import load_drug_dictionary
 from knowledge.extract import Extractor
+from nlp.transcript_io import parse
 from tests.conftest import SHARED
 
 ACI_VALID = SHARED / "data" / "aci-bench" / "valid.jsonl"
@@ -46,10 +47,8 @@ def test_the_measure_on_three_aci_valid_encounters_counts_consistently(extractor
 
 
 def test_a_brand_the_dictionary_lacks_is_read_alike_in_the_note_and_in_our_findings(extractor: Extractor) -> None:
-    from nlp.transcript_io import parse
-
     reader = Reader(extractor)
     findings = extractor.extract(parse("Doctor: Any regular medicines?\nPatient: Just Microgynon, every day.\n"))
     ours, _ = reader.our_drugs(findings)
-    assert set(ours) == set(reader.reference_drugs("Medications: Microgynon.")), (ours, reader.reference_drugs(
-        "Medications: Microgynon."))
+    noted = reader.reference_drugs("Medications: Microgynon.")
+    assert set(ours) == set(noted) == {"contraceptive_agents"}, (ours, noted)

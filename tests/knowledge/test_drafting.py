@@ -146,8 +146,8 @@ def test_a_medicine_named_only_by_its_class_says_so(extractor: Extractor) -> Non
     ("we're gon na have you return in about a year for your wellness visit",
      "Return in about a year for their wellness visit."),
     # what comes before the instruction's lead-in is kept
-    ("my recommendation would be to put you in a knee brace , uh , and we'll go ahead and have you use some crutches",
-     "My recommendation would be to put them in a knee brace, and use some crutches."),
+    ("i'd suggest a sling for the arm , uh , and we'll go ahead and have you use a cold pack",
+     "I would suggest a sling for the arm, and use a cold pack."),
     ("for your migraines , let's continue you on the imitrex .", "For their migraines, continue them on the imitrex."),
     ("for right now , let's , we'll increase your metformin .", "For right now, we will increase their metformin."),
     ("uh , i've been feeling , i've been feeling under the weather for four days .",
@@ -412,7 +412,7 @@ def test_what_the_clinician_goes_on_to_read_off_an_image_while_examining_is_a_re
                                  "Patient: Ouch.\n"
                                  "Doctor: Looking at the x-ray of your right knee, it appears there are no fractures. "
                                  "There's a little bit of fluid, but there is no dislocation. "
-                                 "Everything else seems to be lined up properly.\n")
+                                 "The joint looks well aligned otherwise.\n")
     assert "There is a little bit of fluid, but there is no dislocation." in results_of(note), results_of(note)
     exam = part_of(note, "objective", "physical_exam")
     assert not any("dislocation" in text for text in exam), exam

@@ -32,6 +32,10 @@ def test_a_negation_reads_past_a_hesitation(extractor: Extractor, said: str, cod
     ("Patient: I have no, um, I have a bit of a cough.", "cough"),
     # a plain "No," answer still ends at its comma
     ("Doctor: Any trouble sleeping?\nPatient: No, I get headaches though.", "headache"),
+    # ... and so does a hesitating one, or one that goes on "like I said"
+    ("Doctor: Any trouble sleeping?\nPatient: No, um, I get headaches though.", "headache"),
+    ("Doctor: Any trouble sleeping?\nPatient: Uh, no, um, I get headaches though.", "headache"),
+    ("Doctor: Any trouble sleeping?\nPatient: No, like I said, I get headaches.", "headache"),
 ])
 def test_a_restart_or_a_plain_no_does_not_negate_what_follows(extractor: Extractor, said: str, code: str) -> None:
     assert code in {f.code for f in findings(extractor, said) if f.assertion == "present"}
@@ -67,6 +71,10 @@ def test_when_a_symptom_began_is_its_onset(extractor: Extractor, said: str, code
     "Patient: My back hurts. I take the pill.\nDoctor: Which pill?\nPatient: Microgynon.\n"
     "Doctor: When did you start that one?\nPatient: About six years ago.",
     "Patient: My back hurts.\nDoctor: When were you last seen for it?\nPatient: Last week.",
+    # the symptom says how long it has lasted: the time is of something else
+    "Patient: I saw my doctor yesterday and my back hurts for a month now.",
+    # the question names what began then
+    "Patient: My back hurts.\nDoctor: When were you diagnosed with diabetes?\nPatient: Five years ago.",
 ])
 def test_a_time_answering_about_something_else_is_no_onset(extractor: Extractor, said: str) -> None:
     assert [f.attributes.get("onset") for f in findings(extractor, said) if f.code == "back_pain"] == [None]
@@ -84,6 +92,12 @@ def test_a_time_answering_about_something_else_is_no_onset(extractor: Extractor,
 def test_the_patients_reply_to_a_manoeuvre_is_an_exam_finding(extractor: Extractor, said: str, code: str,
                                                               assertion: str) -> None:
     assert (code, assertion) in {(f.code, f.assertion) for f in findings(extractor, said) if f.kind == "exam"}
+
+
+def test_a_no_to_a_manoeuvre_denies_it_and_keeps_another_pain_said(extractor: Extractor) -> None:
+    said = "Doctor: Let me examine your knee. If I bend it, does that hurt?\nPatient: No, but my back pain is bad."
+    assert {(f.kind, f.code, f.assertion) for f in findings(extractor, said)} == {
+        ("exam", "pain_with_movement", "absent"), ("symptom", "back_pain", "present")}
 
 
 def test_a_manoeuvre_takes_the_place_the_examiner_names(extractor: Extractor) -> None:
@@ -123,9 +137,14 @@ def test_what_other_people_have_is_no_finding_of_the_patients(extractor: Extract
     assert code not in {f.code for f in findings(extractor, said)}
 
 
-def test_the_patients_own_problem_beside_others_is_kept(extractor: Extractor) -> None:
-    said = "Patient: I have diabetes, and I work with people with covid."
-    assert ("diabetes", "present") in found(extractor, said)
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: I have diabetes, and I work with people with covid.", "diabetes"),
+    # the patient spoken of as one of others
+    ("Doctor: She is a patient with a history of diabetes.", "diabetes"),
+    ("Doctor: As someone with asthma, you should get the flu shot.", "asthma"),
+])
+def test_the_patients_own_problem_beside_others_is_kept(extractor: Extractor, said: str, code: str) -> None:
+    assert (code, "present") in found(extractor, said)
 
 
 def test_exam_words_in_a_history_question_are_no_exam_finding(extractor: Extractor) -> None:

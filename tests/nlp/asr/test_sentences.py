@@ -91,10 +91,11 @@ def test_a_full_stop_before_a_word_whisper_wrote_in_lower_case_ends_no_sentence(
 
 
 def test_a_full_stop_before_a_digit_ends_no_sentence() -> None:
-    # Whisper heard "one forty" as "gone." and "1 for the,", with a full stop between.
+    # Whisper heard "one forty" as "gone." and "1 for the,", with a full stop between (timed here, so that the
+    # window's rule does not apply).
     cut = [piece(0, "clinician", ("Your", 29.12, 29.34), ("sodium", 29.34, 29.72), ("was", 29.72, 29.98),
-                 ("gone.", 29.98, 29.98)),
-           piece(1, "clinician", ("1", 29.98, 30.34), ("for", 30.34, 30.7), ("the,", 30.7, 31.1),
+                 ("gone.", 29.7, 29.98)),
+           piece(1, "clinician", ("1", 30.1, 30.34), ("for", 30.34, 30.7), ("the,", 30.7, 31.1),
                  ("your", 31.2, 31.4), ("potassium", 31.4, 31.9), ("was", 31.9, 32.1), ("4.2.", 32.1, 32.8))]
     assert [s.text for s in sentences(cut)] == ["Your sodium was gone. 1 for the, your potassium was 4.2."]
     assert [s.text for s in sentences([piece(0, "clinician", ("Potassium", 0.0, 0.5), ("4.2.", 0.5, 1.0)),

@@ -66,6 +66,8 @@ def test_the_end_of_a_sentence_heard_in_the_next_chunk_keeps_the_voice_that_bega
     assert sentences_finished_across_chunks(ended, chunks, ["S1"] * 3 + ["S2"] * 5) == ["S1"] * 3 + ["S2"] * 5
     late = [*spoken[:3], *(w.model_copy(update={"start": w.start + 1.2, "end": w.end + 1.2}) for w in spoken[3:])]
     assert sentences_finished_across_chunks(late, chunks, ["S1"] * 3 + ["S2"] * 5) == ["S1"] * 3 + ["S2"] * 5
+    digit = [*spoken[:3], spoken[3].model_copy(update={"w": "2."}), *spoken[4:]]  # an answer, its question unmarked
+    assert sentences_finished_across_chunks(digit, chunks, ["S1"] * 3 + ["S2"] * 5) == ["S1"] * 3 + ["S2"] * 5
     run_on = [*spoken[:3], spoken[3].model_copy(update={"w": "you"}), *spoken[4:]]
     assert sentences_finished_across_chunks(run_on, chunks, ["S1"] * 3 + ["S2"] * 5) == ["S1"] * 3 + ["S2"] * 5
     # A title's name is capitalised and goes on with it (Piper: "Mr." 1.72-1.86, "Jones." 2.44-2.44).
