@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from nlp.asr.correct import Corrector
@@ -111,12 +112,18 @@ def test_sound_alike_drugs_nobody_said_are_not_written(scribes: dict[bool, Scrib
     assert not any(decoy in written for decoy in decoys), written
 
 
-@pytest.mark.audio
-def test_whisper_scores_the_drugs_said_above_the_words_it_wrote_for_them(scribes: dict[bool, Scribe],
-                                                                         tablets: Path) -> None:
+@pytest.fixture(scope="module")
+def tablet_list(scribes: dict[bool, Scribe], tablets: Path) -> tuple[FasterWhisperBackend, np.ndarray]:
+    """The default Scribe's faster-whisper engine, and the clip's 19.8-26.7 s: the patient's list of tablets."""
     engine = scribes[True].backend(None, None)
     assert isinstance(engine, FasterWhisperBackend)
-    piece = decode(tablets)[int(19.8 * 16_000):int(26.7 * 16_000)]
+    return engine, decode(tablets)[int(19.8 * 16_000):int(26.7 * 16_000)]
+
+
+@pytest.mark.audio
+def test_whisper_scores_the_drugs_said_above_the_words_it_wrote_for_them(
+        tablet_list: tuple[FasterWhisperBackend, np.ndarray]) -> None:
+    engine, piece = tablet_list
     prompt = ", ".join(CHART)
     script, named, garbled = engine.log_probabilities(piece, [
         (prompt, "Bendroflumethiazide 2.5 mg, simvastatin 40 mg, and omeprazole 20 mg."),
@@ -128,11 +135,9 @@ def test_whisper_scores_the_drugs_said_above_the_words_it_wrote_for_them(scribes
 
 
 @pytest.mark.audio
-def test_a_prompt_longer_than_whisper_reads_is_cut_to_its_last_tokens(scribes: dict[bool, Scribe],
-                                                                      tablets: Path) -> None:
-    engine = scribes[True].backend(None, None)
-    assert isinstance(engine, FasterWhisperBackend)
-    piece = decode(tablets)[int(19.8 * 16_000):int(26.7 * 16_000)]
+def test_a_prompt_longer_than_whisper_reads_is_cut_to_its_last_tokens(
+        tablet_list: tuple[FasterWhisperBackend, np.ndarray]) -> None:
+    engine, piece = tablet_list
     text = "Bendroflumethiazide 2.5 mg, simvastatin for the mg, and don't preload 2070."
     long = ", ".join(["hydroxychloroquine"] * 200 + CHART)  # far over 223 tokens
     tokens = engine._tokenizer.encode(" " + long)[-MAX_PROMPT_TOKENS:]
