@@ -31,7 +31,7 @@ def make_term_matcher(nlp: Language, name: str, fuzzy_kinds: list[str], fuzzy_mi
 class TermMatcher:
     """Writes `doc.spans["targets"]` (finding kinds) and `doc.spans["modifiers"]` (site, unit, ...).
 
-    Targets never overlap (longest wins, and an `exclude` phrase such as "stomach cramps" swallows
+    Targets never overlap (longest wins, of two as long the later: `longest_then_last`; an `exclude` phrase such as "stomach cramps" swallows
     the target inside it); modifiers overlap only across kinds ("both legs" is a laterality and
     holds the site "legs").
 
@@ -137,7 +137,7 @@ class TermMatcher:
                     pattern_of.setdefault((span.start, span.end, span.label_), pattern)
         # An excluded phrase ("period cramps") hides the topic's target inside it, not a target that names it whole.
         targets.sort(key=lambda span: span.label_ == EXCLUDE)
-        kept_targets = [span for span in filter_spans(targets) if span.label_ != EXCLUDE]
+        kept_targets = [span for span in longest_then_last(targets) if span.label_ != EXCLUDE]
         for span in kept_targets:
             span._.pattern = pattern_of[(span.start, span.end, span.label_)]
         kept_modifiers = sorted((span for spans in modifiers.values() for span in filter_spans(spans)),
@@ -175,3 +175,17 @@ class TermMatcher:
             found.append((Span(doc, start, end, label=MEDICATION), self._drug_pattern(code)))
             start = end
         return found
+
+
+def longest_then_last(spans: Iterable[Span]) -> list[Span]:
+    """Spans that do not overlap, in order: the longest wins, and of two as long the one that ends later, whose last
+    word heads the phrase ("the flu vaccine" is a vaccine and "the flu test" a test, not "the flu"). Of two alike, the
+    first given wins."""
+    ordered = sorted(spans, key=lambda span: (span.end - span.start, span.start), reverse=True)  # stable: ties keep order
+    kept: list[Span] = []
+    taken: set[int] = set()
+    for span in ordered:
+        if taken.isdisjoint(range(span.start, span.end)):
+            kept.append(span)
+            taken.update(range(span.start, span.end))
+    return sorted(kept, key=lambda span: span.start)

@@ -176,6 +176,15 @@ def test_a_pain_of_nowhere_is_no_finding(extractor: Extractor) -> None:
     assert not [f for f in findings(extractor, "Patient: It is painful.").findings if f.code == "pain"]
 
 
+@pytest.mark.parametrize("said", [
+    "Patient: Yes, I had the flu vaccine in October.",
+    "Doctor: And you've had the flu shot this year?\nPatient: Yes.",
+    "Doctor: The flu test was negative.",
+])
+def test_a_flu_vaccine_or_test_is_not_the_flu(extractor: Extractor, said: str) -> None:
+    assert "influenza" not in {f.code for f in findings(extractor, said).findings}
+
+
 @pytest.mark.parametrize(("said", "kind", "code", "assertion"), [
     ("Doctor: Looking at your lab results, everything looks really good.", "lab", "blood_test", None),
     ("Doctor: Show me the labs. Your labs here all look good.", "lab", "blood_test", None),
