@@ -14,6 +14,7 @@ from nlp.numbers import scan
 
 ANALYTE_KINDS = ("electrolyte", "lab", "vital", "follow_up")
 ORDERABLE_KINDS = ("lab", "imaging", "order")  # said after an order cue, these are ordered today
+ORDERED = "ordered"  # the order cue that orders; another ("reviewed") looks at a result already there
 RANGE_WORDS = ("to", "or", "-")  # "four to six weeks": the first number, in the unit said after the second
 PAIRED = ("over", "/")
 FOLLOW_UP = "follow_up"
@@ -167,8 +168,10 @@ class ValueAttacher:
             and sentence.start <= t.start < sentence.end for t in targets)
 
     def _ordered(self, span: Span, modifiers: list[Span]) -> bool:
-        """An order cue before the test in its sentence ("we'll get an MRI", "I want you to ice it")."""
-        return bool(within(modifiers, max(span.sent.start, span.start - self.window), span.start, ORDER_CUE))
+        """An order cue before the test in its sentence ("we'll get an MRI", "I want you to ice it"), the last one not a
+        look at a result already there ("let's take a look at your x-rays")."""
+        cues = within(modifiers, max(span.sent.start, span.start - self.window), span.start, ORDER_CUE)
+        return bool(cues) and cues[-1]._.pattern.code == ORDERED
 
     def _dose(self, drug: Span, numbers: list[Span], modifiers: list[Span], before: int, after: int) -> None:
         sentence = drug.sent

@@ -211,6 +211,22 @@ def test_orders_are_what_the_clinician_arranges_today(extractor: Extractor, said
     assert found.get((kind, code)) == assertion
 
 
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: Let's take a look at your x-rays.", "x_ray"),
+    ("Doctor: Okay, let's go ahead and look at your labs.", "blood_test"),
+    ("Doctor: So let's review your blood work from last week.", "blood_test"),
+    ("Doctor: I just wanted to check your last labs.", "blood_test"),
+    ("Doctor: Let's go over the MRI together.", "mri"),
+])
+def test_looking_at_results_already_taken_orders_nothing(extractor: Extractor, said: str, code: str) -> None:
+    assert ("order", code) not in {(f.kind, f.code) for f in findings(extractor, said).findings}
+
+
+def test_an_order_said_after_a_look_at_results_is_ordered(extractor: Extractor) -> None:
+    said = "Doctor: Let's look at your labs, and then we'll get an x-ray of the knee."
+    assert one(extractor, said, "order", "x_ray").assertion == "present"
+
+
 @pytest.mark.parametrize(("said", "value", "unit"), [
     ("Doctor: I'd like to see you back in two weeks.", 2, "wk"),
     ("Doctor: Let's follow up in about four to six weeks.", 4, "wk"),
