@@ -132,7 +132,13 @@ def history_narrative(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
             sentences.append(visit.sentence(pattern.format(visit.wording.timing(timing.code)), [timing]))
     told = [c for c in visit.clauses if c is not dictated and c.phase == "history" and c.written is not None
             and len(c.written.split()) >= _SHORT_ANSWER and (c.speaker == "patient" or c.findings)]
-    sentences += [visit.sentence(c.written or "", clauses=[c]) for c in visit.within(sub, told)]
+    said = [visit.writer.content_words(s.text) for s in sentences]
+    for clause in visit.within(sub, told):
+        words = visit.writer.content_words(clause.written or "")
+        if words and words <= frozenset().union(*said):
+            continue  # said before in the history: a summary the patient confirmed, an answer given twice
+        said.append(words)
+        sentences.append(visit.sentence(clause.written or "", clauses=[clause]))
     return part(sub, sentences)
 
 

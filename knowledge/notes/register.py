@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
 from knowledge.notes.plan import Register
 from nlp.numbers import scan
 
@@ -50,6 +52,7 @@ _RESTARTED_FIRST = {"it", "that", "this", "i", "we"}
 _TRANSITION_WORDS = 12
 _NO_SPACE_BEFORE = {",", ".", "?", "!", ";", ":", "%", ")"}
 # A single number word that is rarely a count in speech ("the one that", "oh").
+_STEM = re.compile(r"(?:ing|ed|es|s)$")
 _AMBIGUOUS = {"one", "oh", "zero"}
 # "twenty-one" is read by the number reader as three words, "twenty", "-", "one".
 _HYPHENATED = re.compile(r"^(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-"
@@ -117,6 +120,10 @@ class Writer:
         self._subject_after = {w.lower() for w in register.subject_after}
         self._subject_before = {w.lower() for w in register.subject_before}
         self._dangling = {w.lower() for w in register.dangling}
+        self._broken_off = {w.lower() for w in register.broken_off}
+        self._restarts = {w.lower() for w in register.restarts}
+        self._negators = {w.lower() for w in register.negators}
+        self._not_content = (set(STOP_WORDS) | {w.lower() for w in register.repeat_ignored}) - self._negators
         self._meta = phrases_pattern(register.meta)
         self._transitions = _sequences(register.transitions)
         self._qualifiers = _sequences(register.answer_qualifiers)
@@ -127,6 +134,11 @@ class Writer:
                                                  key=lambda kv: len(kv[0]), reverse=True)]
         self._written = [(re.compile(r"(?<![\w'])" + re.escape(k) + r"(?![\w'])", re.I), v)
                          for k, v in sorted(register.written.items(), key=lambda kv: len(kv[0]), reverse=True)]
+
+    def content_words(self, text: str) -> frozenset[str]:
+        """The words that say something, roughly stemmed ("helped" = "help"), negations included."""
+        words = (w for w in re.findall(r"[a-z][a-z'-]*|\d+(?:\.\d+)?", text.lower()) if w not in self._not_content)
+        return frozenset(_STEM.sub("", w) if len(w) > 5 else w for w in words)
 
     # Clauses ------------------------------------------------------------------------------------
 
@@ -215,7 +227,7 @@ class Writer:
             # before the false starts: "looking at you , you do n't appear ..." is no "you" said twice
             tokens = self._strip(tokens)
             tokens = tokens[self._starts(tokens, self._clinician_openers):]
-        tokens = self._drop_false_starts(tokens)
+        tokens = self._drop_broken_off(self._drop_false_starts(tokens))
         tokens = self._strip(tokens)
         if tokens and tokens[-1].lower() in self._dangling:
             tokens = self._strip(tokens[:-1])  # a clause cut off mid-phrase ends before its dangling word
@@ -331,6 +343,30 @@ class Writer:
                         [t.lower() for t in kept[-n:]] == [t.lower() for t in kept[-2 * n:-n]]:
                     del kept[-n:]
                     break
+        return kept
+
+    def _drop_broken_off(self, tokens: list[str]) -> list[str]:
+        """A phrase broken off on a word that cannot end it and said again is said once: "there is no , there is a
+        little ..." -> "there is a little ..."; "when i flex your , when i do ..." -> "when i do ...". A comma after
+        such a word that goes on is a pause: "a bit of , fluid" -> "a bit of fluid"."""
+        kept: list[str] = []
+        start = 0  # where the clause being kept began
+        reach = self.register.broken_off_words
+        for index, token in enumerate(tokens):
+            if token == "," and len(kept) - start >= 2 and kept[-1].lower() in self._broken_off:
+                after = tokens[index + 1].lower() if index + 1 < len(tokens) else ""
+                again = next((at for at in range(len(kept) - 1, max(start, len(kept) - reach) - 1, -1)
+                              if kept[at].lower() == after), None)  # the word the speaker starts again from
+                if again is None and after in self._restarts and len(kept) - start <= reach:
+                    again = start
+                if again is not None:
+                    del kept[again:]
+                    continue
+                if after not in self._restarts:
+                    continue  # the comma is a pause inside a phrase
+            kept.append(token)
+            if token in {",", ".", "?", "!", ";"}:
+                start = len(kept)
         return kept
 
     def _tail_tag(self, tokens: list[str]) -> int:

@@ -184,12 +184,38 @@ def test_a_medicine_named_only_by_its_class_says_so(extractor: Extractor) -> Non
     ("so we have you on the prozac twenty milligrams a day .", "We have them on the prozac 20 mg a day."),
     ("looking at you , you do n't have any swelling in your knee .",
      "They do not have any swelling in their knee."),
+    # a clause broken off and begun again is said once; a comma inside a phrase is a pause
+    ("there is no , there is a little bit of tenderness over the medial knee .",
+     "There is a little bit of tenderness over the medial knee."),
+    ("there is a little bit of , fluid , but there is no , fracture .",
+     "There is a little bit of fluid, but there is no fracture."),
+    ("there is tenderness when i flex your , uh , when i , uh , do some valgus stress on your knee .",
+     "There is tenderness when I do some valgus stress on their knee."),
+    # ... not a clause that stands whole, nor one broken off on a word that can end it
+    ("there is some swelling , there is no redness .", "There is some swelling, there is no redness."),
+    ("uh , my knee pain , i do n't have any , i stopped the ibuprofen last month .",
+     "Their knee pain, they do not have any, they stopped the ibuprofen last month."),
 ])
 def test_speech_is_written_in_the_notes_register(extractor: Extractor, said: str, written: str) -> None:
     speaker = "Patient" if said.startswith("uh") else "Doctor"
     _, note = drafted(extractor, f"{speaker}: {said}\n")
     texts = [s.text for section in note.sections for s in section.sentences]
     assert written in texts, texts
+
+
+def test_what_the_history_already_said_is_written_once(extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Patient: I have been putting ice on my knee and taking ibuprofen, but it does "
+                                 "not help much.\n"
+                                 "Doctor: So you've been putting some ice on the knee and taking ibuprofen and it "
+                                 "has not helped. Is that right?\n"
+                                 "Patient: That's right.\n"
+                                 "Patient: The ibuprofen upsets my stomach a little bit.\n")
+    history = sentences(note, "subjective")
+    assert "They have been putting ice on their knee and taking ibuprofen, but it does not help much." in history
+    assert not any(s.startswith("So they have been") or s.startswith("They have been putting some ice")
+                   for s in history), history
+    # a sentence with one word of its own is new, and a negation is never a repeat
+    assert "The ibuprofen upsets their stomach a little bit." in history
 
 
 def test_he_or_she_only_when_the_sex_was_said(extractor: Extractor) -> None:
