@@ -357,7 +357,8 @@ def planned(item: Placed) -> Placed | None:
         # also very good": the result is said
     if impression and by_clinician and mention.kind == "condition" and assertion == "possible":
         assertion = "present"  # "I think you have a knee sprain": the clinician's assessment
-    ordered = attributes.pop("ordered", False)
+    # "Do you check your blood sugars at home?", "Did you get your flu shot?": a question asks, it orders nothing
+    ordered = attributes.pop("ordered", False) and not mention.in_question
     proposed = by_clinician and not item.in_past and (ordered or assertion == "hypothetical")
     if mention.kind in ORDERABLE and proposed and not conditional and mention.value is None \
             and "interpretation" not in attributes:
@@ -371,6 +372,9 @@ def planned(item: Placed) -> Placed | None:
         return None
     elif mention.kind == "lab" and attributes.get("unnamed"):
         return None  # "your labs here all look good": which test is unsaid
+    elif mention.kind in ORDERABLE and assertion == "absent" and mention.value is None \
+            and "interpretation" not in attributes:
+        return None  # "You don't have a peak flow meter with you?" "No.": no study done, no result
     attributes.pop("panel", None)
     attributes.pop("unnamed", None)
     if mention.kind in PLAN_KINDS and assertion in ("hypothetical", "present") \

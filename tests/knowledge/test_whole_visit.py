@@ -222,6 +222,20 @@ def test_looking_at_results_already_taken_orders_nothing(extractor: Extractor, s
     assert ("order", code) not in {(f.kind, f.code) for f in findings(extractor, said).findings}
 
 
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: Do you check your blood sugars at home?\nPatient: Yes.", "glucose"),
+    ("Doctor: Did you get your flu shot this year?\nPatient: Yes, in October.", "influenza_vaccination"),
+    ("Doctor: Have they done an x-ray of your wrist?\nPatient: No.", "x_ray"),
+])
+def test_a_question_about_a_test_orders_nothing(extractor: Extractor, said: str, code: str) -> None:
+    assert ("order", code) not in {(f.kind, f.code) for f in findings(extractor, said).findings}
+
+
+def test_a_test_not_done_is_no_result(extractor: Extractor) -> None:
+    said = "Doctor: I don't suppose you've got a peak flow meter with you?\nPatient: No."
+    assert not [f for f in findings(extractor, said).findings if f.code == "spirometry"]
+
+
 def test_an_order_said_after_a_look_at_results_is_ordered(extractor: Extractor) -> None:
     said = "Doctor: Let's look at your labs, and then we'll get an x-ray of the knee."
     assert one(extractor, said, "order", "x_ray").assertion == "present"
