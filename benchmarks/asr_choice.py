@@ -1,6 +1,7 @@
 """The ASR configuration chosen by what reaches the findings, not by WER (issue 17).
 
     .venv/bin/python -m benchmarks.asr_choice [--out benchmarks/RESULTS.md] [--cache DIR] [--limit N]
+        [--only tiny.en/greedy/hotwords --only tiny.en/greedy/chart] [--misses FILE]
 
 Gold-corpus consultations (tests/gold: scripts with hand-written findings) are spoken by Piper (natural
 voice) and espeak-ng (robotic), 160 words a minute, joined per voice into one recording (2 s apart, so the
@@ -10,6 +11,14 @@ extraction and drafting, for each Whisper model that ships in a package here (ti
 5, and each vocabulary step. The transcript is cut back into its consultations at the joins. Scored per
 configuration: findings F1 against the same consultations' gold (the matching rule of `soapscribe eval`), drug-name recall and WER (as benchmarks.correction), and the pipeline's
 real-time factor (decode to drafted note, models loaded and warmed first, on the machine's cores).
+
+Biasing *chart* is the setting of an EHR launch: the hotwords with the consultation's own vocabulary (the drugs its
+gold lists, as the chart would list them: `chart_vocabulary`, also benchmarks.vocabulary_recall's) before the
+topic's, the correction preferring it and its missing terms looked for in the audio (nlp/asr/rescore.py). A chart
+belongs to one consultation, so that row recognises each consultation's clip on its own, not the joined recording.
+`--only MODEL/DECODING/BIASING` (repeatable; decoding `greedy` or `beam5`) runs those rows alone and writes no
+section; `--misses FILE` writes, per configuration, voice and consultation, the findings missed and added with
+the transcript they came from (synthetic consultations: the scripts of tests/gold).
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ import subprocess
 import platform
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,10 +40,11 @@ import numpy as np
 
 from benchmarks.asr import drug_terms, normalise
 from benchmarks.results import RESULTS, write_section
-from knowledge.evaluate import GoldConsultation, Score, evaluate, load_corpus
-from knowledge.lexicon import load_lexicon
+from knowledge.evaluate import Evaluation, GoldConsultation, Score, evaluate, load_corpus
+from knowledge.lexicon import TopicLexicon, load_lexicon
 from nlp.asr.base import AsrBackend, DecodeOptions
 from nlp.asr.registry import load_backend
+from nlp.asr.rescore import TextScorer, rescore
 from nlp.asr.sentences import sentences
 from nlp.asr.windows import transcribe_windows
 from nlp.audio import decode, decode_windows, duration_seconds
@@ -52,9 +62,11 @@ MODELS = ("tiny.en", "base")
 BEAMS = (1, 5)
 ENGINES: tuple[Engine, ...] = ("piper", "espeak")
 # (label, initial prompt, hotwords); correction is tried on and off after each, on the same recognised words.
-BIASING = (("none", False, False), ("prompt", True, False), ("hotwords", False, True))
+# "chart": the hotwords with the consultation's own vocabulary first, each consultation's clip on its own.
+BIASING = (("none", False, False), ("prompt", True, False), ("hotwords", False, True), ("chart", False, True))
+CHART = "chart"
 SPEED = 160
-CONSULTATIONS = 8  # 24 configurations over 2 x 8 consultations (about 8 min of audio): about 18 min
+CONSULTATIONS = 8  # 32 configurations over 2 x 8 consultations (about 8 min of audio): about 18 min
 GAP_S = 2.0
 RTF_LIMIT = 0.1
 
@@ -71,6 +83,15 @@ class Config:
         return f"{self.model}, {'greedy' if self.beam == 1 else f'beam {self.beam}'}, {self.biasing}" \
                f"{' + correction' if self.correction else ''}"
 
+    @property
+    def row(self) -> str:
+        """What `--only` names: model/decoding/biasing."""
+        return row(self.model, self.beam, self.biasing)
+
+
+def row(model: str, beam: int, biasing: str) -> str:
+    return f"{model}/{'greedy' if beam == 1 else f'beam{beam}'}/{biasing}"
+
 
 @dataclass
 class Result:
@@ -82,6 +103,8 @@ class Result:
     drug_total: int = 0
     references: list[str] = field(default_factory=list)
     hypotheses: list[str] = field(default_factory=list)
+    evaluations: dict[str, Evaluation] = field(default_factory=dict)  # per voice engine
+    transcripts: dict[tuple[str, str], Transcript] = field(default_factory=dict)  # (voice engine, consultation)
 
     @property
     def rtf(self) -> float:
@@ -106,6 +129,30 @@ def chosen_consultations(limit: int = CONSULTATIONS) -> list[GoldConsultation]:
     return sorted(corpus, key=lambda c: (-drugs[c.name], c.name))[:limit]
 
 
+def drug_names(lexicon: TopicLexicon) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """drugs.yaml's drugs: code -> display name, and code -> its one-word brands and synonyms (a chart's entry is a
+    drug's name, not "magnesium supplement")."""
+    names = {drug.code: drug.display_name for drug in lexicon.drugs.drugs}
+    aliases = {drug.code: [name for name in (*drug.brands, *drug.synonyms) if name.isalpha()]
+               for drug in lexicon.drugs.drugs}
+    return names, aliases
+
+
+def chart_vocabulary(consultation: GoldConsultation, names: dict[str, str],
+                     aliases: dict[str, list[str]] | None = None) -> list[str]:
+    """The drugs the consultation's gold lists (drug classes and codes that are no drug are left out), each by the
+    name the script says when `aliases` (code -> brands and synonyms) holds it, as a chart lists the drug prescribed
+    ("prednisolone", which drugs.yaml files under prednisone), else by its display name."""
+    script = said(consultation)
+
+    def listed(code: str) -> str:
+        spoken = drug_terms(script, (aliases or {}).get(code, []))
+        return spoken[0] if spoken else names[code]
+
+    return list(dict.fromkeys(listed(f.code) for f in consultation.findings
+                              if f.kind == "medication" and f.code in names))
+
+
 @dataclass(frozen=True)
 class Recording:
     """The consultations spoken by one voice engine, one after another, and where each lies in it."""
@@ -113,6 +160,7 @@ class Recording:
     engine: Engine
     path: Path
     spans: dict[str, tuple[float, float]]
+    clips: dict[str, Path] = field(default_factory=dict)  # each consultation's clip alone
 
 
 def clip(cache: Path, name: str, engine: str) -> Path:
@@ -126,6 +174,9 @@ def arguments(description: str, limit: int = CONSULTATIONS) -> argparse.Namespac
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--cache", type=Path, default=CACHE, help="rendered audio kept here between runs")
     parser.add_argument("--limit", type=int, default=limit, help="how many gold consultations")
+    parser.add_argument("--only", action="append", default=[], metavar="MODEL/DECODING/BIASING",
+                        help="run only these rows (e.g. tiny.en/greedy/hotwords); no section is written")
+    parser.add_argument("--misses", type=Path, help="write the findings missed and added per consultation here")
     return parser.parse_args()
 
 
@@ -159,7 +210,7 @@ def rendered(consultations: list[GoldConsultation], cache: Path) -> list[Recordi
                             str(GAP_S)], check=True, capture_output=True)
             joined_with_gaps = [str(path) for piece in pieces for path in (piece, gap)][:-1]
             subprocess.run(["sox", "-R", *joined_with_gaps, str(joined)], check=True, capture_output=True)
-        recordings.append(Recording(engine, joined, spans))
+        recordings.append(Recording(engine, joined, spans, dict(zip(names, pieces, strict=True))))
     return recordings
 
 
@@ -181,54 +232,78 @@ def said(consultation: GoldConsultation) -> str:
 
 
 def measure(consultations: list[GoldConsultation], recordings: list[Recording], scribe: Scribe,
-            progress: Callable[[str], None] = lambda _: None) -> list[Result]:
-    """Every configuration's pipeline over every recording: times, and the findings scored against the gold."""
+            progress: Callable[[str], None] = lambda _: None, only: Collection[str] = ()) -> list[Result]:
+    """Every configuration's pipeline over every recording (or the rows `only` names): times, and the findings
+    scored against the gold."""
     settings = scribe.settings
     lexicon = load_lexicon(settings.topic)
     drugs = list(dict.fromkeys(word for drug in lexicon.drugs.drugs for word in (drug.display_name, *drug.brands)))
+    names, aliases = drug_names(lexicon)
+    charts = {c.name: chart_vocabulary(c, names, aliases) for c in consultations}
     by_name = {c.name: c for c in consultations}
     corrector, extractor = scribe.corrector(), scribe.extractor()
     encoder = scribe.voice_encoder()
     results: list[Result] = []
     for model in MODELS:
+        rows = [(beam, biasing) for beam in BEAMS for biasing in BIASING
+                if not only or row(model, beam, biasing[0]) in only]
+        if not rows:
+            continue
         engine = load_backend("faster-whisper", model, settings.model_cache_dir, compute_type=settings.asr_compute_type)
         warm = decode(recordings[0].path)[: 16_000 * 5]
         list(engine.transcribe(warm, DecodeOptions()))
         encoder.embed(warm)  # torch's one-off set-up is not the pipeline's
-        for beam in BEAMS:
-            for biasing, use_prompt, use_hotwords in BIASING:
-                options = replace(scribe.decode_options(prompt=use_prompt, hotwords=use_hotwords), beam_size=beam)
-                pair = {correction: Result(Config(model, beam, biasing, correction)) for correction in (False, True)}
-                found: dict[bool, dict[Engine, list[GoldConsultation]]] = {False: {}, True: {}}
-                for recording in recordings:
+        for beam, (biasing, use_prompt, use_hotwords) in rows:
+            pair = {correction: Result(Config(model, beam, biasing, correction)) for correction in (False, True)}
+            found: dict[bool, dict[Engine, list[GoldConsultation]]] = {False: {}, True: {}}
+            for recording in recordings:
+                # The chart's vocabulary is one consultation's: each clip alone. Else the joined recording.
+                pieces: list[tuple[Path, list[str], dict[str, tuple[float, float]] | None]] = (
+                    [(recording.clips[name], charts[name], None) for name in recording.spans]
+                    if biasing == CHART else [(recording.path, [], recording.spans)])
+                for path, vocabulary, spans in pieces:
+                    options = replace(scribe.decode_options(prompt=use_prompt, hotwords=use_hotwords,
+                                                            vocabulary=vocabulary), beam_size=beam)
                     started = time.perf_counter()
-                    heard, channels = _recognise(engine, recording.path, options, settings.asr_window_seconds)
+                    heard, channels = _recognise(engine, path, options, settings.asr_window_seconds)
                     recognised_s = time.perf_counter() - started
                     for correction, result in pair.items():
                         started = time.perf_counter()
-                        transcript = _after_recognition(scribe, corrector.correct(heard) if correction else heard,
-                                                        channels, encoder)
+                        corrected = heard
+                        if correction:
+                            corrected = corrector.preferring(vocabulary).correct(heard)
+                            if vocabulary and settings.asr_vocabulary_rescoring and isinstance(engine, TextScorer):
+                                corrected = rescore(corrected, channels, vocabulary, corrector, engine)
+                        transcript = _after_recognition(scribe, corrected, channels, encoder)
                         scribe.draft(transcript, scribe.extract(transcript))
                         result.pipeline_s += recognised_s + time.perf_counter() - started
                         result.audio_s += transcript.duration or 0.0
-                        for name, part in cut(transcript, recording.spans).items():
+                        parts = cut(transcript, spans) if spans else {_clip_name(recording, path): transcript}
+                        for name, part in parts.items():
                             gold = by_name[name]
                             found[correction].setdefault(recording.engine, []).append(replace(gold, transcript=part))
+                            result.transcripts[(recording.engine, name)] = part
                             hypothesis = " ".join(segment.text for segment in part.segments)
                             result.references.append(normalise(said(gold)))
                             result.hypotheses.append(normalise(hypothesis))
-                            expected = drug_terms(said(gold), drugs)
+                            terms = list(dict.fromkeys([*drugs, *vocabulary]))
+                            expected = drug_terms(said(gold), terms)
                             result.drug_total += len(expected)
-                            result.drug_hits += sum(1 for term in expected if term in drug_terms(hypothesis, drugs))
-                for correction, result in pair.items():
-                    for voice, corpus in found[correction].items():
-                        result.findings[voice] = evaluate(corpus, extractor).overall
-                    result.findings["all"] = evaluate(
-                        [c for corpus in found[correction].values() for c in corpus], extractor).overall
-                    results.append(result)
-                    progress(f"{result.config.label}: F1 {result.findings['all'].f1:.3f} drugs "
-                             f"{result.drug_hits}/{result.drug_total} WER {result.wer:.3f} RTF {result.rtf:.3f}")
+                            result.drug_hits += sum(1 for term in expected if term in drug_terms(hypothesis, terms))
+            for correction, result in pair.items():
+                for voice, corpus in found[correction].items():
+                    result.evaluations[voice] = evaluate(corpus, extractor)
+                    result.findings[voice] = result.evaluations[voice].overall
+                result.findings["all"] = evaluate(
+                    [c for corpus in found[correction].values() for c in corpus], extractor).overall
+                results.append(result)
+                progress(f"{result.config.label}: F1 {result.findings['all'].f1:.3f} drugs "
+                         f"{result.drug_hits}/{result.drug_total} WER {result.wer:.3f} RTF {result.rtf:.3f}")
     return results
+
+
+def _clip_name(recording: Recording, path: Path) -> str:
+    return next(name for name, clip_path in recording.clips.items() if clip_path == path)
 
 
 def _recognise(engine: AsrBackend, path: Path, options: DecodeOptions, window_s: float) -> tuple[list[Segment], np.ndarray]:
@@ -276,8 +351,10 @@ def report(results: list[Result], consultations: list[GoldConsultation], text_f1
         f"(P {text_f1.precision:.3f}, R {text_f1.recall:.3f}). *drugs*: drug names (drugs.yaml names and brands) "
         "said and written in the transcript. *RTF*: the pipeline's seconds (decode to drafted note, models "
         "loaded and warmed first) over the audio's. Biasing: *prompt* = the topic's vocabulary as Whisper's "
-        "initial prompt, *hotwords* = as faster-whisper hotwords; *correction* = drug-name correction "
-        "(nlp/asr/correct.py)."), "",
+        "initial prompt, *hotwords* = as faster-whisper hotwords; *chart* = the hotwords with the "
+        "consultation's own vocabulary before the topic's (the drugs its gold lists, as an EHR launch's chart "
+        "lists them; preferred by the correction and looked for in the audio), each consultation's clip "
+        "recognised on its own; *correction* = drug-name correction (nlp/asr/correct.py)."), "",
         ("| model | decoding | biasing | correction | F1 Piper | F1 espeak | **F1 both** | drugs | drug recall | "
          "WER | RTF |"),
         "|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -296,6 +373,28 @@ def report(results: list[Result], consultations: list[GoldConsultation], text_f1
     return "\n".join(lines) + "\n"
 
 
+def misses(results: list[Result]) -> str:
+    """Per configuration, voice and consultation: the gold findings not found from the audio, those found that the
+    gold lacks, and the transcript they were read from (voice: text)."""
+    lines: list[str] = []
+    for result in results:
+        lines += [f"# {result.config.label}: F1 {result.findings['all'].f1:.3f}", ""]
+        for voice, evaluation in result.evaluations.items():
+            for (engine, name), transcript in result.transcripts.items():
+                if engine != voice:
+                    continue
+                missed = [e for e in evaluation.misses if e.consultation == name]
+                added = [e for e in evaluation.false_positives if e.consultation == name]
+                lines.append(f"## {name}, {voice}: {len(missed)} missed, {len(added)} added")
+                lines += [f"- missed {e.finding} {e.detail}".rstrip() for e in missed]
+                lines += [f"- added {e.finding} {e.detail}".rstrip() for e in added]
+                lines += [f"    {segment.speaker}: {segment.text}" for segment in transcript.segments]
+                lines += [f"    corrected {word.original!r} -> {word.w.strip()!r} (p {word.p:.2f})"
+                          for segment in transcript.segments for word in segment.words if word.original]
+                lines.append("")
+    return "\n".join(lines)
+
+
 def main() -> None:
     args = arguments(__doc__.splitlines()[0])
     load_average = os.getloadavg()[0]
@@ -303,9 +402,13 @@ def main() -> None:
     recordings = rendered(consultations, args.cache)
     scribe = bench_scribe(args.cache)
     text_f1 = evaluate(consultations, scribe.extractor()).overall
-    results = measure(consultations, recordings, scribe, progress=lambda line: print(line, flush=True))
+    results = measure(consultations, recordings, scribe, progress=lambda line: print(line, flush=True),
+                      only=args.only)
+    if args.misses:
+        args.misses.write_text(misses(results), encoding="utf-8")
     section = report(results, consultations, text_f1, f"{datetime.now(UTC):%Y-%m-%d %H:%M}", load_average)
-    write_section(args.out, "asr_choice", section)
+    if not args.only:
+        write_section(args.out, "asr_choice", section)
     print(section)
 
 

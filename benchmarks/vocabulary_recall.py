@@ -30,7 +30,8 @@ from pathlib import Path
 import jellyfish
 
 from benchmarks.asr import drug_terms
-from benchmarks.asr_choice import ENGINES, SPEED, arguments, bench_scribe, chosen_consultations, clip, rendered, said
+from benchmarks.asr_choice import (ENGINES, SPEED, arguments, bench_scribe, chart_vocabulary, chosen_consultations, clip,
+                                   drug_names, rendered, said)
 from benchmarks.results import write_section
 from knowledge.evaluate import GoldConsultation
 from knowledge.lexicon import load_lexicon
@@ -65,21 +66,6 @@ class Count:
         wrong = [term for term in written if term not in expected]
         self.wrong += len(wrong)
         self.wrong_names = (self.wrong_names or []) + [f"{term} ({where})" for term in wrong]
-
-
-def chart_vocabulary(consultation: GoldConsultation, names: dict[str, str],
-                     aliases: dict[str, list[str]] | None = None) -> list[str]:
-    """The drugs the consultation's gold lists (drug classes and codes that are no drug are left out), each by the
-    name the script says when `aliases` (code -> brands and synonyms) holds it, as a chart lists the drug prescribed
-    ("prednisolone", which drugs.yaml files under prednisone), else by its display name."""
-    script = said(consultation)
-
-    def listed(code: str) -> str:
-        spoken = drug_terms(script, (aliases or {}).get(code, []))
-        return spoken[0] if spoken else names[code]
-
-    return list(dict.fromkeys(listed(f.code) for f in consultation.findings
-                              if f.kind == "medication" and f.code in names))
 
 
 def sound_distance(key: str, other: str) -> float:
@@ -125,9 +111,7 @@ def measure(consultations: dict[str, list[GoldConsultation]], clips: dict[tuple[
             seconds: Seconds | None = None) -> dict[tuple[str, Engine, str], Count]:
     lexicon = load_lexicon(scribe.settings.topic)
     drugs = list(dict.fromkeys(word for drug in lexicon.drugs.drugs for word in (drug.display_name, *drug.brands)))
-    names = {drug.code: drug.display_name for drug in lexicon.drugs.drugs}
-    aliases = {drug.code: [name for name in (*drug.brands, *drug.synonyms) if name.isalpha()]
-               for drug in lexicon.drugs.drugs}  # one-word names: "magnesium supplement" is no chart's entry
+    names, aliases = drug_names(lexicon)
     counts = {(subset, engine, mode): Count() for subset in consultations for engine in ENGINES for mode in MODES}
     first = next(c for part in consultations.values() for c in part)
     scribe.transcribe(clips[(first.name, ENGINES[0])])  # models loaded and warmed first

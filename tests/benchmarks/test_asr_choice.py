@@ -35,3 +35,8 @@ def test_a_joined_recording_is_cut_back_into_its_consultations_at_the_joins() ->
     assert [s.text for s in parts["first"].segments] == ["s0", "s1"]  # its middle, 9.1 s, lies in the first
     assert [s.text for s in parts["second"].segments] == ["s2", "s3"]
     assert parts["second"].duration == 13.0
+
+
+def test_a_row_is_named_for_only_as_model_decoding_and_biasing() -> None:
+    assert Config("tiny.en", 1, "chart", True).row == "tiny.en/greedy/chart"
+    assert Config("base", 5, "hotwords", False).row == "base/beam5/hotwords"
