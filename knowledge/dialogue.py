@@ -360,8 +360,8 @@ def planned(item: Placed) -> Placed | None:
     # "Do you check your blood sugars at home?", "Did you get your flu shot?": a question asks, it orders nothing
     ordered = attributes.pop("ordered", False) and not mention.in_question
     proposed = by_clinician and not item.in_past and (ordered or assertion == "hypothetical")
-    if mention.kind in ORDERABLE and proposed and not conditional and mention.value is None \
-            and "interpretation" not in attributes:
+    if mention.kind in ORDERABLE and proposed and mention.value is None and "interpretation" not in attributes:
+        # "we'll get an MRI"; "if it gets worse we'll get an MRI" too, an order not placed yet (hypothetical)
         attributes["order_type"] = ORDERABLE[mention.kind]
         mention = replace(mention, kind="order")
         attributes = fit("order", attributes)
@@ -380,6 +380,9 @@ def planned(item: Placed) -> Placed | None:
     if mention.kind in PLAN_KINDS and assertion in ("hypothetical", "present") \
             and (not conditional or mention.kind in SAFETY_NET_KINDS and by_clinician):
         assertion = "present"
+    if mention.kind == "order" and proposed and assertion == "possible":
+        # "we can possibly do an MRI": a plan in doubt is not placed yet; "I think we should get an x-ray" is
+        assertion = "present" if impression else "hypothetical"
     if mention.kind == "medication" and "action" in attributes:
         if not by_clinician or mention.in_question:
             del attributes["action"]

@@ -200,6 +200,8 @@ def test_words_that_name_no_one_test_are_an_order_never_a_result(extractor: Extr
 @pytest.mark.parametrize(("said", "kind", "code", "assertion"), [
     ("Doctor: We'll get an MRI of your knee.", "order", "mri", "present"),
     ("Doctor: I'd like to refer you to physical therapy.", "order", "referral_physical_therapy", "present"),
+    ("Doctor: It's probably worth having a couple of blood tests.", "order", "blood_test", "present"),
+    ("Doctor: I'd suggest an ultrasound of the neck.", "order", "ultrasound", "present"),
     ("Doctor: Your x-ray showed no fracture.", "imaging", "x_ray", "present"),
     ("Patient: I had a knee replacement in 2010.", "order", "knee_replacement", None),  # history, no order
     ("Doctor: So we did get an x-ray of your ankle before you came in and there is no fracture.", "imaging", "x_ray",
@@ -283,8 +285,20 @@ def test_a_risk_named_is_no_problem_of_the_patients(extractor: Extractor, said: 
     assert not [f for f in findings(extractor, said).findings if f.kind == "condition"]
 
 
-def test_a_plan_said_under_a_condition_orders_nothing_yet(extractor: Extractor) -> None:
-    assert one(extractor, "Doctor: If it gets worse we'll get an MRI.", "imaging", "mri").assertion == "hypothetical"
+def test_a_visit_back_in_is_no_past_history(extractor: Extractor) -> None:
+    said = "Doctor: We'll get you back in next week and do an x-ray of the knee."
+    assert one(extractor, said, "order", "x_ray").assertion == "present"
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: If it gets worse we'll get an MRI.", "mri"),
+    ("Doctor: If you still have pain next week we can possibly do an MRI.", "mri"),
+    ("Doctor: We might get an x-ray of the ankle at some point.", "x_ray"),
+    ("Doctor: If it's no better we can get you back in and possibly do an MRI.", "mri"),
+])
+def test_a_test_proposed_under_a_condition_or_a_doubt_is_a_hypothetical_order(extractor: Extractor, said: str,
+                                                                             code: str) -> None:
+    assert one(extractor, said, "order", code).assertion == "hypothetical"
 
 
 def test_a_time_after_a_lab_is_not_its_value(extractor: Extractor) -> None:
