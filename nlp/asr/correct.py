@@ -42,6 +42,13 @@ MIN_SIMILARITY = 0.88   # Jaro-Winkler between the heard word and the term
 MIN_SIMILARITY_UNSURE = 0.85  # ... when Whisper gave the word a probability under UNSURE_P
 UNSURE_P = 0.5
 MIN_LETTERS = 5
+# An unsure word whose sound only one drug's names come near (no other drug within the sound gate) is that drug when
+# spelled this alike: "rasumastatin" (JW 0.81) is rosuvastatin, "listenapral" (0.85) lisinopril (tiny.en on Piper and
+# espeak-ng); pravastatin is spelled nearer "rasumastatin" but sounds three edits away.
+MIN_SIMILARITY_SOUND_ALONE = 0.8
+# A heard word at most this many times the letters of the term: a longer word has sounds the name lacks, though its
+# first letters, which Jaro-Winkler weighs most, may match ("bumness", said numbness, is no Bumex).
+MAX_LETTERS_RATIO = 1.25
 MARGIN = 0.03           # the best term must beat the second best by this much, or nothing is changed
 SAME_DRUG_MARGIN = 0.05  # a drug's first-given name replaces a synonym heard at most this much closer
 LONG_SOUND_KEY = 8      # names with a Metaphone key this long may differ from the heard word in two sounds
@@ -162,8 +169,11 @@ class Corrector:
         scored = sorted(((jellyfish.jaro_winkler_similarity(lower, term.lower()), term) for term in self.terms
                          if jellyfish.levenshtein_distance(key, self._sound_keys[term])
                          <= _sound_edits(self._sound_keys[term])
+                         and len(lower) <= MAX_LETTERS_RATIO * len(term)
                          and (unsure or term.lower() not in self.vocabulary_only)),
                         reverse=True)
+        if unsure and len({self.terms[term] for _, term in scored}) == 1:
+            min_similarity = min(min_similarity, MIN_SIMILARITY_SOUND_ALONE)  # one drug sounds like it, none else
         # Of terms spelt about as close, the one that sounds exactly as heard wins, over the consultation's
         # vocabulary too ("prednisalone" is prednisolone, though spelt a little nearer prednisone, and a chart
         # listing prednisone does not make it prednisone).
@@ -307,7 +317,7 @@ class Corrector:
             span = words[first:end]
             cores = [plain(word.w) for word in span]
             if any(not core.isalpha() or core in self._lower_terms for core in cores) or \
-                    any(word.w.rstrip()[-1:] in ".?!" for word in span[:-1]):  # not across a sentence
+                    any(word.w.rstrip()[-1:] in ".?!,;:" for word in span[:-1]):  # not across punctuation
                 continue
             probabilities = [word.p for word in span]
             if min(probabilities) >= UNSURE_P or sum(probabilities) / len(span) >= SLOT_MEAN_P:
