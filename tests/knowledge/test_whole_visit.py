@@ -492,6 +492,16 @@ def test_a_hedge_leaves_a_problem_possible_and_a_result_said_is_present(
     assert one(extractor, said, kind, code).assertion == assertion
 
 
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: Any fever?\nPatient: no i have a little bit of a stuffy nose\n", "nasal_congestion"),
+    ("Patient: no it's just my knee that hurts\n", "knee_pain"),
+    ("Doctor: Any other problems?\nPatient: no but i get a headache most days\n", "headache"),
+])
+def test_a_no_that_answers_before_a_new_clause_negates_nothing_in_it(extractor: Extractor, said: str,
+                                                                      code: str) -> None:
+    assert one(extractor, said, "symptom", code).assertion == "present"
+
+
 def test_kind_of_softens_a_symptom_without_doubting_it(extractor: Extractor) -> None:
     said = "Patient: I definitely feel kind of nauseous in the mornings.\n"
     assert one(extractor, said, "symptom", "nausea").assertion == "present"
