@@ -60,6 +60,9 @@ SLOT_MAX_WORDS = 4      # words before a dose that may be one misheard drug name
 SLOT_CLOSE_SOUND = 0.25
 SLOT_SOUND_DISTANCE = 0.375  # three sounds in eight
 SLOT_MIN_SIMILARITY = 0.72
+# Across a comma Whisper heard a pause, so the words must sound closer: "Monday, Lucas" (MNTLKS) is montelukast
+# (MNTLKST, one sound in seven), "leg, some" (LKSM) no Nexium (NKSM, one sound in four; spironolactone was said).
+SLOT_ACROSS_COMMA_SOUND = 0.15
 SLOT_MIN_LETTERS = 4  # "lasx 40 mg" for Lasix
 SLOT_MEAN_P = 0.6  # a slot's words are matched when Whisper was unsure of one (under UNSURE_P) and of most
 SLOT_MIN_LENGTH_RATIO = 0.6  # the slot's letters against the name's: "for me" is too short for furosemide
@@ -317,8 +320,9 @@ class Corrector:
             span = words[first:end]
             cores = [plain(word.w) for word in span]
             if any(not core.isalpha() or core in self._lower_terms for core in cores) or \
-                    any(word.w.rstrip()[-1:] in ".?!,;:" for word in span[:-1]):  # not across punctuation
+                    any(word.w.rstrip()[-1:] in ".?!;:" for word in span[:-1]):  # not across a sentence
                 continue
+            comma = any(word.w.rstrip().endswith(",") for word in span[:-1])
             probabilities = [word.p for word in span]
             if min(probabilities) >= UNSURE_P or sum(probabilities) / len(span) >= SLOT_MEAN_P:
                 continue  # Whisper was sure of what it heard
@@ -331,7 +335,8 @@ class Corrector:
                 similarity = jellyfish.jaro_winkler_similarity(letters, term.lower())
                 if not (distance <= SLOT_CLOSE_SOUND or
                         (distance <= SLOT_SOUND_DISTANCE and similarity >= SLOT_MIN_SIMILARITY)) or \
-                        len(letters) < SLOT_MIN_LENGTH_RATIO * len(term):
+                        len(letters) < SLOT_MIN_LENGTH_RATIO * len(term) or \
+                        (comma and distance > SLOT_ACROSS_COMMA_SOUND):
                     continue
                 found.append((distance, -similarity, first, term))
         if not found:

@@ -135,6 +135,8 @@ def spoken(text: str, p: float | list[float] = 0.3) -> Segment:
     ("Levacrynic sine 100 microgram every morning.", [0.07, 0.54, 0.9, 0.9, 0.9, 0.9],
      "Levothyroxine 100 microgram every morning.", "Levacrynic sine"),  # the sentence's capital kept
     ("and lissinaproten milligrams.", [0.9, 0.2, 0.9], "and lisinopril milligrams.", "lissinaproten"),
+    ("and Monday, Lucas 10 milligrams.", [0.9, 0.3, 0.4, 0.9, 0.9], "and Montelukast 10 milligrams.",
+     "Monday, Lucas"),  # across a comma when the sound is this close
 ])
 def test_a_drug_name_heard_as_common_words_just_before_a_dose_is_corrected(
         corrector: Corrector, heard: str, p: list[float], meant: str, original: str) -> None:
@@ -152,7 +154,7 @@ def test_a_drug_name_heard_as_common_words_just_before_a_dose_is_corrected(
     ("I use my lymphailer to puff when I am wheezy.", 0.3),  # "to puff" is no dose
     ("Your potassium was 3.2 today.", 0.3),               # a result, not a dose
     ("I take furosemide 40 milligrams.", 0.3),             # already a drug name
-    ("Your on leg, some 100 mg and furosemide.", 0.04),    # not across a comma: "legsome" sounds like Nexium
+    ("Your on leg, some 100 mg and furosemide.", 0.04),    # across a comma only sounding closer than Nexium
 ])
 def test_words_before_a_number_are_left_alone_unless_a_dose_follows_and_a_drug_sounds_alike(
         corrector: Corrector, heard: str, p: float) -> None:
