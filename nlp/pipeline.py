@@ -90,6 +90,9 @@ def load_base(path: Path | None = None) -> Language:
     infixes = [*(nlp.Defaults.infixes or ()), r"(?<=[0-9])/(?=[0-9])"]
     tokenizer = cast(Tokenizer, nlp.tokenizer)  # spaCy types it as any str -> Doc callable
     tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
+    # A word cut off by the speaker's hyphen ("order an MRI-") is that word.
+    suffixes = [*(nlp.Defaults.suffixes or ()), r"(?<=[A-Za-z])-$"]
+    tokenizer.suffix_search = spacy.util.compile_suffix_regex(suffixes).search
     for name in ("tok2vec", "parser"):
         nlp.disable_pipe(name)
     nlp.add_pipe("soapscribe_sentences", first=True, config={"longest": LONGEST_PUNCTUATED_SENTENCE})

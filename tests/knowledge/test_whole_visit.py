@@ -176,6 +176,15 @@ def test_a_pain_of_nowhere_is_no_finding(extractor: Extractor) -> None:
     assert not [f for f in findings(extractor, "Patient: It is painful.").findings if f.code == "pain"]
 
 
+@pytest.mark.parametrize(("said", "kind", "code"), [
+    ("Doctor: And then I'd like to order an MRI-\nDoctor: Sorry, where was I.", "order", "mri"),
+    ("Doctor: On exam I hear a soft murmur-\nPatient: Is that bad?", "exam", "murmur"),
+])
+def test_a_word_cut_off_by_its_hyphen_is_still_the_word(extractor: Extractor, said: str, kind: str,
+                                                        code: str) -> None:
+    one(extractor, said, kind, code)
+
+
 @pytest.mark.parametrize("said", [
     "Patient: Yes, I had the flu vaccine in October.",
     "Doctor: And you've had the flu shot this year?\nPatient: Yes.",
@@ -295,6 +304,7 @@ def test_a_visit_back_in_is_no_past_history(extractor: Extractor) -> None:
     ("Doctor: If you still have pain next week we can possibly do an MRI.", "mri"),
     ("Doctor: We might get an x-ray of the ankle at some point.", "x_ray"),
     ("Doctor: If it's no better we can get you back in and possibly do an MRI.", "mri"),
+    ("Doctor: Now, if you're still having symptoms, I want to go ahead and order an MRI.", "mri"),
 ])
 def test_a_test_proposed_under_a_condition_or_a_doubt_is_a_hypothetical_order(extractor: Extractor, said: str,
                                                                              code: str) -> None:
