@@ -59,6 +59,11 @@ def test_any_drug_is_found_by_the_drug_dictionary(extractor: Extractor, said: st
     ("Patient: I just have the Implanon and the same partner.", "etonogestrel"),
     ("Doctor: So you need to carry on with your rehydration salts.", "oral_rehydration_salts"),
     ("Patient: I tried some over the counter bicarbonate, to help with the pain.", "sodium_bicarbonate"),
+    ("Patient: I use the brown one, the Clenil inhaler, twice a day.", "beclomethasone"),
+    ("Patient: I take a Rennie now and then for heartburn.", "antacids"),
+    ("Patient: My mum keeps adrenaline pens for her allergy.", "epinephrine"),
+    ("Patient: I washed my hair with Head and Shoulders for months.", "pyrithione"),
+    ("Doctor: And you're still taking your immunosuppressive medications?\nPatient: Yes.", "immunosuppressive_agents"),
 ])
 def test_brands_and_lay_names_the_dictionary_lacks_name_their_drug(extractor: Extractor, said: str,
                                                                    code: str) -> None:
