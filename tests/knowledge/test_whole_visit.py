@@ -216,6 +216,13 @@ def test_words_that_name_no_one_test_are_an_order_never_a_result(extractor: Extr
     ("Doctor: I'd like to refer you to physical therapy.", "order", "referral_physical_therapy", "present"),
     ("Doctor: It's probably worth having a couple of blood tests.", "order", "blood_test", "present"),
     ("Doctor: I'd suggest an ultrasound of the neck.", "order", "ultrasound", "present"),
+    ("Doctor: I also want to order an autoimmune panel.", "order", "autoimmune_panel", "present"),
+    ("Doctor: I'm gon na have the nurse swab you for a strep test.", "order", "strep_test", "present"),
+    ("Doctor: For the next few weeks you will use crutches.", "order", "crutches", "present"),
+    ("Doctor: I'm gon na give you an air cast for the ankle.", "order", "brace", "present"),
+    ("Doctor: Keep your leg elevated when you sit down.", "order", "elevation", "present"),
+    ("Doctor: I'd like to send you a spacer for the inhaler.", "order", "spacer", "present"),
+    ("Doctor: It's important to get a sample of the stool.", "order", "stool_sample", "present"),
     ("Doctor: Your x-ray showed no fracture.", "imaging", "x_ray", "present"),
     ("Patient: I had a knee replacement in 2010.", "order", "knee_replacement", None),  # history, no order
     ("Doctor: So we did get an x-ray of your ankle before you came in and there is no fracture.", "imaging", "x_ray",
