@@ -311,6 +311,16 @@ def test_a_visit_back_in_is_no_past_history(extractor: Extractor) -> None:
     assert one(extractor, said, "order", "x_ray").assertion == "present"
 
 
+@pytest.mark.parametrize("said", [
+    "Doctor: We'll send a stool sample to make sure you haven't got a nasty bacterial infection.",
+    "Doctor: I'd like an MRI just to rule out a disc herniation.",
+    "Doctor: We should also check that you're not getting dehydrated.",
+    "Doctor: A urine sample, so we can make sure that you haven't got a kidney infection.",
+])
+def test_what_a_test_is_to_rule_out_is_no_problem_of_the_patients(extractor: Extractor, said: str) -> None:
+    assert not [f for f in findings(extractor, said).findings if f.kind == "condition"]
+
+
 @pytest.mark.parametrize(("said", "code"), [
     ("Doctor: If it gets worse we'll get an MRI.", "mri"),
     ("Doctor: If you still have pain next week we can possibly do an MRI.", "mri"),
