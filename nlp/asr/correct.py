@@ -4,8 +4,9 @@ A recognised word, or two adjacent words heard for one ("libid or" for Lipitor),
 when all of these hold: it is not an English word (spaCy's English vocabulary; for two words, at
 least one is not), it is at least 5 letters long, it sounds like a drug name (their Metaphone keys
 are at most one edit apart, two for a name whose key has 8 or more sounds) and it is spelled like it (Jaro-Winkler similarity at least
-`MIN_SIMILARITY`, or `MIN_SIMILARITY_UNSURE` when Whisper itself was unsure of the word, and no name
-of another drug nearly as close). The replaced word keeps what Whisper heard in `Word.original`, so
+`MIN_SIMILARITY`, or `MIN_SIMILARITY_UNSURE` when Whisper itself was unsure of the word, `MIN_SIMILARITY_SOUND_ALONE`
+when it was unsure and no other drug sounds as near, and no name of another drug nearly as close) and it has at most
+`MAX_LETTERS_RATIO` times the name's letters. The replaced word keeps what Whisper heard in `Word.original`, so
 a reviewer sees both; two joined words become one word spanning both.
 
 Just before a dose ("... 40 milligrams") a drug name is expected, and there Whisper, given an unfamiliar
