@@ -312,6 +312,14 @@ def test_a_visit_back_in_is_no_past_history(extractor: Extractor) -> None:
 
 
 @pytest.mark.parametrize("said", [
+    "Doctor: Steroids can also cause a rash, nausea, or headaches, but most people are fine on them.",
+    "Doctor: The side effects include dizziness and a dry cough.",
+])
+def test_side_effects_named_are_no_findings_of_the_patients(extractor: Extractor, said: str) -> None:
+    assert not [f for f in findings(extractor, said).findings if f.kind in ("symptom", "condition")]
+
+
+@pytest.mark.parametrize("said", [
     "Doctor: We'll send a stool sample to make sure you haven't got a nasty bacterial infection.",
     "Doctor: I'd like an MRI just to rule out a disc herniation.",
     "Doctor: We should also check that you're not getting dehydrated.",
