@@ -498,6 +498,13 @@ def test_if_any_conditions_what_follows_and_qualifies_what_precedes(
     ("Doctor: Any problems tolerating the light?\nPatient: No.\n", "symptom", "photophobia", "absent"),
     ("Patient: I couldn't breathe very good, had to get propped up in bed so I could breathe at night.\n", "symptom",
      "orthopnea", "present"),
+    ("Doctor: Any numbing or tingling in your feet?\nPatient: No.\n", "symptom", "numbness", "absent"),
+    ("Patient: I just find no enjoyment in running anymore.\n", "symptom", "anhedonia", "present"),
+    ("Doctor: Is there any discharge coming from that ear?\nPatient: No.\n", "symptom", "ear_discharge", "absent"),
+    ("Doctor: Have you been coughing up any blood?\nPatient: No.\n", "symptom", "hemoptysis", "absent"),
+    ("Doctor: Are you going to the toilet more often than usual?\nPatient: No.\n", "symptom", "urinary_frequency",
+     "absent"),
+    ("Patient: My scalp is itchy and I have dandruff all over my shoulders.\n", "symptom", "dandruff", "present"),
 ])
 def test_words_of_real_visits_name_their_concept(extractor: Extractor, said: str, kind: str, code: str,
                                                  assertion: str) -> None:
