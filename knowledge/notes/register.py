@@ -121,6 +121,7 @@ class Writer:
         self._subject_before = {w.lower() for w in register.subject_before}
         self._dangling = {w.lower() for w in register.dangling}
         self._broken_off = {w.lower() for w in register.broken_off}
+        self._paused_after = {w.lower() for w in register.paused_after}
         self._restarts = {w.lower() for w in register.restarts}
         self._negators = {w.lower() for w in register.negators}
         self._not_content = (set(STOP_WORDS) | {w.lower() for w in register.repeat_ignored}) - self._negators
@@ -346,23 +347,26 @@ class Writer:
         return kept
 
     def _drop_broken_off(self, tokens: list[str]) -> list[str]:
-        """A phrase broken off on a word that cannot end it and said again is said once: "there is no , there is a
-        little ..." -> "there is a little ..."; "when i flex your , when i do ..." -> "when i do ...". A comma after
-        such a word that goes on is a pause: "a bit of , fluid" -> "a bit of fluid"."""
+        """A phrase broken off at a comma and said again is said once, and a comma inside a phrase is a pause
+        (register.yaml `broken_off`): "there is no , there is a little ..." -> "there is a little ...";
+        "when i flex your , when i do ..." -> "when i do ..."; "a bit of , fluid" -> "a bit of fluid"."""
         kept: list[str] = []
         start = 0  # where the clause being kept began
-        reach = self.register.broken_off_words
         for index, token in enumerate(tokens):
-            if token == "," and len(kept) - start >= 2 and kept[-1].lower() in self._broken_off:
-                after = tokens[index + 1].lower() if index + 1 < len(tokens) else ""
-                again = next((at for at in range(len(kept) - 1, max(start, len(kept) - reach) - 1, -1)
-                              if kept[at].lower() == after), None)  # the word the speaker starts again from
-                if again is None and after in self._restarts and len(kept) - start <= reach:
-                    again = start
+            last = kept[-1].lower() if kept else ""
+            cut, paused = last in self._broken_off, last in self._paused_after
+            if token == "," and (cut or paused) and len(kept) - start >= 2:
+                after = [t.lower() for t in tokens[index + 1:index + 3]]
+                reach = self.register.broken_off_words if cut else self.register.paused_words
+                again = next((at for at in range(len(kept) - 2, max(start, len(kept) - reach) - 1, -1)
+                              if [t.lower() for t in kept[at:at + 2]] == after), None)
+                restarted = bool(after) and after[0] in self._restarts
+                if again is None and cut and restarted and len(kept) - start <= reach:
+                    again = start  # "he can , i can not": an answer may end on a word of `paused_after`
                 if again is not None:
-                    del kept[again:]
+                    del kept[again:]  # the speaker starts again from there
                     continue
-                if after not in self._restarts:
+                if not restarted:
                     continue  # the comma is a pause inside a phrase
             kept.append(token)
             if token in {",", ".", "?", "!", ";"}:

@@ -191,10 +191,14 @@ def test_a_medicine_named_only_by_its_class_says_so(extractor: Extractor) -> Non
      "There is a little bit of fluid, but there is no fracture."),
     ("there is tenderness when i flex your , uh , when i , uh , do some valgus stress on your knee .",
      "There is tenderness when I do some valgus stress on their knee."),
+    ("uh , my knee pain , i was , feeling quite , hot at night .",
+     "Their knee pain, they were feeling quite hot at night."),
     # ... not a clause that stands whole, nor one broken off on a word that can end it
     ("there is some swelling , there is no redness .", "There is some swelling, there is no redness."),
     ("uh , my knee pain , i do n't have any , i stopped the ibuprofen last month .",
      "Their knee pain, they do not have any, they stopped the ibuprofen last month."),
+    ("uh , my knee pain , i took the tablets that i have , the pain went away .",
+     "Their knee pain, they took the tablets that they have, the pain went away."),
 ])
 def test_speech_is_written_in_the_notes_register(extractor: Extractor, said: str, written: str) -> None:
     speaker = "Patient" if said.startswith("uh") else "Doctor"
