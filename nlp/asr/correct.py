@@ -6,7 +6,7 @@ least one is not), it is at least 5 letters long, it sounds like a drug name (th
 are at most one edit apart, two for a name whose key has 8 or more sounds) and it is spelled like it (Jaro-Winkler similarity at least
 `MIN_SIMILARITY`, or `MIN_SIMILARITY_UNSURE` when Whisper itself was unsure of the word, `MIN_SIMILARITY_SOUND_ALONE`
 when it was unsure and no other drug sounds as near, and no name of another drug nearly as close) and it has at most
-`MAX_LETTERS_RATIO` times the name's letters. The replaced word keeps what Whisper heard in `Word.original`, so
+`MAX_LETTERS_RATIO` times the name's letters, unless fewer sounds. The replaced word keeps what Whisper heard in `Word.original`, so
 a reviewer sees both; two joined words become one word spanning both.
 
 Just before a dose ("... 40 milligrams") a drug name is expected, and there Whisper, given an unfamiliar
@@ -47,8 +47,9 @@ MIN_LETTERS = 5
 # spelled this alike: "rasumastatin" (JW 0.81) is rosuvastatin, "listenapral" (0.85) lisinopril (tiny.en on Piper and
 # espeak-ng); pravastatin is spelled nearer "rasumastatin" but sounds three edits away.
 MIN_SIMILARITY_SOUND_ALONE = 0.8
-# A heard word at most this many times the letters of the term: a longer word has sounds the name lacks, though its
-# first letters, which Jaro-Winkler weighs most, may match ("bumness", said numbness, is no Bumex).
+# A heard word at most this many times the letters of the term, unless it has fewer sounds than the term (its extra
+# letters are spelling: "lassick", LSK, is Lasix, LSKS): else a longer word has sounds the name lacks, though its
+# first letters, which Jaro-Winkler weighs most, may match ("bumness", BMNS, said numbness, is no Bumex, BMKS).
 MAX_LETTERS_RATIO = 1.25
 MARGIN = 0.03           # the best term must beat the second best by this much, or nothing is changed
 SAME_DRUG_MARGIN = 0.05  # a drug's first-given name replaces a synonym heard at most this much closer
@@ -173,7 +174,7 @@ class Corrector:
         scored = sorted(((jellyfish.jaro_winkler_similarity(lower, term.lower()), term) for term in self.terms
                          if jellyfish.levenshtein_distance(key, self._sound_keys[term])
                          <= _sound_edits(self._sound_keys[term])
-                         and len(lower) <= MAX_LETTERS_RATIO * len(term)
+                         and (len(lower) <= MAX_LETTERS_RATIO * len(term) or len(key) < len(self._sound_keys[term]))
                          and (unsure or term.lower() not in self.vocabulary_only)),
                         reverse=True)
         if unsure and len({self.terms[term] for _, term in scored}) == 1:
