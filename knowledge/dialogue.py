@@ -225,16 +225,24 @@ def onsets_answered(segments: list[Segment], found: list[list[Mention]], said: l
 
 def allergies_asked(segments: list[Segment], found: list[list[Mention]]) -> list[list[Mention]]:
     """An answer's allergies said without their kind are the kind asked about ("Do you have any allergies to any
-    medications?" "I don't have any allergies that I know of." denies drug allergies)."""
+    medications?" "I don't have any allergies that I know of." denies drug allergies), and a drug the answer names,
+    unless it opens with a no, is an allergen ("Any allergies?" "Penicillin.")."""
     result = [list(mentions) for mentions in found]
     for index in range(1, len(segments)):
         if segments[index].speaker != "patient" or segments[index - 1].speaker != "clinician":
             continue
-        asked = {m.code for m in found[index - 1] if m.kind == "allergy" and m.code != ANY_ALLERGY}
-        if len(asked) == 1:
-            code = next(iter(asked))
-            result[index] = [replace(m, code=code) if m.kind == "allergy" and m.code == ANY_ALLERGY else m
-                             for m in found[index]]
+        allergies = [m for m in found[index - 1] if m.kind == "allergy"]
+        asked = {m.code for m in allergies if m.code != ANY_ALLERGY}
+        question = any(m.in_question for m in allergies)
+        denied = normalise(segments[index].text).partition(" ")[0] in NO_WORDS
+        answer = []
+        for m in found[index]:
+            if m.kind == "allergy" and m.code == ANY_ALLERGY and len(asked) == 1:
+                m = replace(m, code=next(iter(asked)))
+            elif m.kind == "medication" and question and not denied and not m.in_question:
+                m = replace(m, kind="allergy", attributes=fit("allergy", m.attributes), assertion="present")
+            answer.append(m)
+        result[index] = answer
     return result
 
 

@@ -115,6 +115,20 @@ def test_an_allergy_that_names_no_allergen_is_a_finding_only_when_denied(extract
     assert allergies == {"clindamycin"}
 
 
+@pytest.mark.parametrize("said", [
+    "Doctor: Any allergies?\nPatient: Penicillin.",
+    "Doctor: Do you have any allergies to medications?\nPatient: Yes, codeine and penicillin.",
+])
+def test_a_drug_named_in_answer_to_an_allergy_question_is_an_allergen(extractor: Extractor, said: str) -> None:
+    found = {(f.kind, f.code) for f in findings(extractor, said).findings}
+    assert ("allergy", "penicillin") in found and ("medication", "penicillin") not in found
+
+
+def test_a_drug_said_after_denying_allergies_is_no_allergen(extractor: Extractor) -> None:
+    said = "Doctor: Any allergies?\nPatient: No, I just take lisinopril."
+    assert ("allergy", "lisinopril") not in {(f.kind, f.code) for f in findings(extractor, said).findings}
+
+
 def test_a_drug_named_as_an_allergen_is_not_taken(extractor: Extractor) -> None:
     kinds = {f.kind for f in findings(extractor, "Patient: I'm allergic to penicillin.").findings
              if f.code == "penicillin"}
