@@ -34,6 +34,7 @@ from nlp.words import span_times
 RANK = {"present": 5, "possible": 4, "absent": 3, "hypothetical": 2, "family": 1}
 RANK_BY_KIND = {"medication": RANK | {"absent": 2, "hypothetical": 3}}
 SIDED_KINDS = frozenset({"symptom", "exam"})  # the kinds whose place has a side (nlp/attributes.py)
+VITAL = "vital"
 
 
 class Extractor:
@@ -192,15 +193,21 @@ class Extractor:
             unit = self._ranges.unit_spelling(code, mention.unit) if mention.unit else \
                 self._ranges.infer_unit(code, mention.value) or self.knowledge.general.unit_of(code, mention.value)
             if unit is not None:
-                readings.append((mention.unit is not None, mention.value, unit))
+                readings.append((mention.unit is not None, mention.value, unit, mention))
         attributes = dict(finding.attributes)
-        best = max(readings, key=lambda reading: reading[0]) if readings else None  # a said unit is the most specific
+        # a said unit is the most specific; of a vital's readings alike the last said, as the visit measures it after
+        # the history tells the earlier ones ("it was two hundred over ninety at the hospital" ... "today one twenty
+        # eight over seventy two")
+        ordered = list(reversed(readings)) if finding.kind == VITAL else readings
+        best = max(ordered, key=lambda reading: reading[0]) if ordered else None
         loinc = self._ranges.loinc(code, best[2] if best else None)  # a mass and a molar result differ in LOINC
         if loinc is not None:
             attributes["loinc"] = loinc
         if best is None:
             return finding.model_copy(update={"attributes": attributes})
-        _, value, unit = best
+        _, value, unit, reading = best
+        if finding.kind == VITAL:
+            attributes |= reading.attributes  # the diastolic said with that systolic
         interpretation = self._ranges.interpret(code, value, unit)
         if interpretation is not None:
             attributes["interpretation"] = interpretation

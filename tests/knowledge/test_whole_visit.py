@@ -149,6 +149,13 @@ def test_a_blood_pressure_has_both_values(extractor: Extractor, said: str) -> No
     assert (pressure.value, pressure.unit, pressure.attributes["diastolic"]) == (130, "mm[Hg]", 80)
 
 
+def test_a_vital_is_the_reading_said_last_with_its_own_diastolic(extractor: Extractor) -> None:
+    said = ("Doctor: I see your blood pressure was two hundred over ninety at the hospital.\n"
+            "Doctor: Let's do a quick exam. Your blood pressure looks good today at one twenty eight over seventy two.")
+    pressure = one(extractor, said, "vital", "blood_pressure")
+    assert (pressure.value, pressure.attributes.get("diastolic")) == (128, 72)
+
+
 def test_a_vital_without_a_number_is_no_finding(extractor: Extractor) -> None:
     said = "Doctor: We need to keep an eye on your weight and your blood pressure."
     assert not [f for f in findings(extractor, said).findings if f.kind == "vital"]
