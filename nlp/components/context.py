@@ -177,7 +177,8 @@ class ContextMarker:
             if following in rule.not_followed_by or after > cue.end and repaired(sentence, cue, after):
                 continue
             ends = [stop for stop in stops if not starts_with(stop, rule.passes)]
-            for start, end in self._scopes(sentence, cue, rule, ends, after - cue.end):
+            for start, end in self._scopes(sentence, cue, rule, ends, after - cue.end + hesitating(
+                    cue.doc, after, sentence.end, fillers, rule.max_scope)):
                 for target in targets:
                     if start <= target.start and target.end <= end and not right_after(target, rule.not_after):
                         apply(target, rule.category)
@@ -222,6 +223,22 @@ def past_fillers(doc: Doc, index: int, fillers: dict[int, int], always: bool = F
         else:
             break
     return position if passed else index
+
+
+def hesitating(doc: Doc, start: int, end: int, fillers: dict[int, int], reach: int | None) -> int:
+    """The tokens of hesitation ("uh", "you know" and the pauses around them) among the `reach` words said from
+    `start`: a cue's reach skips them as it skips those right after it ("my mum had, uh, high blood pressure, and she's
+    got migraines")."""
+    if reach is None:
+        return 0
+    position, words, skipped = start, 0, 0
+    while position < end and words < reach:
+        following = past_fillers(doc, position, fillers)
+        if following > position:  # a hesitation, with the pauses before and after it
+            skipped, position = skipped + following - position, following
+        else:
+            words, position = words + 1, position + 1
+    return skipped
 
 
 def repaired(sentence: Span, cue: Span, after: int) -> bool:

@@ -155,3 +155,8 @@ def test_exam_words_in_a_history_question_are_no_exam_finding(extractor: Extract
 def test_exam_words_asked_while_examining_are_still_exam_findings(extractor: Extractor) -> None:
     said = "Doctor: Let me examine your ankle. Is there any swelling here?\nPatient: No."
     assert [f.kind for f in findings(extractor, said)] == ["exam"]
+
+
+def test_a_cues_reach_skips_the_hesitations_inside_it(extractor: Extractor) -> None:
+    said = "Patient: My dad had, uh, you know, high blood pressure, and he's got a history of, um, gout."
+    assert ("gout", "family") in found(extractor, said)
