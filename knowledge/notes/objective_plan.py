@@ -4,7 +4,7 @@ examination and of the results, each problem's assessment and plan in the clinic
 from __future__ import annotations
 
 from knowledge.note import Sentence, Subsection
-from knowledge.notes.history import dose
+from knowledge.notes.history import described, dose
 from knowledge.notes.plan import SubsectionPlan
 from knowledge.notes.registry import builder, part
 from knowledge.notes.visit import Clause, Problem, Visit
@@ -51,7 +51,22 @@ def clinician_statements(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
     """What the clinician stated in one part of the visit (the examination), in the note's register."""
     clauses = [c for c in visit.clauses if c.phase == sub.phase and c.speaker != "patient" and c.written
                and c is not visit.opening]
-    return part(sub, _clause_sentences(visit, visit.within(sub, clauses)))
+    sentences = _clause_sentences(visit, visit.within(sub, clauses))
+    said = {finding_id for sentence in sentences for finding_id in sentence.finding_ids}
+    spans = [(c.segment.id, c.start, c.end) for c in visit.clauses if c.phase == sub.phase or c.speaker == "patient"]
+    for finding in visit.feeding(sub):
+        # found while examining but in no sentence the clinician stated: the patient's "yes, that hurts" to a
+        # manoeuvre, a finding dictated in a word or two; a site only with its side, as a site the finding
+        # took from the talk around it may be another part's ("clear lungs" after "your neck")
+        pattern = sub.phrases.get(finding.assertion) and visit.plan.phrase(sub, finding.assertion)
+        if not pattern or finding.id in said or not any(
+                segment == ev.segment and start <= ev.start < end for ev in finding.evidence
+                for segment, start, end in spans):
+            continue
+        said.add(finding.id)
+        name = described(visit, finding) if finding.attributes.get("laterality") else visit.name(finding)
+        sentences.append(visit.sentence(capital(pattern.format(name)), [finding]))
+    return part(sub, sentences)
 
 
 @builder("results")

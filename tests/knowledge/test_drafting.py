@@ -475,3 +475,14 @@ def test_an_injury_of_today_is_no_medical_history_but_one_of_the_past_is(extract
     past = history("Doctor: Any other problems?\nPatient: I had a knee sprain years ago, and I have atrial "
                    "fibrillation.\nDoctor: Okay.\n")
     assert any("sprain" in text for text in past), past
+
+
+def test_an_exam_finding_no_stated_sentence_says_is_written_in_the_exam(extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Patient: My right knee hurts since I fell on it.\n"
+                                 "Doctor: Let's do your exam. If I bend your knee, does that hurt?\n"
+                                 "Patient: Yes, that hurts.\n"
+                                 "Doctor: The MRI of your back showed a mass, we will refer you.\n")
+    exam = [s.text for s in next(sub for sub in note.section("objective").subsections
+                                 if sub.code == "physical_exam").sentences]
+    assert "Pain with movement in the right knee." in exam, exam
+    assert not any("mass" in text.lower() for text in exam), exam  # said of a result, not while examining
