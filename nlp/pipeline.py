@@ -6,6 +6,8 @@ Order matters: sentences -> terms -> numbers -> values (lab values, doses) -> si
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -44,6 +46,11 @@ LONGEST_PUNCTUATED_SENTENCE = 15
 MANOEUVRE_SITE_GAP = 6
 # tokens between a drug and the one said to replace it ("penicillin or , i'm sorry , amoxicillin")
 RETRACTION_GAP = 7
+# "3.2mmol", "3.2m-l": a number glued to the letters after it is read as the number and a word, as spaCy already cuts
+# "40mg"; an ordinal or a decade ("2nd", "1990s") and a word with digits inside ("a1c", "b12") stay whole
+NUMBER_HEAD = re.compile(r"\d+(?:[.,]\d+)*")
+GLUED_LETTERS = re.compile(r"(?=[A-Za-z])")
+ORDINAL_TAIL = re.compile(r"(?:st|nd|rd|th|s)$", re.IGNORECASE)
 # Term options that steer the components and are not attributes of a finding.
 CONTROL_ATTRIBUTES = frozenset({"requires_value", "requires_number", "as_medication", "negated", "paired",
                                 "names_kind", "units", "placeless", "sideless"})
@@ -89,7 +96,7 @@ def load_base(path: Path | None = None) -> Language:
     # "130/80" is two numbers (a blood pressure), as "130 over 80" is.
     infixes = [*(nlp.Defaults.infixes or ()), r"(?<=[0-9])/(?=[0-9])"]
     tokenizer = cast(Tokenizer, nlp.tokenizer)  # spaCy types it as any str -> Doc callable
-    tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
+    tokenizer.infix_finditer = _glued_units(spacy.util.compile_infix_regex(infixes).finditer)
     # A word cut off by the speaker's hyphen ("order an MRI-") is that word.
     suffixes = [*(nlp.Defaults.suffixes or ()), r"(?<=[A-Za-z])-$"]
     tokenizer.suffix_search = spacy.util.compile_suffix_regex(suffixes).search
@@ -97,6 +104,20 @@ def load_base(path: Path | None = None) -> Language:
         nlp.disable_pipe(name)
     nlp.add_pipe("soapscribe_sentences", first=True, config={"longest": LONGEST_PUNCTUATED_SENTENCE})
     return nlp
+
+
+def _glued_units(finditer: Callable[[str], Iterator[re.Match[str]]]) -> Callable[[str], list[re.Match[str]]]:
+    """The tokenizer's infixes, and an empty one between a word's leading number and the letters glued to it."""
+    def find(text: str) -> list[re.Match[str]]:
+        found = list(finditer(text))
+        head = NUMBER_HEAD.match(text)
+        if head is not None:
+            tail = re.match(r"[A-Za-z]*", text[head.end():])
+            glued = GLUED_LETTERS.match(text, head.end())
+            if glued is not None and tail is not None and not ORDINAL_TAIL.fullmatch(tail.group()):
+                found = sorted([*found, glued], key=lambda match: match.start())
+        return found
+    return find
 
 
 def build(lexicon: Lexicon, base: Language | None = None, *, context: str = "soapscribe_context",

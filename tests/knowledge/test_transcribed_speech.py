@@ -1,0 +1,22 @@
+"""Cases where findings were lost from consultations heard rather than typed (benchmarks/asr_choice.py misses),
+each reproduced on typed text."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.extract import Extractor
+from nlp.transcript_io import parse_text
+from nlp.types import Finding
+
+
+def findings(extractor: Extractor, text: str) -> dict[str, Finding]:
+    return {f.code: f for f in extractor.extract(parse_text(text)).findings}
+
+
+@pytest.mark.parametrize(("said", "code", "value"), [
+    ("Doctor: Your potassium came back at 3.2m-l slash l.\n", "potassium", 3.2),
+    ("Doctor: Your sodium was 131mmol per litre.\n", "sodium", 131),
+])
+def test_a_number_glued_to_its_unit_is_read(extractor: Extractor, said: str, code: str, value: float) -> None:
+    assert findings(extractor, said)[code].value == pytest.approx(value)
