@@ -82,17 +82,30 @@ class QuestionMarker:
             if not in_sentence:
                 continue
             question = self._is_question(sentence, openers, tagged, lead_ins)
+            opened = question and self._opens_as_question(sentence, openers, lead_ins)
             asked_from = max((start for start in clause_starts if sentence.start < start < sentence.end), default=None)
             for target in in_sentence:
+                # "We could try a lower dose or switch to rosuvastatin?": a question only by its "?" that proposes
+                # what it names offers it; "Do you take rosuvastatin?" asks
+                offered = question and not opened and proposed(target)
                 # "... we were able to see you so have you experienced any numbness": asked mid-sentence
-                target._.in_question = question or any(sentence.start < end <= target.start for end in asked_after)
+                target._.in_question = question and not offered or any(
+                    sentence.start < end <= target.start for end in asked_after)
                 if question and asked_from is not None and target.end < asked_from:
                     target._.in_question = False  # "You started atorvastatin, how are you getting on?" asks the clause
                 if any(sentence.start < end <= target.start for end in presupposed_from):
                     target._.in_question = False  # "How long have you had diabetes?" says the patient has it
 
     @staticmethod
-    def _is_question(sentence: Span, openers: set[int], tagged: set[tuple[int, int]],
+    def _opens_as_question(sentence: Span, openers: set[int], lead_ins: dict[int, int] | None = None) -> bool:
+        """Opens like a question, after any lead-ins ("okay, alright, so do you ...")."""
+        start = sentence.start
+        while start < sentence.end and (start in (lead_ins or {}) or sentence.doc[start].is_punct):
+            start = (lead_ins or {}).get(start, start + 1)
+        return start in openers
+
+    @classmethod
+    def _is_question(cls, sentence: Span, openers: set[int], tagged: set[tuple[int, int]],
                      lead_ins: dict[int, int] | None = None) -> bool:
         """Opens like a question, after any lead-ins ("okay, alright, so do you ..."), or ends with "?" unless the
         "?" only follows a tag ("..., okay?")."""
@@ -102,10 +115,7 @@ class QuestionMarker:
                          None)
         if last_word is None:
             return False
-        start = sentence.start
-        while start < sentence.end and (start in (lead_ins or {}) or sentence.doc[start].is_punct):
-            start = (lead_ins or {}).get(start, start + 1)
-        if start in openers:
+        if cls._opens_as_question(sentence, openers, lead_ins):
             return True
         if not last_word.text.endswith("?"):
             return False
@@ -196,6 +206,13 @@ class ContextMarker:
             start = max([sentence.start, cue.start - reach] + [s.end for s in stops if s.end <= cue.start])
             scopes.append((start, cue.start))
         return scopes
+
+
+def proposed(target: Span) -> bool:
+    """Whether a cue made the target a proposal ("we could try", "switch you to"), not a condition, a risk or other
+    people's."""
+    marks = target._.details or {}
+    return target._.assertion == "hypothetical" and not any(marks.get(mark) for mark in (CONDITIONAL, RISK, OTHERS))
 
 
 def apply(target: Span, category: str) -> None:

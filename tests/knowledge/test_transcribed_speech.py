@@ -20,3 +20,18 @@ def findings(extractor: Extractor, text: str) -> dict[str, Finding]:
 ])
 def test_a_number_glued_to_its_unit_is_read(extractor: Extractor, said: str, code: str, value: float) -> None:
     assert findings(extractor, said)[code].value == pytest.approx(value)
+
+
+@pytest.mark.parametrize(("said", "assertion"), [
+    ("Doctor: We could try a lower dose or switch to rosuvastatin?\nPatient: Okay.\n", "hypothetical"),
+    ("Doctor: We could switch you to pravastatin?\nPatient: Yes.\n", "hypothetical"),
+    ("Doctor: Do you take rosuvastatin?\nPatient: Yes.\n", "present"),
+    ("Doctor: You take rosuvastatin?\nPatient: No.\n", "absent"),
+])
+def test_a_plan_said_as_a_question_offers_the_drug(extractor: Extractor, said: str, assertion: str) -> None:
+    drugs = [f for f in findings(extractor, said).values() if f.kind == "medication"]
+    assert [f.assertion for f in drugs] == [assertion]
+
+
+def test_a_drug_asked_about_and_not_answered_asserts_nothing(extractor: Extractor) -> None:
+    assert not findings(extractor, "Doctor: Do you take rosuvastatin?\n")
