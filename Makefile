@@ -11,6 +11,9 @@ SYS_STAMP := $(VENV)/.system-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# The suite runs in this many processes (pytest-xdist), one per core of the 2-core machine it is sized for; each
+# test file runs whole in one of them, so its module fixtures (rendered audio, a server) are built once.
+TEST_WORKERS ?= 2
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -19,7 +22,7 @@ export TRANSFORMERS_OFFLINE := 1
 
 help:
 	@echo "make run    - install and start the service on $(HOST):$(PORT) (SQLite + embedded worker)"
-	@echo "make test   - install everything (incl. espeak-ng, sox, openai-whisper), lint (ruff), typecheck (mypy) and run the test suite"
+	@echo "make test   - install everything (incl. espeak-ng, sox, openai-whisper), lint (ruff), typecheck (mypy) and run the test suite in $(TEST_WORKERS) processes"
 	@echo "make lint   - ruff over the repository (pyproject.toml [tool.ruff]; part of make test)"
 	@echo "make typecheck - mypy, strict, over nlp/ knowledge/ service/ (pyproject.toml [tool.mypy]; part of make test)"
 	@echo "make test-corpus - the real-dialogue test over all 1,445 dialogues of ../shared/data (make test: a sample)"
@@ -71,7 +74,7 @@ typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
 
 test: install-dev lint typecheck
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # `make test` runs the real-dialogue test on a fixed sample (every 4th dialogue of each corpus file and every
 # cramp-related one); this runs it on every dialogue. .ci/run calls it after `make test`.
