@@ -14,7 +14,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from nlp.components.extensions import TARGETS, details, register
-from nlp.lexicon import NO_QUESTION_CUES, ContextRule, QuestionCues
+from nlp.lexicon import MEDICATION, NO_QUESTION_CUES, ContextRule, QuestionCues
 
 HISTORICAL = "historical"
 IMPRESSION = "impression"  # possible, and marked so: the clinician's working impression of a problem
@@ -31,6 +31,10 @@ PSEUDO = "pseudo"
 FILLER = "filler"  # a hesitation ("um", "you know") that a cue's scope passes, with the commas around it
 REPAIR_REACH = 3  # words before a cue that a restart after a hesitation repeats
 PAUSES = frozenset({",", "-", "--", "...", "…"})  # what may stand between a cue and a filler ("no, um, fracture")
+# "I think the omeprazole may be lowering your magnesium": a drug the speaker names as theirs, as the subject of what
+# is hedged, is taken; the hedge is on what it does ("I think you might be on omeprazole" hedges the taking)
+OWN_DETERMINERS = frozenset({"the", "your", "my", "his", "her", "this", "that"})
+SUBJECT_VERBS = frozenset({"may", "might", "could", "is", "'s", "was", "has", "seems", "does", "probably"})
 # When cues disagree about one target, the stronger category holds.
 PRIORITY = {"present": 0, "possible": 1, "absent": 2, "hypothetical": 3, "family": 4}
 
@@ -171,6 +175,9 @@ class ContextMarker:
             in_sentence = [t for t in targets if sentence.start <= t.start < sentence.end]
             if in_sentence:
                 self._mark(sentence, in_sentence, [(s, r) for s, r in cues if sentence.start <= s.start < sentence.end])
+        for target in targets:
+            if target.label_ == MEDICATION and target._.assertion == "possible" and hedged_subject(target):
+                target._.assertion = "present"
         self.questions(doc, targets)
         return doc
 
@@ -206,6 +213,14 @@ class ContextMarker:
             start = max([sentence.start, cue.start - reach] + [s.end for s in stops if s.end <= cue.start])
             scopes.append((start, cue.start))
         return scopes
+
+
+def hedged_subject(target: Span) -> bool:
+    """Whether the target is named as someone's ("the", "your") and is the subject of the words after it ("the
+    omeprazole may be lowering ...")."""
+    doc = target.doc
+    return target.start > target.sent.start and doc[target.start - 1].lower_ in OWN_DETERMINERS \
+        and target.end < target.sent.end and doc[target.end].lower_ in SUBJECT_VERBS
 
 
 def proposed(target: Span) -> bool:

@@ -35,3 +35,14 @@ def test_a_plan_said_as_a_question_offers_the_drug(extractor: Extractor, said: s
 
 def test_a_drug_asked_about_and_not_answered_asserts_nothing(extractor: Extractor) -> None:
     assert not findings(extractor, "Doctor: Do you take rosuvastatin?\n")
+
+
+@pytest.mark.parametrize(("said", "assertion"), [
+    ("Doctor: I think the omeprazole may be lowering your magnesium.\n", "present"),
+    ("Doctor: I think your lansoprazole is the cause.\n", "present"),
+    ("Doctor: I think you might be on omeprazole.\n", "possible"),
+    ("Doctor: We could try the omeprazole, maybe.\n", "hypothetical"),
+])
+def test_a_hedge_on_what_a_drug_does_is_not_on_taking_it(extractor: Extractor, said: str, assertion: str) -> None:
+    drugs = [f for f in findings(extractor, said).values() if f.kind == "medication"]
+    assert [f.assertion for f in drugs] == [assertion]
