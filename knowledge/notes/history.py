@@ -194,8 +194,8 @@ def medications(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
     sentences = []
     for finding in visit.feeding(sub):
         key = _bucket(finding)
-        if key not in sub.phrases:
-            continue
+        if key not in sub.phrases or finding.attributes.get("action") == "start":
+            continue  # a medicine started today is the plan's
         if key == "absent":
             name = visit.name(finding)
             words = indefinite(name) if visit.wording.is_drug_class(finding.code) else name

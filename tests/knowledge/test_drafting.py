@@ -486,3 +486,15 @@ def test_an_exam_finding_no_stated_sentence_says_is_written_in_the_exam(extracto
                                  if sub.code == "physical_exam").sentences]
     assert "Pain with movement in the right knee." in exam, exam
     assert not any("mass" in text.lower() for text in exam), exam  # said of a result, not while examining
+
+
+@pytest.mark.parametrize(("acne", "listed"), [("", []), (" and I take antibiotics for my acne",
+                                                          ["Takes an antibiotic (name not said)."])])
+def test_a_medicine_started_today_is_no_medicine_taken(extractor: Extractor, acne: str, listed: list[str]) -> None:
+    _, note = drafted(extractor, f"Patient: It burns when I pee{acne}.\n"
+                                 "Doctor: I think you have a urine infection.\n"
+                                 "Doctor: I think it is worth covering you with some antibiotics today.\n"
+                                 "Patient: Okay.\n"
+                                 "Doctor: Take the antibiotics, and give me a call if you are worried.\n"
+                                 "Doctor: I will send it to your pharmacy, something called trimethoprim.\n")
+    assert [s for s in sentences(note, "subjective") if "antibiotic" in s and "(name not said)" in s] == listed
