@@ -135,6 +135,14 @@ class Writer:
                                                  key=lambda kv: len(kv[0]), reverse=True)]
         self._written = [(re.compile(r"(?<![\w'])" + re.escape(k) + r"(?![\w'])", re.I), v)
                          for k, v in sorted(register.written.items(), key=lambda kv: len(kv[0]), reverse=True)]
+        # as `write` compares them: "you're welcome" is "you are welcome" by then
+        self._pleasantries |= {" ".join(self._tokens(self._expanded(p))).lower() for p in register.pleasantries}
+
+    def _expanded(self, text: str) -> str:
+        """Contractions written out ("you're" -> "you are")."""
+        for pattern, replacement in self._contractions:
+            text = pattern.sub(replacement, text)
+        return text
 
     def content_words(self, text: str) -> frozenset[str]:
         """The words that say something, roughly stemmed ("helped" = "help"), negations included."""
@@ -221,8 +229,7 @@ class Writer:
         """A clause in the note's register, or None when nothing clinical is left."""
         if self.is_assistant(text):
             return None
-        for pattern, replacement in self._contractions:
-            text = pattern.sub(replacement, text)
+        text = self._expanded(text)
         tokens = self._drop_fillers(self._tokens(text))
         if speaker != "patient":
             # before the false starts: "looking at you , you do n't appear ..." is no "you" said twice

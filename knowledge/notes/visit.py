@@ -179,6 +179,9 @@ class Visit:
             if phase == "exam" and clauses and clauses[-1].phase == "results" and clauses[-1].segment is segment \
                     and not {f.kind for f in inside} & {"exam", "vital"}:
                 phase = "results"  # "looking at the x-ray, no fractures. there's a little fluid, no dislocation."
+            if written and phase == "exam" and segment.speaker != "patient" and not inside \
+                    and not self.writer.content_words(written):
+                written = None  # "That is it." while examining says nothing of what was found
             clauses.append(Clause(index, segment, start, end, phase, question, written, inside))
         return self._reviewed(self._answered(self._joined(clauses)))
 

@@ -498,3 +498,14 @@ def test_a_medicine_started_today_is_no_medicine_taken(extractor: Extractor, acn
                                  "Doctor: Take the antibiotics, and give me a call if you are worried.\n"
                                  "Doctor: I will send it to your pharmacy, something called trimethoprim.\n")
     assert [s for s in sentences(note, "subjective") if "antibiotic" in s and "(name not said)" in s] == listed
+
+
+def test_what_the_clinician_says_while_examining_that_reports_nothing_is_left_out(extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Patient: My chest has been tight for a week.\n"
+                                 "Doctor: Okay, let me examine you. I want to take a quick listen to your chest.\n"
+                                 "Doctor: Your lungs are clear. That is it.\n"
+                                 "Patient: Thank you.\n"
+                                 "Doctor: You're welcome.\n")
+    exam = [s.text for sub in note.section("objective").subsections if sub.code == "physical_exam"
+            for s in sub.sentences]
+    assert exam == ["Their lungs are clear."], exam
