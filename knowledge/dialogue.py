@@ -3,6 +3,7 @@
 The spaCy pipeline (nlp/components/) reads each segment alone; here the segments are read as a conversation,
 in the order `Extractor.extract` calls these steps:
 
+0. `followed_up`: a question followed by the same speaker's "Where are they?" asks that, as one question would.
 1. `manoeuvred`: the patient's reply to what the examiner does ("if I bend your knee" ... "that hurts") is an exam
    finding.
 2. `sites_asked`: an answer's symptom said without a place takes the place the question asked about.
@@ -82,6 +83,16 @@ def answer_to(segments: list[Segment], index: int) -> int | None:
         if segments[reply].speaker != asker or asker == "other":
             return reply
     return None
+
+
+def followed_up(segments: list[Segment], found: list[list[Mention]], follow_ups: list[bool]) -> list[list[Mention]]:
+    """Consecutive questions of one speaker are one question: "And the cramps?" "Where are they?" asks where the
+    cramps are, as "And the cramps, where are they?" does, so the cramps are said, not asked."""
+    result = [list(mentions) for mentions in found]
+    for index in range(len(segments) - 1):
+        if follow_ups[index + 1] and segments[index + 1].speaker == segments[index].speaker:
+            result[index] = [replace(m, in_question=False) if m.in_question else m for m in result[index]]
+    return result
 
 
 def examined(segments: list[Segment], found: list[list[Mention]], cues: list[int | None],

@@ -178,6 +178,11 @@ def answer(doc: Doc) -> Answer | None:
     return Answer(assertion=assertion, start=start, end=end, text=doc.text[start:end], bare=bare, dose=bare_dose(doc))
 
 
+def follows_up(doc: Doc) -> bool:
+    """Whether the utterance opens asking about what was just named ("Where are they?"), naming nothing itself."""
+    return bool(doc._.follows_up)
+
+
 def places(doc: Doc) -> dict[str, str]:
     """The site and side an utterance names without a symptom of its own ("Yes, both calves."), if any."""
     if any(span.label_ == "symptom" for span in doc.spans[TARGETS]):

@@ -80,12 +80,20 @@ class QuestionMarker:
                        if start == 0 or doc[start - 1].lower_ not in NOT_ASKING_BEFORE]
         presupposed_from = [end for _, _, end in self.presupposing(doc)]
         tagged = {(start, end) for _, start, end in self.tags(doc)}
-        clause_starts = {start for _, start, _ in self.clauses(doc) if start and doc[start - 1].text == ","}
-        for sentence in doc.sents:
+        clauses = {start for _, start, _ in self.clauses(doc)}
+        clause_starts = {start for start in clauses if start and doc[start - 1].text == ","}
+        sentences = list(doc.sents)
+        for index, sentence in enumerate(sentences):
             in_sentence = [t for t in targets if sentence.start <= t.start < sentence.end]
             if not in_sentence:
                 continue
             question = self._is_question(sentence, openers, tagged, lead_ins)
+            if question and index + 1 < len(sentences) and self._follows_up(
+                    sentences[index + 1], targets, openers, tagged, lead_ins, clauses):
+                # "And the cramps? Where are they?" asks the second, as "And the cramps, where are they?" does
+                for target in in_sentence:
+                    target._.in_question = False
+                continue
             opened = question and self._opens_as_question(sentence, openers, lead_ins)
             asked_from = max((start for start in clause_starts if sentence.start < start < sentence.end), default=None)
             for target in in_sentence:
@@ -100,13 +108,40 @@ class QuestionMarker:
                 if any(sentence.start < end <= target.start for end in presupposed_from):
                     target._.in_question = False  # "How long have you had diabetes?" says the patient has it
 
+    def follow_up(self, doc: Doc, targets: list[Span]) -> None:
+        """Set `doc._.follows_up`: the utterance opens with a question about what was said just before it ("Where are
+        they?"), naming nothing itself."""
+        first = next(iter(doc.sents), None)
+        if first is None:
+            return
+        lead_ins: dict[int, int] = {}
+        for _, start, end in self.lead_ins(doc):
+            lead_ins[start] = max(end, lead_ins.get(start, end))
+        doc._.follows_up = self._follows_up(first, targets, {start for _, start, _ in self.openers(doc)},
+                                            {(start, end) for _, start, end in self.tags(doc)}, lead_ins,
+                                            {start for _, start, _ in self.clauses(doc)})
+
+    @classmethod
+    def _follows_up(cls, sentence: Span, targets: list[Span], openers: set[int], tagged: set[tuple[int, int]],
+                    lead_ins: dict[int, int], clauses: set[int]) -> bool:
+        """A question that opens with a clause word ("where are they?", "how often?") and names no finding: it asks
+        about what the question before it named, as "And the cramps, where are they?" does."""
+        start = cls._opening(sentence, lead_ins)
+        return start in clauses and not any(sentence.start <= t.start < sentence.end for t in targets) \
+            and cls._is_question(sentence, openers, tagged, lead_ins)
+
     @staticmethod
-    def _opens_as_question(sentence: Span, openers: set[int], lead_ins: dict[int, int] | None = None) -> bool:
-        """Opens like a question, after any lead-ins ("okay, alright, so do you ...")."""
+    def _opening(sentence: Span, lead_ins: dict[int, int] | None = None) -> int:
+        """The first word of a sentence after its lead-ins ("okay, alright, so ...") and punctuation."""
         start = sentence.start
         while start < sentence.end and (start in (lead_ins or {}) or sentence.doc[start].is_punct):
             start = (lead_ins or {}).get(start, start + 1)
-        return start in openers
+        return start
+
+    @classmethod
+    def _opens_as_question(cls, sentence: Span, openers: set[int], lead_ins: dict[int, int] | None = None) -> bool:
+        """Opens like a question, after any lead-ins ("okay, alright, so do you ...")."""
+        return cls._opening(sentence, lead_ins) in openers
 
     @classmethod
     def _is_question(cls, sentence: Span, openers: set[int], tagged: set[tuple[int, int]],
@@ -146,6 +181,7 @@ class ContextMarker:
 
     def __call__(self, doc: Doc) -> Doc:
         targets = list(doc.spans[TARGETS])
+        self.questions.follow_up(doc, targets)
         if not targets:
             return doc
         target_tokens = {i for target in targets for i in range(target.start, target.end)}

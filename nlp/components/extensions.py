@@ -3,7 +3,8 @@
 Targets (`doc.spans["targets"]`) and modifiers (`doc.spans["modifiers"]`) carry `pattern`, the
 TermPattern that matched; targets also carry `assertion`, `historical`, `in_question`, `value`,
 `unit` and `details`; numbers (`doc.spans["numbers"]`) carry `number`. `Doc._.answer` says whether
-an utterance opens with yes/no.
+an utterance opens with yes/no; `Doc._.follows_up` whether it opens asking about what was just named ("Where are
+they?").
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ def register() -> None:
             Span.set_extension(name, default=default)
     if not Doc.has_extension("answer"):
         Doc.set_extension("answer", default=None)
+    if not Doc.has_extension("follows_up"):
+        Doc.set_extension("follows_up", default=False)
 
 
 def _patterns(doc: Doc) -> dict[tuple[str, int, int], TermPattern]:

@@ -61,6 +61,7 @@ class MedspacyContext:
 
     def __call__(self, doc: Doc) -> Doc:
         targets = list(doc.spans[TARGETS])
+        self.questions.follow_up(doc, targets)
         if not targets:
             return doc
         self.context(doc)

@@ -46,3 +46,17 @@ def test_a_drug_asked_about_and_not_answered_asserts_nothing(extractor: Extracto
 def test_a_hedge_on_what_a_drug_does_is_not_on_taking_it(extractor: Extractor, said: str, assertion: str) -> None:
     drugs = [f for f in findings(extractor, said).values() if f.kind == "medication"]
     assert [f.assertion for f in drugs] == [assertion]
+
+
+@pytest.mark.parametrize("asked", ["Doctor: And the cramps?\nDoctor: Where are they?\n",
+                                   "Doctor: And the cramps? Where are they?\n"])
+def test_a_question_followed_by_where_is_one_question(extractor: Extractor, asked: str) -> None:
+    said = asked + "Patient: Both calves, they wake me up in the early hours.\n"
+    assert {(f.code, f.assertion) for f in findings(extractor, said).values()} >= {
+        ("leg_cramp", "present"), ("nocturnal", "present")}
+
+
+def test_a_second_question_naming_its_own_finding_asks_both(extractor: Extractor) -> None:
+    said = "Doctor: Any fever?\nDoctor: What about chills?\nPatient: No.\n"
+    assert {(f.code, f.assertion) for f in findings(extractor, said).values()} == {
+        ("fever", "absent"), ("chills", "absent")}
