@@ -3,7 +3,8 @@
 The spaCy pipeline (nlp/components/) reads each segment alone; here the segments are read as a conversation,
 in the order `Extractor.extract` calls these steps:
 
-0. `followed_up`: a question followed by the same speaker's "Where are they?" asks that, as one question would.
+0. `followed_up`: a question followed by the same speaker's "Where are they?" asks that, as one question would;
+   `results_referred`: "I checked your CK." "It was 150.": the result said next is the test's.
 1. `manoeuvred`: the patient's reply to what the examiner does ("if I bend your knee" ... "that hurts") is an exam
    finding.
 2. `sites_asked`: an answer's symptom said without a place takes the place the question asked about.
@@ -92,6 +93,25 @@ def followed_up(segments: list[Segment], found: list[list[Mention]], follow_ups:
     for index in range(len(segments) - 1):
         if follow_ups[index + 1] and segments[index + 1].speaker == segments[index].speaker:
             result[index] = [replace(m, in_question=False) if m.in_question else m for m in result[index]]
+    return result
+
+
+RESULT_KINDS = frozenset({"lab", "electrolyte"})  # a test whose result the speaker's next turn may say ("It was 150.")
+
+
+def results_referred(segments: list[Segment], found: list[list[Mention]],
+                     referred: list[tuple[float, str | None] | None]) -> list[list[Mention]]:
+    """A result said at the opening of a turn ("It was 150, which is normal.") is that of the test the same speaker
+    named last in the turn before, when nothing was named after it and it has no result yet."""
+    result = [list(mentions) for mentions in found]
+    for index in range(1, len(segments)):
+        said = referred[index]
+        if said is None or segments[index].speaker != segments[index - 1].speaker or not result[index - 1]:
+            continue
+        last = max(range(len(result[index - 1])), key=lambda n: result[index - 1][n].start)
+        mention = result[index - 1][last]
+        if mention.kind in RESULT_KINDS and mention.value is None and not mention.in_question:
+            result[index - 1][last] = replace(mention, value=said[0], unit=said[1])
     return result
 
 

@@ -19,15 +19,15 @@ from spacy.language import Language
 from knowledge.base import MEASURED_KINDS, KnowledgeBase
 from knowledge.datafile import DEFAULT_TOPIC
 from knowledge.dialogue import (
-    Placed, allergies_asked, examined, followed_up, manoeuvred, onsets_answered, place, planned, sited_by_reply,
-    sites_asked,
+    Placed, allergies_asked, examined, followed_up, manoeuvred, onsets_answered, place, planned, results_referred,
+    sited_by_reply, sites_asked,
 )
 from knowledge.lexicon import TopicLexicon
 from knowledge.ranges import ReferenceRanges
 from nlp.lexicon import Lexicon
 from nlp.components.course import asks_onset, onset_said
 from nlp.pipeline import (
-    Mention, answer, bare_dose, build, examined_from, follows_up, manoeuvres, mentions, places,
+    Mention, answer, bare_dose, build, examined_from, follows_up, manoeuvres, mentions, places, result_referred,
 )
 from nlp.types import Assertion, Evidence, Finding, FindingKind, Findings, Transcript
 from nlp.words import span_times
@@ -79,6 +79,7 @@ class Extractor:
             docs = list(nlp.pipe(segment.text for segment in segments))
         found = [self._tidy(mentions(doc), bare_dose(doc) is not None) for doc in docs]
         found = followed_up(segments, found, [follows_up(doc) for doc in docs])
+        found = results_referred(segments, found, [result_referred(doc) for doc in docs])
         exam_cues = [examined_from(doc) for doc in docs]
         # before a pain of nowhere is dropped: "that hurts", replying to "if I bend your knee", is the exam's
         found = manoeuvred(segments, found, exam_cues, [manoeuvres(doc) for doc in docs])

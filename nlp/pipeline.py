@@ -34,6 +34,7 @@ from nlp.components.medspacy_context import MedspacyContext
 from nlp.components.sites import SIDE_GAP, place_said
 from nlp.components.spans import distance, first_dose
 from nlp.components.terms import TermMatcher
+from nlp.components.values import referred_result
 from nlp.english import english_model_path
 from nlp.lexicon import CORRECTION, DOSE_UNIT, EXAM_CUE, LATERALITY, MANOEUVRE, MEDICATION, SITE, Lexicon
 
@@ -176,6 +177,11 @@ def answer(doc: Doc) -> Answer | None:
         return None
     assertion, start, end, bare = doc._.answer
     return Answer(assertion=assertion, start=start, end=end, text=doc.text[start:end], bare=bare, dose=bare_dose(doc))
+
+
+def result_referred(doc: Doc) -> tuple[float, str | None] | None:
+    """The result an utterance opens with, of the test named before it ("It was 150."): value and unit code."""
+    return referred_result(doc)
 
 
 def follows_up(doc: Doc) -> bool:

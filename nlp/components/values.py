@@ -21,6 +21,10 @@ FOLLOW_UP = "follow_up"
 AHEAD_WORDS = frozenset({"in", "next", "within"})  # an interval said before its follow-up is a time to come
 COUNTING_WORDS = {"a": 1, "an": 1, "one": 1, "couple": 2}  # "in a week", "in a couple of weeks"  # a value said as a pair: a blood pressure
 MEDICATION = "medication"
+# "I checked your CK. It was 150.": a result said in the sentence after its test, opening with one of these
+REFERRING = (("it", "was"), ("that", "was"), ("it", "came", "back", "at"), ("it", "came", "back", "as"),
+             ("it", "came", "back"), ("it", "is"), ("it", "'s"), ("that", "is"), ("that", "'s"))
+REFERRED_REACH = 3  # the number starts at most this many words after the referring words ("it was only about 150")
 
 
 @Language.factory("soapscribe_numbers")
@@ -90,7 +94,31 @@ class ValueAttacher:
         end = min(_run_end(doc, target), target.end + self.window, following)
         if target.label_ == FOLLOW_UP:
             return self._interval(doc, target, numbers, modifiers, end)
-        for number in within(numbers, target.end, end):
+        if self._reading(doc, target, numbers, modifiers, target.end, end):
+            return target
+        # "I checked your CK. It was 150, which is normal.": the next sentence says the result of the test named last
+        referred = referred_from(doc, target.sent.end) if following >= target.sent.end else None
+        if referred is not None and self._reading(doc, target, numbers, modifiers, referred,
+                                                  min(referred + REFERRED_REACH, following, len(doc))):
+            return target
+        said = [m for m in within(modifiers, target.end, end, INTERPRETATION) if not _tag(doc, m)]
+        if said:
+            details(target)["interpretation"] = said[0]._.pattern.code
+        term: TermPattern = target._.pattern
+        medication = term.attributes.get("as_medication")
+        if medication and not said and within(modifiers, max(target.sent.start, target.start - self.intake_window),
+                                 target.start, INTAKE):
+            drug = Span(doc, target.start, target.end, label=MEDICATION)
+            drug._.pattern = TermPattern(kind=MEDICATION, code=medication, phrases=())
+            return drug
+        if term.attributes.get("requires_value") and not said or term.attributes.get("requires_number"):
+            return None  # "K" needs a value or a reading; a vital ("your blood pressure looks good") its number
+        return target
+
+    @staticmethod
+    def _reading(doc: Doc, target: Span, numbers: list[Span], modifiers: list[Span], start: int, end: int) -> bool:
+        """Give the analyte the first number said in tokens [start, end) that can be its result; whether one was."""
+        for number in within(numbers, start, end):
             if starting_at(modifiers, number.end, INTERVAL_UNIT) is not None:
                 continue  # "recheck your magnesium in four weeks": a time, not the result
             unit = starting_at(modifiers, number.end, LAB_UNIT)
@@ -107,20 +135,8 @@ class ValueAttacher:
                 second = next((n for n in numbers if n.start == number.end + 1), None)
                 if second is not None:
                     details(target)[paired] = second._.number
-            return target
-        said = [m for m in within(modifiers, target.end, end, INTERPRETATION) if not _tag(doc, m)]
-        if said:
-            details(target)["interpretation"] = said[0]._.pattern.code
-        term: TermPattern = target._.pattern
-        medication = term.attributes.get("as_medication")
-        if medication and not said and within(modifiers, max(target.sent.start, target.start - self.intake_window),
-                                 target.start, INTAKE):
-            drug = Span(doc, target.start, target.end, label=MEDICATION)
-            drug._.pattern = TermPattern(kind=MEDICATION, code=medication, phrases=())
-            return drug
-        if term.attributes.get("requires_value") and not said or term.attributes.get("requires_number"):
-            return None  # "K" needs a value or a reading; a vital ("your blood pressure looks good") its number
-        return target
+            return True
+        return False
 
     def _allergen(self, doc: Doc, span: Span, modifiers: list[Span]) -> Span:
         """A drug said after an allergy cue in its sentence ("allergic to penicillin and codeine") is an allergen."""
@@ -201,6 +217,31 @@ class ValueAttacher:
             return code
         after = within(modifiers, drug.end, min(sentence.end, drug.end + self.action_window), ACTION)
         return after[0]._.pattern.code if after else None
+
+
+def referred_from(doc: Doc, start: int) -> int | None:
+    """Where the words after "it was", "that was", "it came back at" end, when the sentence at token `start` opens
+    with them; None otherwise."""
+    words = [token.lower_ for token in doc[start:start + max(len(phrase) for phrase in REFERRING)]]
+    for phrase in REFERRING:
+        if tuple(words[:len(phrase)]) == phrase:
+            return start + len(phrase)
+    return None
+
+
+def referred_result(doc: Doc) -> tuple[float, str | None] | None:
+    """The result an utterance opens with when it says that of the test named before it ("It was 150, which is
+    normal."): the value and its unit's code, if said."""
+    start = referred_from(doc, 0)
+    if start is None or any(span.label_ in ANALYTE_KINDS and span.start < start + REFERRED_REACH
+                            for span in doc.spans[TARGETS]):
+        return None
+    modifiers = list(doc.spans[MODIFIERS])
+    for number in within(doc.spans[NUMBERS], start, min(start + REFERRED_REACH, len(doc))):
+        if starting_at(modifiers, number.end, INTERVAL_UNIT) is None:
+            unit = starting_at(modifiers, number.end, LAB_UNIT)
+            return number._.number, unit._.pattern.code if unit is not None else None
+    return None
 
 
 def _interval_before(doc: Doc, unit: Span, numbers: list[Span], start: int) -> tuple[float, int] | None:

@@ -60,3 +60,19 @@ def test_a_second_question_naming_its_own_finding_asks_both(extractor: Extractor
     said = "Doctor: Any fever?\nDoctor: What about chills?\nPatient: No.\n"
     assert {(f.code, f.assertion) for f in findings(extractor, said).values()} == {
         ("fever", "absent"), ("chills", "absent")}
+
+
+@pytest.mark.parametrize(("said", "code", "value"), [
+    ("Doctor: I checked your CK.\nDoctor: It was 150, which is normal.\n", "creatine_kinase", 150),
+    ("Doctor: I checked your CK. It was 150, which is normal.\n", "creatine_kinase", 150),
+    ("Doctor: We repeated your potassium.\nDoctor: It came back at 3.2.\n", "potassium", 3.2),
+    ("Doctor: We looked at your sodium.\nDoctor: That was 131.\n", "sodium", 131),
+])
+def test_a_result_said_right_after_its_test_is_its_value(extractor: Extractor, said: str, code: str,
+                                                          value: float) -> None:
+    assert findings(extractor, said)[code].value == pytest.approx(value)
+
+
+def test_a_result_said_by_the_other_speaker_is_not_referred_back(extractor: Extractor) -> None:
+    said = "Doctor: I checked your CK.\nPatient: It was 150 steps, I counted.\n"
+    assert findings(extractor, said)["creatine_kinase"].value is None
