@@ -126,6 +126,10 @@ class Writer:
         self._negators = {w.lower() for w in register.negators}
         self._not_content = (set(STOP_WORDS) | {w.lower() for w in register.repeat_ignored}) - self._negators
         self._meta = phrases_pattern(register.meta)
+        openers = "|".join(re.escape(w) for w in sorted(register.openers, key=len, reverse=True))
+        self._report_opener = re.compile(r"^(?:\W*(?:" + openers + r")\b)*\W*(?:" + "|".join(re.escape(w) for w in sorted(
+            register.report_openers, key=len, reverse=True)) + r")\b", re.I) if register.report_openers else None
+        self._reported = phrases_pattern(register.reported)
         self._transitions = _sequences(register.transitions)
         self._qualifiers = _sequences(register.answer_qualifiers)
         marks = {r"n't": " not"}
@@ -166,7 +170,23 @@ class Writer:
                 end -= 1
             if end > start:
                 spans.extend(self._cut_long(text, start, end))
-        return spans
+        return self._opened(text, spans)
+
+    def _opened(self, text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """"on this x-ray ." and the clause after it are one clause: the phrase says what the next one reads."""
+        joined: list[tuple[int, int]] = []
+        for start, end in spans:
+            if joined and self._opens_report(text[joined[-1][0]:joined[-1][1]]):
+                joined[-1] = (joined[-1][0], end)
+            else:
+                joined.append((start, end))
+        return joined
+
+    def _opens_report(self, clause: str) -> bool:
+        words = clause.rstrip(" .").split()
+        return self._report_opener is not None and clause.rstrip().endswith(".") and not clause.rstrip().endswith(
+            "...") and len(words) <= self.register.report_opener_words \
+            and bool(self._report_opener.search(clause)) and bool(self._reported.search(clause))
 
     def _cut_long(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
         """An unpunctuated run of many words, cut before its discourse markers ("okay", "so", "alright")."""
@@ -236,6 +256,9 @@ class Writer:
             tokens = self._strip(tokens)
             tokens = tokens[self._starts(tokens, self._clinician_openers):]
         tokens = self._drop_broken_off(self._drop_false_starts(tokens))
+        stop = tokens.index(".") if "." in tokens[:-1] else -1
+        if stop > 0 and self._opens_report(" ".join(tokens[:stop + 1])):
+            tokens[stop] = ","  # "on this x-ray . everything looks normal": one sentence (`clauses`)
         tokens = self._strip(tokens)
         if tokens and tokens[-1].lower() in self._dangling:
             tokens = self._strip(tokens[:-1])  # a clause cut off mid-phrase ends before its dangling word

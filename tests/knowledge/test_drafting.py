@@ -193,6 +193,10 @@ def test_a_medicine_named_only_by_its_class_says_so(extractor: Extractor) -> Non
      "There is tenderness when I do some valgus stress on their knee."),
     ("uh , my knee pain , i was , feeling quite , hot at night .",
      "Their knee pain, they were feeling quite hot at night."),
+    # what is read, cut off by a full stop, opens the clause it is read in; a time said alone is no such phrase
+    ("so , on this x-ray. everything looks normal , there is no fracture .",
+     "On this x-ray, everything looks normal, there is no fracture."),
+    ("uh , in the morning . the knee pain is worse at night .", "The knee pain is worse at night."),
     # ... not a clause that stands whole, nor one broken off on a word that can end it
     ("there is some swelling , there is no redness .", "There is some swelling, there is no redness."),
     ("uh , my knee pain , i do n't have any , i stopped the ibuprofen last month .",
