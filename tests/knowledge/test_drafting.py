@@ -193,6 +193,8 @@ def test_a_medicine_named_only_by_its_class_says_so(extractor: Extractor) -> Non
      "There is tenderness when I do some valgus stress on their knee."),
     ("uh , my knee pain , i was , feeling quite , hot at night .",
      "Their knee pain, they were feeling quite hot at night."),
+    ("uh , for my knee pain i tried , um , putting ice on it and i've been taking , um , ibuprofen .",
+     "For their knee pain they tried putting ice on it and they have been taking ibuprofen."),
     # what is read, cut off by a full stop, opens the clause it is read in; a time said alone is no such phrase
     ("so , on this x-ray. everything looks normal , there is no fracture .",
      "On this x-ray, everything looks normal, there is no fracture."),
