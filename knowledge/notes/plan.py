@@ -63,6 +63,7 @@ class Style(_Strict):
 class PhaseCues(_Strict):
     exam: list[str] = Field(default_factory=list)
     exam_start: list[str] = Field(default_factory=list)
+    exam_elsewhere: list[str] = Field(default_factory=list)
     results: list[str] = Field(default_factory=list)
     reading: list[str] = Field(default_factory=list)
     plan_start: list[str] = Field(default_factory=list)

@@ -460,7 +460,8 @@ class Writer:
             at_end = index + 1 >= len(tokens) or not tokens[index + 1][0].isalnum()
             after_word = bool(previous) and previous[0].isalpha() and previous not in self._subject_after
             before_verb = not at_end and tokens[index + 1].lower() in self._subject_before
-            if form == "{subject}" and speaker != "patient" and not before_verb and (after_word or at_end):
+            infinitive = not at_end and tokens[index + 1].lower() == "to"  # "i'd like you to come in"
+            if form == "{subject}" and speaker != "patient" and not before_verb and (after_word or at_end or infinitive):
                 form = "{object}"
             out.append(form.format(subject=person.subject, object=person.object,
                                    possessive=person.possessive, reflexive=person.reflexive))

@@ -102,6 +102,7 @@ class Visit:
         self._impression = phrases_pattern(cues.impression)
         self._reading = phrases_pattern(cues.reading)
         self._exam_start = phrases_pattern(cues.exam_start)
+        self._exam_elsewhere = phrases_pattern(cues.exam_elsewhere)
         self._opener = phrases_pattern(cues.problem_openers)
         self.clauses = self._clauses()
 
@@ -278,8 +279,9 @@ class Visit:
         """The clinician's first clause announcing the examination ("physical exam", "listen to your heart"),
         past the first quarter of the visit and before the assessment and plan."""
         for index, (segment, start, end, _) in enumerate(raw[:plan_at]):
-            if index >= len(raw) // 4 and segment.speaker != "patient" and self._exam_start.search(
-                    segment.text[start:end]):
+            text = segment.text[start:end]
+            if index >= len(raw) // 4 and segment.speaker != "patient" and self._exam_start.search(text) \
+                    and not self._exam_elsewhere.search(text):
                 return index
         return plan_at
 
@@ -317,7 +319,7 @@ class Visit:
         kinds = {f.kind for f in inside}
         if kinds & {"lab", "electrolyte", "imaging"} or self._results.search(text):
             return "results"
-        if kinds & {"exam", "vital"} or (cued and self._exam.search(text)):
+        if kinds & {"exam", "vital"} or (cued and self._exam.search(text) and not self._exam_elsewhere.search(text)):
             return "exam"
         return "history"
 

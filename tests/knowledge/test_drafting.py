@@ -184,6 +184,7 @@ def test_a_medicine_named_only_by_its_class_says_so(extractor: Extractor) -> Non
     ("so we have you on the prozac twenty milligrams a day .", "We have them on the prozac 20 mg a day."),
     ("looking at you , you do n't have any swelling in your knee .",
      "They do not have any swelling in their knee."),
+    ("for your knee pain , i'd like you to come in next week .", "For their knee pain, I would like them to come in next week."),
     # a clause broken off and begun again is said once; a comma inside a phrase is a pause
     ("there is no , there is a little bit of tenderness over the medial knee .",
      "There is a little bit of tenderness over the medial knee."),
@@ -515,3 +516,18 @@ def test_what_the_clinician_says_while_examining_that_reports_nothing_is_left_ou
     exam = [s.text for sub in note.section("objective").subsections if sub.code == "physical_exam"
             for s in sub.sentences]
     assert exam == ["Their lungs are clear."], exam
+
+
+def test_an_examination_proposed_for_another_visit_is_no_exam(extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Doctor: Good morning, how can I help?\n"
+                                 "Patient: My face has felt numb on the left side for a week.\n"
+                                 "Doctor: Any weakness in your arms or legs?\nPatient: No.\n"
+                                 "Doctor: Any ringing in your ears?\nPatient: Sometimes.\n"
+                                 "Doctor: It may be something called Bell's palsy, if that's confirmed on physical "
+                                 "examination.\n"
+                                 "Doctor: Part of the reason I'd like you to come in is so we can do a neurological "
+                                 "examination and look inside the ear.\n"
+                                 "Doctor: So my plan is to book you a face-to-face appointment today.\n")
+    exam = [s.text for sub in note.section("objective").subsections if sub.code == "physical_exam"
+            for s in sub.sentences]
+    assert exam == [], exam
