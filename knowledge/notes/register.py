@@ -260,7 +260,9 @@ class Writer:
         if stop > 0 and self._opens_report(" ".join(tokens[:stop + 1])):
             tokens[stop] = ","  # "on this x-ray . everything looks normal": one sentence (`clauses`)
         tokens = self._strip(tokens)
-        if tokens and tokens[-1].lower() in self._dangling:
+        object_you = len(tokens) >= 2 and tokens[-1].lower() == "you" and tokens[-2][0].isalpha() \
+            and tokens[-2].lower() not in self._subject_after  # "a time that suits you", "convenient for you"
+        if tokens and tokens[-1].lower() in self._dangling and not object_you:
             tokens = self._strip(tokens[:-1])  # a clause cut off mid-phrase ends before its dangling word
         if speaker != "patient":
             tokens = self._imperative(tokens)

@@ -531,3 +531,13 @@ def test_an_examination_proposed_for_another_visit_is_no_exam(extractor: Extract
     exam = [s.text for sub in note.section("objective").subsections if sub.code == "physical_exam"
             for s in sub.sentences]
     assert exam == [], exam
+
+
+def test_how_to_reach_the_clinic_is_the_plan_not_the_assessment(extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Patient: My knee has been hurting for a week.\n"
+                                 "Doctor: Okay. So my plan is to book you a face-to-face appointment today.\n"
+                                 "Doctor: And you can ring them after five minutes, and then they'll slot you in "
+                                 "at a time that suits you.\n")
+    assert not any("ring" in s for s in sentences(note, "assessment")), sentences(note, "assessment")
+    assert "They can ring them after 5 minutes, and then they will slot them in at a time that suits them." in \
+        sentences(note, "plan"), sentences(note, "plan")  # "you" at the end after a verb is whole, not cut off
