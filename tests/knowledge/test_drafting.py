@@ -160,6 +160,8 @@ def test_a_medicine_named_only_by_its_class_says_so(extractor: Extractor) -> Non
      "They were endorsing some nasal congestion from the pollen."),
     ("i saw that dr. brown put you on buspar for the anxiety .", "Dr. brown put them on buspar for the anxiety."),
     ("uh , to be honest , my diet has not changed at all .", "Their diet has not changed at all."),
+    ("uh , ohh sorry , the swelling on my lip is getting , ohh my god , bigger .",
+     "The swelling on their lip is getting bigger."),
     # grades as a note writes them; "looking at you , you ..." is no word said twice
     ("on your heart exam , there is a three out of six systolic ejection murmur .",
      "On their heart exam, there is a 3/6 systolic ejection murmur."),
