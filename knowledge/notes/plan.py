@@ -95,6 +95,7 @@ class Register(_Strict):
     broken_off_words: int = Field(default=6, ge=1)
     paused_words: int = Field(default=3, ge=1)
     repeat_ignored: list[str] = Field(default_factory=list)
+    identity_checks: list[str] = Field(default_factory=list)
     report_openers: list[str] = Field(default_factory=list)
     reported: list[str] = Field(default_factory=list)
     report_opener_words: int = Field(default=6, ge=1)

@@ -130,6 +130,7 @@ class Writer:
         self._report_opener = re.compile(r"^(?:\W*(?:" + openers + r")\b)*\W*(?:" + "|".join(re.escape(w) for w in sorted(
             register.report_openers, key=len, reverse=True)) + r")\b", re.I) if register.report_openers else None
         self._reported = phrases_pattern(register.reported)
+        self._identity = phrases_pattern(register.identity_checks)
         self._transitions = _sequences(register.transitions)
         self._qualifiers = _sequences(register.answer_qualifiers)
         marks = {r"n't": " not"}
@@ -226,6 +227,10 @@ class Writer:
     def is_meta(self, text: str) -> bool:
         """The clinician managing the visit ("let me take a look", "any questions") rather than reporting."""
         return bool(self._meta.search(text))
+
+    def checks_identity(self, text: str) -> bool:
+        """The clinician checking who the patient is ("and your date of birth?")."""
+        return bool(self._identity.search(text))
 
     def is_greeting(self, text: str) -> bool:
         """A clause that opens with a greeting ("hi there carolyn it is nice to see you again ...")."""

@@ -543,3 +543,16 @@ def test_how_to_reach_the_clinic_is_the_plan_not_the_assessment(extractor: Extra
     assert not any("ring" in s for s in sentences(note, "assessment")), sentences(note, "assessment")
     assert "They can ring them after 5 minutes, and then they will slot them in at a time that suits them." in \
         sentences(note, "plan"), sentences(note, "plan")  # "you" at the end after a verb is whole, not cut off
+
+
+def test_who_the_patient_is_and_how_they_are_is_no_history(extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Doctor: Hello, how are you?\n"
+                                 "Patient: I'm all right, thank you.\n"
+                                 "Doctor: Can I check your date of birth?\n"
+                                 "Patient: That is the first of October, ninety-nine.\n"
+                                 "Doctor: And your email address?\n"
+                                 "Patient: It's jo at example dot com.\n"
+                                 "Patient: My upper lip has been swelling up since lunch.\n")
+    history = sentences(note, "subjective")
+    assert not any("October" in s or "example" in s or "all right" in s for s in history), history
+    assert "Their upper lip has been swelling up since lunch." in history, history
