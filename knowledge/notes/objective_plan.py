@@ -14,6 +14,8 @@ from nlp.types import Finding
 _UNITS = {"mm[Hg]": "mmHg", "/min": "bpm", "Cel": "°C", "[degF]": "°F", "kg/m2": "kg/m2", "[lb_av]": "lb"}
 _INTERVALS = {"d": "day", "wk": "week", "mo": "month", "a": "year"}
 _ASIDE_WORDS = 7
+# The words that only number a problem the clinician takes up ("for your third problem, your hypertension")
+_ORDINALS = frozenset({"problem", "first", "second", "third", "fourth", "fifth", "next", "last", "final", "issue"})
 
 
 def _clause_sentences(visit: Visit, clauses: list[Clause]) -> list[Sentence]:
@@ -107,8 +109,10 @@ def problem_assessment(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
     kept = _kept(visit, sub, decisions=False)
     for problem in visit.problems:
         # a short aside with nothing clinical in it ("The cool thing about getting.") is no reasoning
+        named = visit.writer.content_words(problem.name) | _ORDINALS
         reasoning = [c for c in problem.clauses if c.index in kept
-                     and (c.findings or len((c.written or "").split()) >= _ASIDE_WORDS)]
+                     and (c.findings or len((c.written or "").split()) >= _ASIDE_WORDS)
+                     and not visit.writer.content_words(c.written or "") <= named]  # "For his next problem, his diabetes."
         sentences = _clause_sentences(visit, reasoning)
         if not sentences and problem.findings:
             sentences = [visit.sentence(f"{problem.name}.", problem.findings)]

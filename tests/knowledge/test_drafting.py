@@ -556,3 +556,12 @@ def test_who_the_patient_is_and_how_they_are_is_no_history(extractor: Extractor)
     history = sentences(note, "subjective")
     assert not any("October" in s or "example" in s or "all right" in s for s in history), history
     assert "Their upper lip has been swelling up since lunch." in history, history
+
+
+def test_a_sentence_that_only_numbers_a_problem_is_no_reasoning(extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Patient: I take lisinopril for my blood pressure.\n"
+                                 "Doctor: So let me go over my assessment and plan.\n"
+                                 "Doctor: For your first problem, your hypertension.\n"
+                                 "Doctor: I think it is well controlled, so continue the lisinopril.\n")
+    assessment = sentences(note, "assessment")
+    assert not any("first problem" in s for s in assessment), assessment
