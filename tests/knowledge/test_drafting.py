@@ -565,3 +565,13 @@ def test_a_sentence_that_only_numbers_a_problem_is_no_reasoning(extractor: Extra
                                  "Doctor: I think it is well controlled, so continue the lisinopril.\n")
     assessment = sentences(note, "assessment")
     assert not any("first problem" in s for s in assessment), assessment
+
+
+def test_what_the_examiner_asks_the_patient_to_do_is_no_exam_finding(extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Patient: My back has hurt since I lifted some boxes.\n"
+                                 "Doctor: Let me examine you. Kick against my hands.\n"
+                                 "Doctor: Now squeeze my fingers as hard as you can.\n"
+                                 "Doctor: You have pain to palpation of the lumbar spine.\n")
+    exam = [s.text for sub in note.section("objective").subsections if sub.code == "physical_exam"
+            for s in sub.sentences]
+    assert exam == ["They have pain to palpation of the lumbar spine."], exam
