@@ -575,3 +575,16 @@ def test_what_the_examiner_asks_the_patient_to_do_is_no_exam_finding(extractor: 
     exam = [s.text for sub in note.section("objective").subsections if sub.code == "physical_exam"
             for s in sub.sentences]
     assert exam == ["They have pain to palpation of the lumbar spine."], exam
+
+
+@pytest.mark.parametrize(("impression", "problem"), [
+    ("I think you have probably an acute medial meniscus sprain.", "Medial meniscus sprain"),
+    ("You have what we call an MCL strain.", "MCL strain"),
+])
+def test_a_knee_sprain_or_strain_said_is_the_problem_assessed(extractor: Extractor, impression: str,
+                                                              problem: str) -> None:
+    _, note = drafted(extractor, "Patient: I twisted my right knee when I fell off a ladder yesterday.\n"
+                                 "Doctor: So, my assessment.\n"
+                                 f"Doctor: {impression}\n"
+                                 "Doctor: I want you to ice it and wear a knee brace.\n")
+    assert [sub.problem for sub in note.section("assessment").subsections][:1] == [problem]
