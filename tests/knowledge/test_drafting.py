@@ -491,8 +491,7 @@ def test_an_exam_finding_no_stated_sentence_says_is_written_in_the_exam(extracto
                                  "Doctor: Let's do your exam. If I bend your knee, does that hurt?\n"
                                  "Patient: Yes, that hurts.\n"
                                  "Doctor: The MRI of your back showed a mass, we will refer you.\n")
-    exam = [s.text for s in next(sub for sub in note.section("objective").subsections
-                                 if sub.code == "physical_exam").sentences]
+    exam = part_of(note, "objective", "physical_exam")
     assert "Pain with movement in the right knee." in exam, exam
     assert not any("mass" in text.lower() for text in exam), exam  # said of a result, not while examining
 
@@ -515,8 +514,7 @@ def test_what_the_clinician_says_while_examining_that_reports_nothing_is_left_ou
                                  "Doctor: Your lungs are clear. That is it.\n"
                                  "Patient: Thank you.\n"
                                  "Doctor: You're welcome.\n")
-    exam = [s.text for sub in note.section("objective").subsections if sub.code == "physical_exam"
-            for s in sub.sentences]
+    exam = part_of(note, "objective", "physical_exam")
     assert exam == ["Their lungs are clear."], exam
 
 
@@ -530,8 +528,7 @@ def test_an_examination_proposed_for_another_visit_is_no_exam(extractor: Extract
                                  "Doctor: Part of the reason I'd like you to come in is so we can do a neurological "
                                  "examination and look inside the ear.\n"
                                  "Doctor: So my plan is to book you a face-to-face appointment today.\n")
-    exam = [s.text for sub in note.section("objective").subsections if sub.code == "physical_exam"
-            for s in sub.sentences]
+    exam = part_of(note, "objective", "physical_exam")
     assert exam == [], exam
 
 
@@ -572,8 +569,7 @@ def test_what_the_examiner_asks_the_patient_to_do_is_no_exam_finding(extractor: 
                                  "Doctor: Let me examine you. Kick against my hands.\n"
                                  "Doctor: Now squeeze my fingers as hard as you can.\n"
                                  "Doctor: You have pain to palpation of the lumbar spine.\n")
-    exam = [s.text for sub in note.section("objective").subsections if sub.code == "physical_exam"
-            for s in sub.sentences]
+    exam = part_of(note, "objective", "physical_exam")
     assert exam == ["They have pain to palpation of the lumbar spine."], exam
 
 
