@@ -51,8 +51,9 @@ _RESTARTED_FIRST = {"it", "that", "this", "i", "we"}
 # "let's talk a little bit about your migraines": longer, the clause says more than where the talk goes next
 _TRANSITION_WORDS = 12
 _NO_SPACE_BEFORE = {",", ".", "?", "!", ";", ":", "%", ")"}
-# A single number word that is rarely a count in speech ("the one that", "oh").
+# A rough stem for telling whether a sentence's words were said before ("helped" = "help"; `content_words`).
 _STEM = re.compile(r"(?:ing|ed|es|s)$")
+# A single number word that is rarely a count in speech ("the one that", "oh").
 _AMBIGUOUS = {"one", "oh", "zero"}
 # "twenty-one" is read by the number reader as three words, "twenty", "-", "one".
 _HYPHENATED = re.compile(r"^(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-"
