@@ -39,7 +39,7 @@ MANOEUVRE_TAIL = 20  # the reply answers a manoeuvre said in the examiner's last
 PAIN = "pain"  # the generic pain code; a pain by its place ends in "_pain"
 PAIN_WORDS = frozenset({"hurt", "hurts", "hurting", "pain", "painful", "sore", "tender", "tenderness", "ouch"})
 OUCH = frozenset({"ouch", "ow", "owww", "ooh"})  # a reply that says the pain without the word
-NO_WORDS = frozenset({"no", "nope", "nah"})  # a reply opening with one of these denies the pain asked about
+NO_WORDS = frozenset({"no", "nope", "nah"})  # a reply opening with one of these denies what was asked
 GENERIC_SITES = frozenset({"leg"})  # a site said in a reply replaces one of these
 # A plan said plainly ("I'd like to get an X-ray", "see you in two weeks") is placed today: present, unless said
 # under a condition ("if it gets worse").
@@ -84,6 +84,11 @@ def answer_to(segments: list[Segment], index: int) -> int | None:
         if segments[reply].speaker != asker or asker == "other":
             return reply
     return None
+
+
+def opens_with_no(segment: Segment) -> bool:
+    """Whether a reply opens with a no ("No, but my back pain is bad"; "No, penicillin was fine")."""
+    return normalise(segment.text).partition(" ")[0] in NO_WORDS
 
 
 def followed_up(segments: list[Segment], found: list[list[Mention]], follow_ups: list[bool]) -> list[list[Mention]]:
@@ -170,7 +175,7 @@ def manoeuvred(segments: list[Segment], found: list[list[Mention]], cues: list[i
         # is bad"), and never in a reply that opens with a no
         pains = [n for n, m in enumerate(result[reply]) if m.kind == "symptom" and not m.in_question
                  and (m.code == PAIN or site is not None and m.code == f"{site}_{PAIN}")]
-        denied = normalise(segments[reply].text).partition(" ")[0] in NO_WORDS
+        denied = opens_with_no(segments[reply])
         if pains and not denied:
             said = result[reply][pains[0]]
             result[reply][pains[0]] = replace(said, kind="exam", code=manoeuvre.code, attributes=manoeuvre.attributes)
@@ -265,7 +270,7 @@ def allergies_asked(segments: list[Segment], found: list[list[Mention]]) -> list
         allergies = [m for m in found[index - 1] if m.kind == "allergy"]
         asked = {m.code for m in allergies if m.code != ANY_ALLERGY}
         question = any(m.in_question for m in allergies)
-        denied = normalise(segments[index].text).partition(" ")[0] in NO_WORDS
+        denied = opens_with_no(segments[index])
         answer = []
         for m in found[index]:
             if m.kind == "allergy" and m.code == ANY_ALLERGY and len(asked) == 1:

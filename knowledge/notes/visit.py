@@ -174,9 +174,9 @@ class Visit:
                 written = None  # "Let's talk about your migraines.": the next sentences say what there is to say
             if written and segment.speaker == "patient" and _BARE_ANSWER.match(written) and len(written.split()) < 8:
                 written = None  # "No, nothing out of the ordinary": its question's finding says it
-            asked = next((c for c in reversed(clauses) if c.speaker != "patient"), None)
-            if written and segment.speaker == "patient" and not inside and asked is not None and asked.question \
-                    and self.writer.checks_identity(asked.said):
+            asked = next((c for c in reversed(clauses) if c.speaker != "patient"), None) \
+                if written and segment.speaker == "patient" and not inside else None
+            if asked is not None and asked.question and self.writer.checks_identity(asked.said):
                 written = None  # "That is the first of October, 99.": who the patient is, not their history
             phase = self._phase(index, plan_at, segment, text, inside, cued=index >= exam_at or exam_at == plan_at)
             if phase == "history" and exam_at <= index < plan_at:

@@ -7,6 +7,7 @@ terminator ("but") or its `max_scope` in tokens. The cue lists are data (the top
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -45,6 +46,15 @@ def make_context(nlp: Language, name: str) -> ContextMarker:
     return ContextMarker(nlp)
 
 
+class QuestionMarks(NamedTuple):
+    """Where the question cues of one utterance stand: openers, lead-ins (start -> end), tags and clause words."""
+
+    openers: set[int]
+    lead_ins: dict[int, int]
+    tagged: set[tuple[int, int]]
+    clauses: set[int]
+
+
 class QuestionMarker:
     """Sets `_.in_question` on targets: a question asserts nothing, the answer settles it (knowledge/extract.py).
 
@@ -70,17 +80,21 @@ class QuestionMarker:
             if docs:
                 matcher.add(key, docs)
 
-    def __call__(self, doc: Doc, targets: list[Span]) -> None:
-        openers = {start for _, start, _ in self.openers(doc)}
+    def marks(self, doc: Doc) -> QuestionMarks:
+        """The question cues of `doc`, matched once for `follow_up` and the marking of its targets."""
         lead_ins: dict[int, int] = {}
         for _, start, end in self.lead_ins(doc):
             lead_ins[start] = max(end, lead_ins.get(start, end))
+        return QuestionMarks(openers={start for _, start, _ in self.openers(doc)}, lead_ins=lead_ins,
+                             tagged={(start, end) for _, start, end in self.tags(doc)},
+                             clauses={start for _, start, _ in self.clauses(doc)})
+
+    def __call__(self, doc: Doc, targets: list[Span], marks: QuestionMarks) -> None:
+        openers, lead_ins, tagged, clauses = marks
         # "... so have you had" asks; "we have you on the norvasc" says (a subject or helper word before it)
         asked_after = [end for _, start, end in self.anywhere(doc)
                        if start == 0 or doc[start - 1].lower_ not in NOT_ASKING_BEFORE]
         presupposed_from = [end for _, _, end in self.presupposing(doc)]
-        tagged = {(start, end) for _, start, end in self.tags(doc)}
-        clauses = {start for _, start, _ in self.clauses(doc)}
         clause_starts = {start for start in clauses if start and doc[start - 1].text == ","}
         sentences = list(doc.sents)
         for index, sentence in enumerate(sentences):
@@ -108,18 +122,13 @@ class QuestionMarker:
                 if any(sentence.start < end <= target.start for end in presupposed_from):
                     target._.in_question = False  # "How long have you had diabetes?" says the patient has it
 
-    def follow_up(self, doc: Doc, targets: list[Span]) -> None:
+    def follow_up(self, doc: Doc, targets: list[Span], marks: QuestionMarks) -> None:
         """Set `doc._.follows_up`: the utterance opens with a question about what was said just before it ("Where are
         they?"), naming nothing itself."""
         first = next(iter(doc.sents), None)
-        if first is None:
-            return
-        lead_ins: dict[int, int] = {}
-        for _, start, end in self.lead_ins(doc):
-            lead_ins[start] = max(end, lead_ins.get(start, end))
-        doc._.follows_up = self._follows_up(first, targets, {start for _, start, _ in self.openers(doc)},
-                                            {(start, end) for _, start, end in self.tags(doc)}, lead_ins,
-                                            {start for _, start, _ in self.clauses(doc)})
+        if first is not None:
+            doc._.follows_up = self._follows_up(first, targets, marks.openers, marks.tagged, marks.lead_ins,
+                                                marks.clauses)
 
     @classmethod
     def _follows_up(cls, sentence: Span, targets: list[Span], openers: set[int], tagged: set[tuple[int, int]],
@@ -181,7 +190,8 @@ class ContextMarker:
 
     def __call__(self, doc: Doc) -> Doc:
         targets = list(doc.spans[TARGETS])
-        self.questions.follow_up(doc, targets)
+        marks = self.questions.marks(doc)
+        self.questions.follow_up(doc, targets, marks)
         if not targets:
             return doc
         target_tokens = {i for target in targets for i in range(target.start, target.end)}
@@ -214,7 +224,7 @@ class ContextMarker:
         for target in targets:
             if target.label_ == MEDICATION and target._.assertion == "possible" and hedged_subject(target):
                 target._.assertion = "present"
-        self.questions(doc, targets)
+        self.questions(doc, targets, marks)
         return doc
 
     def _mark(self, sentence: Span, targets: list[Span], cues: list[tuple[Span, ContextRule]]) -> None:

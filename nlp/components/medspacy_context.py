@@ -61,7 +61,8 @@ class MedspacyContext:
 
     def __call__(self, doc: Doc) -> Doc:
         targets = list(doc.spans[TARGETS])
-        self.questions.follow_up(doc, targets)
+        marks = self.questions.marks(doc)
+        self.questions.follow_up(doc, targets, marks)
         if not targets:
             return doc
         self.context(doc)
@@ -70,7 +71,7 @@ class MedspacyContext:
                 category = CATEGORIES.get(modifier.category)
                 if category is not None:
                     apply(target, category)
-        self.questions(doc, targets)
+        self.questions(doc, targets, marks)
         return doc
 
 
