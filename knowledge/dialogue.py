@@ -334,16 +334,20 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
             if reply is None:
                 placed.append(Placed(segment, mention, None))
                 continue
+            reply = second_thought(segments, answers, reply)
             opening = answers[reply]
             own_kinds = {m.kind for m in found[reply]}
-            if opening is None and mention.kind in OPEN_KINDS and segments[reply].text.strip():
+            named = {m.code for m in found[reply] if m.kind == mention.kind}
+            if opening is None and mention.kind in OPEN_KINDS and segments[reply].text.strip() \
+                    and mention.code not in named:  # "Do you take any drugs?" "I don't take drugs.": its own words say
                 # "What do you do for work?" "I'm an accountant.": an open question answered with what it asked
                 answered = segments[reply]
                 extra = Evidence(segment=answered.id, start=0, end=len(answered.text), text=answered.text,
                                  t0=answered.start, t1=answered.end)
                 placed.append(Placed(segment, replace(mention, assertion="present"), "present", [extra]))
                 continue
-            listed = len({m.code for m in found[index] if m.kind == mention.kind and m.in_question}) > 1
+            asked = {m.code for m in found[index] if m.kind == mention.kind and m.in_question}
+            listed = len(asked) > 1
             # "Are you taking your metformin?" "Yes yes, that's along with the blood pressure medicine.": another drug
             # named beside the yes does not take it back; another symptom may ("Chest pain?" "Yes, short of breath")
             own = mention.code not in {m.code for m in found[reply]} if mention.kind == "medication" \
@@ -353,6 +357,11 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                 # "Any shortness of breath, cough, muscle aches?" "Sometimes when I run I struggle a bit ...": a
                 # qualified yes to a list says which in its own words, and affirms none wholesale ("No other
                 # symptoms" denies them all)
+                placed.append(Placed(segment, mention, None))
+                continue
+            if listed and opening.assertion == "present" and asked & named and mention.code not in named:
+                # "Any stroke or mini-strokes in the family?" "Yes, my father had a stroke.": the yes is for the one
+                # the reply names
                 placed.append(Placed(segment, mention, None))
                 continue
             assertion, historical = opening.assertion, None
@@ -369,6 +378,17 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                              t0=t0, t1=t1)
             placed.append(Placed(segment, mention, assertion, [extra], historical))
     return placed
+
+
+def second_thought(segments: list[Segment], answers: list[Answer | None], reply: int) -> int:
+    """The reply that settles a question: a bare answer the same speaker takes back in the turn that follows ("Any
+    phlegm?" "Yeah." "No, no, it's a dry cough.") gives way to it."""
+    opening, following = answers[reply], reply + 1
+    if opening is None or following >= len(segments) or segments[following].speaker != segments[reply].speaker \
+            or segments[reply].text[opening.end:].strip(" .,!?"):
+        return reply
+    later = answers[following]
+    return following if later is not None and later.bare and later.assertion != opening.assertion else reply
 
 
 def by_clinician_of(item: Placed) -> bool:

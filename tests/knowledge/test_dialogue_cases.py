@@ -102,3 +102,18 @@ def test_cue_cases(extractor: Extractor, said: str, expected: tuple[str, str] | 
 def test_the_reply_says_where_the_symptom_is(extractor: Extractor, said: str) -> None:
     cramp = next(f for f in findings(extractor, said) if f.code == "leg_cramp")
     assert (cramp.attributes["site"], cramp.attributes["laterality"]) == ("foot", "right")
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    # a bare answer the patient takes back in the next turn: the second thought settles it
+    ("Doctor: Are you coughing anything up, any phlegm?\nPatient: Yeah.\nPatient: No, no, it's a dry tickly cough.",
+     {("sputum", "absent"), ("cough", "present")}),
+    # a yes to a list that names one of them is a yes to that one
+    ("Doctor: Any heart attacks or strokes in your family?\nPatient: Yes, my mum had a stroke last year.",
+     {("stroke", "family")}),
+    # a question about a habit answered in the reply's own words: they say it, not the reply as a whole
+    ("Doctor: Do you smoke or use any recreational drugs?\nPatient: I smoke a bit at weekends but I don't use drugs.",
+     {("smoking", "present"), ("drug_use", "absent")}),
+])
+def test_the_reply_that_settles_a_question(extractor: Extractor, said: str, expected: set[tuple[str, str]]) -> None:
+    assert found(extractor, said) == expected
