@@ -22,6 +22,7 @@ from rich.table import Table
 
 from knowledge.base import KnowledgeBase
 from knowledge.corpora import CorpusNotFound, find_data, record
+from knowledge.equivalents import Equivalents, load_equivalents
 from knowledge.errors import CorpusError
 from knowledge.extract import Extractor
 from nlp.lexicon import MEDICATION, normalise
@@ -37,6 +38,7 @@ SITE = "site"  # the kind of the place modifiers among the knowledge base's patt
 ORDERED_KINDS = ("lab", "imaging")  # an order of a test or study is coded as the test (docs/findings.md)
 ATTRIBUTES = ("historical", "unit", "interpretation", "dose", "site", "laterality", "action", "order_type")
 ICD10_CATEGORY = 3  # two problems with the same ICD-10-CM category (E11.9, E11.65) are the same problem
+NO_EQUIVALENTS = Equivalents.none()
 
 
 class GoldDose(StrictModel):
@@ -86,10 +88,14 @@ class CorpusFile(StrictModel):
     """corpus.yaml beside the gold files (optional): what the gold lists.
 
     `topic`: only the concepts of the topic pack (tests/gold, written before the whole-visit findings), so
-    findings of other concepts are not scored; `visit` (default): every finding of the visit.
+    findings of other concepts are not scored; `visit` (default): every finding of the visit. `annotates`: for
+    a kind named there, the only codes the gold annotates (tests/gold_real: social history is tobacco, alcohol,
+    drugs, work, exercise, diet and living situation, not coffee or travel); a finding of another code of that
+    kind is not scored unless the consultation's gold lists that code.
     """
 
     scope: Scope = "visit"
+    annotates: dict[FindingKind, list[str]] = {}
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,7 @@ class GoldConsultation:
     transcript: Transcript
     findings: list[GoldFinding]
     scope: Scope = "visit"
+    annotates: dict[str, frozenset[str]] = field(default_factory=dict)  # kind -> the only codes annotated
 
 
 @dataclass
@@ -185,17 +192,19 @@ def load_corpus(folder: Path, data: Path | None = None) -> list[GoldConsultation
                      if not path.with_suffix(".txt").is_file() and path.name != CORPUS_FILE)
     if not transcripts and not sourced:
         raise CorpusError(f"{folder}: no transcripts (*.txt) and no gold files naming a source in the corpus")
-    scope = _scope(folder)
+    declared = _corpus_file(folder)
+    annotates: dict[str, frozenset[str]] = {kind: frozenset(codes) for kind, codes in declared.annotates.items()}
     consultations = [_consultation(path) for path in transcripts] + [_sourced(path, data) for path in sourced]
-    return sorted((replace(c, scope=scope) for c in consultations), key=lambda consultation: consultation.name)
+    return sorted((replace(c, scope=declared.scope, annotates=annotates) for c in consultations),
+                  key=lambda consultation: consultation.name)
 
 
-def _scope(folder: Path) -> Scope:
+def _corpus_file(folder: Path) -> CorpusFile:
     path = folder / CORPUS_FILE
     if not path.is_file():
-        return "visit"
+        return CorpusFile()
     try:
-        return CorpusFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {}).scope
+        return CorpusFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
     except (yaml.YAMLError, ValidationError) as exc:
         raise CorpusError(f"{path}: {str(exc).splitlines()[0]}") from None
 
@@ -240,18 +249,40 @@ def read_gold(path: Path) -> GoldFile:
 
 # --- scoring ---------------------------------------------------------------------------------------
 
-def evaluate(corpus: Iterable[GoldConsultation], extractor: Extractor) -> Evaluation:
-    """Run the extractor on every consultation and score its findings against the gold."""
+def evaluate(corpus: Iterable[GoldConsultation], extractor: Extractor,
+             equivalents: Equivalents | None = None) -> Evaluation:
+    """Run the extractor on every consultation and score its findings against the gold.
+
+    `equivalents` says which codings are one fact (default: the knowledge base's declarations,
+    general/relations/equivalents.yaml); `Equivalents.none()` matches identical codings only.
+    """
     result = Evaluation(attributes={name: Agreement() for name in ATTRIBUTES})
     codes = CodeReader(extractor.knowledge)
     topic = topic_concepts(extractor.knowledge)
+    same = equivalents if equivalents is not None else load_equivalents(known_concepts(extractor.knowledge))
     for consultation in corpus:
         result.consultations += 1
+        gold = [codes.read(finding) for finding in consultation.findings]
         found = extractor.extract(consultation.transcript).findings
         if consultation.scope == "topic":
             found = [finding for finding in found if (finding.kind, finding.code) in topic]
-        _score(result, consultation.name, [codes.read(finding) for finding in consultation.findings], found)
+        found = in_scope(found, consultation.annotates, gold)
+        _score(result, consultation.name, gold, found, same)
     return result
+
+
+def known_concepts(knowledge: KnowledgeBase) -> set[tuple[str, str]]:
+    """(kind, code) of everything the knowledge base can give: its terms and every drug of the dictionary."""
+    drugs = set(knowledge.drugs.ids) | set(knowledge.drug_attributes)
+    return set(knowledge.codes) | {(MEDICATION, code) for code in drugs}
+
+
+def in_scope(found: list[Finding], annotates: dict[str, frozenset[str]], gold: list[GoldFinding]) -> list[Finding]:
+    """The findings the gold annotates: of a kind the corpus limits (`annotates`), only its codes and those this
+    consultation's gold lists."""
+    listed = {(finding.kind, finding.code) for finding in gold}
+    return [finding for finding in found if finding.kind not in annotates
+            or finding.code in annotates[finding.kind] or (finding.kind, finding.code) in listed]
 
 
 def topic_concepts(knowledge: KnowledgeBase) -> set[tuple[str, str]]:
@@ -293,16 +324,28 @@ class CodeReader:
         return gold if code is None or code == gold.code else gold.model_copy(update={"code": code})
 
 
-def _score(result: Evaluation, name: str, gold: list[GoldFinding], found: list[Finding]) -> None:
+def _score(result: Evaluation, name: str, gold: list[GoldFinding], found: list[Finding],
+           equivalents: Equivalents = NO_EQUIVALENTS) -> None:
     unmatched = list(found)
-    for expected in gold:
-        match = next((f for f in unmatched if _matches(expected, f)), None) or \
-            next((f for f in unmatched if _same_problem(expected, f)), None)
+    matched: dict[int, Finding] = {}
+    # Every gold finding takes its identical coding first, then the same problem by ICD-10-CM category, then a
+    # coding declared the same fact or narrower: a looser rule never takes a finding a stricter one needs.
+    rules = (lambda e, f: _matches(e, f, NO_EQUIVALENTS), _same_problem,
+             lambda e, f: _matches(e, f, equivalents))
+    for rule in rules:
+        for index, expected in enumerate(gold):
+            if index in matched:
+                continue
+            match = next((f for f in unmatched if rule(expected, f)), None)
+            if match is not None:
+                matched[index] = match
+                unmatched.remove(match)
+    for index, expected in enumerate(gold):
+        match = matched.get(index)
         _count(result, expected.kind, expected.assertion, "tp" if match else "fn")
         if match is None:
             result.misses.append(Error(name, expected.label(), _near_miss(expected, found)))
             continue
-        unmatched.remove(match)
         for attribute, said, got in _attribute_pairs(expected, match):
             agreement = result.attributes[attribute]
             agreement.total += 1
@@ -322,8 +365,9 @@ def _count(result: Evaluation, kind: str, assertion: str, outcome: str) -> None:
         setattr(score, outcome, getattr(score, outcome) + 1)
 
 
-def _matches(expected: GoldFinding, found: Finding) -> bool:
-    if (expected.kind, expected.code, expected.assertion) != (found.kind, found.code, found.assertion):
+def _matches(expected: GoldFinding, found: Finding, equivalents: Equivalents) -> bool:
+    if not equivalents.matches((expected.kind, expected.code, expected.assertion),
+                               (found.kind, found.code, found.assertion)):
         return False
     if expected.value is None:
         return True

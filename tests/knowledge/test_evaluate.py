@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.evaluate import CorpusError, Evaluation, GoldFinding, _score, evaluate, load_corpus, read_gold
+from knowledge.equivalents import Equivalents, load_equivalents
+from knowledge.errors import KnowledgeError
+from knowledge.evaluate import (CorpusError, Evaluation, GoldFinding, _score, evaluate, known_concepts, load_corpus,
+                                read_gold)
 from knowledge.extract import Extractor
-from nlp.types import Finding
+from nlp.types import Assertion, Finding, FindingKind
 
 GOLD = Path(__file__).resolve().parents[1] / "gold"
 HOLDOUT = Path(__file__).resolve().parents[1] / "gold_holdout"
@@ -107,3 +110,106 @@ def test_eval_cli_prints_json_scores_and_fails_on_an_unreadable_corpus(tmp_path:
     failed = subprocess.run([*cli, str(tmp_path)], capture_output=True, text=True)
     assert failed.returncode != 0
     assert "two.yaml" in failed.stderr and len(failed.stderr.strip().splitlines()) == 1
+
+
+# --- codings that are one fact, narrower codes, and what a corpus annotates --------------------------------------
+
+KNOWN = {("exam", "sensation_intact"), ("exam", "sensation_decreased"), ("symptom", "swelling"),
+         ("symptom", "leg_swelling"), ("symptom", "back_pain"), ("symptom", "low_back_pain")}
+DECLARED = """\
+same:
+  - why: a normal sensory exam is no sensory deficit
+    codings:
+      - {kind: exam, code: sensation_intact, assertion: present}
+      - {kind: exam, code: sensation_decreased, assertion: absent}
+narrower:
+  - {why: swelling of the leg is swelling, kind: symptom, broad: swelling, narrow: [leg_swelling]}
+  - {why: low back pain is back pain, kind: symptom, broad: back_pain, narrow: [low_back_pain]}
+"""
+
+
+@pytest.fixture
+def declared(tmp_path: Path) -> Equivalents:
+    path = tmp_path / "equivalents.yaml"
+    path.write_text(DECLARED, encoding="utf-8")
+    return load_equivalents(KNOWN, path)
+
+
+def _scored(gold: GoldFinding, found: Finding, equivalents: Equivalents) -> tuple[int, int, int]:
+    result = Evaluation()
+    _score(result, "case", [gold], [found], equivalents)
+    return result.overall.tp, result.overall.fp, result.overall.fn
+
+
+def _said(kind: FindingKind, code: str, assertion: Assertion = "present") -> Finding:
+    return Finding(id="f1", kind=kind, code=code, text=code, assertion=assertion)
+
+
+@pytest.mark.parametrize(("gold", "found"), [
+    (("sensation_decreased", "absent"), ("sensation_intact", "present")),
+    (("sensation_intact", "present"), ("sensation_decreased", "absent")),
+])
+def test_codings_declared_one_fact_match_both_ways(declared: Equivalents, gold: tuple[str, str],
+                                                    found: tuple[str, str]) -> None:
+    expected = GoldFinding(kind="exam", code=gold[0], assertion=gold[1])  # type: ignore[arg-type]
+    assert _scored(expected, _said("exam", *found), declared) == (1, 0, 0)
+    assert _scored(expected, _said("exam", *found), Equivalents.none()) == (0, 1, 1)
+
+
+@pytest.mark.parametrize(("gold", "found", "tp"), [
+    ("swelling", "leg_swelling", 1),        # more specific and still right
+    ("leg_swelling", "swelling", 0),        # says less than the gold: no place
+])
+def test_a_narrower_code_found_matches_its_broad_gold_never_the_reverse(declared: Equivalents, gold: str,
+                                                                       found: str, tp: int) -> None:
+    assert _scored(GoldFinding(kind="symptom", code=gold), _said("symptom", found), declared) == (tp, 1 - tp, 1 - tp)
+
+
+@pytest.mark.parametrize(("gold", "found", "tp"), [
+    ("back_pain", "low_back_pain", 0),      # "no low back pain" does not deny all back pain
+    ("low_back_pain", "back_pain", 1),      # "no back pain" denies low back pain too
+])
+def test_denied_the_broad_code_entails_the_narrow_one(declared: Equivalents, gold: str, found: str, tp: int) -> None:
+    expected = GoldFinding(kind="symptom", code=gold, assertion="absent")
+    assert _scored(expected, _said("symptom", found, "absent"), declared) == (tp, 1 - tp, 1 - tp)
+
+
+def test_a_declaration_naming_a_code_the_knowledge_base_lacks_stops_the_load(tmp_path: Path) -> None:
+    path = tmp_path / "equivalents.yaml"
+    path.write_text(DECLARED.replace("narrow: [leg_swelling]", "narrow: [leg_swelling, ankle_sweling]"),
+                    encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"equivalents\.yaml: narrower\.0\.narrow\.1: 'ankle_sweling' is no "
+                                             r"symptom code of the knowledge base \(line 7\)"):
+        load_equivalents(KNOWN, path)
+
+
+def test_a_group_without_its_reason_stops_the_load(tmp_path: Path) -> None:
+    path = tmp_path / "equivalents.yaml"
+    path.write_text(DECLARED.replace("  - why: a normal sensory exam is no sensory deficit\n", "  -\n"),
+                    encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"equivalents\.yaml: same\.0\.why: Field required"):
+        load_equivalents(KNOWN, path)
+
+
+def test_the_declarations_of_the_knowledge_base_name_only_its_codes(extractor: Extractor) -> None:
+    equivalents = load_equivalents(known_concepts(extractor.knowledge))
+    assert equivalents.matches(("exam", "strength_reduced", "absent"), ("exam", "strength_normal", "present"))
+
+
+def test_a_finding_of_a_code_the_corpus_does_not_annotate_is_not_scored(extractor: Extractor, tmp_path: Path) -> None:
+    (tmp_path / "visit.txt").write_text("Patient: I drink four cups of coffee a day and I work as a teacher.\n",
+                                        encoding="utf-8")
+    (tmp_path / "visit.yaml").write_text("findings:\n  - {kind: social, code: occupation}\n", encoding="utf-8")
+    everything = evaluate(load_corpus(tmp_path), extractor)
+    (tmp_path / "corpus.yaml").write_text("annotates:\n  social: [occupation, exercise]\n", encoding="utf-8")
+    scoped = evaluate(load_corpus(tmp_path), extractor)
+    assert [e.finding for e in everything.false_positives] == ["social caffeine present"]
+    assert (scoped.overall.tp, scoped.overall.fp, scoped.overall.fn) == (1, 0, 0)
+
+
+def test_a_code_outside_the_declared_scope_is_scored_where_the_gold_lists_it(extractor: Extractor,
+                                                                             tmp_path: Path) -> None:
+    (tmp_path / "visit.txt").write_text("Patient: I drink four cups of coffee a day.\n", encoding="utf-8")
+    (tmp_path / "visit.yaml").write_text("findings:\n  - {kind: social, code: caffeine}\n", encoding="utf-8")
+    (tmp_path / "corpus.yaml").write_text("annotates:\n  social: [occupation]\n", encoding="utf-8")
+    assert evaluate(load_corpus(tmp_path), extractor).overall.tp == 1

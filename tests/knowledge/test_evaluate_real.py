@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from knowledge.corpora import CorpusNotFound, find_data
-from knowledge.evaluate import CodeReader, CorpusError, GoldFinding, evaluate, load_corpus
+from knowledge.evaluate import CORPUS_FILE, CodeReader, CorpusError, GoldFinding, evaluate, load_corpus
 from knowledge.extract import Extractor
 from nlp.schema import findings_schema
 from nlp.types import Finding
@@ -27,8 +28,16 @@ def shared_data() -> Path:
 
 
 def test_the_split_is_30_dev_and_10_held_out_and_names_no_dialogue_twice() -> None:
-    dev, holdout = (sorted(p.stem for p in (GOLD_REAL / split).glob("*.yaml")) for split in ("dev", "holdout"))
+    dev, holdout = (sorted(p.stem for p in (GOLD_REAL / split).glob("*.yaml") if p.name != CORPUS_FILE)
+                    for split in ("dev", "holdout"))
     assert (len(dev), len(holdout)) == (30, 10) and not set(dev) & set(holdout)
+
+
+def test_both_splits_declare_the_same_scope_and_it_leaves_out_coffee_and_travel() -> None:
+    dev, holdout = (yaml.safe_load((GOLD_REAL / split / CORPUS_FILE).read_text(encoding="utf-8"))
+                    for split in ("dev", "holdout"))
+    assert dev == holdout
+    assert set(dev["annotates"]["social"]) == {"drug_use", "occupation", "exercise", "diet", "living_situation"}
 
 
 @pytest.mark.parametrize("split", sorted(FLOORS))
