@@ -37,3 +37,29 @@ def test_a_past_cue_makes_the_mention_historical(nlp: Language) -> None:
 def test_a_question_asserts_nothing_yet_and_is_marked(nlp: Language) -> None:
     asked = said(nlp, "Do you have any tingling?", "tingling")
     assert asked.in_question and asked.assertion == "present"  # the answer decides (knowledge.dialogue)
+
+
+@pytest.mark.parametrize(("text", "code", "assertion"), [
+    # a hedge with an intensifier inside it
+    ("It does sound quite like a migraine to me.", "migraine", "possible"),
+    ("I'm not a hundred percent sure if I've had a fever.", "fever", "possible"),
+    # a diagnosis put forward, not made
+    ("Our working diagnosis is a mini-stroke.", "transient_ischemic_attack", "possible"),
+    ("You had a scare with a possible lung cancer a few years back.", "lung_cancer", "possible"),
+    # a wish says what is not
+    ("My appetite's fine, I wish I had some weight loss.", "weight_loss", "absent"),
+    # a British recommendation, and a plan with its condition said after it
+    ("What I would, suggest is, trying some anti-inflammatories.", "nsaid", "hypothetical"),
+    ("We'll send you for physiotherapy if we need to.", "referral_physical_therapy", "hypothetical"),
+    ("Not settling, then I'd, uh, advise a pregnancy test.", "pregnancy_test", "hypothetical"),
+])
+def test_hedges_wishes_and_conditions_of_spoken_british_english(nlp: Language, text: str, code: str,
+                                                                 assertion: str) -> None:
+    assert said(nlp, text, code).assertion == assertion
+
+
+def test_an_order_to_see_whether_a_change_is_needed_is_under_no_condition(nlp: Language) -> None:
+    """"to see if we need to" asks whether; it is no condition on the test."""
+    assert "conditional" not in said(nlp, "I'll order an A1c to see if we need to adjust your metformin.",
+                                     "hba1c").attributes
+    assert said(nlp, "We'll get an MRI if we need to.", "mri").attributes["conditional"]
