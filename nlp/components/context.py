@@ -29,6 +29,8 @@ NOT_ASKING_BEFORE = frozenset({"we", "i", "they", "he", "she", "to", "will", "'l
                                "let", "get", "got", "that", "which", "who", "'d"})
 TERMINATE = "terminate"
 PSEUDO = "pseudo"
+FAMILY = "family"
+SPOKEN_OF = frozenset({"he", "she", "they", "he's", "she's", "they're"})  # "Mum, she has migraines": not addressed
 FILLER = "filler"  # a hesitation ("um", "you know") that a cue's scope passes, with the commas around it
 REPAIR_REACH = 3  # words before a cue that a restart after a hesitation repeats
 PAUSES = frozenset({",", "-", "--", "...", "…"})  # what may stand between a cue and a filler ("no, um, fracture")
@@ -217,6 +219,8 @@ class ContextMarker:
             rules = [r for r in rules_of[(span.start, span.end)] if r.category not in apart]
             pseudo = [r for r in rules if r.category == PSEUDO]
             cues += [(span, rule) for rule in (pseudo[:1] or rules)]
+        addressed = vocatives(doc, cues, marks.lead_ins)
+        cues = [(span, rule) for span, rule in cues if span.start not in addressed]
         for sentence in doc.sents:
             in_sentence = [t for t in targets if sentence.start <= t.start < sentence.end]
             if in_sentence:
@@ -259,6 +263,27 @@ class ContextMarker:
             start = max([sentence.start, cue.start - reach] + [s.end for s in stops if s.end <= cue.start])
             scopes.append((start, cue.start))
         return scopes
+
+
+def vocatives(doc: Doc, cues: list[tuple[Span, ContextRule]], lead_ins: dict[int, int]) -> set[int]:
+    """The starts of the family cues that address a relative rather than speak of one: a relative's word said first in
+    a sentence (after its lead-ins) and followed by a comma, and the same word said again right after ("Yes, uh Mum,
+    Mum do we have any antihistamines?"; "Mum, if you can call an ambulance"). "My mum, she has migraines" and "Mum,
+    she has migraines" speak of her."""
+    family = {span.start: span for span, rule in cues if rule.category == FAMILY and len(span) == 1}  # a relative
+    if not family:
+        return set()
+    addressed = set()
+    for sentence in doc.sents:
+        first = family.get(QuestionMarker._opening(sentence, lead_ins))
+        if first is None or first.end + 1 >= sentence.end or doc[first.end].text != "," \
+                or doc[first.end + 1].lower_ in SPOKEN_OF:
+            continue
+        addressed.add(first.start)
+        again = family.get(first.end + 1)
+        if again is not None and again.text.lower() == first.text.lower():
+            addressed.add(again.start)
+    return addressed
 
 
 def hedged_subject(target: Span) -> bool:

@@ -63,3 +63,13 @@ def test_an_order_to_see_whether_a_change_is_needed_is_under_no_condition(nlp: L
     assert "conditional" not in said(nlp, "I'll order an A1c to see if we need to adjust your metformin.",
                                      "hba1c").attributes
     assert said(nlp, "We'll get an MRI if we need to.", "mri").attributes["conditional"]
+
+
+@pytest.mark.parametrize(("text", "code", "assertion"), [
+    ("Okay, Dad, Dad have we got any antihistamines in the house?", "histamine_antagonists", "present"),
+    ("Mum, could you call an ambulance, it's anaphylaxis.", "anaphylaxis", "present"),
+    ("Mum, she has migraines.", "migraine", "family"),  # spoken of, not to
+    ("Mum had diabetes.", "diabetes", "family"),
+])
+def test_a_relative_addressed_is_no_family_history(nlp: Language, text: str, code: str, assertion: str) -> None:
+    assert said(nlp, text, code).assertion == assertion
