@@ -447,6 +447,11 @@ def planned(item: Placed) -> Placed | None:
     if mention.kind == "order" and proposed and assertion == "possible":
         # "we can possibly do an MRI": a plan in doubt is not placed yet; "I think we should get an x-ray" is
         assertion = "present" if impression else "hypothetical"
+    if mention.kind == "medication" and conditional and not by_clinician and not mention.in_question \
+            and assertion == "hypothetical" and attributes.get("action") == "start":
+        # "if I get a headache, I take paracetamol": what the patient takes when it comes (a "take" said with it, where
+        # "if my GP didn't call, they don't need to give me morphine" takes nothing)
+        assertion = "present"
     if mention.kind == "medication" and "action" in attributes:
         if not by_clinician or mention.in_question:
             del attributes["action"]

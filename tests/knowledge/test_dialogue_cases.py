@@ -117,3 +117,14 @@ def test_the_reply_says_where_the_symptom_is(extractor: Extractor, said: str) ->
 ])
 def test_the_reply_that_settles_a_question(extractor: Extractor, said: str, expected: set[tuple[str, str]]) -> None:
     assert found(extractor, said) == expected
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    ("Patient: If I get one of my headaches, I'll take a paracetamol.", ("acetaminophen", "present")),
+    ("Patient: Now and then, if I can't sleep, I take a zopiclone.", ("zopiclone", "present")),
+    ("Doctor: If the pain is bad, take some paracetamol.", ("acetaminophen", "hypothetical")),  # advice
+    ("Patient: If they ring, tell them they don't need to give me morphine.", ("morphine", "hypothetical")),
+])
+def test_a_drug_the_patient_takes_when_something_comes_is_taken(extractor: Extractor, said: str,
+                                                                 expected: tuple[str, str]) -> None:
+    assert expected in found(extractor, said)
