@@ -408,6 +408,7 @@ def planned(item: Placed) -> Placed | None:
     if mention.kind in OPEN_KINDS and assertion == "family":
         assertion = "present"  # "I live with my brother and my mum": the patient's own situation
     impression = attributes.pop("impression", False)
+    attributes.pop("concern", None)
     by_clinician = by_clinician_of(item)
     if attributes.pop("risk", False) and mention.kind in NAMED_KINDS and assertion == "hypothetical":
         return None  # "an increased risk of breast cancer", "to reduce your risk of stroke": not the patient's

@@ -23,8 +23,12 @@ CONDITIONAL = "conditional"  # hypothetical, and marked so: a plan said under "i
 OPTION = "option"  # hypothetical, and marked so: a name offered ("something called X"), a drug or a diagnosis
 RISK = "risk"  # hypothetical, and marked so: a risk named ("an increased risk of stroke") is no problem of the patient's
 OTHERS = "others"  # hypothetical, and marked so: said of other people ("patients with covid") and not of the patient
+# possible, and marked so: a worry ("we are worried about an anaphylactic reaction") doubts a problem, only a problem
+# ("I'm worried about this cough" says the symptom)
+CONCERN = "concern"
+CONCERNS = "condition"  # the kind of target a worry doubts
 MARKED = {IMPRESSION: "possible", CONDITIONAL: "hypothetical", OPTION: "hypothetical", RISK: "hypothetical",
-          OTHERS: "hypothetical"}
+          OTHERS: "hypothetical", CONCERN: "possible"}
 NOT_ASKING_BEFORE = frozenset({"we", "i", "they", "he", "she", "to", "will", "'ll", "would", "can", "could", "should",
                                "let", "get", "got", "that", "which", "who", "'d"})
 TERMINATE = "terminate"
@@ -247,7 +251,8 @@ class ContextMarker:
             for start, end in self._scopes(sentence, cue, rule, ends, after - cue.end + hesitating(
                     cue.doc, after, sentence.end, fillers, rule.max_scope)):
                 for target in targets:
-                    if start <= target.start and target.end <= end and not right_after(target, rule.not_after):
+                    if start <= target.start and target.end <= end and not right_after(target, rule.not_after) \
+                            and (rule.category != CONCERN or target.label_ == CONCERNS):
                         apply(target, rule.category)
 
     @staticmethod

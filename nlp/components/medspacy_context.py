@@ -16,8 +16,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp.components.context import (
-    CONDITIONAL, FILLER, HISTORICAL, IMPRESSION, OPTION, OTHERS, PSEUDO, RISK, TERMINATE, QuestionMarker, apply,
-    right_after,
+    CONCERN, CONCERNS, CONDITIONAL, FILLER, HISTORICAL, IMPRESSION, OPTION, OTHERS, PSEUDO, RISK, TERMINATE,
+    QuestionMarker, apply, right_after,
 )
 from nlp.components.extensions import TARGETS, register
 from nlp.lexicon import NO_QUESTION_CUES, ContextRule, QuestionCues
@@ -30,6 +30,7 @@ CATEGORIES = {
 OURS = {ours: theirs for theirs, ours in CATEGORIES.items()} | {TERMINATE: "TERMINATE", PSEUDO: "PSEUDO",
                                                                  # our marked categories, as the assertion they give
                                                                  IMPRESSION: "POSSIBLE_EXISTENCE",
+                                                                 CONCERN: "POSSIBLE_EXISTENCE",
                                                                  OPTION: "HYPOTHETICAL", RISK: "HYPOTHETICAL",
                                                                  OTHERS: "HYPOTHETICAL"}
 DIRECTIONS = {"forward": "FORWARD", "backward": "BACKWARD", "both": "BIDIRECTIONAL"}
@@ -91,5 +92,6 @@ def as_medspacy(rule: ContextRule) -> list[Any]:
         return following not in rule.not_followed_by and not right_after(target, rule.not_after)
 
     return [ConTextRule(phrase, OURS[rule.category], direction=direction, max_scope=rule.max_scope,
-                        on_modifies=modifies if rule.not_followed_by or rule.not_after else None)
+                        on_modifies=modifies if rule.not_followed_by or rule.not_after else None,
+                        allowed_types={CONCERNS} if rule.category == CONCERN else None)
             for phrase in rule.phrases]

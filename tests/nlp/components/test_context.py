@@ -73,3 +73,17 @@ def test_an_order_to_see_whether_a_change_is_needed_is_under_no_condition(nlp: L
 ])
 def test_a_relative_addressed_is_no_family_history(nlp: Language, text: str, code: str, assertion: str) -> None:
     assert said(nlp, text, code).assertion == assertion
+
+
+@pytest.mark.parametrize(("text", "code", "assertion"), [
+    ("We are worried about an anaphylactic reaction, so go straight in.", "anaphylaxis", "possible"),
+    ("What you describe makes me concerned about, um, mini-strokes.", "transient_ischemic_attack", "possible"),
+    ("I'm worried about this cough.", "cough", "present"),  # a worry doubts a problem, not a symptom said
+    ("I'm a bit worried about my diabetes.", "diabetes", "present"),  # nor the patient's own
+])
+def test_a_worry_doubts_a_problem(nlp: Language, text: str, code: str, assertion: str) -> None:
+    assert said(nlp, text, code).assertion == assertion
+
+
+def test_what_the_tests_will_tell_is_no_finding(nlp: Language) -> None:
+    assert said(nlp, "They will do tests, to see whether you have got a stroke.", "stroke").attributes["risk"]
