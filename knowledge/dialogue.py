@@ -352,7 +352,12 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
             # named beside the yes does not take it back; another symptom may ("Chest pain?" "Yes, short of breath")
             own = mention.code not in {m.code for m in found[reply]} if mention.kind == "medication" \
                 else mention.kind not in own_kinds
-            if opening is None or not (opening.bare or own) \
+            # a "no" before a new clause denies what was asked ("Do you feel sick at all?" "no i have a little bit of a
+            # stuffy nose"), unless the clause names what it denies ("coughing up anything, any fevers?" "no no fever
+            # ... bringing a whole bunch of yuck up")
+            denied = opening is not None and opening.assertion == "absent" and opens_with_no(segments[reply]) \
+                and not asked & named
+            if opening is None or not (opening.bare or own or denied) \
                     or (listed and not opening.bare and opening.assertion == "present"):
                 # "Any shortness of breath, cough, muscle aches?" "Sometimes when I run I struggle a bit ...": a
                 # qualified yes to a list says which in its own words, and affirms none wholesale ("No other

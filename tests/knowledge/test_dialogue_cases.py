@@ -111,6 +111,10 @@ def test_the_reply_says_where_the_symptom_is(extractor: Extractor, said: str) ->
     # a yes to a list that names one of them is a yes to that one
     ("Doctor: Any heart attacks or strokes in your family?\nPatient: Yes, my mum had a stroke last year.",
      {("stroke", "family")}),
+    # a "no" before a new clause denies what was asked, unless the clause names what it denies
+    ("Doctor: Any aches or chills?\nPatient: no it's really just a headache", {("muscle_pain", "absent"),
+                                                                              ("chills", "absent"), ("headache", "present")}),
+    ("Doctor: Any cough or any fevers?\nPatient: no no fever", {("fever", "absent")}),
     # a question about a habit answered in the reply's own words: they say it, not the reply as a whole
     ("Doctor: Do you smoke or use any recreational drugs?\nPatient: I smoke a bit at weekends but I don't use drugs.",
      {("smoking", "present"), ("drug_use", "absent")}),
