@@ -58,6 +58,9 @@ NAMED_KINDS = frozenset({"condition", "symptom"})
 # clindamycin" answering "any allergies to medications?" is the clindamycin allergy.
 ANY_ALLERGY = "any_allergy"
 GENERIC_ALLERGY = frozenset({ANY_ALLERGY, "drug_allergy"})
+# Marks of a hypothetical that is no proposal: a drug asked about under them ("if you have any antibiotics at home?")
+# is taken when the answer says so.
+MARKS = frozenset({"conditional", "risk", "others"})
 # Asked with an open question ("who do you live with?"), these are said by any answer that is not a no.
 OPEN_KINDS = frozenset({"social"})
 
@@ -374,6 +377,10 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                 assertion, historical = "present", True
             if mention.assertion == "family" and assertion == "present":
                 assertion = "family"
+            if mention.kind == "medication" and mention.assertion == "hypothetical" and assertion == "present" \
+                    and not MARKS & mention.attributes.keys():
+                # "Are you happy to take a course of antibiotics?" "Yes I would be.": agreed to, not taken yet
+                assertion = "hypothetical"
             asked_drugs = [m for m in found[index] if m.kind == "medication"]
             if opening.dose and asked_drugs == [mention] and "dose" not in mention.attributes:
                 mention = replace(mention, attributes=mention.attributes | {"dose": opening.dose})  # "Yes, 40 mg."

@@ -132,3 +132,14 @@ def test_the_reply_that_settles_a_question(extractor: Extractor, said: str, expe
 def test_a_drug_the_patient_takes_when_something_comes_is_taken(extractor: Extractor, said: str,
                                                                  expected: tuple[str, str]) -> None:
     assert expected in found(extractor, said)
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    ("Doctor: Are you happy to take a course of nitrofurantoin?\nPatient: Yes, that's fine.",
+     ("nitrofurantoin", "hypothetical")),  # agreed to, not taken yet
+    ("Doctor: It might be worth taking a five day course of amoxicillin.", ("amoxicillin", "hypothetical")),
+    ("Doctor: Are you taking any amoxicillin at the moment?\nPatient: Yes.", ("amoxicillin", "present")),
+])
+def test_a_drug_proposed_and_agreed_to_is_not_taken_yet(extractor: Extractor, said: str,
+                                                        expected: tuple[str, str]) -> None:
+    assert expected in found(extractor, said)
