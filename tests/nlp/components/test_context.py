@@ -87,3 +87,8 @@ def test_a_worry_doubts_a_problem(nlp: Language, text: str, code: str, assertion
 
 def test_what_the_tests_will_tell_is_no_finding(nlp: Language) -> None:
     assert said(nlp, "They will do tests, to see whether you have got a stroke.", "stroke").attributes["risk"]
+
+
+def test_the_condition_of_a_consequence_in_the_conditional_mood_is_hypothetical(nlp: Language) -> None:
+    said_so = "Or you feel unwell with a high temperature, then we would need to see you."
+    assert said(nlp, said_so, "fever").assertion == "hypothetical"
