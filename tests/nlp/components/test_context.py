@@ -92,3 +92,8 @@ def test_what_the_tests_will_tell_is_no_finding(nlp: Language) -> None:
 def test_the_condition_of_a_consequence_in_the_conditional_mood_is_hypothetical(nlp: Language) -> None:
     said_so = "Or you feel unwell with a high temperature, then we would need to see you."
     assert said(nlp, said_so, "fever").assertion == "hypothetical"
+
+
+def test_a_name_announced_is_no_word_of_a_cues_reach(nlp: Language) -> None:
+    said_so = "You might be heading into what we call a full, a full anaphylactic reaction."
+    assert said(nlp, said_so, "anaphylaxis").assertion == "possible"
