@@ -1,6 +1,7 @@
 """Drug-name recall with a consultation's own vocabulary, as a chart listing the patient's drugs gives it (issue 17).
 
     .venv/bin/python -m benchmarks.vocabulary_recall [--out benchmarks/RESULTS.md] [--cache DIR] [--limit N]
+        [--mode vocabulary --mode decoy] [--subset tuned] [--consultation NAME] [--verbose]
 
 The consultations and audio of benchmarks.asr_choice (the gold consultations with the most drugs, spoken by Piper
 and espeak-ng at 160 words a minute, rendered once into its cache), each consultation's clip on its own, through
@@ -15,12 +16,20 @@ A third pass gives each consultation a *decoy* vocabulary: for each drug its gol
 sounds most like it (Metaphone keys) and is not said, as a chart listing sound-alike drugs that were not said
 would; none of them may be written. The correction's thresholds were set looking at the first TUNED consultations
 only; the next HELD_OUT ones with drugs in their gold are reported apart, as a check that they generalise.
+
+`--mode`, `--subset` and `--consultation` (each repeatable) run a part of it, in a few minutes rather than 13, and
+write no section; `--verbose` lists, for each drug name missed or written wrong, the sentence said, the segment
+Whisper wrote for it (each word with its probability, and what the correction replaced), and the vocabulary's terms
+checked against the audio with their gains in nats (nlp/asr/rescore.py's decisions).
 """
 
 from __future__ import annotations
 
+import argparse
+import logging
 import os
 import platform
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,12 +39,13 @@ from pathlib import Path
 import jellyfish
 
 from benchmarks.asr import drug_terms
-from benchmarks.asr_choice import (ENGINES, SPEED, arguments, bench_scribe, chart_vocabulary, chosen_consultations, clip,
+from benchmarks.asr_choice import (CACHE, ENGINES, SPEED, bench_scribe, chart_vocabulary, chosen_consultations, clip,
                                    drug_names, rendered, said)
-from benchmarks.results import write_section
+from benchmarks.results import RESULTS, write_section
 from knowledge.evaluate import GoldConsultation
 from knowledge.lexicon import load_lexicon
 from scripts.render_consultation import Engine
+from nlp.types import Transcript
 from service.scribe import Scribe, StageTimes
 
 SECTION = "vocabulary_recall"
@@ -108,7 +118,8 @@ class Seconds:
 
 def measure(consultations: dict[str, list[GoldConsultation]], clips: dict[tuple[str, Engine], Path],
             scribe: Scribe, progress: Callable[[str], None] = print,
-            seconds: Seconds | None = None) -> dict[tuple[str, Engine, str], Count]:
+            seconds: Seconds | None = None, modes: tuple[str, ...] = MODES,
+            verbose: bool = False) -> dict[tuple[str, Engine, str], Count]:
     lexicon = load_lexicon(scribe.settings.topic)
     drugs = list(dict.fromkeys(word for drug in lexicon.drugs.drugs for word in (drug.display_name, *drug.brands)))
     names, aliases = drug_names(lexicon)
@@ -123,18 +134,78 @@ def measure(consultations: dict[str, list[GoldConsultation]], clips: dict[tuple[
             terms = list(dict.fromkeys([*drugs, *vocabularies["vocabulary"], *vocabularies["decoy"]]))
             expected = drug_terms(script, terms)
             for engine in ENGINES:
-                for mode in MODES:
+                for mode in modes:
                     vocabulary = vocabularies[mode]
                     times = StageTimes()
-                    transcript = scribe.transcribe(clips[(consultation.name, engine)], vocabulary=vocabulary,
-                                                   times=times)
+                    with _decisions() as decisions:
+                        transcript = scribe.transcribe(clips[(consultation.name, engine)], vocabulary=vocabulary,
+                                                       times=times)
                     if seconds is not None:
                         seconds.add(mode, transcript.duration or 0.0, times)
                     written = drug_terms(" ".join(segment.text for segment in transcript.segments), terms)
                     counts[(subset, engine, mode)].add(expected, written, f"{consultation.name}, {engine}")
                     progress(f"{subset} {consultation.name} {engine} {mode}: said {expected} written {written} "
                              f"(vocabulary {vocabulary})")
+                    if verbose:
+                        for line in misses(consultation, transcript, expected, written, decisions):
+                            progress(f"    {line}")
     return counts
+
+
+class _Decisions(logging.Handler):
+    """Keeps the rescoring's decisions (nlp.asr.rescore's debug lines) while one clip is transcribed."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+    def __enter__(self) -> list[str]:
+        logger = logging.getLogger("nlp.asr.rescore")
+        self._level = logger.level
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(self)
+        return self.lines
+
+    def __exit__(self, *_: object) -> None:
+        logger = logging.getLogger("nlp.asr.rescore")
+        logger.removeHandler(self)
+        logger.setLevel(self._level)
+
+
+def _decisions() -> _Decisions:
+    return _Decisions()
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z]+", text.lower()))
+
+
+def misses(consultation: GoldConsultation, transcript: Transcript, expected: list[str], written: list[str],
+           decisions: list[str]) -> list[str]:
+    """For each drug name said but not written, or written but not said: the sentence said and the segment of the
+    transcript with the most words in common with it (each word with its probability; a corrected word with what
+    was heard), and the rescoring's decisions about the term."""
+    lines = []
+    segments = transcript.segments
+    for term, kind in [*((t, "missed") for t in expected if t not in written),
+                       *((t, "wrong") for t in written if t not in expected)]:
+        lines.append(f"{kind} {term}")
+        if kind == "missed":
+            sentences = [s.text for s in consultation.transcript.segments if re.search(rf"(?i)\b{re.escape(term)}\b", s.text)]
+        else:
+            sentences = [s.text for s in segments if re.search(rf"(?i)\b{re.escape(term)}\b", s.text)]
+        for sentence in sentences:
+            lines.append(f"  said:  {sentence}")
+            if segments:
+                best = max(segments, key=lambda seg: len(_words(seg.text) & _words(sentence)))
+                heard = " ".join(f"{w.w.strip()}[{w.p:.2f}{'<' + w.original.strip() if w.original else ''}]"
+                                 for w in best.words)
+                lines.append(f"  heard: {heard}")
+        lines += [f"  {line}" for line in decisions if f" {term} " in f" {line} "]
+    return lines
 
 
 def report(counts: dict[tuple[str, Engine, str], Count], consultations: dict[str, list[GoldConsultation]],
@@ -216,16 +287,44 @@ def _cost(seconds: Seconds) -> str:
             "recognition's: " + "; ".join(parts) + ".")
 
 
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--cache", type=Path, default=CACHE, help="rendered audio kept here between runs")
+    parser.add_argument("--limit", type=int, default=TUNED + HELD_OUT, help="how many gold consultations")
+    parser.add_argument("--mode", action="append", choices=MODES, default=[], help="run only these vocabularies")
+    parser.add_argument("--subset", action="append", choices=SUBSETS, default=[], help="run only these consultations")
+    parser.add_argument("--consultation", action="append", default=[], metavar="NAME", help="... or only these")
+    parser.add_argument("--verbose", action="store_true", help="list each drug name missed or written wrong")
+    return parser.parse_args()
+
+
 def main() -> None:
-    args = arguments(__doc__.splitlines()[0], limit=TUNED + HELD_OUT)
+    args = arguments()
     started = time.perf_counter()
     consultations = subsets(args.limit)
+    part = bool(args.mode or args.subset or args.consultation)
+    consultations = {subset: [c for c in chosen if (not args.subset or subset in args.subset)
+                              and (not args.consultation or c.name in args.consultation)]
+                     for subset, chosen in consultations.items()}
     everyone = [c for part in consultations.values() for c in part]
     rendered(everyone, args.cache)
     clips = {(c.name, engine): clip(args.cache, c.name, engine) for c in everyone for engine in ENGINES}
     scribe = bench_scribe(args.cache)
     stages = Seconds({}, {})
-    counts = measure(consultations, clips, scribe, progress=lambda line: print(line, flush=True), seconds=stages)
+    modes = tuple(mode for mode in MODES if not args.mode or mode in args.mode)
+    counts = measure(consultations, clips, scribe, progress=lambda line: print(line, flush=True), seconds=stages,
+                     modes=modes, verbose=args.verbose)
+    if part:
+        for (subset, engine, mode), count in sorted(counts.items()):
+            if count.total:
+                print(f"{subset} {engine} {mode}: {count.hits}/{count.total}, wrong {count.wrong_names or []}")
+        for mode in modes:
+            hits = sum(c.hits for (_, _, m), c in counts.items() if m == mode)
+            total = sum(c.total for (_, _, m), c in counts.items() if m == mode)
+            wrong = sum(c.wrong for (_, _, m), c in counts.items() if m == mode)
+            print(f"{mode}: {hits}/{total} heard right, {wrong} wrong ({(time.perf_counter() - started) / 60:.1f} min)")
+        return
     section = report(counts, consultations, f"{datetime.now(UTC):%Y-%m-%d %H:%M}", time.perf_counter() - started,
                      stages)
     write_section(args.out, SECTION, section)

@@ -85,6 +85,15 @@ class FasterWhisperBackend:
         return scores
 
 
+    def reading(self, audio: np.ndarray, prompt: str) -> str:
+        """The text greedy decoding writes for `audio` (at most 30 s, one piece: no VAD, no timestamps) after
+        `prompt` as the previous text."""
+        segments, _info = self._model.transcribe(audio.astype(np.float32), language="en", beam_size=1,
+                                                 initial_prompt=prompt or None, vad_filter=False,
+                                                 condition_on_previous_text=False, without_timestamps=True)
+        return " ".join(segment.text.strip() for segment in segments)
+
+
 def _is_multilingual(model_dir: Path) -> bool:
     # English-only Whisper models have a 51864-token vocabulary; multilingual ones 51865+.
     vocabulary = model_dir / "vocabulary.txt"

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
 import jellyfish
@@ -46,7 +46,16 @@ MIN_GAIN = 2.0  # nats the text with the term must be likelier than the text as 
 RIVAL_MARGIN = 0.5  # ... and likelier by this much than with a sound-alike drug in the term's place
 RIVALS = 5  # sound-alike drugs of the lexicon tried against each term
 RIVAL_SOUND_DISTANCE = 0.5
-PAD_SECONDS = 0.5  # audio kept either side of a segment when it is read again
+# Whisper reads the sentence again (greedy, its audio alone, the consultation's terms as the previous text): the term
+# must be MIN_GAIN likelier than that reading too, unless the reading holds the term. "I'm not sure if it's the
+# statin", heard "... not starting", is fluvastatin by 7.2 nats and 1.0 over the drugs that sound like it when a chart
+# lists fluvastatin, but only 0.4 over the reading again ("If it's not hurting"; benchmarks.vocabulary_recall's decoys).
+# When the reading holds the term, the vocabulary's drug may trail a drug that sounds like it by READ_RIVAL_SLACK:
+# "and a baby aspirin", heard "and amelias green", read again "... metformin and aspirin", is aspirin by 13.5 nats
+# and azithromycin, with azithromycin as the prompt, by 14.6.
+READ_RIVAL_SLACK = 2.0
+PAD_SECONDS = 0.5  # audio kept either side of a sentence when it is read again
+SENTENCE_ENDS = ".?!"
 # Whisper reads at most 223 tokens of previous text; the consultation's terms are cut at this length, as the service
 # cuts them for the hotwords (service.vocabulary.MAX_RECOGNITION_CHARS), which also bounds the terms looked for.
 MAX_PROMPT_CHARS = 600
@@ -59,6 +68,11 @@ class TextScorer(Protocol):
     def log_probabilities(self, audio: np.ndarray, texts: Sequence[tuple[str, str]]) -> list[float]:
         """For each (prompt, text), the log probability of `text` given the audio (16 kHz mono, at most 30 s)
         and `prompt` as the previous text."""
+        ...
+
+    def reading(self, audio: np.ndarray, prompt: str) -> str:
+        """The text the recogniser writes for the audio (16 kHz mono, at most 30 s) after `prompt` as the previous
+        text."""
         ...
 
 
@@ -81,10 +95,14 @@ class Decision:
     candidate: Candidate
     gain: float
     over_rivals: float
+    over_reading: float = -np.inf  # the gain over Whisper's own reading of the sentence again, the terms as prompt
+    read: bool = False  # ... which holds the term itself
 
     @property
     def accepted(self) -> bool:
-        return self.gain >= MIN_GAIN and self.over_rivals >= RIVAL_MARGIN
+        if self.gain < MIN_GAIN or not (self.read or self.over_reading >= MIN_GAIN):
+            return False
+        return self.over_rivals >= (-READ_RIVAL_SLACK if self.read else RIVAL_MARGIN)
 
 
 def missing_terms(segments: Sequence[Segment], vocabulary: Sequence[str]) -> list[str]:
@@ -177,18 +195,32 @@ def decide(segments: Sequence[Segment], audio: np.ndarray, vocabulary: Sequence[
         for candidate in candidates(heard, term):
             by_segment[candidate.segment].append(candidate)
     gains: dict[Candidate, float] = {}
+    as_heard: dict[Candidate, float] = {}  # the log probability of the candidate's sentence as Whisper wrote it
     for index, found in sorted(by_segment.items()):
         words = segments[index].words
-        texts = [(prompt, _spoken(words))] + [(prompt, _replaced(words, c, c.term)) for c in found]
-        scores = scorer.log_probabilities(_audio_of(segments[index], audio), texts)
-        gains.update((candidate, score - scores[0]) for candidate, score in zip(found, scores[1:], strict=True))
+        by_sentence: dict[tuple[int, int], list[Candidate]] = defaultdict(list)
+        for candidate in found:
+            by_sentence[sentence_of(words, candidate)].append(candidate)
+        for (start, end), here in sorted(by_sentence.items()):
+            said = words[start:end + 1]
+            texts = [(prompt, _spoken(said))] + [(prompt, _replaced(said, _within(c, start), c.term)) for c in here]
+            scores = scorer.log_probabilities(_audio_of(said, audio), texts)
+            gains.update((candidate, score - scores[0]) for candidate, score in zip(here, scores[1:], strict=True))
+            as_heard.update((candidate, scores[0]) for candidate in here)
     best: dict[str, Candidate] = {}
     for candidate, gain in gains.items():
         if gain >= MIN_GAIN and (candidate.term not in best or gain > gains[best[candidate.term]]):
             best[candidate.term] = candidate
     over_rivals: dict[Candidate, float] = {}
+    readings: dict[Candidate, tuple[float, bool]] = {}
     for candidate in best.values():
         words = segments[candidate.segment].words
+        start, end = sentence_of(words, candidate)
+        said, within = words[start:end + 1], _within(candidate, start)
+        piece = _audio_of(said, audio)
+        reading = scorer.reading(piece, prompt)
+        [read_score] = scorer.log_probabilities(piece, [(prompt, reading)])
+        readings[candidate] = (gains[candidate] - (read_score - as_heard[candidate]), _holds(reading, candidate.term))
         texts = []
         letters = "".join(plain(word.w) for word in words[candidate.first:candidate.last + 1])
         rivals = dict.fromkeys([
@@ -196,19 +228,44 @@ def decide(segments: Sequence[Segment], audio: np.ndarray, vocabulary: Sequence[
             *corrector.sound_alikes(letters, RIVALS, candidate.distance, besides=candidate.term)])
         for rival in rivals:
             rival_prompt = ", ".join(rival if term == candidate.term else term for term in listed)
-            texts += [(rival_prompt, _spoken(words)), (rival_prompt, _replaced(words, candidate, rival))]
-        scores = scorer.log_probabilities(_audio_of(segments[candidate.segment], audio), texts) if texts else []
+            texts += [(rival_prompt, _spoken(said)), (rival_prompt, _replaced(said, within, rival))]
+        scores = scorer.log_probabilities(piece, texts) if texts else []
         rival_gains = [with_rival - as_heard for as_heard, with_rival in zip(scores[::2], scores[1::2], strict=True)]
         over_rivals[candidate] = gains[candidate] - max(rival_gains, default=-np.inf)
-    return [Decision(candidate, gain, over_rivals.get(candidate, -np.inf)) for candidate, gain in gains.items()]
+    return [Decision(candidate, gain, over_rivals.get(candidate, -np.inf), *readings.get(candidate, (-np.inf, False)))
+            for candidate, gain in gains.items()]
 
 
-def _audio_of(segment: Segment, audio: np.ndarray) -> np.ndarray:
-    """The segment's audio with PAD_SECONDS either side, as float32 mono. `audio` may be (channels, samples) in
+def _holds(text: str, term: str) -> bool:
+    """Whether `text` names `term` (as words, case and punctuation aside)."""
+    return f" {' '.join(term.lower().split())} " in f" {' '.join(plain(word) for word in text.split())} "
+
+
+def sentence_of(words: Sequence[Word], candidate: Candidate) -> tuple[int, int]:
+    """The first and last word of the sentence Whisper wrote around the candidate's run, within its segment: what is
+    read again. A segment may hold a whole 30-second window; there the rest of the window's text outweighs the few
+    words in question ("Just fewer of mine," is furosemide 6 nats likelier read as its sentence, 0.9 less read
+    with the 29 s around it: tiny.en, espeak-ng)."""
+    start = candidate.first
+    while start > 0 and words[start - 1].w.rstrip()[-1:] not in SENTENCE_ENDS:
+        start -= 1
+    end = candidate.last
+    while end < len(words) - 1 and words[end].w.rstrip()[-1:] not in SENTENCE_ENDS:
+        end += 1
+    return start, end
+
+
+def _within(candidate: Candidate, start: int) -> Candidate:
+    """The candidate with its word indexes counted from `start` (its sentence's first word)."""
+    return replace(candidate, first=candidate.first - start, last=candidate.last - start)
+
+
+def _audio_of(words: Sequence[Word], audio: np.ndarray) -> np.ndarray:
+    """The words' audio with PAD_SECONDS either side, as float32 mono. `audio` may be (channels, samples) in
     half precision, as the service keeps a recording: only the piece is converted and mixed down, so a long
     recording is not copied whole."""
-    start = max(0.0, (segment.start if segment.start is not None else segment.words[0].start) - PAD_SECONDS)
-    end = (segment.end if segment.end is not None else segment.words[-1].end) + PAD_SECONDS
+    start = max(0.0, words[0].start - PAD_SECONDS)
+    end = words[-1].end + PAD_SECONDS
     piece = audio[..., int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)].astype(np.float32)
     return piece.mean(axis=0) if piece.ndim == 2 else piece
 
@@ -224,12 +281,13 @@ def rescore(segments: Sequence[Segment], audio: np.ndarray, vocabulary: Sequence
     # At most one candidate a term is accepted: `decide` tries the sound-alikes against each term's likeliest only.
     for decision in sorted(decisions, key=lambda d: -d.gain):
         candidate = decision.candidate
-        log.debug("vocabulary term %s: gain %.1f, over sound-alikes %.1f", candidate.term, decision.gain,
-                  decision.over_rivals)
+        words = segments[candidate.segment].words
+        log.debug("vocabulary term %s for %r: gain %.1f, over sound-alikes %.1f, over the reading again %.1f%s",
+                  candidate.term, _spoken(words[candidate.first:candidate.last + 1]), decision.gain,
+                  decision.over_rivals, decision.over_reading, " (which holds it)" if decision.read else "")
         taken = runs[candidate.segment]
         if not decision.accepted or \
                 any(first <= candidate.last and candidate.first <= last for first, (last, _) in taken.items()):
             continue
-        words = segments[candidate.segment].words
         taken[candidate.first] = (candidate.last, named(words[candidate.first:candidate.last + 1], candidate.term))
     return [with_runs(segment, runs.get(index, {})) for index, segment in enumerate(segments)]

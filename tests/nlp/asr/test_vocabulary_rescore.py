@@ -11,7 +11,9 @@ import pytest
 
 from nlp.asr.correct import Corrector
 from nlp.asr.faster_whisper import MAX_PROMPT_TOKENS, FasterWhisperBackend
-from nlp.asr.rescore import MAX_PROMPT_CHARS, candidates, missing_terms, prompt_terms, runs
+from nlp.asr.base import SAMPLE_RATE
+from nlp.asr.rescore import (MAX_PROMPT_CHARS, PAD_SECONDS, candidates, decide, missing_terms, prompt_terms, rescore,
+                             runs)
 from nlp.audio import decode
 from nlp.types import Segment, Word
 from scripts.render_consultation import render
@@ -67,6 +69,83 @@ def test_the_terms_looked_for_are_those_the_prompt_holds_the_first_given_first()
     listed = prompt_terms(["simvastatin", "Simvastatin", "simvastatin", *clinic])
     assert listed[:2] == ["simvastatin", "Simvastatin"] and len(listed) < 80
     assert len(", ".join(listed)) <= MAX_PROMPT_CHARS
+
+
+class Recorded:
+    """A scorer that keeps what it was asked to score, and finds a text likelier the more vocabulary terms it holds."""
+
+    def __init__(self, terms: list[str]) -> None:
+        self.terms = terms
+        self.asked: list[tuple[int, list[str]]] = []  # (samples of audio, texts)
+
+    def log_probabilities(self, audio: np.ndarray, texts: list[tuple[str, str]]) -> list[float]:
+        self.asked.append((len(audio), [text for _, text in texts]))
+        return [-10.0 + 5.0 * sum(term in text.lower() for term in self.terms) for _, text in texts]
+
+    def reading(self, audio: np.ndarray, prompt: str) -> str:
+        return "Just for your fluid."
+
+
+def test_a_run_is_read_again_in_its_own_sentence_not_with_the_rest_of_its_segment(corrector: Corrector) -> None:
+    # One segment for a whole window, as tiny.en writes with hotwords; the run is in its third sentence.
+    window = heard(("What", 0.99), ("do", 0.99), ("you", 0.99), ("take?", 0.98), ("Just", 0.98), ("fewer", 0.25),
+                   ("of", 0.55), ("mine,", 0.35), ("for", 0.91), ("the", 0.9), ("fluid.", 0.99), ("Any", 0.99),
+                   ("swelling?", 0.97))
+    scorer = Recorded(["furosemide"])
+    audio = np.zeros(20 * SAMPLE_RATE, dtype=np.float32)
+    [decision] = [d for d in decide([window], audio, ["furosemide"], corrector, scorer) if d.accepted]
+    assert 5 <= decision.candidate.first <= decision.candidate.last <= 7
+    samples, texts = scorer.asked[0]
+    assert texts[0] == "Just fewer of mine, for the fluid."
+    assert not any("take?" in text or "swelling?" in text for _, texts in scorer.asked for text in texts)
+    said = window.words[4:11]
+    assert samples == int((said[-1].end + PAD_SECONDS) * SAMPLE_RATE) - int((said[0].start - PAD_SECONDS) * SAMPLE_RATE)
+
+
+# What tiny.en wrote for "I'm not sure if it's the statin." (espeak-ng) with a chart listing fluvastatin.
+NOT_STARTING = heard(("I'm", 0.99), ("not", 0.99), ("sure", 1.0), ("if", 0.98), ("it's", 0.96), ("not", 0.4),
+                     ("starting.", 0.08))
+
+
+class Scripted:
+    """A scorer that gives the text as heard -17, a text naming `term` -10, any other text with a drug in the run's
+    place `rival`, and reads the sentence again as `reading`, scored `read`."""
+
+    def __init__(self, term: str, rival: float, reading: str, read: float) -> None:
+        self.term, self.rival, self.read, self.text = term, rival, read, reading
+
+    def log_probabilities(self, audio: np.ndarray, texts: list[tuple[str, str]]) -> list[float]:
+        return [-10.0 if self.term in text.lower() else self.read if text == self.text else
+                -17.0 if text == NOT_STARTING.text else self.rival for _, text in texts]
+
+    def reading(self, audio: np.ndarray, prompt: str) -> str:
+        return self.text
+
+
+def written(corrector: Corrector, scorer: Scripted) -> str:
+    """The sentence after rescoring with a chart listing fluvastatin (the scorer scores every run in its place
+    alike, so which run it replaces is not said)."""
+    audio = np.zeros(5 * SAMPLE_RATE, dtype=np.float32)
+    return rescore([NOT_STARTING], audio, ["fluvastatin"], corrector, scorer)[0].text
+
+
+def test_a_term_is_not_written_where_whisper_reading_the_sentence_again_finds_other_words_about_as_likely(
+        corrector: Corrector) -> None:
+    # 7 nats likelier than as heard and 1 more than any sound-alike drug, but 0.5 only over the reading again.
+    assert written(corrector, Scripted("fluvastatin", -11.0, "If it's not hurting.", -10.5)) == NOT_STARTING.text
+    assert written(corrector, Scripted("fluvastatin", -11.0, "If it's not hurting.", -12.5)).endswith(
+        " fluvastatin.")
+
+
+def test_a_term_whisper_writes_when_reading_the_sentence_again_may_trail_a_sound_alike_a_little(
+        corrector: Corrector) -> None:
+    # A drug that sounds like it is 1 nat likelier (with itself as the prompt): written only when the reading again,
+    # the vocabulary as its prompt, holds the term.
+    assert written(corrector, Scripted("fluvastatin", -9.0, "I'm not sure if it's fluvastatin.", -10.0)).endswith(
+        " fluvastatin.")
+    assert written(corrector, Scripted("fluvastatin", -9.0, "If it's not hurting.", -14.0)) == NOT_STARTING.text
+    assert written(corrector, Scripted("fluvastatin", -7.0, "I'm not sure if it's fluvastatin.", -10.0)) == \
+        NOT_STARTING.text
 
 
 @pytest.fixture(scope="module")
