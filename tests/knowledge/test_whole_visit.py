@@ -64,6 +64,10 @@ def test_any_drug_is_found_by_the_drug_dictionary(extractor: Extractor, said: st
     ("Patient: My mum keeps adrenaline pens for her allergy.", "epinephrine"),
     ("Patient: I washed my hair with Head and Shoulders for months.", "pyrithione"),
     ("Doctor: And you're still taking your immunosuppressive medications?\nPatient: Yes.", "immunosuppressive_agents"),
+    ("Patient: I was on the progesterone for a few months.", "progesterone"),  # only its brands are in it
+    ("Patient: I stopped taking the Camila birth control.", "norethindrone"),
+    ("Doctor: Any medicines?\nPatient: Um, just the pill.", "contraceptives_oral"),
+    ("Patient: I keep using the T-gel shampoo.", "coal_tar"),
 ])
 def test_brands_and_lay_names_the_dictionary_lacks_name_their_drug(extractor: Extractor, said: str,
                                                                    code: str) -> None:
@@ -96,6 +100,7 @@ def test_a_problem_has_its_icd10_code(extractor: Extractor, said: str, code: str
 @pytest.mark.parametrize(("said", "code", "assertion"), [
     ("Patient: I'm allergic to penicillin and codeine.", "penicillin", "present"),
     ("Patient: I'm allergic to penicillin and codeine.", "codeine", "present"),
+    ("Patient: I'm allergic to Percocet and Vicodin.", "oxycodone", "present"),  # a combination: its opioid
     ("Doctor: Any drug allergies?\nPatient: No known drug allergies.", "drug_allergy", "absent"),
     ("Doctor: Allergies: NKDA.", "drug_allergy", "absent"),
     ("Doctor: Any allergies?\nPatient: No.", "any_allergy", "absent"),
@@ -636,3 +641,63 @@ def test_a_yes_with_another_drug_beside_it_still_affirms_the_asked_drug(extracto
     assert one(extractor, said, "medication", "metformin").assertion == "present"
     denied = "Doctor: Are you taking the lisinopril?\nPatient: No, I take amlodipine now.\n"
     assert one(extractor, denied, "medication", "lisinopril").assertion == "absent"
+
+
+# --- the general pack on the wording of real visits (tests/gold_real/dev misses, said in our own words) ----------
+
+@pytest.mark.parametrize(("said", "kind", "code"), [
+    ("Patient: I've been struggling with my right foot, like a dropped foot.", "symptom", "foot_drop"),
+    ("Patient: My hunger level is through the roof, I'm eating constantly.", "symptom", "polyphagia"),
+    ("Patient: My muscles were really hurting all week.", "symptom", "muscle_pain"),
+    ("Patient: When my hip catches I almost fall.", "symptom", "fall"),
+    ("Patient: My knee buckled on the stairs.", "symptom", "joint_instability"),
+    ("Patient: The headache is worse in bright light, so I've been lying in a dark room.", "symptom", "photophobia"),
+    ("Patient: When I touch my ankle it feels kind of warm.", "symptom", "warmth"),
+    ("Patient: I've had some spotting in my urine.", "symptom", "hematuria"),
+    ("Patient: The colour of my urine is off and it smells funny.", "symptom", "urine_changes"),
+    ("Doctor: Take a deep breath. Your lungs sound pretty good today.", "exam", "clear_lungs"),
+    ("Doctor: Walk on your toes, now your heels. Heel walk and toe walk are intact.", "exam", "normal_gait"),
+    ("Patient: I was told I have several bulging discs.", "condition", "lumbar_disc_herniation"),
+    ("Doctor: The scope showed mild gastritis and a small gastric polyp.", "condition", "gastric_polyp"),
+    ("Doctor: The x-ray shows a Lisfranc fracture of the right foot.", "condition", "lisfranc_fracture"),
+    ("Patient: I'm far-sighted, so I wear glasses for reading.", "condition", "hyperopia"),
+    ("Doctor: I'd like you to see a breast specialist about the lumps.", "order", "referral_breast_specialist"),
+    ("Doctor: I'm going to refer you to the TIA clinic this week.", "order", "referral_tia_clinic"),
+    ("Doctor: The MR arthrogram of the hip showed a labral tear.", "imaging", "mri"),
+    ("Patient: I like to run, I do a half marathon most years.", "social", "exercise"),
+    ("Patient: I work on the computer all day at the office.", "social", "occupation"),
+])
+def test_the_wording_of_real_visits_names_its_concept(extractor: Extractor, said: str, kind: str, code: str) -> None:
+    one(extractor, said, kind, code)
+
+
+@pytest.mark.parametrize(("said", "code", "assertion"), [
+    ("Doctor: Any problems lying flat when you go to bed?\nPatient: No.", "orthopnea", "absent"),
+    ("Patient: I had a bit of diarrhea but it didn't cut my appetite.", "appetite_loss", "absent"),
+])
+def test_a_real_wording_of_a_symptom_takes_its_answer(extractor: Extractor, said: str, code: str,
+                                                     assertion: str) -> None:
+    assert one(extractor, said, "symptom", code).assertion == assertion
+
+
+def test_a_saturation_said_as_satting_is_the_oxygen_saturation(extractor: Extractor) -> None:
+    assert one(extractor, "Doctor: You're satting at 98 percent.", "vital", "oxygen_saturation").value == 98
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: Stick to a soft diet, things like soup and mash.", "nash"),  # mashed potato, not steatohepatitis
+    ("Patient: I feel really hot all the time, I think I'm burning up.", "heat_intolerance"),  # a fever
+    ("Patient: I can only manage juice and milk shakes.", "tremor"),
+    ("Patient: I'm panicking every morning that I'll be late for work.", "panic_attacks"),  # worry, no attack
+    ("Patient: The only thing that's different is the runs, the longer runs.", "diarrhea"),  # running
+    ("Doctor: And then arranging a GP follow-up a week after the tests.", "referral_primary_care"),
+    ("Doctor: Call us if you get swelling, heat or redness of the knee.", "heat"),  # a sign, not a heat pack
+    ("Doctor: Let's see if we can work out what is triggering it.", "exercise"),
+])
+def test_a_word_with_another_meaning_names_nothing(extractor: Extractor, said: str, code: str) -> None:
+    assert code not in {f.code for f in findings(extractor, said).findings}
+
+
+def test_lip_swelling_the_patient_reports_is_a_swelling_not_an_exam_finding(extractor: Extractor) -> None:
+    found = {(f.kind, f.code) for f in findings(extractor, "Patient: I got some lip swelling after the soup.").findings}
+    assert ("symptom", "swelling") in found and ("exam", "angioedema") not in found
