@@ -666,6 +666,10 @@ def test_a_yes_with_another_drug_beside_it_still_affirms_the_asked_drug(extracto
     ("Doctor: The MR arthrogram of the hip showed a labral tear.", "imaging", "mri"),
     ("Patient: I like to run, I do a half marathon most years.", "social", "exercise"),
     ("Patient: I work on the computer all day at the office.", "social", "occupation"),
+    ("Doctor: She was increasingly dyspneic in April.", "symptom", "shortness_of_breath"),
+    ("Patient: I eat more chocolate, just because I feel, so down.", "symptom", "low_mood"),  # a comma heard
+    ("Patient: It's more feeling sad and not having motivation.", "symptom", "anhedonia"),
+    ("Patient: I keep coughing up flem.", "symptom", "sputum"),  # the transcript's spelling of phlegm
 ])
 def test_the_wording_of_real_visits_names_its_concept(extractor: Extractor, said: str, kind: str, code: str) -> None:
     one(extractor, said, kind, code)
