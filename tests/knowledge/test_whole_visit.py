@@ -665,6 +665,7 @@ def test_a_yes_with_another_drug_beside_it_still_affirms_the_asked_drug(extracto
     ("Doctor: I'm going to refer you to the TIA clinic this week.", "order", "referral_tia_clinic"),
     ("Doctor: The MR arthrogram of the hip showed a labral tear.", "imaging", "mri"),
     ("Patient: I like to run, I do a half marathon most years.", "social", "exercise"),
+    ("Patient: I'm at work by seven, and I try to work out in the morning.", "social", "exercise"),
     ("Patient: I work on the computer all day at the office.", "social", "occupation"),
     ("Doctor: She was increasingly dyspneic in April.", "symptom", "shortness_of_breath"),
     ("Patient: I eat more chocolate, just because I feel, so down.", "symptom", "low_mood"),  # a comma heard
