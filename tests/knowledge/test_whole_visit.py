@@ -698,6 +698,8 @@ def test_a_saturation_said_as_satting_is_the_oxygen_saturation(extractor: Extrac
     ("Doctor: And then arranging a GP follow-up a week after the tests.", "referral_primary_care"),
     ("Doctor: Call us if you get swelling, heat or redness of the knee.", "heat"),  # a sign, not a heat pack
     ("Doctor: Let's see if we can work out what is triggering it.", "exercise"),
+    ("Doctor: Being down here in Florida, we've got to get some golf in.", "low_mood"),
+    ("Patient: Not really, I feel a little bit warm, like a temperature.", "warmth"),  # the person: feverish
 ])
 def test_a_word_with_another_meaning_names_nothing(extractor: Extractor, said: str, code: str) -> None:
     assert code not in {f.code for f in findings(extractor, said).findings}
