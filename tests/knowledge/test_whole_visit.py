@@ -679,6 +679,7 @@ def test_the_wording_of_real_visits_names_its_concept(extractor: Extractor, said
 @pytest.mark.parametrize(("said", "code", "assertion"), [
     ("Doctor: Any problems lying flat when you go to bed?\nPatient: No.", "orthopnea", "absent"),
     ("Patient: I had a bit of diarrhea but it didn't cut my appetite.", "appetite_loss", "absent"),
+    ("Doctor: And have you noticed bleeding from anywhere?\nPatient: No.", "bleeding", "absent"),
 ])
 def test_a_real_wording_of_a_symptom_takes_its_answer(extractor: Extractor, said: str, code: str,
                                                      assertion: str) -> None:
@@ -700,6 +701,7 @@ def test_a_saturation_said_as_satting_is_the_oxygen_saturation(extractor: Extrac
     ("Doctor: Let's see if we can work out what is triggering it.", "exercise"),
     ("Doctor: Being down here in Florida, we've got to get some golf in.", "low_mood"),
     ("Patient: Not really, I feel a little bit warm, like a temperature.", "warmth"),  # the person: feverish
+    ("Doctor: I don't think this is a sign of a stroke or any bleeding in your brain.", "bleeding"),
 ])
 def test_a_word_with_another_meaning_names_nothing(extractor: Extractor, said: str, code: str) -> None:
     assert code not in {f.code for f in findings(extractor, said).findings}
