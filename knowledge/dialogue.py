@@ -34,6 +34,7 @@ from nlp.words import span_times
 ANSWER_REACH = 2  # an answer is one of the next two segments
 ONSET_LOOKBACK = 8  # "When did this happen?" asks about a symptom said at most this many turns before the answer
 ONSET_PASSES = frozenset({"condition", "exam"})  # said since the symptom, these do not change what "this" is
+HESITATION_WORDS = 2  # a reply this short that answers nothing and names nothing ("Um", "Uh, well") is a hesitation
 BRIEF_ANSWER_WORDS = 12  # a patient's turn this short ("okay", "yes that hurts") does not end an examination
 MANOEUVRE_TAIL = 20  # the reply answers a manoeuvre said in the examiner's last this many words, not one of a dictation
 PAIN = "pain"  # the generic pain code; a pain by its place ends in "_pain"
@@ -337,7 +338,7 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
             if reply is None:
                 placed.append(Placed(segment, mention, None))
                 continue
-            reply = second_thought(segments, answers, reply)
+            reply = second_thought(segments, found, answers, reply)
             opening = answers[reply]
             own_kinds = {m.kind for m in found[reply]}
             named = {m.code for m in found[reply] if m.kind == mention.kind}
@@ -392,12 +393,17 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
     return placed
 
 
-def second_thought(segments: list[Segment], answers: list[Answer | None], reply: int) -> int:
+def second_thought(segments: list[Segment], found: list[list[Mention]], answers: list[Answer | None],
+                   reply: int) -> int:
     """The reply that settles a question: a bare answer the same speaker takes back in the turn that follows ("Any
-    phlegm?" "Yeah." "No, no, it's a dry cough.") gives way to it."""
+    phlegm?" "Yeah." "No, no, it's a dry cough.") gives way to it, and a hesitation ("Um") to what follows it."""
     opening, following = answers[reply], reply + 1
-    if opening is None or following >= len(segments) or segments[following].speaker != segments[reply].speaker \
-            or segments[reply].text[opening.end:].strip(" .,!?"):
+    if following >= len(segments) or segments[following].speaker != segments[reply].speaker:
+        return reply
+    if opening is None:
+        hesitating = not found[reply] and len(segments[reply].text.split()) <= HESITATION_WORDS
+        return following if hesitating else reply
+    if segments[reply].text[opening.end:].strip(" .,!?"):
         return reply
     later = answers[following]
     return following if later is not None and later.bare and later.assertion != opening.assertion else reply

@@ -35,10 +35,13 @@ class AnswerReader:
         self.fillers |= {filler.lower() for filler in fillers}
 
     def __call__(self, doc: Doc) -> Doc:
-        first = 0
-        while first < len(doc) and (doc[first].is_punct or doc[first].is_space or doc[first].lower_ in self.fillers):
-            first += 1
-        opening = [(end, match_id) for match_id, start, end in self.matcher(doc) if start == first]
+        first = self._past_fillers(doc, 0)
+        matches = self.matcher(doc)
+        opening = [(end, match_id) for match_id, start, end in matches if start == first]
+        if not opening and first + 1 < len(doc) and doc[first + 1].text == ",":
+            # a false start before the answer: "I, I don't think so", "Not, I don't think so", "So I, no I don't"
+            first = self._past_fillers(doc, first + 2)
+            opening = [(end, match_id) for match_id, start, end in matches if start == first]
         if not opening:
             doc._.answer = None
             return doc
@@ -46,3 +49,8 @@ class AnswerReader:
         bare = end == len(doc) or doc[end].is_punct
         doc._.answer = (self.nlp.vocab.strings[match_id], doc[first].idx, doc[end - 1].idx + len(doc[end - 1]), bare)
         return doc
+
+    def _past_fillers(self, doc: Doc, first: int) -> int:
+        while first < len(doc) and (doc[first].is_punct or doc[first].is_space or doc[first].lower_ in self.fillers):
+            first += 1
+        return first

@@ -108,6 +108,9 @@ def test_the_reply_says_where_the_symptom_is(extractor: Extractor, said: str) ->
     # a bare answer the patient takes back in the next turn: the second thought settles it
     ("Doctor: Are you coughing anything up, any phlegm?\nPatient: Yeah.\nPatient: No, no, it's a dry tickly cough.",
      {("sputum", "absent"), ("cough", "present")}),
+    # a hesitation is no answer: what the patient says next is
+    ("Doctor: Any blood in your wee?\nPatient: Um\nPatient: So I, no I haven't seen any of that.",
+     {("hematuria", "absent")}),
     # a yes to a list that names one of them is a yes to that one
     ("Doctor: Any heart attacks or strokes in your family?\nPatient: Yes, my mum had a stroke last year.",
      {("stroke", "family")}),

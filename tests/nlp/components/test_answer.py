@@ -24,3 +24,15 @@ def test_an_answer_cue_opening_the_utterance(nlp: Language, text: str, assertion
 
 def test_an_utterance_that_opens_otherwise_is_no_answer(nlp: Language) -> None:
     assert answer(nlp("The cramps wake me up at night.")) is None
+
+
+@pytest.mark.parametrize(("text", "assertion", "cue"), [
+    ("I, I don't think so, but I do wear glasses.", "absent", "I don't think so"),  # a false start before the answer
+    ("Not, I don't think so.", "absent", "I don't think so"),
+    ("I didn't.", "absent", "I didn't"),  # not the "I did" it opens with
+    ("Honestly, I did not.", "absent", "I did not"),
+    ("I did, yes.", "present", "I did"),
+])
+def test_the_answer_said_after_a_false_start_and_in_full(nlp: Language, text: str, assertion: str, cue: str) -> None:
+    found = answer(nlp(text))
+    assert found is not None and (found.assertion, found.text) == (assertion, cue)
