@@ -710,3 +710,8 @@ def test_a_word_with_another_meaning_names_nothing(extractor: Extractor, said: s
 def test_lip_swelling_the_patient_reports_is_a_swelling_not_an_exam_finding(extractor: Extractor) -> None:
     found = {(f.kind, f.code) for f in findings(extractor, "Patient: I got some lip swelling after the soup.").findings}
     assert ("symptom", "swelling") in found and ("exam", "angioedema") not in found
+
+
+def test_foot_pain_is_pain_of_the_foot_not_the_topics_muscle_pain(extractor: Extractor) -> None:
+    codes = {f.code for f in findings(extractor, "Patient: The foot pain is worse when I stand on it.").findings}
+    assert "foot_pain" in codes and "muscle_pain" not in codes
