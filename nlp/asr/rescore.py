@@ -9,12 +9,16 @@ than what its greedy decoding wrote.
 
 For each term of the vocabulary that no word of the transcript names, the runs of up to `MAX_WORDS` words that could
 have been it (Whisper unsure of one of them, no number, no drug name already, about as long, sounding loosely alike)
-are ranked by sound, and the closest `MAX_CANDIDATES` are scored: the log probability Whisper gives the segment's
-text with the run replaced by the term, against the text as it wrote it, both after the vocabulary as the previous
-text (as the hotwords were given). The likeliest run is written when it is `MIN_GAIN` nats likelier, and
+are ranked by sound, and the closest `MAX_CANDIDATES` are scored, with any drug name Whisper wrote without believing
+it (`UNBELIEVED_P`) that the vocabulary does not list: the log probability Whisper gives the run's sentence (its
+words and audio only, not the rest of a segment that may hold a whole window) with the run replaced by the term,
+against the sentence as it wrote it, both after the vocabulary as the previous text (as the hotwords were given).
+The likeliest run is written when it is `MIN_GAIN` nats likelier, `MIN_GAIN` likelier than Whisper's own greedy
+reading of the sentence again unless that reading holds the term, and
 `RIVAL_MARGIN` nats more so than with a drug of the lexicon in the term's place (in the text and the prompt), for the
 drugs that sound most like the term or at least as much like the words heard: a chart listing a sound-alike of the
-drug said (empagliflozin, when eplerenone was said and heard "amplerinine") gives it no more than the drug said.
+drug said (empagliflozin, when eplerenone was said and heard "amplerinine") gives it no more than the drug said
+(when the reading again holds the term, it may trail them by `READ_RIVAL_SLACK`).
 The thresholds were set on the 8 *tuned* consultations of benchmarks.vocabulary_recall (their decoy vocabularies
 included), where the best-scoring drug nobody said gained 0.5 nats past its rivals and the least a said one 6.2.
 """
@@ -54,6 +58,12 @@ RIVAL_SOUND_DISTANCE = 0.5
 # "and a baby aspirin", heard "and amelias green", read again "... metformin and aspirin", is aspirin by 13.5 nats
 # and azithromycin, with azithromycin as the prompt, by 14.6.
 READ_RIVAL_SLACK = 2.0
+# A drug name Whisper wrote while giving it a probability under this, and the vocabulary does not list, may stand for
+# a term of the vocabulary however unlike in sound: with rosuvastatin in the hotwords, tiny.en wrote "They started me
+# on rosuvastatin a month ago" as "Next, I'll give me omeprazole." at p 0.0000 (espeak-ng), and that sentence with
+# rosuvastatin is 3.8 nats likelier than with omeprazole, each drug as the prompt. Such a run must beat the drug it
+# replaces, that drug as the prompt, by RIVAL_MARGIN as it beats the term's sound-alikes.
+UNBELIEVED_P = 0.01
 PAD_SECONDS = 0.5  # audio kept either side of a sentence when it is read again
 SENTENCE_ENDS = ".?!"
 # Whisper reads at most 223 tokens of previous text; the consultation's terms are cut at this length, as the service
@@ -85,6 +95,7 @@ class Candidate:
     last: int
     term: str
     distance: float
+    drug: str = ""  # the drug name Whisper wrote there, unbelieved (UNBELIEVED_P)
 
 
 @dataclass(frozen=True)
@@ -97,12 +108,14 @@ class Decision:
     over_rivals: float
     over_reading: float = -np.inf  # the gain over Whisper's own reading of the sentence again, the terms as prompt
     read: bool = False  # ... which holds the term itself
+    over_written: float = np.inf  # the gain over the unbelieved drug Whisper wrote there, itself as the prompt
 
     @property
     def accepted(self) -> bool:
-        if self.gain < MIN_GAIN or not (self.read or self.over_reading >= MIN_GAIN):
+        if self.gain < MIN_GAIN or self.over_written < RIVAL_MARGIN or not (self.read or self.over_reading >= MIN_GAIN):
             return False
         return self.over_rivals >= (-READ_RIVAL_SLACK if self.read else RIVAL_MARGIN)
+
 
 
 def missing_terms(segments: Sequence[Segment], vocabulary: Sequence[str]) -> list[str]:
@@ -128,6 +141,7 @@ class Run:
     last: int
     letters: str
     key: str
+    drug: bool = False  # one drug name Whisper wrote under UNBELIEVED_P
 
 
 def runs(segments: Sequence[Segment], corrector: Corrector) -> list[Run]:
@@ -138,6 +152,8 @@ def runs(segments: Sequence[Segment], corrector: Corrector) -> list[Run]:
         words = segment.words
         cores = [plain(word.w).replace("'", "") for word in words]
         for first in range(len(words)):
+            if corrector.is_term(words[first].w) and words[first].p < UNBELIEVED_P:
+                found.append(Run(index, first, first, cores[first], jellyfish.metaphone(cores[first]), drug=True))
             for last in range(first, min(len(words), first + MAX_WORDS)):
                 if not cores[last].isalpha() or corrector.is_term(words[last].w) or \
                         (last > first and words[last - 1].w.rstrip()[-1:] in ".?!"):
@@ -153,11 +169,13 @@ def candidates(heard: Sequence[Run], term: str) -> list[Candidate]:
     at most MAX_CANDIDATES."""
     letters_said = _letters(term)
     term_key = jellyfish.metaphone(letters_said)
-    found = [Candidate(run.segment, run.first, run.last, term, sound_distance(run.key, term_key)) for run in heard
+    found = [Candidate(run.segment, run.first, run.last, term, sound_distance(run.key, term_key),
+                       run.letters if run.drug else "") for run in heard
              if MIN_LENGTH_RATIO <= len(run.letters) / len(letters_said) <= MAX_LENGTH_RATIO]
-    found = [candidate for candidate in found if candidate.distance <= MAX_SOUND_DISTANCE]
+    unbelieved = [candidate for candidate in found if candidate.drug and candidate.drug != letters_said]
+    found = [candidate for candidate in found if not candidate.drug and candidate.distance <= MAX_SOUND_DISTANCE]
     found.sort(key=lambda c: (c.distance, c.last - c.first, c.segment, c.first))
-    return found[:MAX_CANDIDATES]
+    return found[:MAX_CANDIDATES] + unbelieved
 
 
 def prompt_terms(vocabulary: Sequence[str]) -> list[str]:
@@ -191,9 +209,11 @@ def decide(segments: Sequence[Segment], audio: np.ndarray, vocabulary: Sequence[
     by_segment: dict[int, list[Candidate]] = defaultdict(list)
     missing = missing_terms(segments, listed)
     heard = runs(segments, corrector) if missing else []
+    listed_lower = {term.lower() for term in listed}
     for term in missing:
         for candidate in candidates(heard, term):
-            by_segment[candidate.segment].append(candidate)
+            if candidate.drug not in listed_lower:  # a drug the vocabulary lists was heard, however unsure
+                by_segment[candidate.segment].append(candidate)
     gains: dict[Candidate, float] = {}
     as_heard: dict[Candidate, float] = {}  # the log probability of the candidate's sentence as Whisper wrote it
     for index, found in sorted(by_segment.items()):
@@ -213,6 +233,7 @@ def decide(segments: Sequence[Segment], audio: np.ndarray, vocabulary: Sequence[
             best[candidate.term] = candidate
     over_rivals: dict[Candidate, float] = {}
     readings: dict[Candidate, tuple[float, bool]] = {}
+    over_written: dict[Candidate, float] = {}
     for candidate in best.values():
         words = segments[candidate.segment].words
         start, end = sentence_of(words, candidate)
@@ -225,15 +246,20 @@ def decide(segments: Sequence[Segment], audio: np.ndarray, vocabulary: Sequence[
         letters = "".join(plain(word.w) for word in words[candidate.first:candidate.last + 1])
         rivals = dict.fromkeys([
             *corrector.sound_alikes(_letters(candidate.term), RIVALS, RIVAL_SOUND_DISTANCE, besides=candidate.term),
-            *corrector.sound_alikes(letters, RIVALS, candidate.distance, besides=candidate.term)])
+            *corrector.sound_alikes(letters, RIVALS, min(candidate.distance, RIVAL_SOUND_DISTANCE),
+                                    besides=candidate.term)])
         for rival in rivals:
             rival_prompt = ", ".join(rival if term == candidate.term else term for term in listed)
             texts += [(rival_prompt, _spoken(said)), (rival_prompt, _replaced(said, within, rival))]
+        if candidate.drug:  # the sentence as heard, the drug written as the prompt in the term's place
+            drug_prompt = ", ".join(candidate.drug if term == candidate.term else term for term in listed)
+            [written] = scorer.log_probabilities(piece, [(drug_prompt, _spoken(said))])
+            over_written[candidate] = gains[candidate] + as_heard[candidate] - written
         scores = scorer.log_probabilities(piece, texts) if texts else []
         rival_gains = [with_rival - as_heard for as_heard, with_rival in zip(scores[::2], scores[1::2], strict=True)]
         over_rivals[candidate] = gains[candidate] - max(rival_gains, default=-np.inf)
-    return [Decision(candidate, gain, over_rivals.get(candidate, -np.inf), *readings.get(candidate, (-np.inf, False)))
-            for candidate, gain in gains.items()]
+    return [Decision(candidate, gain, over_rivals.get(candidate, -np.inf), *readings.get(candidate, (-np.inf, False)),
+                     over_written.get(candidate, np.inf)) for candidate, gain in gains.items()]
 
 
 def _holds(text: str, term: str) -> bool:

@@ -148,6 +148,39 @@ def test_a_term_whisper_writes_when_reading_the_sentence_again_may_trail_a_sound
         NOT_STARTING.text
 
 
+class Unbelieved:
+    """A scorer for a sentence where Whisper wrote omeprazole for rosuvastatin: the text with rosuvastatin in its place
+    -41.5, as heard -78.5, but as heard with omeprazole as the prompt `written`; any other text -60."""
+
+    HEARD = "Next, I'll give me omeprazole."
+
+    def __init__(self, written: float) -> None:
+        self.written = written
+
+    def log_probabilities(self, audio: np.ndarray, texts: list[tuple[str, str]]) -> list[float]:
+        return [-41.5 if text == "Next, I'll give me rosuvastatin." else
+                (self.written if "omeprazole" in prompt else -78.5) if text == self.HEARD else -60.0
+                for prompt, text in texts]
+
+    def reading(self, audio: np.ndarray, prompt: str) -> str:
+        return "Next time, give me rosuvastatin a month."
+
+
+@pytest.mark.parametrize(("p", "written", "text"), [
+    (0.0, -45.4, "Next, I'll give me rosuvastatin."),
+    (0.0, -40.0, Unbelieved.HEARD),  # with itself as the prompt, the drug written is the likelier
+    (0.3, -45.4, Unbelieved.HEARD),  # Whisper believed the drug it wrote
+])
+def test_a_drug_whisper_wrote_without_believing_it_may_be_the_vocabulary_term_the_audio_says(
+        corrector: Corrector, p: float, written: float, text: str) -> None:
+    segment = heard(("Next,", 0.77), ("I'll", 0.41), ("give", 0.25), ("me", 0.51), ("omeprazole.", p))
+    audio = np.zeros(3 * SAMPLE_RATE, dtype=np.float32)
+    assert rescore([segment], audio, ["rosuvastatin"], corrector, Unbelieved(written))[0].text == text
+    # a drug the vocabulary lists is never replaced
+    assert rescore([segment], audio, ["rosuvastatin", "omeprazole"], corrector, Unbelieved(written))[0].text == \
+        Unbelieved.HEARD
+
+
 @pytest.fixture(scope="module")
 def tablets(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """tests/gold/long_mixed_visit.txt spoken by espeak-ng at 160 words a minute, 50 s."""
