@@ -24,6 +24,7 @@ MEDICATION = "medication"
 # "I checked your CK. It was 150.": a result said in the sentence after its test, opening with one of these
 REFERRING = (("it", "was"), ("that", "was"), ("it", "came", "back", "at"), ("it", "came", "back", "as"),
              ("it", "came", "back"), ("it", "is"), ("it", "'s"), ("that", "is"), ("that", "'s"))
+CLAUSE_OPENERS = frozenset({",", ";", "but", "and", "so"})
 REFERRED_REACH = 3  # the number starts at most this many words after the referring words ("it was only about 150")
 
 
@@ -96,8 +97,11 @@ class ValueAttacher:
             return self._interval(doc, target, numbers, modifiers, end)
         if self._reading(doc, target, numbers, modifiers, target.end, end):
             return target
-        # "I checked your CK. It was 150, which is normal.": the next sentence says the result of the test named last
-        referred = referred_from(doc, target.sent.end) if following >= target.sent.end else None
+        # "I checked your CK. It was 150, which is normal.": the next sentence says the result of the test named last;
+        # "your blood sugar is a little bit high, it was 169 today": a later clause of its own sentence does
+        referred = _referring_clause(doc, target.end, min(target.sent.end, following))
+        if referred is None and following >= target.sent.end:
+            referred = referred_from(doc, target.sent.end)
         if referred is not None and self._reading(doc, target, numbers, modifiers, referred,
                                                   min(referred + REFERRED_REACH, following, len(doc))):
             return target
@@ -226,6 +230,17 @@ def referred_from(doc: Doc, start: int) -> int | None:
     for phrase in REFERRING:
         if tuple(words[:len(phrase)]) == phrase:
             return start + len(phrase)
+    return None
+
+
+def _referring_clause(doc: Doc, start: int, end: int) -> int | None:
+    """Where the referring words of a clause in tokens [start, end) end ("..., it was 169", "but it was normal at
+    1.7"): a clause opens after a comma or a conjunction; None when no clause there opens with them."""
+    for index in range(max(start, 1), end):
+        if doc[index - 1].lower_ in CLAUSE_OPENERS:
+            found = referred_from(doc, index)
+            if found is not None and found < end:
+                return found
     return None
 
 

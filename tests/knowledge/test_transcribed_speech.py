@@ -67,6 +67,8 @@ def test_a_second_question_naming_its_own_finding_asks_both(extractor: Extractor
     ("Doctor: I checked your CK. It was 150, which is normal.\n", "creatine_kinase", 150),
     ("Doctor: We repeated your potassium.\nDoctor: It came back at 3.2.\n", "potassium", 3.2),
     ("Doctor: We looked at your sodium.\nDoctor: That was 131.\n", "sodium", 131),
+    ("Doctor: Your blood sugar is a little bit on the high side, it was 182 this morning.\n", "glucose", 182),
+    ("Doctor: I looked at the creatinine because of the new tablets but it was fine at 0.9.\n", "creatinine", 0.9),
 ])
 def test_a_result_said_right_after_its_test_is_its_value(extractor: Extractor, said: str, code: str,
                                                           value: float) -> None:
