@@ -91,11 +91,15 @@ class CorpusFile(StrictModel):
     findings of other concepts are not scored; `visit` (default): every finding of the visit. `annotates`: for
     a kind named there, the only codes the gold annotates (tests/gold_real: social history is tobacco, alcohol,
     drugs, work, exercise, diet and living situation, not coffee or travel); a finding of another code of that
-    kind is not scored unless the consultation's gold lists that code.
+    kind is not scored unless the consultation's gold lists that code. `unannotated`: for a kind named there, the
+    assertions the gold never gives it (tests/gold_real: a symptom or condition named only in safety-net advice,
+    "if you get a high temperature, ring us", is hypothetical and not annotated); such a finding is not scored
+    unless the consultation's gold lists that code with that assertion.
     """
 
     scope: Scope = "visit"
     annotates: dict[FindingKind, list[str]] = {}
+    unannotated: dict[FindingKind, list[Assertion]] = {}
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,7 @@ class GoldConsultation:
     findings: list[GoldFinding]
     scope: Scope = "visit"
     annotates: dict[str, frozenset[str]] = field(default_factory=dict)  # kind -> the only codes annotated
+    unannotated: dict[str, frozenset[str]] = field(default_factory=dict)  # kind -> assertions never annotated
 
 
 @dataclass
@@ -194,8 +199,10 @@ def load_corpus(folder: Path, data: Path | None = None) -> list[GoldConsultation
         raise CorpusError(f"{folder}: no transcripts (*.txt) and no gold files naming a source in the corpus")
     declared = _corpus_file(folder)
     annotates: dict[str, frozenset[str]] = {kind: frozenset(codes) for kind, codes in declared.annotates.items()}
+    unannotated: dict[str, frozenset[str]] = {kind: frozenset(said) for kind, said in declared.unannotated.items()}
     consultations = [_consultation(path) for path in transcripts] + [_sourced(path, data) for path in sourced]
-    return sorted((replace(c, scope=declared.scope, annotates=annotates) for c in consultations),
+    return sorted((replace(c, scope=declared.scope, annotates=annotates, unannotated=unannotated)
+                   for c in consultations),
                   key=lambda consultation: consultation.name)
 
 
@@ -266,7 +273,7 @@ def evaluate(corpus: Iterable[GoldConsultation], extractor: Extractor,
         found = extractor.extract(consultation.transcript).findings
         if consultation.scope == "topic":
             found = [finding for finding in found if (finding.kind, finding.code) in topic]
-        found = in_scope(found, consultation.annotates, gold)
+        found = in_scope(found, consultation.annotates, gold, consultation.unannotated)
         _score(result, consultation.name, gold, found, same)
     return result
 
@@ -277,12 +284,19 @@ def known_concepts(knowledge: KnowledgeBase) -> set[tuple[str, str]]:
     return set(knowledge.codes) | {(MEDICATION, code) for code in drugs}
 
 
-def in_scope(found: list[Finding], annotates: dict[str, frozenset[str]], gold: list[GoldFinding]) -> list[Finding]:
+def in_scope(found: list[Finding], annotates: dict[str, frozenset[str]], gold: list[GoldFinding],
+             unannotated: dict[str, frozenset[str]] | None = None) -> list[Finding]:
     """The findings the gold annotates: of a kind the corpus limits (`annotates`), only its codes and those this
-    consultation's gold lists."""
+    consultation's gold lists; of a kind with assertions never annotated (`unannotated`), none with those
+    assertions but the codings this consultation's gold lists."""
     listed = {(finding.kind, finding.code) for finding in gold}
-    return [finding for finding in found if finding.kind not in annotates
-            or finding.code in annotates[finding.kind] or (finding.kind, finding.code) in listed]
+    asserted = {(finding.kind, finding.code, finding.assertion) for finding in gold}
+    never = unannotated or {}
+    return [finding for finding in found
+            if (finding.kind not in annotates or finding.code in annotates[finding.kind]
+                or (finding.kind, finding.code) in listed)
+            and (finding.assertion not in never.get(finding.kind, frozenset())
+                 or (finding.kind, finding.code, finding.assertion) in asserted)]
 
 
 def topic_concepts(knowledge: KnowledgeBase) -> set[tuple[str, str]]:

@@ -213,3 +213,24 @@ def test_a_code_outside_the_declared_scope_is_scored_where_the_gold_lists_it(ext
     (tmp_path / "visit.yaml").write_text("findings:\n  - {kind: social, code: caffeine}\n", encoding="utf-8")
     (tmp_path / "corpus.yaml").write_text("annotates:\n  social: [occupation]\n", encoding="utf-8")
     assert evaluate(load_corpus(tmp_path), extractor).overall.tp == 1
+
+
+SAFETY_NET = "Doctor: Keep taking the paracetamol, and if you get a high temperature, let us know.\n"
+
+
+def test_an_assertion_the_corpus_never_annotates_is_not_scored(extractor: Extractor, tmp_path: Path) -> None:
+    (tmp_path / "visit.txt").write_text(SAFETY_NET, encoding="utf-8")
+    (tmp_path / "visit.yaml").write_text("findings:\n  - {kind: medication, code: acetaminophen}\n", encoding="utf-8")
+    everything = evaluate(load_corpus(tmp_path), extractor)
+    (tmp_path / "corpus.yaml").write_text("unannotated:\n  symptom: [hypothetical]\n", encoding="utf-8")
+    scoped = evaluate(load_corpus(tmp_path), extractor)
+    assert [e.finding for e in everything.false_positives] == ["symptom fever hypothetical"]
+    assert (scoped.overall.tp, scoped.overall.fp, scoped.overall.fn) == (1, 0, 0)
+
+
+def test_an_unannotated_assertion_is_scored_where_the_gold_lists_it(extractor: Extractor, tmp_path: Path) -> None:
+    (tmp_path / "visit.txt").write_text(SAFETY_NET, encoding="utf-8")
+    (tmp_path / "visit.yaml").write_text("findings:\n  - {kind: medication, code: acetaminophen}\n"
+                                         "  - {kind: symptom, code: fever, assertion: hypothetical}\n", encoding="utf-8")
+    (tmp_path / "corpus.yaml").write_text("unannotated:\n  symptom: [hypothetical]\n", encoding="utf-8")
+    assert evaluate(load_corpus(tmp_path), extractor).overall.tp == 2

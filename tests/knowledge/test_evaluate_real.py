@@ -38,6 +38,7 @@ def test_both_splits_declare_the_same_scope_and_it_leaves_out_coffee_and_travel(
                     for split in ("dev", "holdout"))
     assert dev == holdout
     assert set(dev["annotates"]["social"]) == {"drug_use", "occupation", "exercise", "diet", "living_situation"}
+    assert dev["unannotated"] == {"symptom": ["hypothetical"], "condition": ["hypothetical"]}
 
 
 @pytest.mark.parametrize("split", sorted(FLOORS))
