@@ -43,7 +43,9 @@ def report(results: dict[str, Evaluation], first: dict[str, Any] | None) -> str:
     parts = ["## Findings on every gold corpus (issue 19)", "",
              f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit {commit}. `python -m benchmarks.findings_real`;"
              " matching rule in docs/evaluation.md and docs/findings.md (kind, code and assertion; value within"
-             " tolerance; a gold code read through the knowledge base's phrases; conditions by ICD-10-CM category).",
+             " tolerance; a gold code read through the knowledge base's phrases; conditions by ICD-10-CM category;"
+             " codings declared one fact or narrower in knowledge/general/relations/equivalents.yaml; findings outside"
+             " what a corpus.yaml declares its gold annotates are not scored).",
              "", "| corpus | consultations | gold | precision | recall | F1 |", "|---|---|---|---|---|---|"]
     for label, result in results.items():
         o = result.overall

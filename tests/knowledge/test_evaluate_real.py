@@ -17,7 +17,7 @@ from nlp.types import Finding
 GOLD_REAL = Path(__file__).parents[1] / "gold_real"
 # Floors, not targets: the first and the latest figures are in benchmarks/RESULTS.md (findings_real). A change
 # that drops the real-dialogue F1 below these fails here.
-FLOORS = {"dev": 0.60, "holdout": 0.50}
+FLOORS = {"dev": 0.85, "holdout": 0.60}  # a little under the figures of benchmarks/RESULTS.md (0.863, 0.618)
 
 
 def shared_data() -> Path:
