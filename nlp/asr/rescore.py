@@ -117,7 +117,6 @@ class Decision:
         return self.over_rivals >= (-READ_RIVAL_SLACK if self.read else RIVAL_MARGIN)
 
 
-
 def missing_terms(segments: Sequence[Segment], vocabulary: Sequence[str]) -> list[str]:
     """The vocabulary's terms of letters (one word or more: "vitamin d", "mefenamic acid"; 5 letters or more) that
     the transcript's words do not name."""
