@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from knowledge.equivalents import Equivalents, load_equivalents
 from knowledge.errors import KnowledgeError
@@ -196,41 +197,39 @@ def test_the_declarations_of_the_knowledge_base_name_only_its_codes(extractor: E
     assert equivalents.matches(("exam", "strength_reduced", "absent"), ("exam", "strength_normal", "present"))
 
 
-def test_a_finding_of_a_code_the_corpus_does_not_annotate_is_not_scored(extractor: Extractor, tmp_path: Path) -> None:
-    (tmp_path / "visit.txt").write_text("Patient: I drink four cups of coffee a day and I work as a teacher.\n",
-                                        encoding="utf-8")
-    (tmp_path / "visit.yaml").write_text("findings:\n  - {kind: social, code: occupation}\n", encoding="utf-8")
-    everything = evaluate(load_corpus(tmp_path), extractor)
-    (tmp_path / "corpus.yaml").write_text("annotates:\n  social: [occupation, exercise]\n", encoding="utf-8")
-    scoped = evaluate(load_corpus(tmp_path), extractor)
-    assert [e.finding for e in everything.false_positives] == ["social caffeine present"]
-    assert (scoped.overall.tp, scoped.overall.fp, scoped.overall.fn) == (1, 0, 0)
-
-
-def test_a_code_outside_the_declared_scope_is_scored_where_the_gold_lists_it(extractor: Extractor,
-                                                                             tmp_path: Path) -> None:
-    (tmp_path / "visit.txt").write_text("Patient: I drink four cups of coffee a day.\n", encoding="utf-8")
-    (tmp_path / "visit.yaml").write_text("findings:\n  - {kind: social, code: caffeine}\n", encoding="utf-8")
-    (tmp_path / "corpus.yaml").write_text("annotates:\n  social: [occupation]\n", encoding="utf-8")
-    assert evaluate(load_corpus(tmp_path), extractor).overall.tp == 1
-
-
 SAFETY_NET = "Doctor: Keep taking the paracetamol, and if you get a high temperature, let us know.\n"
+COFFEE = "Patient: I drink four cups of coffee a day and I work as a teacher.\n"
+# (transcript, the finding the gold lists, the corpus.yaml declaring what is not annotated, the finding left out)
+SCOPES = {
+    "a code": (COFFEE, "{kind: social, code: occupation}", "annotates:\n  social: [occupation, exercise]\n",
+               "{kind: social, code: caffeine}"),
+    "an assertion": (SAFETY_NET, "{kind: medication, code: acetaminophen}", "unannotated:\n  symptom: [hypothetical]\n",
+                     "{kind: symptom, code: fever, assertion: hypothetical}"),
+}
 
 
-def test_an_assertion_the_corpus_never_annotates_is_not_scored(extractor: Extractor, tmp_path: Path) -> None:
-    (tmp_path / "visit.txt").write_text(SAFETY_NET, encoding="utf-8")
-    (tmp_path / "visit.yaml").write_text("findings:\n  - {kind: medication, code: acetaminophen}\n", encoding="utf-8")
-    everything = evaluate(load_corpus(tmp_path), extractor)
-    (tmp_path / "corpus.yaml").write_text("unannotated:\n  symptom: [hypothetical]\n", encoding="utf-8")
-    scoped = evaluate(load_corpus(tmp_path), extractor)
-    assert [e.finding for e in everything.false_positives] == ["symptom fever hypothetical"]
+def _scored_declaring(extractor: Extractor, folder: Path, said: str, gold: list[str],
+                      declared: str | None) -> Evaluation:
+    (folder / "visit.txt").write_text(said, encoding="utf-8")
+    (folder / "visit.yaml").write_text("findings:\n" + "".join(f"  - {g}\n" for g in gold), encoding="utf-8")
+    if declared is not None:
+        (folder / "corpus.yaml").write_text(declared, encoding="utf-8")
+    return evaluate(load_corpus(folder), extractor)
+
+
+@pytest.mark.parametrize("scope", sorted(SCOPES))
+def test_a_finding_the_corpus_declares_unannotated_is_not_scored(extractor: Extractor, tmp_path: Path,
+                                                                 scope: str) -> None:
+    said, listed, declared, left_out = SCOPES[scope]
+    everything = _scored_declaring(extractor, tmp_path, said, [listed], None)
+    scoped = _scored_declaring(extractor, tmp_path, said, [listed], declared)
+    code = yaml.safe_load(left_out)["code"]
+    assert [e.finding.split()[1] for e in everything.false_positives] == [code]
     assert (scoped.overall.tp, scoped.overall.fp, scoped.overall.fn) == (1, 0, 0)
 
 
-def test_an_unannotated_assertion_is_scored_where_the_gold_lists_it(extractor: Extractor, tmp_path: Path) -> None:
-    (tmp_path / "visit.txt").write_text(SAFETY_NET, encoding="utf-8")
-    (tmp_path / "visit.yaml").write_text("findings:\n  - {kind: medication, code: acetaminophen}\n"
-                                         "  - {kind: symptom, code: fever, assertion: hypothetical}\n", encoding="utf-8")
-    (tmp_path / "corpus.yaml").write_text("unannotated:\n  symptom: [hypothetical]\n", encoding="utf-8")
-    assert evaluate(load_corpus(tmp_path), extractor).overall.tp == 2
+@pytest.mark.parametrize("scope", sorted(SCOPES))
+def test_a_finding_declared_unannotated_is_scored_where_the_gold_lists_it(extractor: Extractor, tmp_path: Path,
+                                                                          scope: str) -> None:
+    said, listed, declared, left_out = SCOPES[scope]
+    assert _scored_declaring(extractor, tmp_path, said, [listed, left_out], declared).overall.tp == 2
