@@ -25,7 +25,12 @@ MEDICATION = "medication"
 REFERRING = (("it", "was"), ("that", "was"), ("it", "came", "back", "at"), ("it", "came", "back", "as"),
              ("it", "came", "back"), ("it", "is"), ("it", "'s"), ("that", "is"), ("that", "'s"))
 CLAUSE_OPENERS = frozenset({",", ";", "but", "and", "so"})
+# "weigh yourself daily and call me if you gain three pounds": a number in a vital's unit after one of these is a
+# threshold to act on, not a reading
+CONDITIONAL = frozenset({"if", "unless", "when"})
 REFERRED_REACH = 3  # the number starts at most this many words after the referring words ("it was only about 150")
+FEET, INCHES = "[ft_i]", "[in_i]"  # "five feet, six inches", "five foot six": one height, in inches
+INCHES_PER_FOOT = 12
 
 
 @Language.factory("soapscribe_numbers")
@@ -74,7 +79,11 @@ class ValueAttacher:
         for index, target in enumerate(targets):
             following = targets[index + 1].start if index + 1 < len(targets) else len(doc)
             if target.label_ in ANALYTE_KINDS:
-                target = self._analyte(doc, target, numbers, modifiers, following)
+                # "your magnesium, which the water pills wash out, but it was 1.7": a drug named between a test and
+                # its result does not cut off the test's referring clause
+                unrelated = next((t.start for t in targets[index + 1:] if t.label_ != MEDICATION), len(doc))
+                analyte = next((t.start for t in targets[index + 1:] if t.label_ in ANALYTE_KINDS), len(doc))
+                target = self._analyte(doc, target, numbers, modifiers, following, unrelated, analyte)
             if target is not None:
                 kept.append(target)
         kept = [self._allergen(doc, span, modifiers) for span in kept]
@@ -91,19 +100,33 @@ class ValueAttacher:
         return doc
 
     def _analyte(self, doc: Doc, target: Span, numbers: list[Span], modifiers: list[Span],
-                 following: int) -> Span | None:
-        end = min(_run_end(doc, target), target.end + self.window, following)
+                 following: int, unrelated: int, analyte: int) -> Span | None:
+        run_end = _run_end(doc, target)
+        end = min(run_end, target.end + self.window, following)
         if target.label_ == FOLLOW_UP:
             return self._interval(doc, target, numbers, modifiers, end)
         if self._reading(doc, target, numbers, modifiers, target.end, end):
             return target
         # "I checked your CK. It was 150, which is normal.": the next sentence says the result of the test named last;
         # "your blood sugar is a little bit high, it was 169 today": a later clause of its own sentence does
-        referred = _referring_clause(doc, target.end, min(target.sent.end, following))
-        if referred is None and following >= target.sent.end:
+        referred = _referring_clause(doc, target.end, min(target.sent.end, unrelated))
+        if referred is None and unrelated >= target.sent.end:
             referred = referred_from(doc, target.sent.end)
-        if referred is not None and self._reading(doc, target, numbers, modifiers, referred,
-                                                  min(referred + REFERRED_REACH, following, len(doc))):
+        if referred is not None:
+            reach = min(referred + REFERRED_REACH, len(doc),
+                        next((t for t in (following, unrelated) if t >= referred), len(doc)))
+            if self._reading(doc, target, numbers, modifiers, referred, reach, doses=True):
+                return target
+        # "your pulse, so that's interesting, you're going at about sixty beats a minute": a number in the analyte's
+        # own unit later in its statement, no other analyte between, is its reading however far
+        own = self._in_own_unit(target, within(numbers, end, min(run_end, analyte)), modifiers)
+        if own is not None and any(token.lower_ in CONDITIONAL for token in doc[target.end:own.start]):
+            own = None
+        if own is not None and self._reading(doc, target, numbers, modifiers, own.start, own.end):
+            return target
+        # "who is five feet, six inches in height", "six feet tall": a measure in the vital's own unit just before it
+        before = self._said_before(doc, target, within(numbers, target.sent.start, target.start), modifiers)
+        if before is not None and self._reading(doc, target, numbers, modifiers, before.start, before.end):
             return target
         said = [m for m in within(modifiers, target.end, end, INTERPRETATION) if not _tag(doc, m)]
         if said:
@@ -120,11 +143,41 @@ class ValueAttacher:
         return target
 
     @staticmethod
-    def _reading(doc: Doc, target: Span, numbers: list[Span], modifiers: list[Span], start: int, end: int) -> bool:
-        """Give the analyte the first number said in tokens [start, end) that can be its result; whether one was."""
+    def _in_own_unit(target: Span, numbers: list[Span], modifiers: list[Span]) -> Span | None:
+        """The first of `numbers` said with a unit the analyte's term names as its own (`units`), if any."""
+        allowed = target._.pattern.attributes.get("units")
+        if not allowed:
+            return None
+        for number in numbers:
+            unit = starting_at(modifiers, number.end, LAB_UNIT)
+            if unit is not None and unit._.pattern.code in allowed:
+                return number
+        return None
+
+    @classmethod
+    def _said_before(cls, doc: Doc, target: Span, numbers: list[Span], modifiers: list[Span]) -> Span | None:
+        """The number whose measure, in the analyte's own unit, ends right before it (or before "in" and it)."""
+        for number in numbers:  # in text order: the feet of "five feet, six inches" before its inches
+            if cls._in_own_unit(target, [number], modifiers) is None:
+                continue
+            unit = starting_at(modifiers, number.end, LAB_UNIT)
+            inches = _inches(doc, unit, numbers, modifiers) if unit is not None else None
+            end = inches[1] if inches is not None else unit.end if unit is not None else number.end
+            if end == target.start or end + 1 == target.start and doc[end].lower_ == "in":
+                return number
+        return None
+
+    @staticmethod
+    def _reading(doc: Doc, target: Span, numbers: list[Span], modifiers: list[Span], start: int, end: int,
+                 doses: bool = False) -> bool:
+        """Give the analyte the first number said in tokens [start, end) that can be its result; whether one was.
+        With `doses`, a number in a drug's unit is skipped: it is the dose of a drug named on the way."""
         for number in within(numbers, start, end):
             if starting_at(modifiers, number.end, INTERVAL_UNIT) is not None:
                 continue  # "recheck your magnesium in four weeks": a time, not the result
+            if doses and starting_at(modifiers, number.end, DOSE_UNIT) is not None \
+                    and starting_at(modifiers, number.end, LAB_UNIT) is None:
+                continue  # "... the water pills, it was 40 milligrams": the drug's dose
             unit = starting_at(modifiers, number.end, LAB_UNIT)
             allowed = target._.pattern.attributes.get("units")
             if unit is not None and allowed and unit._.pattern.code not in allowed:
@@ -134,6 +187,9 @@ class ValueAttacher:
                 second = next((n for n in numbers if n.start == number.end + 1), None)
                 unit = starting_at(modifiers, second.end, LAB_UNIT) if second is not None else None
             target._.unit = unit._.pattern.code if unit is not None else None
+            inches = _inches(doc, unit, numbers, modifiers) if unit is not None else None
+            if inches is not None:
+                target._.value, target._.unit = number._.number * INCHES_PER_FOOT + inches[0], INCHES
             paired = target._.pattern.attributes.get("paired")  # "130 over 80", "130/80": a diastolic
             if paired and number.end + 1 < len(doc) and doc[number.end].lower_ in PAIRED:
                 second = next((n for n in numbers if n.start == number.end + 1), None)
@@ -256,6 +312,23 @@ def referred_result(doc: Doc) -> tuple[float, str | None] | None:
         if starting_at(modifiers, number.end, INTERVAL_UNIT) is None:
             unit = starting_at(modifiers, number.end, LAB_UNIT)
             return number._.number, unit._.pattern.code if unit is not None else None
+    return None
+
+
+def _inches(doc: Doc, unit: Span, numbers: list[Span], modifiers: list[Span]) -> tuple[float, int] | None:
+    """When `unit` is feet and inches follow ("five feet, six inches", "five foot six"), the inches and the token the
+    measure ends at; a bare number after the feet counts as inches only below twelve."""
+    if unit._.pattern.code != FEET:
+        return None
+    start = unit.end + 1 if unit.end < len(doc) and doc[unit.end].lower_ in (",", "and") else unit.end
+    number = next((n for n in numbers if n.start == start), None)
+    if number is None:
+        return None
+    said = starting_at(modifiers, number.end, LAB_UNIT)
+    if said is not None and said._.pattern.code == INCHES:
+        return number._.number, said.end
+    if said is None and number._.number < INCHES_PER_FOOT:
+        return number._.number, number.end
     return None
 
 
