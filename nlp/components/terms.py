@@ -12,12 +12,14 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 from wordfreq import zipf_frequency
 
+from nlp.components.context import PAUSES
 from nlp.components.extensions import MODIFIERS, TARGETS, register
 from nlp.lexicon import EXCLUDE, MEDICATION, TermPattern, normalise
 from nlp.types import FindingKind
 
 TARGET_KINDS = frozenset(get_args(FindingKind))
 _LOOKED_UP = 50_000  # near-spelling lookups kept (a few MB); a two-hour consultation looks up a few hundred words
+_REPEATED = (1, 2)  # words said twice over: "from, from", "short of, short of"
 
 
 @Language.factory("soapscribe_terms", default_config={"fuzzy_kinds": ["medication"], "fuzzy_min_length": 7,
@@ -41,6 +43,10 @@ class TermMatcher:
     is a drug of the dictionary only when it is no English word at all (wordfreq knows it not): of
     110,000 drug names many lie one letter from an ordinary word ("phosphatate" is near an enzyme),
     while "cisplacin" and "lisonopril" are words of no language.
+
+    A phrase is also found through the words said twice over and the hesitations between its words ("discharge
+    from, from down below", "high, uh, blood pressure"), its span from the first to the last word said, when it names
+    a term not found over those words as they stand.
     """
 
     def __init__(self, nlp: Language, fuzzy_kinds: frozenset[str] = frozenset(), fuzzy_min_length: int = 7,
@@ -58,6 +64,11 @@ class TermMatcher:
         self.drug_name_tokens = 0
         self.drug_patterns: dict[str, TermPattern] = {}
         self.drug_first_words: frozenset[str] = frozenset()
+        self.fillers: frozenset[str] = frozenset()
+
+    def add_fillers(self, fillers: Iterable[str]) -> None:
+        """Hesitations ("uh", "um") a phrase is found through; of several words ("you know"), none."""
+        self.fillers = self.fillers | {filler.lower() for filler in fillers if " " not in filler}
 
     def add_dictionary(self, names: Mapping[str, str], longest: int) -> None:
         """Drug names matched where no phrase is: normalised name -> medication code (nlp.lexicon.normalise)."""
@@ -110,15 +121,25 @@ class TermMatcher:
         targets: list[Span] = []
         modifiers: dict[str, list[Span]] = {}
         pattern_of: dict[tuple[int, int, str], TermPattern] = {}
+        plain: dict[str, list[tuple[int, int]]] = {}
         for matcher in self.matchers.values():
             for match_id, start, end in matcher(doc):
-                pattern = self.patterns[int(self.nlp.vocab.strings[match_id])]
+                key = self.nlp.vocab.strings[match_id]
+                plain.setdefault(key, []).append((start, end))
+                pattern = self.patterns[int(key)]
                 span = Span(doc, start, end, label=pattern.kind)
                 pattern_of[(start, end, pattern.kind)] = pattern
                 if pattern.kind in TARGET_KINDS or pattern.kind == EXCLUDE:
                     targets.append(span)
                 else:
                     modifiers.setdefault(pattern.kind, []).append(span)
+        for span, pattern in self._disfluent(doc, plain):
+            if pattern_of.setdefault((span.start, span.end, span.label_), pattern) is not pattern:
+                continue
+            if pattern.kind in TARGET_KINDS or pattern.kind == EXCLUDE:
+                targets.append(span)
+            else:
+                modifiers.setdefault(pattern.kind, []).append(span)
         if self.spellings or self.drug_spellings:
             covered = {i for span in targets for i in range(span.start, span.end)}
             for token in doc:
@@ -147,6 +168,67 @@ class TermMatcher:
         doc.spans[TARGETS] = kept_targets
         doc.spans[MODIFIERS] = kept_modifiers
         return doc
+
+    def _disfluent(self, doc: Doc, plain: Mapping[str, list[tuple[int, int]]]) -> list[tuple[Span, TermPattern]]:
+        """Phrases said with words repeated or hesitations between them, as spans of the words said; only those
+        that name a term not found over the same words as they stand (`plain`: term key -> spans matched)."""
+        fluent = self._fluent(doc)
+        if fluent is None:
+            return []
+        words = Doc(doc.vocab, words=[doc[i].text for i in fluent])
+        found = []
+        for matcher in self.matchers.values():
+            for match_id, start, end in matcher(words):
+                first, last = fluent[start], fluent[end - 1] + 1
+                if last - first == end - start:
+                    continue  # nothing was left out inside it: the plain match has it
+                key = self.nlp.vocab.strings[match_id]
+                if any(first <= plain_start and plain_end <= last for plain_start, plain_end in plain.get(key, ())):
+                    continue
+                pattern = self.patterns[int(key)]
+                found.append((Span(doc, first, last, label=pattern.kind), pattern))
+        return found
+
+    def _fluent(self, doc: Doc) -> list[int] | None:
+        """The indices of the words as meant: without a hesitation and the pauses right after it ("a, uh, rash"),
+        nor the second saying of a word or two said twice with only pauses and hesitations between ("from, from",
+        "short of, short of"); None when nothing is left out (most utterances). A comma elsewhere stays: "fever,
+        cough" is two things."""
+        lowered = [token.lower_ for token in doc]
+        said = [word for word in lowered if word not in PAUSES]
+        if self.fillers.isdisjoint(said) and not any(a == b for a, b in zip(said, said[1:])) \
+                and not any(a == b for a, b in zip(said, said[2:])):
+            return None  # no hesitation, nothing said twice (most utterances): cheap
+        left_out: set[int] = set()
+        words = []
+        for i, token in enumerate(doc):
+            if token.is_punct:
+                continue
+            if lowered[i] not in self.fillers:
+                words.append(i)
+                continue
+            left_out.add(i)
+            after = i + 1
+            while after < len(doc) and lowered[after] in PAUSES:
+                left_out.add(after)
+                after += 1
+        spoken = [lowered[i] for i in words]
+        for n in range(len(words)):
+            for width in _REPEATED:
+                if n + 2 * width > len(words) or spoken[n] != spoken[n + width] \
+                        or spoken[n:n + width] != spoken[n + width:n + 2 * width]:
+                    continue
+                first, second = words[n:n + width], words[n + width:n + 2 * width]
+                if first[-1] - first[0] != width - 1 or second[-1] - second[0] != width - 1:
+                    continue  # each saying is said without a break inside
+                between = range(first[-1] + 1, second[0])
+                if all(lowered[i] in PAUSES or lowered[i] in self.fillers for i in between):
+                    left_out.update(between)
+                    left_out.update(second)
+                    break
+        if not left_out:
+            return None
+        return [i for i in range(len(doc)) if i not in left_out]
 
     def _dictionary_names(self, doc: Doc) -> list[tuple[Span, TermPattern]]:
         """The longest dictionary name starting at each word, as medication spans."""
