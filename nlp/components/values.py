@@ -24,7 +24,7 @@ MEDICATION = "medication"
 # "I checked your CK. It was 150.": a result said in the sentence after its test, opening with one of these
 REFERRING = (("it", "was"), ("that", "was"), ("it", "came", "back", "at"), ("it", "came", "back", "as"),
              ("it", "came", "back"), ("it", "is"), ("it", "'s"), ("that", "is"), ("that", "'s"))
-CLAUSE_OPENERS = frozenset({",", ";", "but", "and", "so"})
+CLAUSE_OPENERS = frozenset({",", ";", "but", "and", "so", "that"})
 # "weigh yourself daily and call me if you gain three pounds": a number in a vital's unit after one of these is a
 # threshold to act on, not a reading
 CONDITIONAL = frozenset({"if", "unless", "when"})
@@ -291,7 +291,8 @@ def referred_from(doc: Doc, start: int) -> int | None:
 
 def _referring_clause(doc: Doc, start: int, end: int) -> int | None:
     """Where the referring words of a clause in tokens [start, end) end ("..., it was 169", "but it was normal at
-    1.7"): a clause opens after a comma or a conjunction; None when no clause there opens with them."""
+    1.7"): a clause opens after a comma, a conjunction or "that" ("it showed that it was 7.1"); None when no clause
+    there opens with them."""
     for index in range(max(start, 1), end):
         if doc[index - 1].lower_ in CLAUSE_OPENERS:
             found = referred_from(doc, index)

@@ -48,3 +48,8 @@ def test_a_drug_between_a_test_and_its_referring_clause_does_not_cut_it_off(nlp:
 def test_a_number_in_a_drugs_unit_in_that_clause_stays_the_drugs_dose(nlp: Language) -> None:
     text = "I looked at your potassium level since the lisinopril, it is 20 milligrams, and that's okay."
     assert said(nlp, text, "potassium").value is None
+
+
+def test_a_result_said_in_a_that_clause_is_the_tests(nlp: Language) -> None:
+    text = "we did your hemoglobin a1c back in the spring and the report says that it was you know six . eight"
+    assert said(nlp, text, "hba1c").value == pytest.approx(6.8)
