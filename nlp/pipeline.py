@@ -132,6 +132,8 @@ def build(lexicon: Lexicon, base: Language | None = None, *, context: str = "soa
     terms = cast(TermMatcher, nlp.add_pipe("soapscribe_terms"))
     terms.add(lexicon.terms)
     terms.add_dictionary(lexicon.drug_names, lexicon.drug_name_tokens)
+    # the hesitations a cue's reach skips are those a phrase is found through ("high blood, uh, blood pressure")
+    terms.add_fillers(next((rule.phrases for rule in lexicon.context if rule.category == "filler"), ()))
     nlp.add_pipe("soapscribe_numbers")
     nlp.add_pipe("soapscribe_values")
     nlp.add_pipe("soapscribe_sites")

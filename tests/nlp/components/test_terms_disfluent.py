@@ -6,19 +6,7 @@ import pytest
 from spacy.language import Language
 
 from nlp.components.terms import TermMatcher
-from nlp.pipeline import build, mentions
-from tests.conftest import loaded_extractor
-
-
-@pytest.fixture(scope="module")
-def hesitant() -> Language:
-    """The pipeline whose term matcher knows the context cues' hesitations (the shared one is left as built)."""
-    lexicon = loaded_extractor().knowledge.to_nlp()
-    nlp = build(lexicon)
-    terms = nlp.get_pipe("soapscribe_terms")
-    assert isinstance(terms, TermMatcher)
-    terms.add_fillers(next(rule.phrases for rule in lexicon.context if rule.category == "filler"))
-    return nlp
+from nlp.pipeline import mentions
 
 
 @pytest.mark.parametrize(("text", "code", "said"), [
@@ -36,8 +24,9 @@ def test_a_phrase_said_with_a_word_repeated_is_found(nlp: Language, text: str, c
     assert [(m.code, m.text) for m in mentions(nlp(text)) if m.code == code] == [(code, said)]
 
 
-def test_a_phrase_said_with_a_hesitation_inside_is_found(hesitant: Language) -> None:
-    found = mentions(hesitant("My dad has high uh blood pressure."))
+def test_a_phrase_said_with_a_hesitation_inside_is_found(nlp: Language) -> None:
+    # the pipeline gives the term matcher the context cues' hesitations (nlp.pipeline.build)
+    found = mentions(nlp("My dad has high uh blood pressure."))
     assert [(m.code, m.text) for m in found] == [("hypertension", "high uh blood pressure")]
 
 
