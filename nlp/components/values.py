@@ -29,6 +29,7 @@ CLAUSE_OPENERS = frozenset({",", ";", "but", "and", "so", "that"})
 # threshold to act on, not a reading
 CONDITIONAL = frozenset({"if", "unless", "when"})
 REFERRED_REACH = 3  # the number starts at most this many words after the referring words ("it was only about 150")
+JUDGED_AT = frozenset({"at", "of", "to"})  # "normal at 1.7", "elevated to 156": the result after its reading
 FEET, INCHES = "[ft_i]", "[in_i]"  # "five feet, six inches", "five foot six": one height, in inches
 INCHES_PER_FOOT = 12
 
@@ -124,6 +125,11 @@ class ValueAttacher:
             own = None
         if own is not None and self._reading(doc, target, numbers, modifiers, own.start, own.end):
             return target
+        # "your vitamin d level was at the high end of normal at 94": a result said right after its reading ("normal at",
+        # "elevated to") later in the statement, no other target between
+        readings = within(modifiers, target.end, min(run_end, following), INTERPRETATION)
+        if self._judged(doc, target, numbers, modifiers, readings):
+            return target
         # "who is five feet, six inches in height", "six feet tall": a measure in the vital's own unit just before it
         before = self._said_before(doc, target, within(numbers, target.sent.start, target.start), modifiers)
         if before is not None and self._reading(doc, target, numbers, modifiers, before.start, before.end):
@@ -153,6 +159,15 @@ class ValueAttacher:
             if unit is not None and unit._.pattern.code in allowed:
                 return number
         return None
+
+    @classmethod
+    def _judged(cls, doc: Doc, target: Span, numbers: list[Span], modifiers: list[Span], said: list[Span]) -> bool:
+        """Give the analyte the number said right after one of the readings `said` and "at", "of" or "to"."""
+        for reading in said:
+            if reading.end + 1 < len(doc) and doc[reading.end].lower_ in JUDGED_AT and \
+                    cls._reading(doc, target, numbers, modifiers, reading.end + 1, reading.end + 2):
+                return True
+        return False
 
     @classmethod
     def _said_before(cls, doc: Doc, target: Span, numbers: list[Span], modifiers: list[Span]) -> Span | None:

@@ -53,3 +53,8 @@ def test_a_number_in_a_drugs_unit_in_that_clause_stays_the_drugs_dose(nlp: Langu
 def test_a_result_said_in_a_that_clause_is_the_tests(nlp: Language) -> None:
     text = "we did your hemoglobin a1c back in the spring and the report says that it was you know six . eight"
     assert said(nlp, text, "hba1c").value == pytest.approx(6.8)
+
+
+def test_a_number_said_right_after_its_reading_is_the_result_however_far(nlp: Language) -> None:
+    text = "and your last ferritin level came back somewhere around the lower end of normal at 31 this time."
+    assert said(nlp, text, "ferritin").value == pytest.approx(31)
