@@ -57,6 +57,8 @@ class MeasuredAttributes(StrictModel):
     interpretation: Interpretation | None = None
     loinc: str | None = None
     diastolic: float | None = None  # a blood pressure's second value
+    # a measure said in two units, as said ("5 ft 6 in"): the note quotes it, where the value (66 in) was never said
+    said_as: str | None = None
 
 
 class ConditionAttributes(StrictModel):

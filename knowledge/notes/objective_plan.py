@@ -11,7 +11,8 @@ from knowledge.notes.visit import Clause, Problem, Visit
 from knowledge.wording import capital
 from nlp.types import Finding
 
-_UNITS = {"mm[Hg]": "mmHg", "/min": "bpm", "Cel": "°C", "[degF]": "°F", "kg/m2": "kg/m2", "[lb_av]": "lb"}
+_UNITS = {"mm[Hg]": "mmHg", "/min": "bpm", "Cel": "°C", "[degF]": "°F", "kg/m2": "kg/m2", "[lb_av]": "lb",
+          "[in_i]": "in", "[ft_i]": "ft"}
 _INTERVALS = {"d": "day", "wk": "week", "mo": "month", "a": "year"}
 _ASIDE_WORDS = 7
 # The words that only number a problem the clinician takes up ("for your third problem, your hypertension")
@@ -34,7 +35,9 @@ def vitals(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
     sentences = []
     for finding in visit.feeding(sub):
         name = capital(visit.name(finding))
-        if finding.value is not None:
+        if finding.attributes.get("said_as"):  # "5 ft 6 in" as said, not the 66 in no one said
+            text = f"{name}: {finding.attributes['said_as']}."
+        elif finding.value is not None:
             value = f"{finding.value:g}"
             if finding.attributes.get("diastolic") is not None:
                 value += f"/{finding.attributes['diastolic']:g}"

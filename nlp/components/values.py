@@ -205,6 +205,7 @@ class ValueAttacher:
             inches = _inches(doc, unit, numbers, modifiers) if unit is not None else None
             if inches is not None:
                 target._.value, target._.unit = number._.number * INCHES_PER_FOOT + inches[0], INCHES
+                details(target)["said_as"] = f"{number._.number:g} ft {inches[0]:g} in"
             paired = target._.pattern.attributes.get("paired")  # "130 over 80", "130/80": a diastolic
             if paired and number.end + 1 < len(doc) and doc[number.end].lower_ in PAIRED:
                 second = next((n for n in numbers if n.start == number.end + 1), None)

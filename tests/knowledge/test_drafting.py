@@ -584,3 +584,9 @@ def test_a_knee_sprain_or_strain_said_is_the_problem_assessed(extractor: Extract
                                  f"Doctor: {impression}\n"
                                  "Doctor: I want you to ice it and wear a knee brace.\n")
     assert [sub.problem for sub in note.section("assessment").subsections][:1] == [problem]
+
+
+def test_a_height_said_in_feet_and_inches_is_written_as_said(extractor: Extractor) -> None:
+    # the finding holds 66 in, a number no one said; the note quotes the measure as it was said
+    _, note = drafted(extractor, "Doctor: So you're five feet, six inches in height.\nPatient: Yes.\n")
+    assert "Height: 5 ft 6 in." in sentences(note, "objective")
