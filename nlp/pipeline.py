@@ -28,7 +28,7 @@ import nlp.components.sites
 import nlp.components.terms
 import nlp.components.values  # noqa: F401
 from nlp.components.answer import AnswerReader
-from nlp.components.context import ContextMarker
+from nlp.components.context import FILLER, ContextMarker
 from nlp.components.extensions import MODIFIERS, NUMBERS, TARGETS
 from nlp.components.medspacy_context import MedspacyContext
 from nlp.components.sites import SIDE_GAP, place_said
@@ -133,7 +133,7 @@ def build(lexicon: Lexicon, base: Language | None = None, *, context: str = "soa
     terms.add(lexicon.terms)
     terms.add_dictionary(lexicon.drug_names, lexicon.drug_name_tokens)
     # the hesitations a cue's reach skips are those a phrase is found through ("high blood, uh, blood pressure")
-    terms.add_fillers(next((rule.phrases for rule in lexicon.context if rule.category == "filler"), ()))
+    terms.add_fillers(phrase for rule in lexicon.context if rule.category == FILLER for phrase in rule.phrases)
     nlp.add_pipe("soapscribe_numbers")
     nlp.add_pipe("soapscribe_values")
     nlp.add_pipe("soapscribe_sites")
