@@ -16,6 +16,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span
+from thinc.api import use_ops
 
 # Imported for their @Language.factory registrations.
 import nlp.components.age
@@ -93,7 +94,11 @@ def load_base(path: Path | None = None) -> Language:
     Sentences come from `soapscribe_sentences`, which runs the package's tok2vec and parser (disabled in the
     pipeline) only on utterances that punctuation does not split into short sentences.
     """
-    nlp = spacy.load(path or english_model_path(), exclude=BASE_PIPES_UNUSED)
+    # The weights multiply matrices with numpy (OpenBLAS), not thinc's default BLIS: the BLIS of the wheel falls back
+    # to its generic kernel on a CPU it does not recognise (this project's AMD EPYC VMs), where the tok2vec and the
+    # parser took two thirds of the extraction time; OpenBLAS picks its kernel for any x86 CPU. Same sentences.
+    with use_ops("numpy", use_blis=False):
+        nlp = spacy.load(path or english_model_path(), exclude=BASE_PIPES_UNUSED)
     # "130/80" is two numbers (a blood pressure), as "130 over 80" is.
     infixes = [*(nlp.Defaults.infixes or ()), r"(?<=[0-9])/(?=[0-9])"]
     tokenizer = cast(Tokenizer, nlp.tokenizer)  # spaCy types it as any str -> Doc callable

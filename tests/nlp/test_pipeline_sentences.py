@@ -40,3 +40,10 @@ def test_batched_utterances_get_the_same_sentences_as_one_by_one(base: Language)
     texts = ["No. Yes, both calves.", RUN_ON, "", "Any cramps?"]
     batched = [[sentence.text for sentence in doc.sents] for doc in base.pipe(texts, batch_size=2)]
     assert batched == [[sentence.text for sentence in base(text).sents] for text in texts]
+
+
+def test_the_parser_and_its_tok2vec_multiply_with_numpy_not_blis(base: Language) -> None:
+    """BLIS runs its generic kernel on CPUs it does not recognise; numpy's OpenBLAS is 2x faster there, same
+    sentences (benchmarks/RESULTS.md, "Extraction speed")."""
+    layers = [*base.get_pipe("tok2vec").model.walk(), base.get_pipe("parser").model.get_ref("lower")]
+    assert layers and not any(getattr(layer.ops, "use_blis", True) for layer in layers)
