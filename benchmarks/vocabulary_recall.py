@@ -273,15 +273,26 @@ def report(counts: dict[tuple[str, Engine, str], Count], consultations: dict[str
                f"looking at the tuned misses only; held out, it then gave {HELD_OUT_SENTENCES}. Looking at those "
                "gave two more changes: the term must also beat Whisper's own reading of the sentence again (the "
                "decoy fluvastatin), and a drug Whisper wrote without believing it (p under 0.01) that the "
-               "vocabulary does not list may be the vocabulary's term (the omeprazole)."),
+               "vocabulary does not list may be the vocabulary's term (the omeprazole). Then terms of several "
+               "words were made to be handled as one-word terms are, looking at the held-out miss \"methanamic "
+               "acid\" (other_period_cramps, espeak; the four held-out misses left, aspirin, mefenamic acid, "
+               "Ventolin and salbutamol, had all been looked at before) and at sentences rendered for "
+               "tests/nlp/asr: the correction matches them by their letters (the lexicon's \"mefenamic acid\", "
+               "\"insulin glargine\" and the vocabulary's, hyphenated ones too) and reads Whisper's unsureness on "
+               "the words other than the term's own; the audio check takes hyphenated terms, lets a run hold a drug "
+               "name its term names (\"insulin large in\" for insulin glargine) and no longer counts a term's own "
+               "brand among its sound-alikes; the counts here did not change."),
               "",
               ("Caveats: the clips are shorter than the joined recordings (Whisper sees no earlier consultation's "
                "words); the vocabulary holds the gold's drugs whatever their assertion, where a chart would list "
                "only the current ones; a drug name Whisper heard as common words is written only where Whisper, "
                "reading the audio again, finds it at least 2 nats likelier than what it wrote (\"sin must have "
                "been\" is simvastatin, 15 nats likelier), than any sound-alike drug in its place and than Whisper's own "
-               "reading of the sentence again; \"ask me\" for aspirin (2.9 nats less likely read as its sentence) "
-               "and \"methanamic acid\" for mefenamic acid (1.2 less) stay as heard; "
+               "reading of the sentence again; \"ask me\" for aspirin (2.9 nats less likely read as its sentence "
+               "as heard, \"your honest hat in and ask me\", where the sentence said, the statin heard right "
+               "too, is 1.7 nats likelier) and \"methanamic acid\" for mefenamic acid (1.2 less, all of it in the word's "
+               "first token, ' met' against ' me': the audio's doing, not the scoring's; at p 0.59 the word is too "
+               "sure for the spelling gates) stay as heard; "
                "the machine was shared with another job during the run, so the seconds are an upper bound.")]
     return "\n".join(lines) + "\n"
 

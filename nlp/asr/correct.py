@@ -96,7 +96,8 @@ def english_words() -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Corrector:
-    """Matches misheard words to single-word vocabulary terms (drug names, brands, synonyms, symptom words)."""
+    """Matches misheard words to vocabulary terms (drug names, brands, synonyms, symptom words), a term of several
+    words by its letters."""
 
     terms: Mapping[str, str]  # term -> the concept it names (a drug's names, brands and synonyms share one)
     english: frozenset[str]
@@ -108,20 +109,21 @@ class Corrector:
     @classmethod
     def build(cls, vocabulary: Iterable[tuple[str, str]], english: frozenset[str],
               dose_units: Iterable[str] = ()) -> Corrector:
-        """`vocabulary`: (term, concept) pairs; terms of several words or under 5 letters are not used.
+        """`vocabulary`: (term, concept) pairs; a term of several words ("mefenamic acid", "co-codamol") is matched
+        by its letters as a one-word term is, one of digits or under 5 letters is not used.
         `dose_units`: single words naming a dose unit (the lexicon's), which mark where a drug name is due."""
-        single = {term: concept for term, concept in vocabulary if term.isalpha() and len(term) >= MIN_LETTERS}
-        return cls(single, english, dose_units=frozenset(unit.lower() for unit in dose_units if unit.isalpha()))
+        usable = {term: concept for term, concept in vocabulary if is_spellable(term)}
+        return cls(usable, english, dose_units=frozenset(unit.lower() for unit in dose_units if unit.isalpha()))
 
     def preferring(self, vocabulary: Iterable[str]) -> Corrector:
-        """This corrector with a consultation's terms as preferred candidates (single words of 5 letters or more;
-        a term the lexicon holds keeps its concept, any other is a concept of its own)."""
+        """This corrector with a consultation's terms as preferred candidates (of letters, 5 or more, in one word or
+        several; a term the lexicon holds keeps its concept, any other is a concept of its own)."""
         known = {term.lower(): term for term in self.terms}
         terms = dict(self.terms)
         preferred: set[str] = set()
         added: set[str] = set()
         for term in vocabulary:
-            if not (term.isalpha() and len(term) >= MIN_LETTERS):
+            if not is_spellable(term):
                 continue
             lower = term.lower()
             preferred.add(lower)
@@ -139,7 +141,25 @@ class Corrector:
     @cached_property
     def _sound_keys(self) -> dict[str, str]:
         """Each term's metaphone key, computed once rather than for every term on every lookup."""
-        return {term: jellyfish.metaphone(term.lower()) for term in self.terms}
+        return {term: jellyfish.metaphone(letters(term)) for term in self.terms}
+
+    @cached_property
+    def _letters(self) -> dict[str, str]:
+        """Each term's letters, lower-case, without the spaces and hyphens between its words: what heard words
+        joined are compared with ("methanamic acid" and mefenamic acid, "co codamol" and co-codamol)."""
+        return {term: letters(term) for term in self.terms}
+
+    @cached_property
+    def _spoken_terms(self) -> frozenset[tuple[str, ...]]:
+        """The words of each term of several words ("co-codamol": ("co", "codamol"))."""
+        return frozenset(words for words in map(tuple, map(_words, self.terms)) if len(words) > 1)
+
+    def _said_term(self, words: Sequence[Word], index: int) -> int:
+        """How many words from `index` are a term of several words as said ("potassium chloride", "co -codamol"),
+        0 when none."""
+        longest = max(map(len, self._spoken_terms), default=0)
+        cores = [plain(word.w).strip("-") for word in words[index:index + longest]]
+        return next((size for size in range(len(cores), 1, -1) if tuple(cores[:size]) in self._spoken_terms), 0)
 
     def is_term(self, word: str) -> bool:
         """Whether the heard word (punctuation and case aside) is a term already."""
@@ -151,8 +171,9 @@ class Corrector:
         concept = next((c for t, c in self.terms.items() if t.lower() == besides.lower()), None)
         key = jellyfish.metaphone(heard.lower())
         # As close in sound, the one spelled more alike first.
-        scored = sorted((sound_distance(key, other_key), -jellyfish.jaro_winkler_similarity(heard.lower(), other.lower()),
-                         other) for other, other_key in self._sound_keys.items()
+        scored = sorted((sound_distance(key, other_key),
+                         -jellyfish.jaro_winkler_similarity(heard.lower(), self._letters[other]), other)
+                        for other, other_key in self._sound_keys.items()
                         if other.lower() != besides.lower() and (concept is None or self.terms[other] != concept))
         alikes: dict[str, str] = {}
         for distance, _, other in scored:
@@ -171,10 +192,11 @@ class Corrector:
 
     def _closest(self, lower: str, min_similarity: float, unsure: bool = False) -> str | None:
         key = jellyfish.metaphone(lower)
-        scored = sorted(((jellyfish.jaro_winkler_similarity(lower, term.lower()), term) for term in self.terms
+        scored = sorted(((jellyfish.jaro_winkler_similarity(lower, self._letters[term]), term) for term in self.terms
                          if jellyfish.levenshtein_distance(key, self._sound_keys[term])
                          <= _sound_edits(self._sound_keys[term])
-                         and (len(lower) <= MAX_LETTERS_RATIO * len(term) or len(key) < len(self._sound_keys[term]))
+                         and (len(lower) <= MAX_LETTERS_RATIO * len(self._letters[term])
+                              or len(key) < len(self._sound_keys[term]))
                          and (unsure or term.lower() not in self.vocabulary_only)),
                         reverse=True)
         if unsure and len({self.terms[term] for _, term in scored}) == 1:
@@ -201,7 +223,7 @@ class Corrector:
         # Among nearly as close spellings of the same concept, the first given (a drug's name before its synonyms,
         # some of which are misspellings kept for matching: "hydrochlorothiazine").
         close = {other for other in self.terms if self.terms[other] == self.terms[term]
-                 and best - jellyfish.jaro_winkler_similarity(lower, other.lower()) < SAME_DRUG_MARGIN}
+                 and best - jellyfish.jaro_winkler_similarity(lower, self._letters[other]) < SAME_DRUG_MARGIN}
         return next(other for other in self.terms if other in close)
 
     def correct_word(self, word: Word) -> Word:
@@ -234,7 +256,7 @@ class Corrector:
             return None
         threshold = self._threshold(p)
         joined = "".join(cores)
-        exact = [term for term in self.terms if term.lower() == joined]
+        exact = [term for term in self.terms if self._letters[term] == joined]
         term = exact[0] if exact else self.match(joined, threshold, unsure=unsure)
         if term is None:
             return None
@@ -263,6 +285,7 @@ class Corrector:
         if not self.preferred:
             return {}
         preferred = {term: key for term, key in self._sound_keys.items() if term.lower() in self.preferred}
+        spoken = {term: _words(term) for term in preferred}
         heard = [plain(word.w) for word in words]
         found: list[tuple[float, int, float, int, int, str]] = []  # (distance, words - 1, -similarity, first, last, term)
         for first in range(len(words)):
@@ -271,17 +294,33 @@ class Corrector:
                         (last > first and words[last - 1].w.rstrip()[-1:] in ".?!,;:"):
                     break
                 run, cores = words[first:last + 1], heard[first:last + 1]
-                probabilities = [word.p for word in run]
-                if min(probabilities) >= UNSURE_P or sum(probabilities) / len(run) >= SLOT_MEAN_P or \
-                        all(core in self.english for core in cores):
+                if all(core in self.english for core in cores):
                     continue
                 letters = "".join(cores)
                 key = jellyfish.metaphone(letters)
                 for term, term_key in preferred.items():
-                    if not VOCABULARY_MIN_LENGTH_RATIO <= len(letters) / len(term) <= VOCABULARY_MAX_LENGTH_RATIO:
+                    heard_rest, heard_key, said, said_key = letters, key, self._letters[term], term_key
+                    if len(spoken[term]) > 1:
+                        # A term of several words is matched when one of its words was heard as said ("acid" of
+                        # "methanamic acid"), the others against the rest of the heard words: its letters alone
+                        # are too loose ("vitals and" sounds like vitamin d, "vitamin E" would be it but for a
+                        # letter).
+                        if not any(core in spoken[term] for core in cores):
+                            continue
+                        heard_rest = "".join(core for core in cores if core not in spoken[term])
+                        said = "".join(word for word in spoken[term] if word not in cores)
+                        if not heard_rest or not said:
+                            continue
+                        heard_key, said_key = jellyfish.metaphone(heard_rest), jellyfish.metaphone(said)
+                    if not VOCABULARY_MIN_LENGTH_RATIO <= len(heard_rest) / len(said) <= VOCABULARY_MAX_LENGTH_RATIO:
                         continue
-                    distance = sound_distance(key, term_key)
-                    similarity = jellyfish.jaro_winkler_similarity(letters, term.lower())
+                    # Those words heard as said are no doubt about the term: Whisper's unsureness is read on the
+                    # other words, as for a one-word term.
+                    doubted = [word.p for word, core in zip(run, cores, strict=True) if core not in spoken[term]]
+                    if min(doubted) >= UNSURE_P or sum(doubted) / len(doubted) >= SLOT_MEAN_P:
+                        continue
+                    distance = sound_distance(heard_key, said_key)
+                    similarity = jellyfish.jaro_winkler_similarity(heard_rest, said)
                     if distance <= VOCABULARY_CLOSE_SOUND or \
                             (distance <= VOCABULARY_SOUND_DISTANCE and similarity >= VOCABULARY_MIN_SIMILARITY):
                         found.append((distance, last - first, -similarity, first, last, term))
@@ -293,7 +332,7 @@ class Corrector:
             cores = heard[first:last + 1]
             letters = "".join(cores)
             key = jellyfish.metaphone(letters)
-            rivals = [(sound_distance(key, other_key), jellyfish.jaro_winkler_similarity(letters, other.lower()))
+            rivals = [(sound_distance(key, other_key), jellyfish.jaro_winkler_similarity(letters, self._letters[other]))
                       for other, other_key in self._sound_keys.items()
                       if self.terms[other] != self.terms[term]]
             if any(other < distance or (other == distance and similarity > -negative_similarity - MARGIN)
@@ -334,10 +373,10 @@ class Corrector:
             key = jellyfish.metaphone(letters)
             for term, term_key in self._sound_keys.items():
                 distance = jellyfish.levenshtein_distance(key, term_key) / max(len(key), len(term_key))
-                similarity = jellyfish.jaro_winkler_similarity(letters, term.lower())
+                similarity = jellyfish.jaro_winkler_similarity(letters, self._letters[term])
                 if not (distance <= SLOT_CLOSE_SOUND or
                         (distance <= SLOT_SOUND_DISTANCE and similarity >= SLOT_MIN_SIMILARITY)) or \
-                        len(letters) < SLOT_MIN_LENGTH_RATIO * len(term) or \
+                        len(letters) < SLOT_MIN_LENGTH_RATIO * len(self._letters[term]) or \
                         (comma and distance > SLOT_ACROSS_COMMA_SOUND):
                     continue
                 found.append((distance, -similarity, first, term))
@@ -385,6 +424,11 @@ class Corrector:
                 words.append(named)
                 edits.append((index, last, named.w))
                 index = last + 1
+                continue
+            said = self._said_term(segment.words, index)
+            if said:  # a term of several words heard as said: neither joined nor its words corrected one by one
+                words.extend(segment.words[index:index + said])
+                index += said
                 continue
             joined = None
             for size in range(RUN_MAX_WORDS, 1, -1):
@@ -457,6 +501,24 @@ def _sound_edits(term_key: str) -> int:
 def sound_distance(key: str, term_key: str) -> float:
     """Edits between two Metaphone keys over the longer key's length."""
     return jellyfish.levenshtein_distance(key, term_key) / max(len(key), len(term_key), 1)
+
+
+def letters(term: str) -> str:
+    """A term's letters, lower-case, without the spaces and hyphens between its words ("Co-codamol" -> "cocodamol",
+    "mefenamic acid" -> "mefenamicacid")."""
+    return "".join(re.split(r"[\s-]+", term.lower()))
+
+
+def _words(term: str) -> list[str]:
+    """A term's words, lower-case, a hyphen read as a space ("co-codamol" -> ["co", "codamol"])."""
+    return [part for part in re.split(r"[\s-]+", term.lower()) if part]
+
+
+def is_spellable(term: str) -> bool:
+    """Whether a term is matched by its letters: words of letters only (joined by spaces or hyphens), 5 letters or
+    more in all."""
+    parts = [part for part in re.split(r"[\s-]+", term) if part]
+    return bool(parts) and all(part.isalpha() for part in parts) and len(letters(term)) >= MIN_LETTERS
 
 
 def plain(word: str) -> str:

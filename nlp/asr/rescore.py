@@ -8,7 +8,8 @@ to be matched by their letters. The audio can: for that stretch Whisper finds th
 than what its greedy decoding wrote.
 
 For each term of the vocabulary that no word of the transcript names, the runs of up to `MAX_WORDS` words that could
-have been it (Whisper unsure of one of them, no number, no drug name already, about as long, sounding loosely alike)
+have been it (Whisper unsure of one of them, no number, no drug name but one the term names, about as long, sounding
+loosely alike)
 are ranked by sound, and the closest `MAX_CANDIDATES` are scored, with any drug name Whisper wrote without believing
 it (`UNBELIEVED_P`) that the vocabulary does not list: the log probability Whisper gives the run's sentence (its
 words and audio only, not the rest of a segment that may hold a whole window) with the run replaced by the term,
@@ -35,7 +36,7 @@ import jellyfish
 import numpy as np
 
 from nlp.asr.base import SAMPLE_RATE
-from nlp.asr.correct import Corrector, named, plain, sound_distance, with_runs
+from nlp.asr.correct import Corrector, is_spellable, letters, named, plain, sound_distance, with_runs
 from nlp.types import Segment, Word
 
 log = logging.getLogger(__name__)
@@ -118,16 +119,17 @@ class Decision:
 
 
 def missing_terms(segments: Sequence[Segment], vocabulary: Sequence[str]) -> list[str]:
-    """The vocabulary's terms of letters (one word or more: "vitamin d", "mefenamic acid"; 5 letters or more) that
-    the transcript's words do not name."""
-    heard = f" {' '.join(plain(word.w) for segment in segments for word in segment.words)} "
-    terms = dict.fromkeys(term for term in vocabulary
-                          if all(part.isalpha() for part in term.split()) and len(_letters(term)) >= 5)
-    return [term for term in terms if f" {' '.join(term.lower().split())} " not in heard]
+    """The vocabulary's terms of letters (one word or more: "vitamin d", "mefenamic acid", "co-codamol"; 5 letters
+    or more) that the transcript's words do not name."""
+    heard = _words(" ".join(word.w for segment in segments for word in segment.words))
+    terms = dict.fromkeys(term for term in vocabulary if is_spellable(term))
+    return [term for term in terms if _words(term) not in heard]
 
 
-def _letters(text: str) -> str:
-    return "".join(text.lower().split())
+def _words(text: str) -> str:
+    """The text's words, lower-case, without the punctuation around them, a hyphen between two words read as a
+    space ("Co-codamol." and "co codamol" alike), padded with a space either side."""
+    return f" {' '.join(plain(word) for word in text.replace('-', ' ').split())} "
 
 
 @dataclass(frozen=True)
@@ -141,36 +143,42 @@ class Run:
     letters: str
     key: str
     drug: bool = False  # one drug name Whisper wrote under UNBELIEVED_P
+    names: frozenset[str] = frozenset()  # the drug names among its words, which only a term naming them may take
 
 
 def runs(segments: Sequence[Segment], corrector: Corrector) -> list[Run]:
-    """Every run of words that could have been a term, whatever the term: letters only, no drug name, not across
-    a sentence end, Whisper unsure of one word (under CANDIDATE_UNSURE_P)."""
+    """Every run of words that could have been a term, whatever the term: letters only, not across a sentence
+    end, Whisper unsure of one word (under CANDIDATE_UNSURE_P). A run may hold drug names (a term of several words
+    names one: "potassium chloride", heard "potassium chlorate"), which `candidates` keeps for such a term only."""
     found: list[Run] = []
     for index, segment in enumerate(segments):
         words = segment.words
-        cores = [plain(word.w).replace("'", "") for word in words]
+        cores = [letters(plain(word.w).replace("'", "")) for word in words]
+        names = [plain(word.w) if corrector.is_term(word.w) else "" for word in words]
         for first in range(len(words)):
-            if corrector.is_term(words[first].w) and words[first].p < UNBELIEVED_P:
+            if names[first] and words[first].p < UNBELIEVED_P:
                 found.append(Run(index, first, first, cores[first], jellyfish.metaphone(cores[first]), drug=True))
             for last in range(first, min(len(words), first + MAX_WORDS)):
-                if not cores[last].isalpha() or corrector.is_term(words[last].w) or \
-                        (last > first and words[last - 1].w.rstrip()[-1:] in ".?!"):
+                if not cores[last].isalpha() or (last > first and words[last - 1].w.rstrip()[-1:] in ".?!"):
                     break
                 if min(word.p for word in words[first:last + 1]) < CANDIDATE_UNSURE_P:
-                    letters = "".join(cores[first:last + 1])
-                    found.append(Run(index, first, last, letters, jellyfish.metaphone(letters)))
+                    joined = "".join(cores[first:last + 1])
+                    found.append(Run(index, first, last, joined, jellyfish.metaphone(joined),
+                                     names=frozenset(name for name in names[first:last + 1] if name)))
     return found
 
 
 def candidates(heard: Sequence[Run], term: str) -> list[Candidate]:
     """The runs that could have been `term` (about as long, sounding loosely alike), the closest in sound first,
-    at most MAX_CANDIDATES."""
-    letters_said = _letters(term)
+    at most MAX_CANDIDATES. A run holding a drug name is kept only for a term of several words that names it,
+    and only when the run has other words too: a drug Whisper wrote is not replaced by another."""
+    letters_said = letters(term)
     term_key = jellyfish.metaphone(letters_said)
+    term_words = set(_words(term).split())
     found = [Candidate(run.segment, run.first, run.last, term, sound_distance(run.key, term_key),
                        run.letters if run.drug else "") for run in heard
-             if MIN_LENGTH_RATIO <= len(run.letters) / len(letters_said) <= MAX_LENGTH_RATIO]
+             if MIN_LENGTH_RATIO <= len(run.letters) / len(letters_said) <= MAX_LENGTH_RATIO
+             and (run.drug or (run.names <= term_words and len(run.names) <= run.last - run.first))]
     unbelieved = [candidate for candidate in found if candidate.drug and candidate.drug != letters_said]
     found = [candidate for candidate in found if not candidate.drug and candidate.distance <= MAX_SOUND_DISTANCE]
     found.sort(key=lambda c: (c.distance, c.last - c.first, c.segment, c.first))
@@ -242,10 +250,10 @@ def decide(segments: Sequence[Segment], audio: np.ndarray, vocabulary: Sequence[
         [read_score] = scorer.log_probabilities(piece, [(prompt, reading)])
         readings[candidate] = (gains[candidate] - (read_score - as_heard[candidate]), _holds(reading, candidate.term))
         texts = []
-        letters = "".join(plain(word.w) for word in words[candidate.first:candidate.last + 1])
+        run = letters(" ".join(plain(word.w) for word in words[candidate.first:candidate.last + 1]))
         rivals = dict.fromkeys([
-            *corrector.sound_alikes(_letters(candidate.term), RIVALS, RIVAL_SOUND_DISTANCE, besides=candidate.term),
-            *corrector.sound_alikes(letters, RIVALS, min(candidate.distance, RIVAL_SOUND_DISTANCE),
+            *corrector.sound_alikes(letters(candidate.term), RIVALS, RIVAL_SOUND_DISTANCE, besides=candidate.term),
+            *corrector.sound_alikes(run, RIVALS, min(candidate.distance, RIVAL_SOUND_DISTANCE),
                                     besides=candidate.term)])
         for rival in rivals:
             rival_prompt = ", ".join(rival if term == candidate.term else term for term in listed)
@@ -262,8 +270,8 @@ def decide(segments: Sequence[Segment], audio: np.ndarray, vocabulary: Sequence[
 
 
 def _holds(text: str, term: str) -> bool:
-    """Whether `text` names `term` (as words, case and punctuation aside)."""
-    return f" {' '.join(term.lower().split())} " in f" {' '.join(plain(word) for word in text.split())} "
+    """Whether `text` names `term` (as words, case, punctuation and hyphens aside)."""
+    return _words(term) in _words(text)
 
 
 def sentence_of(words: Sequence[Word], candidate: Candidate) -> tuple[int, int]:

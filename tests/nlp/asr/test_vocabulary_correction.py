@@ -120,3 +120,44 @@ def test_the_vocabulary_name_of_a_drug_is_written_not_the_lexicon_first_name(cor
     assert corrector.preferring(["prednisolone"]).correct([segment])[0].text == "course on prednisolone, for"
     # a chart listing prednisone, a drug not said here, does not make it prednisone
     assert corrector.preferring(["prednisone"]).correct([segment])[0].text == "course on prednisolone, for"
+
+
+# "We could consider mefenamic acid instead." (tests/gold/other_period_cramps.txt), as tiny.en wrote it on Piper with
+# naproxen and mefenamic acid as the hotwords.
+METHANAMIC_ACID = heard(("We", 0.47), ("could", 0.98), ("consider", 1.0), ("methanamic", 0.37), ("acid", 0.99),
+                        ("instead.", 0.98))
+
+
+def test_a_term_of_several_words_is_matched_as_a_one_word_term_is(corrector: Corrector) -> None:
+    # "acid", heard as said and sure, is no doubt about the term: Whisper's unsureness is read on "methanamic" alone,
+    # as for the one-word term (the mean of both words, 0.68, had kept it).
+    one_word = heard(*((word.w, word.p) for word in METHANAMIC_ACID.words if word.w != "acid"))
+    assert corrector.preferring(["mefenamic"]).correct([one_word])[0].text == "We could consider mefenamic instead."
+    assert corrector.correct([METHANAMIC_ACID]) == [METHANAMIC_ACID]
+    [fixed] = corrector.preferring(["naproxen", "mefenamic acid"]).correct([METHANAMIC_ACID])
+    assert fixed.text == "We could consider mefenamic acid instead."
+    assert [word.original for word in fixed.words if word.original] == ["methanamic acid"]
+    sure = heard(*((word.w, 0.9) for word in METHANAMIC_ACID.words))
+    assert corrector.preferring(["mefenamic acid"]).correct([sure]) == [sure]
+    for decoys in (["ethacrynic acid", "folic acid"], ["ethacrynic acid"]):  # not said, not near enough
+        assert corrector.preferring(decoys).correct([METHANAMIC_ACID]) == [METHANAMIC_ACID]
+
+
+def test_a_hyphenated_term_is_a_term_and_its_words_heard_as_said_are_left_as_heard(corrector: Corrector) -> None:
+    misheard = heard(("Take", 0.73), ("cocodamol,", 0.3), ("two", 0.44))
+    assert corrector.preferring(["co-codamol"]).correct([misheard])[0].text == "Take co-codamol, two"
+    # tiny.en writes "co-codamol" as the words "co" and "-codamol,": neither is a drug name alone to correct
+    said = heard(("Take", 0.73), ("co", 0.02), ("-codamol,", 0.15), ("two", 0.44))
+    assert corrector.preferring(["co-codamol"]).correct([said]) == [said]
+    two = heard(("my", 0.9), ("potassium", 0.96), ("chloride", 0.98), ("tablets.", 0.35))
+    assert corrector.preferring(["potassium chloride"]).correct([two]) == [two]  # not joined into one word
+
+
+@pytest.mark.parametrize("segment", [
+    heard(("The", 0.3), ("vitals", 0.3), ("and", 0.3), ("labs.", 0.3)),  # none of vitamin d's words heard
+    heard(("She", 0.3), ("takes", 0.3), ("vitamin", 0.3), ("E.", 0.3)),  # the rest does not sound like "d"
+])
+def test_a_term_of_several_words_needs_one_of_its_words_heard_and_the_rest_to_sound_like_the_others(
+        corrector: Corrector, segment: Segment) -> None:
+    # The stress check's words (every one unsure): "vitals and" sounds like "vitamind" as a whole.
+    assert corrector.preferring(["vitamin d"]).correct([segment]) == [segment]

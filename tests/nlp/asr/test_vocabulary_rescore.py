@@ -52,6 +52,37 @@ def test_only_the_vocabulary_terms_no_word_names_are_looked_for() -> None:
     assert missing_terms([segment, vitamin], chart) == ["Simvastatin", "mefenamic acid"]
 
 
+def test_a_term_with_a_hyphen_is_looked_for_and_found_whichever_way_it_is_written() -> None:
+    heard_so = heard(("Take", 0.73), ("Co-codamol,", 0.3), ("and", 0.9), ("folic", 0.5), ("acid.", 0.9))
+    chart = ["co-codamol", "co codamol", "Fybogel", "folic acid", "K-Dur"]  # K-Dur: under 5 letters
+    assert missing_terms([heard_so], chart) == ["Fybogel"]
+    assert missing_terms([heard(("co", 0.02), ("-codamol", 0.15))], ["co-codamol"]) == []
+
+
+# "I use insulin glargine at night." as tiny.en wrote it on Piper, insulin glargine in the hotwords.
+INSULIN_LARGE_IN = heard(("I", 0.95), ("use", 0.94), ("insulin", 0.78), ("large", 0.10), ("in", 0.86), ("at", 0.93),
+                         ("night.", 0.99))
+
+
+def test_a_run_holding_a_drug_name_may_be_a_term_of_several_words_naming_it_and_no_other_term(
+        corrector: Corrector) -> None:
+    found = runs([INSULIN_LARGE_IN], corrector)
+    spans = [" ".join(word.w for word in INSULIN_LARGE_IN.words[c.first:c.last + 1])
+             for c in candidates(found, "insulin glargine")]
+    assert spans[0] == "insulin large in", spans
+    for term in ("glargine", "Lantus"):  # a drug Whisper wrote is no other term's
+        assert all(not (c.first <= 2 <= c.last) for c in candidates(found, term)), term
+    assert [c.first for c in candidates(found, "insulin lispro")][:1] == [2]  # which of the two: the audio says
+    assert all(c.first != c.last for c in candidates(found, "insulin glargine") if c.first == 2)  # not "insulin" alone
+
+
+def test_the_sound_alikes_of_a_term_of_several_words_are_other_drugs(corrector: Corrector) -> None:
+    # Edecrin is ethacrynic acid's brand: no rival of it, as no drug's own brand is of a one-word term.
+    alikes = corrector.sound_alikes("ethacrynicacid", 5, 0.5, besides="ethacrynic acid")
+    assert alikes and "Edecrin" not in alikes, alikes
+    assert "insulin" not in corrector.sound_alikes("insulinglargine", 5, 0.5, besides="insulin glargine")
+
+
 def test_the_runs_that_may_be_a_term_are_unsure_words_without_numbers_or_drug_names(corrector: Corrector) -> None:
     found = candidates(runs([TABLETS], corrector), "simvastatin")
     spans = [" ".join(word.w for word in TABLETS.words[c.first:c.last + 1]) for c in found]
@@ -222,6 +253,25 @@ def test_sound_alike_drugs_nobody_said_are_not_written(scribes: dict[bool, Scrib
     decoys = ["hydrochlorothiazide", "fluvastatin", "esomeprazole"]  # benchmarks.vocabulary_recall's decoys
     written = " ".join(word.w for word in words(scribes[True], tablets, decoys)).lower()
     assert not any(decoy in written for decoy in decoys), written
+
+
+@pytest.fixture(scope="module")
+def insulin_glargine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """"I use insulin glargine at night." spoken by Piper at 160 words a minute."""
+    out = tmp_path_factory.mktemp("rescore") / "insulin_glargine.wav"
+    render("Patient: I use insulin glargine at night.\n", out, speed=160, engine="piper")
+    return out
+
+
+@pytest.mark.audio
+def test_a_term_of_several_words_one_of_them_a_drug_heard_right_is_written_where_the_audio_says_it(
+        scribes: dict[bool, Scribe], insulin_glargine: Path) -> None:
+    without = " ".join(word.w for word in words(scribes[False], insulin_glargine, ["insulin glargine"])).lower()
+    assert "insulin" in without and "glargine" not in without, without  # "insulin large in"
+    written = " ".join(word.w for word in words(scribes[True], insulin_glargine, ["insulin glargine"])).lower()
+    assert "insulin glargine" in written, written
+    decoys = " ".join(word.w for word in words(scribes[True], insulin_glargine, ["insulin lispro", "glipizide"]))
+    assert "lispro" not in decoys.lower() and "glipizide" not in decoys.lower(), decoys
 
 
 @pytest.fixture(scope="module")
