@@ -285,6 +285,32 @@ def test_a_test_not_done_is_no_result(extractor: Extractor) -> None:
     assert not [f for f in findings(extractor, said).findings if f.code == "spirometry"]
 
 
+@pytest.mark.parametrize(("said", "codes"), [
+    ("Doctor: We'll get an echocardiogram, a lipid panel, a CBC, a hemoglobin A1c and a TSH.",
+     {"echocardiogram", "lipid_panel", "complete_blood_count", "hba1c", "tsh"}),
+    ("Doctor: I want to start by sending off some blood tests like a CA-125 and an AFP and an LDH.",
+     {"ca_125", "alpha_fetoprotein", "lactate_dehydrogenase"}),
+    ("Doctor: Let's get a blood test done. We can check your full blood count and your kidney function.",
+     {"complete_blood_count", "metabolic_panel"}),
+    ("Doctor: We'll get some blood work today.", {"blood_test"}),
+])
+def test_tests_listed_after_an_order_are_ordered_and_blood_tests_so_named_are_those_tests(
+        extractor: Extractor, said: str, codes: set[str]) -> None:
+    """The cue of a list's first test orders the tests listed after it, however far back it was said ("and",
+    "like", commas between); words that name no one test ("blood tests"), said with the tests they are, are those
+    tests, not another order."""
+    assert {f.code for f in findings(extractor, said).findings if f.kind == "order"} == codes
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: If you want, we can look at your x-rays together.",
+    "Doctor: We could go over your x-rays if you like.",
+])
+def test_a_test_looked_at_is_never_an_order(extractor: Extractor, said: str) -> None:
+    """A result looked at is no order, even said under a condition or as a plan ("we can look at")."""
+    assert not [f for f in findings(extractor, said).findings if f.kind == "order"]
+
+
 def test_an_order_said_after_a_look_at_results_is_ordered(extractor: Extractor) -> None:
     said = "Doctor: Let's look at your labs, and then we'll get an x-ray of the knee."
     assert one(extractor, said, "order", "x_ray").assertion == "present"
