@@ -311,7 +311,7 @@ class ValueAttacher:
 
 def _listed(doc: Doc, start: int, end: int, modifiers: list[Span]) -> bool:
     """Whether tokens [start, end) only join a list ("and", "like a", ", a"): the list's words (`order_list`)."""
-    joined = set()
+    joined: set[int] = set()
     for span in within(modifiers, start, end, ORDER_LIST):
         joined.update(range(span.start, span.end))
     return all(index in joined for index in range(start, end))

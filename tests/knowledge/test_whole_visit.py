@@ -302,6 +302,20 @@ def test_tests_listed_after_an_order_are_ordered_and_blood_tests_so_named_are_th
     assert {f.code for f in findings(extractor, said).findings if f.kind == "order"} == codes
 
 
+@pytest.mark.parametrize(("said", "codes"), [
+    ("Doctor: For the surgery I would perform a hysterectomy and remove both ovaries.",
+     {"hysterectomy", "oophorectomy"}),
+    ("Doctor: We'll do a cortisone injection into the hip today. Here are the risks of the injection.",
+     {"steroid_injection"}),
+    ("Doctor: I'm going to refer you for surgery. We'll get an x-ray first.", {"surgery", "x_ray"}),
+])
+def test_a_generic_order_said_with_its_specific_form_is_that_order(extractor: Extractor, said: str,
+                                                                   codes: set[str]) -> None:
+    """"The injection" of a visit that orders a cortisone injection, "the surgery" of one that orders a
+    hysterectomy, are that order (orders.yaml `broader`); said alone, the generic order stays."""
+    assert {f.code for f in findings(extractor, said).findings if f.kind == "order"} == codes
+
+
 @pytest.mark.parametrize("said", [
     "Doctor: If you want, we can look at your x-rays together.",
     "Doctor: We could go over your x-rays if you like.",
