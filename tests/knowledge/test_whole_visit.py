@@ -230,6 +230,8 @@ def test_a_flu_vaccine_or_test_is_not_the_flu(extractor: Extractor, said: str) -
     ("Doctor: Show me the labs. Your labs here all look good.", "lab", "blood_test", None),
     ("Doctor: We'll get some blood work today.", "order", "blood_test", "present"),
     ("Doctor: I want to go ahead and order some thyroid labs.", "order", "thyroid_function_tests", "present"),
+    ("Doctor: If it keeps happening we might need to think about blood testing.", "order", "blood_test",
+     "hypothetical"),
 ])
 def test_words_that_name_no_one_test_are_an_order_never_a_result(extractor: Extractor, said: str, kind: str,
                                                                  code: str, assertion: str | None) -> None:
@@ -243,6 +245,8 @@ def test_words_that_name_no_one_test_are_an_order_never_a_result(extractor: Extr
     ("Doctor: It's probably worth having a couple of blood tests.", "order", "blood_test", "present"),
     ("Doctor: I'd suggest an ultrasound of the neck.", "order", "ultrasound", "present"),
     ("Doctor: I also want to order an autoimmune panel.", "order", "autoimmune_panel", "present"),
+    ("Doctor: We'll check your inflammatory markers and rheumatological antibodies.", "order", "autoimmune_panel",
+     "present"),
     ("Doctor: I'm gon na have the nurse swab you for a strep test.", "order", "strep_test", "present"),
     ("Doctor: For the next few weeks you will use crutches.", "order", "crutches", "present"),
     ("Doctor: I'm gon na give you an air cast for the ankle.", "order", "brace", "present"),
