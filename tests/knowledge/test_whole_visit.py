@@ -253,6 +253,10 @@ def test_words_that_name_no_one_test_are_an_order_never_a_result(extractor: Extr
     ("Doctor: Keep your leg elevated when you sit down.", "order", "elevation", "present"),
     ("Doctor: I'd like to send you a spacer for the inhaler.", "order", "spacer", "present"),
     ("Doctor: It's important to get a sample of the stool.", "order", "stool_sample", "present"),
+    ("Doctor: I think I would advise you just to, rest a little bit until you're feeling better.", "order", "rest",
+     "present"),
+    ("Doctor: I also advise you to drink plenty of fluids.", "order", "fluids", "present"),
+    ("Doctor: I encourage you to change your diet.", "order", "diet_change", "present"),
     ("Doctor: Your x-ray showed no fracture.", "imaging", "x_ray", "present"),
     ("Patient: I had a knee replacement in 2010.", "order", "knee_replacement", None),  # history, no order
     ("Doctor: So we did get an x-ray of your ankle before you came in and there is no fracture.", "imaging", "x_ray",
