@@ -403,6 +403,16 @@ def test_what_a_test_is_to_rule_out_is_no_problem_of_the_patients(extractor: Ext
     assert not [f for f in findings(extractor, said).findings if f.kind == "condition"]
 
 
+@pytest.mark.parametrize("said", [
+    "Doctor: we'll get an mri just to assess if there is any injury to the ligaments now based on your exam you're "
+    "most likely going to need surgery",
+    "Doctor: i'll order an x-ray to see if anything is broken and i'm referring you to physical therapy today",
+])
+def test_an_if_that_asks_whether_sets_no_condition_on_the_plan_after_it(extractor: Extractor, said: str) -> None:
+    """"To see if", "to assess if" ask what a test will tell; the plan said after them is placed today."""
+    assert {f.assertion for f in findings(extractor, said).findings if f.kind == "order"} == {"present"}
+
+
 @pytest.mark.parametrize(("said", "code"), [
     ("Doctor: If it gets worse we'll get an MRI.", "mri"),
     ("Doctor: If you still have pain next week we can possibly do an MRI.", "mri"),
