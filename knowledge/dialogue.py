@@ -444,6 +444,8 @@ def planned(item: Placed) -> Placed | None:
     ordered = attributes.pop("ordered", False) and not mention.in_question
     # "if you want, we can look at your x-rays": a result looked at, never an order, whatever is said around it
     reviewed = attributes.pop("reviewed", False)
+    if attributes.pop("continued", False) and mention.kind == "order":
+        return None  # "I would just continue with the exercises": the patient's own therapy, no order today
     proposed = by_clinician and not item.in_past and not reviewed and (ordered or assertion == "hypothetical")
     if mention.kind in ORDERABLE and proposed and mention.value is None and "interpretation" not in attributes:
         # "we'll get an MRI"; "if it gets worse we'll get an MRI" too, an order not placed yet (hypothetical)

@@ -16,6 +16,7 @@ ANALYTE_KINDS = ("electrolyte", "lab", "vital", "follow_up")
 ORDERABLE_KINDS = ("lab", "imaging", "order")  # said after an order cue, these are ordered today
 ORDERED = "ordered"  # the order cue that orders; another ("reviewed") looks at a result already there
 REVIEWED = "reviewed"
+CONTINUED = "continued"  # a therapy the patient goes on with; said of a test, it orders it
 SPECIFIED_REACH = 15  # "a blood test done. We can check your full blood count": the tests named this near are the test
 RANGE_WORDS = ("to", "or", "-")  # "four to six weeks": the first number, in the unit said after the second
 PAIRED = ("over", "/")
@@ -271,13 +272,14 @@ class ValueAttacher:
             and sentence.start <= t.start < sentence.end for t in targets)
 
     def _order_cue(self, span: Span, modifiers: list[Span]) -> str | None:
-        """The last order cue before the test in its sentence: `ordered` ("we'll get an MRI", "I want you to ice it")
-        or `reviewed`, a look at a result already there ("let's take a look at your x-rays"); None without one."""
+        """The last order cue before the test in its sentence: `ordered` ("we'll get an MRI", "I want you to ice it"),
+        `reviewed`, a look at a result already there ("let's take a look at your x-rays"), or `continued`, a therapy
+        gone on with ("continue with the exercises"; a test so said is ordered); None without one."""
         cues = within(modifiers, max(span.sent.start, span.start - self.window), span.start, ORDER_CUE)
         if not cues:
             return None
         code: str = cues[-1]._.pattern.code
-        return code
+        return ORDERED if code == CONTINUED and span.label_ != "order" else code
 
     def _dose(self, drug: Span, numbers: list[Span], modifiers: list[Span], before: int, after: int) -> None:
         sentence = drug.sent

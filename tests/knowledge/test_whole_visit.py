@@ -324,6 +324,17 @@ def test_a_generic_order_said_with_its_specific_form_is_that_order(extractor: Ex
     assert {f.code for f in findings(extractor, said).findings if f.kind == "order"} == codes
 
 
+@pytest.mark.parametrize(("said", "codes"), [
+    ("Doctor: I think you're doing really well. I would just continue with the exercises.", set()),
+    ("Doctor: Keep doing your stretches every day.", set()),
+    ("Doctor: I want you to start some exercises for the knee.", {"exercises"}),
+    ("Doctor: I want you to continue to check your blood sugars.", {"glucose"}),
+])
+def test_a_therapy_gone_on_with_is_no_order_of_today(extractor: Extractor, said: str, codes: set[str]) -> None:
+    """"Continue with the exercises": the patient's own therapy, no order; a test so said is still ordered."""
+    assert {f.code for f in findings(extractor, said).findings if f.kind == "order"} == codes
+
+
 @pytest.mark.parametrize("said", [
     "Doctor: If you want, we can look at your x-rays together.",
     "Doctor: We could go over your x-rays if you like.",
