@@ -257,6 +257,8 @@ def test_words_that_name_no_one_test_are_an_order_never_a_result(extractor: Extr
      "present"),
     ("Doctor: I also advise you to drink plenty of fluids.", "order", "fluids", "present"),
     ("Doctor: I encourage you to change your diet.", "order", "diet_change", "present"),
+    ("Doctor: Try and take rest, have lots of good hydration.", "order", "fluids", "present"),
+    ("Doctor: We should see you so that we can check your hydration.", "order", "fluids", None),  # assessed, not advised
     ("Doctor: Your x-ray showed no fracture.", "imaging", "x_ray", "present"),
     ("Patient: I had a knee replacement in 2010.", "order", "knee_replacement", None),  # history, no order
     ("Doctor: So we did get an x-ray of your ankle before you came in and there is no fracture.", "imaging", "x_ray",
