@@ -290,6 +290,18 @@ def test_a_question_about_a_test_orders_nothing(extractor: Extractor, said: str,
     assert ("order", code) not in {(f.kind, f.code) for f in findings(extractor, said).findings}
 
 
+@pytest.mark.parametrize(("said", "found"), [
+    ("Patient: So if the surgery is tomorrow, when am I going to get my MRI?", set()),
+    ("Patient: When do I get my blood sugar checked?", set()),
+    ("Patient: I had to get an x-ray last week and it was normal.", {("imaging", "x_ray")}),  # done: a result
+])
+def test_a_test_the_patient_asks_to_get_is_no_result(extractor: Extractor, said: str,
+                                                     found: set[tuple[str, str]]) -> None:
+    """The patient asking when they get a test speaks of one to come: no result (the clinician's words may order
+    it)."""
+    assert {(f.kind, f.code) for f in findings(extractor, said).findings if f.kind in ("imaging", "lab")} == found
+
+
 def test_a_test_not_done_is_no_result(extractor: Extractor) -> None:
     said = "Doctor: I don't suppose you've got a peak flow meter with you?\nPatient: No."
     assert not [f for f in findings(extractor, said).findings if f.code == "spirometry"]
