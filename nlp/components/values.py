@@ -13,7 +13,8 @@ from nlp.lexicon import (ACTION, ALLERGY, ALLERGY_CUE, DOSE_UNIT, FREQUENCY, INT
 from nlp.numbers import scan
 
 ANALYTE_KINDS = ("electrolyte", "lab", "vital", "follow_up")
-ORDERABLE_KINDS = ("lab", "imaging", "order")  # said after an order cue, these are ordered today
+ORDER = "order"  # a referral, procedure or therapy (tests and studies are lab and imaging until ordered)
+ORDERABLE_KINDS = ("lab", "imaging", ORDER)  # said after an order cue, these are ordered today
 ORDERED = "ordered"  # the order cue that orders; another ("reviewed") looks at a result already there
 REVIEWED = "reviewed"
 CONTINUED = "continued"  # a therapy the patient goes on with; said of a test, it orders it
@@ -279,7 +280,7 @@ class ValueAttacher:
         if not cues:
             return None
         code: str = cues[-1]._.pattern.code
-        return ORDERED if code == CONTINUED and span.label_ != "order" else code
+        return ORDERED if code == CONTINUED and span.label_ != ORDER else code
 
     def _dose(self, drug: Span, numbers: list[Span], modifiers: list[Span], before: int, after: int) -> None:
         sentence = drug.sent
