@@ -441,8 +441,16 @@ def planned(item: Placed) -> Placed | None:
     if impression and by_clinician and mention.kind == "condition" and assertion == "possible":
         assertion = "present"  # "I think you have a knee sprain": the clinician's assessment
     # "Do you check your blood sugars at home?", "Did you get your flu shot?": a question asks, it orders nothing
-    ordered = attributes.pop("ordered", False) and not mention.in_question
-    proposed = by_clinician and not item.in_past and (ordered or assertion == "hypothetical")
+    cued = attributes.pop("ordered", False)
+    ordered = cued and not mention.in_question
+    # "if you want, we can look at your x-rays": a result looked at, never an order, whatever is said around it
+    reviewed = attributes.pop("reviewed", False)
+    if attributes.pop("continued", False) and mention.kind == "order":
+        return None  # "I would just continue with the exercises": the patient's own therapy, no order today
+    proposed = by_clinician and not item.in_past and not reviewed and (ordered or assertion == "hypothetical")
+    if mention.kind in ORDERABLE and cued and mention.in_question and not by_clinician and mention.value is None \
+            and "interpretation" not in attributes:
+        return None  # "when am I going to get my MRI?": the patient asks about a test to come, no result
     if mention.kind in ORDERABLE and proposed and mention.value is None and "interpretation" not in attributes:
         # "we'll get an MRI"; "if it gets worse we'll get an MRI" too, an order not placed yet (hypothetical)
         attributes["order_type"] = ORDERABLE[mention.kind]

@@ -96,7 +96,8 @@ class Extractor:
         found = allergies_asked(segments, found)
         placed = [plan for item in place(segments, found, [answer(doc) for doc in docs])
                   if (plan := planned(item)) is not None]
-        findings = self.knowledge.applies.visit_findings(_sided(self._fold_classes(self._merge(placed))))
+        findings = self.knowledge.applies.visit_findings(
+            _sided(self._fold_generic(self._fold_classes(self._merge(placed)))))
         return Findings(findings=[f.model_copy(update={"id": f"f{n}"}) for n, f in enumerate(findings, start=1)])
 
     def _sited(self, said: list[Mention]) -> list[Mention]:
@@ -128,19 +129,18 @@ class Extractor:
 
         Only when the two have the same assertion: "not on any water pills" stays apart from a diuretic taken.
         """
-        extra: dict[int, list[Evidence]] = {}
-        kept = []
-        for index, finding in enumerate(findings):
-            drug = next((i for i, d in enumerate(findings)
-                         if finding.kind == d.kind == "medication" and not self._is_class(d.code)
-                         and d.assertion == finding.assertion and finding.code in self._classes.get(d.code, ())), None)
-            if drug is None:
-                kept.append(index)
-            else:
-                extra.setdefault(drug, []).extend(finding.evidence)
-        return [findings[i].model_copy(update={"evidence": sorted(
-                    {(e.segment, e.start, e.end): e for e in findings[i].evidence + extra[i]}.values(),
-                    key=lambda e: (e.segment, e.start))}) if i in extra else findings[i] for i in kept]
+        return _folded(findings, lambda finding: next(
+            (i for i, d in enumerate(findings)
+             if finding.kind == d.kind == "medication" and not self._is_class(d.code)
+             and d.assertion == finding.assertion and finding.code in self._classes.get(d.code, ())), None))
+
+    def _fold_generic(self, findings: list[Finding]) -> list[Finding]:
+        """A generic order ("the injection", "surgery") of a visit that orders one of its specific forms with the
+        same assertion (a cortisone injection, a hysterectomy) is evidence of that order, not one of its own."""
+        broader = self.knowledge.general.broader
+        return _folded(findings, lambda finding: next(
+            (i for i, f in enumerate(findings) if f.kind == finding.kind and f.assertion == finding.assertion
+             and f.code in broader.get((finding.kind, finding.code), frozenset())), None))
 
     def _is_class(self, code: str) -> bool:
         return self._drug_attributes.get(code, {}).get("drug_class") == code
@@ -217,6 +217,21 @@ class Extractor:
         if interpretation is not None:
             attributes["interpretation"] = interpretation
         return finding.model_copy(update={"value": value, "unit": unit, "attributes": attributes})
+
+
+def _folded(findings: list[Finding], into: Callable[[Finding], int | None]) -> list[Finding]:
+    """The findings, each one `into` gives the index of another for moved into that one's evidence."""
+    extra: dict[int, list[Evidence]] = {}
+    kept = []
+    for index, finding in enumerate(findings):
+        target = into(finding)
+        if target is None:
+            kept.append(index)
+        else:
+            extra.setdefault(target, []).extend(finding.evidence)
+    return [findings[i].model_copy(update={"evidence": sorted(
+                {(e.segment, e.start, e.end): e for e in findings[i].evidence + extra[i]}.values(),
+                key=lambda e: (e.segment, e.start))}) if i in extra else findings[i] for i in kept]
 
 
 def _sided(findings: list[Finding]) -> list[Finding]:

@@ -84,6 +84,7 @@ class GeneralTermsFile(StrictModel):
     by_site: dict[Code, str] = {}  # a generic code -> the code of its site ("pain" + knee -> "{site}_pain")
     placeless: list[Code] = []  # symptoms a place said beside them is not of (fever, headache, cough)
     sideless: list[Code] = []  # ... nor a side: of the whole body or no one side (fever, vomiting, diarrhea)
+    broader: dict[Code, list[Code]] = {}  # a generic code -> its specific forms: said with one, it is that one
 
     @model_validator(mode="after")
     def _listed_codes_are_terms(self) -> GeneralTermsFile:
@@ -92,6 +93,9 @@ class GeneralTermsFile(StrictModel):
             unknown = [code for code in getattr(self, field) if code not in codes]
             if unknown:
                 raise ValueError(f"{field}: {', '.join(unknown)} is no term of this file")
+        unknown = [code for broad, narrow in self.broader.items() for code in (broad, *narrow) if code not in codes]
+        if unknown:
+            raise ValueError(f"broader: {', '.join(unknown)} is no term of this file")
         return self
 
 
@@ -126,6 +130,12 @@ class GeneralPack:
     def sideless(self) -> frozenset[tuple[str, str]]:
         """(kind, code) of the terms that have no side (fever, vomiting)."""
         return frozenset((file.kind, code) for file in self.files.values() for code in file.sideless)
+
+    @cached_property
+    def broader(self) -> dict[tuple[str, str], frozenset[str]]:
+        """(kind, generic code) -> its specific forms ("injection": a steroid injection, a joint injection)."""
+        return {(file.kind, broad): frozenset(narrow) for file in self.files.values()
+                for broad, narrow in file.broader.items()}
 
     def of_kind(self, kind: str) -> list[GeneralTerm]:
         return [term for file in self.files.values() if file.kind == kind for term in file.terms]

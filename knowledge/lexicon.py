@@ -76,6 +76,7 @@ class Modifiers(_Strict):
     onset_time: list[ModifierEntry] = []  # "yesterday", "a couple of days ago": when a symptom began, said alone
     onset_question: list[ModifierEntry] = []  # "when did this start?": the answer says when
     order_cue: list[ModifierEntry] = []  # a test, study or treatment said after one of these is ordered today
+    order_list: list[ModifierEntry] = []  # words joining a list of tests: each is ordered by the first one's cue
     allergy_cue: list[ModifierEntry] = []  # "allergic to": a drug said after it is an allergen
 
 

@@ -25,6 +25,7 @@ INTAKE = "intake"
 CORRECTION = "correction"
 ACTION = "action"
 ORDER_CUE = "order_cue"
+ORDER_LIST = "order_list"  # "and", "like a": words that join tests in a list, each ordered by the first one's cue
 EXAM_CUE = "exam_cue"
 MANOEUVRE = "manoeuvre"  # "if I bend your knee": what the examiner does; the patient's "that hurts" says the finding
 DURATION_CUE = "duration_cue"

@@ -9,12 +9,16 @@ from nlp.attributes import fit
 from nlp.components.extensions import MODIFIERS, NUMBERS, TARGETS, details, register
 from nlp.components.spans import first_dose, starting_at, within
 from nlp.lexicon import (ACTION, ALLERGY, ALLERGY_CUE, DOSE_UNIT, FREQUENCY, INTAKE, INTERPRETATION, INTERVAL_UNIT,
-                         LAB_UNIT, ORDER_CUE, TermPattern)
+                         LAB_UNIT, ORDER_CUE, ORDER_LIST, TermPattern)
 from nlp.numbers import scan
 
 ANALYTE_KINDS = ("electrolyte", "lab", "vital", "follow_up")
-ORDERABLE_KINDS = ("lab", "imaging", "order")  # said after an order cue, these are ordered today
+ORDER = "order"  # a referral, procedure or therapy (tests and studies are lab and imaging until ordered)
+ORDERABLE_KINDS = ("lab", "imaging", ORDER)  # said after an order cue, these are ordered today
 ORDERED = "ordered"  # the order cue that orders; another ("reviewed") looks at a result already there
+REVIEWED = "reviewed"
+CONTINUED = "continued"  # a therapy the patient goes on with; said of a test, it orders it
+SPECIFIED_REACH = 15  # "a blood test done. We can check your full blood count": the tests named this near are the test
 RANGE_WORDS = ("to", "or", "-")  # "four to six weeks": the first number, in the unit said after the second
 PAIRED = ("over", "/")
 FOLLOW_UP = "follow_up"
@@ -89,9 +93,18 @@ class ValueAttacher:
                 kept.append(target)
         kept = [self._allergen(doc, span, modifiers) for span in kept]
         kept = [span for span in kept if span.label_ != ALLERGY or self._said_as_allergy(span, modifiers, kept)]
-        for span in kept:
-            if span.label_ in ORDERABLE_KINDS and self._ordered(span, modifiers):
-                details(span)["ordered"] = True
+        orderable = [span for span in kept if span.label_ in ORDERABLE_KINDS]
+        for span in orderable:
+            cue = self._order_cue(span, modifiers)
+            if cue is not None:
+                details(span)[cue] = True
+        # "a CA-125 and an AFP and an LDH", "an echo, a lipid panel, a CBC and a TSH": the tests listed after an ordered
+        # one are ordered, however far back its cue was said
+        for first, then in zip(orderable, orderable[1:]):
+            if details(first).get(ORDERED) and not details(then).get(REVIEWED) \
+                    and _listed(doc, first.end, then.start, modifiers):
+                details(then)[ORDERED] = True
+        kept = [span for span in kept if not _specified(span, orderable)]
         medications = [span for span in kept if span.label_ == MEDICATION]
         for index, drug in enumerate(medications):
             before = medications[index - 1].end if index else 0
@@ -259,11 +272,15 @@ class ValueAttacher:
             t.label_ == ALLERGY and t._.pattern.attributes.get("names_kind")
             and sentence.start <= t.start < sentence.end for t in targets)
 
-    def _ordered(self, span: Span, modifiers: list[Span]) -> bool:
-        """An order cue before the test in its sentence ("we'll get an MRI", "I want you to ice it"), the last one not a
-        look at a result already there ("let's take a look at your x-rays")."""
+    def _order_cue(self, span: Span, modifiers: list[Span]) -> str | None:
+        """The last order cue before the test in its sentence: `ordered` ("we'll get an MRI", "I want you to ice it"),
+        `reviewed`, a look at a result already there ("let's take a look at your x-rays"), or `continued`, a therapy
+        gone on with ("continue with the exercises"; a test so said is ordered); None without one."""
         cues = within(modifiers, max(span.sent.start, span.start - self.window), span.start, ORDER_CUE)
-        return bool(cues) and cues[-1]._.pattern.code == ORDERED
+        if not cues:
+            return None
+        code: str = cues[-1]._.pattern.code
+        return ORDERED if code == CONTINUED and span.label_ != ORDER else code
 
     def _dose(self, drug: Span, numbers: list[Span], modifiers: list[Span], before: int, after: int) -> None:
         sentence = drug.sent
@@ -293,6 +310,25 @@ class ValueAttacher:
             return code
         after = within(modifiers, drug.end, min(sentence.end, drug.end + self.action_window), ACTION)
         return after[0]._.pattern.code if after else None
+
+
+def _listed(doc: Doc, start: int, end: int, modifiers: list[Span]) -> bool:
+    """Whether tokens [start, end) only join a list ("and", "like a", ", a"): the list's words (`order_list`)."""
+    joined: set[int] = set()
+    for span in within(modifiers, start, end, ORDER_LIST):
+        joined.update(range(span.start, span.end))
+    return all(index in joined for index in range(start, end))
+
+
+def _specified(span: Span, orderable: list[Span]) -> bool:
+    """Words that name no one test ("some blood tests", "a blood test done"), ordered, with a named lab test ordered
+    right after them ("like a CA-125", ". We can check your full blood count"): the tests they are, no order of
+    their own."""
+    if not (span._.pattern.attributes.get("unnamed") and details(span).get(ORDERED)):
+        return False
+    return any(span.end <= other.start <= span.end + SPECIFIED_REACH and other.label_ == span.label_
+               and not other._.pattern.attributes.get("unnamed") and details(other).get(ORDERED)
+               for other in orderable)
 
 
 def referred_from(doc: Doc, start: int) -> int | None:

@@ -230,6 +230,8 @@ def test_a_flu_vaccine_or_test_is_not_the_flu(extractor: Extractor, said: str) -
     ("Doctor: Show me the labs. Your labs here all look good.", "lab", "blood_test", None),
     ("Doctor: We'll get some blood work today.", "order", "blood_test", "present"),
     ("Doctor: I want to go ahead and order some thyroid labs.", "order", "thyroid_function_tests", "present"),
+    ("Doctor: If it keeps happening we might need to think about blood testing.", "order", "blood_test",
+     "hypothetical"),
 ])
 def test_words_that_name_no_one_test_are_an_order_never_a_result(extractor: Extractor, said: str, kind: str,
                                                                  code: str, assertion: str | None) -> None:
@@ -243,12 +245,20 @@ def test_words_that_name_no_one_test_are_an_order_never_a_result(extractor: Extr
     ("Doctor: It's probably worth having a couple of blood tests.", "order", "blood_test", "present"),
     ("Doctor: I'd suggest an ultrasound of the neck.", "order", "ultrasound", "present"),
     ("Doctor: I also want to order an autoimmune panel.", "order", "autoimmune_panel", "present"),
+    ("Doctor: We'll check your inflammatory markers and rheumatological antibodies.", "order", "autoimmune_panel",
+     "present"),
     ("Doctor: I'm gon na have the nurse swab you for a strep test.", "order", "strep_test", "present"),
     ("Doctor: For the next few weeks you will use crutches.", "order", "crutches", "present"),
     ("Doctor: I'm gon na give you an air cast for the ankle.", "order", "brace", "present"),
     ("Doctor: Keep your leg elevated when you sit down.", "order", "elevation", "present"),
     ("Doctor: I'd like to send you a spacer for the inhaler.", "order", "spacer", "present"),
     ("Doctor: It's important to get a sample of the stool.", "order", "stool_sample", "present"),
+    ("Doctor: I think I would advise you just to, rest a little bit until you're feeling better.", "order", "rest",
+     "present"),
+    ("Doctor: I also advise you to drink plenty of fluids.", "order", "fluids", "present"),
+    ("Doctor: I encourage you to change your diet.", "order", "diet_change", "present"),
+    ("Doctor: Try and take rest, have lots of good hydration.", "order", "fluids", "present"),
+    ("Doctor: We should see you so that we can check your hydration.", "order", "fluids", None),  # assessed, not advised
     ("Doctor: Your x-ray showed no fracture.", "imaging", "x_ray", "present"),
     ("Patient: I had a knee replacement in 2010.", "order", "knee_replacement", None),  # history, no order
     ("Doctor: So we did get an x-ray of your ankle before you came in and there is no fracture.", "imaging", "x_ray",
@@ -280,9 +290,72 @@ def test_a_question_about_a_test_orders_nothing(extractor: Extractor, said: str,
     assert ("order", code) not in {(f.kind, f.code) for f in findings(extractor, said).findings}
 
 
+@pytest.mark.parametrize(("said", "found"), [
+    ("Patient: So if the surgery is tomorrow, when am I going to get my MRI?", set()),
+    ("Patient: When do I get my blood sugar checked?", set()),
+    ("Patient: I had to get an x-ray last week and it was normal.", {("imaging", "x_ray")}),  # done: a result
+])
+def test_a_test_the_patient_asks_to_get_is_no_result(extractor: Extractor, said: str,
+                                                     found: set[tuple[str, str]]) -> None:
+    """The patient asking when they get a test speaks of one to come: no result (the clinician's words may order
+    it)."""
+    assert {(f.kind, f.code) for f in findings(extractor, said).findings if f.kind in ("imaging", "lab")} == found
+
+
 def test_a_test_not_done_is_no_result(extractor: Extractor) -> None:
     said = "Doctor: I don't suppose you've got a peak flow meter with you?\nPatient: No."
     assert not [f for f in findings(extractor, said).findings if f.code == "spirometry"]
+
+
+@pytest.mark.parametrize(("said", "codes"), [
+    ("Doctor: We'll get an echocardiogram, a lipid panel, a CBC, a hemoglobin A1c and a TSH.",
+     {"echocardiogram", "lipid_panel", "complete_blood_count", "hba1c", "tsh"}),
+    ("Doctor: I want to start by sending off some blood tests like a CA-125 and an AFP and an LDH.",
+     {"ca_125", "alpha_fetoprotein", "lactate_dehydrogenase"}),
+    ("Doctor: Let's get a blood test done. We can check your full blood count and your kidney function.",
+     {"complete_blood_count", "metabolic_panel"}),
+    ("Doctor: We'll get some blood work today.", {"blood_test"}),
+])
+def test_tests_listed_after_an_order_are_ordered_and_blood_tests_so_named_are_those_tests(
+        extractor: Extractor, said: str, codes: set[str]) -> None:
+    """The cue of a list's first test orders the tests listed after it, however far back it was said ("and",
+    "like", commas between); words that name no one test ("blood tests"), said with the tests they are, are those
+    tests, not another order."""
+    assert {f.code for f in findings(extractor, said).findings if f.kind == "order"} == codes
+
+
+@pytest.mark.parametrize(("said", "codes"), [
+    ("Doctor: For the surgery I would perform a hysterectomy and remove both ovaries.",
+     {"hysterectomy", "oophorectomy"}),
+    ("Doctor: We'll do a cortisone injection into the hip today. Here are the risks of the injection.",
+     {"steroid_injection"}),
+    ("Doctor: I'm going to refer you for surgery. We'll get an x-ray first.", {"surgery", "x_ray"}),
+])
+def test_a_generic_order_said_with_its_specific_form_is_that_order(extractor: Extractor, said: str,
+                                                                   codes: set[str]) -> None:
+    """"The injection" of a visit that orders a cortisone injection, "the surgery" of one that orders a
+    hysterectomy, are that order (orders.yaml `broader`); said alone, the generic order stays."""
+    assert {f.code for f in findings(extractor, said).findings if f.kind == "order"} == codes
+
+
+@pytest.mark.parametrize(("said", "codes"), [
+    ("Doctor: I think you're doing really well. I would just continue with the exercises.", set()),
+    ("Doctor: Keep doing your stretches every day.", set()),
+    ("Doctor: I want you to start some exercises for the knee.", {"exercises"}),
+    ("Doctor: I want you to continue to check your blood sugars.", {"glucose"}),
+])
+def test_a_therapy_gone_on_with_is_no_order_of_today(extractor: Extractor, said: str, codes: set[str]) -> None:
+    """"Continue with the exercises": the patient's own therapy, no order; a test so said is still ordered."""
+    assert {f.code for f in findings(extractor, said).findings if f.kind == "order"} == codes
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: If you want, we can look at your x-rays together.",
+    "Doctor: We could go over your x-rays if you like.",
+])
+def test_a_test_looked_at_is_never_an_order(extractor: Extractor, said: str) -> None:
+    """A result looked at is no order, even said under a condition or as a plan ("we can look at")."""
+    assert not [f for f in findings(extractor, said).findings if f.kind == "order"]
 
 
 def test_an_order_said_after_a_look_at_results_is_ordered(extractor: Extractor) -> None:
@@ -353,6 +426,16 @@ def test_side_effects_named_are_no_findings_of_the_patients(extractor: Extractor
 ])
 def test_what_a_test_is_to_rule_out_is_no_problem_of_the_patients(extractor: Extractor, said: str) -> None:
     assert not [f for f in findings(extractor, said).findings if f.kind == "condition"]
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: we'll get an mri just to assess if there is any injury to the ligaments now based on your exam you're "
+    "most likely going to need surgery",
+    "Doctor: i'll order an x-ray to see if anything is broken and i'm referring you to physical therapy today",
+])
+def test_an_if_that_asks_whether_sets_no_condition_on_the_plan_after_it(extractor: Extractor, said: str) -> None:
+    """"To see if", "to assess if" ask what a test will tell; the plan said after them is placed today."""
+    assert {f.assertion for f in findings(extractor, said).findings if f.kind == "order"} == {"present"}
 
 
 @pytest.mark.parametrize(("said", "code"), [
