@@ -39,6 +39,19 @@ def test_a_medication_says_whether_it_is_taken_and_what_was_decided(
     assert (drug.assertion, drug.attributes.get("action")) == (assertion, action)
 
 
+@pytest.mark.parametrize(("said", "kind", "code", "assertion"), [
+    # what the patient may need waits on something: the drug is offered, the study not ordered yet
+    ("Doctor: Depending on what we find, you might need some antibiotics.", "medication", "antibiotic",
+     "hypothetical"),
+    ("Doctor: You may need some steroids.", "medication", "corticosteroid", "hypothetical"),
+    ("Doctor: Depending on the results you may need an ultrasound of your liver.", "order", "ultrasound",
+     "hypothetical"),
+])
+def test_what_the_patient_may_need_waits_on_something(
+        extractor: Extractor, said: str, kind: str, code: str, assertion: str) -> None:
+    assert one(extractor, said, kind, code).assertion == assertion
+
+
 def test_a_patient_decides_nothing(extractor: Extractor) -> None:
     assert "action" not in one(extractor, "Patient: I want to stop the lisinopril.", "medication",
                                "lisinopril").attributes
@@ -184,6 +197,16 @@ def test_what_the_examiner_finds_next_ends_an_unpunctuated_negation(extractor: E
     said = ("Doctor: on exam of the knee there is no redness there's no swelling i can appreciate a small amount "
             "of effusion\n")
     assert one(extractor, said, "exam", code).assertion == assertion
+
+
+@pytest.mark.parametrize(("said", "kind", "code"), [
+    ("Doctor: i would like to do a focused exam of your right foot there is some bruising on the top\n", "exam",
+     "ecchymosis"),
+    ("Doctor: i want to check your knee i do notice a small effusion\n", "exam", "effusion"),
+])
+def test_what_the_examiner_finds_next_ends_an_unpunctuated_plan(extractor: Extractor, said: str, kind: str,
+                                                                code: str) -> None:
+    assert one(extractor, said, kind, code).assertion == "present"
 
 
 def test_the_same_word_from_the_patient_is_a_symptom(extractor: Extractor) -> None:
