@@ -52,6 +52,19 @@ def test_what_the_patient_may_need_waits_on_something(
     assert one(extractor, said, kind, code).assertion == assertion
 
 
+def test_a_drug_the_clinician_can_add_is_offered(extractor: Extractor) -> None:
+    said = "Doctor: We can add, um, some painkillers like, paracetamol or codeine."
+    assert one(extractor, said, "medication", "codeine").assertion == "hypothetical"
+
+
+def test_what_a_test_is_to_see_is_no_finding(extractor: Extractor) -> None:
+    """"if" meaning whether: what the MRI will tell is the reason for it, on no condition."""
+    said = findings(extractor, "Doctor: i want to order an mri just to assess if there is any injury to those "
+                               "ligaments now based on your exam you're most likely going to need surgery\n")
+    assert {(f.kind, f.code, f.assertion) for f in said.findings} == {("order", "mri", "present"),
+                                                                      ("order", "surgery", "present")}
+
+
 def test_a_patient_decides_nothing(extractor: Extractor) -> None:
     assert "action" not in one(extractor, "Patient: I want to stop the lisinopril.", "medication",
                                "lisinopril").attributes
