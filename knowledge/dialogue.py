@@ -378,6 +378,10 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                 assertion, historical = "present", True
             if mention.assertion == "family" and assertion == "present":
                 assertion = "family"
+            if mention.assertion == "family" and assertion in ("absent", "possible"):
+                # "Any diabetes in the family?" "No.": what the relatives do not have says nothing of the patient's own
+                placed.append(Placed(segment, mention, None))
+                continue
             if mention.kind == "medication" and mention.assertion == "hypothetical" and assertion == "present" \
                     and not MARKS & mention.attributes.keys():
                 # "Are you happy to take a course of antibiotics?" "Yes I would be.": agreed to, not taken yet
