@@ -359,8 +359,9 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
             # a "no" before a new clause denies what was asked ("Do you feel sick at all?" "no i have a little bit of a
             # stuffy nose"), unless the clause names what it denies ("coughing up anything, any fevers?" "no no fever
             # ... bringing a whole bunch of yuck up")
-            denied = opening is not None and opening.assertion == "absent" and opens_with_no(segments[reply]) \
-                and not asked & named
+            # (the opening is read past the hesitations before it: "hmmm no i had diarrhea last week")
+            denied = opening is not None and opening.assertion == "absent" \
+                and normalise(opening.text).partition(" ")[0] in NO_WORDS and not asked & named
             if opening is None or not (opening.bare or own or denied) \
                     or (listed and not opening.bare and opening.assertion == "present"):
                 # "Any shortness of breath, cough, muscle aches?" "Sometimes when I run I struggle a bit ...": a

@@ -54,6 +54,11 @@ def test_a_family_history_denied_says_nothing_of_the_patients_own(extractor: Ext
     assert found(extractor, said) == set()
 
 
+def test_a_no_after_a_drawn_out_hesitation_denies_what_was_asked(extractor: Extractor) -> None:
+    said = "Doctor: any nausea or vomiting\nPatient: hmmm no i had a headache last week"
+    assert found(extractor, said) == {("nausea", "absent"), ("vomiting", "absent"), ("headache", "present")}
+
+
 def test_an_answer_in_the_past_is_present_and_historical(extractor: Extractor) -> None:
     smoking = findings(extractor, "Doctor: Do you smoke?\nPatient: I quit ten years ago.")[0]
     assert (smoking.code, smoking.assertion, smoking.historical) == ("smoking", "present", True)
