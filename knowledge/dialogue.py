@@ -331,7 +331,8 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
     placed = []
     for index, segment in enumerate(segments):
         for mention in found[index]:
-            if not (mention.in_question and segment.speaker != "patient"):
+            if not (mention.in_question and segment.speaker != "patient") \
+                    and not named_alone(segments, answers, index, mention):
                 placed.append(Placed(segment, mention, mention.assertion))
                 continue
             reply = answer_to(segments, index)
@@ -396,6 +397,16 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                              t0=t0, t1=t1)
             placed.append(Placed(segment, mention, assertion, [extra], historical))
     return placed
+
+
+def named_alone(segments: list[Segment], answers: list[Answer | None], index: int, mention: Mention) -> bool:
+    """Whether the clinician's turn is the mention alone, answered by a bare yes or no: a question however it was
+    written ("any history of what" "endometriosis" "no": the clinician repeats the question, unpunctuated)."""
+    if segments[index].speaker == "patient" or normalise(segments[index].text) != normalise(mention.text):
+        return False
+    reply = answer_to(segments, index)
+    return reply is not None and segments[reply].speaker == "patient" and answers[reply] is not None \
+        and answers[reply].bare
 
 
 def second_thought(segments: list[Segment], found: list[list[Mention]], answers: list[Answer | None],

@@ -59,6 +59,11 @@ def test_a_no_after_a_drawn_out_hesitation_denies_what_was_asked(extractor: Extr
     assert found(extractor, said) == {("nausea", "absent"), ("vomiting", "absent"), ("headache", "present")}
 
 
+def test_a_term_said_alone_and_answered_yes_or_no_is_asked(extractor: Extractor) -> None:
+    said = "Doctor: okay any history of endometriosis\nPatient: any history of what\nDoctor: endometriosis\nPatient: no"
+    assert found(extractor, said) == {("endometriosis", "absent")}
+
+
 def test_an_answer_in_the_past_is_present_and_historical(extractor: Extractor) -> None:
     smoking = findings(extractor, "Doctor: Do you smoke?\nPatient: I quit ten years ago.")[0]
     assert (smoking.code, smoking.assertion, smoking.historical) == ("smoking", "present", True)
