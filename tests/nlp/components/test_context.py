@@ -40,6 +40,15 @@ def test_a_question_asserts_nothing_yet_and_is_marked(nlp: Language) -> None:
 
 
 @pytest.mark.parametrize(("text", "asked"), [
+    ("So you'd have eczema also, yeah?", True),  # "yeah?" asks the patient to confirm
+    ("Take the ibuprofen with food, okay?", False),  # "okay?" closes an instruction
+])
+def test_a_statement_tagged_yeah_asks_where_okay_only_closes(nlp: Language, text: str, asked: bool) -> None:
+    code = "eczema" if "eczema" in text else "ibuprofen"
+    assert said(nlp, text, code).in_question is asked
+
+
+@pytest.mark.parametrize(("text", "asked"), [
     ("no burning when you urinate okay and and any problems with constipation", True),
     ("your knee is better now okay and any headaches", True),
     ("i had constipation and any food makes it worse", False),  # one word of lead-in is no new question
