@@ -595,6 +595,8 @@ def test_a_job_that_is_no_work_is_no_occupation(extractor: Extractor, said: str)
      "gastroenteritis", "present"),  # ... and the clinician's impression
     ("Doctor: Something called either nitrofurantoin or trimethoprim.", "medication", "nitrofurantoin",
      "hypothetical"),  # a drug offered is not taken
+    ("Doctor: This seems like, uh, what we call bursitis.", "condition", "bursitis", "present"),  # as "looks like"
+    ("Patient: It seems like I might have bursitis.", "condition", "bursitis", "possible"),
 ])
 def test_a_hedge_leaves_a_problem_possible_and_a_result_said_is_present(
         extractor: Extractor, said: str, kind: str, code: str, assertion: str) -> None:
