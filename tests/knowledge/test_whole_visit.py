@@ -65,6 +65,11 @@ def test_what_a_test_is_to_see_is_no_finding(extractor: Extractor) -> None:
                                                                       ("order", "surgery", "present")}
 
 
+def test_what_there_is_to_read_about_is_no_finding(extractor: Extractor) -> None:
+    said = findings(extractor, "Doctor: I'm gonna leave a link to some information about anaphylactic reactions.")
+    assert not said.findings
+
+
 def test_a_patient_decides_nothing(extractor: Extractor) -> None:
     assert "action" not in one(extractor, "Patient: I want to stop the lisinopril.", "medication",
                                "lisinopril").attributes
