@@ -331,7 +331,8 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
     placed = []
     for index, segment in enumerate(segments):
         for mention in found[index]:
-            if not (mention.in_question and segment.speaker != "patient"):
+            if not (mention.in_question and segment.speaker != "patient") \
+                    and not named_alone(segments, answers, index, mention):
                 placed.append(Placed(segment, mention, mention.assertion))
                 continue
             reply = answer_to(segments, index)
@@ -359,8 +360,9 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
             # a "no" before a new clause denies what was asked ("Do you feel sick at all?" "no i have a little bit of a
             # stuffy nose"), unless the clause names what it denies ("coughing up anything, any fevers?" "no no fever
             # ... bringing a whole bunch of yuck up")
-            denied = opening is not None and opening.assertion == "absent" and opens_with_no(segments[reply]) \
-                and not asked & named
+            # (the opening is read past the hesitations before it: "hmmm no i had diarrhea last week")
+            denied = opening is not None and opening.assertion == "absent" \
+                and normalise(opening.text).partition(" ")[0] in NO_WORDS and not asked & named
             if opening is None or not (opening.bare or own or denied) \
                     or (listed and not opening.bare and opening.assertion == "present"):
                 # "Any shortness of breath, cough, muscle aches?" "Sometimes when I run I struggle a bit ...": a
@@ -378,6 +380,10 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                 assertion, historical = "present", True
             if mention.assertion == "family" and assertion == "present":
                 assertion = "family"
+            if mention.assertion == "family" and assertion in ("absent", "possible"):
+                # "Any diabetes in the family?" "No.": what the relatives do not have says nothing of the patient's own
+                placed.append(Placed(segment, mention, None))
+                continue
             if mention.kind == "medication" and mention.assertion == "hypothetical" and assertion == "present" \
                     and not MARKS & mention.attributes.keys():
                 # "Are you happy to take a course of antibiotics?" "Yes I would be.": agreed to, not taken yet
@@ -391,6 +397,16 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                              t0=t0, t1=t1)
             placed.append(Placed(segment, mention, assertion, [extra], historical))
     return placed
+
+
+def named_alone(segments: list[Segment], answers: list[Answer | None], index: int, mention: Mention) -> bool:
+    """Whether the clinician's turn is the mention alone, answered by a bare yes or no: a question however it was
+    written ("any history of what" "endometriosis" "no": the clinician repeats the question, unpunctuated)."""
+    if segments[index].speaker == "patient" or normalise(segments[index].text) != normalise(mention.text):
+        return False
+    reply = answer_to(segments, index)
+    return reply is not None and segments[reply].speaker == "patient" and answers[reply] is not None \
+        and answers[reply].bare
 
 
 def second_thought(segments: list[Segment], found: list[list[Mention]], answers: list[Answer | None],

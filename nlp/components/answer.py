@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 from spacy.language import Language
@@ -32,7 +33,7 @@ class AnswerReader:
     def add(self, answers: Mapping[str, Iterable[str]], fillers: Iterable[str] = ()) -> None:
         for assertion, phrases in answers.items():
             self.matcher.add(assertion, [self.nlp.make_doc(phrase) for phrase in phrases])
-        self.fillers |= {filler.lower() for filler in fillers}
+        self.fillers |= {drawn_out(filler) for filler in fillers}
 
     def __call__(self, doc: Doc) -> Doc:
         first = self._past_fillers(doc, 0)
@@ -51,6 +52,15 @@ class AnswerReader:
         return doc
 
     def _past_fillers(self, doc: Doc, first: int) -> int:
-        while first < len(doc) and (doc[first].is_punct or doc[first].is_space or doc[first].lower_ in self.fillers):
+        while first < len(doc) and (doc[first].is_punct or doc[first].is_space or drawn_out(doc[first].lower_)
+                                    in self.fillers):
             first += 1
         return first
+
+
+def drawn_out(word: str) -> str:
+    """A hesitation however long it is held ("hmmm", "ummm", "Mmm", "sooo"): its letters said once each."""
+    return _HELD.sub(r"\1", word.lower())
+
+
+_HELD = re.compile(r"(.)\1+")

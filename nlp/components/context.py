@@ -37,6 +37,7 @@ FAMILY = "family"
 SPOKEN_OF = frozenset({"he", "she", "they", "he's", "she's", "they're"})  # "Mum, she has migraines": not addressed
 FILLER = "filler"  # a hesitation ("um", "you know") that a cue's scope passes, with the commas around it
 REPAIR_REACH = 3  # words before a cue that a restart after a hesitation repeats
+MID_SENTENCE_LEAD_INS = 2  # "... okay and any problems": after this many lead-in words an opener asks mid-sentence
 PAUSES = frozenset({",", "-", "--", "...", "…"})  # what may stand between a cue and a filler ("no, um, fracture")
 # "I think the omeprazole may be lowering your magnesium": a drug the speaker names as theirs, as the subject of what
 # is hedged, is taken; the hedge is on what it does ("I think you might be on omeprazole" hedges the taking)
@@ -100,6 +101,7 @@ class QuestionMarker:
         # "... so have you had" asks; "we have you on the norvasc" says (a subject or helper word before it)
         asked_after = [end for _, start, end in self.anywhere(doc)
                        if start == 0 or doc[start - 1].lower_ not in NOT_ASKING_BEFORE]
+        asked_after += self._asked_after_lead_ins(doc, openers, lead_ins)
         presupposed_from = [end for _, _, end in self.presupposing(doc)]
         clause_starts = {start for start in clauses if start and doc[start - 1].text == ","}
         sentences = list(doc.sents)
@@ -127,6 +129,20 @@ class QuestionMarker:
                     target._.in_question = False  # "You started atorvastatin, how are you getting on?" asks the clause
                 if any(sentence.start < end <= target.start for end in presupposed_from):
                     target._.in_question = False  # "How long have you had diabetes?" says the patient has it
+
+    @staticmethod
+    def _asked_after_lead_ins(doc: Doc, openers: set[int], lead_ins: dict[int, int]) -> list[int]:
+        """Where a question opens mid-sentence after lead-ins, as it does after a sentence's ("no burning when you
+        urinate okay and and any problems with your bowels"): an opener said right after two lead-in words or more."""
+        ends = {end: start for start, end in lead_ins.items()}
+        asked = []
+        for opener in openers:
+            start, words = opener, 0
+            while start in ends:  # back over the lead-ins said right before the opener
+                start, words = ends[start], words + start - ends[start]
+            if words >= MID_SENTENCE_LEAD_INS and start > 0:
+                asked.append(opener)
+        return asked
 
     def follow_up(self, doc: Doc, targets: list[Span], marks: QuestionMarks) -> None:
         """Set `doc._.follows_up`: the utterance opens with a question about what was said just before it ("Where are

@@ -47,6 +47,23 @@ def test_in_the_family_makes_the_question_about_relatives(extractor: Extractor) 
     assert found(extractor, "Doctor: Any diabetes in the family?\nPatient: Yes.") == {("diabetes", "family")}
 
 
+@pytest.mark.parametrize("said", ["Doctor: Any diabetes in the family?\nPatient: No.",
+                                  "Doctor: Any family history of heart disease or stroke?\nPatient: Not that I know of.",
+                                  "Doctor: Has anyone in your family got lupus?\nPatient: No."])
+def test_a_family_history_denied_says_nothing_of_the_patients_own(extractor: Extractor, said: str) -> None:
+    assert found(extractor, said) == set()
+
+
+def test_a_no_after_a_drawn_out_hesitation_denies_what_was_asked(extractor: Extractor) -> None:
+    said = "Doctor: any nausea or vomiting\nPatient: hmmm no i had a headache last week"
+    assert found(extractor, said) == {("nausea", "absent"), ("vomiting", "absent"), ("headache", "present")}
+
+
+def test_a_term_said_alone_and_answered_yes_or_no_is_asked(extractor: Extractor) -> None:
+    said = "Doctor: okay any history of endometriosis\nPatient: any history of what\nDoctor: endometriosis\nPatient: no"
+    assert found(extractor, said) == {("endometriosis", "absent")}
+
+
 def test_an_answer_in_the_past_is_present_and_historical(extractor: Extractor) -> None:
     smoking = findings(extractor, "Doctor: Do you smoke?\nPatient: I quit ten years ago.")[0]
     assert (smoking.code, smoking.assertion, smoking.historical) == ("smoking", "present", True)

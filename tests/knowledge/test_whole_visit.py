@@ -39,6 +39,37 @@ def test_a_medication_says_whether_it_is_taken_and_what_was_decided(
     assert (drug.assertion, drug.attributes.get("action")) == (assertion, action)
 
 
+@pytest.mark.parametrize(("said", "kind", "code", "assertion"), [
+    # what the patient may need waits on something: the drug is offered, the study not ordered yet
+    ("Doctor: Depending on what we find, you might need some antibiotics.", "medication", "antibiotic",
+     "hypothetical"),
+    ("Doctor: You may need some steroids.", "medication", "corticosteroid", "hypothetical"),
+    ("Doctor: Depending on the results you may need an ultrasound of your liver.", "order", "ultrasound",
+     "hypothetical"),
+])
+def test_what_the_patient_may_need_waits_on_something(
+        extractor: Extractor, said: str, kind: str, code: str, assertion: str) -> None:
+    assert one(extractor, said, kind, code).assertion == assertion
+
+
+def test_a_drug_the_clinician_can_add_is_offered(extractor: Extractor) -> None:
+    said = "Doctor: We can add, um, some painkillers like, paracetamol or codeine."
+    assert one(extractor, said, "medication", "codeine").assertion == "hypothetical"
+
+
+def test_what_a_test_is_to_see_is_no_finding(extractor: Extractor) -> None:
+    """"if" meaning whether: what the MRI will tell is the reason for it, on no condition."""
+    said = findings(extractor, "Doctor: i want to order an mri just to assess if there is any injury to those "
+                               "ligaments now based on your exam you're most likely going to need surgery\n")
+    assert {(f.kind, f.code, f.assertion) for f in said.findings} == {("order", "mri", "present"),
+                                                                      ("order", "surgery", "present")}
+
+
+def test_what_there_is_to_read_about_is_no_finding(extractor: Extractor) -> None:
+    said = findings(extractor, "Doctor: I'm gonna leave a link to some information about anaphylactic reactions.")
+    assert not said.findings
+
+
 def test_a_patient_decides_nothing(extractor: Extractor) -> None:
     assert "action" not in one(extractor, "Patient: I want to stop the lisinopril.", "medication",
                                "lisinopril").attributes
@@ -184,6 +215,16 @@ def test_what_the_examiner_finds_next_ends_an_unpunctuated_negation(extractor: E
     said = ("Doctor: on exam of the knee there is no redness there's no swelling i can appreciate a small amount "
             "of effusion\n")
     assert one(extractor, said, "exam", code).assertion == assertion
+
+
+@pytest.mark.parametrize(("said", "kind", "code"), [
+    ("Doctor: i would like to do a focused exam of your right foot there is some bruising on the top\n", "exam",
+     "ecchymosis"),
+    ("Doctor: i want to check your knee i do notice a small effusion\n", "exam", "effusion"),
+])
+def test_what_the_examiner_finds_next_ends_an_unpunctuated_plan(extractor: Extractor, said: str, kind: str,
+                                                                code: str) -> None:
+    assert one(extractor, said, kind, code).assertion == "present"
 
 
 def test_the_same_word_from_the_patient_is_a_symptom(extractor: Extractor) -> None:
@@ -642,6 +683,8 @@ def test_a_job_that_is_no_work_is_no_occupation(extractor: Extractor, said: str)
      "gastroenteritis", "present"),  # ... and the clinician's impression
     ("Doctor: Something called either nitrofurantoin or trimethoprim.", "medication", "nitrofurantoin",
      "hypothetical"),  # a drug offered is not taken
+    ("Doctor: This seems like, uh, what we call bursitis.", "condition", "bursitis", "present"),  # as "looks like"
+    ("Patient: It seems like I might have bursitis.", "condition", "bursitis", "possible"),
 ])
 def test_a_hedge_leaves_a_problem_possible_and_a_result_said_is_present(
         extractor: Extractor, said: str, kind: str, code: str, assertion: str) -> None:

@@ -22,6 +22,17 @@ def test_an_answer_cue_opening_the_utterance(nlp: Language, text: str, assertion
     assert text[found.start:found.end] == cue
 
 
+@pytest.mark.parametrize(("text", "assertion", "cue"), [
+    ("Hmmm no i don't think so", "absent", "no i don't"),  # a hesitation however long it is held
+    ("Mmm, no, not really.", "absent", "no"),
+    ("Ummm, yeah.", "present", "yeah"),
+])
+def test_a_drawn_out_hesitation_before_the_answer_is_skipped(nlp: Language, text: str, assertion: str,
+                                                             cue: str) -> None:
+    found = answer(nlp(text))
+    assert found is not None and (found.assertion, found.text) == (assertion, cue)
+
+
 def test_an_utterance_that_opens_otherwise_is_no_answer(nlp: Language) -> None:
     assert answer(nlp("The cramps wake me up at night.")) is None
 

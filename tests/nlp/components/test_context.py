@@ -39,6 +39,25 @@ def test_a_question_asserts_nothing_yet_and_is_marked(nlp: Language) -> None:
     assert asked.in_question and asked.assertion == "present"  # the answer decides (knowledge.dialogue)
 
 
+@pytest.mark.parametrize(("text", "asked"), [
+    ("So you'd have eczema also, yeah?", True),  # "yeah?" asks the patient to confirm
+    ("Take the ibuprofen with food, okay?", False),  # "okay?" closes an instruction
+])
+def test_a_statement_tagged_yeah_asks_where_okay_only_closes(nlp: Language, text: str, asked: bool) -> None:
+    code = "eczema" if "eczema" in text else "ibuprofen"
+    assert said(nlp, text, code).in_question is asked
+
+
+@pytest.mark.parametrize(("text", "asked"), [
+    ("no burning when you urinate okay and and any problems with constipation", True),
+    ("your knee is better now okay and any headaches", True),
+    ("i had constipation and any food makes it worse", False),  # one word of lead-in is no new question
+])
+def test_a_question_opens_mid_sentence_after_lead_ins(nlp: Language, text: str, asked: bool) -> None:
+    code = "constipation" if "constipation" in text else "headache"
+    assert said(nlp, text, code).in_question is asked
+
+
 @pytest.mark.parametrize(("text", "code", "assertion"), [
     # a hedge with an intensifier inside it
     ("It does sound quite like a migraine to me.", "migraine", "possible"),
