@@ -58,6 +58,18 @@ class KnowledgeBase:
         return {normalise(phrase): term.code for term in self.general.of_kind("exam") for phrase in term.phrases}
 
     @cached_property
+    def given_back(self) -> dict[tuple[str, str, str], tuple[str, str]]:
+        """(kind, code, normalised phrase) of a topic's own concept -> the general pack's (kind, code) for that phrase.
+
+        The topic takes the phrases it names ("exercise" is exertional timing of the cramps); where the topic does not
+        apply its own concepts are no findings, and the phrase means what the general pack says (social exercise)."""
+        general = {normalise(phrase): (pattern.kind, pattern.code) for pattern in reversed(self.general.patterns(set()))
+                   for phrase in pattern.phrases}
+        return {(pattern.kind, pattern.code, normalise(phrase)): general[normalise(phrase)]
+                for pattern in self.lexicon.to_nlp().terms if self.applies.owns(pattern.kind, pattern.code)
+                for phrase in pattern.phrases if normalise(phrase) in general}
+
+    @cached_property
     def codes(self) -> set[tuple[str, str]]:
         """(kind, code) of every term the engine can give."""
         return {(pattern.kind, pattern.code) for pattern in self.to_nlp().terms}

@@ -715,3 +715,13 @@ def test_lip_swelling_the_patient_reports_is_a_swelling_not_an_exam_finding(extr
 def test_foot_pain_is_pain_of_the_foot_not_the_topics_muscle_pain(extractor: Extractor) -> None:
     codes = {f.code for f in findings(extractor, "Patient: The foot pain is worse when I stand on it.").findings}
     assert "foot_pain" in codes and "muscle_pain" not in codes
+
+
+def test_the_topics_own_words_outside_its_visits_mean_what_the_general_pack_says(extractor: Extractor) -> None:
+    # the topic takes "exercise" as the timing of cramps; a visit without cramps has no such timing to drop it into
+    found = {(f.kind, f.code) for f in findings(
+        extractor, "Doctor: How is your diet?\nPatient: Pretty good, and I try to exercise regularly.").findings}
+    assert ("social", "exercise") in found and ("timing", "exertional") not in found
+    cramps = {(f.kind, f.code) for f in findings(
+        extractor, "Patient: I get leg cramps at night and when I exercise.").findings}
+    assert ("timing", "exertional") in cramps and ("social", "exercise") not in cramps
