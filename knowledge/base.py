@@ -81,11 +81,11 @@ class KnowledgeBase:
         for refinement in self.lexicon.lexicon.refine:
             if (refinement.kind, refinement.code) == (kind, code) and site in refinement.sites:
                 return refinement.to
-        template = self._by_site.get((kind, code))
-        if template is None:
+        templates = self._by_site.get((kind, code))
+        if templates is None:
             return code
-        sited = template.format(site=site) if site else None
-        return sited if sited is not None and (kind, sited) in self.codes else None
+        return next((sited for template in templates if site and (kind, sited := template.format(site=site)) in self.codes),
+                    None)
 
     def takes_site(self, kind: str, code: str) -> bool:
         """Whether a place said with the term changes its code (a pain, a cramp, a swelling)."""
@@ -98,11 +98,12 @@ class KnowledgeBase:
     @cached_property
     def _site_of_code(self) -> dict[tuple[str, str], str]:
         sites = [entry.code for entry in self.lexicon.lexicon.modifiers.site]
-        return {(kind, template.format(site=site)): site for (kind, _), template in self._by_site.items()
+        return {(kind, template.format(site=site)): site for (kind, _), templates in self._by_site.items()
+                for template in templates if "{site}" in template
                 for site in sites if (kind, template.format(site=site)) in self.codes}
 
     @cached_property
-    def _by_site(self) -> dict[tuple[str, str], str]:
+    def _by_site(self) -> dict[tuple[str, str], tuple[str, ...]]:
         return self.general.by_site()  # read for every mention: built once
 
     @cached_property

@@ -725,3 +725,16 @@ def test_the_topics_own_words_outside_its_visits_mean_what_the_general_pack_says
     cramps = {(f.kind, f.code) for f in findings(
         extractor, "Patient: I get leg cramps at night and when I exercise.").findings}
     assert ("timing", "exertional") in cramps and ("social", "exercise") not in cramps
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: My chest has been feeling really tight.", "chest_tightness"),
+    ("Patient: My calves get tight at night.", "stiffness"),
+    ("Patient: The back of my neck feels tight.", "stiffness"),
+    ("Patient: My throat feels tight.", "throat_tightness"),
+    ("Doctor: Okay, sit tight, the nurse will be in shortly.", None),  # a tightness of nowhere names nothing
+    ("Patient: I've been so, tight, uh, in a long time.", None),
+])
+def test_a_tightness_is_named_by_its_place(extractor: Extractor, said: str, code: str | None) -> None:
+    codes = {f.code for f in findings(extractor, said).findings if f.kind == "symptom"}
+    assert codes == ({code} if code else set())
