@@ -738,3 +738,19 @@ def test_the_topics_own_words_outside_its_visits_mean_what_the_general_pack_says
 def test_a_tightness_is_named_by_its_place(extractor: Extractor, said: str, code: str | None) -> None:
     codes = {f.code for f in findings(extractor, said).findings if f.kind == "symptom"}
     assert codes == ({code} if code else set())
+
+
+@pytest.mark.parametrize(("said", "kind", "code", "assertion"), [
+    ("Doctor: Does it hurt to look at bright lights?\nPatient: Yes, it hurts.", "symptom", "photophobia", "present"),
+    ("Patient: Lights make me more sensitive, I don't like strong lights.", "symptom", "photophobia", "present"),
+    ("Patient: When it started I got these weird shooting lights.", "symptom", "flashing_lights", "present"),
+    ("Doctor: Any funny heartbeats?\nPatient: No.", "symptom", "palpitations", "absent"),
+    ("Doctor: Any problems with your eyes?\nPatient: No, not at all.", "symptom", "visual_disturbance", "absent"),
+    ("Doctor: Any changes in your skin?\nPatient: No.", "symptom", "rash", "absent"),
+    ("Doctor: Are you watching your salt intake?\nPatient: I try.", "social", "diet", "present"),
+    ("Patient: I've started to make some dietary modifications.", "social", "diet", "present"),
+    ("Doctor: What kind of work do you do?\nPatient: Landscaping.", "social", "occupation", "present"),
+])
+def test_a_family_of_wordings_names_its_concept(extractor: Extractor, said: str, kind: str, code: str,
+                                                assertion: str) -> None:
+    assert one(extractor, said, kind, code).assertion == assertion
