@@ -754,3 +754,21 @@ def test_a_tightness_is_named_by_its_place(extractor: Extractor, said: str, code
 def test_a_family_of_wordings_names_its_concept(extractor: Extractor, said: str, kind: str, code: str,
                                                 assertion: str) -> None:
     assert one(extractor, said, kind, code).assertion == assertion
+
+
+def test_a_problems_words_said_while_examining_are_the_exam_finding(extractor: Extractor) -> None:
+    said = "Doctor: On your prostate exam I do appreciate an enlarged prostate."
+    found = {(f.kind, f.code) for f in findings(extractor, said).findings}
+    assert ("exam", "prostate_enlargement") in found and ("condition", "benign_prostatic_hyperplasia") not in found
+    history = {(f.kind, f.code) for f in findings(extractor, "Patient: I was told I have an enlarged prostate.").findings}
+    assert ("condition", "benign_prostatic_hyperplasia") in history
+
+
+@pytest.mark.parametrize(("said", "kind", "code", "assertion"), [
+    ("Doctor: On exam your abdomen is nontender and nondistended.", "exam", "abdominal_distension", "absent"),
+    ("Doctor: Is your urination stream weak?\nPatient: Yeah, I'd say so.", "symptom", "urinary_hesitancy", "present"),
+])
+def test_a_dictated_or_asked_wording_names_its_concept(extractor: Extractor, said: str, kind: str, code: str,
+                                                       assertion: str) -> None:
+    assert one(extractor, said, kind, code).assertion == assertion
+    assert "weakness" not in {f.code for f in findings(extractor, said).findings}
