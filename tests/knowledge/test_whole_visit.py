@@ -750,6 +750,10 @@ def test_a_tightness_is_named_by_its_place(extractor: Extractor, said: str, code
     ("Doctor: Are you watching your salt intake?\nPatient: I try.", "social", "diet", "present"),
     ("Patient: I've started to make some dietary modifications.", "social", "diet", "present"),
     ("Doctor: What kind of work do you do?\nPatient: Landscaping.", "social", "occupation", "present"),
+    ("Patient: It hurts more when I try to sleep, so it's been affecting my sleep.", "symptom", "poor_sleep", "present"),
+    ("Doctor: Is it hot compared to the skin around it?\nPatient: It's a bit warm, yes.", "symptom", "warmth", "present"),
+    ("Doctor: On your shoulder exam you have limited active and passive range of motion.", "exam",
+     "range_of_motion_reduced", "present"),
 ])
 def test_a_family_of_wordings_names_its_concept(extractor: Extractor, said: str, kind: str, code: str,
                                                 assertion: str) -> None:
