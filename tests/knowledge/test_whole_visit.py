@@ -789,3 +789,14 @@ def test_cramps_in_a_visit_the_topic_does_not_apply_to_are_no_leg_cramps(extract
 def test_cramps_denied_outside_the_topic_stay_denied(extractor: Extractor) -> None:
     said = "Patient: In the evening I get this urge to move my legs, it's not a cramp exactly."
     assert one(extractor, said, "symptom", "leg_cramp").assertion == "absent"
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: When I'm running my right knee just starts to ache.", "knee_pain"),
+    ("Patient: It's more of an ache, like an ache in my lower tummy.", "abdominal_pain"),
+    ("Patient: My thighs ache all the time and I get cramps.", "muscle_pain"),  # the topic's, in the leg
+    ("Patient: Coughing, and kind of muscles aching and stuff.", "muscle_pain"),
+])
+def test_an_ache_is_named_by_its_place(extractor: Extractor, said: str, code: str) -> None:
+    codes = {f.code for f in findings(extractor, said).findings if f.kind == "symptom"}
+    assert code in codes and (code == "muscle_pain" or "muscle_pain" not in codes)
