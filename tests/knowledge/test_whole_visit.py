@@ -800,3 +800,16 @@ def test_cramps_denied_outside_the_topic_stay_denied(extractor: Extractor) -> No
 def test_an_ache_is_named_by_its_place(extractor: Extractor, said: str, code: str) -> None:
     codes = {f.code for f in findings(extractor, said).findings if f.kind == "symptom"}
     assert code in codes and (code == "muscle_pain" or "muscle_pain" not in codes)
+
+
+@pytest.mark.parametrize(("said", "kind", "code", "assertion"), [
+    ("Patient: I had a C-section a few weeks ago.", "condition", "cesarean_section", "present"),
+    ("Patient: I had a caesarean with my first.", "condition", "cesarean_section", "present"),
+    ("Patient: My mum's had clots in her legs before.", "condition", "deep_vein_thrombosis", "family"),
+    ("Doctor: Have you ever had any clots in your legs?\nPatient: No.", "condition", "deep_vein_thrombosis", "absent"),
+    ("Patient: I get coughs and colds quite a lot.", "condition", "common_cold", "present"),
+    ("Doctor: So your heart is running slightly fast at the moment.", "exam", "tachycardia", "present"),
+])
+def test_a_lay_name_of_a_problem_or_a_said_finding_names_it(extractor: Extractor, said: str, kind: str, code: str,
+                                                           assertion: str) -> None:
+    assert one(extractor, said, kind, code).assertion == assertion
