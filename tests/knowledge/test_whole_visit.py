@@ -754,6 +754,9 @@ def test_a_tightness_is_named_by_its_place(extractor: Extractor, said: str, code
     ("Doctor: Is it hot compared to the skin around it?\nPatient: It's a bit warm, yes.", "symptom", "warmth", "present"),
     ("Doctor: On your shoulder exam you have limited active and passive range of motion.", "exam",
      "range_of_motion_reduced", "present"),
+    ("Patient: My other ankle is sore sometimes, it might give out once in a while.", "symptom",
+     "joint_instability", "present"),
+    ("Patient: I'm doing pretty good, just a little depressed.", "symptom", "low_mood", "present"),
 ])
 def test_a_family_of_wordings_names_its_concept(extractor: Extractor, said: str, kind: str, code: str,
                                                 assertion: str) -> None:
