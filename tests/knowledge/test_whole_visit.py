@@ -757,6 +757,8 @@ def test_a_tightness_is_named_by_its_place(extractor: Extractor, said: str, code
     ("Patient: My other ankle is sore sometimes, it might give out once in a while.", "symptom",
      "joint_instability", "present"),
     ("Patient: I'm doing pretty good, just a little depressed.", "symptom", "low_mood", "present"),
+    ("Doctor: Any change in your weight?\nPatient: No change of weight.", "symptom", "weight_loss", "absent"),
+    ("Patient: When I'm working it's pretty exhausting.", "symptom", "fatigue", "present"),
 ])
 def test_a_family_of_wordings_names_its_concept(extractor: Extractor, said: str, kind: str, code: str,
                                                 assertion: str) -> None:
