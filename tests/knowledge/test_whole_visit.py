@@ -818,3 +818,10 @@ def test_an_ache_is_named_by_its_place(extractor: Extractor, said: str, code: st
 def test_a_lay_name_of_a_problem_or_a_said_finding_names_it(extractor: Extractor, said: str, kind: str, code: str,
                                                            assertion: str) -> None:
     assert one(extractor, said, kind, code).assertion == assertion
+
+
+def test_a_head_injury_is_one_code_of_one_kind(extractor: Extractor) -> None:
+    # "hit my head" was the symptom, "head injuries" the problem: one event, coded once
+    asked = one(extractor, "Doctor: Any recent head injuries at all?\nPatient: No.", "symptom", "head_injury")
+    assert asked.assertion == "absent"
+    assert one(extractor, "Patient: I hit my head last week.", "symptom", "head_injury").assertion == "present"
