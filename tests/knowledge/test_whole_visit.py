@@ -825,3 +825,9 @@ def test_a_head_injury_is_one_code_of_one_kind(extractor: Extractor) -> None:
     asked = one(extractor, "Doctor: Any recent head injuries at all?\nPatient: No.", "symptom", "head_injury")
     assert asked.assertion == "absent"
     assert one(extractor, "Patient: I hit my head last week.", "symptom", "head_injury").assertion == "present"
+
+
+@pytest.mark.parametrize("said", ["Patient: Cetraben and hydrocortisone.", "Patient: I use a cream called Diprobase.",
+                                  "Doctor: Keep using an emollient on the dry skin."])
+def test_an_emollient_by_its_brand_or_in_the_singular_is_an_emollient(extractor: Extractor, said: str) -> None:
+    assert "emollients" in {f.code for f in findings(extractor, said).findings if f.kind == "medication"}
