@@ -783,18 +783,6 @@ def test_a_dictated_or_asked_wording_names_its_concept(extractor: Extractor, sai
     assert "weakness" not in {f.code for f in findings(extractor, said).findings}
 
 
-@pytest.mark.parametrize("said", [
-    "Doctor: The pain in your tummy, is it cramping?\nPatient: Sort of cramping, I'm not really sure.",
-    "Patient: Sometimes, just for cramps, I'll take some ibuprofen.",
-])
-def test_cramps_in_a_visit_the_topic_does_not_apply_to_are_no_leg_cramps(extractor: Extractor, said: str) -> None:
-    assert "leg_cramp" not in {f.code for f in findings(extractor, said).findings}
-
-
-def test_cramps_denied_outside_the_topic_stay_denied(extractor: Extractor) -> None:
-    said = "Patient: In the evening I get this urge to move my legs, it's not a cramp exactly."
-    assert one(extractor, said, "symptom", "leg_cramp").assertion == "absent"
-
 
 @pytest.mark.parametrize(("said", "code"), [
     ("Patient: When I'm running my right knee just starts to ache.", "knee_pain"),
