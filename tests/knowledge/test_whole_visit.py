@@ -819,3 +819,8 @@ def test_a_head_injury_is_one_code_of_one_kind(extractor: Extractor) -> None:
                                   "Doctor: Keep using an emollient on the dry skin."])
 def test_an_emollient_by_its_brand_or_in_the_singular_is_an_emollient(extractor: Extractor, said: str) -> None:
     assert "emollients" in {f.code for f in findings(extractor, said).findings if f.kind == "medication"}
+
+
+def test_food_allergies_asked_are_the_kind_asked(extractor: Extractor) -> None:
+    said = "Doctor: And you've got no food allergies as far as you're aware?\nPatient: No."
+    assert one(extractor, said, "allergy", "food_allergy").assertion == "absent"
