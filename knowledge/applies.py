@@ -69,6 +69,10 @@ class Applies(_Strict):
     def owned_by_topic(self, finding: Finding) -> bool:
         return any(rule.holds(finding) for rule in self.owned)
 
+    def owns(self, kind: str, code: str) -> bool:
+        """Whether a concept of this kind and code is the topic's alone, whatever its assertion and place."""
+        return any(rule.kind == kind and rule.code in (None, code) for rule in self.owned)
+
     def visit_findings(self, findings: list[Finding]) -> list[Finding]:
         """The findings, without the topic's own concepts when the topic does not apply."""
         if self.applies(findings):

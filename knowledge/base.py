@@ -58,6 +58,18 @@ class KnowledgeBase:
         return {normalise(phrase): term.code for term in self.general.of_kind("exam") for phrase in term.phrases}
 
     @cached_property
+    def given_back(self) -> dict[tuple[str, str, str], tuple[str, str]]:
+        """(kind, code, normalised phrase) of a topic's own concept -> the general pack's (kind, code) for that phrase.
+
+        The topic takes the phrases it names ("exercise" is exertional timing of the cramps); where the topic does not
+        apply its own concepts are no findings, and the phrase means what the general pack says (social exercise)."""
+        general = {normalise(phrase): (pattern.kind, pattern.code) for pattern in reversed(self.general.patterns(set()))
+                   for phrase in pattern.phrases}
+        return {(pattern.kind, pattern.code, normalise(phrase)): general[normalise(phrase)]
+                for pattern in self.lexicon.to_nlp().terms if self.applies.owns(pattern.kind, pattern.code)
+                for phrase in pattern.phrases if normalise(phrase) in general}
+
+    @cached_property
     def codes(self) -> set[tuple[str, str]]:
         """(kind, code) of every term the engine can give."""
         return {(pattern.kind, pattern.code) for pattern in self.to_nlp().terms}
@@ -69,11 +81,11 @@ class KnowledgeBase:
         for refinement in self.lexicon.lexicon.refine:
             if (refinement.kind, refinement.code) == (kind, code) and site in refinement.sites:
                 return refinement.to
-        template = self._by_site.get((kind, code))
-        if template is None:
+        templates = self._by_site.get((kind, code))
+        if templates is None:
             return code
-        sited = template.format(site=site) if site else None
-        return sited if sited is not None and (kind, sited) in self.codes else None
+        return next((sited for template in templates if site and (kind, sited := template.format(site=site)) in self.codes),
+                    None)
 
     def takes_site(self, kind: str, code: str) -> bool:
         """Whether a place said with the term changes its code (a pain, a cramp, a swelling)."""
@@ -86,11 +98,12 @@ class KnowledgeBase:
     @cached_property
     def _site_of_code(self) -> dict[tuple[str, str], str]:
         sites = [entry.code for entry in self.lexicon.lexicon.modifiers.site]
-        return {(kind, template.format(site=site)): site for (kind, _), template in self._by_site.items()
+        return {(kind, template.format(site=site)): site for (kind, _), templates in self._by_site.items()
+                for template in templates if "{site}" in template
                 for site in sites if (kind, template.format(site=site)) in self.codes}
 
     @cached_property
-    def _by_site(self) -> dict[tuple[str, str], str]:
+    def _by_site(self) -> dict[tuple[str, str], tuple[str, ...]]:
         return self.general.by_site()  # read for every mention: built once
 
     @cached_property

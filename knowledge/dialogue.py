@@ -124,9 +124,14 @@ def results_referred(segments: list[Segment], found: list[list[Mention]],
     return result
 
 
+# What the examiner names may be in words a symptom or a problem lists first: "an enlarged prostate" on the prostate
+# exam is the finding, not the diagnosis of hyperplasia.
+EXAMINED_KINDS = frozenset({"symptom", "condition"})
+
+
 def examined(segments: list[Segment], found: list[list[Mention]], cues: list[int | None],
              exam_codes: Mapping[str, str]) -> list[list[Mention]]:
-    """Symptoms the clinician names while examining are exam findings ("on exam I see some swelling").
+    """Symptoms and problems the clinician names while examining are exam findings ("on exam I see some swelling").
 
     The examination runs from an exam cue (`cues`: its character offset in each segment) to the end of that
     turn and through the clinician's turns that follow while the patient only answers briefly ("okay",
@@ -148,7 +153,7 @@ def examined(segments: list[Segment], found: list[list[Mention]], cues: list[int
         if start is None:
             continue
         result[index] = [replace(m, kind="exam", code=exam_codes[normalise(m.text)], attributes=fit("exam", m.attributes))
-                         if m.kind == "symptom" and m.start >= start and normalise(m.text) in exam_codes
+                         if m.kind in EXAMINED_KINDS and m.start >= start and normalise(m.text) in exam_codes
                          else m for m in found[index]]
     return result
 

@@ -24,12 +24,12 @@ from knowledge.dialogue import (
 )
 from knowledge.lexicon import TopicLexicon
 from knowledge.ranges import ReferenceRanges
-from nlp.lexicon import Lexicon
+from nlp.lexicon import Lexicon, normalise
 from nlp.components.course import asks_onset, onset_said
 from nlp.pipeline import (
-    Mention, answer, bare_dose, build, examined_from, follows_up, manoeuvres, mentions, places, result_referred,
+    Answer, Mention, answer, bare_dose, build, examined_from, follows_up, manoeuvres, mentions, places, result_referred,
 )
-from nlp.types import Assertion, Evidence, Finding, FindingKind, Findings, Transcript
+from nlp.types import Assertion, Evidence, Finding, FindingKind, Findings, Segment, Transcript
 from nlp.words import span_times
 
 # When a concept's mentions disagree, the higher rank is the finding's assertion. A drug not taken
@@ -94,11 +94,26 @@ class Extractor:
         found = onsets_answered(segments, found, [onset_said(doc) for doc in docs], [asks_onset(doc) for doc in docs])
         found = examined(segments, found, exam_cues, self.knowledge.exam_codes)
         found = allergies_asked(segments, found)
-        placed = [plan for item in place(segments, found, [answer(doc) for doc in docs])
-                  if (plan := planned(item)) is not None]
-        findings = self.knowledge.applies.visit_findings(
-            _sided(self._fold_generic(self._fold_classes(self._merge(placed)))))
+        answers = [answer(doc) for doc in docs]
+        findings = self._settled(segments, found, answers)
+        if not knowledge.applies.applies(findings) and any(self._given_back(m) is not m for ms in found for m in ms):
+            # the topic's own words outside its visits: "I try to exercise regularly" is social history, not the
+            # timing of cramps the visit never had
+            found = [[self._given_back(m) for m in mentions] for mentions in found]
+            findings = self._settled(segments, found, answers)
+        findings = knowledge.applies.visit_findings(findings)
         return Findings(findings=[f.model_copy(update={"id": f"f{n}"}) for n, f in enumerate(findings, start=1)])
+
+    def _settled(self, segments: list[Segment], found: list[list[Mention]],
+                 answers: list[Answer | None]) -> list[Finding]:
+        """The mentions placed in the dialogue and merged into one finding per concept."""
+        placed = [plan for item in place(segments, found, answers) if (plan := planned(item)) is not None]
+        return _sided(self._fold_generic(self._fold_classes(self._merge(placed))))
+
+    def _given_back(self, mention: Mention) -> Mention:
+        """A mention of the topic's own concept as the general pack reads its words, when it names one."""
+        general = self.knowledge.given_back.get((mention.kind, mention.code, normalise(mention.text)))
+        return mention if general is None else replace(mention, kind=general[0], code=general[1])
 
     def _sited(self, said: list[Mention]) -> list[Mention]:
         """A generic pain named by its place ("my knees were killing me": knee_pain); one of nowhere is dropped."""

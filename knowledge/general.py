@@ -81,7 +81,8 @@ class GeneralTermsFile(StrictModel):
     terms: list[GeneralTerm] = []
     cues: list[Phrase] = []  # allergy: phrases that introduce an allergen ("allergic to")
     units: dict[str, str] = {}  # follow_up: interval words -> UCUM
-    by_site: dict[Code, str] = {}  # a generic code -> the code of its site ("pain" + knee -> "{site}_pain")
+    # a generic code -> the code of its site ("pain" + knee -> "{site}_pain"), or templates tried in order
+    by_site: dict[Code, str | list[str]] = {}
     placeless: list[Code] = []  # symptoms a place said beside them is not of (fever, headache, cough)
     sideless: list[Code] = []  # ... nor a side: of the whole body or no one side (fever, vomiting, diarrhea)
     broader: dict[Code, list[Code]] = {}  # a generic code -> its specific forms: said with one, it is that one
@@ -143,9 +144,10 @@ class GeneralPack:
     def cues(self, kind: str) -> list[str]:
         return [cue for file in self.files.values() if file.kind == kind for cue in file.cues]
 
-    def by_site(self) -> dict[tuple[str, str], str]:
-        """(kind, generic code) -> template of the site's code."""
-        return {(file.kind, code): template for file in self.files.values() for code, template in file.by_site.items()}
+    def by_site(self) -> dict[tuple[str, str], tuple[str, ...]]:
+        """(kind, generic code) -> templates of the site's code, in order."""
+        return {(file.kind, code): (templates,) if isinstance(templates, str) else tuple(templates)
+                for file in self.files.values() for code, templates in file.by_site.items()}
 
     def interval_units(self) -> dict[str, str]:
         return {word: unit for file in self.files.values() if file.kind == "follow_up"

@@ -841,3 +841,112 @@ def test_lip_swelling_the_patient_reports_is_a_swelling_not_an_exam_finding(extr
 def test_foot_pain_is_pain_of_the_foot_not_the_topics_muscle_pain(extractor: Extractor) -> None:
     codes = {f.code for f in findings(extractor, "Patient: The foot pain is worse when I stand on it.").findings}
     assert "foot_pain" in codes and "muscle_pain" not in codes
+
+
+def test_the_topics_own_words_outside_its_visits_mean_what_the_general_pack_says(extractor: Extractor) -> None:
+    # the topic takes "exercise" as the timing of cramps; a visit without cramps has no such timing to drop it into
+    found = {(f.kind, f.code) for f in findings(
+        extractor, "Doctor: How is your diet?\nPatient: Pretty good, and I try to exercise regularly.").findings}
+    assert ("social", "exercise") in found and ("timing", "exertional") not in found
+    cramps = {(f.kind, f.code) for f in findings(
+        extractor, "Patient: I get leg cramps at night and when I exercise.").findings}
+    assert ("timing", "exertional") in cramps and ("social", "exercise") not in cramps
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: My chest has been feeling really tight.", "chest_tightness"),
+    ("Patient: My calves get tight at night.", "stiffness"),
+    ("Patient: The back of my neck feels tight.", "stiffness"),
+    ("Patient: My throat feels tight.", "throat_tightness"),
+    ("Doctor: Okay, sit tight, the nurse will be in shortly.", None),  # a tightness of nowhere names nothing
+    ("Patient: I've been so, tight, uh, in a long time.", None),
+])
+def test_a_tightness_is_named_by_its_place(extractor: Extractor, said: str, code: str | None) -> None:
+    codes = {f.code for f in findings(extractor, said).findings if f.kind == "symptom"}
+    assert codes == ({code} if code else set())
+
+
+@pytest.mark.parametrize(("said", "kind", "code", "assertion"), [
+    ("Doctor: Does it hurt to look at bright lights?\nPatient: Yes, it hurts.", "symptom", "photophobia", "present"),
+    ("Patient: Lights make me more sensitive, I don't like strong lights.", "symptom", "photophobia", "present"),
+    ("Patient: When it started I got these weird shooting lights.", "symptom", "flashing_lights", "present"),
+    ("Doctor: Any funny heartbeats?\nPatient: No.", "symptom", "palpitations", "absent"),
+    ("Doctor: Any problems with your eyes?\nPatient: No, not at all.", "symptom", "visual_disturbance", "absent"),
+    ("Doctor: Any changes in your skin?\nPatient: No.", "symptom", "rash", "absent"),
+    ("Doctor: Are you watching your salt intake?\nPatient: I try.", "social", "diet", "present"),
+    ("Patient: I've started to make some dietary modifications.", "social", "diet", "present"),
+    ("Doctor: What kind of work do you do?\nPatient: Landscaping.", "social", "occupation", "present"),
+    ("Patient: It hurts more when I try to sleep, so it's been affecting my sleep.", "symptom", "poor_sleep", "present"),
+    ("Doctor: Is it hot compared to the skin around it?\nPatient: It's a bit warm, yes.", "symptom", "warmth", "present"),
+    ("Doctor: On your shoulder exam you have limited active and passive range of motion.", "exam",
+     "range_of_motion_reduced", "present"),
+    ("Patient: My other ankle is sore sometimes, it might give out once in a while.", "symptom",
+     "joint_instability", "present"),
+    ("Patient: I'm doing pretty good, just a little depressed.", "symptom", "low_mood", "present"),
+    ("Doctor: Any change in your weight?\nPatient: No change of weight.", "symptom", "weight_loss", "absent"),
+    ("Patient: When I'm working it's pretty exhausting.", "symptom", "fatigue", "present"),
+])
+def test_a_family_of_wordings_names_its_concept(extractor: Extractor, said: str, kind: str, code: str,
+                                                assertion: str) -> None:
+    assert one(extractor, said, kind, code).assertion == assertion
+
+
+def test_a_problems_words_said_while_examining_are_the_exam_finding(extractor: Extractor) -> None:
+    said = "Doctor: On your prostate exam I do appreciate an enlarged prostate."
+    found = {(f.kind, f.code) for f in findings(extractor, said).findings}
+    assert ("exam", "prostate_enlargement") in found and ("condition", "benign_prostatic_hyperplasia") not in found
+    history = {(f.kind, f.code) for f in findings(extractor, "Patient: I was told I have an enlarged prostate.").findings}
+    assert ("condition", "benign_prostatic_hyperplasia") in history
+
+
+@pytest.mark.parametrize(("said", "kind", "code", "assertion"), [
+    ("Doctor: On exam your abdomen is nontender and nondistended.", "exam", "abdominal_distension", "absent"),
+    ("Doctor: Is your urination stream weak?\nPatient: Yeah, I'd say so.", "symptom", "urinary_hesitancy", "present"),
+])
+def test_a_dictated_or_asked_wording_names_its_concept(extractor: Extractor, said: str, kind: str, code: str,
+                                                       assertion: str) -> None:
+    assert one(extractor, said, kind, code).assertion == assertion
+    assert "weakness" not in {f.code for f in findings(extractor, said).findings}
+
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: When I'm running my right knee just starts to ache.", "knee_pain"),
+    ("Patient: It's more of an ache, like an ache in my lower tummy.", "abdominal_pain"),
+    ("Patient: My thighs ache all the time and I get cramps.", "muscle_pain"),  # the topic's, in the leg
+    ("Patient: Coughing, and kind of muscles aching and stuff.", "muscle_pain"),
+])
+def test_an_ache_is_named_by_its_place(extractor: Extractor, said: str, code: str) -> None:
+    codes = {f.code for f in findings(extractor, said).findings if f.kind == "symptom"}
+    assert code in codes and (code == "muscle_pain" or "muscle_pain" not in codes)
+
+
+@pytest.mark.parametrize(("said", "kind", "code", "assertion"), [
+    ("Patient: I had a C-section a few weeks ago.", "condition", "cesarean_section", "present"),
+    ("Patient: I had a caesarean with my first.", "condition", "cesarean_section", "present"),
+    ("Patient: My mum's had clots in her legs before.", "condition", "deep_vein_thrombosis", "family"),
+    ("Doctor: Have you ever had any clots in your legs?\nPatient: No.", "condition", "deep_vein_thrombosis", "absent"),
+    ("Patient: I get coughs and colds quite a lot.", "condition", "common_cold", "present"),
+    ("Doctor: So your heart is running slightly fast at the moment.", "exam", "tachycardia", "present"),
+])
+def test_a_lay_name_of_a_problem_or_a_said_finding_names_it(extractor: Extractor, said: str, kind: str, code: str,
+                                                           assertion: str) -> None:
+    assert one(extractor, said, kind, code).assertion == assertion
+
+
+def test_a_head_injury_is_one_code_of_one_kind(extractor: Extractor) -> None:
+    # "hit my head" was the symptom, "head injuries" the problem: one event, coded once
+    asked = one(extractor, "Doctor: Any recent head injuries at all?\nPatient: No.", "symptom", "head_injury")
+    assert asked.assertion == "absent"
+    assert one(extractor, "Patient: I hit my head last week.", "symptom", "head_injury").assertion == "present"
+
+
+@pytest.mark.parametrize("said", ["Patient: Cetraben and hydrocortisone.", "Patient: I use a cream called Diprobase.",
+                                  "Doctor: Keep using an emollient on the dry skin."])
+def test_an_emollient_by_its_brand_or_in_the_singular_is_an_emollient(extractor: Extractor, said: str) -> None:
+    assert "emollients" in {f.code for f in findings(extractor, said).findings if f.kind == "medication"}
+
+
+def test_food_allergies_asked_are_the_kind_asked(extractor: Extractor) -> None:
+    said = "Doctor: And you've got no food allergies as far as you're aware?\nPatient: No."
+    assert one(extractor, said, "allergy", "food_allergy").assertion == "absent"
