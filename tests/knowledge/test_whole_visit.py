@@ -354,6 +354,8 @@ def test_side_effects_named_are_no_findings_of_the_patients(extractor: Extractor
     "Doctor: I'd like an MRI just to rule out a disc herniation.",
     "Doctor: We should also check that you're not getting dehydrated.",
     "Doctor: A urine sample, so we can make sure that you haven't got a kidney infection.",
+    "Doctor: We can check your full blood count, look for signs of anemia.",
+    "Doctor: I'd like an endoscopy to look for esophagitis.",
 ])
 def test_what_a_test_is_to_rule_out_is_no_problem_of_the_patients(extractor: Extractor, said: str) -> None:
     assert not [f for f in findings(extractor, said).findings if f.kind == "condition"]
