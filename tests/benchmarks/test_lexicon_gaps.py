@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.lexicon_gaps import HELD_OUT, _variants, dialogue_gaps, icd_phrases, mined_records, note_candidates
+from benchmarks.held_out import HOLDOUT, held_out
+from benchmarks.lexicon_gaps import _variants, dialogue_gaps, icd_phrases, mined_records, note_candidates
 from knowledge.corpora import Record, read_records, to_transcript
 from knowledge.extract import Extractor
 from tests.conftest import SHARED
@@ -68,10 +69,17 @@ def test_words_mined_from_the_corpora_name_their_finding(extractor: Extractor, s
     assert found[(kind, code)].attributes.get("icd10") == icd10
 
 
-@pytest.mark.parametrize("file", sorted(HELD_OUT))
+def test_the_held_out_split_is_read_from_its_gold_files() -> None:
+    split = held_out()
+    assert sorted(split) == ["aci-bench/train.jsonl", "primock57/consultations.jsonl"]
+    assert sum(len(ids) for ids in split.values()) == len(list(HOLDOUT.glob("*_*.yaml"))) == 10
+
+
+@pytest.mark.parametrize("file", sorted(held_out()))
 def test_the_held_out_dialogues_are_never_mined(file: str) -> None:
     if not (DATA / file).is_file():
         pytest.skip(f"{DATA / file} absent (the shared corpora)")
     mined = {record.id for record in mined_records(DATA, [file])}
     every = {record.id for record in read_records(DATA, file)}
-    assert mined == every - HELD_OUT[file] and HELD_OUT[file] <= every
+    skipped = held_out()[file]
+    assert mined == every - skipped and skipped <= every

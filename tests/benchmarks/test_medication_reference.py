@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.medication_reference import Reader, find_names, measure_records, score
+from benchmarks.medication_reference import Drug, EncounterResult, Reader, find_names, measure_records, report, score
 from knowledge.corpora import read_records
 from knowledge.drug_dictionary import load_drug_dictionary
 from knowledge.extract import Extractor
@@ -52,3 +52,12 @@ def test_a_brand_the_dictionary_lacks_is_read_alike_in_the_note_and_in_our_findi
     ours, _ = reader.our_drugs(findings)
     noted = reader.reference_drugs("Medications: Microgynon.")
     assert set(ours) == set(noted) == {"contraceptive_agents"}, (ours, noted)
+
+
+def test_the_held_out_dialogues_are_counted_and_not_listed() -> None:
+    shown = EncounterResult("D2N001", "ACI-BENCH train", reference={"digoxin": Drug("digoxin", ("digoxin",))})
+    hidden = EncounterResult("D2N010", "ACI-BENCH train", reference={"warfarin": Drug("warfarin", ("warfarin",))},
+                             held_out=True)
+    section = report([shown, hidden])
+    assert "| D2N001 |" in section and "D2N010" not in section and "warfarin" not in section
+    assert "| **total** | 2 | 2 |" in section
