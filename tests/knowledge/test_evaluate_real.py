@@ -17,7 +17,7 @@ from nlp.types import Finding
 GOLD_REAL = Path(__file__).parents[1] / "gold_real"
 # Floors, not targets: the first and the latest figures are in benchmarks/RESULTS.md (findings_real). A change
 # that drops the real-dialogue F1 below these fails here.
-FLOORS = {"dev": 0.85, "holdout": 0.60}  # a little under the figures of benchmarks/RESULTS.md (0.863, 0.618)
+FLOORS = {"dev": 0.84, "holdout": 0.60}  # a little under the figures of benchmarks/RESULTS.md (0.857, 0.617)
 
 
 def shared_data() -> Path:
@@ -27,10 +27,10 @@ def shared_data() -> Path:
         pytest.skip("the shared development corpora (../shared/data) are not present")
 
 
-def test_the_split_is_30_dev_and_10_held_out_and_names_no_dialogue_twice() -> None:
+def test_the_split_is_42_dev_and_10_held_out_and_names_no_dialogue_twice() -> None:
     dev, holdout = (sorted(p.stem for p in (GOLD_REAL / split).glob("*.yaml") if p.name != CORPUS_FILE)
                     for split in ("dev", "holdout"))
-    assert (len(dev), len(holdout)) == (30, 10) and not set(dev) & set(holdout)
+    assert (len(dev), len(holdout)) == (42, 10) and not set(dev) & set(holdout)
 
 
 def test_both_splits_declare_the_same_scope_and_it_leaves_out_coffee_and_travel() -> None:
