@@ -410,8 +410,10 @@ def named_alone(segments: list[Segment], answers: list[Answer | None], index: in
     if segments[index].speaker == "patient" or normalise(segments[index].text) != normalise(mention.text):
         return False
     reply = answer_to(segments, index)
-    return reply is not None and segments[reply].speaker == "patient" and answers[reply] is not None \
-        and answers[reply].bare
+    if reply is None or segments[reply].speaker != "patient":
+        return False
+    said = answers[reply]
+    return said is not None and said.bare
 
 
 def second_thought(segments: list[Segment], found: list[list[Mention]], answers: list[Answer | None],
