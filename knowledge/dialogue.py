@@ -92,7 +92,12 @@ def answer_to(segments: list[Segment], index: int) -> int | None:
 
 def opens_with_no(segment: Segment) -> bool:
     """Whether a reply opens with a no ("No, but my back pain is bad"; "No, penicillin was fine")."""
-    return normalise(segment.text).partition(" ")[0] in NO_WORDS
+    return says_no(segment.text)
+
+
+def says_no(text: str) -> bool:
+    """Whether the words open with a no ("no", "nope", "nah")."""
+    return normalise(text).partition(" ")[0] in NO_WORDS
 
 
 def followed_up(segments: list[Segment], found: list[list[Mention]], follow_ups: list[bool]) -> list[list[Mention]]:
@@ -367,7 +372,7 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
             # ... bringing a whole bunch of yuck up")
             # (the opening is read past the hesitations before it: "hmmm no i had diarrhea last week")
             denied = opening is not None and opening.assertion == "absent" \
-                and normalise(opening.text).partition(" ")[0] in NO_WORDS and not asked & named
+                and says_no(opening.text) and not asked & named
             if opening is None or not (opening.bare or own or denied) \
                     or (listed and not opening.bare and opening.assertion == "present"):
                 # "Any shortness of breath, cough, muscle aches?" "Sometimes when I run I struggle a bit ...": a

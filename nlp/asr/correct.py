@@ -506,7 +506,7 @@ def sound_distance(key: str, term_key: str) -> float:
 def letters(term: str) -> str:
     """A term's letters, lower-case, without the spaces and hyphens between its words ("Co-codamol" -> "cocodamol",
     "mefenamic acid" -> "mefenamicacid")."""
-    return "".join(re.split(r"[\s-]+", term.lower()))
+    return "".join(_words(term))
 
 
 def _words(term: str) -> list[str]:
@@ -517,8 +517,8 @@ def _words(term: str) -> list[str]:
 def is_spellable(term: str) -> bool:
     """Whether a term is matched by its letters: words of letters only (joined by spaces or hyphens), 5 letters or
     more in all."""
-    parts = [part for part in re.split(r"[\s-]+", term) if part]
-    return bool(parts) and all(part.isalpha() for part in parts) and len(letters(term)) >= MIN_LETTERS
+    parts = _words(term)
+    return bool(parts) and all(part.isalpha() for part in parts) and len("".join(parts)) >= MIN_LETTERS
 
 
 def plain(word: str) -> str:
