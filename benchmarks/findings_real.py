@@ -1,9 +1,13 @@
 """Findings scored on every gold corpus: `python -m benchmarks.findings_real`.
 
 Scripted (tests/gold, tests/gold_holdout: the leg-cramp topic only) and real dialogues of ../shared/data
-(tests/gold_real/dev: tuned on; tests/gold_real/holdout: never tuned on). The held-out set's first score, taken
-before any change made for it, is kept in benchmarks/findings_real_holdout_first.json and shown beside the
-latest. Writes the `findings_real` section of benchmarks/RESULTS.md.
+(tests/gold_real/dev: tuned on; tests/gold_real/holdout: never tuned on). The held-out set grows by batches; each
+batch's first score, taken before any change made for it, is kept in benchmarks/findings_real_holdout_first*.json
+with the dialogues it scored, and shown beside the same dialogues' latest. Writes the `findings_real` section of
+benchmarks/RESULTS.md.
+
+    python -m benchmarks.findings_real                    # score every corpus, write RESULTS.md
+    python -m benchmarks.findings_real --record-first 2   # first score of the held-out dialogues no batch holds yet
 """
 
 from __future__ import annotations
@@ -11,19 +15,21 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from benchmarks.results import RESULTS, write_section
-from knowledge.evaluate import Evaluation, evaluate, load_corpus
+from knowledge.evaluate import Evaluation, GoldConsultation, evaluate, load_corpus
 from knowledge.extract import Extractor
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = {"scripted (tests/gold)": "tests/gold", "scripted held out (tests/gold_holdout)": "tests/gold_holdout",
            "real dev (tests/gold_real/dev)": "tests/gold_real/dev",
            "real held out (tests/gold_real/holdout)": "tests/gold_real/holdout"}
-FIRST = ROOT / "benchmarks" / "findings_real_holdout_first.json"
+HOLDOUT = "tests/gold_real/holdout"
+FIRSTS = "findings_real_holdout_first*.json"
 
 
 def _row(label: str, scores: dict[str, Any]) -> str:
@@ -37,7 +43,18 @@ def _table(title: str, rows: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def report(results: dict[str, Evaluation], first: dict[str, Any] | None) -> str:
+def first_runs(folder: Path = ROOT / "benchmarks") -> list[dict[str, Any]]:
+    """Every held-out batch's first run, oldest first."""
+    runs = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob(FIRSTS))]
+    return sorted(runs, key=lambda run: run["when"])
+
+
+def _subset(corpus: list[GoldConsultation], names: Iterable[str]) -> list[GoldConsultation]:
+    wanted = set(names)
+    return [consultation for consultation in corpus if consultation.name in wanted]
+
+
+def report(results: dict[str, Evaluation], firsts: list[tuple[dict[str, Any], Evaluation]]) -> str:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True, check=False).stdout.strip()
     parts = ["## Findings on every gold corpus (issue 19)", "",
@@ -51,30 +68,61 @@ def report(results: dict[str, Evaluation], first: dict[str, Any] | None) -> str:
         o = result.overall
         parts.append(f"| {label} | {result.consultations} | {o.tp + o.fn} | {o.precision:.3f} | {o.recall:.3f} | "
                      f"**{o.f1:.3f}** |")
-    if first is not None:
+    for first, now in firsts:
         o = first["overall"]
-        parts.append(f"| real held out, **first run** ({first['when']}) | {first['consultations']} | "
+        parts.append(f"| {first['batch']}, **first run** ({first['when']}) | {first['consultations']} | "
                      f"{o['tp'] + o['fn']} | {o['precision']:.3f} | {o['recall']:.3f} | **{o['f1']:.3f}** |")
+        n = now.overall
+        parts.append(f"| {first['batch']}, the same dialogues now | {now.consultations} | {n.tp + n.fn} | "
+                     f"{n.precision:.3f} | {n.recall:.3f} | **{n.f1:.3f}** |")
     for label, result in results.items():
         data = result.as_dict()
         parts += ["", f"### {label}", "",
                   _table("by kind", data["by_kind"]), "", _table("by assertion", data["by_assertion"])]
         agreement = ", ".join(f"{name} {a['agree']}/{a['total']}" for name, a in data["attributes"].items() if a["total"])
         parts += ["", f"Attributes of matched findings: {agreement}."]
-    if first is not None:
-        parts += ["", "### real held out, first run, by kind", "", _table("by kind", first["by_kind"]), "",
+    for first, _ in firsts:
+        parts += ["", f"### {first['batch']}, first run, by kind", "", _table("by kind", first["by_kind"]), "",
                   _table("by assertion", first["by_assertion"])]
     return "\n".join(parts)
+
+
+def record_first(label: str, extractor: Extractor, folder: Path = ROOT / "benchmarks") -> Path:
+    """Score the held-out dialogues that no batch's first run holds yet, and keep that score as their batch's first
+    run: call it once, when they join the held-out set and before anything is changed for them."""
+    corpus = load_corpus(ROOT / HOLDOUT)
+    held = {name for run in first_runs(folder) for name in run["dialogues"]}
+    new = [consultation for consultation in corpus if consultation.name not in held]
+    if not new:
+        raise SystemExit(f"{HOLDOUT}: every dialogue already has a first run")
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True, check=False).stdout.strip()
+    run = {"batch": f"held out {label}", "dialogues": sorted(c.name for c in new),
+           **evaluate(new, extractor).as_dict(),
+           "when": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit}, before any change made for this batch"}
+    for key in ("misses", "false_positives", "attribute_errors"):  # the errors stay unread: only the counts are kept
+        run.pop(key)
+    path = folder / f"findings_real_holdout_first_{label}.json"
+    if path.exists():
+        raise SystemExit(f"{path}: exists; a first run is taken once")
+    path.write_text(json.dumps(run, indent=1) + "\n", encoding="utf-8")
+    return path
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--record-first", metavar="LABEL",
+                        help="keep the first score of the held-out dialogues no batch holds yet, as batch LABEL")
     args = parser.parse_args()
     extractor = Extractor().load()
+    if args.record_first:
+        print(f"wrote {record_first(args.record_first, extractor)}")  # noqa: T201 - a benchmark reports
+        return
     results = {label: evaluate(load_corpus(ROOT / folder), extractor) for label, folder in CORPORA.items()}
-    first = json.loads(FIRST.read_text(encoding="utf-8")) if FIRST.is_file() else None
-    body = report(results, first)
+    holdout = load_corpus(ROOT / HOLDOUT)
+    firsts = [(run, evaluate(_subset(holdout, run["dialogues"]), extractor)) for run in first_runs()]
+    body = report(results, firsts)
     write_section(args.out, "findings_real", body)
     for label, result in results.items():
         print(f"{label}: F1 {result.overall.f1:.3f}")  # noqa: T201 - a benchmark reports
