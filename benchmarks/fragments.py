@@ -7,7 +7,7 @@ espeak-ng at 140 and 160 words a minute (benchmarks.speech_coverage's clips), an
 benchmarks.vocabulary_recall spoken by Piper and espeak-ng at 160 (benchmarks.asr_choice's clips). Each goes through
 the service's flow in the default configuration (`Scribe.transcribe`, `extract`, `draft`). What was said is the
 script, cut into clauses at its own punctuation (sentence ends, commas, colons, semicolons) and turns; the
-transcript's words are aligned to it (lower case, no punctuation, numbers in words, jiwer). A segment *stops inside
+transcript's words are aligned to it (lower case, no punctuation, numbers in words; `align`). A segment *stops inside
 a sentence* when the script word its last recognised word is aligned to (the last one aligned, right or misheard)
 does not end a clause, and the next word said was heard too (a sentence whose end Whisper lost is speech lost, which
 benchmarks.speech_coverage counts, not a cut). A note sentence or a finding quotes a fragment when its evidence is
@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import jiwer
+import numpy as np
+from rapidfuzz.distance import Indel
+from rapidfuzz.process import cdist
 
 from benchmarks.asr_choice import CACHE as GOLD_CACHE
 from benchmarks.asr_choice import ENGINES, SPEED, bench_scribe, clip, rendered
@@ -42,7 +44,9 @@ BEFORE = ("25 segments stopped inside a sentence, quoted by 19 note sentences an
           "and a full stop before a lower-case word end no sentence) and the turn starts of nlp/diarize/voices.py; "
           "12, 11 and 5 (commit 87b1676, 2026-12-06 23:33 UTC) before a sentence's last words that open the next "
           "voice chunk kept the voice that began it and a full stop before a digit or at the end of Whisper's window "
-          "ended no sentence")
+          "ended no sentence; 6, 4 and 2 (commit 9396797, 2026-12-07 12:56 UTC) with the words aligned to the script "
+          "by a plain word error alignment (jiwer), which paired misheard words with their neighbours: 3 of the 6 were "
+          "whole turns (\"And your medicine.\" for \"And your medicines?\")")
 # A clause as written: a cut at a comma ("Not great." | "I've been using my inhaler a lot.") leaves whole clauses.
 _CLAUSE = re.compile(r"(?:[^.?!,;:]|(?<=\d)[.,](?=\d))+[.?!,;:]*")
 
@@ -88,12 +92,7 @@ def fragments(transcript_words: list[list[str]], words: list[str], ends: list[bo
     owner = [index for index, word in enumerate(transcript_words) for _ in word]
     if not tokens:
         return set()
-    aligned = jiwer.process_words(" ".join(words), " ".join(tokens))
-    to_script: dict[int, int] = {}  # transcript token -> script word (equal or substituted)
-    for chunk in aligned.alignments[0]:
-        if chunk.type in ("equal", "substitute"):
-            for offset in range(chunk.hyp_end_idx - chunk.hyp_start_idx):
-                to_script[chunk.hyp_start_idx + offset] = chunk.ref_start_idx + offset
+    to_script = align(words, tokens)
     heard_script = set(to_script.values())
     last_token = {word: token for token, word in enumerate(owner)}  # a word's last token
     cut = set()
@@ -107,6 +106,36 @@ def fragments(transcript_words: list[list[str]], words: list[str], ends: list[bo
         if not ends[at] and at + 1 in heard_script:
             cut.add(segment)
     return cut
+
+
+def align(said: list[str], heard: list[str]) -> dict[int, int]:
+    """Each heard token's said word (the same or misheard), by the alignment of least cost where a substitution
+    costs how unlike the two words are (Indel distance, 0 to 1) and a word added or left out costs 1.
+
+    A plain word error alignment counts every substitution as 1 and breaks its ties by position, so a misheard
+    word is often paired with its neighbour: "lisinopril milligrams. And the hummus" against "lisinopril ten
+    milligrams. Any numbness" put "milligrams" on "ten" (as cheap as leaving "ten" out), and "How's the asthma
+    bin?" had "bin" added and "been" paired with the answer's "That's"; the segment then seemed to stop inside
+    its sentence."""
+    unlike = cdist(said, heard, scorer=Indel.normalized_distance)
+    rows, columns = len(said), len(heard)
+    cost = np.zeros((rows + 1, columns + 1))
+    cost[:, 0] = np.arange(rows + 1)
+    cost[0, :] = np.arange(columns + 1)
+    for i in range(1, rows + 1):
+        for j in range(1, columns + 1):
+            cost[i, j] = min(cost[i - 1, j - 1] + unlike[i - 1, j - 1], cost[i - 1, j] + 1, cost[i, j - 1] + 1)
+    pairs: dict[int, int] = {}
+    i, j = rows, columns
+    while i and j:
+        if np.isclose(cost[i, j], cost[i - 1, j - 1] + unlike[i - 1, j - 1]):
+            pairs[j - 1] = i - 1
+            i, j = i - 1, j - 1
+        elif np.isclose(cost[i, j], cost[i - 1, j] + 1):
+            i -= 1
+        else:
+            j -= 1
+    return pairs
 
 
 def consultations(cache: Path, limit: int | None) -> list[Consultation]:
@@ -150,7 +179,13 @@ def measure(scribe: Scribe, chosen: list[Consultation], progress: bool = True) -
         tally.quotes += len(evidence)
         tally.quotes_of_fragments += sum(1 for e in evidence if e.segment in cut)
         texts = {segment.id: segment.text for segment in transcript.segments}
-        tally.examples += [f"{consultation.name}: \"{texts[segment]}\"" for segment in sorted(cut)]
+        sentence_quotes = [sum(1 for sentence in quoted if segment in {e.segment for e in sentence.evidence})
+                           for segment in sorted(cut)]
+        finding_quotes = [sum(1 for e in evidence if e.segment == segment) for segment in sorted(cut)]
+        tally.examples += [f"{consultation.name}: \"{texts[segment]}\" (quoted by {by_note} note sentences, "
+                           f"{by_findings} findings' quotes)"
+                           for segment, by_note, by_findings in zip(sorted(cut), sentence_quotes, finding_quotes,
+                                                                     strict=True)]
         if progress:
             print(f"{consultation.name}: {len(transcript.segments)} segments, {len(cut)} cut "
                   f"{[texts[segment] for segment in sorted(cut)]}", flush=True)
@@ -165,7 +200,8 @@ def report(tallies: dict[str, Tally], when: str, seconds: float) -> str:
          f"tests/data/plan_consultations by espeak-ng at {' and '.join(map(str, SPEEDS))} words a minute; the gold "
          f"consultations of benchmarks.vocabulary_recall by Piper and espeak-ng at {SPEED}) through the service's "
          "flow in the default configuration (transcribe, extract, draft). A segment *stops inside a sentence* when "
-         "the script word its last recognised word is aligned to ends no clause of the script (no sentence end, "
+         "the script word its last recognised word is aligned to (an alignment where a substitution costs how unlike "
+         "the two words are) ends no clause of the script (no sentence end, "
          "comma, colon or semicolon after it, not the end of a turn) and the next word said was heard; a note "
          "sentence or a finding's quote counts when its evidence is such a segment."), "",
         "| consultations | clips | segments | stop inside a sentence | note sentences | quoting one | findings' "
