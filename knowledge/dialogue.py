@@ -475,7 +475,13 @@ def planned(item: Placed) -> Placed | None:
     reviewed = attributes.pop("reviewed", False)
     if attributes.pop("continued", False) and mention.kind == "order":
         return None  # "I would just continue with the exercises": the patient's own therapy, no order today
-    proposed = by_clinician and not item.in_past and not reviewed and (ordered or assertion == "hypothetical")
+    # "maybe an echocardiogram", "maybe a blood test": a test the clinician says in doubt, with nothing read from it,
+    # is a test considered, not a result
+    untold = mention.value is None and "interpretation" not in attributes
+    considered = assertion == "possible" and untold and not mention.in_question \
+        and mention.kind in {*ORDERABLE, "order"}
+    proposed = by_clinician and not item.in_past and not reviewed and (ordered or assertion == "hypothetical"
+                                                                       or considered)
     if mention.kind in ORDERABLE and cued and mention.in_question and not by_clinician and mention.value is None \
             and "interpretation" not in attributes:
         return None  # "when am I going to get my MRI?": the patient asks about a test to come, no result

@@ -17,7 +17,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from knowledge.datafile import GENERAL_DIR, line_of, load_model
 from knowledge.errors import KnowledgeError
-from nlp.lexicon import TermPattern
+from nlp.lexicon import EXCLUDE, TermPattern
 from nlp.strict import StrictModel
 
 # Files of the pack that are not term lists (read by their own loaders).
@@ -86,6 +86,7 @@ class GeneralTermsFile(StrictModel):
     placeless: list[Code] = []  # symptoms a place said beside them is not of (fever, headache, cough)
     sideless: list[Code] = []  # ... nor a side: of the whole body or no one side (fever, vomiting, diarrhea)
     broader: dict[Code, list[Code]] = {}  # a generic code -> its specific forms: said with one, it is that one
+    exclude: list[Phrase] = []  # phrases that hold a term's phrase and mean something else ("wrap it all up")
 
     @model_validator(mode="after")
     def _listed_codes_are_terms(self) -> GeneralTermsFile:
@@ -183,6 +184,8 @@ class GeneralPack:
                     patterns.append(TermPattern(file.kind, term.code, tuple(term.negated_phrases),
                                                 attributes | {"negated": True}))
             claimed |= {phrase.lower() for term in file.terms for phrase in term.phrases}
+            if file.exclude:
+                patterns.append(TermPattern(EXCLUDE, EXCLUDE, tuple(file.exclude)))
         return patterns
 
     def spoken_units(self) -> dict[str, dict[str, str | None]]:
