@@ -590,3 +590,15 @@ def test_a_height_said_in_feet_and_inches_is_written_as_said(extractor: Extracto
     # the finding holds 66 in, a number no one said; the note quotes the measure as it was said
     _, note = drafted(extractor, "Doctor: So you're five feet, six inches in height.\nPatient: Yes.\n")
     assert "Height: 5 ft 6 in." in sentences(note, "objective")
+
+
+def test_social_history_says_what_the_patient_told_not_the_topics_name(extractor: Extractor) -> None:
+    """"Reports occupation and living situation." tells a clinician nothing: the clause that says it does."""
+    _, note = drafted(extractor, "Doctor: What do you do for work?\n"
+                                 "Patient: I work nights as a bus driver, and I live with my sister.\n"
+                                 "Doctor: Do you smoke?\nPatient: No, never.")
+    said = [s.text for section in note.sections for sub in section.subsections if sub.code == "social_history"
+            for s in sub.sentences]
+    assert not [s for s in said if "occupation" in s or "living situation" in s]
+    assert any("bus driver" in s for s in said) and any("sister" in s for s in said) and len(said) == len(set(said))
+    assert any(s.startswith("Denies") and "smoking" in s for s in said)
