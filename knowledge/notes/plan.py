@@ -92,6 +92,7 @@ class Register(_Strict):
     subject_after: list[str] = Field(default_factory=list)
     subject_before: list[str] = Field(default_factory=list)
     dangling: list[str] = Field(default_factory=list)
+    observed: list[str] = Field(default_factory=list)
     broken_off: list[str] = Field(default_factory=list)
     paused_after: list[str] = Field(default_factory=list)
     restarts: list[str] = Field(default_factory=list)

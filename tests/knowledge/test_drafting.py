@@ -602,3 +602,13 @@ def test_social_history_says_what_the_patient_told_not_the_topics_name(extractor
     assert not [s for s in said if "occupation" in s or "living situation" in s]
     assert any("bus driver" in s for s in said) and any("sister" in s for s in said) and len(said) == len(set(said))
     assert any(s.startswith("Denies") and "smoking" in s for s in said)
+
+
+def test_the_examiners_i_do_not_see_any_is_written_as_a_negative_finding(extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Doctor: On exam I don't appreciate any murmur, and I do not feel any tenderness "
+                                 "over the ankle.\n"
+                                 "Doctor: Looking at your x-ray, I do not see any, there is a small effusion.")
+    said = " ".join(s.text for s in note.sections[1].sentences)
+    assert "no murmur" in said and "no tenderness over the ankle" in said
+    assert "I do not" not in said.replace("I do not see any, there", "")  # a phrase broken off stays as said
+    assert "I do not see any, there is a small effusion" in said
