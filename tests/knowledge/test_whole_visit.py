@@ -519,6 +519,25 @@ def test_wrapping_up_a_consultation_bandages_nothing(extractor: Extractor) -> No
     assert compression("Doctor: We'll wrap it in an elastic bandage for a few days.") == ["present"]
 
 
+@pytest.mark.parametrize(("said", "code", "icd10"), [
+    ("Patient: I had my appendix taken out when I was eighteen.", "appendectomy", "Z90.49"),
+    ("Patient: I've had a nose job, that's all.", "rhinoplasty", "Z98.890"),
+    ("Doctor: You had a knee replacement on the left two years ago.", "knee_replacement", "Z96.659"),
+    ("Patient: I've had a lot of surgeries, a gall bladder removed and my tonsils out.", "cholecystectomy", "Z90.49"),
+])
+def test_a_procedure_said_of_the_past_is_surgical_history_not_an_order(extractor: Extractor, said: str, code: str,
+                                                                     icd10: str) -> None:
+    found = [f for f in findings(extractor, said).findings if f.code == code]
+    assert [(f.kind, f.assertion, f.attributes.get("icd10")) for f in found] == [("condition", "present", icd10)]
+
+
+@pytest.mark.parametrize("said", ["Doctor: We'll take your appendix out tomorrow morning.",
+                                  "Doctor: I'd like to refer you to the surgeons for a knee replacement."])
+def test_a_procedure_planned_today_is_still_an_order(extractor: Extractor, said: str) -> None:
+    assert {f.kind for f in findings(extractor, said).findings if f.code in ("appendectomy", "knee_replacement")} \
+        == {"order"}
+
+
 def test_a_time_after_a_lab_is_not_its_value(extractor: Extractor) -> None:
     said = "Doctor: Your magnesium came back at zero point five. We will recheck your magnesium in four weeks."
     magnesium = one(extractor, said, "electrolyte", "magnesium")
