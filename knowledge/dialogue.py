@@ -454,6 +454,7 @@ def planned(item: Placed) -> Placed | None:
     if mention.kind in OPEN_KINDS and assertion == "family":
         assertion = "present"  # "I live with my brother and my mum": the patient's own situation
     impression = attributes.pop("impression", False)
+    after = attributes.pop("after", None)
     attributes.pop("concern", None)
     by_clinician = by_clinician_of(item)
     if attributes.pop("risk", False) and mention.kind in NAMED_KINDS and assertion == "hypothetical":
@@ -475,10 +476,22 @@ def planned(item: Placed) -> Placed | None:
     reviewed = attributes.pop("reviewed", False)
     if attributes.pop("continued", False) and mention.kind == "order":
         return None  # "I would just continue with the exercises": the patient's own therapy, no order today
-    proposed = by_clinician and not item.in_past and not reviewed and (ordered or assertion == "hypothetical")
+    # "maybe an echocardiogram", "maybe a blood test": a test the clinician says in doubt, with nothing read from it,
+    # is a test considered, not a result; an impression is no doubt about a test ("I think this is low calcium
+    # after the surgery")
+    untold = mention.value is None and "interpretation" not in attributes
+    considered = assertion == "possible" and untold and not mention.in_question and not impression \
+        and mention.kind in {*ORDERABLE, "order"}
+    proposed = by_clinician and not item.in_past and not reviewed and (ordered or assertion == "hypothetical"
+                                                                       or considered)
     if mention.kind in ORDERABLE and cued and mention.in_question and not by_clinician and mention.value is None \
             and "interpretation" not in attributes:
         return None  # "when am I going to get my MRI?": the patient asks about a test to come, no result
+    if mention.kind == "order" and after and (item.in_past or not by_clinician) and not proposed \
+            and not mention.in_question and assertion == "present":
+        # "I had my appendix out when I was 18": surgical history, the state after the procedure, not an order
+        mention = replace(mention, kind="condition")
+        attributes = fit("condition", {"icd10": after})
     if mention.kind in ORDERABLE and proposed and mention.value is None and "interpretation" not in attributes:
         # "we'll get an MRI"; "if it gets worse we'll get an MRI" too, an order not placed yet (hypothetical)
         attributes["order_type"] = ORDERABLE[mention.kind]

@@ -17,7 +17,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from knowledge.datafile import GENERAL_DIR, line_of, load_model
 from knowledge.errors import KnowledgeError
-from nlp.lexicon import TermPattern
+from nlp.lexicon import EXCLUDE, TermPattern
 from nlp.strict import StrictModel
 
 # Files of the pack that are not term lists (read by their own loaders).
@@ -67,6 +67,9 @@ class GeneralTerm(StrictModel):
     units: dict[str, str | None] = {}  # spoken unit -> UCUM (None: inferred from the magnitude)
     by_magnitude: list[UnitByMagnitude] = []  # the unit of a value said without one, by its size
     order_type: OrderType | None = None
+    # a procedure's status after it (ICD-10-CM, checked at load): said of the past ("I had my appendix out in 2010"),
+    # the procedure is surgical history, a condition of the procedure's code, not an order
+    after: str | None = None
     panel: bool = False  # a test without one value of its own (a blood count, a lipid panel)
     unnamed: bool = False  # names no one test ("labs", "blood work"): ordered, it is an order; its result is none
     names_kind: bool = False  # names the kind itself ("allergies"): other terms of the kind need it or a cue nearby
@@ -86,6 +89,7 @@ class GeneralTermsFile(StrictModel):
     placeless: list[Code] = []  # symptoms a place said beside them is not of (fever, headache, cough)
     sideless: list[Code] = []  # ... nor a side: of the whole body or no one side (fever, vomiting, diarrhea)
     broader: dict[Code, list[Code]] = {}  # a generic code -> its specific forms: said with one, it is that one
+    exclude: list[Phrase] = []  # phrases that hold a term's phrase and mean something else ("wrap it all up")
 
     @model_validator(mode="after")
     def _listed_codes_are_terms(self) -> GeneralTermsFile:
@@ -172,7 +176,7 @@ class GeneralPack:
                 if not phrases:
                     continue
                 allowed = tuple(sorted({unit for unit in (term.unit, *term.units.values()) if unit}))
-                options = {"icd10": term.icd10, "order_type": term.order_type, "panel": term.panel,
+                options = {"icd10": term.icd10, "order_type": term.order_type, "after": term.after, "panel": term.panel,
                            "unnamed": term.unnamed, "units": allowed if term.units else None,
                            "requires_number": file.requires_value, "paired": term.paired,
                            "names_kind": term.names_kind, "placeless": term.code in file.placeless,
@@ -183,6 +187,8 @@ class GeneralPack:
                     patterns.append(TermPattern(file.kind, term.code, tuple(term.negated_phrases),
                                                 attributes | {"negated": True}))
             claimed |= {phrase.lower() for term in file.terms for phrase in term.phrases}
+            if file.exclude:
+                patterns.append(TermPattern(EXCLUDE, EXCLUDE, tuple(file.exclude)))
         return patterns
 
     def spoken_units(self) -> dict[str, dict[str, str | None]]:
@@ -238,3 +244,6 @@ def _check(file: GeneralTermsFile, path: Path) -> None:
             if not simple_icd_10_cm.is_valid_item(term.icd10):
                 raise KnowledgeError(f"{label}: terms.{index}.icd10: '{term.icd10}' is not an ICD-10-CM code "
                                      f"('{term.code}'){line_of(path, ('terms', index))}")
+        if term.after is not None and not simple_icd_10_cm.is_valid_item(term.after):
+            raise KnowledgeError(f"{label}: terms.{index}.after: '{term.after}' is not an ICD-10-CM code "
+                                 f"('{term.code}'){line_of(path, ('terms', index))}")

@@ -8,13 +8,14 @@ import re
 from knowledge.note import Sentence, Subsection
 from knowledge.notes.plan import SubsectionPlan
 from knowledge.notes.registry import builder, part
-from knowledge.notes.visit import Visit
+from knowledge.notes.visit import Clause, Visit
 from knowledge.wording import capital, indefinite, join_words
 from nlp.lexicon import normalise
 from nlp.types import Finding
 
 # A patient's answer this short says nothing without its question ("both of them", "no, not really").
 _SHORT_ANSWER = 5
+_TOLD_WORDS = 25  # a longer clause is a story told, not a line of social history
 
 
 def _bucket(finding: Finding) -> str:
@@ -147,6 +148,14 @@ def grouped_findings(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
     """One sentence per assertion ("Denies fever, chills and nausea."), in the order of the phrases."""
     found = visit.feeding(sub)
     sentences = []
+    told: dict[int, tuple[Clause, list[Finding]]] = {}  # one sentence per clause: "I drive a bus and live alone"
+    for finding in [f for f in found if f.code in sub.told_codes]:
+        clause = next((c for c in visit.clauses if c.written and finding.id in {g.id for g in c.findings}
+                       and len(c.written.split()) <= _TOLD_WORDS), None)
+        if clause is not None:
+            told.setdefault(clause.index, (clause, []))[1].append(finding)
+            found.remove(finding)
+    sentences += [visit.sentence(clause.written or "", findings, clauses=[clause]) for clause, findings in told.values()]
     for key in sub.phrases:
         group = list({described(visit, f): f for f in found if _bucket(f) == key}.items())
         if group:

@@ -41,6 +41,9 @@ class SubsectionPlan(_Strict):
     codes_for_kind: dict[FindingKind, list[str]] = Field(default_factory=dict)
     phase: str | None = None
     phrases: dict[str, str] = Field(default_factory=dict)
+    # Codes that name a topic, not a fact ("occupation", "living situation"): written as the clause that says it
+    # ("He works part-time as a lorry driver."), where one holds the finding, rather than "Reports occupation."
+    told_codes: list[str] = Field(default_factory=list)
     loinc: Loinc
 
 
@@ -89,6 +92,7 @@ class Register(_Strict):
     subject_after: list[str] = Field(default_factory=list)
     subject_before: list[str] = Field(default_factory=list)
     dangling: list[str] = Field(default_factory=list)
+    observed: list[str] = Field(default_factory=list)
     broken_off: list[str] = Field(default_factory=list)
     paused_after: list[str] = Field(default_factory=list)
     restarts: list[str] = Field(default_factory=list)

@@ -121,6 +121,7 @@ class Writer:
         self._subject_after = {w.lower() for w in register.subject_after}
         self._subject_before = {w.lower() for w in register.subject_before}
         self._dangling = {w.lower() for w in register.dangling}
+        self._observed = {w.lower() for w in register.observed}
         self._broken_off = {w.lower() for w in register.broken_off}
         self._paused_after = {w.lower() for w in register.paused_after}
         self._restarts = {w.lower() for w in register.restarts}
@@ -275,6 +276,8 @@ class Writer:
         words = [t for t in tokens if t[0].isalnum()]
         if len(words) < 3 or " ".join(words).lower() in self._pleasantries:
             return None
+        if speaker != "patient":
+            tokens = self._observed_none(tokens)  # after the length check: "no fractures" says enough
         tokens = self._digits(tokens)
         tokens = self._third_person(tokens, speaker, person)
         tokens = ["an" if t == "a" and i + 1 < len(tokens) and tokens[i + 1][:1].lower() in "aeio" and
@@ -291,6 +294,16 @@ class Writer:
         text = _AGED.sub(r"\1-", text)
         text = _OUT_OF.sub(r"\1/\2", text)
         return _GRADE_PLUS.sub(lambda m: f"{_SMALL.get(m.group(1).lower(), m.group(1))}+ ", text)
+
+    def _observed_none(self, tokens: list[str]) -> list[str]:
+        """"I do not see any fractures" -> "no fractures": a negative finding as a note writes it."""
+        lower = [t.lower() for t in tokens]
+        for i in range(len(lower) - 4):
+            if lower[i] in ("i", "we") and lower[i + 1] in ("do", "did") and lower[i + 2] == "not" \
+                    and lower[i + 3] in self._observed and lower[i + 4] == "any" \
+                    and i + 5 < len(tokens) and tokens[i + 5][:1].isalnum():  # "I do not see any, there is": broken off
+                return [*tokens[:i], "no", *self._observed_none(tokens[i + 5:])]
+        return tokens
 
     def _imperative(self, tokens: list[str]) -> list[str]:
         """"we are going to have you continue your aspirin" -> "continue your aspirin": an instruction reads as

@@ -590,3 +590,25 @@ def test_a_height_said_in_feet_and_inches_is_written_as_said(extractor: Extracto
     # the finding holds 66 in, a number no one said; the note quotes the measure as it was said
     _, note = drafted(extractor, "Doctor: So you're five feet, six inches in height.\nPatient: Yes.\n")
     assert "Height: 5 ft 6 in." in sentences(note, "objective")
+
+
+def test_social_history_says_what_the_patient_told_not_the_topics_name(extractor: Extractor) -> None:
+    """"Reports occupation and living situation." tells a clinician nothing: the clause that says it does."""
+    _, note = drafted(extractor, "Doctor: What do you do for work?\n"
+                                 "Patient: I work nights as a bus driver, and I live with my sister.\n"
+                                 "Doctor: Do you smoke?\nPatient: No, never.")
+    said = [s.text for section in note.sections for sub in section.subsections if sub.code == "social_history"
+            for s in sub.sentences]
+    assert not [s for s in said if "occupation" in s or "living situation" in s]
+    assert any("bus driver" in s for s in said) and any("sister" in s for s in said) and len(said) == len(set(said))
+    assert any(s.startswith("Denies") and "smoking" in s for s in said)
+
+
+def test_the_examiners_i_do_not_see_any_is_written_as_a_negative_finding(extractor: Extractor) -> None:
+    _, note = drafted(extractor, "Doctor: On exam I don't appreciate any murmur, and I do not feel any tenderness "
+                                 "over the ankle.\n"
+                                 "Doctor: Looking at your x-ray, I do not see any, there is a small effusion.")
+    said = " ".join(s.text for s in note.sections[1].sentences)
+    assert "no murmur" in said and "no tenderness over the ankle" in said
+    assert "I do not" not in said.replace("I do not see any, there", "")  # a phrase broken off stays as said
+    assert "I do not see any, there is a small effusion" in said

@@ -42,6 +42,12 @@ def test_a_code_that_is_not_icd10cm_stops_the_load_naming_file_field_and_line(ge
         load_general(general)
 
 
+def test_a_procedures_after_code_that_is_not_icd10cm_stops_the_load(general: Path) -> None:
+    edit(general / "orders.yaml", "after: Z90.49,", "after: Z90.4Q,")
+    with pytest.raises(KnowledgeError, match=r"general/orders.yaml: terms\.\d+\.after: 'Z90.4Q' is not .* \(line \d+\)"):
+        load_general(general)
+
+
 def test_a_bad_code_shape_names_file_field_and_line(general: Path) -> None:
     edit(general / "symptoms.yaml", "{code: fever,", "{code: Fever,")
     with pytest.raises(KnowledgeError, match=r"general/symptoms.yaml: terms\.\d+\.code: .* \(line \d+\)"):

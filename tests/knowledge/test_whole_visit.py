@@ -494,6 +494,50 @@ def test_a_test_proposed_under_a_condition_or_a_doubt_is_a_hypothetical_order(ex
     assert one(extractor, said, "order", code).assertion == "hypothetical"
 
 
+@pytest.mark.parametrize(("said", "kind", "code"), [
+    ("Doctor: We should think about maybe doing a blood test, and maybe a scan of his heart, an echocardiogram.",
+     "imaging", "echocardiogram"),
+    ("Doctor: Maybe a blood test, to check your iron.", "order", "blood_test"),
+    ("Doctor: Perhaps an MRI of the shoulder.", "imaging", "mri"),
+])
+def test_a_test_the_clinician_says_in_doubt_with_nothing_read_from_it_is_a_test_considered(
+        extractor: Extractor, said: str, kind: str, code: str) -> None:
+    """"Maybe an echocardiogram" is a plan in doubt, not a possible result: no study was read."""
+    found = [f for f in findings(extractor, said).findings if f.code == code]
+    assert [(f.kind, f.assertion) for f in found] == [("order", "hypothetical")]
+
+
+@pytest.mark.parametrize("said", ["Patient: Maybe an MRI?", "Doctor: Your x-ray was maybe a little off."])
+def test_a_test_in_doubt_asked_by_the_patient_or_read_is_no_order(extractor: Extractor, said: str) -> None:
+    assert not [f for f in findings(extractor, said).findings if f.kind == "order"]
+
+
+def test_wrapping_up_a_consultation_bandages_nothing(extractor: Extractor) -> None:
+    def compression(said: str) -> list[str]:
+        return [f.assertion for f in findings(extractor, said).findings if f.code == "compression"]
+    assert compression("Doctor: So just to wrap it all up, I think this is gastroenteritis.") == []
+    assert compression("Doctor: We'll wrap it in an elastic bandage for a few days.") == ["present"]
+
+
+@pytest.mark.parametrize(("said", "code", "icd10"), [
+    ("Patient: I had my appendix taken out when I was eighteen.", "appendectomy", "Z90.49"),
+    ("Patient: I've had a nose job, that's all.", "rhinoplasty", "Z98.890"),
+    ("Doctor: You had a knee replacement on the left two years ago.", "knee_replacement", "Z96.659"),
+    ("Patient: I've had a lot of surgeries, a gall bladder removed and my tonsils out.", "cholecystectomy", "Z90.49"),
+])
+def test_a_procedure_said_of_the_past_is_surgical_history_not_an_order(extractor: Extractor, said: str, code: str,
+                                                                     icd10: str) -> None:
+    found = [f for f in findings(extractor, said).findings if f.code == code]
+    assert [(f.kind, f.assertion, f.attributes.get("icd10")) for f in found] == [("condition", "present", icd10)]
+
+
+@pytest.mark.parametrize("said", ["Doctor: We'll take your appendix out tomorrow morning.",
+                                  "Doctor: I'd like to refer you to the surgeons for a knee replacement."])
+def test_a_procedure_planned_today_is_still_an_order(extractor: Extractor, said: str) -> None:
+    assert {f.kind for f in findings(extractor, said).findings if f.code in ("appendectomy", "knee_replacement")} \
+        == {"order"}
+
+
 def test_a_time_after_a_lab_is_not_its_value(extractor: Extractor) -> None:
     said = "Doctor: Your magnesium came back at zero point five. We will recheck your magnesium in four weeks."
     magnesium = one(extractor, said, "electrolyte", "magnesium")
