@@ -33,8 +33,8 @@ from nlp.pipeline import (
 from nlp.types import Assertion, Evidence, Finding, FindingKind, Findings, Segment, Transcript
 from nlp.words import span_times
 
-# When a concept's mentions disagree, the higher rank is the finding's assertion. A drug not taken
-# now but proposed ("Are you on a statin?" "No." ... "I'd like to start a statin") is a proposal.
+# When a concept's mentions disagree, the higher rank is the finding's assertion. A drug proposed beside a denial
+# of it is a proposal (two findings: `_denied_apart`).
 RANK = {"present": 5, "possible": 4, "absent": 3, "hypothetical": 2, "family": 1}
 RANK_BY_KIND = {"medication": RANK | {"absent": 2, "hypothetical": 3}}
 SIDED_KINDS = frozenset({"symptom", "exam"})  # the kinds whose place has a side (nlp/attributes.py)
@@ -185,9 +185,10 @@ class Extractor:
         """A class said of a drug named elsewhere ("the inhaler" and albuterol) is evidence of that drug.
 
         When the two have the same assertion: "not on any water pills" stays apart from a diuretic taken, and a
-        suspicion of the class ("could it be the statin?") from the statin taken. A class said or doubted of a drug
-        only proposed, when the visit has no drug of the class taken, is that proposal ("I'd put you on Protonix" ...
-        "what we call a proton pump inhibitor"; "some anti-inflammatory medication" ... "take ibuprofen").
+        suspicion of the class ("could it be the statin?") from the statin taken. A class doubted of a drug only
+        proposed, or said after it, when the visit has no drug of the class taken, is that proposal ("some
+        anti-inflammatory medication" ... "take ibuprofen"; "I'd put you on Protonix" ... "what we call a proton pump
+        inhibitor"); said taken before it ("I take antibiotics for my acne" ... "trimethoprim"), it stays.
         """
         def into(finding: Finding) -> int | None:
             if finding.kind != "medication":
@@ -198,7 +199,8 @@ class Extractor:
             if same is not None or finding.assertion not in SAID_OF_PROPOSAL \
                     or any(d.assertion == "present" for _, d in drugs):
                 return same
-            return next((i for i, d in drugs if d.assertion == "hypothetical"), None)
+            return next((i for i, d in drugs if d.assertion == "hypothetical"
+                         and (finding.assertion == "possible" or _first_said(d) < _first_said(finding))), None)
 
         return _folded(findings, into)
 
@@ -218,12 +220,13 @@ class Extractor:
         a drug prescribed today at a dose beside the same drug already taken (`_prescribed_anew`)."""
         ordered_items = sorted(placed, key=lambda p: (p.segment.id, p.mention.start))
         anew = _prescribed_anew(ordered_items)
-        groups: dict[tuple[str, str, bool, bool], list[Placed]] = {}
+        denied = _denied_apart(ordered_items)
+        groups: dict[tuple[str, str, bool, bool, bool], list[Placed]] = {}
         for item in ordered_items:
-            groups.setdefault((item.mention.kind, item.mention.code, item.assertion == "family", id(item) in anew),
-                              []).append(item)
+            groups.setdefault((item.mention.kind, item.mention.code, item.assertion == "family", id(item) in anew,
+                               id(item) in denied), []).append(item)
         findings: list[Finding] = []
-        for (kind, code, _, _), items in groups.items():
+        for (kind, code, _, _, _), items in groups.items():
             asserted = [item for item in items if item.assertion is not None]
             if not asserted:
                 continue
@@ -287,6 +290,10 @@ class Extractor:
         return finding.model_copy(update={"value": value, "unit": unit, "attributes": attributes})
 
 
+def _first_said(finding: Finding) -> tuple[int, int]:
+    return min(((e.segment, e.start) for e in finding.evidence), default=(0, 0))
+
+
 def _phrases(phrases: Iterable[str]) -> re.Pattern[str]:
     """One word-bounded pattern for normalised phrases; an empty list matches nothing."""
     words = sorted({normalise(phrase) for phrase in phrases} - {""}, key=len, reverse=True)
@@ -329,6 +336,22 @@ def _sided(findings: list[Finding]) -> list[Finding]:
 def _taken(item: Placed) -> bool:
     """Said as taken now, with no decision about it ("I've been taking ibuprofen")."""
     return item.assertion == "present" and not item.in_past and "action" not in item.mention.attributes
+
+
+def _denied_apart(items: list[Placed]) -> set[int]:
+    """The denials (mentions by id) of a drug never said taken that the clinician proposes ("Have you had any
+    steroids?" "No." ... "you might need some steroids"): what the patient is not on and what the plan proposes are
+    two facts of the note, two findings."""
+    by_drug: dict[str, list[Placed]] = {}
+    for item in items:
+        if item.mention.kind == "medication":
+            by_drug.setdefault(item.mention.code, []).append(item)
+    denied: set[int] = set()
+    for said in by_drug.values():
+        assertions = {item.assertion for item in said}
+        if {"absent", "hypothetical"} <= assertions and not assertions & {"present", "possible"}:
+            denied |= {id(item) for item in said if item.assertion == "absent"}
+    return denied
 
 
 def _prescribed_anew(items: list[Placed]) -> set[int]:

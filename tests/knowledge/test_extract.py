@@ -178,6 +178,18 @@ def test_a_class_said_as_another_drug_than_the_one_named_stays(extractor: Extrac
     assert found["nsaid"].assertion == "hypothetical" and found["naproxen"].assertion == "present"
 
 
+def test_a_drug_denied_and_proposed_is_two_findings(extractor: Extractor) -> None:
+    findings = extract(extractor, "Doctor: Are you on any blood thinners?\nPatient: No, I'm not.\n"
+                                  "Doctor: With this rhythm I would like to start you on a blood thinner.")
+    assert sorted(f.assertion for f in findings.findings if f.code == "anticoagulant") == ["absent", "hypothetical"]
+
+
+def test_a_drug_taken_and_proposed_stays_one_finding(extractor: Extractor) -> None:
+    findings = extract(extractor, "Doctor: Are you on any blood thinners?\nPatient: Yes, every day.\n"
+                                  "Doctor: Then keep taking your blood thinner.")
+    assert [f.assertion for f in findings.findings if f.code == "anticoagulant"] == ["present"]
+
+
 @pytest.mark.parametrize(("reply", "assertion"), [("No, never.", "absent"), ("Yes, most days.", "present")])
 def test_drugs_a_question_gives_as_examples_of_a_class_are_the_class(extractor: Extractor, reply: str,
                                                                     assertion: str) -> None:
