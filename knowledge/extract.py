@@ -115,7 +115,8 @@ class Extractor:
                  answers: list[Answer | None]) -> list[Finding]:
         """The mentions placed in the dialogue and merged into one finding per concept."""
         placed = [plan for item in place(segments, found, answers) if (plan := planned(item)) is not None]
-        return _sided(self._fold_generic(self._fold_classes(self._merge(self._others_denied(placed)))))
+        findings = self._fold_generic(self._fold_classes(self._merge(self._others_denied(placed))))
+        return _sided(_allergens_apart(findings))
 
     def _given_back(self, mention: Mention) -> Mention:
         """A mention of the topic's own concept as the general pack reads its words, when it names one."""
@@ -288,6 +289,14 @@ class Extractor:
         if interpretation is not None:
             attributes["interpretation"] = interpretation
         return finding.model_copy(update={"value": value, "unit": unit, "attributes": attributes})
+
+
+def _allergens_apart(findings: list[Finding]) -> list[Finding]:
+    """Drop a drug the patient is allergic to that is not said taken now: asked about or spoken of ("I'm allergic to
+    ibuprofen" ... "What happens when you take ibuprofen?") it is the allergy, not a medicine of the patient's."""
+    allergens = {f.code for f in findings if f.kind == "allergy" and f.assertion == "present"}
+    return [f for f in findings if not (f.kind == "medication" and f.code in allergens
+                                        and (f.assertion != "present" or f.historical))]
 
 
 def _first_said(finding: Finding) -> tuple[int, int]:

@@ -178,6 +178,21 @@ def test_a_class_said_as_another_drug_than_the_one_named_stays(extractor: Extrac
     assert found["nsaid"].assertion == "hypothetical" and found["naproxen"].assertion == "present"
 
 
+@pytest.mark.parametrize(("text", "medication"), [
+    ("Patient: I am allergic to naproxen.\nDoctor: Okay. And when you take naproxen, what happens?\n"
+     "Patient: Um, I'm not sure.", None),
+    ("Patient: I am allergic to naproxen. I took it once years ago and my lips swelled.", None),
+    # an allergy to a drug still taken is a fact of its own: both stay
+    ("Patient: I am allergic to aspirin but I take a baby aspirin every day for my heart.", "present"),
+])
+def test_a_drug_the_patient_is_allergic_to_is_no_medicine_unless_taken(extractor: Extractor, text: str,
+                                                                        medication: str | None) -> None:
+    findings = extract(extractor, text).findings
+    allergens = {f.code for f in findings if f.kind == "allergy"}
+    drugs = {f.code: f.assertion for f in findings if f.kind == "medication"}
+    assert allergens & {"naproxen", "aspirin"} and drugs.get("naproxen", drugs.get("aspirin")) == medication
+
+
 def test_a_drug_denied_and_proposed_is_two_findings(extractor: Extractor) -> None:
     findings = extract(extractor, "Doctor: Are you on any blood thinners?\nPatient: No, I'm not.\n"
                                   "Doctor: With this rhythm I would like to start you on a blood thinner.")
