@@ -193,6 +193,17 @@ def test_a_drug_the_patient_is_allergic_to_is_no_medicine_unless_taken(extractor
     assert allergens & {"naproxen", "aspirin"} and drugs.get("naproxen", drugs.get("aspirin")) == medication
 
 
+@pytest.mark.parametrize(("text", "code"), [
+    ("Doctor: One option would be amitriptyline at night.", "amitriptyline"),
+    ("Doctor: The alternative would be naproxen, taken with food.", "naproxen"),
+    ("Doctor: There are medicines like sertraline that can help with low mood.", "sertraline"),
+    ("Doctor: Another option is a steroid cream for the patches.", "corticosteroid"),
+])
+def test_a_drug_put_forward_as_an_option_is_considered_not_taken(extractor: Extractor, text: str, code: str) -> None:
+    finding = one(extractor, text, code)
+    assert (finding.assertion, finding.attributes.get("action")) == ("hypothetical", "consider")
+
+
 def test_a_drug_denied_and_proposed_is_two_findings(extractor: Extractor) -> None:
     findings = extract(extractor, "Doctor: Are you on any blood thinners?\nPatient: No, I'm not.\n"
                                   "Doctor: With this rhythm I would like to start you on a blood thinner.")
