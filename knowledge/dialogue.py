@@ -461,8 +461,8 @@ def planned(item: Placed) -> Placed | None:
         return None  # "an increased risk of breast cancer", "to reduce your risk of stroke": not the patient's
     if attributes.pop("others", False) and mention.kind in NAMED_KINDS:
         return None  # "results to patients with covid", "anyone else with diarrhoea?": other people's, whatever the answer
-    if attributes.pop("option", False) and mention.kind in NAMED_KINDS and assertion == "hypothetical" \
-            and not conditional:
+    option = attributes.pop("option", False)
+    if option and mention.kind in NAMED_KINDS and assertion == "hypothetical" and not conditional:
         assertion = "possible"  # "it might be something called Bell's palsy": a diagnosis named, not a plan
     if impression and assertion == "possible" and (mention.value is not None or "interpretation" in attributes):
         assertion = "present"  # "it looks like your a1c has been a little high at 8", "... your kidney function is
@@ -520,6 +520,9 @@ def planned(item: Placed) -> Placed | None:
         # "if I get a headache, I take paracetamol": what the patient takes when it comes (a "take" said with it, where
         # "if my GP didn't call, they don't need to give me morphine" takes nothing)
         assertion = "present"
+    if mention.kind == "medication" and option and by_clinician and assertion == "hypothetical" \
+            and not mention.in_question:
+        attributes.setdefault("action", "consider")  # "one option would be amitriptyline": put forward, not decided
     if mention.kind == "medication" and "action" in attributes:
         if not by_clinician or mention.in_question:
             del attributes["action"]

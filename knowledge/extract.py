@@ -8,6 +8,7 @@ mention kept as evidence. Where each step lives: docs/architecture.md.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -32,11 +33,14 @@ from nlp.pipeline import (
 from nlp.types import Assertion, Evidence, Finding, FindingKind, Findings, Segment, Transcript
 from nlp.words import span_times
 
-# When a concept's mentions disagree, the higher rank is the finding's assertion. A drug not taken
-# now but proposed ("Are you on a statin?" "No." ... "I'd like to start a statin") is a proposal.
+# When a concept's mentions disagree, the higher rank is the finding's assertion. A drug proposed beside a denial
+# of it is a proposal (two findings: `_denied_apart`).
 RANK = {"present": 5, "possible": 4, "absent": 3, "hypothetical": 2, "family": 1}
 RANK_BY_KIND = {"medication": RANK | {"absent": 2, "hypothetical": 3}}
 SIDED_KINDS = frozenset({"symptom", "exam"})  # the kinds whose place has a side (nlp/attributes.py)
+# A class present or possible beside a drug of it proposed, and no drug of it taken, is said of the proposal.
+SAID_OF_PROPOSAL = frozenset({"present", "possible"})
+OTHER_REACH = 3  # "any other brown inhalers": an `others` word this many words before the class
 VITAL = "vital"
 
 
@@ -56,6 +60,9 @@ class Extractor:
         self._ranges: ReferenceRanges = self.knowledge.ranges
         self._drug_attributes = self.knowledge.drug_attributes
         self._classes = {code: self._lexicon.classes_of(code) for code in self._lexicon.drug_attributes()}
+        words = self._lexicon.drugs.class_words
+        self._examples, self._others, self._contrasts = (
+            _phrases(words.examples), _phrases(words.others), _phrases(words.contrasts))
         self._builder = builder
         self._nlp: Language | None = None
         self._lock = threading.Lock()
@@ -77,7 +84,7 @@ class Extractor:
         segments = transcript.segments
         with self._lock:  # one Language object, used by one thread at a time
             docs = list(nlp.pipe(segment.text for segment in segments))
-        found = [self._tidy(mentions(doc), bare_dose(doc) is not None) for doc in docs]
+        found = [self._tidy(mentions(doc), doc.text, bare_dose(doc) is not None) for doc in docs]
         found = followed_up(segments, found, [follows_up(doc) for doc in docs])
         found = results_referred(segments, found, [result_referred(doc) for doc in docs])
         exam_cues = [examined_from(doc) for doc in docs]
@@ -108,7 +115,8 @@ class Extractor:
                  answers: list[Answer | None]) -> list[Finding]:
         """The mentions placed in the dialogue and merged into one finding per concept."""
         placed = [plan for item in place(segments, found, answers) if (plan := planned(item)) is not None]
-        return _sided(self._fold_generic(self._fold_classes(self._merge(placed))))
+        findings = self._fold_generic(self._fold_classes(self._merge(self._others_denied(placed))))
+        return _sided(_allergens_apart(findings))
 
     def _given_back(self, mention: Mention) -> Mention:
         """A mention of the topic's own concept as the general pack reads its words, when it names one."""
@@ -124,30 +132,78 @@ class Extractor:
                 kept.append(mention if code == mention.code else replace(mention, code=code))
         return kept
 
-    def _tidy(self, said: list[Mention], dose_said: bool = False) -> list[Mention]:
+    def _tidy(self, said: list[Mention], text: str, dose_said: bool = False) -> list[Mention]:
         """Drop a timing said about a dose ("I take it at night", "Eighty milligrams at bedtime.") and a class
-        said with its drug."""
+        said with its drug, unless the class is another drug than it ("a stronger anti-inflammatory instead of the
+        ibuprofen"); of a question, drop the drugs it gives as examples of a class ("antihistamines like cetirizine
+        or loratadine?": the answer says whether the patient takes the class, not each example)."""
+        examples = {id(m) for m in said if self._example(m, said, text)}
         kept = []
         for mention in said:
             same = [m for m in said if m.sentence == mention.sentence and m is not mention]
             if mention.kind == "timing" and (dose_said or any(m.kind == "medication" for m in same)) \
                     and not any(m.kind == "symptom" for m in same):
                 continue
+            if id(mention) in examples:
+                continue
             if mention.kind == "medication" and any(
-                    m.kind == "medication" and mention.code in self._classes.get(m.code, ()) for m in same):
+                    m.kind == "medication" and mention.code in self._classes.get(m.code, ()) and id(m) not in examples
+                    and not self._another(mention, m, text) for m in same):
                 continue
             kept.append(mention)
         return kept
 
+    def _example(self, drug: Mention, said: list[Mention], text: str) -> bool:
+        """A drug a question names after a class of it and an example word ("antihistamines like cetirizine")."""
+        return drug.kind == "medication" and drug.in_question and any(
+            m.kind == "medication" and m.sentence == drug.sentence and m.end <= drug.start
+            and m.code in self._classes.get(drug.code, ())
+            and self._examples.match(normalise(text[m.end:drug.start])) is not None for m in said)
+
+    def _another(self, cls: Mention, drug: Mention, text: str) -> bool:
+        """The class said as another drug than `drug`: parted from it by a contrast ("instead of"), or said after it
+        as another ("I take ibuprofen, any other painkillers?")."""
+        first, second = sorted((cls, drug), key=lambda m: m.start)
+        if self._contrasts.search(normalise(text[first.end:second.start])) is not None:
+            return True
+        return drug.start < cls.start and self._after_other(text, cls.start)
+
+    def _after_other(self, text: str, start: int) -> bool:
+        """One of the words of `others` is said among the few words before `start` ("any other brown inhalers")."""
+        return self._others.search(" ".join(normalise(text[:start]).split()[-OTHER_REACH:])) is not None
+
+    def _others_denied(self, placed: list[Placed]) -> list[Placed]:
+        """Drop a class denied as other than a drug of it taken ("Is it just the salbutamol?" "Yes." "Any other
+        inhalers?" "No."): the denial is of more of the class, not of the one taken, which the note lists."""
+        taken = {item.mention.code for item in placed if item.mention.kind == "medication"
+                 and item.assertion == "present"}
+        return [item for item in placed if not (
+            item.mention.kind == "medication" and item.assertion == "absent" and self._is_class(item.mention.code)
+            and any(item.mention.code in self._classes.get(code, ()) for code in taken)
+            and self._after_other(item.segment.text, item.mention.start))]
+
     def _fold_classes(self, findings: list[Finding]) -> list[Finding]:
         """A class said of a drug named elsewhere ("the inhaler" and albuterol) is evidence of that drug.
 
-        Only when the two have the same assertion: "not on any water pills" stays apart from a diuretic taken.
+        When the two have the same assertion: "not on any water pills" stays apart from a diuretic taken, and a
+        suspicion of the class ("could it be the statin?") from the statin taken. A class doubted of a drug only
+        proposed, or said after it, when the visit has no drug of the class taken, is that proposal ("some
+        anti-inflammatory medication" ... "take ibuprofen"; "I'd put you on Protonix" ... "what we call a proton pump
+        inhibitor"); said taken before it ("I take antibiotics for my acne" ... "trimethoprim"), it stays.
         """
-        return _folded(findings, lambda finding: next(
-            (i for i, d in enumerate(findings)
-             if finding.kind == d.kind == "medication" and not self._is_class(d.code)
-             and d.assertion == finding.assertion and finding.code in self._classes.get(d.code, ())), None))
+        def into(finding: Finding) -> int | None:
+            if finding.kind != "medication":
+                return None
+            drugs = [(i, d) for i, d in enumerate(findings) if d.kind == "medication" and not self._is_class(d.code)
+                     and finding.code in self._classes.get(d.code, ())]
+            same = next((i for i, d in drugs if d.assertion == finding.assertion), None)
+            if same is not None or finding.assertion not in SAID_OF_PROPOSAL \
+                    or any(d.assertion == "present" for _, d in drugs):
+                return same
+            return next((i for i, d in drugs if d.assertion == "hypothetical"
+                         and (finding.assertion == "possible" or _first_said(d) < _first_said(finding))), None)
+
+        return _folded(findings, into)
 
     def _fold_generic(self, findings: list[Finding]) -> list[Finding]:
         """A generic order ("the injection", "surgery") of a visit that orders one of its specific forms with the
@@ -165,12 +221,13 @@ class Extractor:
         a drug prescribed today at a dose beside the same drug already taken (`_prescribed_anew`)."""
         ordered_items = sorted(placed, key=lambda p: (p.segment.id, p.mention.start))
         anew = _prescribed_anew(ordered_items)
-        groups: dict[tuple[str, str, bool, bool], list[Placed]] = {}
+        denied = _denied_apart(ordered_items)
+        groups: dict[tuple[str, str, bool, bool, bool], list[Placed]] = {}
         for item in ordered_items:
-            groups.setdefault((item.mention.kind, item.mention.code, item.assertion == "family", id(item) in anew),
-                              []).append(item)
+            groups.setdefault((item.mention.kind, item.mention.code, item.assertion == "family", id(item) in anew,
+                               id(item) in denied), []).append(item)
         findings: list[Finding] = []
-        for (kind, code, _, _), items in groups.items():
+        for (kind, code, _, _, _), items in groups.items():
             asserted = [item for item in items if item.assertion is not None]
             if not asserted:
                 continue
@@ -234,6 +291,24 @@ class Extractor:
         return finding.model_copy(update={"value": value, "unit": unit, "attributes": attributes})
 
 
+def _allergens_apart(findings: list[Finding]) -> list[Finding]:
+    """Drop a drug the patient is allergic to that is not said taken now: asked about or spoken of ("I'm allergic to
+    ibuprofen" ... "What happens when you take ibuprofen?") it is the allergy, not a medicine of the patient's."""
+    allergens = {f.code for f in findings if f.kind == "allergy" and f.assertion == "present"}
+    return [f for f in findings if not (f.kind == "medication" and f.code in allergens
+                                        and (f.assertion != "present" or f.historical))]
+
+
+def _first_said(finding: Finding) -> tuple[int, int]:
+    return min(((e.segment, e.start) for e in finding.evidence), default=(0, 0))
+
+
+def _phrases(phrases: Iterable[str]) -> re.Pattern[str]:
+    """One word-bounded pattern for normalised phrases; an empty list matches nothing."""
+    words = sorted({normalise(phrase) for phrase in phrases} - {""}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b" if words else r"(?!)")
+
+
 def _folded(findings: list[Finding], into: Callable[[Finding], int | None]) -> list[Finding]:
     """The findings, each one `into` gives the index of another for moved into that one's evidence."""
     extra: dict[int, list[Evidence]] = {}
@@ -270,6 +345,22 @@ def _sided(findings: list[Finding]) -> list[Finding]:
 def _taken(item: Placed) -> bool:
     """Said as taken now, with no decision about it ("I've been taking ibuprofen")."""
     return item.assertion == "present" and not item.in_past and "action" not in item.mention.attributes
+
+
+def _denied_apart(items: list[Placed]) -> set[int]:
+    """The denials (mentions by id) of a drug never said taken that the clinician proposes ("Have you had any
+    steroids?" "No." ... "you might need some steroids"): what the patient is not on and what the plan proposes are
+    two facts of the note, two findings."""
+    by_drug: dict[str, list[Placed]] = {}
+    for item in items:
+        if item.mention.kind == "medication":
+            by_drug.setdefault(item.mention.code, []).append(item)
+    denied: set[int] = set()
+    for said in by_drug.values():
+        assertions = {item.assertion for item in said}
+        if {"absent", "hypothetical"} <= assertions and not assertions & {"present", "possible"}:
+            denied |= {id(item) for item in said if item.assertion == "absent"}
+    return denied
 
 
 def _prescribed_anew(items: list[Placed]) -> set[int]:

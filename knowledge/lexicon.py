@@ -186,10 +186,19 @@ class Drug(_Strict):
         return self.name or self.code.replace("_", " ")
 
 
+class ClassWords(_Strict):
+    """How a class said in one sentence with a drug of it is read beside that drug (drugs.yaml `class_words`)."""
+
+    examples: list[Phrase] = []  # "antihistamines like cetirizine?": the drugs after it illustrate the class asked
+    others: list[Phrase] = []  # "any other inhalers?": a drug of the class other than the one named
+    contrasts: list[Phrase] = []  # "an anti-inflammatory instead of the ibuprofen": between the two, another drug
+
+
 class DrugsFile(_Strict):
     """drugs.yaml."""
 
     classes: list[DrugClass] = []
+    class_words: ClassWords = ClassWords()
     drugs: list[Drug] = []
 
 

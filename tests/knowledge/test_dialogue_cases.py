@@ -90,10 +90,11 @@ def test_a_class_said_of_a_named_drug_is_evidence_of_that_drug(extractor: Extrac
     assert [(f.code, len(f.evidence)) for f in medications] == [("albuterol", 2)]
 
 
-def test_a_drug_not_taken_but_proposed_is_a_proposal(extractor: Extractor) -> None:
+def test_a_drug_not_taken_but_proposed_is_not_taken_and_a_proposal(extractor: Extractor) -> None:
+    # two facts of the note, as the real gold annotates them (docs/findings.md): not on it, and the plan to start it
     said = ("Doctor: Are you taking any calcium tablets?\nPatient: No, nothing.\n"
             "Doctor: I'm going to start you on calcium carbonate.")
-    assert found(extractor, said) == {("calcium", "hypothetical")}
+    assert found(extractor, said) == {("calcium", "absent"), ("calcium", "hypothetical")}
 
 
 @pytest.mark.parametrize(("said", "expected"), [

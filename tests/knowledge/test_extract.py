@@ -128,6 +128,102 @@ def test_a_class_said_with_its_drug_is_not_a_second_finding(extractor: Extractor
     assert "diuretic" not in by_code(extract(extractor, "My water pill is furosemide."))
 
 
+@pytest.mark.parametrize(("text", "drug", "cls"), [
+    # the class a patient names a drug by, for drugs of the dictionary the topic gives a class
+    ("Patient: The skin cream is a steroid, clobetasol.", "clobetasol", "corticosteroid"),
+    ("Patient: They gave me an antibiotic, ciprofloxacin.", "ciprofloxacin", "antibiotic"),
+    ("Patient: For my back I take codeine, a painkiller.", "codeine", "analgesic"),
+    # a class named by what it treats holds the classes under it
+    ("Patient: My blood pressure pills are metoprolol.", "metoprolol", "antihypertensive"),
+    ("Patient: The only painkiller I take is naproxen.", "naproxen", "analgesic"),
+])
+def test_a_class_said_with_a_drug_of_it_is_that_drug(extractor: Extractor, text: str, drug: str, cls: str) -> None:
+    found = by_code(extract(extractor, text))
+    assert drug in found and cls not in found
+
+
+@pytest.mark.parametrize(("text", "drug", "cls"), [
+    ("Doctor: I'd like you to start valsartan.\nPatient: Okay.\nDoctor: It is a blood pressure medicine.",
+     "valsartan", "antihypertensive"),
+    ("Doctor: I think you need an anti-inflammatory.\nDoctor: So take naproxen twice a day with food.",
+     "naproxen", "nsaid"),
+])
+def test_a_class_said_of_a_drug_proposed_is_that_proposal(extractor: Extractor, text: str, drug: str,
+                                                          cls: str) -> None:
+    found = by_code(extract(extractor, text))
+    assert found[drug].assertion == "hypothetical" and cls not in found
+
+
+def test_a_class_doubted_beside_a_drug_of_it_taken_stays_apart(extractor: Extractor) -> None:
+    found = by_code(extract(extractor, "Patient: I take lisinopril.\nPatient: I have a dry cough. Could it be my "
+                                       "blood pressure medicine?\nDoctor: We could switch you to valsartan."))
+    assert found["lisinopril"].assertion == "present" and found["antihypertensive"].assertion == "possible"
+
+
+def test_a_class_denied_as_other_than_the_drug_taken_is_no_finding(extractor: Extractor) -> None:
+    found = by_code(extract(extractor, "Patient: I use salbutamol when I'm wheezy.\nDoctor: Any other inhalers?\n"
+                                       "Patient: No."))
+    assert found["albuterol"].assertion == "present" and "beta_agonist" not in found
+
+
+def test_a_class_denied_beside_a_drug_of_it_taken_without_other_stays(extractor: Extractor) -> None:
+    found = by_code(extract(extractor, "Patient: I use a beclomethasone inhaler.\nDoctor: Have you ever had steroid "
+                                       "tablets?\nPatient: No, never."))
+    assert found["beclomethasone"].assertion == "present" and found["corticosteroid"].assertion == "absent"
+
+
+def test_a_class_said_as_another_drug_than_the_one_named_stays(extractor: Extractor) -> None:
+    found = by_code(extract(extractor, "Patient: I take naproxen.\n"
+                                       "Doctor: I will prescribe a stronger anti-inflammatory instead of the naproxen."))
+    assert found["nsaid"].assertion == "hypothetical" and found["naproxen"].assertion == "present"
+
+
+@pytest.mark.parametrize(("text", "medication"), [
+    ("Patient: I am allergic to naproxen.\nDoctor: Okay. And when you take naproxen, what happens?\n"
+     "Patient: Um, I'm not sure.", None),
+    ("Patient: I am allergic to naproxen. I took it once years ago and my lips swelled.", None),
+    # an allergy to a drug still taken is a fact of its own: both stay
+    ("Patient: I am allergic to aspirin but I take a baby aspirin every day for my heart.", "present"),
+])
+def test_a_drug_the_patient_is_allergic_to_is_no_medicine_unless_taken(extractor: Extractor, text: str,
+                                                                        medication: str | None) -> None:
+    findings = extract(extractor, text).findings
+    allergens = {f.code for f in findings if f.kind == "allergy"}
+    drugs = {f.code: f.assertion for f in findings if f.kind == "medication"}
+    assert allergens & {"naproxen", "aspirin"} and drugs.get("naproxen", drugs.get("aspirin")) == medication
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Doctor: One option would be amitriptyline at night.", "amitriptyline"),
+    ("Doctor: The alternative would be naproxen, taken with food.", "naproxen"),
+    ("Doctor: There are medicines like sertraline that can help with low mood.", "sertraline"),
+    ("Doctor: Another option is a steroid cream for the patches.", "corticosteroid"),
+])
+def test_a_drug_put_forward_as_an_option_is_considered_not_taken(extractor: Extractor, text: str, code: str) -> None:
+    finding = one(extractor, text, code)
+    assert (finding.assertion, finding.attributes.get("action")) == ("hypothetical", "consider")
+
+
+def test_a_drug_denied_and_proposed_is_two_findings(extractor: Extractor) -> None:
+    findings = extract(extractor, "Doctor: Are you on any blood thinners?\nPatient: No, I'm not.\n"
+                                  "Doctor: With this rhythm I would like to start you on a blood thinner.")
+    assert sorted(f.assertion for f in findings.findings if f.code == "anticoagulant") == ["absent", "hypothetical"]
+
+
+def test_a_drug_taken_and_proposed_stays_one_finding(extractor: Extractor) -> None:
+    findings = extract(extractor, "Doctor: Are you on any blood thinners?\nPatient: Yes, every day.\n"
+                                  "Doctor: Then keep taking your blood thinner.")
+    assert [f.assertion for f in findings.findings if f.code == "anticoagulant"] == ["present"]
+
+
+@pytest.mark.parametrize(("reply", "assertion"), [("No, never.", "absent"), ("Yes, most days.", "present")])
+def test_drugs_a_question_gives_as_examples_of_a_class_are_the_class(extractor: Extractor, reply: str,
+                                                                    assertion: str) -> None:
+    found = by_code(extract(extractor, "Doctor: Do you take blood thinners such as warfarin or apixaban?\n"
+                                       f"Patient: {reply}"))
+    assert found["anticoagulant"].assertion == assertion and not {"warfarin", "apixaban"} & set(found)
+
+
 @pytest.mark.parametrize(("text", "code", "dose", "frequency"), [
     ("I take furosemide forty milligrams once a day.", "furosemide", {"value": 40, "unit": "mg"}, "once daily"),
     ("Hydrochlorothiazide twelve point five milligrams each morning.", "hydrochlorothiazide",
