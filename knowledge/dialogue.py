@@ -451,8 +451,11 @@ def planned(item: Placed) -> Placed | None:
     mention, assertion = item.mention, item.assertion
     attributes = dict(mention.attributes)
     conditional = attributes.pop("conditional", False)
+    denied = attributes.pop("denied", False)
     if mention.kind in OPEN_KINDS and assertion == "family":
         assertion = "present"  # "I live with my brother and my mum": the patient's own situation
+    if assertion == "family" and denied and mention.kind in NAMED_KINDS:
+        return None  # "no family history of asthma", "my mum never had diabetes": as "Any asthma in the family?" "No."
     impression = attributes.pop("impression", False)
     attributes.pop("concern", None)
     by_clinician = by_clinician_of(item)

@@ -36,6 +36,7 @@ from nlp.words import span_times
 # now but proposed ("Are you on a statin?" "No." ... "I'd like to start a statin") is a proposal.
 RANK = {"present": 5, "possible": 4, "absent": 3, "hypothetical": 2, "family": 1}
 RANK_BY_KIND = {"medication": RANK | {"absent": 2, "hypothetical": 3}}
+PAST_APART_KINDS = frozenset({"symptom", "condition"})  # an episode had in the past is apart from what is said now
 SIDED_KINDS = frozenset({"symptom", "exam"})  # the kinds whose place has a side (nlp/attributes.py)
 VITAL = "vital"
 
@@ -165,12 +166,13 @@ class Extractor:
         a drug prescribed today at a dose beside the same drug already taken (`_prescribed_anew`)."""
         ordered_items = sorted(placed, key=lambda p: (p.segment.id, p.mention.start))
         anew = _prescribed_anew(ordered_items)
-        groups: dict[tuple[str, str, bool, bool], list[Placed]] = {}
+        past = _past_apart(ordered_items)
+        groups: dict[tuple[str, str, bool, bool, bool], list[Placed]] = {}
         for item in ordered_items:
-            groups.setdefault((item.mention.kind, item.mention.code, item.assertion == "family", id(item) in anew),
-                              []).append(item)
+            groups.setdefault((item.mention.kind, item.mention.code, item.assertion == "family", id(item) in anew,
+                               id(item) in past), []).append(item)
         findings: list[Finding] = []
-        for (kind, code, _, _), items in groups.items():
+        for (kind, code, _, _, _), items in groups.items():
             asserted = [item for item in items if item.assertion is not None]
             if not asserted:
                 continue
@@ -287,6 +289,28 @@ def _prescribed_anew(items: list[Placed]) -> set[int]:
         if any("dose" in item.mention.attributes for item in started) and any(_taken(item) for item in said):
             anew |= {id(item) for item in started}
     return anew
+
+
+def _past_apart(items: list[Placed]) -> set[int]:
+    """The mentions (by id) of a symptom or problem had in the past when what is said of it now differs ("I had some
+    chest pain five years ago" ... "No pain in my chest."): the episode gone is a finding apart, present and
+    historical, so that it does not outrank the denial of today."""
+    by_concept: dict[tuple[str, str], list[Placed]] = {}
+    for item in items:
+        if item.mention.kind in PAST_APART_KINDS and item.assertion not in (None, "family"):
+            by_concept.setdefault((item.mention.kind, item.mention.code), []).append(item)
+    apart: set[int] = set()
+    for said in by_concept.values():
+        then = [item for item in said if item.in_past]
+        now = [item for item in said if not item.in_past]
+        if then and now and _best(then) != _best(now):
+            apart |= {id(item) for item in then}
+    return apart
+
+
+def _best(items: list[Placed]) -> str:
+    """The assertion that holds among mentions that disagree (`RANK`)."""
+    return max((item.assertion for item in items if item.assertion is not None), key=RANK.__getitem__)
 
 
 def _merge_attributes(said: Iterable[Mention]) -> dict[str, Any]:

@@ -34,6 +34,9 @@ NOT_ASKING_BEFORE = frozenset({"we", "i", "they", "he", "she", "to", "will", "'l
 TERMINATE = "terminate"
 PSEUDO = "pseudo"
 FAMILY = "family"
+# a negation said with a relative ("no family history of asthma", "my mum doesn't have diabetes") denies the relative's
+# illness; family outranks absent, so the denial is kept as a mark the extractor reads (knowledge/dialogue.py `planned`)
+DENIED = "denied"
 SPOKEN_OF = frozenset({"he", "she", "they", "he's", "she's", "they're"})  # "Mum, she has migraines": not addressed
 FILLER = "filler"  # a hesitation ("um", "you know") that a cue's scope passes, with the commas around it
 REPAIR_REACH = 3  # words before a cue that a restart after a hesitation repeats
@@ -327,6 +330,8 @@ def apply(target: Span, category: str) -> None:
     if category == HISTORICAL:
         target._.historical = True
         return
+    if category == "absent":
+        details(target)[DENIED] = True
     if category in MARKED:  # the assertion it gives, and a mark the extractor reads
         details(target)[category] = True
         category = MARKED[category]

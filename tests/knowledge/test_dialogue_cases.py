@@ -54,6 +54,33 @@ def test_a_family_history_denied_says_nothing_of_the_patients_own(extractor: Ext
     assert found(extractor, said) == set()
 
 
+@pytest.mark.parametrize("said", ["Patient: None of my family has ever had a stroke.",
+                                  "Patient: There's no family history of epilepsy.",
+                                  "Patient: My father never had high blood pressure.",
+                                  "Patient: No one in my family has had breast cancer as far as I know.",
+                                  "Patient: nobody in the family gets migraines"])
+def test_a_relatives_illness_denied_is_no_finding(extractor: Extractor, said: str) -> None:
+    assert found(extractor, said) == set()  # as "Any stroke in the family?" "No." makes none
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    # the negation ends where "my" opens a new statement, and says nothing of the relative spoken of there
+    ("Patient: I've never had it checked, my dad has diabetes.", ("diabetes", "family")),
+    # what nobody else has is others', not the patient's
+    ("Patient: I've had a cough all week but nobody else at home has a cough.", ("cough", "present")),
+])
+def test_a_denial_of_others_leaves_the_patients_own(extractor: Extractor, said: str,
+                                                    expected: tuple[str, str]) -> None:
+    assert found(extractor, said) == {expected}
+
+
+def test_an_episode_in_the_past_is_apart_from_what_is_denied_today(extractor: Extractor) -> None:
+    said = ("Patient: Years ago I used to get palpitations, they did tests on my heart.\n"
+            "Doctor: Any palpitations at the moment?\nPatient: No.")
+    palpitations = [(f.assertion, f.historical) for f in findings(extractor, said) if f.code == "palpitations"]
+    assert sorted(palpitations) == [("absent", False), ("present", True)]
+
+
 def test_a_no_after_a_drawn_out_hesitation_denies_what_was_asked(extractor: Extractor) -> None:
     said = "Doctor: any nausea or vomiting\nPatient: hmmm no i had a headache last week"
     assert found(extractor, said) == {("nausea", "absent"), ("vomiting", "absent"), ("headache", "present")}
