@@ -346,7 +346,8 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                 placed.append(Placed(segment, mention, mention.assertion))
                 continue
             reply = answer_to(segments, index)
-            if reply is None:
+            if reply is None or mention.attributes.get("circumstance"):
+                # "Does it hurt more if you cough?" "Yes.": the answer is about the pain, not the circumstance
                 placed.append(Placed(segment, mention, None))
                 continue
             reply = second_thought(segments, found, answers, reply)
@@ -451,6 +452,7 @@ def planned(item: Placed) -> Placed | None:
     mention, assertion = item.mention, item.assertion
     attributes = dict(mention.attributes)
     conditional = attributes.pop("conditional", False)
+    attributes.pop("circumstance", None)
     denied = attributes.pop("denied", False)
     if mention.kind in OPEN_KINDS and assertion == "family":
         assertion = "present"  # "I live with my brother and my mum": the patient's own situation

@@ -22,13 +22,16 @@ IMPRESSION = "impression"  # possible, and marked so: the clinician's working im
 CONDITIONAL = "conditional"  # hypothetical, and marked so: a plan said under "if" is not placed today
 OPTION = "option"  # hypothetical, and marked so: a name offered ("something called X"), a drug or a diagnosis
 RISK = "risk"  # hypothetical, and marked so: a risk named ("an increased risk of stroke") is no problem of the patient's
+# hypothetical, and marked so: what brings a symptom on, asked about ("worse when you cough?"): the answer is not about it
+CIRCUMSTANCE = "circumstance"
+CIRCUMSTANTIAL = frozenset({"symptom", "condition", "social"})  # "cramps when you're resting?" asks the timing
 OTHERS = "others"  # hypothetical, and marked so: said of other people ("patients with covid") and not of the patient
 # possible, and marked so: a worry ("we are worried about an anaphylactic reaction") doubts a problem, only a problem
 # ("I'm worried about this cough" says the symptom)
 CONCERN = "concern"
 CONCERNS = "condition"  # the kind of target a worry doubts
 MARKED = {IMPRESSION: "possible", CONDITIONAL: "hypothetical", OPTION: "hypothetical", RISK: "hypothetical",
-          OTHERS: "hypothetical", CONCERN: "possible"}
+          OTHERS: "hypothetical", CONCERN: "possible", CIRCUMSTANCE: "hypothetical"}
 NOT_ASKING_BEFORE = frozenset({"we", "i", "they", "he", "she", "to", "will", "'ll", "would", "can", "could", "should",
                                "let", "get", "got", "that", "which", "who", "'d"})
 TERMINATE = "terminate"
@@ -271,7 +274,8 @@ class ContextMarker:
                     cue.doc, after, sentence.end, fillers, rule.max_scope)):
                 for target in targets:
                     if start <= target.start and target.end <= end and not right_after(target, rule.not_after) \
-                            and (rule.category != CONCERN or target.label_ == CONCERNS):
+                            and (rule.category != CONCERN or target.label_ == CONCERNS) \
+                            and (rule.category != CIRCUMSTANCE or target.label_ in CIRCUMSTANTIAL):
                         apply(target, rule.category)
 
     @staticmethod
@@ -322,7 +326,8 @@ def proposed(target: Span) -> bool:
     """Whether a cue made the target a proposal ("we could try", "switch you to"), not a condition, a risk or other
     people's."""
     marks = target._.details or {}
-    return target._.assertion == "hypothetical" and not any(marks.get(mark) for mark in (CONDITIONAL, RISK, OTHERS))
+    return target._.assertion == "hypothetical" and not any(marks.get(mark) for mark in (CONDITIONAL, RISK, OTHERS,
+                                                                                             CIRCUMSTANCE))
 
 
 def apply(target: Span, category: str) -> None:

@@ -81,6 +81,16 @@ def test_an_episode_in_the_past_is_apart_from_what_is_denied_today(extractor: Ex
     assert sorted(palpitations) == [("absent", False), ("present", True)]
 
 
+@pytest.mark.parametrize(("said", "expected"), [
+    # what brings a symptom on is the question's circumstance: the answer is about the symptom
+    ("Doctor: Do you get any tightness in your chest when you go jogging?\nPatient: No.", {("chest_tightness", "absent")}),
+    ("Doctor: Is the back pain any worse when you sneeze?\nPatient: Yes, a lot.", {("back_pain", "present")}),
+])
+def test_what_brings_a_symptom_on_is_not_what_is_asked(extractor: Extractor, said: str,
+                                                       expected: set[tuple[str, str]]) -> None:
+    assert found(extractor, said) == expected
+
+
 def test_a_no_after_a_drawn_out_hesitation_denies_what_was_asked(extractor: Extractor) -> None:
     said = "Doctor: any nausea or vomiting\nPatient: hmmm no i had a headache last week"
     assert found(extractor, said) == {("nausea", "absent"), ("vomiting", "absent"), ("headache", "present")}
