@@ -350,7 +350,14 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                 # "Does it hurt more if you cough?" "Yes.": the answer is about the pain, not the circumstance
                 placed.append(Placed(segment, mention, None))
                 continue
-            reply = second_thought(segments, found, answers, reply)
+            interjected = interjection(segments, index, reply)
+            if interjected is not None:
+                # "... you mean you feel sick? OK. Any neck pain?" "Yeah." (said over the question) "No.": the reply said
+                # while the clinician was still talking answers what came before the last question, the next the last
+                last_asked = max(m.sentence for m in found[index] if m.in_question)
+                reply = interjected if mention.sentence == last_asked else reply
+            else:
+                reply = second_thought(segments, found, answers, reply)
             opening = answers[reply]
             own_kinds = {m.kind for m in found[reply]}
             named = {m.code for m in found[reply] if m.kind == mention.kind}
@@ -420,6 +427,17 @@ def named_alone(segments: list[Segment], answers: list[Answer | None], index: in
         return False
     said = answers[reply]
     return said is not None and said.bare
+
+
+def interjection(segments: list[Segment], index: int, reply: int) -> int | None:
+    """The reply said after the question `index` when `reply` was said over it (its speaker's next turn, begun once
+    the question was over): two answers to two parts of the question, not a second thought. None: no such reply."""
+    asked, said, following = segments[index], segments[reply], reply + 1
+    if following >= len(segments) or segments[following].speaker != said.speaker or asked.end is None \
+            or said.start is None or segments[following].start is None:
+        return None
+    over = said.start < asked.end <= (segments[following].start or 0.0)
+    return following if over else None
 
 
 def second_thought(segments: list[Segment], found: list[list[Mention]], answers: list[Answer | None],

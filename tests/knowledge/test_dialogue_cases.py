@@ -6,7 +6,7 @@ import pytest
 
 from knowledge.extract import Extractor
 from nlp.transcript_io import parse
-from nlp.types import Finding
+from nlp.types import Finding, Segment, Transcript
 
 
 def findings(extractor: Extractor, text: str) -> list[Finding]:
@@ -89,6 +89,25 @@ def test_an_episode_in_the_past_is_apart_from_what_is_denied_today(extractor: Ex
 def test_what_brings_a_symptom_on_is_not_what_is_asked(extractor: Extractor, said: str,
                                                        expected: set[tuple[str, str]]) -> None:
     assert found(extractor, said) == expected
+
+
+def timed(*turns: tuple[str, float, float, str]) -> Transcript:
+    return Transcript(segments=[Segment(id=n, speaker=speaker, start=start, end=end, text=text)
+                                for n, (speaker, start, end, text) in enumerate(turns)])
+
+
+@pytest.mark.parametrize(("yes_at", "expected"), [
+    # "Yes." said over the question, while the clinician went on to the next: it answers the dizziness; the "No." said
+    # after the question answers its last part
+    (11.5, {("dizziness", "present"), ("fever", "absent")}),
+    # both said after the question: the second takes the first back
+    (16.0, {("dizziness", "absent"), ("fever", "absent")}),
+])
+def test_a_reply_said_over_the_question_answers_what_came_before_its_last_part(
+        extractor: Extractor, yes_at: float, expected: set[tuple[str, str]]) -> None:
+    said = timed(("clinician", 10.0, 15.0, "So you feel dizzy? Right, got it, thanks. And any fevers?"),
+                 ("patient", yes_at, yes_at + 0.5, "Yes."), ("patient", 17.0, 17.5, "No."))
+    assert {(f.code, f.assertion) for f in extractor.extract(said).findings} == expected
 
 
 def test_a_no_after_a_drawn_out_hesitation_denies_what_was_asked(extractor: Extractor) -> None:
