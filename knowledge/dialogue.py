@@ -32,6 +32,7 @@ from nlp.types import Evidence, Segment
 from nlp.words import span_times
 
 ANSWER_REACH = 2  # an answer is one of the next two segments
+REASK_REACH = 3  # a question asked again within this many segments is asked again because the answer did not settle it
 ONSET_LOOKBACK = 8  # "When did this happen?" asks about a symptom said at most this many turns before the answer
 ONSET_PASSES = frozenset({"condition", "exam"})  # said since the symptom, these do not change what "this" is
 HESITATION_WORDS = 2  # a reply this short that answers nothing and names nothing ("Um", "Uh, well") is a hesitation
@@ -346,7 +347,7 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                 placed.append(Placed(segment, mention, mention.assertion))
                 continue
             reply = answer_to(segments, index)
-            if reply is None or mention.attributes.get("circumstance"):
+            if reply is None or mention.attributes.get("circumstance") or asked_again(segments, found, index, mention):
                 # "Does it hurt more if you cough?" "Yes.": the answer is about the pain, not the circumstance
                 placed.append(Placed(segment, mention, None))
                 continue
@@ -427,6 +428,15 @@ def named_alone(segments: list[Segment], answers: list[Answer | None], index: in
         return False
     said = answers[reply]
     return said is not None and said.bare
+
+
+def asked_again(segments: list[Segment], found: list[list[Mention]], index: int, mention: Mention) -> bool:
+    """Whether the same speaker asks about the mention again in the turns right after the answer ("Any change in your
+    bowel habit?" "Yeah, I've had spotting in my urine." "... any change in your bowel habit?" "No."): the answer
+    to the question asked again settles it."""
+    return any(segments[later].speaker == segments[index].speaker
+               and any(m.in_question and (m.kind, m.code) == (mention.kind, mention.code) for m in found[later])
+               for later in range(index + 1, min(len(segments), index + 1 + REASK_REACH)))
 
 
 def interjection(segments: list[Segment], index: int, reply: int) -> int | None:

@@ -91,6 +91,17 @@ def test_what_brings_a_symptom_on_is_not_what_is_asked(extractor: Extractor, sai
     assert found(extractor, said) == expected
 
 
+@pytest.mark.parametrize(("said", "expected"), [
+    ("Doctor: Have you had any night sweats?\nPatient: Yes, I sweat a lot at the gym.\n"
+     "Doctor: I mean at night, any night sweats?\nPatient: No.", {("night_sweats", "absent")}),
+    ("Doctor: Any wheezing?\nPatient: No, not really.\nDoctor: Not even a little wheezing when it's cold?\n"
+     "Patient: Well yes, sometimes.", {("wheeze", "present")}),
+])
+def test_the_answer_to_a_question_asked_again_settles_it(extractor: Extractor, said: str,
+                                                         expected: set[tuple[str, str]]) -> None:
+    assert found(extractor, said) == expected
+
+
 def timed(*turns: tuple[str, float, float, str]) -> Transcript:
     return Transcript(segments=[Segment(id=n, speaker=speaker, start=start, end=end, text=text)
                                 for n, (speaker, start, end, text) in enumerate(turns)])
