@@ -22,7 +22,8 @@ IMPRESSION = "impression"  # possible, and marked so: the clinician's working im
 CONDITIONAL = "conditional"  # hypothetical, and marked so: a plan said under "if" is not placed today
 OPTION = "option"  # hypothetical, and marked so: a name offered ("something called X"), a drug or a diagnosis
 RISK = "risk"  # hypothetical, and marked so: a risk named ("an increased risk of stroke") is no problem of the patient's
-# hypothetical, and marked so: what brings a symptom on, asked about ("worse when you cough?"): the answer is not about it
+# a mark alone: what brings a symptom on, asked about ("worse when you cough?"), is not what the answer is about; said
+# ("when you get a headache, take paracetamol") it asserts what it did
 CIRCUMSTANCE = "circumstance"
 CIRCUMSTANTIAL = frozenset({"symptom", "condition", "social"})  # "cramps when you're resting?" asks the timing
 OTHERS = "others"  # hypothetical, and marked so: said of other people ("patients with covid") and not of the patient
@@ -31,7 +32,7 @@ OTHERS = "others"  # hypothetical, and marked so: said of other people ("patient
 CONCERN = "concern"
 CONCERNS = "condition"  # the kind of target a worry doubts
 MARKED = {IMPRESSION: "possible", CONDITIONAL: "hypothetical", OPTION: "hypothetical", RISK: "hypothetical",
-          OTHERS: "hypothetical", CONCERN: "possible", CIRCUMSTANCE: "hypothetical"}
+          OTHERS: "hypothetical", CONCERN: "possible"}
 NOT_ASKING_BEFORE = frozenset({"we", "i", "they", "he", "she", "to", "will", "'ll", "would", "can", "could", "should",
                                "let", "get", "got", "that", "which", "who", "'d"})
 TERMINATE = "terminate"
@@ -326,14 +327,16 @@ def proposed(target: Span) -> bool:
     """Whether a cue made the target a proposal ("we could try", "switch you to"), not a condition, a risk or other
     people's."""
     marks = target._.details or {}
-    return target._.assertion == "hypothetical" and not any(marks.get(mark) for mark in (CONDITIONAL, RISK, OTHERS,
-                                                                                             CIRCUMSTANCE))
+    return target._.assertion == "hypothetical" and not any(marks.get(mark) for mark in (CONDITIONAL, RISK, OTHERS))
 
 
 def apply(target: Span, category: str) -> None:
     """Set one cue's category on a target; when cues disagree, the stronger assertion holds."""
     if category == HISTORICAL:
         target._.historical = True
+        return
+    if category == CIRCUMSTANCE:
+        details(target)[CIRCUMSTANCE] = True
         return
     if category == "absent":
         details(target)[DENIED] = True
