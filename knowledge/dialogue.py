@@ -12,7 +12,8 @@ in the order `Extractor.extract` calls these steps:
 4. `onsets_answered`: the time answering "when did this start?" is the asked symptom's onset.
 5. `examined`: symptoms the clinician names while examining are exam findings; exam words in a question asked
    outside the examination make none.
-6. `allergies_asked`: an answer's allergies said without their kind are the kind asked.
+6. `allergies_asked`: an answer's allergies said without their kind are the kind asked; `alike`: a relative who has
+   "something similar" has the patient's complaint.
 7. `place`: a question's mentions take their assertion from the answer ("Any fever?" "No.").
 8. `planned`: what the clinician proposes is a plan (orders, follow-up, decisions about a drug).
 
@@ -21,7 +22,8 @@ in the order `Extractor.extract` calls these steps:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from nlp.attributes import fit
@@ -330,6 +332,34 @@ def sited_by_reply(segments: list[Segment], found: list[list[Mention]], said: li
                                                                    or update["laterality"] == place.get(DENIED_SIDE)):
                 update["laterality"] = place["laterality"]  # "Right knee pain?" "It's not the right, it's the left."
             result[index][position] = replace(mention, attributes=update)
+    return result
+
+
+COMPLAINT_ASSERTIONS = frozenset({"present", "possible"})  # "I think it's diarrhoea" is the complaint too
+
+
+def alike(segments: list[Segment], found: list[list[Mention]], phrases: Iterable[str],
+          relatives: Iterable[str]) -> list[list[Mention]]:
+    """A relative who has what the patient has ("my brother has been having similar symptoms", "my sister had something
+    like this") has the patient's complaint: the first symptom the patient said before, as a family finding, its
+    evidence the words that say so. Not where the patient names the relative's illness itself."""
+    result = [list(mentions) for mentions in found]
+    alike_words = [re.compile(rf"\b{re.escape(p.lower())}\b") for p in phrases]
+    relative_words = [re.compile(rf"\b{re.escape(p.lower())}\b") for p in relatives]
+    complaint: Mention | None = None
+    for index, segment in enumerate(segments):
+        if segment.speaker != "patient":
+            continue
+        text = segment.text.lower()
+        said = next((match for pattern in alike_words if (match := pattern.search(text))), None)
+        if complaint is not None and said is not None and any(p.search(text) for p in relative_words) \
+                and not any(m.assertion == "family" for m in found[index]):
+            result[index].append(replace(complaint, start=said.start(), end=said.end(),
+                                         text=segment.text[said.start():said.end()], assertion="family",
+                                         sentence=len(re.findall(r"[.?!]", text[:said.start()])), in_question=False,
+                                         historical=False, attributes={}))
+        complaint = complaint or next((m for m in found[index] if m.kind == "symptom" and not m.in_question
+                                       and m.assertion in COMPLAINT_ASSERTIONS), None)
     return result
 
 

@@ -19,8 +19,8 @@ from spacy.language import Language
 from knowledge.base import MEASURED_KINDS, KnowledgeBase
 from knowledge.datafile import DEFAULT_TOPIC
 from knowledge.dialogue import (
-    Placed, allergies_asked, examined, followed_up, manoeuvred, onsets_answered, place, planned, results_referred,
-    sited_by_reply, sites_asked,
+    Placed, alike, allergies_asked, examined, followed_up, manoeuvred, onsets_answered, place, planned,
+    results_referred, sited_by_reply, sites_asked,
 )
 from knowledge.lexicon import TopicLexicon
 from knowledge.ranges import ReferenceRanges
@@ -95,6 +95,9 @@ class Extractor:
         found = onsets_answered(segments, found, [onset_said(doc) for doc in docs], [asks_onset(doc) for doc in docs])
         found = examined(segments, found, exam_cues, self.knowledge.exam_codes)
         found = allergies_asked(segments, found)
+        context = self._lexicon.lexicon.context
+        found = alike(segments, found, context.alike,
+                      [phrase for rule in context.rules if rule.category == "family" for phrase in rule.phrases])
         answers = [answer(doc) for doc in docs]
         findings = self._settled(segments, found, answers)
         if not knowledge.applies.applies(findings) and any(self._given_back(m) is not m for ms in found for m in ms):

@@ -110,6 +110,7 @@ class ContextRules(_Strict):
     clause_questions: list[Phrase] = []
     question_lead_ins: list[Phrase] = []
     question_openers_anywhere: list[Phrase] = []
+    alike: list[Phrase] = []  # "my brother has had similar symptoms": the patient's complaint, a relative's too
     rules: list[ContextEntry] = []
 
 

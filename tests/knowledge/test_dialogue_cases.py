@@ -102,6 +102,20 @@ def test_the_answer_to_a_question_asked_again_settles_it(extractor: Extractor, s
     assert found(extractor, said) == expected
 
 
+@pytest.mark.parametrize(("said", "expected"), [
+    ("Patient: I've had a terrible cough for a week.\nDoctor: Anyone at home unwell?\n"
+     "Patient: Yes, my brother has had something similar since Monday.", {("cough", "present"), ("cough", "family")}),
+    # a relative's illness named is that illness, and a partner is no family history
+    ("Patient: I keep getting headaches.\nPatient: My mum had the same thing, she had migraines.",
+     {("headache", "present"), ("migraine", "family")}),
+    ("Patient: I've had a terrible cough for a week.\nPatient: My wife has had something similar.",
+     {("cough", "present")}),
+])
+def test_a_relative_who_has_what_the_patient_has_has_the_complaint(extractor: Extractor, said: str,
+                                                                    expected: set[tuple[str, str]]) -> None:
+    assert found(extractor, said) == expected
+
+
 def timed(*turns: tuple[str, float, float, str]) -> Transcript:
     return Transcript(segments=[Segment(id=n, speaker=speaker, start=start, end=end, text=text)
                                 for n, (speaker, start, end, text) in enumerate(turns)])
