@@ -298,7 +298,8 @@ def _past_apart(items: list[Placed]) -> set[int]:
     """The mentions (by id) of a symptom or problem had in the past when what is said of it now differs ("I had some
     chest pain five years ago" ... "No pain in my chest."): the episode gone is a finding apart, present and
     historical, so that it does not outrank the denial of today. A past denied ("Any headaches before this?" "Not
-    really.") is no finding apart."""
+    really.") is no finding apart, nor one doubted today ("I think the cramps were from the atorvastatin": the
+    hedge is on the cause)."""
     by_concept: dict[tuple[str, str], list[Placed]] = {}
     for item in items:
         if item.mention.kind in PAST_APART_KINDS and item.assertion not in (None, "family"):
@@ -307,7 +308,7 @@ def _past_apart(items: list[Placed]) -> set[int]:
     for said in by_concept.values():
         then = [item for item in said if item.in_past]
         now = [item for item in said if not item.in_past]
-        if then and now and _best(then) == "present" != _best(now):
+        if then and now and _best(then) == "present" and _best(now) == "absent":
             apart |= {id(item) for item in then}
     return apart
 
