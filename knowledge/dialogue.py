@@ -12,7 +12,8 @@ in the order `Extractor.extract` calls these steps:
 4. `onsets_answered`: the time answering "when did this start?" is the asked symptom's onset.
 5. `examined`: symptoms the clinician names while examining are exam findings; exam words in a question asked
    outside the examination make none.
-6. `allergies_asked`: an answer's allergies said without their kind are the kind asked.
+6. `allergies_asked`: an answer's allergies said without their kind are the kind asked; `alike`: a relative who has
+   "something similar" has the patient's complaint.
 7. `place`: a question's mentions take their assertion from the answer ("Any fever?" "No.").
 8. `planned`: what the clinician proposes is a plan (orders, follow-up, decisions about a drug).
 
@@ -21,7 +22,8 @@ in the order `Extractor.extract` calls these steps:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from nlp.attributes import fit
@@ -32,6 +34,7 @@ from nlp.types import Evidence, Segment
 from nlp.words import span_times
 
 ANSWER_REACH = 2  # an answer is one of the next two segments
+REASK_REACH = 3  # a question asked again within this many segments is asked again because the answer did not settle it
 ONSET_LOOKBACK = 8  # "When did this happen?" asks about a symptom said at most this many turns before the answer
 ONSET_PASSES = frozenset({"condition", "exam"})  # said since the symptom, these do not change what "this" is
 HESITATION_WORDS = 2  # a reply this short that answers nothing and names nothing ("Um", "Uh, well") is a hesitation
@@ -332,6 +335,34 @@ def sited_by_reply(segments: list[Segment], found: list[list[Mention]], said: li
     return result
 
 
+COMPLAINT_ASSERTIONS = frozenset({"present", "possible"})  # "I think it's diarrhoea" is the complaint too
+
+
+def alike(segments: list[Segment], found: list[list[Mention]], phrases: Iterable[str],
+          relatives: Iterable[str]) -> list[list[Mention]]:
+    """A relative who has what the patient has ("my brother has been having similar symptoms", "my sister had something
+    like this") has the patient's complaint: the first symptom the patient said before, as a family finding, its
+    evidence the words that say so. Not where the patient names the relative's illness itself."""
+    result = [list(mentions) for mentions in found]
+    alike_words = [re.compile(rf"\b{re.escape(p.lower())}\b") for p in phrases]
+    relative_words = [re.compile(rf"\b{re.escape(p.lower())}\b") for p in relatives]
+    complaint: Mention | None = None
+    for index, segment in enumerate(segments):
+        if segment.speaker != "patient":
+            continue
+        text = segment.text.lower()
+        said = next((match for pattern in alike_words if (match := pattern.search(text))), None)
+        if complaint is not None and said is not None and any(p.search(text) for p in relative_words) \
+                and not any(m.assertion == "family" for m in found[index]):
+            result[index].append(replace(complaint, start=said.start(), end=said.end(),
+                                         text=segment.text[said.start():said.end()], assertion="family",
+                                         sentence=len(re.findall(r"[.?!]", text[:said.start()])), in_question=False,
+                                         historical=False, attributes={}))
+        complaint = complaint or next((m for m in found[index] if m.kind == "symptom" and not m.in_question
+                                       and m.assertion in COMPLAINT_ASSERTIONS), None)
+    return result
+
+
 def place(segments: list[Segment], found: list[list[Mention]], answers: list[Answer | None]) -> list[Placed]:
     """Give every mention its assertion; a clinician's question's mentions take theirs from the answer.
 
@@ -346,10 +377,18 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                 placed.append(Placed(segment, mention, mention.assertion))
                 continue
             reply = answer_to(segments, index)
-            if reply is None:
+            if reply is None or mention.attributes.get("circumstance") or asked_again(segments, found, index, mention):
+                # "Does it hurt more if you cough?" "Yes.": the answer is about the pain, not the circumstance
                 placed.append(Placed(segment, mention, None))
                 continue
-            reply = second_thought(segments, found, answers, reply)
+            interjected = interjection(segments, index, reply)
+            if interjected is not None:
+                # "... you mean you feel sick? OK. Any neck pain?" "Yeah." (said over the question) "No.": the reply said
+                # while the clinician was still talking answers what came before the last question, the next the last
+                last_asked = max(m.sentence for m in found[index] if m.in_question)
+                reply = interjected if mention.sentence == last_asked else reply
+            else:
+                reply = second_thought(segments, found, answers, reply)
             opening = answers[reply]
             own_kinds = {m.kind for m in found[reply]}
             named = {m.code for m in found[reply] if m.kind == mention.kind}
@@ -421,6 +460,26 @@ def named_alone(segments: list[Segment], answers: list[Answer | None], index: in
     return said is not None and said.bare
 
 
+def asked_again(segments: list[Segment], found: list[list[Mention]], index: int, mention: Mention) -> bool:
+    """Whether the same speaker asks about the mention again in the turns right after the answer ("Any change in your
+    bowel habit?" "Yeah, I've had spotting in my urine." "... any change in your bowel habit?" "No."): the answer
+    to the question asked again settles it."""
+    return any(segments[later].speaker == segments[index].speaker
+               and any(m.in_question and (m.kind, m.code) == (mention.kind, mention.code) for m in found[later])
+               for later in range(index + 1, min(len(segments), index + 1 + REASK_REACH)))
+
+
+def interjection(segments: list[Segment], index: int, reply: int) -> int | None:
+    """The reply said after the question `index` when `reply` was said over it (its speaker's next turn, begun once
+    the question was over): two answers to two parts of the question, not a second thought. None: no such reply."""
+    asked, said, following = segments[index], segments[reply], reply + 1
+    if following >= len(segments) or segments[following].speaker != said.speaker or asked.end is None \
+            or said.start is None or segments[following].start is None:
+        return None
+    over = said.start < asked.end <= (segments[following].start or 0.0)
+    return following if over else None
+
+
 def second_thought(segments: list[Segment], found: list[list[Mention]], answers: list[Answer | None],
                    reply: int) -> int:
     """The reply that settles a question: a bare answer the same speaker takes back in the turn that follows ("Any
@@ -451,8 +510,12 @@ def planned(item: Placed) -> Placed | None:
     mention, assertion = item.mention, item.assertion
     attributes = dict(mention.attributes)
     conditional = attributes.pop("conditional", False)
+    attributes.pop("circumstance", None)
+    denied = attributes.pop("denied", False)
     if mention.kind in OPEN_KINDS and assertion == "family":
         assertion = "present"  # "I live with my brother and my mum": the patient's own situation
+    if assertion == "family" and denied and mention.kind in NAMED_KINDS:
+        return None  # "no family history of asthma", "my mum never had diabetes": as "Any asthma in the family?" "No."
     impression = attributes.pop("impression", False)
     after = attributes.pop("after", None)
     attributes.pop("concern", None)

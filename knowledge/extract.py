@@ -20,8 +20,8 @@ from spacy.language import Language
 from knowledge.base import MEASURED_KINDS, KnowledgeBase
 from knowledge.datafile import DEFAULT_TOPIC
 from knowledge.dialogue import (
-    Placed, allergies_asked, examined, followed_up, manoeuvred, onsets_answered, place, planned, results_referred,
-    sited_by_reply, sites_asked,
+    Placed, alike, allergies_asked, examined, followed_up, manoeuvred, onsets_answered, place, planned,
+    results_referred, sited_by_reply, sites_asked,
 )
 from knowledge.lexicon import TopicLexicon
 from knowledge.ranges import ReferenceRanges
@@ -37,6 +37,7 @@ from nlp.words import span_times
 # of it is a proposal (two findings: `_denied_apart`).
 RANK = {"present": 5, "possible": 4, "absent": 3, "hypothetical": 2, "family": 1}
 RANK_BY_KIND = {"medication": RANK | {"absent": 2, "hypothetical": 3}}
+PAST_APART_KINDS = frozenset({"symptom", "condition"})  # an episode had in the past is apart from what is said now
 SIDED_KINDS = frozenset({"symptom", "exam"})  # the kinds whose place has a side (nlp/attributes.py)
 # A class present or possible beside a drug of it proposed, and no drug of it taken, is said of the proposal.
 SAID_OF_PROPOSAL = frozenset({"present", "possible"})
@@ -101,6 +102,9 @@ class Extractor:
         found = onsets_answered(segments, found, [onset_said(doc) for doc in docs], [asks_onset(doc) for doc in docs])
         found = examined(segments, found, exam_cues, self.knowledge.exam_codes)
         found = allergies_asked(segments, found)
+        context = self._lexicon.lexicon.context
+        found = alike(segments, found, context.alike,
+                      [phrase for rule in context.rules if rule.category == "family" for phrase in rule.phrases])
         answers = [answer(doc) for doc in docs]
         findings = self._settled(segments, found, answers)
         if not knowledge.applies.applies(findings) and any(self._given_back(m) is not m for ms in found for m in ms):
@@ -222,12 +226,13 @@ class Extractor:
         ordered_items = sorted(placed, key=lambda p: (p.segment.id, p.mention.start))
         anew = _prescribed_anew(ordered_items)
         denied = _denied_apart(ordered_items)
-        groups: dict[tuple[str, str, bool, bool, bool], list[Placed]] = {}
+        past = _past_apart(ordered_items)
+        groups: dict[tuple[str, str, bool, bool, bool, bool], list[Placed]] = {}
         for item in ordered_items:
             groups.setdefault((item.mention.kind, item.mention.code, item.assertion == "family", id(item) in anew,
-                               id(item) in denied), []).append(item)
+                               id(item) in denied, id(item) in past), []).append(item)
         findings: list[Finding] = []
-        for (kind, code, _, _, _), items in groups.items():
+        for (kind, code, _, _, _, _), items in groups.items():
             asserted = [item for item in items if item.assertion is not None]
             if not asserted:
                 continue
@@ -378,6 +383,30 @@ def _prescribed_anew(items: list[Placed]) -> set[int]:
         if any("dose" in item.mention.attributes for item in started) and any(_taken(item) for item in said):
             anew |= {id(item) for item in started}
     return anew
+
+
+def _past_apart(items: list[Placed]) -> set[int]:
+    """The mentions (by id) of a symptom or problem had in the past when what is said of it now differs ("I had some
+    chest pain five years ago" ... "No pain in my chest."): the episode gone is a finding apart, present and
+    historical, so that it does not outrank the denial of today. A past denied ("Any headaches before this?" "Not
+    really.") is no finding apart, nor one doubted today ("I think the cramps were from the atorvastatin": the
+    hedge is on the cause)."""
+    by_concept: dict[tuple[str, str], list[Placed]] = {}
+    for item in items:
+        if item.mention.kind in PAST_APART_KINDS and item.assertion not in (None, "family"):
+            by_concept.setdefault((item.mention.kind, item.mention.code), []).append(item)
+    apart: set[int] = set()
+    for said in by_concept.values():
+        then = [item for item in said if item.in_past]
+        now = [item for item in said if not item.in_past]
+        if then and now and _best(then) == "present" and _best(now) == "absent":
+            apart |= {id(item) for item in then}
+    return apart
+
+
+def _best(items: list[Placed]) -> str:
+    """The assertion that holds among mentions that disagree (`RANK`)."""
+    return max((item.assertion for item in items if item.assertion is not None), key=RANK.__getitem__)
 
 
 def _merge_attributes(said: Iterable[Mention]) -> dict[str, Any]:

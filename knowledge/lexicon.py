@@ -91,8 +91,8 @@ class AgeRules(_Strict):
 
 
 class ContextEntry(_Strict):
-    category: Literal["absent", "possible", "impression", "concern", "hypothetical", "conditional", "option", "risk",
-                      "others", "family", "historical", "terminate", "pseudo"]
+    category: Literal["absent", "possible", "impression", "concern", "hypothetical", "conditional", "circumstance",
+                      "option", "risk", "others", "family", "historical", "terminate", "pseudo"]
     direction: Direction = "forward"
     max_scope: int | None = Field(default=None, gt=0)
     not_followed_by: list[Phrase] = []
@@ -110,6 +110,7 @@ class ContextRules(_Strict):
     clause_questions: list[Phrase] = []
     question_lead_ins: list[Phrase] = []
     question_openers_anywhere: list[Phrase] = []
+    alike: list[Phrase] = []  # "my brother has had similar symptoms": the patient's complaint, a relative's too
     rules: list[ContextEntry] = []
 
 

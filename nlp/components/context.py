@@ -22,6 +22,10 @@ IMPRESSION = "impression"  # possible, and marked so: the clinician's working im
 CONDITIONAL = "conditional"  # hypothetical, and marked so: a plan said under "if" is not placed today
 OPTION = "option"  # hypothetical, and marked so: a name offered ("something called X"), a drug or a diagnosis
 RISK = "risk"  # hypothetical, and marked so: a risk named ("an increased risk of stroke") is no problem of the patient's
+# a mark alone: what brings a symptom on, asked about ("worse when you cough?"), is not what the answer is about; said
+# ("when you get a headache, take paracetamol") it asserts what it did
+CIRCUMSTANCE = "circumstance"
+CIRCUMSTANTIAL = frozenset({"symptom", "condition", "social"})  # "cramps when you're resting?" asks the timing
 OTHERS = "others"  # hypothetical, and marked so: said of other people ("patients with covid") and not of the patient
 # possible, and marked so: a worry ("we are worried about an anaphylactic reaction") doubts a problem, only a problem
 # ("I'm worried about this cough" says the symptom)
@@ -34,6 +38,9 @@ NOT_ASKING_BEFORE = frozenset({"we", "i", "they", "he", "she", "to", "will", "'l
 TERMINATE = "terminate"
 PSEUDO = "pseudo"
 FAMILY = "family"
+# a negation said with a relative ("no family history of asthma", "my mum doesn't have diabetes") denies the relative's
+# illness; family outranks absent, so the denial is kept as a mark the extractor reads (knowledge/dialogue.py `planned`)
+DENIED = "denied"
 SPOKEN_OF = frozenset({"he", "she", "they", "he's", "she's", "they're"})  # "Mum, she has migraines": not addressed
 FILLER = "filler"  # a hesitation ("um", "you know") that a cue's scope passes, with the commas around it
 REPAIR_REACH = 3  # words before a cue that a restart after a hesitation repeats
@@ -268,7 +275,8 @@ class ContextMarker:
                     cue.doc, after, sentence.end, fillers, rule.max_scope)):
                 for target in targets:
                     if start <= target.start and target.end <= end and not right_after(target, rule.not_after) \
-                            and (rule.category != CONCERN or target.label_ == CONCERNS):
+                            and (rule.category != CONCERN or target.label_ == CONCERNS) \
+                            and (rule.category != CIRCUMSTANCE or target.label_ in CIRCUMSTANTIAL):
                         apply(target, rule.category)
 
     @staticmethod
@@ -327,6 +335,11 @@ def apply(target: Span, category: str) -> None:
     if category == HISTORICAL:
         target._.historical = True
         return
+    if category == CIRCUMSTANCE:
+        details(target)[CIRCUMSTANCE] = True
+        return
+    if category == "absent":
+        details(target)[DENIED] = True
     if category in MARKED:  # the assertion it gives, and a mark the extractor reads
         details(target)[category] = True
         category = MARKED[category]

@@ -16,7 +16,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp.components.context import (
-    CONCERN, CONCERNS, CONDITIONAL, FILLER, HISTORICAL, IMPRESSION, OPTION, OTHERS, PSEUDO, RISK, TERMINATE,
+    CIRCUMSTANCE, CONCERN, CONCERNS, CONDITIONAL, FILLER, HISTORICAL, IMPRESSION, OPTION, OTHERS, PSEUDO, RISK,
+    TERMINATE,
     QuestionMarker, apply, right_after,
 )
 from nlp.components.extensions import TARGETS, register
@@ -32,7 +33,8 @@ OURS = {ours: theirs for theirs, ours in CATEGORIES.items()} | {TERMINATE: "TERM
                                                                  IMPRESSION: "POSSIBLE_EXISTENCE",
                                                                  CONCERN: "POSSIBLE_EXISTENCE",
                                                                  OPTION: "HYPOTHETICAL", RISK: "HYPOTHETICAL",
-                                                                 OTHERS: "HYPOTHETICAL"}
+                                                                 OTHERS: "HYPOTHETICAL",
+                                                                 CIRCUMSTANCE: "HYPOTHETICAL"}
 DIRECTIONS = {"forward": "FORWARD", "backward": "BACKWARD", "both": "BIDIRECTIONAL"}
 
 

@@ -33,6 +33,12 @@ CLAUSE_OPENERS = frozenset({",", ";", "but", "and", "so", "that"})
 # threshold to act on, not a reading
 CONDITIONAL = frozenset({"if", "unless", "when"})
 REFERRED_REACH = 3  # the number starts at most this many words after the referring words ("it was only about 150")
+# Readings that double as a discourse tag ("we'll order a lipid panel okay"), and the words that, said right before
+# one, make it a reading of the result ("it's okay", "came back ok", "looks pretty okay").
+TAG_WORDS = frozenset({"okay", "ok"})
+LINKING_WORDS = frozenset({"is", "'s", "was", "are", "'re", "were", "be", "been", "being", "look", "looks", "looked",
+                           "looking", "seem", "seems", "seemed", "back", "all", "pretty", "quite", "perfectly", "totally",
+                           "completely", "fairly", "very", "really", "still", "just", "everything", "came", "come"})
 JUDGED_AT = frozenset({"at", "of", "to"})  # "normal at 1.7", "elevated to 156": the result after its reading
 FEET, INCHES = "[ft_i]", "[in_i]"  # "five feet, six inches", "five foot six": one height, in inches
 INCHES_PER_FOOT = 12
@@ -399,9 +405,13 @@ def _interval_before(doc: Doc, unit: Span, numbers: list[Span], start: int) -> t
 
 
 def _tag(doc: Doc, said: Span) -> bool:
-    """A word closing a sentence after a comma asks ("order some thyroid labs, okay?"): no interpretation."""
-    return said.start > 0 and doc[said.start - 1].text == "," and \
-        (said.end >= said.sent.end or doc[said.end].text in ("?", "."))
+    """A word closing a sentence after a comma asks ("order some thyroid labs, okay?"): no interpretation. So does a
+    tag word closing it unpunctuated ("we'll order a lipid panel okay"), unless a verb or an adverb says it of the
+    result ("everything is ok", "it came back okay", "looks pretty ok")."""
+    if said.start == 0 or not (said.end >= said.sent.end or doc[said.end].text in ("?", ".")):
+        return False
+    before = doc[said.start - 1]
+    return before.text == "," or said.text.lower() in TAG_WORDS and before.lower_ not in LINKING_WORDS
 
 
 def _run_end(doc: Doc, target: Span) -> int:

@@ -6,7 +6,7 @@ import pytest
 
 from knowledge.extract import Extractor
 from nlp.transcript_io import parse
-from nlp.types import Finding
+from nlp.types import Finding, Segment, Transcript
 
 
 def findings(extractor: Extractor, text: str) -> list[Finding]:
@@ -52,6 +52,87 @@ def test_in_the_family_makes_the_question_about_relatives(extractor: Extractor) 
                                   "Doctor: Has anyone in your family got lupus?\nPatient: No."])
 def test_a_family_history_denied_says_nothing_of_the_patients_own(extractor: Extractor, said: str) -> None:
     assert found(extractor, said) == set()
+
+
+@pytest.mark.parametrize("said", ["Patient: None of my family has ever had a stroke.",
+                                  "Patient: There's no family history of epilepsy.",
+                                  "Patient: My father never had high blood pressure.",
+                                  "Patient: No one in my family has had breast cancer as far as I know.",
+                                  "Patient: nobody in the family gets migraines"])
+def test_a_relatives_illness_denied_is_no_finding(extractor: Extractor, said: str) -> None:
+    assert found(extractor, said) == set()  # as "Any stroke in the family?" "No." makes none
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    # the negation ends where "my" opens a new statement, and says nothing of the relative spoken of there
+    ("Patient: I've never had it checked, my dad has diabetes.", ("diabetes", "family")),
+    # what nobody else has is others', not the patient's
+    ("Patient: I've had a cough all week but nobody else at home has a cough.", ("cough", "present")),
+])
+def test_a_denial_of_others_leaves_the_patients_own(extractor: Extractor, said: str,
+                                                    expected: tuple[str, str]) -> None:
+    assert found(extractor, said) == {expected}
+
+
+def test_an_episode_in_the_past_is_apart_from_what_is_denied_today(extractor: Extractor) -> None:
+    said = ("Patient: Years ago I used to get palpitations, they did tests on my heart.\n"
+            "Doctor: Any palpitations at the moment?\nPatient: No.")
+    palpitations = [(f.assertion, f.historical) for f in findings(extractor, said) if f.code == "palpitations"]
+    assert sorted(palpitations) == [("absent", False), ("present", True)]
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    # what brings a symptom on is the question's circumstance: the answer is about the symptom
+    ("Doctor: Do you get any tightness in your chest when you go jogging?\nPatient: No.", {("chest_tightness", "absent")}),
+    ("Doctor: Is the back pain any worse when you sneeze?\nPatient: Yes, a lot.", {("back_pain", "present")}),
+])
+def test_what_brings_a_symptom_on_is_not_what_is_asked(extractor: Extractor, said: str,
+                                                       expected: set[tuple[str, str]]) -> None:
+    assert found(extractor, said) == expected
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    ("Doctor: Have you had any night sweats?\nPatient: Yes, I sweat a lot at the gym.\n"
+     "Doctor: I mean at night, any night sweats?\nPatient: No.", {("night_sweats", "absent")}),
+    ("Doctor: Any wheezing?\nPatient: No, not really.\nDoctor: Not even a little wheezing when it's cold?\n"
+     "Patient: Well yes, sometimes.", {("wheeze", "present")}),
+])
+def test_the_answer_to_a_question_asked_again_settles_it(extractor: Extractor, said: str,
+                                                         expected: set[tuple[str, str]]) -> None:
+    assert found(extractor, said) == expected
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    ("Patient: I've had a terrible cough for a week.\nDoctor: Anyone at home unwell?\n"
+     "Patient: Yes, my brother has had something similar since Monday.", {("cough", "present"), ("cough", "family")}),
+    # a relative's illness named is that illness, and a partner is no family history
+    ("Patient: I keep getting headaches.\nPatient: My mum had the same thing, she had migraines.",
+     {("headache", "present"), ("migraine", "family")}),
+    ("Patient: I've had a terrible cough for a week.\nPatient: My wife has had something similar.",
+     {("cough", "present")}),
+])
+def test_a_relative_who_has_what_the_patient_has_has_the_complaint(extractor: Extractor, said: str,
+                                                                    expected: set[tuple[str, str]]) -> None:
+    assert found(extractor, said) == expected
+
+
+def timed(*turns: tuple[str, float, float, str]) -> Transcript:
+    return Transcript(segments=[Segment(id=n, speaker=speaker, start=start, end=end, text=text)
+                                for n, (speaker, start, end, text) in enumerate(turns)])
+
+
+@pytest.mark.parametrize(("yes_at", "expected"), [
+    # "Yes." said over the question, while the clinician went on to the next: it answers the dizziness; the "No." said
+    # after the question answers its last part
+    (11.5, {("dizziness", "present"), ("fever", "absent")}),
+    # both said after the question: the second takes the first back
+    (16.0, {("dizziness", "absent"), ("fever", "absent")}),
+])
+def test_a_reply_said_over_the_question_answers_what_came_before_its_last_part(
+        extractor: Extractor, yes_at: float, expected: set[tuple[str, str]]) -> None:
+    said = timed(("clinician", 10.0, 15.0, "So you feel dizzy? Right, got it, thanks. And any fevers?"),
+                 ("patient", yes_at, yes_at + 0.5, "Yes."), ("patient", 17.0, 17.5, "No."))
+    assert {(f.code, f.assertion) for f in extractor.extract(said).findings} == expected
 
 
 def test_a_no_after_a_drawn_out_hesitation_denies_what_was_asked(extractor: Extractor) -> None:

@@ -116,3 +116,11 @@ def test_the_condition_of_a_consequence_in_the_conditional_mood_is_hypothetical(
 def test_a_name_announced_is_no_word_of_a_cues_reach(nlp: Language) -> None:
     said_so = "You might be heading into what we call a full, a full anaphylactic reaction."
     assert said(nlp, said_so, "anaphylaxis").assertion == "possible"
+
+
+def test_what_brings_a_symptom_on_is_marked_and_asserts_what_it_did(nlp: Language) -> None:
+    """The mark says the answer to a question is not about it (knowledge.dialogue.place); said, it asserts as before."""
+    told = said(nlp, "When you're coughing at night, try a spoonful of honey.", "cough")
+    asked = said(nlp, "Is the pain worse when you cough?", "cough")
+    assert (told.assertion, told.attributes.get("circumstance")) == ("present", True)
+    assert asked.in_question and asked.attributes.get("circumstance")

@@ -34,6 +34,9 @@ def test_a_number_without_a_dose_unit_is_no_dose(nlp: Language) -> None:
     ("I want to go ahead and order some thyroid labs, okay?", None),  # a tag asks; it says no result
     ("Your potassium was fine.", "normal"),
     ("Your potassium is okay.", "normal"),
+    ("we'll send off a thyroid panel ok", None),  # unpunctuated, the tag still asks
+    ("the thyroid panel came back okay", "normal"),
+    ("we got your magnesium back, it's all ok", "normal"),
 ])
 def test_a_tag_closing_the_sentence_is_no_interpretation(nlp: Language, text: str, interpretation: str | None) -> None:
     said = next(m for m in mentions(nlp(text)) if m.kind in ("lab", "electrolyte"))
