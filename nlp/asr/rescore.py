@@ -1,6 +1,8 @@
 """The consultation's vocabulary checked against the audio: a term the chart, the upload or the clinic names that the
 transcript does not hold is looked for where Whisper was unsure, and written there only when Whisper, reading that
 stretch of audio again, finds it likelier than what it wrote and likelier than the drugs that sound like it.
+First, the correction's own gates toward the vocabulary are tried again with Whisper's doubt of each word read as
+its least sure token (`doubted`).
 
 The spelling gates of `nlp.asr.correct` cannot tell "sin must have been" from simvastatin or "Mende with Lumithy,
 I like" from bendroflumethiazide (tiny.en, espeak-ng at 160 words a minute): the words sound too far from the names
@@ -9,13 +11,13 @@ than what its greedy decoding wrote.
 
 For each term of the vocabulary that no word of the transcript names, the runs of up to `MAX_WORDS` words that could
 have been it (Whisper unsure of one of them, no number, no drug name but one the term names, about as long, sounding
-loosely alike)
+loosely alike; the first word's opening English word may be kept before the term, "your" of "yourself")
 are ranked by sound, and the closest `MAX_CANDIDATES` are scored, with any drug name Whisper wrote without believing
 it (`UNBELIEVED_P`) that the vocabulary does not list: the log probability Whisper gives the run's sentence (its
 words and audio only, not the rest of a segment that may hold a whole window) with the run replaced by the term,
 against the sentence as it wrote it, both after the vocabulary as the previous text (as the hotwords were given).
-The likeliest run is written when it is `MIN_GAIN` nats likelier, `MIN_GAIN` likelier than Whisper's own greedy
-reading of the sentence again unless that reading holds the term, and
+The likeliest run is written when it is `MIN_GAIN` nats likelier, `READ_MIN_GAIN` likelier than Whisper's own
+greedy reading of the sentence again unless that reading holds the term, and
 `RIVAL_MARGIN` nats more so than with a drug of the lexicon in the term's place (in the text and the prompt), for the
 drugs that sound most like the term or at least as much like the words heard: a chart listing a sound-alike of the
 drug said (empagliflozin, when eplerenone was said and heard "amplerinine") gives it no more than the drug said
@@ -42,6 +44,8 @@ from nlp.types import Segment, Word
 log = logging.getLogger(__name__)
 
 MAX_WORDS = 5  # "Mende with Lumithy, I like" for bendroflumethiazide
+MIN_KEPT = 3  # letters of an English word opening a run's first word kept before the term, and of the rest
+MAX_KEPT_CANDIDATES = 1  # such runs scored per term, besides MAX_CANDIDATES of whole words
 MAX_CANDIDATES = 4  # runs scored per term, the closest in sound first
 MAX_SOUND_DISTANCE = 0.65  # Metaphone edits over the longer key: "sin must have been" is 0.62 from simvastatin
 MIN_LENGTH_RATIO = 0.5  # the run's letters against the term's
@@ -59,6 +63,10 @@ RIVAL_SOUND_DISTANCE = 0.5
 # "and a baby aspirin", heard "and amelias green", read again "... metformin and aspirin", is aspirin by 13.5 nats
 # and azithromycin, with azithromycin as the prompt, by 14.6.
 READ_RIVAL_SLACK = 2.0
+# ... and the term must be READ_MIN_GAIN likelier than the reading again (when it does not hold the term): 0.4 for
+# the decoy fluvastatin above; 1.5 for "How often are you using your salbutamol?" (said), heard "... yourself, you
+# timeout?", read again "... yourself, you came out?" (3.7 nats over as heard, 3.4 over its sound-alikes).
+READ_MIN_GAIN = 1.0
 # A drug name Whisper wrote while giving it a probability under this, and the vocabulary does not list, may stand for
 # a term of the vocabulary however unlike in sound: with rosuvastatin in the hotwords, tiny.en wrote "They started me
 # on rosuvastatin a month ago" as "Next, I'll give me omeprazole." at p 0.0000 (espeak-ng), and that sentence with
@@ -86,6 +94,11 @@ class TextScorer(Protocol):
         text."""
         ...
 
+    def word_doubts(self, audio: np.ndarray, prompt: str, words: Sequence[str]) -> list[float]:
+        """For each of `words` (a text as written), the least probability the recogniser gives one of its tokens
+        of letters, for the audio (16 kHz mono, at most 30 s) after `prompt` as the previous text."""
+        ...
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -97,6 +110,7 @@ class Candidate:
     term: str
     distance: float
     drug: str = ""  # the drug name Whisper wrote there, unbelieved (UNBELIEVED_P)
+    kept: str = ""  # the English word opening the run's first word, kept before the term (Run.kept)
 
 
 @dataclass(frozen=True)
@@ -113,7 +127,8 @@ class Decision:
 
     @property
     def accepted(self) -> bool:
-        if self.gain < MIN_GAIN or self.over_written < RIVAL_MARGIN or not (self.read or self.over_reading >= MIN_GAIN):
+        if self.gain < MIN_GAIN or self.over_written < RIVAL_MARGIN or \
+                not (self.read or self.over_reading >= READ_MIN_GAIN):
             return False
         return self.over_rivals >= (-READ_RIVAL_SLACK if self.read else RIVAL_MARGIN)
 
@@ -144,6 +159,11 @@ class Run:
     key: str
     drug: bool = False  # one drug name Whisper wrote under UNBELIEVED_P
     names: frozenset[str] = frozenset()  # the drug names among its words, which only a term naming them may take
+    # The English word that opens the run's first word and is kept before the term, the rest of that word being
+    # the term's start: Whisper joins a short word to the sound after it ("How often are you using yourself, you
+    # timeout?" for "... your salbutamol?", tiny.en, espeak-ng: ' sal' costs 0.09 nats after ' your', 14.4 after
+    # "using" alone, so no run of whole words is the term).
+    kept: str = ""
 
 
 def runs(segments: Sequence[Segment], corrector: Corrector) -> list[Run]:
@@ -162,10 +182,22 @@ def runs(segments: Sequence[Segment], corrector: Corrector) -> list[Run]:
                 if not cores[last].isalpha() or (last > first and words[last - 1].w.rstrip()[-1:] in ".?!"):
                     break
                 if min(word.p for word in words[first:last + 1]) < CANDIDATE_UNSURE_P:
-                    joined = "".join(cores[first:last + 1])
-                    found.append(Run(index, first, last, joined, jellyfish.metaphone(joined),
-                                     names=frozenset(name for name in names[first:last + 1] if name)))
+                    held = frozenset(name for name in names[first:last + 1] if name)
+                    rest = "".join(cores[first + 1:last + 1])
+                    opening = _opening_words(cores[first], corrector.english) if last > first else []
+                    for kept in ["", *opening]:
+                        joined = cores[first][len(kept):] + rest
+                        found.append(Run(index, first, last, joined, jellyfish.metaphone(joined), names=held,
+                                         kept=kept))
     return found
+
+
+def _opening_words(core: str, english: frozenset[str]) -> list[str]:
+    """The English words of at least MIN_KEPT letters that open `core`, itself an English word, and leave
+    MIN_KEPT letters or more after them ("yourself": "you", "your"; none for "Kremps")."""
+    if core not in english:
+        return []
+    return [core[:end] for end in range(MIN_KEPT, len(core) - MIN_KEPT + 1) if core[:end] in english]
 
 
 def candidates(heard: Sequence[Run], term: str) -> list[Candidate]:
@@ -176,13 +208,18 @@ def candidates(heard: Sequence[Run], term: str) -> list[Candidate]:
     term_key = jellyfish.metaphone(letters_said)
     term_words = set(_words(term).split())
     found = [Candidate(run.segment, run.first, run.last, term, sound_distance(run.key, term_key),
-                       run.letters if run.drug else "") for run in heard
+                       run.letters if run.drug else "", run.kept) for run in heard
              if MIN_LENGTH_RATIO <= len(run.letters) / len(letters_said) <= MAX_LENGTH_RATIO
              and (run.drug or (run.names <= term_words and len(run.names) <= run.last - run.first))]
     unbelieved = [candidate for candidate in found if candidate.drug and candidate.drug != letters_said]
     found = [candidate for candidate in found if not candidate.drug and candidate.distance <= MAX_SOUND_DISTANCE]
     found.sort(key=lambda c: (c.distance, c.last - c.first, c.segment, c.first))
-    return found[:MAX_CANDIDATES] + unbelieved
+    # A run beginning inside a word is tried besides the closest runs of whole words, never in place of one: its
+    # letters may come nearer the term's by chance ("Kremps, Doctor," would have pushed out "sin must have been",
+    # simvastatin by 15 nats, from the closest four).
+    whole = [candidate for candidate in found if not candidate.kept][:MAX_CANDIDATES]
+    inside = [candidate for candidate in found if candidate.kept][:MAX_KEPT_CANDIDATES]
+    return whole + inside + unbelieved
 
 
 def prompt_terms(vocabulary: Sequence[str]) -> list[str]:
@@ -203,8 +240,12 @@ def _spoken(words: Sequence[Word]) -> str:
 
 
 def _replaced(words: Sequence[Word], candidate: Candidate, term: str) -> str:
-    return _spoken([*words[:candidate.first], named(words[candidate.first:candidate.last + 1], term),
-                    *words[candidate.last + 1:]])
+    return _spoken([*words[:candidate.first], _named(words, candidate, term), *words[candidate.last + 1:]])
+
+
+def _named(words: Sequence[Word], candidate: Candidate, term: str) -> Word:
+    """The one word written for the candidate's run, naming `term` (after the word it keeps, if any)."""
+    return named(words[candidate.first:candidate.last + 1], f"{candidate.kept} {term}" if candidate.kept else term)
 
 
 def decide(segments: Sequence[Segment], audio: np.ndarray, vocabulary: Sequence[str], corrector: Corrector,
@@ -303,12 +344,56 @@ def _audio_of(words: Sequence[Word], audio: np.ndarray) -> np.ndarray:
     return piece.mean(axis=0) if piece.ndim == 2 else piece
 
 
+def doubted(segments: Sequence[Segment], audio: np.ndarray, vocabulary: Sequence[str], corrector: Corrector,
+            scorer: TextScorer) -> list[Segment]:
+    """The segments with each missing vocabulary term written where the correction's gates toward the vocabulary
+    (`Corrector.vocabulary_runs`: close in sound, no other drug as close) take the heard words once Whisper's
+    doubt of each word is read as its least sure token rather than the mean of its tokens (`word_doubts`).
+
+    Whisper's probability of a word is the mean of its tokens', and a drug name Whisper spells another way goes
+    wrong at its first token, after which the rest follow surely: "We could consider methanamic acid instead." for
+    mefenamic acid (tiny.en, espeak-ng), "methanamic" p 0.59, too sure for the gates (UNSURE_P), its ' met' 0.28.
+    The audio cannot settle it either: ' met' against ' me' is the sound at the word's start, 1.2 nats for
+    "methanamic". Only a sentence with words the gates would take were Whisper unsure of every one is read."""
+    listed = prompt_terms(vocabulary)
+    missing = {_words(term) for term in missing_terms(segments, listed)}
+    if not missing:
+        return list(segments)
+    preferring = corrector.preferring(listed)
+    prompt = ", ".join(listed)
+    result = []
+    for segment in segments:
+        words = segment.words
+        unsure = [word.model_copy(update={"p": 0.0}) for word in words]
+        possible = [(first, last) for first, (last, word) in preferring.vocabulary_runs(unsure).items()
+                    if _words(word.w) in missing]
+        if not possible:
+            result.append(segment)
+            continue
+        read = dict.fromkeys(sentence_of(words, Candidate(0, first, last, "", 0.0)) for first, last in possible)
+        doubts = [word.p for word in words]
+        for start, end in read:
+            said = words[start:end + 1]
+            for index, doubt in enumerate(scorer.word_doubts(_audio_of(said, audio), prompt, [w.w for w in said])):
+                doubts[start + index] = min(doubts[start + index], doubt)
+        runs = {first: (last, word) for first, (last, word) in preferring.vocabulary_runs(
+                    [word.model_copy(update={"p": doubt}) for word, doubt in zip(words, doubts, strict=True)]).items()
+                if (first, last) in possible}
+        for first, (last, word) in runs.items():
+            log.debug("vocabulary term %s for %r: Whisper's least sure token p %.2f", word.w,
+                      _spoken(words[first:last + 1]), word.p)
+        result.append(with_runs(segment, runs))
+    return result
+
+
 def rescore(segments: Sequence[Segment], audio: np.ndarray, vocabulary: Sequence[str], corrector: Corrector,
             scorer: TextScorer) -> list[Segment]:
     """The segments with each missing vocabulary term written where the audio says it was said (the accepted
-    candidates, the likeliest first, none overlapping another). `audio`: 16 kHz, mono or (channels, samples)."""
+    candidates, the likeliest first, none overlapping another), or where the correction's gates take it once
+    Whisper's doubt is read token by token (`doubted`). `audio`: 16 kHz, mono or (channels, samples)."""
     if not vocabulary:
         return list(segments)
+    segments = doubted(segments, audio, vocabulary, corrector, scorer)
     decisions = decide(segments, audio, vocabulary, corrector, scorer)
     runs: dict[int, dict[int, tuple[int, Word]]] = defaultdict(dict)
     # At most one candidate a term is accepted: `decide` tries the sound-alikes against each term's likeliest only.
@@ -322,5 +407,5 @@ def rescore(segments: Sequence[Segment], audio: np.ndarray, vocabulary: Sequence
         if not decision.accepted or \
                 any(first <= candidate.last and candidate.first <= last for first, (last, _) in taken.items()):
             continue
-        taken[candidate.first] = (candidate.last, named(words[candidate.first:candidate.last + 1], candidate.term))
+        taken[candidate.first] = (candidate.last, _named(words, candidate, candidate.term))
     return [with_runs(segment, runs.get(index, {})) for index, segment in enumerate(segments)]

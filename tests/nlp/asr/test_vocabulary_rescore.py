@@ -12,8 +12,8 @@ import pytest
 from nlp.asr.correct import Corrector
 from nlp.asr.faster_whisper import MAX_PROMPT_TOKENS, FasterWhisperBackend
 from nlp.asr.base import SAMPLE_RATE
-from nlp.asr.rescore import (MAX_PROMPT_CHARS, PAD_SECONDS, candidates, decide, missing_terms, prompt_terms, rescore,
-                             runs)
+from nlp.asr.rescore import (MAX_PROMPT_CHARS, PAD_SECONDS, candidates, decide, doubted, missing_terms, prompt_terms,
+                             rescore, runs)
 from nlp.audio import decode
 from nlp.types import Segment, Word
 from scripts.render_consultation import render
@@ -168,6 +168,12 @@ def test_a_term_is_not_written_where_whisper_reading_the_sentence_again_finds_ot
         " fluvastatin.")
 
 
+def test_a_term_a_nat_likelier_than_whisper_reading_the_sentence_again_is_written(corrector: Corrector) -> None:
+    # 7 nats likelier than as heard, 1 more than any sound-alike drug and 1.5 over the reading again.
+    assert written(corrector, Scripted("fluvastatin", -11.0, "If it's not hurting.", -11.5)).endswith(
+        " fluvastatin.")
+
+
 def test_a_term_whisper_writes_when_reading_the_sentence_again_may_trail_a_sound_alike_a_little(
         corrector: Corrector) -> None:
     # A drug that sounds like it is 1 nat likelier (with itself as the prompt): written only when the reading again,
@@ -210,6 +216,111 @@ def test_a_drug_whisper_wrote_without_believing_it_may_be_the_vocabulary_term_th
     # a drug the vocabulary lists is never replaced
     assert rescore([segment], audio, ["rosuvastatin", "omeprazole"], corrector, Unbelieved(written))[0].text == \
         Unbelieved.HEARD
+
+
+# A made-up hearing of "Do you still take your salbutamol daily?": the term's first sound joined to "your".
+YOURSELF = heard(("Do", 0.9), ("you", 0.99), ("still", 0.98), ("take", 0.97), ("yourself,", 0.9), ("you", 0.83),
+                 ("timeout", 0.16), ("daily?", 0.95))
+
+
+def test_a_run_may_begin_inside_a_word_the_english_word_opening_it_kept(corrector: Corrector) -> None:
+    found = candidates(runs([YOURSELF], corrector), "salbutamol")
+    kept = [c for c in found if c.kept]
+    assert [(c.kept, c.first, c.last) for c in kept][:1] == [("your", 4, 6)], found
+    assert all(c.first < c.last for c in kept)  # a word alone is never split
+    scorer = Recorded(["your salbutamol"])
+    audio = np.zeros(4 * SAMPLE_RATE, dtype=np.float32)
+    decide([YOURSELF], audio, ["salbutamol"], corrector, scorer)
+    assert "Do you still take your salbutamol daily?" in [text for _, texts in scorer.asked for text in texts]
+    heard_as = runs([YOURSELF], corrector)
+    assert {run.kept for run in heard_as if run.first == 4} == {"", "you", "your", "yours"}  # "yo": under MIN_KEPT
+    assert all(not run.kept for run in heard_as if run.first == run.last)  # a word alone is never split
+
+
+def test_a_run_beginning_inside_a_word_never_takes_the_place_of_a_run_of_whole_words(corrector: Corrector) -> None:
+    segment = heard(("Take", 0.9), ("yourself,", 0.4), ("sin", 0.09), ("must", 0.7), ("have", 0.49), ("been", 0.89),
+                    ("daily.", 0.9))
+    found = candidates(runs([segment], corrector), "simvastatin")
+    spans = [" ".join(word.w for word in segment.words[c.first:c.last + 1]) for c in found if not c.kept]
+    assert spans == ["sin must", "sin must have been", "must have been daily."], spans  # all three, as without it
+    assert [c.kept for c in found if c.kept] == ["your"]  # "your" + "self, sin": closer in sound, tried besides
+
+
+class Joined:
+    """A scorer for YOURSELF: the sentence with "your salbutamol" -30, as heard -34, Whisper's reading again
+    `read`, with "your" and a sound-alike drug -49, any other text -50."""
+
+    def __init__(self, read: float) -> None:
+        self.read = read
+
+    def log_probabilities(self, audio: np.ndarray, texts: list[tuple[str, str]]) -> list[float]:
+        return [-30.0 if "your salbutamol" in text else -34.0 if text == YOURSELF.text else
+                self.read if text == "Do you still take yourself, you came out daily?" else
+                -49.0 if "your " in text else -50.0 for _, text in texts]
+
+    def reading(self, audio: np.ndarray, prompt: str) -> str:
+        return "Do you still take yourself, you came out daily?"
+
+    def word_doubts(self, audio: np.ndarray, prompt: str, words: list[str]) -> list[float]:
+        return [0.9 for _ in words]
+
+
+@pytest.mark.parametrize(("read", "text"), [(-33.0, "Do you still take your salbutamol daily?"),
+                                            (-29.5, YOURSELF.text)])
+def test_a_term_heard_joined_to_the_word_before_it_is_written_after_that_word(corrector: Corrector, read: float,
+                                                                             text: str) -> None:
+    audio = np.zeros(4 * SAMPLE_RATE, dtype=np.float32)
+    [segment] = rescore([YOURSELF], audio, ["salbutamol"], corrector, Joined(read))
+    assert segment.text == text
+    if segment.text != YOURSELF.text:
+        [word] = [word for word in segment.words if word.original]
+        assert (word.w, word.original) == ("your salbutamol", "yourself, you timeout")
+
+
+class Doubts:
+    """A scorer that gives each word of a sentence the least token probability `doubts` says (else 0.9), keeping
+    what it was asked to read; any text scores alike, so the audio check writes nothing."""
+
+    def __init__(self, doubts: dict[str, float]) -> None:
+        self.doubts = doubts
+        self.read: list[list[str]] = []
+
+    def log_probabilities(self, audio: np.ndarray, texts: list[tuple[str, str]]) -> list[float]:
+        return [-20.0 for _ in texts]
+
+    def reading(self, audio: np.ndarray, prompt: str) -> str:
+        return ""
+
+    def word_doubts(self, audio: np.ndarray, prompt: str, words: list[str]) -> list[float]:
+        self.read.append(list(words))
+        return [self.doubts.get(word, 0.9) for word in words]
+
+
+# A made-up hearing of "She takes mefenamic acid for her cramps. It helps.": Whisper's mean of the tokens of
+# "methanamic" too sure for the correction's gates (UNSURE_P 0.5).
+METHANAMIC = heard(("She", 0.95), ("takes", 0.9), ("methanamic", 0.59), ("acid", 0.98), ("for", 0.9),
+                   ("her", 0.9), ("cramps.", 0.96), ("It", 0.99), ("helps.", 0.98))
+
+
+@pytest.mark.parametrize(("doubt", "text"), [(0.28, "She takes mefenamic acid for her cramps. It helps."),
+                                             (0.55, METHANAMIC.text)])
+def test_a_word_whose_least_sure_token_is_unsure_is_corrected_toward_the_vocabulary(
+        corrector: Corrector, doubt: float, text: str) -> None:
+    audio = np.zeros(5 * SAMPLE_RATE, dtype=np.float32)
+    assert corrector.preferring(["mefenamic acid"]).correct([METHANAMIC])[0].text == METHANAMIC.text
+    scorer = Doubts({"methanamic": doubt})
+    [segment] = doubted([METHANAMIC], audio, ["mefenamic acid"], corrector, scorer)
+    assert segment.text == text
+    assert scorer.read == [["She", "takes", "methanamic", "acid", "for", "her", "cramps."]]  # its sentence only
+    assert rescore([METHANAMIC], audio, ["mefenamic acid"], corrector, scorer)[0].text == text
+
+
+def test_no_sentence_is_read_token_by_token_without_words_the_gates_could_take(corrector: Corrector) -> None:
+    scorer = Doubts({"methanamic": 0.1})
+    audio = np.zeros(5 * SAMPLE_RATE, dtype=np.float32)
+    for vocabulary in (["ethacrynic acid"], ["methanamic acid", "naproxen"], ["naproxen"]):
+        assert doubted([METHANAMIC], audio, vocabulary, corrector, scorer) == [METHANAMIC]
+    assert scorer.read == []
 
 
 @pytest.fixture(scope="module")
@@ -305,3 +416,35 @@ def test_a_prompt_longer_than_whisper_reads_is_cut_to_its_last_tokens(
     tokens = engine._tokenizer.encode(" " + long)[-MAX_PROMPT_TOKENS:]
     [cut, whole] = engine.log_probabilities(piece, [(engine._tokenizer.decode(tokens), text), (long, text)])
     assert whole == pytest.approx(cut, abs=0.5)
+
+
+@pytest.fixture(scope="module")
+def mefenamic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """"The mefenamic acid helps with my cramps." spoken by Piper at 160 words a minute."""
+    out = tmp_path_factory.mktemp("rescore") / "mefenamic.wav"
+    render("Patient: The mefenamic acid helps with my cramps.\n", out, speed=160, engine="piper")
+    return out
+
+
+@pytest.mark.audio
+def test_a_term_whisper_spelled_otherwise_from_its_first_token_is_written_where_that_token_was_unsure(
+        scribes: dict[bool, Scribe], mefenamic: Path) -> None:
+    # tiny.en writes "methanamic" at a mean token probability the correction's gates find sure.
+    without = words(scribes[False], mefenamic, ["mefenamic acid"])
+    [heard_as] = [word for word in without if word.w.lower().startswith("meth")]
+    assert heard_as.p >= 0.5, without
+    written = {word.w.strip(",.").lower(): word for word in words(scribes[True], mefenamic, ["mefenamic acid"])}
+    assert "mefenamic acid" in written and written["mefenamic acid"].p < 0.5, list(written)
+    assert written["mefenamic acid"].original.lower().startswith("meth")
+    decoys = " ".join(word.w for word in words(scribes[True], mefenamic, ["ethacrynic acid", "meloxicam"])).lower()
+    assert "ethacrynic" not in decoys and "meloxicam" not in decoys, decoys
+
+
+@pytest.mark.audio
+def test_a_word_doubt_is_its_least_sure_token(scribes: dict[bool, Scribe], mefenamic: Path) -> None:
+    engine = scribes[True].backend(None, None)
+    assert isinstance(engine, FasterWhisperBackend)
+    heard_as = ["The", "methanamic", "acid", "helps", "with", "my", "cramps."]
+    doubts = engine.word_doubts(decode(mefenamic), "mefenamic acid", heard_as)
+    assert len(doubts) == len(heard_as) and all(0.0 <= doubt <= 1.0 for doubt in doubts)
+    assert doubts[1] < 0.5 < min(doubts[2:]), doubts  # the first token of "methanamic"; the words after it sure
