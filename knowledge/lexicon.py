@@ -56,6 +56,9 @@ class ModifierEntry(_Strict):
     phrases: list[Phrase] = Field(min_length=1)
     generic: bool = False
     needs_site: bool = False
+    # Words of the kind said in a saying that names none ("on my feet all day" is standing, no place): the longer
+    # phrase hides the shorter one inside it and gives nothing.
+    idiom: bool = False
     applies_to: list[Literal["medication", "symptom"]] = ["medication"]
 
 
@@ -294,7 +297,7 @@ class TopicLexicon:
             patterns.append(TermPattern(MEDICATION, drug.code, (*names, *drug.brands, *drug.synonyms)))
         for kind, entries in self.lexicon.modifiers:
             for entry in entries:
-                options = {"generic": entry.generic, "needs_site": entry.needs_site,
+                options = {"generic": entry.generic, "needs_site": entry.needs_site, "idiom": entry.idiom,
                            "applies_to": tuple(entry.applies_to) if kind == "frequency" else ()}
                 patterns.append(TermPattern(kind, entry.code, tuple(entry.phrases),
                                             {key: value for key, value in options.items() if value}))

@@ -160,3 +160,17 @@ def test_exam_words_asked_while_examining_are_still_exam_findings(extractor: Ext
 def test_a_cues_reach_skips_the_hesitations_inside_it(extractor: Extractor) -> None:
     said = "Patient: My dad had, uh, you know, high blood pressure, and he's got a history of, um, gout."
     assert ("gout", "family") in found(extractor, said)
+
+
+@pytest.mark.parametrize("said", [
+    "Patient: By the time I've been on my feet all day at the shop, it starts to ache.",
+    "Patient: My back hurts after a long shift on my feet, so I try to get off my feet in the evening.",
+    "Doctor: Once you're back on your feet, any pain when you walk?\nPatient: Yes.",
+])
+def test_a_saying_about_standing_names_no_foot(extractor: Extractor, said: str) -> None:
+    assert not [f for f in findings(extractor, said) if f.code == "foot_pain" or f.attributes.get("site") == "foot"]
+
+
+def test_the_feet_said_as_a_place_beside_the_saying_stay_the_place(extractor: Extractor) -> None:
+    said = "Patient: I'm on my feet all day and the soles of my feet ache by the evening."
+    assert "foot_pain" in {f.code for f in findings(extractor, said)}
