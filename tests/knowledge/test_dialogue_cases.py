@@ -100,8 +100,8 @@ def test_a_drug_not_taken_but_proposed_is_a_proposal(extractor: Extractor) -> No
     ("Doctor: It sounds like restless legs syndrome.", ("restless_legs", "possible")),
     ("Patient: maybe three glasses of wine a night", ("alcohol_use", "present")),
     ("Doctor: Probably the low potassium from your bendroflumethiazide.", ("bendroflumethiazide", "present")),
-    ("Patient: Can I have quinine for the cramps?", ("leg_cramp", "present")),
-    ("Patient: Can I have quinine for the cramps?", ("quinine", "hypothetical")),
+    ("Patient: Can I have quinine for the cramps in my legs?", ("leg_cramp", "present")),
+    ("Patient: Can I have quinine for the cramps in my legs?", ("quinine", "hypothetical")),
     ("Doctor: I'll give you a course of nitrofurantoin.", ("nitrofurantoin", "hypothetical")),
     ("Patient: Not great, I've been using my albuterol inhaler a lot.", ("albuterol", "present")),
     ("Doctor: Any allergies to antibiotics?\nPatient: No.", ("antibiotic", "absent")),  # an allergy denied

@@ -947,3 +947,34 @@ def test_an_emollient_by_its_brand_or_in_the_singular_is_an_emollient(extractor:
 def test_food_allergies_asked_are_the_kind_asked(extractor: Extractor) -> None:
     said = "Doctor: And you've got no food allergies as far as you're aware?\nPatient: No."
     assert one(extractor, said, "allergy", "food_allergy").assertion == "absent"
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: Left alone, a break like this can lead to arthritis in the joint later on.",
+    "Doctor: If the ligaments heal badly you can also develop arthritis in that ankle.",
+    "Doctor: Over the years this may result in heart failure.",
+    "Doctor: The tablets are mostly fine, though they can also give you a high blood sugar.",
+    "Doctor: I went through the risks of the procedure, including infection, bleeding and covid.",
+    "Doctor: The genetic test tells us whether you carry a predisposition to ovarian cancer.",
+])
+def test_what_may_come_of_a_problem_or_a_treatment_is_no_problem_of_the_patients(extractor: Extractor,
+                                                                                 said: str) -> None:
+    assert not [f for f in findings(extractor, said).findings if f.kind in ("symptom", "condition")]
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: The fall led to a fracture of my wrist.", "fracture"),
+    ("Patient: Within an hour I developed a rash on my arms.", "rash"),
+    ("Doctor: We can give you some ibuprofen for the swelling.", "ibuprofen"),
+])
+def test_what_did_come_of_it_and_a_drug_offered_are_still_found(extractor: Extractor, said: str, code: str) -> None:
+    assert code in {f.code for f in findings(extractor, said).findings}
+
+
+@pytest.mark.parametrize("said", [
+    "Patient: My chest was pounding so hard I thought I was going to have a heart attack.",
+    "Patient: Honestly it felt like I was having a stroke, I was so scared.",
+    "Patient: I was terrified I was having a heart attack.",
+])
+def test_a_fear_of_what_was_happening_is_no_problem_of_the_patients(extractor: Extractor, said: str) -> None:
+    assert not [f for f in findings(extractor, said).findings if f.kind == "condition"]
