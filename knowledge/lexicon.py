@@ -95,7 +95,7 @@ class AgeRules(_Strict):
 
 class ContextEntry(_Strict):
     category: Literal["absent", "possible", "impression", "concern", "hypothetical", "conditional", "option", "risk",
-                      "others", "family", "historical", "terminate", "pseudo"]
+                      "others", "attributive", "family", "historical", "terminate", "pseudo"]
     direction: Direction = "forward"
     max_scope: int | None = Field(default=None, gt=0)
     not_followed_by: list[Phrase] = []

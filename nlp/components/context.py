@@ -23,12 +23,15 @@ CONDITIONAL = "conditional"  # hypothetical, and marked so: a plan said under "i
 OPTION = "option"  # hypothetical, and marked so: a name offered ("something called X"), a drug or a diagnosis
 RISK = "risk"  # hypothetical, and marked so: a risk named ("an increased risk of stroke") is no problem of the patient's
 OTHERS = "others"  # hypothetical, and marked so: said of other people ("patients with covid") and not of the patient
+# hypothetical, and marked so: a concept that names the kind of a place, a service or an event ("the covid ward", "an
+# MRI facility", "since the covid pandemic"), said right before the cue's word: no finding of the patient's
+ATTRIBUTIVE = "attributive"
 # possible, and marked so: a worry ("we are worried about an anaphylactic reaction") doubts a problem, only a problem
 # ("I'm worried about this cough" says the symptom)
 CONCERN = "concern"
 CONCERNS = "condition"  # the kind of target a worry doubts
 MARKED = {IMPRESSION: "possible", CONDITIONAL: "hypothetical", OPTION: "hypothetical", RISK: "hypothetical",
-          OTHERS: "hypothetical", CONCERN: "possible"}
+          OTHERS: "hypothetical", CONCERN: "possible", ATTRIBUTIVE: "hypothetical"}
 NOT_ASKING_BEFORE = frozenset({"we", "i", "they", "he", "she", "to", "will", "'ll", "would", "can", "could", "should",
                                "let", "get", "got", "that", "which", "who", "'d"})
 TERMINATE = "terminate"
@@ -262,6 +265,11 @@ class ContextMarker:
             after = cue.end if answer else past_fillers(cue.doc, cue.end, fillers)
             following = cue.doc[after].lower_ if after < len(cue.doc) else ""
             if following in rule.not_followed_by or after > cue.end and repaired(sentence, cue, after):
+                continue
+            if rule.category == ATTRIBUTIVE:  # the word it qualifies follows it at once ("the covid ward")
+                for target in targets:
+                    if target.end == cue.start and not right_after(target, rule.not_after):
+                        apply(target, rule.category)
                 continue
             ends = [stop for stop in stops if not starts_with(stop, rule.passes)]
             for start, end in self._scopes(sentence, cue, rule, ends, after - cue.end + hesitating(

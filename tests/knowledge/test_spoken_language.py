@@ -174,3 +174,23 @@ def test_a_saying_about_standing_names_no_foot(extractor: Extractor, said: str) 
 def test_the_feet_said_as_a_place_beside_the_saying_stay_the_place(extractor: Extractor) -> None:
     said = "Patient: I'm on my feet all day and the soles of my feet ache by the evening."
     assert "foot_pain" in {f.code for f in findings(extractor, said)}
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: I'm a nurse, I was moved to the covid ward when the pandemic started.", "covid_19"),
+    ("Patient: Work has been mad since the covid pandemic.", "covid_19"),
+    ("Doctor: I'm going to refer you to the stroke clinic to be seen this week.", "stroke"),
+    ("Doctor: The MRI scanner is downstairs, just off the main corridor.", "mri"),
+])
+def test_a_concept_naming_the_kind_of_a_place_or_an_event_is_no_finding(extractor: Extractor, said: str,
+                                                                       code: str) -> None:
+    assert code not in {f.code for f in findings(extractor, said)}
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: My asthma nurse changed my inhaler last month.", "asthma"),
+    ("Patient: I go to my heart failure clinic every three months.", "heart_failure"),
+    ("Patient: I had covid last winter and ended up on the ward.", "covid_19"),
+])
+def test_ones_own_problem_named_with_a_place_is_still_found(extractor: Extractor, said: str, code: str) -> None:
+    assert code in {f.code for f in findings(extractor, said)}
