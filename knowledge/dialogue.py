@@ -458,6 +458,8 @@ def planned(item: Placed) -> Placed | None:
     by_clinician = by_clinician_of(item)
     if attributes.pop("risk", False) and mention.kind in NAMED_KINDS and assertion == "hypothetical":
         return None  # "an increased risk of breast cancer", "to reduce your risk of stroke": not the patient's
+    if attributes.pop("family_denied", False) and assertion == "family":
+        return None  # "no family history of colon cancer": the relatives' history said to be none
     attributive = attributes.pop("attributive", False)
     if attributive and mention.kind in NAMED_KINDS:
         return None  # "moved to the covid ward", "since the covid pandemic": the place or the time, no problem

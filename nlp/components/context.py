@@ -30,6 +30,9 @@ ATTRIBUTIVE = "attributive"
 # ("I'm worried about this cough" says the symptom)
 CONCERN = "concern"
 CONCERNS = "condition"  # the kind of target a worry doubts
+# marked on a target both a family cue and a negation reach ("no family history of colon cancer", "nobody in my family
+# has diabetes"): the relatives' history said to be none, which says nothing of the patient's own
+FAMILY_DENIED = "family_denied"
 MARKED = {IMPRESSION: "possible", CONDITIONAL: "hypothetical", OPTION: "hypothetical", RISK: "hypothetical",
           OTHERS: "hypothetical", CONCERN: "possible", ATTRIBUTIVE: "hypothetical"}
 NOT_ASKING_BEFORE = frozenset({"we", "i", "they", "he", "she", "to", "will", "'ll", "would", "can", "could", "should",
@@ -335,6 +338,8 @@ def apply(target: Span, category: str) -> None:
     if category == HISTORICAL:
         target._.historical = True
         return
+    if {category, target._.assertion} == {FAMILY, "absent"}:
+        details(target)[FAMILY_DENIED] = True
     if category in MARKED:  # the assertion it gives, and a mark the extractor reads
         details(target)[category] = True
         category = MARKED[category]

@@ -54,6 +54,19 @@ def test_a_family_history_denied_says_nothing_of_the_patients_own(extractor: Ext
     assert found(extractor, said) == set()
 
 
+@pytest.mark.parametrize("said", ["Doctor: No family history of bowel cancer.",
+                                  "Patient: There's no history of heart disease in my family.",
+                                  "Patient: Nobody in my family has had diabetes, as far as I know.",
+                                  "Doctor: Family history is negative for breast cancer."])
+def test_a_family_history_said_to_be_none_is_no_finding(extractor: Extractor, said: str) -> None:
+    assert found(extractor, said) == set()
+
+
+def test_a_family_history_denied_beside_one_said_keeps_the_one_said(extractor: Extractor) -> None:
+    said = "Patient: No family history of cancer, but my father has diabetes."
+    assert found(extractor, said) == {("diabetes", "family")}
+
+
 def test_a_no_after_a_drawn_out_hesitation_denies_what_was_asked(extractor: Extractor) -> None:
     said = "Doctor: any nausea or vomiting\nPatient: hmmm no i had a headache last week"
     assert found(extractor, said) == {("nausea", "absent"), ("vomiting", "absent"), ("headache", "present")}
