@@ -107,7 +107,9 @@ class Extractor:
     def _settled(self, segments: list[Segment], found: list[list[Mention]],
                  answers: list[Answer | None]) -> list[Finding]:
         """The mentions placed in the dialogue and merged into one finding per concept."""
-        placed = [plan for item in place(segments, found, answers) if (plan := planned(item)) is not None]
+        denied_only = self.knowledge.general.denied_only
+        placed = [plan for item in place(segments, found, answers) if (plan := planned(item)) is not None
+                  and (plan.assertion == "absent" or (plan.mention.kind, plan.mention.code) not in denied_only)]
         return _sided(self._fold_generic(self._fold_classes(self._merge(placed))))
 
     def _given_back(self, mention: Mention) -> Mention:

@@ -194,3 +194,20 @@ def test_a_concept_naming_the_kind_of_a_place_or_an_event_is_no_finding(extracto
 ])
 def test_ones_own_problem_named_with_a_place_is_still_found(extractor: Extractor, said: str, code: str) -> None:
     assert code in {f.code for f in findings(extractor, said)}
+
+
+@pytest.mark.parametrize("said", [
+    "Patient: I twisted my ankle stepping off the kerb and now it's swollen.",
+    "Patient: I injured my knee playing football a few months back.",
+    "Doctor: So I think you've injured your back lifting those boxes.",
+])
+def test_a_mechanism_of_injury_said_is_no_symptom(extractor: Extractor, said: str) -> None:
+    assert "injury" not in {f.code for f in findings(extractor, said)}
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: Did you hurt it at all, any injury?\nPatient: No, nothing like that.",
+    "Patient: I've never injured that shoulder before.",
+])
+def test_an_injury_denied_is_the_pertinent_negative(extractor: Extractor, said: str) -> None:
+    assert ("injury", "absent") in found(extractor, said)
