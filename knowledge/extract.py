@@ -8,9 +8,11 @@ mention kept as evidence. Where each step lives: docs/architecture.md.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
 
@@ -38,6 +40,8 @@ RANK = {"present": 5, "possible": 4, "absent": 3, "hypothetical": 2, "family": 1
 RANK_BY_KIND = {"medication": RANK | {"absent": 2, "hypothetical": 3}}
 SIDED_KINDS = frozenset({"symptom", "exam"})  # the kinds whose place has a side (nlp/attributes.py)
 VITAL = "vital"
+IMAGING = "imaging"
+READ_TURNS = 2  # the turns after a study's that may read it ("Let's look at your x-ray." "Okay." "No fracture.")
 
 
 class Extractor:
@@ -110,7 +114,30 @@ class Extractor:
         denied_only = self.knowledge.general.denied_only
         placed = [plan for item in place(segments, found, answers) if (plan := planned(item)) is not None
                   and (plan.assertion == "absent" or (plan.mention.kind, plan.mention.code) not in denied_only)]
-        return _sided(self._fold_generic(self._fold_classes(self._merge(placed))))
+        return self._read(segments, _sided(self._fold_generic(self._fold_classes(self._merge(placed)))))
+
+    @cached_property
+    def _readings(self) -> re.Pattern[str] | None:
+        """The words that read a study (imaging.yaml `cues`), as one pattern of whole words."""
+        readings = self.knowledge.general.cues(IMAGING)
+        if not readings:
+            return None
+        return re.compile(r"\b(?:" + "|".join(re.escape(r) for r in sorted(readings, key=len, reverse=True)) + r")\b",
+                          re.IGNORECASE)
+
+    def _read(self, segments: list[Segment], findings: list[Finding]) -> list[Finding]:
+        """Studies with something read from them: a study named is a result only when a reading follows it in its
+        turn or the next two ("there's no fracture"); "let's look at your x-ray" alone reads nothing."""
+        pattern = self._readings
+        if pattern is None:
+            return findings
+
+        def read(evidence: Evidence) -> bool:
+            after = segments[evidence.segment].text[evidence.end:]
+            following = " ".join(s.text for s in segments[evidence.segment + 1:evidence.segment + 1 + READ_TURNS])
+            return bool(pattern.search(after) or pattern.search(following))
+
+        return [f for f in findings if f.kind != IMAGING or any(read(evidence) for evidence in f.evidence)]
 
     def _given_back(self, mention: Mention) -> Mention:
         """A mention of the topic's own concept as the general pack reads its words, when it names one."""

@@ -978,3 +978,41 @@ def test_what_did_come_of_it_and_a_drug_offered_are_still_found(extractor: Extra
 ])
 def test_a_fear_of_what_was_happening_is_no_problem_of_the_patients(extractor: Extractor, said: str) -> None:
     assert not [f for f in findings(extractor, said).findings if f.kind == "condition"]
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: Okay, let's look at your x-ray.\nPatient: Sure.\nDoctor: So how has the knee pain been this week?",
+    "Doctor: I'm pulling up the x-ray now.\nDoctor: While it loads, any other problems today?",
+    "Patient: I had an MRI of my back years ago at another hospital.",
+])
+def test_a_study_with_nothing_read_from_it_is_no_result(extractor: Extractor, said: str) -> None:
+    assert not [f for f in findings(extractor, said).findings if f.kind in ("imaging", "order")]
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: Let's look at your x-ray.\nPatient: Okay.\nDoctor: There's no fracture, the bones line up well.",
+    "Doctor: I reviewed the x-ray of your knee and it showed some arthritis.",
+    "Patient: They did a CT at the emergency room and said it was normal.",
+    "Doctor: Your ECG today is a normal sinus rhythm.",
+])
+def test_a_study_read_is_a_result(extractor: Extractor, said: str) -> None:
+    assert [f for f in findings(extractor, said).findings if f.kind == "imaging"]
+
+
+@pytest.mark.parametrize(("said", "generic", "specific"), [
+    ("Doctor: Your foot pain is from a Lisfranc fracture, which is a fracture where the midfoot bones meet.",
+     "fracture", "lisfranc_fracture"),
+    ("Doctor: Apart from the heart problems, the heart failure, anything else I should know about?\nPatient: No.",
+     "heart_disease", "heart_failure"),
+    ("Doctor: She has heart failure, with diastolic dysfunction on her last echo.", "heart_failure",
+     "diastolic_heart_failure"),
+])
+def test_a_generic_problem_said_with_its_specific_form_is_that_problem(extractor: Extractor, said: str,
+                                                                       generic: str, specific: str) -> None:
+    codes = {f.code for f in findings(extractor, said).findings if f.kind == "condition"}
+    assert specific in codes and generic not in codes
+
+
+def test_a_generic_problem_ruled_out_beside_a_specific_one_found_stays(extractor: Extractor) -> None:
+    said = "Patient: I had a wrist fracture as a child.\nDoctor: Today's x-ray of the wrist shows no fracture."
+    assert ("fracture", "absent") in {(f.code, f.assertion) for f in findings(extractor, said).findings}
