@@ -211,3 +211,16 @@ def test_a_mechanism_of_injury_said_is_no_symptom(extractor: Extractor, said: st
 ])
 def test_an_injury_denied_is_the_pertinent_negative(extractor: Extractor, said: str) -> None:
     assert ("injury", "absent") in found(extractor, said)
+
+
+@pytest.mark.parametrize(("said", "assertion"), [
+    ("Doctor: Have you ever had a panic attack?\nPatient: No, never.", "absent"),
+    ("Patient: Last week I had two panic attacks on the train.", "present"),
+])
+def test_a_panic_attack_is_what_the_patient_has_not_the_disorder(extractor: Extractor, said: str,
+                                                                 assertion: str) -> None:
+    assert {(f.kind, f.code, f.assertion) for f in findings(extractor, said)} == {("symptom", "panic_attacks", assertion)}
+
+
+def test_panic_disorder_named_is_the_disorder(extractor: Extractor) -> None:
+    assert ("panic_disorder", "present") in found(extractor, "Patient: I was diagnosed with panic disorder in my twenties.")
