@@ -110,6 +110,7 @@ class ContextRules(_Strict):
     question_openers: list[Phrase] = []
     presupposing: list[Phrase] = []
     question_tags: list[Phrase] = []
+    confirmations: list[Phrase] = []  # "Is that right?" after a statement: the statement is put to the patient
     clause_questions: list[Phrase] = []
     question_lead_ins: list[Phrase] = []
     question_openers_anywhere: list[Phrase] = []
@@ -238,6 +239,7 @@ class TopicLexicon:
                        question_openers=tuple(self.lexicon.context.question_openers),
                        presupposing=tuple(self.lexicon.context.presupposing),
                        question_tags=tuple(self.lexicon.context.question_tags),
+                       confirmations=tuple(self.lexicon.context.confirmations),
                        clause_questions=tuple(self.lexicon.context.clause_questions),
                        question_lead_ins=tuple(self.lexicon.context.question_lead_ins),
                        question_openers_anywhere=tuple(self.lexicon.context.question_openers_anywhere),

@@ -30,6 +30,7 @@ ATTRIBUTIVE = "attributive"
 # ("I'm worried about this cough" says the symptom)
 CONCERN = "concern"
 CONCERNS = "condition"  # the kind of target a worry doubts
+CONFIRMED_KINDS = frozenset({"condition", "symptom"})  # what a statement put to the patient asks (not a plan proposed)
 # marked on a target both a family cue and a negation reach ("no family history of colon cancer", "nobody in my family
 # has diabetes"): the relatives' history said to be none, which says nothing of the patient's own
 FAMILY_DENIED = "family_denied"
@@ -82,6 +83,7 @@ class QuestionMarker:
         self.clauses = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.lead_ins = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.anywhere = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.confirmations: set[tuple[str, ...]] = set()
 
     def add(self, cues: QuestionCues) -> None:
         for matcher, key, phrases in ((self.openers, "question", cues.openers),
@@ -92,6 +94,7 @@ class QuestionMarker:
             docs = [self.nlp.make_doc(phrase) for phrase in phrases]
             if docs:
                 matcher.add(key, docs)
+        self.confirmations |= {tuple(token.lower_ for token in self.nlp.make_doc(phrase)) for phrase in cues.confirmations}
 
     def marks(self, doc: Doc) -> QuestionMarks:
         """The question cues of `doc`, matched once for `follow_up` and the marking of its targets."""
@@ -135,6 +138,16 @@ class QuestionMarker:
                     target._.in_question = False  # "You started atorvastatin, how are you getting on?" asks the clause
                 if any(sentence.start < end <= target.start for end in presupposed_from):
                     target._.in_question = False  # "How long have you had diabetes?" says the patient has it
+            if index + 1 < len(sentences) and self._confirms(sentences[index + 1]):
+                # "You've been having problems with your asthma. Is that right?": the statement is put to the patient
+                for target in in_sentence:
+                    if target.label_ in CONFIRMED_KINDS:
+                        target._.in_question = True
+
+    def _confirms(self, sentence: Span) -> bool:
+        """Whether the sentence only asks the patient to confirm what was said before it ("Is that right?")."""
+        words = tuple(token.lower_ for token in sentence if not token.is_punct and not token.is_space)
+        return bool(words) and sentence.text.rstrip().endswith("?") and words in self.confirmations
 
     @staticmethod
     def _asked_after_lead_ins(doc: Doc, openers: set[int], lead_ins: dict[int, int]) -> list[int]:

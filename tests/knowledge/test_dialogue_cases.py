@@ -176,3 +176,15 @@ def test_a_drug_the_patient_takes_when_something_comes_is_taken(extractor: Extra
 def test_a_drug_proposed_and_agreed_to_is_not_taken_yet(extractor: Extractor, said: str,
                                                         expected: tuple[str, str]) -> None:
     assert expected in found(extractor, said)
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    # the patient does not take it up: the statement put to them confirms nothing
+    ("Doctor: You've had some trouble with your migraines. Is that right?\nPatient: Sorry, what was that?\n"
+     "Doctor: What brings you in?\nPatient: A rash on my arm.", set()),
+    ("Doctor: So you've had gout before. Is that correct?\nPatient: No, that was my brother.", {("gout", "absent")}),
+    ("Doctor: You have had asthma since you were a child, right?\nPatient: Yes.", {("asthma", "present")}),
+])
+def test_a_statement_put_to_the_patient_for_confirmation_is_asked(extractor: Extractor, said: str,
+                                                                  expected: set[tuple[str, str]]) -> None:
+    assert {(c, a) for c, a in found(extractor, said) if c in ("migraine", "gout", "asthma")} == expected
