@@ -26,11 +26,15 @@ class ConceptRule(_Strict):
     code: str | None = None
     assertion: list[Assertion] = []
     sites: list[str] = []
+    # Only when none of these words is in what was said for it: a cramp said of no leg ("is it cramping, the tummy
+    # pain?") is the topic's alone, where "night cramps" or "muscle cramps" say what the general pack means too.
+    said_with_none: list[str] = []
 
     def holds(self, finding: Finding) -> bool:
         return finding.kind == self.kind and (self.code is None or finding.code == self.code) \
             and (not self.assertion or finding.assertion in self.assertion) \
-            and (not self.sites or finding.attributes.get("site") in self.sites)
+            and (not self.sites or finding.attributes.get("site") in self.sites) \
+            and not (self.said_with_none and said_with(finding, self.said_with_none))
 
 
 class AppliesRule(ConceptRule):
@@ -45,8 +49,7 @@ class AppliesRule(ConceptRule):
     near: int | None = Field(default=None, ge=0)
 
     def holds_in(self, finding: Finding, findings: list[Finding]) -> bool:
-        if self.said_with_any and not any(set(ev.text.lower().split()) & set(self.said_with_any)
-                                          for ev in finding.evidence):
+        if self.said_with_any and not said_with(finding, self.said_with_any):
             return False
         return self.holds(finding) and (not self.with_any or any(
             rule.holds(other) and self._close(finding, other) for other in findings for rule in self.with_any))
@@ -78,6 +81,11 @@ class Applies(_Strict):
         if self.applies(findings):
             return findings
         return [finding for finding in findings if not self.owned_by_topic(finding)]
+
+
+def said_with(finding: Finding, words: list[str]) -> bool:
+    """Whether one of `words` is a word of what was said for the finding."""
+    return any(set(evidence.text.lower().split()) & set(words) for evidence in finding.evidence)
 
 
 def load_applies(folder: Path) -> Applies:

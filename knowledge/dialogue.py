@@ -522,6 +522,9 @@ def planned(item: Placed) -> Placed | None:
     by_clinician = by_clinician_of(item)
     if attributes.pop("risk", False) and mention.kind in NAMED_KINDS and assertion == "hypothetical":
         return None  # "an increased risk of breast cancer", "to reduce your risk of stroke": not the patient's
+    attributive = attributes.pop("attributive", False)
+    if attributive and mention.kind in NAMED_KINDS:
+        return None  # "moved to the covid ward", "since the covid pandemic": the place or the time, no problem
     if attributes.pop("others", False) and mention.kind in NAMED_KINDS:
         return None  # "results to patients with covid", "anyone else with diarrhoea?": other people's, whatever the answer
     option = attributes.pop("option", False)
@@ -547,6 +550,8 @@ def planned(item: Placed) -> Placed | None:
         and mention.kind in {*ORDERABLE, "order"}
     proposed = by_clinician and not item.in_past and not reviewed and (ordered or assertion == "hypothetical"
                                                                        or considered)
+    if attributive and mention.kind in ORDERABLE and not (proposed and ordered):
+        return None  # "an outpatient MRI facility downstairs": a place, no study done nor ordered
     if mention.kind in ORDERABLE and cued and mention.in_question and not by_clinician and mention.value is None \
             and "interpretation" not in attributes:
         return None  # "when am I going to get my MRI?": the patient asks about a test to come, no result

@@ -12,6 +12,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
 
@@ -43,6 +44,8 @@ SIDED_KINDS = frozenset({"symptom", "exam"})  # the kinds whose place has a side
 SAID_OF_PROPOSAL = frozenset({"present", "possible"})
 OTHER_REACH = 3  # "any other brown inhalers": an `others` word this many words before the class
 VITAL = "vital"
+IMAGING = "imaging"
+READ_TURNS = 2  # the turns after a study's that may read it ("Let's look at your x-ray." "Okay." "No fracture.")
 
 
 class Extractor:
@@ -118,9 +121,34 @@ class Extractor:
     def _settled(self, segments: list[Segment], found: list[list[Mention]],
                  answers: list[Answer | None]) -> list[Finding]:
         """The mentions placed in the dialogue and merged into one finding per concept."""
-        placed = [plan for item in place(segments, found, answers) if (plan := planned(item)) is not None]
+        denied_only = self.knowledge.general.denied_only
+        placed = [plan for item in place(segments, found, answers) if (plan := planned(item)) is not None
+                  and (plan.assertion == "absent" or (plan.mention.kind, plan.mention.code) not in denied_only)]
         findings = self._fold_generic(self._fold_classes(self._merge(self._others_denied(placed))))
-        return _sided(_allergens_apart(findings))
+        return self._read(segments, _sided(_allergens_apart(findings)))
+
+    @cached_property
+    def _readings(self) -> re.Pattern[str] | None:
+        """The words that read a study (imaging.yaml `cues`), as one pattern of whole words."""
+        readings = self.knowledge.general.cues(IMAGING)
+        if not readings:
+            return None
+        return re.compile(r"\b(?:" + "|".join(re.escape(r) for r in sorted(readings, key=len, reverse=True)) + r")\b",
+                          re.IGNORECASE)
+
+    def _read(self, segments: list[Segment], findings: list[Finding]) -> list[Finding]:
+        """Studies with something read from them: a study named is a result only when a reading follows it in its
+        turn or the next two ("there's no fracture"); "let's look at your x-ray" alone reads nothing."""
+        pattern = self._readings
+        if pattern is None:
+            return findings
+
+        def read(evidence: Evidence) -> bool:
+            after = segments[evidence.segment].text[evidence.end:]
+            following = " ".join(s.text for s in segments[evidence.segment + 1:evidence.segment + 1 + READ_TURNS])
+            return bool(pattern.search(after) or pattern.search(following))
+
+        return [f for f in findings if f.kind != IMAGING or any(read(evidence) for evidence in f.evidence)]
 
     def _given_back(self, mention: Mention) -> Mention:
         """A mention of the topic's own concept as the general pack reads its words, when it names one."""

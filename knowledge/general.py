@@ -88,13 +88,16 @@ class GeneralTermsFile(StrictModel):
     by_site: dict[Code, str | list[str]] = {}
     placeless: list[Code] = []  # symptoms a place said beside them is not of (fever, headache, cough)
     sideless: list[Code] = []  # ... nor a side: of the whole body or no one side (fever, vomiting, diarrhea)
+    # findings only when denied: the pertinent negative ("no injury"), where one said is the history of another finding
+    # (the injury's pain, the sprain: "I twisted my ankle")
+    denied_only: list[Code] = []
     broader: dict[Code, list[Code]] = {}  # a generic code -> its specific forms: said with one, it is that one
     exclude: list[Phrase] = []  # phrases that hold a term's phrase and mean something else ("wrap it all up")
 
     @model_validator(mode="after")
     def _listed_codes_are_terms(self) -> GeneralTermsFile:
         codes = {term.code for term in self.terms}
-        for field in ("placeless", "sideless"):
+        for field in ("placeless", "sideless", "denied_only"):
             unknown = [code for code in getattr(self, field) if code not in codes]
             if unknown:
                 raise ValueError(f"{field}: {', '.join(unknown)} is no term of this file")
@@ -130,6 +133,11 @@ class GeneralPack:
     def placeless(self) -> frozenset[tuple[str, str]]:
         """(kind, code) of the terms a place said beside them is not of (fever, cough)."""
         return frozenset((file.kind, code) for file in self.files.values() for code in file.placeless)
+
+    @cached_property
+    def denied_only(self) -> frozenset[tuple[str, str]]:
+        """(kind, code) of the terms that are findings only when denied (injury)."""
+        return frozenset((file.kind, code) for file in self.files.values() for code in file.denied_only)
 
     @cached_property
     def sideless(self) -> frozenset[tuple[str, str]]:

@@ -56,6 +56,9 @@ class ModifierEntry(_Strict):
     phrases: list[Phrase] = Field(min_length=1)
     generic: bool = False
     needs_site: bool = False
+    # Words of the kind said in a saying that names none ("on my feet all day" is standing, no place): the longer
+    # phrase hides the shorter one inside it and gives nothing.
+    idiom: bool = False
     applies_to: list[Literal["medication", "symptom"]] = ["medication"]
 
 
@@ -92,7 +95,7 @@ class AgeRules(_Strict):
 
 class ContextEntry(_Strict):
     category: Literal["absent", "possible", "impression", "concern", "hypothetical", "conditional", "circumstance",
-                      "option", "risk", "others", "family", "historical", "terminate", "pseudo"]
+                      "option", "risk", "others", "attributive", "family", "historical", "terminate", "pseudo"]
     direction: Direction = "forward"
     max_scope: int | None = Field(default=None, gt=0)
     not_followed_by: list[Phrase] = []
@@ -107,6 +110,7 @@ class ContextRules(_Strict):
     question_openers: list[Phrase] = []
     presupposing: list[Phrase] = []
     question_tags: list[Phrase] = []
+    confirmations: list[Phrase] = []  # "Is that right?" after a statement: the statement is put to the patient
     clause_questions: list[Phrase] = []
     question_lead_ins: list[Phrase] = []
     question_openers_anywhere: list[Phrase] = []
@@ -245,6 +249,7 @@ class TopicLexicon:
                        question_openers=tuple(self.lexicon.context.question_openers),
                        presupposing=tuple(self.lexicon.context.presupposing),
                        question_tags=tuple(self.lexicon.context.question_tags),
+                       confirmations=tuple(self.lexicon.context.confirmations),
                        clause_questions=tuple(self.lexicon.context.clause_questions),
                        question_lead_ins=tuple(self.lexicon.context.question_lead_ins),
                        question_openers_anywhere=tuple(self.lexicon.context.question_openers_anywhere),
@@ -304,7 +309,7 @@ class TopicLexicon:
             patterns.append(TermPattern(MEDICATION, drug.code, (*names, *drug.brands, *drug.synonyms)))
         for kind, entries in self.lexicon.modifiers:
             for entry in entries:
-                options = {"generic": entry.generic, "needs_site": entry.needs_site,
+                options = {"generic": entry.generic, "needs_site": entry.needs_site, "idiom": entry.idiom,
                            "applies_to": tuple(entry.applies_to) if kind == "frequency" else ()}
                 patterns.append(TermPattern(kind, entry.code, tuple(entry.phrases),
                                             {key: value for key, value in options.items() if value}))

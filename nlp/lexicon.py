@@ -93,6 +93,7 @@ class QuestionCues:
     clauses: tuple[str, ...] = ()
     lead_ins: tuple[str, ...] = ()
     openers_anywhere: tuple[str, ...] = ()
+    confirmations: tuple[str, ...] = ()
 
 
 NO_QUESTION_CUES = QuestionCues()
@@ -110,6 +111,7 @@ class Lexicon:
     clause_questions: tuple[str, ...] = ()  # "You started X, how is it going?": only the clause is asked
     question_lead_ins: tuple[str, ...] = ()  # "okay, alright, so": words before a question's opener
     question_openers_anywhere: tuple[str, ...] = ()  # "... so have you had": a question starts mid-sentence
+    confirmations: tuple[str, ...] = ()  # "Is that right?": a sentence that puts the one before it to the patient
     answers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     answer_fillers: tuple[str, ...] = ()
     # The drug dictionary: normalised name -> medication code, matched where no phrase of `terms` is.
@@ -119,4 +121,4 @@ class Lexicon:
     @property
     def questions(self) -> QuestionCues:
         return QuestionCues(self.question_openers, self.presupposing, self.question_tags, self.clause_questions,
-                            self.question_lead_ins, self.question_openers_anywhere)
+                            self.question_lead_ins, self.question_openers_anywhere, self.confirmations)

@@ -27,12 +27,16 @@ RISK = "risk"  # hypothetical, and marked so: a risk named ("an increased risk o
 CIRCUMSTANCE = "circumstance"
 CIRCUMSTANTIAL = frozenset({"symptom", "condition", "social"})  # "cramps when you're resting?" asks the timing
 OTHERS = "others"  # hypothetical, and marked so: said of other people ("patients with covid") and not of the patient
+# hypothetical, and marked so: a concept that names the kind of a place, a service or an event ("the covid ward", "an
+# MRI facility", "since the covid pandemic"), said right before the cue's word: no finding of the patient's
+ATTRIBUTIVE = "attributive"
 # possible, and marked so: a worry ("we are worried about an anaphylactic reaction") doubts a problem, only a problem
 # ("I'm worried about this cough" says the symptom)
 CONCERN = "concern"
 CONCERNS = "condition"  # the kind of target a worry doubts
+CONFIRMED_KINDS = frozenset({"condition", "symptom"})  # what a statement put to the patient asks (not a plan proposed)
 MARKED = {IMPRESSION: "possible", CONDITIONAL: "hypothetical", OPTION: "hypothetical", RISK: "hypothetical",
-          OTHERS: "hypothetical", CONCERN: "possible"}
+          OTHERS: "hypothetical", CONCERN: "possible", ATTRIBUTIVE: "hypothetical"}
 NOT_ASKING_BEFORE = frozenset({"we", "i", "they", "he", "she", "to", "will", "'ll", "would", "can", "could", "should",
                                "let", "get", "got", "that", "which", "who", "'d"})
 TERMINATE = "terminate"
@@ -83,6 +87,7 @@ class QuestionMarker:
         self.clauses = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.lead_ins = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.anywhere = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.confirmations: set[tuple[str, ...]] = set()
 
     def add(self, cues: QuestionCues) -> None:
         for matcher, key, phrases in ((self.openers, "question", cues.openers),
@@ -93,6 +98,7 @@ class QuestionMarker:
             docs = [self.nlp.make_doc(phrase) for phrase in phrases]
             if docs:
                 matcher.add(key, docs)
+        self.confirmations |= {tuple(token.lower_ for token in self.nlp.make_doc(phrase)) for phrase in cues.confirmations}
 
     def marks(self, doc: Doc) -> QuestionMarks:
         """The question cues of `doc`, matched once for `follow_up` and the marking of its targets."""
@@ -136,6 +142,16 @@ class QuestionMarker:
                     target._.in_question = False  # "You started atorvastatin, how are you getting on?" asks the clause
                 if any(sentence.start < end <= target.start for end in presupposed_from):
                     target._.in_question = False  # "How long have you had diabetes?" says the patient has it
+            if index + 1 < len(sentences) and self._confirms(sentences[index + 1]):
+                # "You've been having problems with your asthma. Is that right?": the statement is put to the patient
+                for target in in_sentence:
+                    if target.label_ in CONFIRMED_KINDS:
+                        target._.in_question = True
+
+    def _confirms(self, sentence: Span) -> bool:
+        """Whether the sentence only asks the patient to confirm what was said before it ("Is that right?")."""
+        words = tuple(token.lower_ for token in sentence if not token.is_punct and not token.is_space)
+        return bool(words) and sentence.text.rstrip().endswith("?") and words in self.confirmations
 
     @staticmethod
     def _asked_after_lead_ins(doc: Doc, openers: set[int], lead_ins: dict[int, int]) -> list[int]:
@@ -269,6 +285,11 @@ class ContextMarker:
             after = cue.end if answer else past_fillers(cue.doc, cue.end, fillers)
             following = cue.doc[after].lower_ if after < len(cue.doc) else ""
             if following in rule.not_followed_by or after > cue.end and repaired(sentence, cue, after):
+                continue
+            if rule.category == ATTRIBUTIVE:  # the word it qualifies follows it at once ("the covid ward")
+                for target in targets:
+                    if target.end == cue.start and not right_after(target, rule.not_after):
+                        apply(target, rule.category)
                 continue
             ends = [stop for stop in stops if not starts_with(stop, rule.passes)]
             for start, end in self._scopes(sentence, cue, rule, ends, after - cue.end + hesitating(

@@ -16,8 +16,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp.components.context import (
-    CIRCUMSTANCE, CONCERN, CONCERNS, CONDITIONAL, FILLER, HISTORICAL, IMPRESSION, OPTION, OTHERS, PSEUDO, RISK,
-    TERMINATE,
+    ATTRIBUTIVE, CIRCUMSTANCE, CONCERN, CONCERNS, CONDITIONAL, FILLER, HISTORICAL, IMPRESSION, OPTION, OTHERS, PSEUDO,
+    RISK, TERMINATE,
     QuestionMarker, apply, right_after,
 )
 from nlp.components.extensions import TARGETS, register
@@ -82,8 +82,8 @@ def as_medspacy(rule: ContextRule) -> list[Any]:
     """One of our cue rules as medspaCy ConTextRules, one per phrase; fillers have no medspaCy rule."""
     from medspacy.context import ConTextRule
 
-    if rule.category == FILLER:
-        return []
+    if rule.category in (FILLER, ATTRIBUTIVE):  # a hesitation; a place's word qualifying only the word said before it,
+        return []  # which medspaCy's scopes cannot say
     if rule.category in (TERMINATE, PSEUDO):
         direction = OURS[rule.category]
     else:

@@ -161,7 +161,8 @@ class TermMatcher:
         kept_targets = [span for span in longest_then_last(targets) if span.label_ != EXCLUDE]
         for span in kept_targets:
             span._.pattern = pattern_of[(span.start, span.end, span.label_)]
-        kept_modifiers = sorted((span for spans in modifiers.values() for span in filter_spans(spans)),
+        kept_modifiers = sorted((span for spans in modifiers.values() for span in filter_spans(spans)
+                                 if not pattern_of[(span.start, span.end, span.label_)].attributes.get("idiom")),
                                 key=lambda span: (span.start, span.end))
         for span in kept_modifiers:
             span._.pattern = pattern_of[(span.start, span.end, span.label_)]

@@ -135,6 +135,19 @@ def test_a_reply_said_over_the_question_answers_what_came_before_its_last_part(
     assert {(f.code, f.assertion) for f in extractor.extract(said).findings} == expected
 
 
+@pytest.mark.parametrize("said", ["Doctor: No family history of bowel cancer.",
+                                  "Patient: There's no history of heart disease in my family.",
+                                  "Patient: Nobody in my family has had diabetes, as far as I know.",
+                                  "Doctor: Family history is negative for breast cancer."])
+def test_a_family_history_said_to_be_none_is_no_finding(extractor: Extractor, said: str) -> None:
+    assert found(extractor, said) == set()
+
+
+def test_a_family_history_denied_beside_one_said_keeps_the_one_said(extractor: Extractor) -> None:
+    said = "Patient: No family history of cancer, but my father has diabetes."
+    assert found(extractor, said) == {("diabetes", "family")}
+
+
 def test_a_no_after_a_drawn_out_hesitation_denies_what_was_asked(extractor: Extractor) -> None:
     said = "Doctor: any nausea or vomiting\nPatient: hmmm no i had a headache last week"
     assert found(extractor, said) == {("nausea", "absent"), ("vomiting", "absent"), ("headache", "present")}
@@ -182,8 +195,8 @@ def test_a_drug_not_taken_but_proposed_is_not_taken_and_a_proposal(extractor: Ex
     ("Doctor: It sounds like restless legs syndrome.", ("restless_legs", "possible")),
     ("Patient: maybe three glasses of wine a night", ("alcohol_use", "present")),
     ("Doctor: Probably the low potassium from your bendroflumethiazide.", ("bendroflumethiazide", "present")),
-    ("Patient: Can I have quinine for the cramps?", ("leg_cramp", "present")),
-    ("Patient: Can I have quinine for the cramps?", ("quinine", "hypothetical")),
+    ("Patient: Can I have quinine for the cramps in my legs?", ("leg_cramp", "present")),
+    ("Patient: Can I have quinine for the cramps in my legs?", ("quinine", "hypothetical")),
     ("Doctor: I'll give you a course of nitrofurantoin.", ("nitrofurantoin", "hypothetical")),
     ("Patient: Not great, I've been using my albuterol inhaler a lot.", ("albuterol", "present")),
     ("Doctor: Any allergies to antibiotics?\nPatient: No.", ("antibiotic", "absent")),  # an allergy denied
@@ -245,3 +258,15 @@ def test_a_drug_the_patient_takes_when_something_comes_is_taken(extractor: Extra
 def test_a_drug_proposed_and_agreed_to_is_not_taken_yet(extractor: Extractor, said: str,
                                                         expected: tuple[str, str]) -> None:
     assert expected in found(extractor, said)
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    # the patient does not take it up: the statement put to them confirms nothing
+    ("Doctor: You've had some trouble with your migraines. Is that right?\nPatient: Sorry, what was that?\n"
+     "Doctor: What brings you in?\nPatient: A rash on my arm.", set()),
+    ("Doctor: So you've had gout before. Is that correct?\nPatient: No, that was my brother.", {("gout", "absent")}),
+    ("Doctor: You have had asthma since you were a child, right?\nPatient: Yes.", {("asthma", "present")}),
+])
+def test_a_statement_put_to_the_patient_for_confirmation_is_asked(extractor: Extractor, said: str,
+                                                                  expected: set[tuple[str, str]]) -> None:
+    assert {(c, a) for c, a in found(extractor, said) if c in ("migraine", "gout", "asthma")} == expected

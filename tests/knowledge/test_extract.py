@@ -329,6 +329,30 @@ def test_cramps_elsewhere_are_not_leg_cramps(extractor: Extractor) -> None:
     assert "leg_cramp" not in by_code(extract(extractor, "I get stomach cramps with my period."))
 
 
+@pytest.mark.parametrize("text", [
+    "Doctor: And this ache down low, would you call it cramping or more of a stabbing?\nPatient: Cramping, I guess.",
+    "Patient: It burns when I pee, and there's a crampy feeling low down, some cramping.",
+])
+def test_a_cramp_said_of_no_leg_in_a_visit_without_leg_cramps_is_no_leg_cramp(extractor: Extractor,
+                                                                              text: str) -> None:
+    assert "leg_cramp" not in by_code(extract(extractor, text))
+
+
+def test_too_little_water_outside_the_topics_visits_is_no_dehydration(extractor: Extractor) -> None:
+    text = "Patient: The headaches are worse on days when I don't drink enough water."
+    assert "dehydration" not in by_code(extract(extractor, text))
+
+
+def test_dehydration_named_outside_the_topics_visits_stays(extractor: Extractor) -> None:
+    assert "dehydration" in by_code(extract(extractor, "Patient: I got quite dehydrated after the long run."))
+
+
+@pytest.mark.parametrize("text", ["Patient: I've been getting night cramps.",
+                                  "Patient: Since the statin I get muscle cramps."])
+def test_a_leg_cramp_named_as_such_stays_outside_the_topics_visits(extractor: Extractor, text: str) -> None:
+    assert "leg_cramp" in by_code(extract(extractor, text))
+
+
 @pytest.mark.parametrize(("text", "code"), [
     ("My calves cramp at night.", "nocturnal"),
     ("The cramps wake me up.", "nocturnal"),

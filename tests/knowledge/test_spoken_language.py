@@ -160,3 +160,67 @@ def test_exam_words_asked_while_examining_are_still_exam_findings(extractor: Ext
 def test_a_cues_reach_skips_the_hesitations_inside_it(extractor: Extractor) -> None:
     said = "Patient: My dad had, uh, you know, high blood pressure, and he's got a history of, um, gout."
     assert ("gout", "family") in found(extractor, said)
+
+
+@pytest.mark.parametrize("said", [
+    "Patient: By the time I've been on my feet all day at the shop, it starts to ache.",
+    "Patient: My back hurts after a long shift on my feet, so I try to get off my feet in the evening.",
+    "Doctor: Once you're back on your feet, any pain when you walk?\nPatient: Yes.",
+])
+def test_a_saying_about_standing_names_no_foot(extractor: Extractor, said: str) -> None:
+    assert not [f for f in findings(extractor, said) if f.code == "foot_pain" or f.attributes.get("site") == "foot"]
+
+
+def test_the_feet_said_as_a_place_beside_the_saying_stay_the_place(extractor: Extractor) -> None:
+    said = "Patient: I'm on my feet all day and the soles of my feet ache by the evening."
+    assert "foot_pain" in {f.code for f in findings(extractor, said)}
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: I'm a nurse, I was moved to the covid ward when the pandemic started.", "covid_19"),
+    ("Patient: Work has been mad since the covid pandemic.", "covid_19"),
+    ("Doctor: I'm going to refer you to the stroke clinic to be seen this week.", "stroke"),
+    ("Doctor: The MRI scanner is downstairs, just off the main corridor.", "mri"),
+])
+def test_a_concept_naming_the_kind_of_a_place_or_an_event_is_no_finding(extractor: Extractor, said: str,
+                                                                       code: str) -> None:
+    assert code not in {f.code for f in findings(extractor, said)}
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: My asthma nurse changed my inhaler last month.", "asthma"),
+    ("Patient: I go to my heart failure clinic every three months.", "heart_failure"),
+    ("Patient: I had covid last winter and ended up on the ward.", "covid_19"),
+])
+def test_ones_own_problem_named_with_a_place_is_still_found(extractor: Extractor, said: str, code: str) -> None:
+    assert code in {f.code for f in findings(extractor, said)}
+
+
+@pytest.mark.parametrize("said", [
+    "Patient: I twisted my ankle stepping off the kerb and now it's swollen.",
+    "Patient: I injured my knee playing football a few months back.",
+    "Doctor: So I think you've injured your back lifting those boxes.",
+])
+def test_a_mechanism_of_injury_said_is_no_symptom(extractor: Extractor, said: str) -> None:
+    assert "injury" not in {f.code for f in findings(extractor, said)}
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: Did you hurt it at all, any injury?\nPatient: No, nothing like that.",
+    "Patient: I've never injured that shoulder before.",
+])
+def test_an_injury_denied_is_the_pertinent_negative(extractor: Extractor, said: str) -> None:
+    assert ("injury", "absent") in found(extractor, said)
+
+
+@pytest.mark.parametrize(("said", "assertion"), [
+    ("Doctor: Have you ever had a panic attack?\nPatient: No, never.", "absent"),
+    ("Patient: Last week I had two panic attacks on the train.", "present"),
+])
+def test_a_panic_attack_is_what_the_patient_has_not_the_disorder(extractor: Extractor, said: str,
+                                                                 assertion: str) -> None:
+    assert {(f.kind, f.code, f.assertion) for f in findings(extractor, said)} == {("symptom", "panic_attacks", assertion)}
+
+
+def test_panic_disorder_named_is_the_disorder(extractor: Extractor) -> None:
+    assert ("panic_disorder", "present") in found(extractor, "Patient: I was diagnosed with panic disorder in my twenties.")

@@ -991,3 +991,72 @@ def test_an_emollient_by_its_brand_or_in_the_singular_is_an_emollient(extractor:
 def test_food_allergies_asked_are_the_kind_asked(extractor: Extractor) -> None:
     said = "Doctor: And you've got no food allergies as far as you're aware?\nPatient: No."
     assert one(extractor, said, "allergy", "food_allergy").assertion == "absent"
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: Left alone, a break like this can lead to arthritis in the joint later on.",
+    "Doctor: If the ligaments heal badly you can also develop arthritis in that ankle.",
+    "Doctor: Over the years this may result in heart failure.",
+    "Doctor: The tablets are mostly fine, though they can also give you a high blood sugar.",
+    "Doctor: I went through the risks of the procedure, including infection, bleeding and covid.",
+    "Doctor: The genetic test tells us whether you carry a predisposition to ovarian cancer.",
+])
+def test_what_may_come_of_a_problem_or_a_treatment_is_no_problem_of_the_patients(extractor: Extractor,
+                                                                                 said: str) -> None:
+    assert not [f for f in findings(extractor, said).findings if f.kind in ("symptom", "condition")]
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: The fall led to a fracture of my wrist.", "fracture"),
+    ("Patient: Within an hour I developed a rash on my arms.", "rash"),
+    ("Doctor: We can give you some ibuprofen for the swelling.", "ibuprofen"),
+])
+def test_what_did_come_of_it_and_a_drug_offered_are_still_found(extractor: Extractor, said: str, code: str) -> None:
+    assert code in {f.code for f in findings(extractor, said).findings}
+
+
+@pytest.mark.parametrize("said", [
+    "Patient: My chest was pounding so hard I thought I was going to have a heart attack.",
+    "Patient: Honestly it felt like I was having a stroke, I was so scared.",
+    "Patient: I was terrified I was having a heart attack.",
+])
+def test_a_fear_of_what_was_happening_is_no_problem_of_the_patients(extractor: Extractor, said: str) -> None:
+    assert not [f for f in findings(extractor, said).findings if f.kind == "condition"]
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: Okay, let's look at your x-ray.\nPatient: Sure.\nDoctor: So how has the knee pain been this week?",
+    "Doctor: I'm pulling up the x-ray now.\nDoctor: While it loads, any other problems today?",
+    "Patient: I had an MRI of my back years ago at another hospital.",
+])
+def test_a_study_with_nothing_read_from_it_is_no_result(extractor: Extractor, said: str) -> None:
+    assert not [f for f in findings(extractor, said).findings if f.kind in ("imaging", "order")]
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: Let's look at your x-ray.\nPatient: Okay.\nDoctor: There's no fracture, the bones line up well.",
+    "Doctor: I reviewed the x-ray of your knee and it showed some arthritis.",
+    "Patient: They did a CT at the emergency room and said it was normal.",
+    "Doctor: Your ECG today is a normal sinus rhythm.",
+])
+def test_a_study_read_is_a_result(extractor: Extractor, said: str) -> None:
+    assert [f for f in findings(extractor, said).findings if f.kind == "imaging"]
+
+
+@pytest.mark.parametrize(("said", "generic", "specific"), [
+    ("Doctor: Your foot pain is from a Lisfranc fracture, which is a fracture where the midfoot bones meet.",
+     "fracture", "lisfranc_fracture"),
+    ("Doctor: Apart from the heart problems, the heart failure, anything else I should know about?\nPatient: No.",
+     "heart_disease", "heart_failure"),
+    ("Doctor: She has heart failure, with diastolic dysfunction on her last echo.", "heart_failure",
+     "diastolic_heart_failure"),
+])
+def test_a_generic_problem_said_with_its_specific_form_is_that_problem(extractor: Extractor, said: str,
+                                                                       generic: str, specific: str) -> None:
+    codes = {f.code for f in findings(extractor, said).findings if f.kind == "condition"}
+    assert specific in codes and generic not in codes
+
+
+def test_a_generic_problem_ruled_out_beside_a_specific_one_found_stays(extractor: Extractor) -> None:
+    said = "Patient: I had a wrist fracture as a child.\nDoctor: Today's x-ray of the wrist shows no fracture."
+    assert ("fracture", "absent") in {(f.code, f.assertion) for f in findings(extractor, said).findings}
