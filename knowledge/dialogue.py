@@ -385,7 +385,8 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
             if interjected is not None:
                 # "... you mean you feel sick? OK. Any neck pain?" "Yeah." (said over the question) "No.": the reply said
                 # while the clinician was still talking answers what came before the last question, the next the last
-                last_asked = max(m.sentence for m in found[index] if m.in_question)
+                # a mention named alone in its turn may be the turn's only one: then its own sentence is the last
+                last_asked = max((m.sentence for m in found[index] if m.in_question), default=mention.sentence)
                 reply = interjected if mention.sentence == last_asked else reply
             else:
                 reply = second_thought(segments, found, answers, reply)

@@ -270,3 +270,10 @@ def test_a_drug_proposed_and_agreed_to_is_not_taken_yet(extractor: Extractor, sa
 def test_a_statement_put_to_the_patient_for_confirmation_is_asked(extractor: Extractor, said: str,
                                                                   expected: set[tuple[str, str]]) -> None:
     assert {(c, a) for c, a in found(extractor, said) if c in ("migraine", "gout", "asthma")} == expected
+
+
+def test_a_symptom_named_alone_and_answered_over_it_is_read_without_error(extractor: Extractor) -> None:
+    """"fever" said alone is asked without a question mark; a reply said over it and another after it are read as
+    a reply said over a question is, whatever sentence it holds."""
+    said = timed(("clinician", 10.0, 12.0, "fever"), ("patient", 11.5, 12.0, "No."), ("patient", 13.0, 13.5, "No."))
+    assert {(f.code, f.assertion) for f in extractor.extract(said).findings} == {("fever", "absent")}
