@@ -143,9 +143,13 @@ class Extractor:
         if pattern is None:
             return findings
 
+        # evidence names a segment by its id, which a client's transcript need not number from 0
+        position = {segment.id: index for index, segment in enumerate(segments)}
+
         def read(evidence: Evidence) -> bool:
-            after = segments[evidence.segment].text[evidence.end:]
-            following = " ".join(s.text for s in segments[evidence.segment + 1:evidence.segment + 1 + READ_TURNS])
+            at = position[evidence.segment]
+            after = segments[at].text[evidence.end:]
+            following = " ".join(s.text for s in segments[at + 1:at + 1 + READ_TURNS])
             return bool(pattern.search(after) or pattern.search(following))
 
         return [f for f in findings if f.kind != IMAGING or any(read(evidence) for evidence in f.evidence)]

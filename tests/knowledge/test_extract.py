@@ -606,3 +606,19 @@ def test_real_dialogues_extract_without_error(extractor: Extractor) -> None:
 def test_a_frequency_said_of_the_cramps_in_the_next_sentence_is_theirs(extractor: Extractor, text: str,
                                                                         frequency: str | None) -> None:
     assert one(extractor, text, "leg_cramp").attributes.get("frequency") == frequency
+
+
+def test_a_transcript_whose_segment_ids_are_not_positions_gives_the_same_findings(extractor: Extractor) -> None:
+    """A client's transcript may number its segments from 1, or sparsely; evidence names them by id."""
+    said = [("clinician", "Let's look at your x-ray of the knee."), ("patient", "Okay."),
+            ("clinician", "There's no fracture, and no swelling either.")]
+
+    def found(ids: list[int]) -> list[tuple[str, str, str, list[int]]]:
+        transcript = Transcript(segments=[Segment(id=i, speaker=who, text=text) for i, (who, text) in zip(ids, said)])
+        return [(f.kind, f.code, f.assertion, [e.segment for e in f.evidence])
+                for f in extractor.extract(transcript).findings]
+
+    positional, sparse = found([0, 1, 2]), found([10, 20, 30])
+    assert ("imaging", "x_ray", "present") in {f[:3] for f in sparse}
+    assert [f[:3] for f in sparse] == [f[:3] for f in positional]
+    assert {i for f in sparse for i in f[3]} <= {10, 20, 30}
