@@ -105,9 +105,7 @@ class Extractor:
         found = onsets_answered(segments, found, [onset_said(doc) for doc in docs], [asks_onset(doc) for doc in docs])
         found = examined(segments, found, exam_cues, self.knowledge.exam_codes)
         found = allergies_asked(segments, found)
-        context = self._lexicon.lexicon.context
-        found = alike(segments, found, context.alike,
-                      [phrase for rule in context.rules if rule.category == "family" for phrase in rule.phrases])
+        found = alike(segments, found, self._lexicon.lexicon.context.alike, self._relatives)
         answers = [answer(doc) for doc in docs]
         findings = self._settled(segments, found, answers)
         if not knowledge.applies.applies(findings) and any(self._given_back(m) is not m for ms in found for m in ms):
@@ -126,6 +124,12 @@ class Extractor:
                   and (plan.assertion == "absent" or (plan.mention.kind, plan.mention.code) not in denied_only)]
         findings = self._fold_generic(self._fold_classes(self._merge(self._others_denied(placed))))
         return self._read(segments, _sided(_allergens_apart(findings)))
+
+    @cached_property
+    def _relatives(self) -> tuple[str, ...]:
+        """The family cues' phrases ("my brother", "my mum"), read once rather than on every extraction."""
+        return tuple(phrase for rule in self._lexicon.lexicon.context.rules if rule.category == "family"
+                     for phrase in rule.phrases)
 
     @cached_property
     def _readings(self) -> re.Pattern[str] | None:

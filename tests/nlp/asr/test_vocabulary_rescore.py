@@ -323,12 +323,18 @@ def test_no_sentence_is_read_token_by_token_without_words_the_gates_could_take(c
     assert scorer.read == []
 
 
+def spoken(factory: pytest.TempPathFactory, name: str, script: str, engine: str) -> Path:
+    """`script` rendered at 160 words a minute into a module's temporary folder."""
+    out = factory.mktemp("rescore") / f"{name}.wav"
+    render(script, out, speed=160, engine=engine)
+    return out
+
+
 @pytest.fixture(scope="module")
 def tablets(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """tests/gold/long_mixed_visit.txt spoken by espeak-ng at 160 words a minute, 50 s."""
-    out = tmp_path_factory.mktemp("rescore") / "long_mixed_visit.wav"
-    render((GOLD / "long_mixed_visit.txt").read_text(encoding="utf-8"), out, speed=160, engine="espeak")
-    return out
+    return spoken(tmp_path_factory, "long_mixed_visit", (GOLD / "long_mixed_visit.txt").read_text(encoding="utf-8"),
+                  "espeak")
 
 
 @pytest.fixture(scope="module")
@@ -369,9 +375,7 @@ def test_sound_alike_drugs_nobody_said_are_not_written(scribes: dict[bool, Scrib
 @pytest.fixture(scope="module")
 def insulin_glargine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """"I use insulin glargine at night." spoken by Piper at 160 words a minute."""
-    out = tmp_path_factory.mktemp("rescore") / "insulin_glargine.wav"
-    render("Patient: I use insulin glargine at night.\n", out, speed=160, engine="piper")
-    return out
+    return spoken(tmp_path_factory, "insulin_glargine", "Patient: I use insulin glargine at night.\n", "piper")
 
 
 @pytest.mark.audio
@@ -421,9 +425,7 @@ def test_a_prompt_longer_than_whisper_reads_is_cut_to_its_last_tokens(
 @pytest.fixture(scope="module")
 def mefenamic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """"The mefenamic acid helps with my cramps." spoken by Piper at 160 words a minute."""
-    out = tmp_path_factory.mktemp("rescore") / "mefenamic.wav"
-    render("Patient: The mefenamic acid helps with my cramps.\n", out, speed=160, engine="piper")
-    return out
+    return spoken(tmp_path_factory, "mefenamic", "Patient: The mefenamic acid helps with my cramps.\n", "piper")
 
 
 @pytest.mark.audio
