@@ -382,17 +382,22 @@ class Visit:
 
     def sided(self, finding: Finding, name: str) -> str:
         """A problem, study or order named with the side of its place, when it has one its words do not say:
-        "knee sprain" reads "left knee sprain", an x-ray of the knee "x-ray of the left knee"."""
+        "knee sprain" reads "left knee sprain", "meniscus sprain" "left knee meniscus sprain" (as a problem list
+        writes it), an x-ray of the knee "x-ray of the left knee"."""
         site, side = finding.attributes.get("site"), finding.attributes.get("laterality")
         if finding.kind not in _SIDE_NAMED_KINDS or not side or _SIDE_SAID.search(name):
             return name
+        capitalised = name[:1].isupper()
         place = str(site).replace("_", " ") if site else ""
+        if place and not re.search(rf"\b{re.escape(place)}", name, re.I):
+            if finding.kind != "condition":
+                return f"{name} of both {self.wording.sites(str(site))}" if side == "bilateral" \
+                    else f"{name} of the {side} {place}"
+            name = f"{place} {_lower_first(name)}"
         said = re.search(rf"\b{re.escape(place)}", name, re.I) if place else None
-        if said is None and place:
-            return f"{name} of both {self.wording.sites(str(site))}" if side == "bilateral" else f"{name} of the {side} {place}"
         at = said.start() if said else 0
-        sided = f"{name[:at]}{side} {name[at:at + 1].lower()}{name[at + 1:]}"
-        return sided[:1].upper() + sided[1:] if name[:1].isupper() else sided
+        sided = f"{name[:at]}{side} {_lower_first(name[at:])}"
+        return capital(sided) if capitalised else sided
 
     # Problems ----------------------------------------------------------------------------------
 
@@ -462,3 +467,8 @@ class Visit:
                              NoteEvidence(segment=clause.segment.id, start=clause.start, end=clause.end, t0=t0, t1=t1))
         ids = [f.id for f in findings] + [f.id for c in clauses for f in c.findings]
         return Sentence(text=text, finding_ids=list(dict.fromkeys(ids)), evidence=[spans[key] for key in sorted(spans)])
+
+
+def _lower_first(words: str) -> str:
+    """"Knee sprain" -> "knee sprain" for words put after a side; an abbreviation ("MCL strain") as it is."""
+    return words if words[1:2].isupper() else words[:1].lower() + words[1:]
