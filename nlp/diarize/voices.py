@@ -26,6 +26,15 @@ MIN_CLUSTER_S = 0.8   # chunks shorter than this are assigned to a voice, not us
 MIN_VOICE_S = 4.0     # a cluster with less speech than this is folded into the nearest voice
 CONTINUATION_WORDS = 3      # at most this many words finishing a sentence move to the voice that began it
 CONTINUATION_GAP_S = PAUSE_SECONDS  # ... when they follow it within less silence than ends an utterance
+# A sentence cut after one of these words is unfinished whatever follows ("Your sodium is" | "129, which is low."):
+# nobody hands the turn over on an article or a possessive, nor on a copula after a noun outside a wh-clause ("that's
+# what it is", "yes it is" end one), so the words up to the next sentence end go on with it, a number or a longer clause too (not after
+# "how many a day", which may be answered "2."). Prepositions are left out: they end questions ("what's it for").
+DETERMINERS = frozenset({"a", "an", "the", "your", "my", "their", "our"})  # not "his", "her": "I told her"
+COPULAS = frozenset({"is", "was", "are", "were"})
+WH_WORDS = frozenset({"what", "what's", "where", "where's", "how", "how's", "who", "who's", "which", "when", "why"})
+PRONOUNS = frozenset({"i", "you", "he", "she", "it", "we", "they", "that", "this", "there", "so"})
+UNFINISHED_CONTINUATION_WORDS = 5  # a value and a short comment on it: "129, which is low."
 DISTANCE_THRESHOLD = 0.35  # cosine distance (average linkage) above which two groups are different voices
 
 
@@ -198,21 +207,50 @@ def sentences_finished_across_chunks(words: Sequence[Word], chunks: Sequence[Chu
     "Good afternoon, Mr." | "Jones." (a title's name goes on with it whatever its capital). A chunk may be cut
     inside a sentence (at a breath, or at its length limit), and a word or two is too little speech to tell a
     voice by, so the answer's voice took the question's end. Only a few words up to a sentence end move: a longer
-    run that goes on from a sentence without a break is more likely another speaker's."""
+    run that goes on from a sentence without a break is more likely another speaker's; but a sentence cut after a
+    word no sentence ends on (`_unfinished`: "Your sodium is" | "129, which is low.") goes on for up to
+    `UNFINISHED_CONTINUATION_WORDS`, a number first too."""
     labels = list(labels)
     for chunk, following in zip(chunks, chunks[1:]):
         previous, first = words[chunk.last - 1], words[following.first]
         # lower case or a title's name, not a digit: "how many a day" | "2." may be the answer to a question
-        # whose mark Whisper left off
-        goes_on = not ends_sentence(previous.w) and (first.w.strip()[:1].islower() or is_title(previous.w))
+        # whose mark Whisper left off; after an unfinished sentence, a digit too
+        unfinished = _unfinished(words, chunk)
+        goes_on = not ends_sentence(previous.w) and (first.w.strip()[:1].islower() or is_title(previous.w)
+                                                     or unfinished)
         if labels[following.first] == labels[chunk.last - 1] or not goes_on or \
                 first.start - previous.end >= CONTINUATION_GAP_S:
             continue
-        ends = [index for index in range(following.first, min(following.last, following.first + longest))
-                if ends_sentence(words[index].w)]
+        # an unfinished sentence may go on over the next chunks too ("129," is a chunk of its own before a breath)
+        last = _said_on(words, following.first, following.first + UNFINISHED_CONTINUATION_WORDS) if unfinished \
+            else min(following.last, following.first + longest)
+        ends = [index for index in range(following.first, last) if ends_sentence(words[index].w)]
         if ends:
             labels[following.first:ends[0] + 1] = [labels[chunk.last - 1]] * (ends[0] + 1 - following.first)
     return labels
+
+
+def _said_on(words: Sequence[Word], first: int, last: int) -> int:
+    """The end of the words from `first` (at most to `last`) said without a pause that ends an utterance."""
+    last = min(last, len(words))
+    for index in range(first + 1, last):
+        if words[index].start - words[index - 1].end >= CONTINUATION_GAP_S:
+            return index
+    return last
+
+
+def _unfinished(words: Sequence[Word], chunk: Chunk) -> bool:
+    """Whether the chunk stops on a word no sentence ends on: a determiner, or a copula after a noun said outside a
+    wh-clause."""
+    last = words[chunk.last - 1].w.strip().lower()
+    if last in DETERMINERS:
+        return True
+    if last not in COPULAS or chunk.last < 2 or words[chunk.last - 2].w.strip(" ,").lower() in PRONOUNS:
+        return False
+    begun = chunk.last - 1
+    while begun > 0 and not ends_sentence(words[begun - 1].w):
+        begun -= 1
+    return not any(word.w.strip(" ,;:").lower() in WH_WORDS for word in words[begun:chunk.last - 1])
 
 
 def cluster(embeddings: np.ndarray, *, min_speakers: int, max_speakers: int, threshold: float) -> np.ndarray:

@@ -77,6 +77,30 @@ def test_the_end_of_a_sentence_heard_in_the_next_chunk_keeps_the_voice_that_bega
     assert sentences_finished_across_chunks(greeting, chunks, ["S1"] * 3 + ["S2"] * 3) == ["S1"] * 4 + ["S2"] * 2
 
 
+@pytest.mark.parametrize(("said", "moved"), [
+    ("Your calcium was | 2.1, which is fine.", True),  # a copula after a noun: the value goes on with it
+    ("The dose is | 20 milligrams twice daily.", True),
+    ("Take the | 40 at night.", True),  # an article
+    ("Yes it is | 3 times a week.", False),  # "it is" may end a sentence
+    ("I know what your dose is | 20 milligrams.", False),  # in a wh-clause
+    ("How many a day | 2 or 3 most days.", False),  # not unfinished: an answer may be a number
+    ("Your calcium was | 2.1, which is fine but a little lower than last time.", False),  # too long to move
+])
+def test_a_sentence_cut_on_a_word_no_sentence_ends_on_goes_on_in_its_voice(said: str, moved: bool) -> None:
+    # espeak-ng, heard as three voices: "Your sodium is" S1 | "129, which is low." S2.
+    before, after = (part.split() for part in said.split(" | "))
+    spoken = words(*[(w, 0.3 * i, 0.3 * i + 0.25) for i, w in enumerate([*before, *after])])
+    chunks = [Chunk(0, len(before), 0.0, spoken[len(before) - 1].end),
+              Chunk(len(before), len(spoken), spoken[len(before)].start, spoken[-1].end)]
+    labels = ["S1"] * len(before) + ["S2"] * len(after)
+    expected = ["S1"] * len(spoken) if moved else labels
+    assert sentences_finished_across_chunks(spoken, chunks, labels) == expected
+    # the value alone a chunk, a breath before the rest of the sentence: the same
+    value = Chunk(len(before), len(before) + 1, spoken[len(before)].start, spoken[len(before)].end)
+    rest = Chunk(len(before) + 1, len(spoken), spoken[len(before) + 1].start, spoken[-1].end)
+    assert sentences_finished_across_chunks(spoken, [chunks[0], value, rest], labels) == expected
+
+
 def stereo(left: list[tuple[float, float]], right: list[tuple[float, float]], seconds: float = 4.0) -> np.ndarray:
     """Noise bursts at the given times on each channel, with the other channel's bursts 26 dB down."""
     rng = np.random.default_rng(0)
