@@ -524,6 +524,10 @@ def test_wrapping_up_a_consultation_bandages_nothing(extractor: Extractor) -> No
     ("Patient: I've had a nose job, that's all.", "rhinoplasty", "Z98.890"),
     ("Doctor: You had a knee replacement on the left two years ago.", "knee_replacement", "Z96.659"),
     ("Patient: I've had a lot of surgeries, a gall bladder removed and my tonsils out.", "cholecystectomy", "Z90.49"),
+    # named as the patient's own, or said had, by the clinician
+    ("Doctor: How are you doing with your hip replacement these days?", "hip_replacement", "Z96.649"),
+    ("Doctor: Your knee replacement looks great on the films.", "knee_replacement", "Z96.659"),
+    ("Doctor: I see you had a stent put in after the heart attack.", "stent", "Z95.5"),
 ])
 def test_a_procedure_said_of_the_past_is_surgical_history_not_an_order(extractor: Extractor, said: str, code: str,
                                                                      icd10: str) -> None:
@@ -532,7 +536,8 @@ def test_a_procedure_said_of_the_past_is_surgical_history_not_an_order(extractor
 
 
 @pytest.mark.parametrize("said", ["Doctor: We'll take your appendix out tomorrow morning.",
-                                  "Doctor: I'd like to refer you to the surgeons for a knee replacement."])
+                                  "Doctor: I'd like to refer you to the surgeons for a knee replacement.",
+                                  "Doctor: We will schedule your knee replacement for the spring."])
 def test_a_procedure_planned_today_is_still_an_order(extractor: Extractor, said: str) -> None:
     assert {f.kind for f in findings(extractor, said).findings if f.code in ("appendectomy", "knee_replacement")} \
         == {"order"}
@@ -732,6 +737,14 @@ def test_a_job_that_is_no_work_is_no_occupation(extractor: Extractor, said: str)
      "hypothetical"),  # a drug offered is not taken
     ("Doctor: This seems like, uh, what we call bursitis.", "condition", "bursitis", "present"),  # as "looks like"
     ("Patient: It seems like I might have bursitis.", "condition", "bursitis", "possible"),
+    # the clinician's suspicion is their assessment; the patient's stays a doubt
+    ("Doctor: I suspect you've got a kidney stone on that side.", "condition", "kidney_stones", "present"),
+    ("Patient: I suspect I've got the flu again.", "condition", "influenza", "possible"),
+    # a judgement against a diagnosis denies it, before or after it; a diagnosis beside it stays
+    ("Doctor: It's unlikely to be a clot in your leg.", "condition", "deep_vein_thrombosis", "absent"),
+    ("Doctor: I doubt this is gout, honestly.", "condition", "gout", "absent"),
+    ("Doctor: Most likely an ankle sprain, and a fracture is very unlikely.", "condition", "fracture", "absent"),
+    ("Doctor: Most likely an ankle sprain, and a fracture is very unlikely.", "condition", "ankle_sprain", "present"),
 ])
 def test_a_hedge_leaves_a_problem_possible_and_a_result_said_is_present(
         extractor: Extractor, said: str, kind: str, code: str, assertion: str) -> None:
