@@ -68,9 +68,9 @@ MARKS = frozenset({"conditional", "risk", "others"})
 # Asked with an open question ("who do you live with?"), these are said by any answer that is not a no.
 OPEN_KINDS = frozenset({"social"})
 # A procedure named as the patient's own ("your knee replacement", "my stent"), or said had ("you had a stent
-# placed"), within this many words before it, is one they have had.
+# placed", "a history of a lobectomy"), within this many words before it, is one they have had.
 OWNERS = {"clinician": ("your",), "patient": ("my",)}
-HAD = ("you had", "you've had", "you have had", "you underwent")
+HAD = ("you had", "you've had", "you have had", "you underwent", "history of", "status post")
 HAD_REACH = 4
 
 

@@ -952,6 +952,18 @@ def test_a_tightness_is_named_by_its_place(extractor: Extractor, said: str, code
     ("Doctor: Have you ever had any clots in your legs?\nPatient: No.", "condition", "deep_vein_thrombosis", "absent"),
     ("Patient: I get coughs and colds quite a lot.", "condition", "common_cold", "present"),
     ("Doctor: So your heart is running slightly fast at the moment.", "exam", "tachycardia", "present"),
+    # problems of reference assessments the lexicon lacked, and their lay words
+    ("Doctor: The camera showed some inflammation of your esophagus.", "condition", "esophagitis", "present"),
+    ("Doctor: The biopsy came back as an adenocarcinoma, I'm afraid.", "condition", "cancer", "present"),
+    ("Doctor: The pressure on the nerve gives you a hemianopia on both sides.", "condition", "visual_field_defect",
+     "present"),
+    ("Doctor: I think you have a small tear in the retina.", "condition", "retinal_tear", "present"),
+    ("Doctor: Your lipids have been high on the last two checks.", "condition", "hyperlipidemia", "present"),
+    ("Patient: There's a lot of cardiovascular disease in my family.", "condition", "heart_disease", "family"),
+    ("Patient: I had my tubes tied after my second child.", "condition", "tubal_ligation", "present"),
+    ("Patient: I had a triple bypass in 2015.", "condition", "coronary_artery_bypass", "present"),
+    ("Patient: I've had a colostomy bag for three years.", "condition", "colostomy", "present"),
+    ("Doctor: She has a history of a lobectomy for a lung nodule.", "condition", "lobectomy", "present"),
 ])
 def test_a_family_of_wordings_names_its_concept(extractor: Extractor, said: str, kind: str, code: str,
                                                 assertion: str) -> None:
