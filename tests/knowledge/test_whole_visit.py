@@ -761,6 +761,22 @@ def test_a_no_that_answers_before_a_new_clause_negates_nothing_in_it(extractor: 
     assert one(extractor, said, "symptom", code).assertion == "present"
 
 
+@pytest.mark.parametrize(("said", "code", "assertion"), [
+    ("Patient: No fevers, maybe a bit more tired than usual.", "fever", "absent"),
+    ("Patient: No fevers, maybe a bit more tired than usual.", "fatigue", "possible"),
+    ("Patient: Not really any cough, perhaps a little short of breath.", "shortness_of_breath", "possible"),
+])
+def test_a_hedge_after_a_comma_ends_the_negation_before_it(extractor: Extractor, said: str, code: str,
+                                                           assertion: str) -> None:
+    assert one(extractor, said, "symptom", code).assertion == assertion
+
+
+@pytest.mark.parametrize("said", ["Patient: I've been feeling a little bit sick since Sunday.",
+                                  "Doctor: Any vomiting?\nPatient: No, I just feel quite sick after meals."])
+def test_a_softened_sickness_is_nausea(extractor: Extractor, said: str) -> None:
+    assert one(extractor, said, "symptom", "nausea").assertion == "present"
+
+
 def test_kind_of_softens_a_symptom_without_doubting_it(extractor: Extractor) -> None:
     said = "Patient: I definitely feel kind of nauseous in the mornings.\n"
     assert one(extractor, said, "symptom", "nausea").assertion == "present"
