@@ -761,6 +761,18 @@ def test_a_no_that_answers_before_a_new_clause_negates_nothing_in_it(extractor: 
     assert one(extractor, said, "symptom", code).assertion == "present"
 
 
+@pytest.mark.parametrize(("said", "code", "historical"), [
+    ("Patient: As a teenager I had glandular fever quite badly.", "infectious_mononucleosis", True),
+    ("Patient: Ages ago they told me I had gallstones.", "gallstones", True),
+    ("Doctor: She has a prior ankle fracture and high blood pressure.", "ankle_fracture", True),
+    ("Doctor: She has a prior ankle fracture and high blood pressure.", "hypertension", False),  # beyond its reach
+    ("Patient: I once had a kidney infection that put me in hospital.", "pyelonephritis", True),
+])
+def test_a_problem_had_long_ago_is_past(extractor: Extractor, said: str, code: str, historical: bool) -> None:
+    problem = one(extractor, said, "condition", code)
+    assert (problem.assertion, problem.historical) == ("present", historical)
+
+
 @pytest.mark.parametrize(("said", "code", "assertion"), [
     ("Patient: No fevers, maybe a bit more tired than usual.", "fever", "absent"),
     ("Patient: No fevers, maybe a bit more tired than usual.", "fatigue", "possible"),
