@@ -67,6 +67,11 @@ GENERIC_ALLERGY = frozenset({ANY_ALLERGY, "drug_allergy"})
 MARKS = frozenset({"conditional", "risk", "others"})
 # Asked with an open question ("who do you live with?"), these are said by any answer that is not a no.
 OPEN_KINDS = frozenset({"social"})
+# A procedure named as the patient's own ("your knee replacement", "my stent"), or said had ("you had a stent
+# placed", "a history of a lobectomy"), within this many words before it, is one they have had.
+OWNERS = {"clinician": ("your",), "patient": ("my",)}
+HAD = ("you had", "you've had", "you have had", "you underwent", "history of", "status post")
+HAD_REACH = 4
 
 
 @dataclass
@@ -502,6 +507,15 @@ def by_clinician_of(item: Placed) -> bool:
     return item.segment.speaker != "patient"
 
 
+def owned_by_patient(item: Placed) -> bool:
+    """Whether the mention is named as the patient's own ("your" in the clinician's words, "my" in the patient's) or
+    said had by them ("I know you had a stent placed")."""
+    words = normalise(item.segment.text[:item.mention.start]).split()
+    near = " ".join(words[-HAD_REACH - 1:])
+    return bool(words) and words[-1] in OWNERS.get(item.segment.speaker, ()) \
+        or any(re.search(rf"\b{re.escape(had)}\b", near) for had in HAD)
+
+
 def planned(item: Placed) -> Placed | None:
     """Read a mention as a plan where the clinician makes one: tests proposed are orders, plans said plainly are
     placed today, and a decision about a drug says whether the patient takes it. The patient decides nothing
@@ -556,9 +570,11 @@ def planned(item: Placed) -> Placed | None:
     if mention.kind in ORDERABLE and cued and mention.in_question and not by_clinician and mention.value is None \
             and "interpretation" not in attributes:
         return None  # "when am I going to get my MRI?": the patient asks about a test to come, no result
-    if mention.kind == "order" and after and (item.in_past or not by_clinician) and not proposed \
-            and not mention.in_question and assertion == "present":
-        # "I had my appendix out when I was 18": surgical history, the state after the procedure, not an order
+    owned = mention.kind == "order" and after is not None and owned_by_patient(item)
+    if mention.kind == "order" and after and (item.in_past or not by_clinician or owned) and not proposed \
+            and (owned or not mention.in_question) and assertion == "present":
+        # "I had my appendix out when I was 18", "how is your knee replacement doing?": surgical history, the state
+        # after the procedure, not an order
         mention = replace(mention, kind="condition")
         attributes = fit("condition", attributes | {"icd10": after})  # keeps the place and side said with it
     if mention.kind in ORDERABLE and proposed and mention.value is None and "interpretation" not in attributes:

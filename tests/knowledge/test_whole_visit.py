@@ -524,6 +524,10 @@ def test_wrapping_up_a_consultation_bandages_nothing(extractor: Extractor) -> No
     ("Patient: I've had a nose job, that's all.", "rhinoplasty", "Z98.890"),
     ("Doctor: You had a knee replacement on the left two years ago.", "knee_replacement", "Z96.659"),
     ("Patient: I've had a lot of surgeries, a gall bladder removed and my tonsils out.", "cholecystectomy", "Z90.49"),
+    # named as the patient's own, or said had, by the clinician
+    ("Doctor: How are you doing with your hip replacement these days?", "hip_replacement", "Z96.649"),
+    ("Doctor: Your knee replacement looks great on the films.", "knee_replacement", "Z96.659"),
+    ("Doctor: I see you had a stent put in after the heart attack.", "stent", "Z95.5"),
 ])
 def test_a_procedure_said_of_the_past_is_surgical_history_not_an_order(extractor: Extractor, said: str, code: str,
                                                                      icd10: str) -> None:
@@ -532,7 +536,8 @@ def test_a_procedure_said_of_the_past_is_surgical_history_not_an_order(extractor
 
 
 @pytest.mark.parametrize("said", ["Doctor: We'll take your appendix out tomorrow morning.",
-                                  "Doctor: I'd like to refer you to the surgeons for a knee replacement."])
+                                  "Doctor: I'd like to refer you to the surgeons for a knee replacement.",
+                                  "Doctor: We will schedule your knee replacement for the spring."])
 def test_a_procedure_planned_today_is_still_an_order(extractor: Extractor, said: str) -> None:
     assert {f.kind for f in findings(extractor, said).findings if f.code in ("appendectomy", "knee_replacement")} \
         == {"order"}
@@ -732,6 +737,14 @@ def test_a_job_that_is_no_work_is_no_occupation(extractor: Extractor, said: str)
      "hypothetical"),  # a drug offered is not taken
     ("Doctor: This seems like, uh, what we call bursitis.", "condition", "bursitis", "present"),  # as "looks like"
     ("Patient: It seems like I might have bursitis.", "condition", "bursitis", "possible"),
+    # the clinician's suspicion is their assessment; the patient's stays a doubt
+    ("Doctor: I suspect you've got a kidney stone on that side.", "condition", "kidney_stones", "present"),
+    ("Patient: I suspect I've got the flu again.", "condition", "influenza", "possible"),
+    # a judgement against a diagnosis denies it, before or after it; a diagnosis beside it stays
+    ("Doctor: It's unlikely to be a clot in your leg.", "condition", "deep_vein_thrombosis", "absent"),
+    ("Doctor: I doubt this is gout, honestly.", "condition", "gout", "absent"),
+    ("Doctor: Most likely an ankle sprain, and a fracture is very unlikely.", "condition", "fracture", "absent"),
+    ("Doctor: Most likely an ankle sprain, and a fracture is very unlikely.", "condition", "ankle_sprain", "present"),
 ])
 def test_a_hedge_leaves_a_problem_possible_and_a_result_said_is_present(
         extractor: Extractor, said: str, kind: str, code: str, assertion: str) -> None:
@@ -746,6 +759,34 @@ def test_a_hedge_leaves_a_problem_possible_and_a_result_said_is_present(
 def test_a_no_that_answers_before_a_new_clause_negates_nothing_in_it(extractor: Extractor, said: str,
                                                                       code: str) -> None:
     assert one(extractor, said, "symptom", code).assertion == "present"
+
+
+@pytest.mark.parametrize(("said", "code", "historical"), [
+    ("Patient: As a teenager I had glandular fever quite badly.", "infectious_mononucleosis", True),
+    ("Patient: Ages ago they told me I had gallstones.", "gallstones", True),
+    ("Doctor: She has a prior ankle fracture and high blood pressure.", "ankle_fracture", True),
+    ("Doctor: She has a prior ankle fracture and high blood pressure.", "hypertension", False),  # beyond its reach
+    ("Patient: I once had a kidney infection that put me in hospital.", "pyelonephritis", True),
+])
+def test_a_problem_had_long_ago_is_past(extractor: Extractor, said: str, code: str, historical: bool) -> None:
+    problem = one(extractor, said, "condition", code)
+    assert (problem.assertion, problem.historical) == ("present", historical)
+
+
+@pytest.mark.parametrize(("said", "code", "assertion"), [
+    ("Patient: No fevers, maybe a bit more tired than usual.", "fever", "absent"),
+    ("Patient: No fevers, maybe a bit more tired than usual.", "fatigue", "possible"),
+    ("Patient: Not really any cough, perhaps a little short of breath.", "shortness_of_breath", "possible"),
+])
+def test_a_hedge_after_a_comma_ends_the_negation_before_it(extractor: Extractor, said: str, code: str,
+                                                           assertion: str) -> None:
+    assert one(extractor, said, "symptom", code).assertion == assertion
+
+
+@pytest.mark.parametrize("said", ["Patient: I've been feeling a little bit sick since Sunday.",
+                                  "Doctor: Any vomiting?\nPatient: No, I just feel quite sick after meals."])
+def test_a_softened_sickness_is_nausea(extractor: Extractor, said: str) -> None:
+    assert one(extractor, said, "symptom", "nausea").assertion == "present"
 
 
 def test_kind_of_softens_a_symptom_without_doubting_it(extractor: Extractor) -> None:
@@ -979,6 +1020,18 @@ def test_a_tightness_is_named_by_its_place(extractor: Extractor, said: str, code
     ("Doctor: Have you ever had any clots in your legs?\nPatient: No.", "condition", "deep_vein_thrombosis", "absent"),
     ("Patient: I get coughs and colds quite a lot.", "condition", "common_cold", "present"),
     ("Doctor: So your heart is running slightly fast at the moment.", "exam", "tachycardia", "present"),
+    # problems of reference assessments the lexicon lacked, and their lay words
+    ("Doctor: The camera showed some inflammation of your esophagus.", "condition", "esophagitis", "present"),
+    ("Doctor: The biopsy came back as an adenocarcinoma, I'm afraid.", "condition", "cancer", "present"),
+    ("Doctor: The pressure on the nerve gives you a hemianopia on both sides.", "condition", "visual_field_defect",
+     "present"),
+    ("Doctor: I think you have a small tear in the retina.", "condition", "retinal_tear", "present"),
+    ("Doctor: Your lipids have been high on the last two checks.", "condition", "hyperlipidemia", "present"),
+    ("Patient: There's a lot of cardiovascular disease in my family.", "condition", "heart_disease", "family"),
+    ("Patient: I had my tubes tied after my second child.", "condition", "tubal_ligation", "present"),
+    ("Patient: I had a triple bypass in 2015.", "condition", "coronary_artery_bypass", "present"),
+    ("Patient: I've had a colostomy bag for three years.", "condition", "colostomy", "present"),
+    ("Doctor: She has a history of a lobectomy for a lung nodule.", "condition", "lobectomy", "present"),
 ])
 def test_a_family_of_wordings_names_its_concept(extractor: Extractor, said: str, kind: str, code: str,
                                                 assertion: str) -> None:
