@@ -99,6 +99,10 @@ def test_any_drug_is_found_by_the_drug_dictionary(extractor: Extractor, said: st
     ("Patient: I stopped taking the Camila birth control.", "norethindrone"),
     ("Doctor: Any medicines?\nPatient: Um, just the pill.", "contraceptives_oral"),
     ("Patient: I keep using the T-gel shampoo.", "coal_tar"),
+    ("Patient: I'm on Mercilon, no problems with it.", "contraceptives_oral"),
+    ("Patient: When my sinuses block up I use a spray for my nose.", "nasal_sprays"),
+    ("Patient: I bought a nose spray from the chemist.", "nasal_sprays"),
+    ("Patient: The dermatologist gave me corticosteroids for the rash.", "corticosteroid"),
 ])
 def test_brands_and_lay_names_the_dictionary_lacks_name_their_drug(extractor: Extractor, said: str,
                                                                    code: str) -> None:
