@@ -32,6 +32,14 @@ def one(extractor: Extractor, text: str, kind: str, code: str) -> Finding:
     ("Patient: I stopped the atorvastatin last month.", "atorvastatin", "present", None),
     ("Patient: I've been taking some paracetamol lately.\nDoctor: You can try just regular paracetamol.",
      "acetaminophen", "present", "continue"),  # a drug the patient takes is kept on, not started
+    # a drug listed after one with a decision, its cue too far back, is decided alike
+    ("Doctor: For your heart I'll keep you on your current medicines, your ramipril and your bisoprolol.",
+     "bisoprolol", "present", "continue"),
+    ("Doctor: Let's continue the simvastatin twenty milligrams at night and the amlodipine.", "amlodipine",
+     "present", "continue"),
+    # the drug replaced is stopped
+    ("Patient: I take ibuprofen for it.\nDoctor: I'll prescribe something stronger to take instead of the "
+     "ibuprofen.", "ibuprofen", "present", "stop"),
 ])
 def test_a_medication_says_whether_it_is_taken_and_what_was_decided(
         extractor: Extractor, said: str, code: str, assertion: str, action: str | None) -> None:
