@@ -25,6 +25,7 @@ FOLLOW_UP = "follow_up"
 AHEAD_WORDS = frozenset({"in", "next", "within"})  # an interval said before its follow-up is a time to come
 COUNTING_WORDS = {"a": 1, "an": 1, "one": 1, "couple": 2}  # "in a week", "in a couple of weeks"  # a value said as a pair: a blood pressure
 MEDICATION = "medication"
+LIST_DETERMINERS = frozenset({"the", "your", "his", "her", "their"})  # drugs listed as the patient's own
 # "I checked your CK. It was 150.": a result said in the sentence after its test, opening with one of these
 REFERRING = (("it", "was"), ("that", "was"), ("it", "came", "back", "at"), ("it", "came", "back", "as"),
              ("it", "came", "back"), ("it", "is"), ("it", "'s"), ("that", "is"), ("that", "'s"))
@@ -116,6 +117,12 @@ class ValueAttacher:
             before = medications[index - 1].end if index else 0
             after = medications[index + 1].start if index + 1 < len(medications) else len(doc)
             self._dose(drug, numbers, modifiers, before, after)
+            # "continue you on the lipitor forty milligrams a day and the aspirin and the metoprolol": a drug listed
+            # after one with a decision, its cue too far back to see, is decided alike
+            earlier = medications[index - 1] if index else None
+            if earlier is not None and "action" in details(earlier) and "action" not in details(drug) \
+                    and _drugs_listed(doc, earlier, drug, numbers, modifiers):
+                details(drug)["action"] = details(earlier)["action"]
         doc.spans[TARGETS] = kept
         return doc
 
@@ -316,6 +323,18 @@ class ValueAttacher:
             return code
         after = within(modifiers, drug.end, min(sentence.end, drug.end + self.action_window), ACTION)
         return after[0]._.pattern.code if after else None
+
+
+def _drugs_listed(doc: Doc, first: Span, then: Span, numbers: list[Span], modifiers: list[Span]) -> bool:
+    """Whether two drugs of one sentence are listed: between them only list words (`order_list`), a possessive or
+    article ("your lisinopril and your lasix"), and the first one's dose and frequency ("forty milligrams a day")."""
+    if first.sent.start != then.sent.start:
+        return False
+    joined = {index for span in within(numbers, first.end, then.start) for index in range(span.start, span.end)}
+    for span in within(modifiers, first.end, then.start):
+        if span.label_ in (ORDER_LIST, DOSE_UNIT, FREQUENCY):
+            joined.update(range(span.start, span.end))
+    return all(index in joined or doc[index].lower_ in LIST_DETERMINERS for index in range(first.end, then.start))
 
 
 def _listed(doc: Doc, start: int, end: int, modifiers: list[Span]) -> bool:

@@ -38,11 +38,11 @@ def test_the_measure_on_three_aci_valid_encounters_counts_consistently(extractor
     assert len(results) == 3
     for result in results:
         assert len(result.found) + len(result.misses) == len(result.reference)
-        assert len(result.ours) - len(result.extras) == len(result.found)
+        assert set(result.extras) <= set(result.ours)
         assert set(result.not_said) <= set(result.misses)
     total = score(results)
     assert total.found + sum(len(r.misses) for r in results) == total.reference
-    assert total.correct == total.found
+    assert total.correct + sum(len(r.extras) for r in results) == total.ours
     assert total.reference > 0 and 0.0 <= total.recall <= 1.0 and 0.0 <= total.precision <= 1.0
 
 
@@ -54,10 +54,43 @@ def test_a_brand_the_dictionary_lacks_is_read_alike_in_the_note_and_in_our_findi
     assert set(ours) == set(noted) == {"contraceptive_agents"}, (ours, noted)
 
 
-def test_the_held_out_dialogues_are_counted_and_not_listed() -> None:
+def test_the_held_out_dialogues_are_neither_counted_nor_listed() -> None:
     shown = EncounterResult("D2N001", "ACI-BENCH train", reference={"digoxin": Drug("digoxin", ("digoxin",))})
     hidden = EncounterResult("D2N010", "ACI-BENCH train", reference={"warfarin": Drug("warfarin", ("warfarin",))},
                              held_out=True)
     section = report([shown, hidden])
     assert "| D2N001 |" in section and "D2N010" not in section and "warfarin" not in section
-    assert "| **total** | 2 | 2 |" in section
+    assert "| **total** | 1 | 1 |" in section
+
+
+def test_a_class_and_a_drug_of_it_agree_either_way(extractor: Extractor) -> None:
+    reader = Reader(extractor)
+    said = ("Doctor: You could try an antihistamine, something like loratadine.\nPatient: Okay.\n"
+            "Doctor: And if it is an infection you may need antibiotics.\n")
+    ours, _ = reader.our_drugs(extractor.extract(parse(said)))
+    result = EncounterResult("E1", "test", reader.reference_drugs("Plan: antihistamines. Nitrofurantoin if UTI."), ours)
+    assert set(result.found) == {"antihistamine"}, result  # the note's class, by our loratadine
+    assert result.misses == ["nitrofurantoin"]  # the note names the drug, ours only its class
+    assert result.extras == []  # our loratadine is of the note's class, our antibiotics the class of its drug
+
+
+def test_note_shorthand_and_misspelt_names_are_read_as_their_drugs(extractor: Extractor) -> None:
+    noted = Reader(extractor).reference_drugs("DH: COCP. Plan: start Abx; regular paracetmol; simple analgesia.")
+    assert set(noted) == {"contraceptive_agents", "antibiotic", "acetaminophen", "analgesic"}, noted
+    assert noted["acetaminophen"].names == ("paracetmol",)
+
+
+def test_lab_results_and_foods_in_a_note_are_no_drugs(extractor: Extractor) -> None:
+    assert Reader(extractor).reference_drugs("Ferritin was low. Mother stopped cow's milk at one year.") == {}
+
+
+def test_class_words_the_dictionary_lacks_are_read_in_the_note(extractor: Extractor) -> None:
+    noted = Reader(extractor).reference_drugs("Never needed steroids. Used an anti-inflammatory. Mercilon daily.")
+    assert set(noted) == {"corticosteroid", "nsaid", "contraceptive_agents"}, noted
+
+
+def test_a_procedure_ordered_names_its_drug(extractor: Extractor) -> None:
+    reader = Reader(extractor)
+    findings = extractor.extract(parse("Doctor: Next time we could consider a steroid injection for your shoulder.\n"))
+    ours, how = reader.our_drugs(findings)
+    assert set(ours) == {"corticosteroid"} and how["corticosteroid"].startswith("order "), (ours, how)

@@ -32,6 +32,14 @@ def one(extractor: Extractor, text: str, kind: str, code: str) -> Finding:
     ("Patient: I stopped the atorvastatin last month.", "atorvastatin", "present", None),
     ("Patient: I've been taking some paracetamol lately.\nDoctor: You can try just regular paracetamol.",
      "acetaminophen", "present", "continue"),  # a drug the patient takes is kept on, not started
+    # a drug listed after one with a decision, its cue too far back, is decided alike
+    ("Doctor: For your heart I'll keep you on your current medicines, your ramipril and your bisoprolol.",
+     "bisoprolol", "present", "continue"),
+    ("Doctor: Let's continue the simvastatin twenty milligrams at night and the amlodipine.", "amlodipine",
+     "present", "continue"),
+    # the drug replaced is stopped
+    ("Patient: I take ibuprofen for it.\nDoctor: I'll prescribe something stronger to take instead of the "
+     "ibuprofen.", "ibuprofen", "present", "stop"),
 ])
 def test_a_medication_says_whether_it_is_taken_and_what_was_decided(
         extractor: Extractor, said: str, code: str, assertion: str, action: str | None) -> None:
@@ -99,6 +107,10 @@ def test_any_drug_is_found_by_the_drug_dictionary(extractor: Extractor, said: st
     ("Patient: I stopped taking the Camila birth control.", "norethindrone"),
     ("Doctor: Any medicines?\nPatient: Um, just the pill.", "contraceptives_oral"),
     ("Patient: I keep using the T-gel shampoo.", "coal_tar"),
+    ("Patient: I'm on Mercilon, no problems with it.", "contraceptives_oral"),
+    ("Patient: When my sinuses block up I use a spray for my nose.", "nasal_sprays"),
+    ("Patient: I bought a nose spray from the chemist.", "nasal_sprays"),
+    ("Patient: The dermatologist gave me corticosteroids for the rash.", "corticosteroid"),
 ])
 def test_brands_and_lay_names_the_dictionary_lacks_name_their_drug(extractor: Extractor, said: str,
                                                                    code: str) -> None:
