@@ -431,10 +431,11 @@ def mefenamic(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.audio
 def test_a_term_whisper_spelled_otherwise_from_its_first_token_is_written_where_that_token_was_unsure(
         scribes: dict[bool, Scribe], mefenamic: Path) -> None:
-    # tiny.en writes "methanamic" at a mean token probability the correction's gates find sure.
+    # tiny.en hears "methanamic". Its mean token probability lies at the correction's gate, on one side or the other
+    # by the CPU's instruction set (0.6 on an AVX-512 Xeon, 0.49 on an AMD EPYC), so whether the correction alone
+    # writes the term differs by machine; what the check against the audio adds is asserted below.
     without = words(scribes[False], mefenamic, ["mefenamic acid"])
-    [heard_as] = [word for word in without if word.w.lower().startswith("meth")]
-    assert heard_as.p >= 0.5, without
+    assert any((word.original or word.w).lower().startswith("meth") for word in without), without
     written = {word.w.strip(",.").lower(): word for word in words(scribes[True], mefenamic, ["mefenamic acid"])}
     assert "mefenamic acid" in written and written["mefenamic acid"].p < 0.5, list(written)
     assert written["mefenamic acid"].original.lower().startswith("meth")
