@@ -517,6 +517,11 @@ def planned(item: Placed) -> Placed | None:
         assertion = "present"  # "I live with my brother and my mum": the patient's own situation
     if assertion == "family" and denied and mention.kind in NAMED_KINDS:
         return None  # "no family history of asthma", "my mum never had diabetes": as "Any asthma in the family?" "No."
+    if mention.kind == "vital" and mention.value is not None:
+        if assertion == "hypothetical" or conditional:
+            return None  # "if your temperature goes above 38, call us": a threshold, no reading
+        if assertion == "absent":
+            assertion = "present"  # "no fever today, your temperature is 98.4": a number read is no denial
     impression = attributes.pop("impression", False)
     after = attributes.pop("after", None)
     attributes.pop("concern", None)

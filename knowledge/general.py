@@ -74,6 +74,9 @@ class GeneralTerm(StrictModel):
     unnamed: bool = False  # names no one test ("labs", "blood work"): ordered, it is an order; its result is none
     names_kind: bool = False  # names the kind itself ("allergies"): other terms of the kind need it or a cue nearby
     paired: Code | None = None  # the name of a second value said as a pair ("130 over 80": diastolic)
+    # the values a reading can take, in any of its units: a number outside is not this measure's ("a two over six
+    # murmur" is no blood pressure)
+    plausible: tuple[float, float] | None = None
 
 
 class GeneralTermsFile(StrictModel):
@@ -186,7 +189,7 @@ class GeneralPack:
                 allowed = tuple(sorted({unit for unit in (term.unit, *term.units.values()) if unit}))
                 options = {"icd10": term.icd10, "order_type": term.order_type, "after": term.after, "panel": term.panel,
                            "unnamed": term.unnamed, "units": allowed if term.units else None,
-                           "requires_number": file.requires_value, "paired": term.paired,
+                           "requires_number": file.requires_value, "paired": term.paired, "plausible": term.plausible,
                            "names_kind": term.names_kind, "placeless": term.code in file.placeless,
                            "sideless": term.code in file.sideless}
                 attributes = {key: value for key, value in options.items() if value}

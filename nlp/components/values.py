@@ -32,6 +32,15 @@ CLAUSE_OPENERS = frozenset({",", ";", "but", "and", "so", "that"})
 # "weigh yourself daily and call me if you gain three pounds": a number in a vital's unit after one of these is a
 # threshold to act on, not a reading
 CONDITIONAL = frozenset({"if", "unless", "when"})
+# ... and a number said after "if" or "unless" anywhere in a vital's reach is one too ("weigh yourself and call me if
+# it's over 200"); "when" is not, there: "your blood pressure when you came in was 150 over 70"
+THRESHOLD = frozenset({"if", "unless"})
+VITAL = "vital"
+# "you've gained about ten pounds", "I've lost 5 kilos", "put on two pounds", "up by 3": a change, not a reading
+CHANGE_WORDS = frozenset({"gain", "gained", "gaining", "gains", "lose", "lost", "losing", "loses", "dropped", "by"})
+PUT_ON = (frozenset({"put", "puts", "putting"}), "on")
+APPROXIMATE = frozenset({"about", "around", "like", "roughly", "maybe", "nearly", "almost", "over", "just", "another",
+                         "some", "only", "approximately", "probably"})
 REFERRED_REACH = 3  # the number starts at most this many words after the referring words ("it was only about 150")
 # Readings that double as a discourse tag ("we'll order a lipid panel okay"), and the words that, said right before
 # one, make it a reading of the result ("it's okay", "came back ok", "looks pretty okay").
@@ -144,6 +153,11 @@ class ValueAttacher:
             own = None
         if own is not None and self._reading(doc, target, numbers, modifiers, own.start, own.end):
             return target
+        # "your blood pressure is a little high, we're seeing like a hundred and forty over eighty": a pair said later in
+        # the statement is the pressure's reading however far, as a number in its own unit is
+        pair = self._pair(doc, target, within(numbers, end, min(run_end, analyte)), numbers)
+        if pair is not None and self._reading(doc, target, numbers, modifiers, pair.start, pair.end):
+            return target
         # "your vitamin d level was at the high end of normal at 94": a result said right after its reading ("normal at",
         # "elevated to") later in the statement, no other target between
         readings = within(modifiers, target.end, min(run_end, following), INTERPRETATION)
@@ -179,6 +193,18 @@ class ValueAttacher:
                 return number
         return None
 
+    @staticmethod
+    def _pair(doc: Doc, target: Span, candidates: list[Span], numbers: list[Span]) -> Span | None:
+        """The first of `candidates` said as a pair ("130 over 80"), when the target's reading is one (`paired`) and
+        no "if" or "unless" makes it a threshold."""
+        if not target._.pattern.attributes.get("paired"):
+            return None
+        for number in candidates:
+            if _second(doc, number, numbers) is not None:
+                threshold = any(token.lower_ in THRESHOLD for token in doc[target.end:number.start])
+                return None if threshold else number
+        return None
+
     @classmethod
     def _judged(cls, doc: Doc, target: Span, numbers: list[Span], modifiers: list[Span], said: list[Span]) -> bool:
         """Give the analyte the number said right after one of the readings `said` and "at", "of" or "to"."""
@@ -206,9 +232,18 @@ class ValueAttacher:
                  doses: bool = False) -> bool:
         """Give the analyte the first number said in tokens [start, end) that can be its result; whether one was.
         With `doses`, a number in a drug's unit is skipped: it is the dose of a drug named on the way."""
+        attributes = target._.pattern.attributes
         for number in within(numbers, start, end):
-            if starting_at(modifiers, number.end, INTERVAL_UNIT) is not None:
-                continue  # "recheck your magnesium in four weeks": a time, not the result
+            if starting_at(modifiers, number.end, INTERVAL_UNIT) is not None or _ranged_time(doc, number, numbers,
+                                                                                             modifiers):
+                continue  # "recheck your magnesium in four weeks", "for six to eight weeks": a time, not the result
+            if _changed(doc, number):
+                continue  # "call me if you gain three pounds", "I've lost about five kilos": a change, not a reading
+            plausible = attributes.get("plausible")
+            if plausible and not plausible[0] <= number._.number <= plausible[1]:
+                continue  # "a two over six murmur" is no blood pressure, "a 3 out of 10" no pulse
+            if target.label_ == VITAL and any(token.lower_ in THRESHOLD for token in doc[target.end:number.start]):
+                continue  # "weigh yourself and call me if it's over 200": a threshold to act on
             if doses and starting_at(modifiers, number.end, DOSE_UNIT) is not None \
                     and starting_at(modifiers, number.end, LAB_UNIT) is None:
                 continue  # "... the water pills, it was 40 milligrams": the drug's dose
@@ -225,11 +260,10 @@ class ValueAttacher:
             if inches is not None:
                 target._.value, target._.unit = number._.number * INCHES_PER_FOOT + inches[0], INCHES
                 details(target)["said_as"] = f"{number._.number:g} ft {inches[0]:g} in"
-            paired = target._.pattern.attributes.get("paired")  # "130 over 80", "130/80": a diastolic
-            if paired and number.end + 1 < len(doc) and doc[number.end].lower_ in PAIRED:
-                second = next((n for n in numbers if n.start == number.end + 1), None)
-                if second is not None:
-                    details(target)[paired] = second._.number
+            paired = attributes.get("paired")  # "130 over 80", "130/80": a diastolic
+            second = _second(doc, number, numbers) if paired else None
+            if second is not None:
+                details(target)[paired] = second._.number
             return True
         return False
 
@@ -316,6 +350,34 @@ class ValueAttacher:
             return code
         after = within(modifiers, drug.end, min(sentence.end, drug.end + self.action_window), ACTION)
         return after[0]._.pattern.code if after else None
+
+
+def _second(doc: Doc, number: Span, numbers: list[Span]) -> Span | None:
+    """The number said after `number` and "over" or "/", the word said once or twice ("a hundred and forty over over
+    seventy"), if any."""
+    at = number.end
+    while at < len(doc) and at - number.end < 2 and doc[at].lower_ in PAIRED:
+        at += 1
+    return next((n for n in numbers if n.start == at), None) if at > number.end else None
+
+
+def _ranged_time(doc: Doc, number: Span, numbers: list[Span], modifiers: list[Span]) -> bool:
+    """Whether the number opens a range of time ("six to eight weeks")."""
+    if number.end >= len(doc) or doc[number.end].lower_ not in RANGE_WORDS:
+        return False
+    second = next((n for n in numbers if n.start == number.end + 1), None)
+    return second is not None and starting_at(modifiers, second.end, INTERVAL_UNIT) is not None
+
+
+def _changed(doc: Doc, number: Span) -> bool:
+    """Whether the number is a change said with its verb ("gained about ten pounds", "put on two", "down by 3")."""
+    at = number.start - 1
+    while at >= 0 and doc[at].lower_ in APPROXIMATE:
+        at -= 1
+    if at < 0:
+        return False
+    word = doc[at].lower_
+    return word in CHANGE_WORDS or word == PUT_ON[1] and at > 0 and doc[at - 1].lower_ in PUT_ON[0]
 
 
 def _listed(doc: Doc, start: int, end: int, modifiers: list[Span]) -> bool:

@@ -1,0 +1,54 @@
+"""Vitals, results and exam findings as they are said in conversation (docs/findings.md): read out in passing, far from
+their name, beside a denial, or said as a change or a threshold that is no reading. Our own sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.extract import Extractor
+from nlp.transcript_io import parse
+from nlp.types import Finding
+
+
+def of_kind(extractor: Extractor, said: str, kind: str) -> dict[str, Finding]:
+    return {f.code: f for f in extractor.extract(parse(said)).findings if f.kind == kind}
+
+
+# --- vitals --------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("said", "systolic", "diastolic"), [
+    # a pair said later in the statement is the pressure's reading however far, and "over" may be said twice
+    ("Doctor: Your blood pressure is up a bit today, probably the pain, we're looking at like a hundred and forty two "
+     "over over eighty eight.", 142, 88),
+    ("Doctor: Your BP was 210 over 100 in the ER, so have you taken your pills? Your blood pressure in the office "
+     "today is a lot better, it looks like it's one thirty four over eighty two.", 134, 82),
+])
+def test_a_pressure_read_out_in_passing_is_its_reading(extractor: Extractor, said: str, systolic: float,
+                                                       diastolic: float) -> None:
+    pressure = of_kind(extractor, said, "vital")["blood_pressure"]
+    assert (pressure.value, pressure.attributes.get("diastolic")) == (systolic, diastolic)
+
+
+@pytest.mark.parametrize(("said", "code", "value"), [
+    ("Doctor: Your oxygenation is ninety six percent.", "oxygen_saturation", 96),
+    ("Doctor: Your o2 is ninety seven on room air.", "oxygen_saturation", 97),
+])
+def test_a_vital_is_named_as_it_is_said(extractor: Extractor, said: str, code: str, value: float) -> None:
+    assert of_kind(extractor, said, "vital")[code].value == value
+
+
+def test_a_number_read_is_no_denial(extractor: Extractor) -> None:
+    said = "Doctor: No fever today, your temperature is ninety eight point four."
+    temperature = of_kind(extractor, said, "vital")["temperature"]
+    assert (temperature.assertion, temperature.value) == ("present", 98.4)
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: If your temperature goes above thirty eight, give us a ring.",  # a threshold
+    "Doctor: Get a scale and weigh yourself daily, call me if you gain two pounds.",  # a threshold, and a change
+    "Doctor: Your weight has gone down, you've lost about four pounds.",  # a change
+    "Doctor: You shouldn't weight-bear on it for four to six weeks.",  # bearing weight, for a time
+    "Doctor: Your blood pressure is fine, there is a two over six murmur.",  # a murmur's grade
+])
+def test_what_is_no_reading_is_no_vital(extractor: Extractor, said: str) -> None:
+    assert of_kind(extractor, said, "vital") == {}
