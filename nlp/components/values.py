@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -36,6 +38,8 @@ CONDITIONAL = frozenset({"if", "unless", "when"})
 # it's over 200"); "when" is not, there: "your blood pressure when you came in was 150 over 70"
 THRESHOLD = frozenset({"if", "unless"})
 VITAL = "vital"
+UNREAD = "unread"  # span group: the vitals an utterance names without a number ("What was your temperature?")
+READING_REACH = 20  # a reply's reading is said in its first words ("Uh, yes, I checked, it was about thirty seven")
 # "you've gained about ten pounds", "I've lost 5 kilos", "put on two pounds", "up by 3": a change, not a reading
 CHANGE_WORDS = frozenset({"gain", "gained", "gaining", "gains", "lose", "lost", "losing", "loses", "dropped", "by"})
 PUT_ON = (frozenset({"put", "puts", "putting"}), "on")
@@ -96,6 +100,7 @@ class ValueAttacher:
         modifiers = list(doc.spans[MODIFIERS])
         targets = sorted(doc.spans[TARGETS], key=lambda span: span.start)
         kept: list[Span] = []
+        unread: list[Span] = []
         for index, target in enumerate(targets):
             following = targets[index + 1].start if index + 1 < len(targets) else len(doc)
             if target.label_ in ANALYTE_KINDS:
@@ -103,7 +108,10 @@ class ValueAttacher:
                 # its result does not cut off the test's referring clause
                 unrelated = next((t.start for t in targets[index + 1:] if t.label_ != MEDICATION), len(doc))
                 analyte = next((t.start for t in targets[index + 1:] if t.label_ in ANALYTE_KINDS), len(doc))
-                target = self._analyte(doc, target, numbers, modifiers, following, unrelated, analyte)
+                read = self._analyte(doc, target, numbers, modifiers, following, unrelated, analyte)
+                if read is None and target.label_ == VITAL:
+                    unread.append(target)
+                target = read
             if target is not None:
                 kept.append(target)
         kept = [self._allergen(doc, span, modifiers) for span in kept]
@@ -126,6 +134,7 @@ class ValueAttacher:
             after = medications[index + 1].start if index + 1 < len(medications) else len(doc)
             self._dose(drug, numbers, modifiers, before, after)
         doc.spans[TARGETS] = kept
+        doc.spans[UNREAD] = unread
         return doc
 
     def _analyte(self, doc: Doc, target: Span, numbers: list[Span], modifiers: list[Span],
@@ -433,6 +442,60 @@ def referred_result(doc: Doc) -> tuple[float, str | None] | None:
         if starting_at(modifiers, number.end, INTERVAL_UNIT) is None:
             unit = starting_at(modifiers, number.end, LAB_UNIT)
             return number._.number, unit._.pattern.code if unit is not None else None
+    return None
+
+
+@dataclass(frozen=True)
+class AskedVital:
+    """A vital a question asks the reading of, and what a reading of it may be (its units, plausible values)."""
+
+    code: str
+    units: tuple[str, ...]
+    plausible: tuple[float, float] | None
+    paired: str | None
+
+
+@dataclass(frozen=True)
+class SaidReading:
+    """A number an utterance says without naming what it measures, with its unit and a second value ("140 over 90")."""
+
+    value: float
+    unit: str | None
+    second: float | None
+    start: int  # character offsets of the words said
+    end: int
+    sentence: int
+
+
+def vital_asked(doc: Doc) -> AskedVital | None:
+    """The vital a question asks the reading of ("What was your temperature?", "Have you checked your temperature?"):
+    the last one named without a number in a sentence that ends with a question mark."""
+    for span in reversed(doc.spans[UNREAD] if UNREAD in doc.spans else []):
+        if span.sent[-1].text == "?":
+            attributes = span._.pattern.attributes
+            return AskedVital(span._.pattern.code, tuple(attributes.get("units") or ()), attributes.get("plausible"),
+                              attributes.get("paired"))
+    return None
+
+
+def reading_said(doc: Doc) -> SaidReading | None:
+    """The first number said in an utterance's first words, when it names nothing measured itself ("Uh, thirty seven,
+    yeah."): not a time, a range of time or a change."""
+    if any(span.label_ in ANALYTE_KINDS for span in doc.spans[TARGETS]):
+        return None
+    modifiers = list(doc.spans[MODIFIERS])
+    numbers = list(doc.spans[NUMBERS])
+    for number in within(numbers, 0, min(len(doc), READING_REACH)):
+        if starting_at(modifiers, number.end, INTERVAL_UNIT) is not None \
+                or _ranged_time(doc, number, numbers, modifiers) or _changed(doc, number):
+            continue
+        unit = starting_at(modifiers, number.end, LAB_UNIT)
+        second = _second(doc, number, numbers)
+        last = doc[(unit or second or number).end - 1]
+        sentence = next(index for index, sent in enumerate(doc.sents) if sent.start <= number.start < sent.end)
+        return SaidReading(number._.number, unit._.pattern.code if unit is not None else None,
+                           second._.number if second is not None else None, number.start_char,
+                           last.idx + len(last.text), sentence)
     return None
 
 

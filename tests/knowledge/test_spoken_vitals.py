@@ -52,3 +52,27 @@ def test_a_number_read_is_no_denial(extractor: Extractor) -> None:
 ])
 def test_what_is_no_reading_is_no_vital(extractor: Extractor, said: str) -> None:
     assert of_kind(extractor, said, "vital") == {}
+
+
+@pytest.mark.parametrize(("said", "code", "value", "diastolic"), [
+    ("Doctor: What was your temperature?\nPatient: Um, thirty eight point two.", "temperature", 38.2, None),
+    ("Doctor: Did you take your temperature?\nPatient: Yes, it was about thirty seven and a half.", "temperature",
+     37.5, None),
+    ("Doctor: What was your blood pressure when you checked it at home?\nPatient: It was around 145 over 95.",
+     "blood_pressure", 145, 95),
+    ("Doctor: And how much do you weigh?\nPatient: About seventy kilos.", "weight", 70, None),
+])
+def test_a_number_answering_a_vital_asked_is_its_reading(extractor: Extractor, said: str, code: str, value: float,
+                                                         diastolic: float | None) -> None:
+    vital = of_kind(extractor, said, "vital")[code]
+    assert (vital.value, vital.attributes.get("diastolic")) == (value, diastolic)
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: When did you last have your blood pressure checked?\nPatient: About six months ago.",  # a time
+    "Doctor: Do you check your blood pressure at home?\nPatient: Yeah, two or three times a week.",  # how often
+    "Doctor: What's your weight been doing?\nPatient: I've lost about 5 pounds.",  # a change
+    "Doctor: Do you take anything for your blood pressure?\nPatient: Yes, 10 mg of amlodipine.",  # a dose
+])
+def test_a_reply_without_a_reading_gives_the_vital_asked_none(extractor: Extractor, said: str) -> None:
+    assert of_kind(extractor, said, "vital") == {}
