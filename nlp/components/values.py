@@ -38,6 +38,11 @@ CONDITIONAL = frozenset({"if", "unless", "when"})
 # it's over 200"); "when" is not, there: "your blood pressure when you came in was 150 over 70"
 THRESHOLD = frozenset({"if", "unless"})
 VITAL = "vital"
+RESULT_KINDS = ("lab", "electrolyte")
+# "not elevated", "isn't high", "wasn't too low": a reading negated right before it (within two words) is normal
+NEGATION_WORDS = frozenset({"not", "n't", "never"})
+NEGATION_REACH = 3
+LOW, HIGH, NORMAL = "low", "high", "normal"
 UNREAD = "unread"  # span group: the vitals an utterance names without a number ("What was your temperature?")
 READING_REACH = 20  # a reply's reading is said in its first words ("Uh, yes, I checked, it was about thirty seven")
 # "you've gained about ten pounds", "I've lost 5 kilos", "put on two pounds", "up by 3": a change, not a reading
@@ -139,6 +144,21 @@ class ValueAttacher:
 
     def _analyte(self, doc: Doc, target: Span, numbers: list[Span], modifiers: list[Span],
                  following: int, unrelated: int, analyte: int) -> Span | None:
+        read = self._analyte_read(doc, target, numbers, modifiers, following, unrelated, analyte)
+        if read is None or read.label_ not in RESULT_KINDS or read._.value is None \
+                or "interpretation" in details(read):
+            return read
+        # "your hemoglobin was low, it was 9.1", "your cholesterol was 240, which is high": the reading said beside the
+        # value is the clinician's, kept where the reference ranges have none
+        end = min(_run_end(doc, target), target.end + self.window, following)
+        said = [m for m in within(modifiers, max(target.sent.start, target.start), end, INTERPRETATION)
+                if not _tag(doc, m)]
+        if said and (code := _interpretation(doc, said[0])) is not None:
+            details(read)["interpretation"] = code
+        return read
+
+    def _analyte_read(self, doc: Doc, target: Span, numbers: list[Span], modifiers: list[Span],
+                      following: int, unrelated: int, analyte: int) -> Span | None:
         run_end = _run_end(doc, target)
         end = min(run_end, target.end + self.window, following)
         if target.label_ == FOLLOW_UP:
@@ -177,8 +197,8 @@ class ValueAttacher:
         if before is not None and self._reading(doc, target, numbers, modifiers, before.start, before.end):
             return target
         said = [m for m in within(modifiers, target.end, end, INTERPRETATION) if not _tag(doc, m)]
-        if said:
-            details(target)["interpretation"] = said[0]._.pattern.code
+        if said and (code := _interpretation(doc, said[0])) is not None:
+            details(target)["interpretation"] = code
         term: TermPattern = target._.pattern
         medication = term.attributes.get("as_medication")
         if medication and not said and within(modifiers, max(target.sent.start, target.start - self.intake_window),
@@ -359,6 +379,16 @@ class ValueAttacher:
             return code
         after = within(modifiers, drug.end, min(sentence.end, drug.end + self.action_window), ACTION)
         return after[0]._.pattern.code if after else None
+
+
+def _interpretation(doc: Doc, said: Span) -> str | None:
+    """The code of a reading said, turned by a negation just before it: "not elevated", "isn't low" say normal; "not
+    normal" says neither which way, no reading."""
+    code: str = said._.pattern.code
+    before = {token.lower_ for token in doc[max(0, said.start - NEGATION_REACH):said.start]}
+    if not before & NEGATION_WORDS:
+        return code
+    return NORMAL if code in (LOW, HIGH) else None
 
 
 def _second(doc: Doc, number: Span, numbers: list[Span]) -> Span | None:

@@ -76,3 +76,26 @@ def test_a_number_answering_a_vital_asked_is_its_reading(extractor: Extractor, s
 ])
 def test_a_reply_without_a_reading_gives_the_vital_asked_none(extractor: Extractor, said: str) -> None:
     assert of_kind(extractor, said, "vital") == {}
+
+
+# --- results read aloud --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("said", "kind", "code", "interpretation"), [
+    # a reading negated says normal; "not normal" says neither way
+    ("Doctor: Your white blood cell count is not elevated, which is good.", "lab", "white_blood_cell_count", "normal"),
+    ("Doctor: Your potassium isn't low anymore.", "electrolyte", "potassium", "normal"),
+    ("Doctor: Your TSH was not normal.", "lab", "tsh", None),
+    # the clinician's reading said beside a value with no reference range
+    ("Doctor: Your hemoglobin is 8.4, which is quite low for you.", "lab", "hemoglobin", "low"),
+    ("Doctor: Your ferritin was really low, about 8.", "lab", "ferritin", "low"),
+    # the words a result is read with
+    ("Doctor: The CBC was unremarkable.", "lab", "complete_blood_count", "normal"),
+    ("Doctor: Your kidney numbers look great.", "lab", "metabolic_panel", "normal"),
+])
+def test_a_result_read_aloud_keeps_the_clinicians_reading(extractor: Extractor, said: str, kind: str, code: str,
+                                                         interpretation: str | None) -> None:
+    assert of_kind(extractor, said, kind)[code].attributes.get("interpretation") == interpretation
+
+
+def test_doing_well_with_a_result_orders_nothing(extractor: Extractor) -> None:
+    assert of_kind(extractor, "Doctor: So you're doing well with your kidney function.", "order") == {}
