@@ -99,3 +99,21 @@ def test_a_result_read_aloud_keeps_the_clinicians_reading(extractor: Extractor, 
 
 def test_doing_well_with_a_result_orders_nothing(extractor: Extractor) -> None:
     assert of_kind(extractor, "Doctor: So you're doing well with your kidney function.", "order") == {}
+
+
+# --- examination said aloud ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("said", "code", "assertion"), [
+    ("Doctor: I don't hear any wheezing.", "wheezing", "absent"),
+    ("Doctor: I don't appreciate any swelling of the ankle.", "swelling", "absent"),
+    ("Doctor: I do appreciate some redness over the joint.", "erythema", "present"),
+    ("Doctor: I see some redness at the back of your throat.", "erythema", "present"),
+])
+def test_what_the_examiner_hears_sees_or_appreciates_is_an_exam_finding(extractor: Extractor, said: str, code: str,
+                                                                        assertion: str) -> None:
+    assert of_kind(extractor, said, "exam")[code].assertion == assertion
+
+
+def test_an_appreciation_of_the_patient_starts_no_examination(extractor: Extractor) -> None:
+    said = "Doctor: I appreciate you coming in today. Any swelling in your legs?\nPatient: No."
+    assert of_kind(extractor, said, "exam") == {}
