@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from nlp.attributes import fit
 from nlp.components.sites import DENIED_SIDE
 from nlp.lexicon import normalise
+from nlp.components.values import AskedVital, SaidReading
 from nlp.pipeline import Answer, Mention
 from nlp.types import Evidence, Segment
 from nlp.words import span_times
@@ -134,6 +135,28 @@ def results_referred(segments: list[Segment], found: list[list[Mention]],
         mention = result[index - 1][last]
         if mention.kind in RESULT_KINDS and mention.value is None and not mention.in_question:
             result[index - 1][last] = replace(mention, value=said[0], unit=said[1])
+    return result
+
+
+def readings_answered(segments: list[Segment], found: list[list[Mention]], asked: list[AskedVital | None],
+                      said: list[SaidReading | None]) -> list[list[Mention]]:
+    """A vital asked ("What was your temperature?", "Have you checked your temperature?") and a number the patient's
+    reply says without naming a measure ("Um, thirty eight point two.") is that vital's reading, the patient's, when
+    the vital can take it in the unit said."""
+    result = [list(mentions) for mentions in found]
+    for index, question in enumerate(asked):
+        if question is None or segments[index].speaker == "patient":
+            continue
+        reply = answer_to(segments, index)
+        if reply is None or segments[reply].speaker != "patient" or (reading := said[reply]) is None:
+            continue
+        if reading.unit is not None and reading.unit not in question.units or question.plausible is not None \
+                and not question.plausible[0] <= reading.value <= question.plausible[1]:
+            continue
+        attributes = {question.paired: reading.second} if question.paired and reading.second is not None else {}
+        result[reply].append(Mention(kind="vital", code=question.code, start=reading.start, end=reading.end,
+                                     text=segments[reply].text[reading.start:reading.end], sentence=reading.sentence,
+                                     value=reading.value, unit=reading.unit, attributes=attributes))
     return result
 
 
@@ -531,6 +554,11 @@ def planned(item: Placed) -> Placed | None:
         assertion = "present"  # "I live with my brother and my mum": the patient's own situation
     if assertion == "family" and denied and mention.kind in NAMED_KINDS:
         return None  # "no family history of asthma", "my mum never had diabetes": as "Any asthma in the family?" "No."
+    if mention.kind == "vital" and mention.value is not None:
+        if assertion == "hypothetical" or conditional:
+            return None  # "if your temperature goes above 38, call us": a threshold, no reading
+        if assertion == "absent":
+            assertion = "present"  # "no fever today, your temperature is 98.4": a number read is no denial
     impression = attributes.pop("impression", False)
     after = attributes.pop("after", None)
     attributes.pop("concern", None)

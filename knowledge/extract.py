@@ -22,7 +22,7 @@ from knowledge.base import MEASURED_KINDS, KnowledgeBase
 from knowledge.datafile import DEFAULT_TOPIC
 from knowledge.dialogue import (
     Placed, alike, allergies_asked, examined, followed_up, manoeuvred, onsets_answered, place, planned,
-    results_referred, sited_by_reply, sites_asked,
+    readings_answered, results_referred, sited_by_reply, sites_asked,
 )
 from knowledge.lexicon import TopicLexicon
 from knowledge.ranges import ReferenceRanges
@@ -30,7 +30,8 @@ from nlp.lexicon import Lexicon, normalise
 from nlp.components.course import asks_onset, onset_said
 from nlp.components.sites import SIDED_BY_SITE
 from nlp.pipeline import (
-    Answer, Mention, answer, bare_dose, build, examined_from, follows_up, manoeuvres, mentions, places, result_referred,
+    Answer, Mention, answer, asked_vital, bare_dose, build, examined_from, follows_up, manoeuvres, mentions, places,
+    result_referred, said_reading,
 )
 from nlp.types import Assertion, Evidence, Finding, FindingKind, Findings, Segment, Transcript
 from nlp.words import span_times
@@ -94,6 +95,8 @@ class Extractor:
         found = [self._tidy(mentions(doc), doc.text, bare_dose(doc) is not None) for doc in docs]
         found = followed_up(segments, found, [follows_up(doc) for doc in docs])
         found = results_referred(segments, found, [result_referred(doc) for doc in docs])
+        found = readings_answered(segments, found, [asked_vital(doc) for doc in docs],
+                                  [said_reading(doc) for doc in docs])
         exam_cues = [examined_from(doc) for doc in docs]
         # before a pain of nowhere is dropped: "that hurts", replying to "if I bend your knee", is the exam's
         found = manoeuvred(segments, found, exam_cues, [manoeuvres(doc) for doc in docs])

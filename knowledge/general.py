@@ -77,6 +77,9 @@ class GeneralTerm(StrictModel):
     # conditions: the one place the problem is of (a knee sprain's knee, a Lisfranc fracture's foot), a site code of
     # cues.yaml; such a problem has the side said with it, or the one the visit gives that place (docs/findings.md)
     site: Code | None = None
+    # the values a reading can take, in any of its units: a number outside is not this measure's ("a two over six
+    # murmur" is no blood pressure)
+    plausible: tuple[float, float] | None = None
 
 
 class GeneralTermsFile(StrictModel):
@@ -200,7 +203,7 @@ class GeneralPack:
                 allowed = tuple(sorted({unit for unit in (term.unit, *term.units.values()) if unit}))
                 options = {"icd10": term.icd10, "order_type": term.order_type, "after": term.after, "panel": term.panel,
                            "unnamed": term.unnamed, "units": allowed if term.units else None,
-                           "requires_number": file.requires_value, "paired": term.paired,
+                           "requires_number": file.requires_value, "paired": term.paired, "plausible": term.plausible,
                            "names_kind": term.names_kind, "placeless": term.code in file.placeless,
                            "sideless": term.code in file.sideless, "site": term.site,
                            "placed": term.code in file.placed}

@@ -1,8 +1,8 @@
 """Numbers as people say them and as ASR writes them.
 
 "three point one" -> 3.1, "forty" -> 40, "twenty-five" -> 25, "one hundred and twenty" -> 120,
-"one thirty one" -> 131 (the way lab values are read out), "3.1", "1,000". Works on a list of
-word strings so the spaCy components can map a number back to its tokens.
+"one thirty one" -> 131 (the way lab values are read out), "3.1", "1,000", "thirty seven and a half" -> 37.5.
+Works on a list of word strings so the spaCy components can map a number back to its tokens.
 """
 
 from __future__ import annotations
@@ -92,7 +92,14 @@ class _Reader:
         return digits, i
 
     def number(self, i: int) -> tuple[float, int] | None:
-        """The number that starts at word i, with the index after it; None when no number starts there."""
+        """The number that starts at word i, with the index after it; None when no number starts there. "and a half"
+        said after a whole number adds a half ("thirty seven and a half", "two and a half")."""
+        found = self.whole_or_decimal(i)
+        if found is not None and found[0] == int(found[0]) and self.words[found[1]:found[1] + 3] == HALF:
+            return found[0] + 0.5, found[1] + len(HALF)
+        return found
+
+    def whole_or_decimal(self, i: int) -> tuple[float, int] | None:
         word = self.at(i)
         if _DIGITS.match(word):
             return float(word.replace(",", "")), i + 1
@@ -113,6 +120,8 @@ class _Reader:
                 return float(f"{value}.{digits}"), k
         return float(value), j
 
+
+HALF = ["and", "a", "half"]
 
 # "in the low one hundreds", "the two thousands": a range said round, no value
 _ROUND_RANGE = {"hundreds", "thousands"}

@@ -35,7 +35,7 @@ from nlp.components.medspacy_context import MedspacyContext
 from nlp.components.sites import SIDE_GAP, place_said
 from nlp.components.spans import distance, first_dose
 from nlp.components.terms import TermMatcher
-from nlp.components.values import referred_result
+from nlp.components.values import AskedVital, SaidReading, reading_said, referred_result, vital_asked
 from nlp.english import english_model_path
 from nlp.lexicon import CORRECTION, DOSE_UNIT, EXAM_CUE, LATERALITY, MANOEUVRE, MEDICATION, SITE, Lexicon
 
@@ -55,7 +55,7 @@ GLUED_LETTERS = re.compile(r"(?=[A-Za-z])")
 ORDINAL_TAIL = re.compile(r"(?:st|nd|rd|th|s)$", re.IGNORECASE)
 # Term options that steer the components and are not attributes of a finding.
 CONTROL_ATTRIBUTES = frozenset({"requires_value", "requires_number", "as_medication", "negated", "paired",
-                                "names_kind", "units", "placeless", "sideless", "placed"})
+                                "names_kind", "units", "placeless", "sideless", "placed", "plausible"})
 
 
 @dataclass(frozen=True)
@@ -189,6 +189,16 @@ def answer(doc: Doc) -> Answer | None:
 def result_referred(doc: Doc) -> tuple[float, str | None] | None:
     """The result an utterance opens with, of the test named before it ("It was 150."): value and unit code."""
     return referred_result(doc)
+
+
+def asked_vital(doc: Doc) -> AskedVital | None:
+    """The vital an utterance asks the reading of ("What was your temperature?"), if any."""
+    return vital_asked(doc)
+
+
+def said_reading(doc: Doc) -> SaidReading | None:
+    """The number an utterance says in its first words without naming what it measures ("Thirty seven."), if any."""
+    return reading_said(doc)
 
 
 def follows_up(doc: Doc) -> bool:

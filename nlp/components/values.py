@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -33,6 +35,22 @@ CLAUSE_OPENERS = frozenset({",", ";", "but", "and", "so", "that"})
 # "weigh yourself daily and call me if you gain three pounds": a number in a vital's unit after one of these is a
 # threshold to act on, not a reading
 CONDITIONAL = frozenset({"if", "unless", "when"})
+# ... and a number said after "if" or "unless" anywhere in a vital's reach is one too ("weigh yourself and call me if
+# it's over 200"); "when" is not, there: "your blood pressure when you came in was 150 over 70"
+THRESHOLD = frozenset({"if", "unless"})
+VITAL = "vital"
+RESULT_KINDS = ("lab", "electrolyte")
+# "not elevated", "isn't high", "wasn't too low": a reading negated right before it (within two words) is normal
+NEGATION_WORDS = frozenset({"not", "n't", "never"})
+NEGATION_REACH = 3
+LOW, HIGH, NORMAL = "low", "high", "normal"
+UNREAD = "unread"  # span group: the vitals an utterance names without a number ("What was your temperature?")
+READING_REACH = 20  # a reply's reading is said in its first words ("Uh, yes, I checked, it was about thirty seven")
+# "you've gained about ten pounds", "I've lost 5 kilos", "put on two pounds", "up by 3": a change, not a reading
+CHANGE_WORDS = frozenset({"gain", "gained", "gaining", "gains", "lose", "lost", "losing", "loses", "dropped", "by"})
+PUT_ON = (frozenset({"put", "puts", "putting"}), "on")
+APPROXIMATE = frozenset({"about", "around", "like", "roughly", "maybe", "nearly", "almost", "over", "just", "another",
+                         "some", "only", "approximately", "probably"})
 REFERRED_REACH = 3  # the number starts at most this many words after the referring words ("it was only about 150")
 # Readings that double as a discourse tag ("we'll order a lipid panel okay"), and the words that, said right before
 # one, make it a reading of the result ("it's okay", "came back ok", "looks pretty okay").
@@ -88,6 +106,7 @@ class ValueAttacher:
         modifiers = list(doc.spans[MODIFIERS])
         targets = sorted(doc.spans[TARGETS], key=lambda span: span.start)
         kept: list[Span] = []
+        unread: list[Span] = []
         for index, target in enumerate(targets):
             following = targets[index + 1].start if index + 1 < len(targets) else len(doc)
             if target.label_ in ANALYTE_KINDS:
@@ -95,7 +114,10 @@ class ValueAttacher:
                 # its result does not cut off the test's referring clause
                 unrelated = next((t.start for t in targets[index + 1:] if t.label_ != MEDICATION), len(doc))
                 analyte = next((t.start for t in targets[index + 1:] if t.label_ in ANALYTE_KINDS), len(doc))
-                target = self._analyte(doc, target, numbers, modifiers, following, unrelated, analyte)
+                read = self._analyte(doc, target, numbers, modifiers, following, unrelated, analyte)
+                if read is None and target.label_ == VITAL:
+                    unread.append(target)
+                target = read
             if target is not None:
                 kept.append(target)
         kept = [self._allergen(doc, span, modifiers) for span in kept]
@@ -124,10 +146,26 @@ class ValueAttacher:
                     and _drugs_listed(doc, earlier, drug, numbers, modifiers):
                 details(drug)["action"] = details(earlier)["action"]
         doc.spans[TARGETS] = kept
+        doc.spans[UNREAD] = unread
         return doc
 
     def _analyte(self, doc: Doc, target: Span, numbers: list[Span], modifiers: list[Span],
                  following: int, unrelated: int, analyte: int) -> Span | None:
+        read = self._analyte_read(doc, target, numbers, modifiers, following, unrelated, analyte)
+        if read is None or read.label_ not in RESULT_KINDS or read._.value is None \
+                or "interpretation" in details(read):
+            return read
+        # "your hemoglobin was low, it was 9.1", "your cholesterol was 240, which is high": the reading said beside the
+        # value is the clinician's, kept where the reference ranges have none
+        end = min(_run_end(doc, target), target.end + self.window, following)
+        said = [m for m in within(modifiers, max(target.sent.start, target.start), end, INTERPRETATION)
+                if not _tag(doc, m)]
+        if said and (code := _interpretation(doc, said[0])) is not None:
+            details(read)["interpretation"] = code
+        return read
+
+    def _analyte_read(self, doc: Doc, target: Span, numbers: list[Span], modifiers: list[Span],
+                      following: int, unrelated: int, analyte: int) -> Span | None:
         run_end = _run_end(doc, target)
         end = min(run_end, target.end + self.window, following)
         if target.label_ == FOLLOW_UP:
@@ -151,6 +189,11 @@ class ValueAttacher:
             own = None
         if own is not None and self._reading(doc, target, numbers, modifiers, own.start, own.end):
             return target
+        # "your blood pressure is a little high, we're seeing like a hundred and forty over eighty": a pair said later in
+        # the statement is the pressure's reading however far, as a number in its own unit is
+        pair = self._pair(doc, target, within(numbers, end, min(run_end, analyte)), numbers)
+        if pair is not None and self._reading(doc, target, numbers, modifiers, pair.start, pair.end):
+            return target
         # "your vitamin d level was at the high end of normal at 94": a result said right after its reading ("normal at",
         # "elevated to") later in the statement, no other target between
         readings = within(modifiers, target.end, min(run_end, following), INTERPRETATION)
@@ -161,8 +204,8 @@ class ValueAttacher:
         if before is not None and self._reading(doc, target, numbers, modifiers, before.start, before.end):
             return target
         said = [m for m in within(modifiers, target.end, end, INTERPRETATION) if not _tag(doc, m)]
-        if said:
-            details(target)["interpretation"] = said[0]._.pattern.code
+        if said and (code := _interpretation(doc, said[0])) is not None:
+            details(target)["interpretation"] = code
         term: TermPattern = target._.pattern
         medication = term.attributes.get("as_medication")
         if medication and not said and within(modifiers, max(target.sent.start, target.start - self.intake_window),
@@ -184,6 +227,18 @@ class ValueAttacher:
             unit = starting_at(modifiers, number.end, LAB_UNIT)
             if unit is not None and unit._.pattern.code in allowed:
                 return number
+        return None
+
+    @staticmethod
+    def _pair(doc: Doc, target: Span, candidates: list[Span], numbers: list[Span]) -> Span | None:
+        """The first of `candidates` said as a pair ("130 over 80"), when the target's reading is one (`paired`) and
+        no "if" or "unless" makes it a threshold."""
+        if not target._.pattern.attributes.get("paired"):
+            return None
+        for number in candidates:
+            if _second(doc, number, numbers) is not None:
+                threshold = any(token.lower_ in THRESHOLD for token in doc[target.end:number.start])
+                return None if threshold else number
         return None
 
     @classmethod
@@ -213,9 +268,18 @@ class ValueAttacher:
                  doses: bool = False) -> bool:
         """Give the analyte the first number said in tokens [start, end) that can be its result; whether one was.
         With `doses`, a number in a drug's unit is skipped: it is the dose of a drug named on the way."""
+        attributes = target._.pattern.attributes
         for number in within(numbers, start, end):
-            if starting_at(modifiers, number.end, INTERVAL_UNIT) is not None:
-                continue  # "recheck your magnesium in four weeks": a time, not the result
+            if starting_at(modifiers, number.end, INTERVAL_UNIT) is not None or _ranged_time(doc, number, numbers,
+                                                                                             modifiers):
+                continue  # "recheck your magnesium in four weeks", "for six to eight weeks": a time, not the result
+            if _changed(doc, number):
+                continue  # "call me if you gain three pounds", "I've lost about five kilos": a change, not a reading
+            plausible = attributes.get("plausible")
+            if plausible and not plausible[0] <= number._.number <= plausible[1]:
+                continue  # "a two over six murmur" is no blood pressure, "a 3 out of 10" no pulse
+            if target.label_ == VITAL and any(token.lower_ in THRESHOLD for token in doc[target.end:number.start]):
+                continue  # "weigh yourself and call me if it's over 200": a threshold to act on
             if doses and starting_at(modifiers, number.end, DOSE_UNIT) is not None \
                     and starting_at(modifiers, number.end, LAB_UNIT) is None:
                 continue  # "... the water pills, it was 40 milligrams": the drug's dose
@@ -232,11 +296,10 @@ class ValueAttacher:
             if inches is not None:
                 target._.value, target._.unit = number._.number * INCHES_PER_FOOT + inches[0], INCHES
                 details(target)["said_as"] = f"{number._.number:g} ft {inches[0]:g} in"
-            paired = target._.pattern.attributes.get("paired")  # "130 over 80", "130/80": a diastolic
-            if paired and number.end + 1 < len(doc) and doc[number.end].lower_ in PAIRED:
-                second = next((n for n in numbers if n.start == number.end + 1), None)
-                if second is not None:
-                    details(target)[paired] = second._.number
+            paired = attributes.get("paired")  # "130 over 80", "130/80": a diastolic
+            second = _second(doc, number, numbers) if paired else None
+            if second is not None:
+                details(target)[paired] = second._.number
             return True
         return False
 
@@ -337,6 +400,44 @@ def _drugs_listed(doc: Doc, first: Span, then: Span, numbers: list[Span], modifi
     return all(index in joined or doc[index].lower_ in LIST_DETERMINERS for index in range(first.end, then.start))
 
 
+def _interpretation(doc: Doc, said: Span) -> str | None:
+    """The code of a reading said, turned by a negation just before it: "not elevated", "isn't low" say normal; "not
+    normal" says neither which way, no reading."""
+    code: str = said._.pattern.code
+    before = {token.lower_ for token in doc[max(0, said.start - NEGATION_REACH):said.start]}
+    if not before & NEGATION_WORDS:
+        return code
+    return NORMAL if code in (LOW, HIGH) else None
+
+
+def _second(doc: Doc, number: Span, numbers: list[Span]) -> Span | None:
+    """The number said after `number` and "over" or "/", the word said once or twice ("a hundred and forty over over
+    seventy"), if any."""
+    at = number.end
+    while at < len(doc) and at - number.end < 2 and doc[at].lower_ in PAIRED:
+        at += 1
+    return next((n for n in numbers if n.start == at), None) if at > number.end else None
+
+
+def _ranged_time(doc: Doc, number: Span, numbers: list[Span], modifiers: list[Span]) -> bool:
+    """Whether the number opens a range of time ("six to eight weeks")."""
+    if number.end >= len(doc) or doc[number.end].lower_ not in RANGE_WORDS:
+        return False
+    second = next((n for n in numbers if n.start == number.end + 1), None)
+    return second is not None and starting_at(modifiers, second.end, INTERVAL_UNIT) is not None
+
+
+def _changed(doc: Doc, number: Span) -> bool:
+    """Whether the number is a change said with its verb ("gained about ten pounds", "put on two", "down by 3")."""
+    at = number.start - 1
+    while at >= 0 and doc[at].lower_ in APPROXIMATE:
+        at -= 1
+    if at < 0:
+        return False
+    word = doc[at].lower_
+    return word in CHANGE_WORDS or word == PUT_ON[1] and at > 0 and doc[at - 1].lower_ in PUT_ON[0]
+
+
 def _listed(doc: Doc, start: int, end: int, modifiers: list[Span]) -> bool:
     """Whether tokens [start, end) only join a list ("and", "like a", ", a"): the list's words (`order_list`)."""
     joined: set[int] = set()
@@ -390,6 +491,60 @@ def referred_result(doc: Doc) -> tuple[float, str | None] | None:
         if starting_at(modifiers, number.end, INTERVAL_UNIT) is None:
             unit = starting_at(modifiers, number.end, LAB_UNIT)
             return number._.number, unit._.pattern.code if unit is not None else None
+    return None
+
+
+@dataclass(frozen=True)
+class AskedVital:
+    """A vital a question asks the reading of, and what a reading of it may be (its units, plausible values)."""
+
+    code: str
+    units: tuple[str, ...]
+    plausible: tuple[float, float] | None
+    paired: str | None
+
+
+@dataclass(frozen=True)
+class SaidReading:
+    """A number an utterance says without naming what it measures, with its unit and a second value ("140 over 90")."""
+
+    value: float
+    unit: str | None
+    second: float | None
+    start: int  # character offsets of the words said
+    end: int
+    sentence: int
+
+
+def vital_asked(doc: Doc) -> AskedVital | None:
+    """The vital a question asks the reading of ("What was your temperature?", "Have you checked your temperature?"):
+    the last one named without a number in a sentence that ends with a question mark."""
+    for span in reversed(doc.spans[UNREAD] if UNREAD in doc.spans else []):
+        if span.sent[-1].text == "?":
+            attributes = span._.pattern.attributes
+            return AskedVital(span._.pattern.code, tuple(attributes.get("units") or ()), attributes.get("plausible"),
+                              attributes.get("paired"))
+    return None
+
+
+def reading_said(doc: Doc) -> SaidReading | None:
+    """The first number said in an utterance's first words, when it names nothing measured itself ("Uh, thirty seven,
+    yeah."): not a time, a range of time or a change."""
+    if any(span.label_ in ANALYTE_KINDS for span in doc.spans[TARGETS]):
+        return None
+    modifiers = list(doc.spans[MODIFIERS])
+    numbers = list(doc.spans[NUMBERS])
+    for number in within(numbers, 0, min(len(doc), READING_REACH)):
+        if starting_at(modifiers, number.end, INTERVAL_UNIT) is not None \
+                or _ranged_time(doc, number, numbers, modifiers) or _changed(doc, number):
+            continue
+        unit = starting_at(modifiers, number.end, LAB_UNIT)
+        second = _second(doc, number, numbers)
+        last = doc[(unit or second or number).end - 1]
+        sentence = next(index for index, sent in enumerate(doc.sents) if sent.start <= number.start < sent.end)
+        return SaidReading(number._.number, unit._.pattern.code if unit is not None else None,
+                           second._.number if second is not None else None, number.start_char,
+                           last.idx + len(last.text), sentence)
     return None
 
 

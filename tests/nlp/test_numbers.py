@@ -28,6 +28,8 @@ from nlp.numbers import NumberRun, parse_spoken, scan
     ("40", 40),
     ("1,000", 1000),
     ("three point one five", 3.15),
+    ("thirty eight and a half", 38.5),  # a half said after a whole number
+    ("2 and a half", 2.5),
 ])
 def test_a_spoken_or_written_number_has_its_value(text: str, value: float) -> None:
     assert parse_spoken(text) == pytest.approx(value)
