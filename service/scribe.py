@@ -25,7 +25,7 @@ from knowledge.errors import KnowledgeError
 from knowledge.note import Note
 from knowledge.render import NoteFormat, render
 from knowledge.vocabulary import asr_prompt, vocabulary
-from nlp.asr.base import AsrBackend, AsrProgress, DecodeOptions
+from nlp.asr.base import AsrBackend, AsrProgress, DecodeOptions, for_one_recording
 from nlp.asr.correct import Corrector, english_words
 from nlp.asr.registry import BackendName, Backends
 from nlp.asr.rescore import TextScorer, rescore
@@ -177,6 +177,7 @@ class Scribe:
         """
         times = times or StageTimes()
         engine = self.backend(backend, model)  # a bad model name fails before any decoding work
+        engine = for_one_recording(engine)  # the same audio heard alike in every job, whatever ran before it
         expected = probe(audio)  # 0 when the container does not say; progress then waits for the end
         # Diarization looks at the words' audio after recognition: a half-precision copy (2 bytes a sample
         # and channel, 115 MB for an hour of mono) instead of the float32 decode (4) and Whisper's features.

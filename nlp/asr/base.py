@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -58,6 +58,19 @@ class AsrBackend(Protocol):
 
     def transcribe(self, audio: np.ndarray, options: DecodeOptions,
                    speech: SpeechActivity | None = None) -> Iterator[Segment]: ...
+
+
+@runtime_checkable
+class Seedable(Protocol):
+    """A backend whose temperature fallback samples from a state one recording can have to itself (faster-whisper)."""
+
+    def seeded(self) -> AsrBackend: ...
+
+
+def for_one_recording(engine: AsrBackend) -> AsrBackend:
+    """`engine` as one recording's calls (its windows, the speech recognised again, the readings) should share it:
+    their sampling from one state started at a fixed seed, so the same audio is heard alike in every job."""
+    return engine.seeded() if isinstance(engine, Seedable) else engine
 
 
 def shift(segment: Segment, offset: float, index: int) -> Segment:

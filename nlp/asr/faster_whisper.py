@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import copy
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
+import ctranslate2
 import numpy as np
 from faster_whisper import WhisperModel
 from faster_whisper.audio import pad_or_trim
@@ -19,6 +23,9 @@ from nlp.types import Segment, Word
 
 
 MAX_PROMPT_TOKENS = 223  # half of the decoder's 448 positions, less one, as Whisper cuts its prompt
+# The seed of the temperature fallback's sampling: any fixed value; what matters is that every recognition starts
+# its draws from it.
+SAMPLING_SEED = 17
 
 
 class FasterWhisperBackend:
@@ -32,6 +39,26 @@ class FasterWhisperBackend:
         # local_files_only: a path never triggers a hub look-up, this makes sure of it.
         self._model = WhisperModel(str(model_dir), device="cpu", compute_type=compute_type,
                                    cpu_threads=cpu_threads, local_files_only=True)
+        self._sampler_options = {"compute_type": compute_type, "intra_threads": cpu_threads}
+        # None: each call samples from a state of its own; a recording's view (`seeded`) shares one.
+        self._sampling: _Sampling | None = None
+
+    def seeded(self) -> FasterWhisperBackend:
+        """This backend (the same loaded model) for one recording: all its calls draw the temperature fallback's
+        samples from one state started at SAMPLING_SEED, so a recording is recognised alike in every job and
+        process. Cheaper than a state per call when several calls sample (a model is loaded for it)."""
+        view = copy.copy(self)
+        view._sampling = _Sampling(self._new_sampler)
+        return view
+
+    def _new_sampler(self) -> ctranslate2.models.Whisper:
+        return ctranslate2.models.Whisper(str(self.model_dir), device="cpu", **self._sampler_options)
+
+    def _whisper(self) -> WhisperModel:
+        """The loaded model, its sampling sent to this view's state (or to a new one for this call)."""
+        shell = copy.copy(self._model)  # shares the weights, tokenizer and feature extractor
+        shell.model = _SeededGeneration(self._model.model, self._sampling or _Sampling(self._new_sampler))
+        return shell
 
     def transcribe(self, audio: np.ndarray, options: DecodeOptions,
                    speech: SpeechActivity | None = None) -> Iterator[Segment]:
@@ -42,7 +69,7 @@ class FasterWhisperBackend:
         if options.vad:
             chunks = (speech if speech is not None else SpeechActivity.of(audio)).chunks()
             audio = np.concatenate(collect_chunks(audio, chunks)[0], axis=0)
-        segments, _info = self._model.transcribe(
+        segments, _info = self._whisper().transcribe(
             audio,
             language=language,
             beam_size=options.beam_size,
@@ -115,10 +142,49 @@ class FasterWhisperBackend:
     def reading(self, audio: np.ndarray, prompt: str) -> str:
         """The text greedy decoding writes for `audio` (at most 30 s, one piece: no VAD, no timestamps) after
         `prompt` as the previous text."""
-        segments, _info = self._model.transcribe(audio.astype(np.float32), language="en", beam_size=1,
+        segments, _info = self._whisper().transcribe(audio.astype(np.float32), language="en", beam_size=1,
                                                  initial_prompt=prompt or None, vad_filter=False,
                                                  condition_on_previous_text=False, without_timestamps=True)
         return " ".join(segment.text.strip() for segment in segments)
+
+
+class _Sampling:
+    """Where the temperature fallback draws its samples: a model of its own, loaded when first needed and seeded.
+
+    CTranslate2 samples with a generator that each of a model's worker threads seeds once, at its first draw, from
+    the process's seed (`set_random_seed`, random when unset); it is never reseeded, so on a loaded model the draws
+    go on from wherever the jobs before left them, and the same audio was heard differently from job to job
+    (CTranslate2 issue 1757). A model loaded anew has a new worker thread, whose generator starts at the seed."""
+
+    def __init__(self, load: Callable[[], ctranslate2.models.Whisper]) -> None:
+        self._load = load
+        self._model: ctranslate2.models.Whisper | None = None
+        self._lock = threading.Lock()
+
+    def generate(self, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:  # one recording's calls follow each other; the lock keeps their draws in order anyway
+            if self._model is None:
+                self._model = self._load()
+            # Read once, at this model's thread's first draw; every caller sets the same value.
+            ctranslate2.set_random_seed(SAMPLING_SEED)
+            return self._model.generate(*args, **kwargs)
+
+
+class _SeededGeneration:
+    """The loaded CTranslate2 model as faster-whisper calls it, but for generation that samples (temperature
+    above 0), which goes to a `_Sampling`. Greedy and beam search draw nothing and stay on the loaded model."""
+
+    def __init__(self, model: ctranslate2.models.Whisper, sampling: _Sampling) -> None:
+        self._model = model
+        self._sampling = sampling
+
+    def generate(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("sampling_topk", 1) != 1 and kwargs.get("sampling_temperature", 1.0) > 0:
+            return self._sampling.generate(*args, **kwargs)
+        return self._model.generate(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
 
 
 def _is_multilingual(model_dir: Path) -> bool:
