@@ -109,3 +109,11 @@ def test_the_next_visit_is_said_in_many_ways(extractor: Extractor, said: str, va
 ])
 def test_todays_visit_and_a_symptom_that_recurs_plan_no_follow_up(extractor: Extractor, said: str) -> None:
     assert ("follow_up", "follow_up") not in plans(extractor, said)
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: With the brace and the physio we'll get you back on the bike by summer.",
+    "Doctor: The diet should help get you back to normal.",
+])
+def test_getting_the_patient_back_to_what_they_did_is_no_visit(extractor: Extractor, said: str) -> None:
+    assert ("follow_up", "follow_up") not in plans(extractor, said)
