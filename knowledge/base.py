@@ -96,6 +96,11 @@ class KnowledgeBase:
         return self._site_of_code.get((kind, code))
 
     @cached_property
+    def midline_sites(self) -> frozenset[str]:
+        """The site codes of the middle of the body (cues.yaml `midline`): a study or problem there has no side."""
+        return frozenset(entry.code for entry in self.lexicon.lexicon.modifiers.site if entry.midline)
+
+    @cached_property
     def _site_of_code(self) -> dict[tuple[str, str], str]:
         sites = [entry.code for entry in self.lexicon.lexicon.modifiers.site]
         return {(kind, template.format(site=site)): site for (kind, _), templates in self._by_site.items()

@@ -567,7 +567,7 @@ def planned(item: Placed) -> Placed | None:
             and not mention.in_question and assertion == "present":
         # "I had my appendix out when I was 18": surgical history, the state after the procedure, not an order
         mention = replace(mention, kind="condition")
-        attributes = fit("condition", {"icd10": after})
+        attributes = fit("condition", attributes | {"icd10": after})  # keeps the place and side said with it
     if mention.kind in ORDERABLE and proposed and mention.value is None and "interpretation" not in attributes:
         # "we'll get an MRI"; "if it gets worse we'll get an MRI" too, an order not placed yet (hypothetical)
         attributes["order_type"] = ORDERABLE[mention.kind]

@@ -28,6 +28,7 @@ from knowledge.lexicon import TopicLexicon
 from knowledge.ranges import ReferenceRanges
 from nlp.lexicon import Lexicon, normalise
 from nlp.components.course import asks_onset, onset_said
+from nlp.components.sites import SIDED_BY_SITE
 from nlp.pipeline import (
     Answer, Mention, answer, bare_dose, build, examined_from, follows_up, manoeuvres, mentions, places, result_referred,
 )
@@ -39,7 +40,9 @@ from nlp.words import span_times
 RANK = {"present": 5, "possible": 4, "absent": 3, "hypothetical": 2, "family": 1}
 RANK_BY_KIND = {"medication": RANK | {"absent": 2, "hypothetical": 3}}
 PAST_APART_KINDS = frozenset({"symptom", "condition"})  # an episode had in the past is apart from what is said now
-SIDED_KINDS = frozenset({"symptom", "exam"})  # the kinds whose place has a side (nlp/attributes.py)
+SIDED_KINDS = frozenset({"symptom", "exam", "condition", "imaging", "order"})  # a place with a side (nlp/attributes.py)
+SIDE_GIVING_KINDS = frozenset({"symptom", "exam", "imaging"})  # what is felt, found or seen at a place gives its side
+SIDE_GIVING_ASSERTIONS = frozenset({"present", "possible"})  # ... when it is there: not denied, nor a relative's
 # A class present or possible beside a drug of it proposed, and no drug of it taken, is said of the proposal.
 SAID_OF_PROPOSAL = frozenset({"present", "possible"})
 OTHER_REACH = 3  # "any other brown inhalers": an `others` word this many words before the class
@@ -123,7 +126,8 @@ class Extractor:
         placed = [plan for item in place(segments, found, answers) if (plan := planned(item)) is not None
                   and (plan.assertion == "absent" or (plan.mention.kind, plan.mention.code) not in denied_only)]
         findings = self._fold_generic(self._fold_classes(self._merge(self._others_denied(placed))))
-        return self._read(segments, _sided(_allergens_apart(findings)))
+        return self._read(segments, _sided(_allergens_apart(findings), self.knowledge.general.normal,
+                                           self.knowledge.midline_sites))
 
     @cached_property
     def _relatives(self) -> tuple[str, ...]:
@@ -365,19 +369,25 @@ def _folded(findings: list[Finding], into: Callable[[Finding], int | None]) -> l
                 key=lambda e: (e.segment, e.start))}) if i in extra else findings[i] for i in kept]
 
 
-def _sided(findings: list[Finding]) -> list[Finding]:
+def _sided(findings: list[Finding], normal: frozenset[tuple[str, str]] = frozenset(),
+           midline: frozenset[str] = frozenset()) -> list[Finding]:
     """A place said without its side has the side the visit gives that place ("my right knee hurts" ... "on exam
-    of the knee there is a small effusion": the right knee's), when every finding there that says one says the
-    same."""
+    of the knee there is a small effusion": the right knee's; "a knee sprain", "an x-ray of the knee": the right),
+    when every symptom, exam finding or image there that says a side says the same. A problem of no place
+    (hypertension) has no site, and so no side. What is normal there, or absent, is said of either side to compare
+    ("the left foot is normal, sensation intact"): it gives no side (`normal`, `SIDE_GIVING_ASSERTIONS`); a study,
+    order or problem of the middle of the body (`midline` sites: the back, the abdomen) takes none."""
     sides: dict[str, set[str]] = {}
     for finding in findings:
         site, side = finding.attributes.get("site"), finding.attributes.get("laterality")
-        if finding.kind in SIDED_KINDS and isinstance(site, str) and isinstance(side, str):
+        if finding.kind in SIDE_GIVING_KINDS and isinstance(site, str) and isinstance(side, str) \
+                and finding.assertion in SIDE_GIVING_ASSERTIONS and (finding.kind, finding.code) not in normal:
             sides.setdefault(site, set()).add(side)
     sided = []
     for finding in findings:
         said = sides.get(str(finding.attributes.get("site")), set())
-        if finding.kind in SIDED_KINDS and "laterality" not in finding.attributes and len(said) == 1:
+        if finding.kind in SIDED_KINDS and "laterality" not in finding.attributes and len(said) == 1 \
+                and not (finding.kind in SIDED_BY_SITE and finding.attributes.get("site") in midline):
             finding = finding.model_copy(update={"attributes": finding.attributes | {"laterality": next(iter(said))}})
         sided.append(finding)
     return sided

@@ -78,6 +78,9 @@ class GeneralTerm(StrictModel):
     unnamed: bool = False  # names no one test ("labs", "blood work"): ordered, it is an order; its result is none
     names_kind: bool = False  # names the kind itself ("allergies"): other terms of the kind need it or a cue nearby
     paired: Code | None = None  # the name of a second value said as a pair ("130 over 80": diastolic)
+    # conditions: the one place the problem is of (a knee sprain's knee, a Lisfranc fracture's foot), a site code of
+    # cues.yaml; such a problem has the side said with it, or the one the visit gives that place (docs/findings.md)
+    site: Code | None = None
 
 
 class GeneralTermsFile(StrictModel):
@@ -95,13 +98,19 @@ class GeneralTermsFile(StrictModel):
     # findings only when denied: the pertinent negative ("no injury"), where one said is the history of another finding
     # (the injury's pain, the sprain: "I twisted my ankle")
     denied_only: list[Code] = []
+    # conditions of no one place that take the place said with them ("arthritis of the right hip", "a fracture of
+    # the left wrist"); a condition neither `placed` nor with a `site` has no place and no side (hypertension)
+    placed: list[Code] = []
+    # exam findings that say a part is as it should be ("sensation is intact", "pulses are strong"): the examiner
+    # compares both sides, so they tell no side of the complaint (knowledge/extract.py `_sided`)
+    normal: list[Code] = []
     broader: dict[Code, list[Code]] = {}  # a generic code -> its specific forms: said with one, it is that one
     exclude: list[Phrase] = []  # phrases that hold a term's phrase and mean something else ("wrap it all up")
 
     @model_validator(mode="after")
     def _listed_codes_are_terms(self) -> GeneralTermsFile:
         codes = {term.code for term in self.terms}
-        for field in ("placeless", "sideless", "denied_only"):
+        for field in ("placeless", "sideless", "denied_only", "placed", "normal"):
             unknown = [code for code in getattr(self, field) if code not in codes]
             if unknown:
                 raise ValueError(f"{field}: {', '.join(unknown)} is no term of this file")
@@ -149,6 +158,11 @@ class GeneralPack:
         return frozenset((file.kind, code) for file in self.files.values() for code in file.sideless)
 
     @cached_property
+    def normal(self) -> frozenset[tuple[str, str]]:
+        """(kind, code) of the findings that say a part is normal (sensation intact): they give no place its side."""
+        return frozenset((file.kind, code) for file in self.files.values() for code in file.normal)
+
+    @cached_property
     def broader(self) -> dict[tuple[str, str], frozenset[str]]:
         """(kind, generic code) -> its specific forms ("injection": a steroid injection, a joint injection)."""
         return {(file.kind, broad): frozenset(narrow) for file in self.files.values()
@@ -192,7 +206,8 @@ class GeneralPack:
                            "unnamed": term.unnamed, "units": allowed if term.units else None,
                            "requires_number": file.requires_value, "paired": term.paired,
                            "names_kind": term.names_kind, "placeless": term.code in file.placeless,
-                           "sideless": term.code in file.sideless, "safety_net": tuple(term.safety_net)}
+                           "sideless": term.code in file.sideless, "site": term.site,
+                           "placed": term.code in file.placed, "safety_net": tuple(term.safety_net)}
                 attributes = {key: value for key, value in options.items() if value}
                 patterns.append(TermPattern(file.kind, term.code, phrases, attributes))
                 if term.negated_phrases:

@@ -59,6 +59,9 @@ class ModifierEntry(_Strict):
     # Words of the kind said in a saying that names none ("on my feet all day" is standing, no place): the longer
     # phrase hides the shorter one inside it and gives nothing.
     idiom: bool = False
+    # a site of the middle of the body (the back, the chest, the abdomen): a pain there may be on one side, but a
+    # study or problem of it has none ("a CT of the abdomen", not "of the left abdomen": nlp/components/sites.py)
+    midline: bool = False
     applies_to: list[Literal["medication", "symptom"]] = ["medication"]
 
 
@@ -310,6 +313,7 @@ class TopicLexicon:
         for kind, entries in self.lexicon.modifiers:
             for entry in entries:
                 options = {"generic": entry.generic, "needs_site": entry.needs_site, "idiom": entry.idiom,
+                           "midline": entry.midline,
                            "applies_to": tuple(entry.applies_to) if kind == "frequency" else ()}
                 patterns.append(TermPattern(kind, entry.code, tuple(entry.phrases),
                                             {key: value for key, value in options.items() if value}))

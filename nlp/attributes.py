@@ -62,11 +62,14 @@ class MeasuredAttributes(StrictModel):
 
 
 class ConditionAttributes(StrictModel):
-    """A problem: its ICD-10-CM code, and the stated age behind `age_over_50`."""
+    """A problem: its ICD-10-CM code, the stated age behind `age_over_50`, and where it is (a knee sprain's knee,
+    the side said or given by the visit: docs/findings.md)."""
 
     icd10: str | None = None
     age: int | None = None
     status: Literal["active", "past"] | None = None
+    site: str | None = None
+    laterality: Laterality | None = None
 
 
 class AllergyAttributes(StrictModel):
@@ -81,12 +84,14 @@ class ExamAttributes(StrictModel):
 
 class ImagingAttributes(StrictModel):
     site: str | None = None
+    laterality: Laterality | None = None
     impression: str | None = None
 
 
 class OrderAttributes(StrictModel):
     order_type: OrderType | None = None
     site: str | None = None
+    laterality: Laterality | None = None
 
 
 class FollowUpAttributes(StrictModel):

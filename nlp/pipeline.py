@@ -55,7 +55,7 @@ GLUED_LETTERS = re.compile(r"(?=[A-Za-z])")
 ORDINAL_TAIL = re.compile(r"(?:st|nd|rd|th|s)$", re.IGNORECASE)
 # Term options that steer the components and are not attributes of a finding.
 CONTROL_ATTRIBUTES = frozenset({"requires_value", "requires_number", "as_medication", "negated", "paired",
-                                "names_kind", "units", "placeless", "sideless"})
+                                "names_kind", "units", "placeless", "sideless", "placed"})
 
 
 @dataclass(frozen=True)

@@ -136,8 +136,8 @@ def _action(visit: Visit, sub: SubsectionPlan, finding: Finding) -> str | None:
         key = "referral" if finding.attributes.get("order_type") == "referral" else "order"
         if finding.attributes.get("order_type") == "therapy":
             return None  # advice ("rest", "ice") is in the clinician's own plan sentence
-        name = visit.name(finding).removeprefix("referral ")
-        return visit.plan.phrase(sub, key).format(name.replace("_", " "))
+        name = visit.name(finding).removeprefix("referral ").replace("_", " ")
+        return visit.plan.phrase(sub, key).format(visit.sided(finding, name))
     return None
 
 

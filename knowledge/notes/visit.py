@@ -32,6 +32,8 @@ _SHORT_META = 6  # words: visit management this short says nothing of what it na
 _OVERRUN = 1.25  # how far past a part's length clauses naming findings may run
 _QUALIFIER_WORDS = 12  # an answer that says when, and no more, is short
 _INTERJECTION = 3  # words: "mm-hmm", "okay", "yes, I see" said while the other speaker goes on
+_SIDE_SAID = re.compile(r"\b(?:left|right|bilateral|both)\b", re.I)  # words that already say a side
+_SIDE_NAMED_KINDS = frozenset({"condition", "imaging", "order"})  # named with their side (symptoms: history.described)
 _REVIEWED_KINDS = ("imaging",)  # an image named while the clinician looks at it opens a reading of it
 # A reading is a sentence or two ("what I'm seeing is a fracture. so you have a distal phalanx fracture."); a
 # third was more often the next problem's on ACI-BENCH train (1 and 3 scored no better there).
@@ -378,6 +380,25 @@ class Visit:
     def name(self, finding: Finding) -> str:
         return self.wording.name(finding, self.topical)
 
+    def sided(self, finding: Finding, name: str) -> str:
+        """A problem, study or order named with the side of its place, when it has one its words do not say:
+        "knee sprain" reads "left knee sprain", "meniscus sprain" "left knee meniscus sprain" (as a problem list
+        writes it), an x-ray of the knee "x-ray of the left knee"."""
+        site, side = finding.attributes.get("site"), finding.attributes.get("laterality")
+        if finding.kind not in _SIDE_NAMED_KINDS or not side or _SIDE_SAID.search(name):
+            return name
+        capitalised = name[:1].isupper()
+        place = str(site).replace("_", " ") if site else ""
+        if place and not re.search(rf"\b{re.escape(place)}", name, re.I):
+            if finding.kind != "condition":
+                return f"{name} of both {self.wording.sites(str(site))}" if side == "bilateral" \
+                    else f"{name} of the {side} {place}"
+            name = f"{place} {_lower_first(name)}"
+        said = re.search(rf"\b{re.escape(place)}", name, re.I) if place else None
+        at = said.start() if said else 0
+        sided = f"{name[:at]}{side} {_lower_first(name[at:])}"
+        return capital(sided) if capitalised else sided
+
     # Problems ----------------------------------------------------------------------------------
 
     @cached_property
@@ -426,8 +447,8 @@ class Visit:
         """The clinician's words for the problem in that clause ("knee pain"), else its name."""
         for ev in finding.evidence:
             if ev.segment == clause.segment.id and clause.start <= ev.start < clause.end:
-                return capital(self.writer.spelled(ev.text))
-        return capital(self.name(finding))
+                return capital(self.sided(finding, self.writer.spelled(ev.text)))
+        return capital(self.sided(finding, self.name(finding)))
 
     # Sentences ---------------------------------------------------------------------------------
 
@@ -446,3 +467,8 @@ class Visit:
                              NoteEvidence(segment=clause.segment.id, start=clause.start, end=clause.end, t0=t0, t1=t1))
         ids = [f.id for f in findings] + [f.id for c in clauses for f in c.findings]
         return Sentence(text=text, finding_ids=list(dict.fromkeys(ids)), evidence=[spans[key] for key in sorted(spans)])
+
+
+def _lower_first(words: str) -> str:
+    """"Knee sprain" -> "knee sprain" for words put after a side; an abbreviation ("MCL strain") as it is."""
+    return words if words[1:2].isupper() else words[:1].lower() + words[1:]

@@ -1,4 +1,5 @@
-"""Where a symptom is felt: site (calf, thigh, ...), laterality (left, right, bilateral) and frequency."""
+"""Where a symptom is felt, or a problem, image or order is: site (calf, thigh, ...), laterality (left, right,
+bilateral) and frequency."""
 
 from __future__ import annotations
 
@@ -12,10 +13,14 @@ from nlp.components.spans import distance, within
 from nlp.lexicon import CORRECTION, FREQUENCY, LATERALITY, SITE
 
 SYMPTOM = "symptom"
+CONDITION = "condition"
 # Findings said of a place: a symptom, an exam finding ("tenderness of the right knee"), an image or an order
-# of it ("an x-ray of your foot").
-PLACED_KINDS = frozenset({SYMPTOM, "exam", "imaging", "order"})
-SIDED_KINDS = frozenset({SYMPTOM, "exam"})  # the findings contract gives an image or order its place, no side
+# of it ("an x-ray of your foot"), and a problem of a place ("a sprain of the left knee": `placed`, or its own
+# `site` in the general pack's problems).
+PLACED_KINDS = frozenset({SYMPTOM, "exam", "imaging", "order", CONDITION})
+# ... of which these have a side only with their place, one of a side ("an x-ray of the right knee"; "a CT of the
+# abdomen" said beside left-sided pain has none: the site's `midline`)
+SIDED_BY_SITE = frozenset({"imaging", "order", CONDITION})
 _POINTING_BACK = {"they", "it", "these", "this", "that", "those"}
 MEDICATION = "medication"
 SIDE_GAP = 2  # words at most between a side and its site ("left lower leg")
@@ -49,8 +54,8 @@ class SiteAttacher:
         modifiers = list(doc.spans[MODIFIERS])
         targets = list(doc.spans[TARGETS])
         for target in targets:
-            if target.label_ not in PLACED_KINDS:
-                continue
+            if target.label_ not in PLACED_KINDS or target.label_ == CONDITION and not _of_a_place(target):
+                continue  # hypertension is of no place and has no side
             sentence = target.sent
             corrected = within(modifiers, sentence.start, len(doc), CORRECTION)
             if corrected and (within(modifiers, corrected[-1].end, corrected[-1].sent.end, SITE)
@@ -65,9 +70,10 @@ class SiteAttacher:
                      and not placeless]
             said = place_said(sites, within(modifiers, sentence.start, sentence.end, LATERALITY), self.site_gap,
                               target)
-            if "site" in said:
+            if "site" in said and not target._.pattern.attributes.get("site"):  # a knee sprain stays the knee's
                 details(target)["site"] = said["site"]
-            if "laterality" in said and target.label_ in SIDED_KINDS and not target._.pattern.attributes.get("sideless"):
+            if "laterality" in said and not target._.pattern.attributes.get("sideless") \
+                    and (target.label_ not in SIDED_BY_SITE or _of_a_side(target, said, sites)):
                 details(target)["laterality"] = said["laterality"]
             has_drug = any(t.label_ == MEDICATION and sentence.start <= t.start < sentence.end for t in targets)
             # near the symptom: an unpunctuated turn is one long "sentence", whose "three times a week" of the
@@ -95,6 +101,19 @@ class SiteAttacher:
             symptoms = [t for t in targets if t.label_ == SYMPTOM and previous.start <= t.start < previous.end]
             if frequency and symptoms and "frequency" not in details(symptoms[-1]):
                 details(symptoms[-1])["frequency"] = frequency[0]._.pattern.code
+
+
+def _of_a_place(target: Span) -> bool:
+    """A problem of one place (its `site`: a knee sprain) or of the place said with it (`placed`: a fracture)."""
+    attributes = target._.pattern.attributes
+    return bool(attributes.get("site") or attributes.get("placed"))
+
+
+def _of_a_side(target: Span, said: dict[str, str], sites: list[Span]) -> bool:
+    """Whether the place of an image, order or problem has sides: its own (a knee sprain's) or the one said with it,
+    not of the middle of the body."""
+    site = target._.pattern.attributes.get("site") or said.get("site")
+    return site is not None and not any(s._.pattern.code == site and s._.pattern.attributes.get("midline") for s in sites)
 
 
 def place_said(sites: list[Span], sides: Iterable[Span], gap: int, target: Span | None = None) -> dict[str, str]:

@@ -72,7 +72,7 @@ def test_words_mined_from_the_corpora_name_their_finding(extractor: Extractor, s
 def test_the_held_out_split_is_read_from_its_gold_files() -> None:
     split = held_out()
     assert sorted(split) == ["aci-bench/train.jsonl", "primock57/consultations.jsonl"]
-    assert sum(len(ids) for ids in split.values()) == len(list(HOLDOUT.glob("*_*.yaml"))) == 22
+    assert sum(len(ids) for ids in split.values()) == len(list(HOLDOUT.glob("*_*.yaml"))) == 34
 
 
 @pytest.mark.parametrize("file", sorted(held_out()))

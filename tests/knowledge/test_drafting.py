@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.drafting import draft_note
+from knowledge.drafting import Drafter, draft_note
 from knowledge.extract import Extractor
 from knowledge.note import Note
+from knowledge.notes.visit import Visit
 from nlp.transcript_io import parse
 from nlp.types import Evidence, Finding, Findings, Segment, Transcript, Word
 
@@ -575,8 +576,9 @@ def test_what_the_examiner_asks_the_patient_to_do_is_no_exam_finding(extractor: 
 
 
 @pytest.mark.parametrize(("impression", "problem"), [
-    ("I think you have probably an acute medial meniscus sprain.", "Medial meniscus sprain"),
-    ("You have what we call an MCL strain.", "MCL strain"),
+    # the right knee's, as the history says (docs/notes.md, Problems)
+    ("I think you have probably an acute medial meniscus sprain.", "Right knee medial meniscus sprain"),
+    ("You have what we call an MCL strain.", "Right knee MCL strain"),
 ])
 def test_a_knee_sprain_or_strain_said_is_the_problem_assessed(extractor: Extractor, impression: str,
                                                               problem: str) -> None:
@@ -613,3 +615,25 @@ def test_the_examiners_i_do_not_see_any_is_written_as_a_negative_finding(extract
     assert "no murmur" in said and "no tenderness over the ankle" in said
     assert "I do not" not in said.replace("I do not see any, there", "")  # a phrase broken off stays as said
     assert "I do not see any, there is a small effusion" in said
+
+
+def test_a_problem_study_or_order_is_named_with_the_side_of_its_place(extractor: Extractor) -> None:
+    """docs/findings.md: a problem of a place takes the side the visit gives it; the note names it so, and leaves a
+    problem of no place (hypertension) as it was said."""
+    said = ("Patient: I twisted my left knee playing football and it hurts.\n"
+            "Doctor: On exam of your knee there is some tenderness over the medial joint line.\n"
+            "Doctor: Okay, so for your first problem, a knee sprain, I want you to rest it.\n"
+            "Doctor: And for your second problem, your hypertension, continue the lisinopril.\n")
+    transcript, note = drafted(extractor, said)
+    assert [p.problem for p in note.section("plan").subsections] == ["Left knee sprain", "Hypertension"]
+    drafter = Drafter()
+    visit = Visit(transcript, [], drafter.plan, drafter.writer, drafter.wording)
+    x_ray = Finding(id="f1", kind="order", code="x_ray", text="x-ray", assertion="present",
+                    attributes={"order_type": "imaging", "site": "knee", "laterality": "left"},
+                    evidence=[Evidence(segment=0, start=0, end=5, text="x-ray")])
+    sprain = x_ray.model_copy(update={"kind": "condition", "code": "knee_sprain", "attributes": {
+        "site": "knee", "laterality": "right"}})
+    assert visit.sided(x_ray, "x-ray") == "x-ray of the left knee"
+    assert visit.sided(sprain, "Medial meniscus sprain") == "Right knee medial meniscus sprain"
+    assert visit.sided(sprain, "twisted my knee") == "twisted my right knee"
+    assert visit.sided(sprain, "right knee sprain") == "right knee sprain"  # said with its side: as said

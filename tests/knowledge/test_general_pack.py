@@ -60,6 +60,21 @@ def test_a_sideless_code_that_is_no_term_names_the_file_and_field(general: Path)
         load_general(general)
 
 
+def test_a_placed_or_normal_code_that_is_no_term_names_the_file_and_field(general: Path) -> None:
+    edit(general / "problems.yaml", "placed: [osteoarthritis,", "placed: [osteoarthritiss,")
+    with pytest.raises(KnowledgeError, match=r"general/problems.yaml: .*placed: osteoarthritiss is no term of this file"):
+        load_general(general)
+
+
+def test_the_place_of_a_problem_is_a_place_the_cues_name() -> None:
+    """A problem's `site` (knee_sprain: knee) is compared with the sites said of symptoms: it must be one of them."""
+    knowledge = KnowledgeBase.load()
+    sites = {entry.code for entry in knowledge.lexicon.lexicon.modifiers.site}
+    placed = {term.code: term.site for term in knowledge.general.of_kind("condition") if term.site}
+    assert placed and {code: site for code, site in placed.items() if site not in sites} == {}
+    assert knowledge.midline_sites <= sites and "abdominal" in knowledge.midline_sites
+
+
 def test_a_term_file_missing_from_the_pack_order_is_an_error(general: Path) -> None:
     (general / "extra.yaml").write_text("kind: symptom\nterms: []\n", encoding="utf-8")
     with pytest.raises(KnowledgeError, match="general/pack.yaml: order"):

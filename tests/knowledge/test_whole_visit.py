@@ -800,6 +800,46 @@ def test_a_place_said_without_its_side_has_the_side_the_visit_gives_it(extractor
     assert one(extractor, said, "exam", "effusion").attributes.get("laterality") == side
 
 
+_LEFT_KNEE = "Patient: I twisted my left knee and it hurts.\nDoctor: On exam of the knee there is some tenderness.\n"
+
+
+@pytest.mark.parametrize(("said", "kind", "code", "site", "side"), [
+    # a problem, study or order said with its side has it, as a symptom does
+    ("Doctor: I think you have a right ankle sprain.\n", "condition", "ankle_sprain", "ankle", "right"),
+    ("Doctor: You have arthritis of the left hip.\n", "condition", "osteoarthritis", "hip", "left"),
+    ("Doctor: I want to get an x-ray of your right shoulder.\n", "order", "x_ray", "shoulder", "right"),
+    # ... said without one, the side the visit gives its place (its own: a knee sprain's knee)
+    (_LEFT_KNEE + "Doctor: So I think this is a knee sprain.\n", "condition", "knee_sprain", "knee", "left"),
+    (_LEFT_KNEE + "Doctor: It looks like a meniscus tear.\n", "condition", "meniscus_tear", "knee", "left"),
+    (_LEFT_KNEE + "Doctor: I'd like to get an x-ray of your knee.\n", "order", "x_ray", "knee", "left"),
+    (_LEFT_KNEE + "Doctor: Your x-ray of the knee showed no fracture.\n", "imaging", "x_ray", "knee", "left"),
+    # two places, two sides: each problem takes its own place's
+    ("Patient: My left knee hurts and my right shoulder aches.\nDoctor: The shoulder looks like frozen shoulder, "
+     "and the knee a sprain.\n", "condition", "frozen_shoulder", "shoulder", "right"),
+    # the place has two sides in the visit: which is unsaid
+    ("Patient: My right knee hurts and my left knee is swollen.\nDoctor: I think it's a knee sprain.\n",
+     "condition", "knee_sprain", "knee", None),
+    # a normal finding said of the other side to compare, or one denied there, gives no side
+    ("Patient: My right foot is swollen.\nDoctor: On your left foot sensation is intact and there is no "
+     "swelling.\nDoctor: I think you have a foot fracture.\n", "condition", "foot_fracture", "foot", "right"),
+    # a study of the middle of the body has no side
+    ("Patient: I have pain on the left side of my tummy.\nDoctor: Let's get a CT of your abdomen.\n", "order",
+     "ct", "abdominal", None),
+])
+def test_a_problem_study_or_order_has_the_side_of_its_place(extractor: Extractor, said: str, kind: str, code: str,
+                                                            site: str, side: str | None) -> None:
+    attributes = one(extractor, said, kind, code).attributes
+    assert (attributes.get("site"), attributes.get("laterality")) == (site, side), attributes
+
+
+def test_a_problem_of_no_place_has_no_side(extractor: Extractor) -> None:
+    """A visit of one side gives none to hypertension: a problem with neither a `site` nor `placed` (problems.yaml)
+    takes no place."""
+    said = "Patient: My left knee hurts.\nDoctor: And your hypertension, your left knee, all fine.\n"
+    attributes = one(extractor, said, "condition", "hypertension").attributes
+    assert "site" not in attributes and "laterality" not in attributes, attributes
+
+
 def test_a_reply_gives_no_place_to_a_whole_body_symptom(extractor: Extractor) -> None:
     said = ("Patient: I had a sudden pain in my right side, I broke out into a sweat and I got real nauseated.\n"
             "Doctor: Does it move anywhere or radiate?\nPatient: It radiated almost down to my groin.\n")
