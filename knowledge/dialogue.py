@@ -525,6 +525,12 @@ def second_thought(segments: list[Segment], found: list[list[Mention]], answers:
     return following if later is not None and later.bare and later.assertion != opening.assertion else reply
 
 
+def says_any(text: str, phrases: Iterable[str]) -> bool:
+    """Whether the text says one of the phrases, as whole words."""
+    said = f" {normalise(text)} "
+    return any(f" {normalise(phrase)} " in said for phrase in phrases)
+
+
 def by_clinician_of(item: Placed) -> bool:
     """Whether the clinician said the mention: only the clinician makes a plan or a decision."""
     return item.segment.speaker != "patient"
@@ -561,6 +567,7 @@ def planned(item: Placed) -> Placed | None:
             assertion = "present"  # "no fever today, your temperature is 98.4": a number read is no denial
     impression = attributes.pop("impression", False)
     after = attributes.pop("after", None)
+    safety_net: tuple[str, ...] = attributes.pop("safety_net", ())
     attributes.pop("concern", None)
     by_clinician = by_clinician_of(item)
     if attributes.pop("risk", False) and mention.kind in NAMED_KINDS and assertion == "hypothetical":
@@ -644,8 +651,10 @@ def planned(item: Placed) -> Placed | None:
         elif attributes["action"] in PROPOSED_ACTIONS and assertion == "present" \
                 or attributes["action"] == "decline" and assertion == "absent":  # "try not to take any ibuprofen"
             assertion = "hypothetical"
-    if mention.kind == "order" and assertion not in ("present", "hypothetical"):
-        return None  # "we don't need x-rays", "my mum had an injection": nothing is ordered
+    if mention.kind in PLAN_KINDS and assertion not in ("present", "hypothetical"):
+        return None  # "we don't need x-rays", "my mum had an injection", "I hope it doesn't come back": nothing planned
+    if mention.kind == "order" and safety_net and (conditional or says_any(item.segment.text, safety_net)):
+        return None  # "if it gets any worse, go straight to A&E": the safety net, advice for later, no order
     if mention.kind == "allergy" and mention.code in GENERIC_ALLERGY and assertion in ("present", "possible"):
         return None  # "he's allergic", "a quite severe allergy it seems": the allergen said with it is the finding
     if assertion == item.assertion and mention is item.mention and attributes == mention.attributes:

@@ -70,6 +70,10 @@ class GeneralTerm(StrictModel):
     # a procedure's status after it (ICD-10-CM, checked at load): said of the past ("I had my appendix out in 2010"),
     # the procedure is surgical history, a condition of the procedure's code, not an order
     after: str | None = None
+    # advice of where to turn if things get worse: said under a condition ("if it gets worse, go to A&E") or in a turn
+    # that says one of these words ("your breathing is getting worse, then take yourself to A&E"), the safety net, no
+    # order; said plainly ("you need to go to the emergency department now"), ordered
+    safety_net: list[Phrase] = []
     panel: bool = False  # a test without one value of its own (a blood count, a lipid panel)
     unnamed: bool = False  # names no one test ("labs", "blood work"): ordered, it is an order; its result is none
     names_kind: bool = False  # names the kind itself ("allergies"): other terms of the kind need it or a cue nearby
@@ -206,7 +210,7 @@ class GeneralPack:
                            "requires_number": file.requires_value, "paired": term.paired, "plausible": term.plausible,
                            "names_kind": term.names_kind, "placeless": term.code in file.placeless,
                            "sideless": term.code in file.sideless, "site": term.site,
-                           "placed": term.code in file.placed}
+                           "placed": term.code in file.placed, "safety_net": tuple(term.safety_net)}
                 attributes = {key: value for key, value in options.items() if value}
                 patterns.append(TermPattern(file.kind, term.code, phrases, attributes))
                 if term.negated_phrases:

@@ -38,7 +38,9 @@ CONFIRMED_KINDS = frozenset({"condition", "symptom"})  # what a statement put to
 MARKED = {IMPRESSION: "possible", CONDITIONAL: "hypothetical", OPTION: "hypothetical", RISK: "hypothetical",
           OTHERS: "hypothetical", CONCERN: "possible", ATTRIBUTIVE: "hypothetical"}
 NOT_ASKING_BEFORE = frozenset({"we", "i", "they", "he", "she", "to", "will", "'ll", "would", "can", "could", "should",
-                               "let", "get", "got", "that", "which", "who", "'d"})
+                               "let", "get", "got", "that", "which", "who", "'d",
+                               # "let's have you come back", "let us have you", "we're gon na have you see physio"
+                               "'s", "us", "na", "gonna", "wanna"})
 TERMINATE = "terminate"
 PSEUDO = "pseudo"
 FAMILY = "family"

@@ -20,12 +20,18 @@ ORDERABLE_KINDS = ("lab", "imaging", ORDER)  # said after an order cue, these ar
 ORDERED = "ordered"  # the order cue that orders; another ("reviewed") looks at a result already there
 REVIEWED = "reviewed"
 CONTINUED = "continued"  # a therapy the patient goes on with; said of a test, it orders it
+ORDERED_AFTER = "ordered_after"  # the cue said after what it orders: "your mammogram, I'll order that"
+THERAPY = "therapy"  # an order_type: advice the patient follows (ice, rest, fluids)
+# Words that may stand before an instruction that opens its sentence ("So, drink plenty of fluids.")
+INSTRUCTION_LEAD_WORDS = frozenset({"so", "and", "also", "just", "then", "okay", "ok", "alright", "now", "please",
+                                    "um", "uh", "well", "but", "again", "definitely"})
 SPECIFIED_REACH = 15  # "a blood test done. We can check your full blood count": the tests named this near are the test
 RANGE_WORDS = ("to", "or", "-")  # "four to six weeks": the first number, in the unit said after the second
-PAIRED = ("over", "/")
+PAIRED = ("over", "/")  # a value said as a pair: a blood pressure
 FOLLOW_UP = "follow_up"
 AHEAD_WORDS = frozenset({"in", "next", "within"})  # an interval said before its follow-up is a time to come
-COUNTING_WORDS = {"a": 1, "an": 1, "one": 1, "couple": 2}  # "in a week", "in a couple of weeks"  # a value said as a pair: a blood pressure
+# "in a week", "in a couple of weeks", "next week"
+COUNTING_WORDS = {"a": 1, "an": 1, "one": 1, "couple": 2, "next": 1}
 MEDICATION = "medication"
 LIST_DETERMINERS = frozenset({"the", "your", "his", "her", "their"})  # drugs listed as the patient's own
 # "I checked your CK. It was 150.": a result said in the sentence after its test, opening with one of these
@@ -123,8 +129,9 @@ class ValueAttacher:
         kept = [self._allergen(doc, span, modifiers) for span in kept]
         kept = [span for span in kept if span.label_ != ALLERGY or self._said_as_allergy(span, modifiers, kept)]
         orderable = [span for span in kept if span.label_ in ORDERABLE_KINDS]
-        for span in orderable:
-            cue = self._order_cue(span, modifiers)
+        for index, span in enumerate(orderable):
+            following = orderable[index + 1].start if index + 1 < len(orderable) else len(doc)
+            cue = self._order_cue(span, modifiers, following)
             if cue is not None:
                 details(span)[cue] = True
         # "a CA-125 and an AFP and an LDH", "an echo, a lipid panel, a CBC and a TSH": the tests listed after an ordered
@@ -324,7 +331,8 @@ class ValueAttacher:
         call back"), not a time gone ("I've had it for two weeks, so come back")."""
         after = within(modifiers, target.end, end, INTERVAL_UNIT)
         before = reversed(within(modifiers, target.sent.start, target.start, INTERVAL_UNIT))
-        for unit, start, ahead in [(unit, target.end, False) for unit in after] + \
+        # from the phrase's start: its last word may count the unit ("see you again next | week")
+        for unit, start, ahead in [(unit, target.start, False) for unit in after] + \
                 [(unit, target.sent.start, True) for unit in before]:
             said = _interval_before(doc, unit, numbers, start)
             if said is None:
@@ -348,13 +356,20 @@ class ValueAttacher:
             t.label_ == ALLERGY and t._.pattern.attributes.get("names_kind")
             and sentence.start <= t.start < sentence.end for t in targets)
 
-    def _order_cue(self, span: Span, modifiers: list[Span]) -> str | None:
+    def _order_cue(self, span: Span, modifiers: list[Span], following: int) -> str | None:
         """The last order cue before the test in its sentence: `ordered` ("we'll get an MRI", "I want you to ice it"),
         `reviewed`, a look at a result already there ("let's take a look at your x-rays"), or `continued`, a therapy
-        gone on with ("continue with the exercises"; a test so said is ordered); None without one."""
-        cues = within(modifiers, max(span.sent.start, span.start - self.window), span.start, ORDER_CUE)
+        gone on with ("continue with the exercises"; a test so said is ordered). `ordered` too when the sentence
+        orders it after naming it ("your mammogram, I'll order that"; no other test between, `following` is the next
+        one's start), or, without a cue, when a therapy opens the sentence as an instruction ("Drink plenty of
+        fluids."); else None."""
+        end = min(span.sent.end, following)  # "that" names the test said last, however far back in its sentence
+        if any(cue._.pattern.code == ORDERED_AFTER for cue in within(modifiers, span.end, end, ORDER_CUE)):
+            return ORDERED  # "your last x-ray was years ago, so we'll repeat that"
+        cues = [cue for cue in within(modifiers, max(span.sent.start, span.start - self.window), span.start, ORDER_CUE)
+                if cue._.pattern.code != ORDERED_AFTER]
         if not cues:
-            return None
+            return ORDERED if span.label_ == ORDER and _instructs(span) else None
         code: str = cues[-1]._.pattern.code
         return ORDERED if code == CONTINUED and span.label_ != ORDER else code
 
@@ -436,6 +451,14 @@ def _changed(doc: Doc, number: Span) -> bool:
         return False
     word = doc[at].lower_
     return word in CHANGE_WORDS or word == PUT_ON[1] and at > 0 and doc[at - 1].lower_ in PUT_ON[0]
+
+
+def _instructs(span: Span) -> bool:
+    """A therapy said first in its sentence, after lead words at most, is said as an instruction ("Drink plenty of
+    fluids.", "So, ice it twice a day."); the clinician's, it is advised today."""
+    if span._.pattern.attributes.get("order_type") != THERAPY:
+        return False
+    return all(token.is_punct or token.lower_ in INSTRUCTION_LEAD_WORDS for token in span.doc[span.sent.start:span.start])
 
 
 def _listed(doc: Doc, start: int, end: int, modifiers: list[Span]) -> bool:

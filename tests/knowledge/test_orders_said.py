@@ -1,0 +1,119 @@
+"""Orders and follow-up as conversations say them (docs/findings.md, "How a conversation is read"): the ways a
+clinician sends, refers, instructs and books the next visit, and the words that look like a plan and are none."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.extract import Extractor
+from nlp.transcript_io import parse
+
+
+def plans(extractor: Extractor, said: str) -> dict[tuple[str, str], tuple[str, float | None, str | None]]:
+    found = extractor.extract(parse(said)).findings
+    return {(f.kind, f.code): (f.assertion, f.value, f.unit) for f in found if f.kind in ("order", "follow_up")}
+
+
+def ordered(extractor: Extractor, said: str, code: str) -> str | None:
+    found = plans(extractor, said).get(("order", code))
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: I'd like you to go see a podiatrist about the bunion.", "referral_podiatry"),
+    ("Doctor: We'll have you see the dermatologist for that patch.", "referral_dermatology"),
+    ("Doctor: I think it would help to talk to a counsellor about the stress.", "referral_psychology"),
+    ("Doctor: I'll set you up with a dietitian next month.", "referral_dietitian"),
+    ("Doctor: I'd like a neurologist to have a look at the tremor.", "referral_neurology"),
+    ("Doctor: I'm going to have you see an ear, nose and throat specialist.", "referral_ent"),
+    ("Doctor: We'll get you seen by a urologist.", "referral_urology"),
+])
+def test_a_referral_said_as_whom_the_patient_sees_is_ordered(extractor: Extractor, said: str, code: str) -> None:
+    assert ordered(extractor, said, code) == "present"
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: Drink lots of fluids over the next few days.", "fluids"),
+    ("Doctor: So, ice it for twenty minutes at a time.", "ice"),
+    ("Doctor: Elevate your legs in the evening.", "elevation"),
+    ("Doctor: And rest it as much as you can this week.", "rest"),
+])
+def test_a_therapy_said_as_an_instruction_is_advised_today(extractor: Extractor, said: str, code: str) -> None:
+    assert ordered(extractor, said, code) == "present"
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: Rest of the exam is unremarkable.",
+    "Patient: Drinking plenty of fluids didn't help much.",
+    "Doctor: Ice, has that helped at all?",
+])
+def test_a_therapy_named_first_but_not_instructed_orders_nothing(extractor: Extractor, said: str) -> None:
+    assert not [key for key in plans(extractor, said) if key[0] == "order"]
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: You're due for a bone density scan, so I'll put that order in.", "dexa_scan"),
+    ("Doctor: Your cholesterol hasn't been checked in a while, let's get that done.", "cholesterol"),
+    ("Doctor: A chest x-ray would be sensible, I'll order one of those.", "x_ray"),
+])
+def test_a_test_ordered_after_it_is_named_is_ordered(extractor: Extractor, said: str, code: str) -> None:
+    assert ordered(extractor, said, code) == "present"
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: We'll take some blood before you go.", "blood_test"),
+    ("Doctor: I'll ask the nurse to draw some blood.", "blood_test"),
+])
+def test_blood_taken_is_a_blood_test_ordered(extractor: Extractor, said: str, code: str) -> None:
+    assert ordered(extractor, said, code) == "present"
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: If the swelling spreads up your neck, go straight to A and E.",
+    "Doctor: Should you get any worse overnight, call 999.",
+    "Doctor: Your breathing getting worse, then you would need to get yourself to hospital.",
+    "Doctor: If it lasts more than an hour we'd worry about a stroke, and we want you to go to hospital in that case.",
+])
+def test_the_emergency_department_in_a_safety_net_is_no_referral(extractor: Extractor, said: str) -> None:
+    assert ordered(extractor, said, "referral_emergency") is None
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: With pain like this I want you to go to A and E today.",
+    "Doctor: It may be worth you going into the hospital this afternoon to get checked out.",
+])
+def test_the_emergency_department_said_plainly_is_a_referral(extractor: Extractor, said: str) -> None:
+    assert ordered(extractor, said, "referral_emergency") == "present"
+
+
+@pytest.mark.parametrize(("said", "value", "unit"), [
+    ("Doctor: Let's have you come back in a month.", 1, "mo"),
+    ("Doctor: I want to see you again next week.", 1, "wk"),
+    ("Doctor: We'll reassess in six weeks.", 6, "wk"),
+    ("Doctor: Please make an appointment for three months from now.", 3, "mo"),
+    ("Doctor: I'll bring you back in ten days to look at the wound.", 10, "d"),
+    ("Doctor: Return to clinic in 4 weeks.", 4, "wk"),
+    ("Doctor: We'll touch base in a couple of weeks.", 2, "wk"),
+    ("Doctor: I'll see you after the scan to go through it.", None, None),
+])
+def test_the_next_visit_is_said_in_many_ways(extractor: Extractor, said: str, value: float | None,
+                                             unit: str | None) -> None:
+    assert plans(extractor, said).get(("follow_up", "follow_up")) == ("present", value, unit)
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: She is a 62-year-old woman who presents for follow-up of her hypertension.",
+    "Doctor: He's here today for a follow up of his asthma.",
+    "Patient: The rash cleared and hopefully it won't come back.",
+    "Patient: The pain keeps coming back every winter.",
+])
+def test_todays_visit_and_a_symptom_that_recurs_plan_no_follow_up(extractor: Extractor, said: str) -> None:
+    assert ("follow_up", "follow_up") not in plans(extractor, said)
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: With the brace and the physio we'll get you back on the bike by summer.",
+    "Doctor: The diet should help get you back to normal.",
+])
+def test_getting_the_patient_back_to_what_they_did_is_no_visit(extractor: Extractor, said: str) -> None:
+    assert ("follow_up", "follow_up") not in plans(extractor, said)
