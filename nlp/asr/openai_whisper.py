@@ -37,6 +37,7 @@ from nlp.types import Segment, Word
 _PIECE_SECONDS = 120.0
 # faster-whisper's default when sampling at temperature > 0; kept equal so both backends fall back alike.
 _BEST_OF = 5
+SAMPLING_SEED = 17  # as faster-whisper's (nlp.asr.faster_whisper)
 
 
 class OpenAIWhisperBackend:
@@ -71,11 +72,15 @@ class OpenAIWhisperBackend:
 
     def _transcribe_piece(self, piece: np.ndarray, chunks: list[dict[str, int]] | None,
                           options: DecodeOptions) -> list[Segment]:
+        import torch
         import whisper
 
         if piece.size == 0:
             return []
-        with self._lock:
+        # The temperature fallback samples with torch's generator: seeded for each piece, so the same audio is
+        # heard alike whatever ran before (forked, so no one else's draws change).
+        with self._lock, torch.random.fork_rng(devices=[]):
+            torch.manual_seed(SAMPLING_SEED)
             result = whisper.transcribe(
                 self._model,
                 piece,

@@ -71,3 +71,13 @@ def test_a_recording_is_heard_alike_in_every_job(tiny: AsrBackend, clips: dict[s
     first = job()
     list(tiny.transcribe(clips["mumbled"], OPTIONS))
     assert job() == first
+
+
+def test_openai_whisper_hears_a_clip_alike_with_other_audio_recognised_between(model_cache: Path, models: Models,
+                                                                               clips: dict[str, np.ndarray]) -> None:
+    pytest.importorskip("whisper", reason="the openai-whisper backend is not installed (make install-dev)")
+    engine = models.backends.get("openai-whisper", "tiny.en", model_cache)
+    options = DecodeOptions()
+    first = words(list(engine.transcribe(clips["mumbled"], options)))
+    list(engine.transcribe(clips["said"], options))
+    assert words(list(engine.transcribe(clips["mumbled"], options))) == first
