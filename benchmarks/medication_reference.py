@@ -38,14 +38,12 @@ from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
-from rapidfuzz import fuzz, process
-from wordfreq import zipf_frequency
-
 from benchmarks.held_out import held_out
 from benchmarks.results import RESULTS, write_section
 from knowledge.corpora import Record, find_data, read_records
 from knowledge.drug_dictionary import LONGEST_NAME_TOKENS, code_of, dictionary_path
 from knowledge.extract import Extractor
+from nlp.components.terms import FUZZY_MIN_LENGTH, FUZZY_RATIO, near_dictionary_name, spellings_by_start
 from nlp.lexicon import normalise
 from nlp.types import Finding, Findings, Transcript
 
@@ -58,9 +56,6 @@ CORPORA = (
 # Shorthand of clinical notes (British GP notes above all) that no dictionary holds -> the dictionary name it stands for.
 NOTE_SHORTHAND = {"abx": "antibiotics", "cocp": "contraceptives oral", "ocp": "contraceptives oral",
                   "ort": "oral rehydration salts", "vit d": "vitamin d", "analgesia": "analgesics"}
-# A misspelt name in a note, read as the engine reads a misheard one (nlp/components/terms.py `soapscribe_terms`).
-NEAR_LENGTH = 7
-NEAR_RATIO = 88.0
 RECALL_GOAL = 0.95
 PRECISION_GOAL = 0.90
 PROCEDURE = "procedure"  # an order's `order_type` whose code may name the drug given ("steroid_injection")
@@ -187,23 +182,15 @@ class Reader:
 
     @cached_property
     def spellings(self) -> dict[str, list[str]]:
-        """The dictionary's one-word names of NEAR_LENGTH letters or more, by their first two letters."""
-        found: dict[str, list[str]] = {}
-        for name in self.names:
-            if name.isalpha() and len(name) >= NEAR_LENGTH:
-                found.setdefault(name[:2], []).append(name)
-        return found
+        """The dictionary's one-word names a misspelt word is looked for among, by their first two letters."""
+        return spellings_by_start(self.names, FUZZY_MIN_LENGTH)
 
     def near_spelling(self, word: str) -> str | None:
-        """The dictionary name `word` is spelt nearly like, as the engine reads speech: a word of NEAR_LENGTH letters
-        or more that is no name and no English word, the same first two letters, similarity >= NEAR_RATIO."""
+        """The dictionary name `word` is spelt nearly like, read as the engine reads a misheard name
+        (nlp/components/terms.py, its default settings)."""
         if word not in self.near:
-            best = None
-            if word.isalpha() and len(word) >= NEAR_LENGTH and word not in self.names \
-                    and zipf_frequency(word, "en") == 0:
-                best = process.extractOne(word, self.spellings.get(word[:2], ()), scorer=fuzz.ratio,
-                                          score_cutoff=NEAR_RATIO)
-            self.near[word] = best[0] if best is not None else None
+            self.near[word] = near_dictionary_name(word, self.spellings, self.names, FUZZY_RATIO) \
+                if word.isalpha() and len(word) >= FUZZY_MIN_LENGTH else None
         return self.near[word]
 
     def read(self, text: str, names: Mapping[str, str]) -> dict[str, list[str]]:

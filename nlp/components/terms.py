@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from typing import get_args
 
 from rapidfuzz import fuzz, process
@@ -22,8 +22,33 @@ _LOOKED_UP = 50_000  # near-spelling lookups kept (a few MB); a two-hour consult
 _REPEATED = (1, 2)  # words said twice over: "from, from", "short of, short of"
 
 
-@Language.factory("soapscribe_terms", default_config={"fuzzy_kinds": ["medication"], "fuzzy_min_length": 7,
-                                                     "fuzzy_ratio": 0.88})
+# A word this long or longer, spelt this near a name (rapidfuzz ratio, 0-1), is that name misheard ("furosmide")
+FUZZY_MIN_LENGTH = 7
+FUZZY_RATIO = 0.88
+
+
+def spellings_by_start(names: Iterable[str], min_length: int) -> dict[str, list[str]]:
+    """The one-word names of `min_length` letters or more, by their first two letters: where a word's near
+    spelling is looked for."""
+    found: dict[str, list[str]] = {}
+    for name in names:
+        if name.isalpha() and len(name) >= min_length:
+            found.setdefault(name[:2], []).append(name)
+    return found
+
+
+def near_dictionary_name(word: str, spellings: Mapping[str, list[str]], names: Container[str],
+                         ratio: float) -> str | None:
+    """The dictionary name `word` is a near spelling of: `word` is no name and no English word (many names lie a
+    letter from ordinary words), the name starts with the same two letters and is spelt within `ratio` of it."""
+    if word in names or zipf_frequency(word, "en") != 0:
+        return None
+    best = process.extractOne(word, spellings.get(word[:2], ()), scorer=fuzz.ratio, score_cutoff=ratio * 100)
+    return best[0] if best is not None else None
+
+
+@Language.factory("soapscribe_terms", default_config={"fuzzy_kinds": ["medication"],
+                                                     "fuzzy_min_length": FUZZY_MIN_LENGTH, "fuzzy_ratio": FUZZY_RATIO})
 def make_term_matcher(nlp: Language, name: str, fuzzy_kinds: list[str], fuzzy_min_length: int,
                       fuzzy_ratio: float) -> TermMatcher:
     register()
@@ -49,8 +74,8 @@ class TermMatcher:
     a term not found over those words as they stand.
     """
 
-    def __init__(self, nlp: Language, fuzzy_kinds: frozenset[str] = frozenset(), fuzzy_min_length: int = 7,
-                 fuzzy_ratio: float = 0.88) -> None:
+    def __init__(self, nlp: Language, fuzzy_kinds: frozenset[str] = frozenset(), fuzzy_min_length: int = FUZZY_MIN_LENGTH,
+                 fuzzy_ratio: float = FUZZY_RATIO) -> None:
         self.nlp = nlp
         self.matchers = {False: PhraseMatcher(nlp.vocab, attr="LOWER"), True: PhraseMatcher(nlp.vocab, attr="ORTH")}
         self.patterns: list[TermPattern] = []
@@ -75,10 +100,7 @@ class TermMatcher:
         self.drug_names = names
         self.drug_name_tokens = longest
         self.drug_first_words = frozenset(name.split(" ", 1)[0] for name in names)  # most words start no name
-        self.drug_spellings = {}
-        for name in names:
-            if name.isalpha() and len(name) >= self.fuzzy_min_length:
-                self.drug_spellings.setdefault(name[:2], []).append(name)
+        self.drug_spellings = spellings_by_start(names, self.fuzzy_min_length)
         self.closest.clear()
 
     def add(self, patterns: Iterable[TermPattern]) -> None:
@@ -102,12 +124,10 @@ class TermMatcher:
             topic = self.spellings.get(word[:2], {})
             best = process.extractOne(word, topic.keys(), scorer=fuzz.ratio, score_cutoff=cutoff)
             found = topic[best[0]] if best is not None else None
-            if found is None and MEDICATION in self.fuzzy_kinds and word not in self.drug_names \
-                    and zipf_frequency(word, "en") == 0:
-                best = process.extractOne(word, self.drug_spellings.get(word[:2], ()), scorer=fuzz.ratio,
-                                          score_cutoff=cutoff)
-                if best is not None:
-                    found = self._drug_pattern(self.drug_names[best[0]])
+            if found is None and MEDICATION in self.fuzzy_kinds:
+                name = near_dictionary_name(word, self.drug_spellings, self.drug_names, self.fuzzy_ratio)
+                if name is not None:
+                    found = self._drug_pattern(self.drug_names[name])
             self.closest[word] = found
         return self.closest[word]
 
