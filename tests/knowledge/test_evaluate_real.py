@@ -27,10 +27,10 @@ def shared_data() -> Path:
         pytest.skip("the shared development corpora (../shared/data) are not present")
 
 
-def test_the_split_is_42_dev_and_34_held_out_and_names_no_dialogue_twice() -> None:
+def test_the_split_is_54_dev_and_34_held_out_and_names_no_dialogue_twice() -> None:
     dev, holdout = (sorted(p.stem for p in (GOLD_REAL / split).glob("*.yaml") if p.name != CORPUS_FILE)
                     for split in ("dev", "holdout"))
-    assert (len(dev), len(holdout)) == (42, 34) and not set(dev) & set(holdout)
+    assert (len(dev), len(holdout)) == (54, 34) and not set(dev) & set(holdout)
 
 
 def test_both_splits_declare_the_same_scope_and_it_leaves_out_coffee_and_travel() -> None:
