@@ -3,7 +3,8 @@
 Scripted (tests/gold, tests/gold_holdout: the leg-cramp topic only) and real dialogues of ../shared/data
 (tests/gold_real/dev: tuned on; tests/gold_real/holdout: never tuned on). The held-out set grows by batches; each
 batch's first score, taken before any change made for it, is kept in benchmarks/findings_real_holdout_first*.json
-with the dialogues it scored, and shown beside the same dialogues' latest. Writes the `findings_real` section of
+with the dialogues it scored, and shown beside the same dialogues' latest; so is a dev batch's
+(findings_real_dev_first*.json), scored once before it was tuned on. Writes the `findings_real` section of
 benchmarks/RESULTS.md.
 
     python -m benchmarks.findings_real                    # score every corpus, write RESULTS.md
@@ -30,6 +31,7 @@ CORPORA = {"scripted (tests/gold)": "tests/gold", "scripted held out (tests/gold
            "real held out (tests/gold_real/holdout)": "tests/gold_real/holdout"}
 HOLDOUT = "tests/gold_real/holdout"
 FIRSTS = "findings_real_holdout_first*.json"
+DEV_FIRSTS = "findings_real_dev_first*.json"  # a dev batch scored once before it was tuned on
 
 
 def _row(label: str, scores: dict[str, Any]) -> str:
@@ -43,9 +45,9 @@ def _table(title: str, rows: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def first_runs(folder: Path = ROOT / "benchmarks") -> list[dict[str, Any]]:
-    """Every held-out batch's first run, oldest first."""
-    runs = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob(FIRSTS))]
+def first_runs(folder: Path = ROOT / "benchmarks", pattern: str = FIRSTS) -> list[dict[str, Any]]:
+    """Every held-out batch's first run (with `DEV_FIRSTS`: every dev batch's), oldest first."""
+    runs = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob(pattern))]
     return sorted(runs, key=lambda run: run["when"])
 
 
@@ -120,8 +122,9 @@ def main() -> None:
         print(f"wrote {record_first(args.record_first, extractor)}")  # noqa: T201 - a benchmark reports
         return
     results = {label: evaluate(load_corpus(ROOT / folder), extractor) for label, folder in CORPORA.items()}
-    holdout = load_corpus(ROOT / HOLDOUT)
-    firsts = [(run, evaluate(_subset(holdout, run["dialogues"]), extractor)) for run in first_runs()]
+    scored = load_corpus(ROOT / HOLDOUT) + load_corpus(ROOT / CORPORA["real dev (tests/gold_real/dev)"])
+    firsts = [(run, evaluate(_subset(scored, run["dialogues"]), extractor))
+              for run in first_runs() + first_runs(pattern=DEV_FIRSTS)]
     body = report(results, firsts)
     write_section(args.out, "findings_real", body)
     for label, result in results.items():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.findings_real import HOLDOUT, ROOT, first_runs, record_first
+from benchmarks.findings_real import DEV_FIRSTS, HOLDOUT, ROOT, first_runs, record_first
 from knowledge.corpora import CorpusNotFound, find_data
 from knowledge.extract import Extractor
 
@@ -33,3 +33,9 @@ def test_a_first_run_is_taken_for_the_new_dialogues_only_and_only_once(extractor
     assert "misses" not in run and "false_positives" not in run  # the errors of a held-out batch stay unread
     with pytest.raises(SystemExit, match="every dialogue already has a first run"):
         record_first("10", extractor, tmp_path)
+
+
+def test_a_dev_batch_first_run_names_dev_dialogues_only() -> None:
+    dev = {path.stem for path in (ROOT / "tests/gold_real/dev").glob("*.yaml") if path.name != "corpus.yaml"}
+    runs = first_runs(pattern=DEV_FIRSTS)
+    assert runs and all(set(run["dialogues"]) <= dev for run in runs)
