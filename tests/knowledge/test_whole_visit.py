@@ -953,6 +953,11 @@ def test_a_yes_with_another_drug_beside_it_still_affirms_the_asked_drug(extracto
     ("Patient: I keep coughing up flem.", "symptom", "sputum"),  # the transcript's spelling of phlegm
     ("Patient: I've put weight on since Christmas.", "symptom", "weight_gain"),
     ("Patient: I couldn't put weight on my foot after the fall.", "symptom", "unable_to_bear_weight"),
+    ("Patient: Since yesterday I've been feeling a bit hot and shivery.", "symptom", "fever"),  # the person: a fever
+    ("Patient: My appetite has been low for a couple of weeks.", "symptom", "appetite_loss"),
+    ("Patient: It burns when I go to the bathroom.", "symptom", "dysuria"),
+    ("Patient: I have a hard time falling asleep most nights.", "symptom", "insomnia"),
+    ("Patient: I have trouble seeing out of the left eye.", "symptom", "visual_disturbance"),
 ])
 def test_the_wording_of_real_visits_names_its_concept(extractor: Extractor, said: str, kind: str, code: str) -> None:
     one(extractor, said, kind, code)
@@ -990,6 +995,7 @@ def test_a_saturation_said_as_satting_is_the_oxygen_saturation(extractor: Extrac
     ("Doctor: A few crackles at the bases that clear with cough.", "cough"),  # the examiner's cough
     ("Doctor: The sachets change the acidity of your urine.", "heartburn"),
     ("Doctor: The ECG shows no ST depression.", "depression"),
+    ("Doctor: Your ankle doesn't feel hot to touch.", "fever"),  # the examiner's touch
 ])
 def test_a_word_with_another_meaning_names_nothing(extractor: Extractor, said: str, code: str) -> None:
     assert code not in {f.code for f in findings(extractor, said).findings}
