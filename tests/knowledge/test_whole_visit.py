@@ -1078,6 +1078,17 @@ def test_a_family_of_wordings_names_its_concept(extractor: Extractor, said: str,
     assert one(extractor, said, kind, code).assertion == assertion
 
 
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: I think one of my great grandads had eczema.", "eczema"),
+    ("Patient: Some of my relatives have had heart disease.", "heart_disease"),
+    ("Patient: Two of my aunts had breast cancer.", "breast_cancer"),
+    ("Patient: My nan had a stroke in her eighties.", "stroke"),
+    ("Patient: Both my younger brothers have diabetes.", "diabetes"),
+])
+def test_every_word_of_kin_says_a_family_history(extractor: Extractor, said: str, code: str) -> None:
+    assert one(extractor, said, "condition", code).assertion == "family"
+
+
 def test_a_problems_words_said_while_examining_are_the_exam_finding(extractor: Extractor) -> None:
     said = "Doctor: On your prostate exam I do appreciate an enlarged prostate."
     found = {(f.kind, f.code) for f in findings(extractor, said).findings}
