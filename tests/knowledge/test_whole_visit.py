@@ -459,6 +459,14 @@ def test_a_risk_named_is_no_problem_of_the_patients(extractor: Extractor, said: 
     assert not [f for f in findings(extractor, said).findings if f.kind == "condition"]
 
 
+@pytest.mark.parametrize("said", [
+    "Doctor: Some people who have an underactive thyroid can feel quite depressed and tired.",
+    "Doctor: A lot of people with migraines get sick with them too.",
+])
+def test_what_people_in_general_have_is_no_finding_of_the_patients(extractor: Extractor, said: str) -> None:
+    assert not [f for f in findings(extractor, said).findings if f.kind in ("symptom", "condition")]
+
+
 def test_a_visit_back_in_is_no_past_history(extractor: Extractor) -> None:
     said = "Doctor: We'll get you back in next week and do an x-ray of the knee."
     assert one(extractor, said, "order", "x_ray").assertion == "present"
@@ -467,6 +475,8 @@ def test_a_visit_back_in_is_no_past_history(extractor: Extractor) -> None:
 @pytest.mark.parametrize("said", [
     "Doctor: Steroids can also cause a rash, nausea, or headaches, but most people are fine on them.",
     "Doctor: The side effects include dizziness and a dry cough.",
+    "Doctor: These tablets can make you a bit drowsy and nauseous at first.",
+    "Doctor: The risks of surgery include bleeding, a wound infection and a stroke.",
 ])
 def test_side_effects_named_are_no_findings_of_the_patients(extractor: Extractor, said: str) -> None:
     assert not [f for f in findings(extractor, said).findings if f.kind in ("symptom", "condition")]
@@ -479,6 +489,10 @@ def test_side_effects_named_are_no_findings_of_the_patients(extractor: Extractor
     "Doctor: A urine sample, so we can make sure that you haven't got a kidney infection.",
     "Doctor: We can check your full blood count, look for signs of anemia.",
     "Doctor: I'd like an endoscopy to look for esophagitis.",
+    "Doctor: I'm pressing on the joint here, just checking for a cartilage tear.",
+    "Doctor: We'll book a colonoscopy to assess for any source of bleeding in the bowel, like polyps.",
+    "Doctor: The kidney number is one we look for in dehydration, and it's fine.",
+    "Doctor: Did they test you for diabetes when you had the bloods?",
 ])
 def test_what_a_test_is_to_rule_out_is_no_problem_of_the_patients(extractor: Extractor, said: str) -> None:
     assert not [f for f in findings(extractor, said).findings if f.kind == "condition"]
@@ -937,6 +951,13 @@ def test_a_yes_with_another_drug_beside_it_still_affirms_the_asked_drug(extracto
     ("Patient: I eat more chocolate, just because I feel, so down.", "symptom", "low_mood"),  # a comma heard
     ("Patient: It's more feeling sad and not having motivation.", "symptom", "anhedonia"),
     ("Patient: I keep coughing up flem.", "symptom", "sputum"),  # the transcript's spelling of phlegm
+    ("Patient: I've put weight on since Christmas.", "symptom", "weight_gain"),
+    ("Patient: I couldn't put weight on my foot after the fall.", "symptom", "unable_to_bear_weight"),
+    ("Patient: Since yesterday I've been feeling a bit hot and shivery.", "symptom", "fever"),  # the person: a fever
+    ("Patient: My appetite has been low for a couple of weeks.", "symptom", "appetite_loss"),
+    ("Patient: It burns when I go to the bathroom.", "symptom", "dysuria"),
+    ("Patient: I have a hard time falling asleep most nights.", "symptom", "insomnia"),
+    ("Patient: I have trouble seeing out of the left eye.", "symptom", "visual_disturbance"),
 ])
 def test_the_wording_of_real_visits_names_its_concept(extractor: Extractor, said: str, kind: str, code: str) -> None:
     one(extractor, said, kind, code)
@@ -968,6 +989,13 @@ def test_a_saturation_said_as_satting_is_the_oxygen_saturation(extractor: Extrac
     ("Doctor: Being down here in Florida, we've got to get some golf in.", "low_mood"),
     ("Patient: Not really, I feel a little bit warm, like a temperature.", "warmth"),  # the person: feverish
     ("Doctor: I don't think this is a sign of a stroke or any bleeding in your brain.", "bleeding"),
+    ("Patient: It hurts to stand, but I'm able to put weight on it.", "weight_gain"),  # bearing weight
+    ("Doctor: There's some tenderness around your CVA on the right.", "stroke"),  # the costovertebral angle
+    ("Patient: Getting that appointment was a stroke of luck.", "stroke"),
+    ("Doctor: A few crackles at the bases that clear with cough.", "cough"),  # the examiner's cough
+    ("Doctor: The sachets change the acidity of your urine.", "heartburn"),
+    ("Doctor: The ECG shows no ST depression.", "depression"),
+    ("Doctor: Your ankle doesn't feel hot to touch.", "fever"),  # the examiner's touch
 ])
 def test_a_word_with_another_meaning_names_nothing(extractor: Extractor, said: str, code: str) -> None:
     assert code not in {f.code for f in findings(extractor, said).findings}
@@ -1048,6 +1076,17 @@ def test_a_tightness_is_named_by_its_place(extractor: Extractor, said: str, code
 def test_a_family_of_wordings_names_its_concept(extractor: Extractor, said: str, kind: str, code: str,
                                                 assertion: str) -> None:
     assert one(extractor, said, kind, code).assertion == assertion
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: I think one of my great grandads had eczema.", "eczema"),
+    ("Patient: Some of my relatives have had heart disease.", "heart_disease"),
+    ("Patient: Two of my aunts had breast cancer.", "breast_cancer"),
+    ("Patient: My nan had a stroke in her eighties.", "stroke"),
+    ("Patient: Both my younger brothers have diabetes.", "diabetes"),
+])
+def test_every_word_of_kin_says_a_family_history(extractor: Extractor, said: str, code: str) -> None:
+    assert one(extractor, said, "condition", code).assertion == "family"
 
 
 def test_a_problems_words_said_while_examining_are_the_exam_finding(extractor: Extractor) -> None:
