@@ -27,6 +27,8 @@ INSTRUCTION_LEAD_WORDS = frozenset({"so", "and", "also", "just", "then", "okay",
                                     "um", "uh", "well", "but", "again", "definitely"})
 SPECIFIED_REACH = 15  # "a blood test done. We can check your full blood count": the tests named this near are the test
 RANGE_WORDS = ("to", "or", "-")  # "four to six weeks": the first number, in the unit said after the second
+# ... and, of an interval, a comma between a smaller number and a larger one: "in four, five days"
+INTERVAL_RANGE_WORDS = (*RANGE_WORDS, ",")
 PAIRED = ("over", "/")  # a value said as a pair: a blood pressure
 FOLLOW_UP = "follow_up"
 AHEAD_WORDS = frozenset({"in", "next", "within"})  # an interval said before its follow-up is a time to come
@@ -594,7 +596,9 @@ def _interval_before(doc: Doc, unit: Span, numbers: list[Span], start: int) -> t
     number = next((n for n in numbers if n.end == before), None)
     if number is not None:
         ranged = next((n for n in numbers if n.end == number.start - 1 and n.start >= start
-                       and doc[number.start - 1].lower_ in RANGE_WORDS), None)  # "four to six weeks"
+                       and doc[number.start - 1].lower_ in INTERVAL_RANGE_WORDS
+                       and (doc[number.start - 1].text != "," or n._.number < number._.number)),
+                      None)  # "four to six weeks", "four, five days"
         return (ranged or number)._.number, (ranged or number).start
     if before - 1 >= start and doc[before - 1].lower_ in COUNTING_WORDS:
         return COUNTING_WORDS[doc[before - 1].lower_], before - 1
