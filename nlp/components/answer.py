@@ -12,6 +12,8 @@ from spacy.tokens import Doc
 
 from nlp.components.extensions import register
 
+FALSE_START_WORDS = 3  # words said before a comma and the answer ("Not that it, no."): a false start
+
 
 @Language.factory("soapscribe_answer")
 def make_answer_reader(nlp: Language, name: str) -> AnswerReader:
@@ -50,9 +52,14 @@ class AnswerReader:
         matches = self.matcher(doc)
         doc._.echoes = tuple(self._echoes(doc, matches))
         opening = [(end, match_id) for match_id, start, end in matches if start == first]
-        if not opening and first + 1 < len(doc) and doc[first + 1].text == ",":
-            # a false start before the answer: "I, I don't think so", "Not, I don't think so", "So I, no I don't"
-            first = self._past_fillers(doc, first + 2)
+        # the first punctuation within a few words: a comma ends a false start, other punctuation a sentence
+        stop = next((i for i in range(first + 1, min(len(doc), first + 1 + FALSE_START_WORDS)) if doc[i].is_punct),
+                    None)
+        comma = stop if stop is not None and doc[stop].text == "," else None
+        if not opening and comma is not None:
+            # a false start before the answer: "I, I don't think so", "Not, I don't think so", "So I, no I don't",
+            # "Not that it, no", "Not at the, not at the moment"
+            first = self._past_fillers(doc, comma + 1)
             opening = [(end, match_id) for match_id, start, end in matches if start == first]
         if not opening:
             doc._.answer = None

@@ -308,3 +308,12 @@ def test_an_answer_put_gently_settles_the_question(extractor: Extractor, said: s
 def test_a_reply_that_names_what_was_asked_settles_it_whatever_it_opens_with(extractor: Extractor) -> None:
     said = "Doctor: Any cough or wheezing?\nPatient: Yeah, I cough at night, but I don't wheeze."
     assert found(extractor, said) == {("cough", "present"), ("wheeze", "absent")}
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    ("Doctor: So you've had a rash on your arms. Anything like that?\nPatient: No, nothing.", {("rash", "absent")}),
+    ("Doctor: So you've had a rash on your arms. Nothing of that sort?\nPatient: Sorry?", set()),
+])
+def test_a_lists_tail_asked_alone_puts_the_statement_to_the_patient(extractor: Extractor, said: str,
+                                                                    expected: set[tuple[str, str]]) -> None:
+    assert found(extractor, said) == expected

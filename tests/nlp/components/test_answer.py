@@ -35,11 +35,14 @@ def test_a_drawn_out_hesitation_before_the_answer_is_skipped(nlp: Language, text
 
 def test_an_utterance_that_opens_otherwise_is_no_answer(nlp: Language) -> None:
     assert answer(nlp("The cramps wake me up at night.")) is None
+    assert answer(nlp("Pardon? Oh, no, I don't use those.")) is None  # a sentence is no false start
 
 
 @pytest.mark.parametrize(("text", "assertion", "cue"), [
     ("I, I don't think so, but I do wear glasses.", "absent", "I don't think so"),  # a false start before the answer
     ("Not, I don't think so.", "absent", "I don't think so"),
+    ("Not that it, no.", "absent", "no"),  # a false start of a few words
+    ("Not at the, not at the moment, no.", "absent", "not at the moment"),
     ("I didn't.", "absent", "I didn't"),  # not the "I did" it opens with
     ("Honestly, I did not.", "absent", "I did not"),
     ("I did, yes.", "present", "I did"),
