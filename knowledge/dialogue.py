@@ -14,7 +14,8 @@ in the order `Extractor.extract` calls these steps:
    outside the examination make none.
 6. `allergies_asked`: an answer's allergies said without their kind are the kind asked; `alike`: a relative who has
    "something similar" has the patient's complaint.
-7. `place`: a question's mentions take their assertion from the answer ("Any fever?" "No.").
+7. `place`: a question's mentions take their assertion from the answer ("Any fever?" "No."), or from the answer the
+   asker echoes ("Any rash? No, OK.": `echoed`).
 8. `planned`: what the clinician proposes is a plan (orders, follow-up, decisions about a drug).
 
 `answer_to` finds the turn that answers another; every step uses it.
@@ -30,7 +31,7 @@ from nlp.attributes import fit
 from nlp.components.sites import DENIED_SIDE
 from nlp.lexicon import normalise
 from nlp.components.values import AskedVital, SaidReading
-from nlp.pipeline import Answer, Mention
+from nlp.pipeline import Answer, Echo, Mention
 from nlp.types import Evidence, Segment
 from nlp.words import span_times
 
@@ -45,6 +46,10 @@ PAIN = "pain"  # the generic pain code; a pain by its place ends in "_pain"
 PAIN_WORDS = frozenset({"hurt", "hurts", "hurting", "pain", "painful", "sore", "tender", "tenderness", "ouch"})
 OUCH = frozenset({"ouch", "ow", "owww", "ooh"})  # a reply that says the pain without the word
 NO_WORDS = frozenset({"no", "nope", "nah"})  # a reply opening with one of these denies what was asked
+# ... and, in an answer's opening, these: "Not specifically, apart from the dizziness" denies what was asked as "No,
+# apart from the dizziness" does, where "I don't ..." opens a clause that says what it denies
+DENYING_WORDS = NO_WORDS | {"not", "never", "none", "nothing"}
+SETTLED = frozenset({"present", "absent"})  # a reply that names what was asked so says it, whatever its opening
 GENERIC_SITES = frozenset({"leg"})  # a site said in a reply replaces one of these
 # A plan said plainly ("I'd like to get an X-ray", "see you in two weeks") is placed today: present, unless said
 # under a condition ("if it gets worse").
@@ -107,6 +112,11 @@ def opens_with_no(segment: Segment) -> bool:
 def says_no(text: str) -> bool:
     """Whether the words open with a no ("no", "nope", "nah")."""
     return normalise(text).partition(" ")[0] in NO_WORDS
+
+
+def denies(text: str) -> bool:
+    """Whether an answer's opening is a no, outright or put gently ("No", "Not specifically", "Never")."""
+    return normalise(text).partition(" ")[0] in DENYING_WORDS
 
 
 def followed_up(segments: list[Segment], found: list[list[Mention]], follow_ups: list[bool]) -> list[list[Mention]]:
@@ -391,12 +401,15 @@ def alike(segments: list[Segment], found: list[list[Mention]], phrases: Iterable
     return result
 
 
-def place(segments: list[Segment], found: list[list[Mention]], answers: list[Answer | None]) -> list[Placed]:
+def place(segments: list[Segment], found: list[list[Mention]], answers: list[Answer | None],
+          echoes: list[list[Echo]] | None = None) -> list[Placed]:
     """Give every mention its assertion; a clinician's question's mentions take theirs from the answer.
 
     The answer is also evidence ("Any fever?" "No."), and may give the asked drug its dose ("Yes, 40 mg.").
-    A question left unanswered contributes no assertion (None).
+    A question left unanswered contributes no assertion (None). An answer the asker echoes right after the question
+    ("Any discharge? No, OK. Any fever?") answers it (`echoed`).
     """
+    echoes = echoes if echoes is not None else [[] for _ in segments]
     placed = []
     for index, segment in enumerate(segments):
         for mention in found[index]:
@@ -404,23 +417,25 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                     and not named_alone(segments, answers, index, mention):
                 placed.append(Placed(segment, mention, mention.assertion))
                 continue
-            reply = answer_to(segments, index)
+            echo = echoed(segments, echoes, index, mention)
+            reply = answer_to(segments, index) if echo is None else echo[0]
             if reply is None or mention.attributes.get("circumstance") or asked_again(segments, found, index, mention):
                 # "Does it hurt more if you cough?" "Yes.": the answer is about the pain, not the circumstance
                 placed.append(Placed(segment, mention, None))
                 continue
-            interjected = interjection(segments, index, reply)
+            interjected = interjection(segments, index, reply) if echo is None else None
             if interjected is not None:
                 # "... you mean you feel sick? OK. Any neck pain?" "Yeah." (said over the question) "No.": the reply said
                 # while the clinician was still talking answers what came before the last question, the next the last
                 # a mention named alone in its turn may be the turn's only one: then its own sentence is the last
                 last_asked = max((m.sentence for m in found[index] if m.in_question), default=mention.sentence)
                 reply = interjected if mention.sentence == last_asked else reply
-            else:
+            elif echo is None:
                 reply = second_thought(segments, found, answers, reply)
-            opening = answers[reply]
-            own_kinds = {m.kind for m in found[reply]}
-            named = {m.code for m in found[reply] if m.kind == mention.kind}
+            opening = answers[reply] if echo is None else echo[1]
+            replied = found[reply] if echo is None else []  # an echo is the answer alone: it names nothing
+            own_kinds = {m.kind for m in replied}
+            named = {m.code for m in replied if m.kind == mention.kind}
             if opening is None and mention.kind in OPEN_KINDS and segments[reply].text.strip() \
                     and mention.code not in named:  # "Do you take any drugs?" "I don't take drugs.": its own words say
                 # "What do you do for work?" "I'm an accountant.": an open question answered with what it asked
@@ -433,19 +448,25 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
             listed = len(asked) > 1
             # "Are you taking your metformin?" "Yes yes, that's along with the blood pressure medicine.": another drug
             # named beside the yes does not take it back; another symptom may ("Chest pain?" "Yes, short of breath")
-            own = mention.code not in {m.code for m in found[reply]} if mention.kind == "medication" \
+            own = mention.code not in {m.code for m in replied} if mention.kind == "medication" \
                 else mention.kind not in own_kinds
             # a "no" before a new clause denies what was asked ("Do you feel sick at all?" "no i have a little bit of a
             # stuffy nose"), unless the clause names what it denies ("coughing up anything, any fevers?" "no no fever
             # ... bringing a whole bunch of yuck up")
             # (the opening is read past the hesitations before it: "hmmm no i had diarrhea last week")
             denied = opening is not None and opening.assertion == "absent" \
-                and says_no(opening.text) and not asked & named
+                and denies(opening.text) and not asked & named
             if opening is None or not (opening.bare or own or denied) \
                     or (listed and not opening.bare and opening.assertion == "present"):
                 # "Any shortness of breath, cough, muscle aches?" "Sometimes when I run I struggle a bit ...": a
                 # qualified yes to a list says which in its own words, and affirms none wholesale ("No other
                 # symptoms" denies them all)
+                placed.append(Placed(segment, mention, None))
+                continue
+            said = {m.assertion for m in replied if (m.kind, m.code) == (mention.kind, mention.code)}
+            if said & SETTLED and opening.assertion not in said:
+                # "Any nausea or vomiting?" "Yeah, I get nauseated, but I don't vomit.": the reply's own words settle
+                # what they name, whatever its opening says of the rest
                 placed.append(Placed(segment, mention, None))
                 continue
             if listed and opening.assertion == "present" and asked & named and mention.code not in named:
@@ -475,6 +496,25 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                              t0=t0, t1=t1)
             placed.append(Placed(segment, mention, assertion, [extra], historical))
     return placed
+
+
+def echoed(segments: list[Segment], echoes: list[list[Echo]], index: int,
+           mention: Mention) -> tuple[int, Answer] | None:
+    """The answer the asker says right after the question that asked the mention, as a sentence alone ("Any discharge
+    from the ear? No, OK."): the patient's answer, heard and repeated, or put in the asker's turn by the transcript
+    (the question ending its turn, the asker's next turn opening "No."). The segment it is in and the answer."""
+    asked = segments[index]
+    here = next((e for e in echoes[index] if e.sentence == mention.sentence + 1), None)
+    if here is not None:
+        return index, Answer(assertion=here.assertion, start=here.start, end=here.end, text=here.text, bare=True)
+    following = index + 1
+    if following >= len(segments) or segments[following].speaker != asked.speaker \
+            or asked.text[mention.end:].partition("?")[2].strip():
+        return None
+    there = next((e for e in echoes[following] if e.sentence == 0), None)
+    if there is None:
+        return None
+    return following, Answer(assertion=there.assertion, start=there.start, end=there.end, text=there.text, bare=True)
 
 
 def named_alone(segments: list[Segment], answers: list[Answer | None], index: int, mention: Mention) -> bool:

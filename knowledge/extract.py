@@ -30,8 +30,8 @@ from nlp.lexicon import Lexicon, normalise
 from nlp.components.course import asks_onset, onset_said
 from nlp.components.sites import SIDED_BY_SITE
 from nlp.pipeline import (
-    Answer, Mention, answer, asked_vital, bare_dose, build, examined_from, follows_up, manoeuvres, mentions, places,
-    result_referred, said_reading,
+    Answer, Echo, Mention, answer, asked_vital, bare_dose, build, echoes, examined_from, follows_up, manoeuvres,
+    mentions, places, result_referred, said_reading,
 )
 from nlp.types import Assertion, Evidence, Finding, FindingKind, Findings, Segment, Transcript
 from nlp.words import span_times
@@ -113,20 +113,21 @@ class Extractor:
         found = allergies_asked(segments, found)
         found = alike(segments, found, self._lexicon.lexicon.context.alike, self._relatives)
         answers = [answer(doc) for doc in docs]
-        findings = self._settled(segments, found, answers)
+        echoed = [echoes(doc) for doc in docs]
+        findings = self._settled(segments, found, answers, echoed)
         if not knowledge.applies.applies(findings) and any(self._given_back(m) is not m for ms in found for m in ms):
             # the topic's own words outside its visits: "I try to exercise regularly" is social history, not the
             # timing of cramps the visit never had
             found = [[self._given_back(m) for m in mentions] for mentions in found]
-            findings = self._settled(segments, found, answers)
+            findings = self._settled(segments, found, answers, echoed)
         findings = knowledge.applies.visit_findings(findings)
         return Findings(findings=[f.model_copy(update={"id": f"f{n}"}) for n, f in enumerate(findings, start=1)])
 
-    def _settled(self, segments: list[Segment], found: list[list[Mention]],
-                 answers: list[Answer | None]) -> list[Finding]:
+    def _settled(self, segments: list[Segment], found: list[list[Mention]], answers: list[Answer | None],
+                 echoed: list[list[Echo]]) -> list[Finding]:
         """The mentions placed in the dialogue and merged into one finding per concept."""
         denied_only = self.knowledge.general.denied_only
-        placed = [plan for item in place(segments, found, answers) if (plan := planned(item)) is not None
+        placed = [plan for item in place(segments, found, answers, echoed) if (plan := planned(item)) is not None
                   and (plan.assertion == "absent" or (plan.mention.kind, plan.mention.code) not in denied_only)]
         findings = self._fold_generic(self._fold_classes(self._merge(self._others_denied(placed))))
         return self._read(segments, _sided(_allergens_apart(findings), self.knowledge.general.normal,

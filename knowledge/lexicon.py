@@ -127,6 +127,7 @@ class Answers(_Strict):
     absent: list[Phrase] = []
     possible: list[Phrase] = []
     historical: list[Phrase] = []  # "I quit": the answer says yes, in the past
+    acknowledgements: list[Phrase] = []  # "No, OK.": what may follow an answer that is a sentence alone
 
 
 class Refinement(_Strict):
@@ -260,7 +261,8 @@ class TopicLexicon:
                                 "absent": tuple(self.lexicon.answers.absent),
                                 "possible": tuple(self.lexicon.answers.possible),
                                 "historical": tuple(self.lexicon.answers.historical)},
-                       answer_fillers=tuple(self.lexicon.answers.fillers))
+                       answer_fillers=tuple(self.lexicon.answers.fillers),
+                       acknowledgements=tuple(self.lexicon.answers.acknowledgements))
 
     def vocabulary(self) -> list[str]:
         """Surface words worth priming ASR with: drug names and brands, then the lexicon's `vocabulary`."""

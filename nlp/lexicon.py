@@ -114,6 +114,7 @@ class Lexicon:
     confirmations: tuple[str, ...] = ()  # "Is that right?": a sentence that puts the one before it to the patient
     answers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     answer_fillers: tuple[str, ...] = ()
+    acknowledgements: tuple[str, ...] = ()  # "OK", "right": what may follow an answer said alone ("No, OK.")
     # The drug dictionary: normalised name -> medication code, matched where no phrase of `terms` is.
     drug_names: Mapping[str, str] = field(default_factory=dict)
     drug_name_tokens: int = 5  # the longest name, in words

@@ -146,7 +146,8 @@ def build(lexicon: Lexicon, base: Language | None = None, *, context: str = "soa
     nlp.add_pipe("soapscribe_age")
     marker = cast(ContextMarker | MedspacyContext, nlp.add_pipe(context, config=context_config or {}))
     marker.add(lexicon.context, lexicon.questions)
-    cast(AnswerReader, nlp.add_pipe("soapscribe_answer")).add(lexicon.answers, lexicon.answer_fillers)
+    cast(AnswerReader, nlp.add_pipe("soapscribe_answer")).add(lexicon.answers, lexicon.answer_fillers,
+                                                               lexicon.acknowledgements)
     return nlp
 
 
@@ -184,6 +185,23 @@ def answer(doc: Doc) -> Answer | None:
         return None
     assertion, start, end, bare = doc._.answer
     return Answer(assertion=assertion, start=start, end=end, text=doc.text[start:end], bare=bare, dose=bare_dose(doc))
+
+
+@dataclass(frozen=True)
+class Echo:
+    """A sentence that is an answer alone ("No, OK."): its number in the utterance, assertion and the cue's offsets."""
+
+    sentence: int
+    assertion: str
+    start: int
+    end: int
+    text: str
+
+
+def echoes(doc: Doc) -> list[Echo]:
+    """The sentences of an utterance that are an answer alone, with only acknowledgements after it ("No, OK.")."""
+    return [Echo(sentence=number, assertion=assertion, start=start, end=end, text=doc.text[start:end])
+            for number, assertion, start, end in doc._.echoes]
 
 
 def result_referred(doc: Doc) -> tuple[float, str | None] | None:

@@ -3,7 +3,8 @@
 Targets (`doc.spans["targets"]`) and modifiers (`doc.spans["modifiers"]`) carry `pattern`, the
 TermPattern that matched; targets also carry `assertion`, `historical`, `in_question`, `value`,
 `unit` and `details`; numbers (`doc.spans["numbers"]`) carry `number`. `Doc._.answer` says whether
-an utterance opens with yes/no; `Doc._.follows_up` whether it opens asking about what was just named ("Where are
+an utterance opens with yes/no, `Doc._.echoes` which of its sentences after the first are an answer alone
+("No, OK."); `Doc._.follows_up` whether it opens asking about what was just named ("Where are
 they?").
 """
 
@@ -45,6 +46,8 @@ def register() -> None:
             Span.set_extension(name, default=default)
     if not Doc.has_extension("answer"):
         Doc.set_extension("answer", default=None)
+    if not Doc.has_extension("echoes"):
+        Doc.set_extension("echoes", default=())
     if not Doc.has_extension("follows_up"):
         Doc.set_extension("follows_up", default=False)
 

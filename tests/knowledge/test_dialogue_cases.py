@@ -277,3 +277,43 @@ def test_a_symptom_named_alone_and_answered_over_it_is_read_without_error(extrac
     a reply said over a question is, whatever sentence it holds."""
     said = timed(("clinician", 10.0, 12.0, "fever"), ("patient", 11.5, 12.0, "No."), ("patient", 13.0, 13.5, "No."))
     assert {(f.code, f.assertion) for f in extractor.extract(said).findings} == {("fever", "absent")}
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    # the asker repeats the answer heard, in the question's turn: it answers that question, the reply the next
+    ("Doctor: Any rash on your arms? No, OK. And have you had a fever?\nPatient: Yes, on Monday.",
+     {("rash", "absent"), ("fever", "present")}),
+    ("Doctor: Any rash on your arms? Yeah. Right. And have you had a fever?\nPatient: No.",
+     {("rash", "present"), ("fever", "absent")}),
+    # ... or the transcript puts the patient's answer in the asker's next turn
+    ("Doctor: Any wheezing or chest pain?\nDoctor: No.\nDoctor: And any fever?\nPatient: Yes.",
+     {("wheeze", "absent"), ("chest_pain", "absent"), ("fever", "present")}),
+])
+def test_an_answer_echoed_by_the_asker_answers_the_question(extractor: Extractor, said: str,
+                                                            expected: set[tuple[str, str]]) -> None:
+    assert found(extractor, said) == expected
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    ("Doctor: Have you had a fever?\nPatient: Not specifically, apart from the headache.",
+     {("fever", "absent"), ("headache", "present")}),  # a no put gently, before what the reply has instead
+    ("Doctor: Do you get chest pain?\nPatient: Not currently, no.", {("chest_pain", "absent")}),
+    ("Doctor: Any wheezing?\nPatient: Now and then.", {("wheeze", "present")}),
+])
+def test_an_answer_put_gently_settles_the_question(extractor: Extractor, said: str,
+                                                   expected: set[tuple[str, str]]) -> None:
+    assert found(extractor, said) == expected
+
+
+def test_a_reply_that_names_what_was_asked_settles_it_whatever_it_opens_with(extractor: Extractor) -> None:
+    said = "Doctor: Any cough or wheezing?\nPatient: Yeah, I cough at night, but I don't wheeze."
+    assert found(extractor, said) == {("cough", "present"), ("wheeze", "absent")}
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    ("Doctor: So you've had a rash on your arms. Anything like that?\nPatient: No, nothing.", {("rash", "absent")}),
+    ("Doctor: So you've had a rash on your arms. Nothing of that sort?\nPatient: Sorry?", set()),
+])
+def test_a_lists_tail_asked_alone_puts_the_statement_to_the_patient(extractor: Extractor, said: str,
+                                                                    expected: set[tuple[str, str]]) -> None:
+    assert found(extractor, said) == expected
