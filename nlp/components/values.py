@@ -603,12 +603,15 @@ def _interval_before(doc: Doc, unit: Span, numbers: list[Span], start: int) -> t
 
 def _tag(doc: Doc, said: Span) -> bool:
     """A word closing a sentence after a comma asks ("order some thyroid labs, okay?"): no interpretation. So does a
-    tag word closing it unpunctuated ("we'll order a lipid panel okay"), unless a verb or an adverb says it of the
-    result ("everything is ok", "it came back okay", "looks pretty ok")."""
-    if said.start == 0 or not (said.end >= said.sent.end or doc[said.end].text in ("?", ".")):
+    tag word ("okay", "ok") anywhere, unless a verb or an adverb says it of the result ("everything is ok", "it came
+    back okay", "looks pretty ok"): unpunctuated, it closes a clause the parser may not cut ("we'll order a lipid
+    panel okay do you have any questions")."""
+    if said.start == 0:
         return False
     before = doc[said.start - 1]
-    return before.text == "," or said.text.lower() in TAG_WORDS and before.lower_ not in LINKING_WORDS
+    if said.text.lower() in TAG_WORDS:
+        return before.lower_ not in LINKING_WORDS
+    return before.text == "," and (said.end >= said.sent.end or doc[said.end].text in ("?", "."))
 
 
 def _run_end(doc: Doc, target: Span) -> int:

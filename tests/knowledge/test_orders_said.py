@@ -117,3 +117,23 @@ def test_todays_visit_and_a_symptom_that_recurs_plan_no_follow_up(extractor: Ext
 ])
 def test_getting_the_patient_back_to_what_they_did_is_no_visit(extractor: Extractor, said: str) -> None:
     assert ("follow_up", "follow_up") not in plans(extractor, said)
+
+
+def results(extractor: Extractor, said: str) -> dict[str, tuple[str, str | None]]:
+    found = extractor.extract(parse(said)).findings
+    return {f.code: (f.assertion, f.attributes.get("interpretation")) for f in found if f.kind in ("lab", "electrolyte")}
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: The rapid strep test was negative, so no antibiotics.", "strep_test"),
+    ("Doctor: We did a pregnancy test here and it was negative.", "pregnancy_test"),
+    ("Doctor: And your rheumatoid factor came back negative.", "rheumatoid_factor"),
+])
+def test_a_test_read_negative_is_a_normal_result(extractor: Extractor, said: str, code: str) -> None:
+    assert results(extractor, said)[code] == ("present", "normal")
+
+
+def test_a_test_ordered_with_a_tag_said_after_it_is_ordered_not_read(extractor: Extractor) -> None:
+    said = "Doctor: i'm also gon na order a lipid panel okay do you have any questions for me"
+    assert ordered(extractor, said, "lipid_panel") == "present"
+    assert "lipid_panel" not in results(extractor, said)
