@@ -137,3 +137,31 @@ def test_a_test_ordered_with_a_tag_said_after_it_is_ordered_not_read(extractor: 
     said = "Doctor: i'm also gon na order a lipid panel okay do you have any questions for me"
     assert ordered(extractor, said, "lipid_panel") == "present"
     assert "lipid_panel" not in results(extractor, said)
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: I'd like you to cut back on the salt and limit your alcohol to a drink a day.", "diet_change"),
+    ("Doctor: I'd like you to cut back on the salt and limit your alcohol to a drink a day.", "alcohol_reduction"),
+    ("Doctor: Plenty of rest and lots of fluids for the next few days.", "rest"),
+    ("Doctor: Plenty of rest and lots of fluids for the next few days.", "fluids"),
+    ("Doctor: For the next week try to avoid any strenuous activity.", "rest"),
+    ("Doctor: Keep your leg up on a pillow when you sit down.", "elevation"),
+    ("Doctor: My recommendation would be physical therapy twice a week.", "referral_physical_therapy"),
+    ("Doctor: I think the next step would be an ultrasound of your gallbladder.", "ultrasound"),
+    ("Doctor: I think you would benefit from seeing a physical therapist.", "referral_physical_therapy"),
+])
+def test_advice_said_in_other_words_is_ordered(extractor: Extractor, said: str, code: str) -> None:
+    assert ordered(extractor, said, code) == "present"
+
+
+def test_a_next_step_said_of_the_past_orders_nothing(extractor: Extractor) -> None:
+    assert ordered(extractor, "Doctor: The next step was an MRI, which showed a small tear.", "mri") is None
+
+
+@pytest.mark.parametrize(("said", "value", "unit"), [
+    ("Doctor: Let's get you back here in four weeks.", 4, "wk"),
+    ("Doctor: Good, I'll see you at your next visit then.", None, None),
+])
+def test_the_next_visit_said_in_other_words_is_a_follow_up(extractor: Extractor, said: str, value: float | None,
+                                                            unit: str | None) -> None:
+    assert plans(extractor, said)[("follow_up", "follow_up")] == ("present", value, unit)
