@@ -250,10 +250,14 @@ class ValueAttacher:
 
     @classmethod
     def _judged(cls, doc: Doc, target: Span, numbers: list[Span], modifiers: list[Span], said: list[Span]) -> bool:
-        """Give the analyte the number said right after one of the readings `said` and "at", "of" or "to"."""
+        """Give the analyte the number said right after one of the readings `said` and "at", "of" or "to", a word
+        of approximation between at most ("higher at about one thirty")."""
         for reading in said:
-            if reading.end + 1 < len(doc) and doc[reading.end].lower_ in JUDGED_AT and \
-                    cls._reading(doc, target, numbers, modifiers, reading.end + 1, reading.end + 2):
+            at = reading.end + 1
+            while at < len(doc) and doc[at].lower_ in APPROXIMATE and at - reading.end <= 2:
+                at += 1
+            if at < len(doc) and doc[reading.end].lower_ in JUDGED_AT and \
+                    cls._reading(doc, target, numbers, modifiers, at, at + 1):
                 return True
         return False
 

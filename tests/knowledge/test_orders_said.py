@@ -165,3 +165,9 @@ def test_a_next_step_said_of_the_past_orders_nothing(extractor: Extractor) -> No
 def test_the_next_visit_said_in_other_words_is_a_follow_up(extractor: Extractor, said: str, value: float | None,
                                                             unit: str | None) -> None:
     assert plans(extractor, said)[("follow_up", "follow_up")] == ("present", value, unit)
+
+
+def test_a_result_read_high_at_about_a_number_has_that_value(extractor: Extractor) -> None:
+    found = extractor.extract(parse("Patient: My blood sugar has been a little higher at about one forty.")).findings
+    glucose = next(f for f in found if f.code == "glucose")
+    assert (glucose.value, glucose.attributes.get("interpretation")) == (140, "high")
