@@ -623,6 +623,8 @@ def planned(item: Placed) -> Placed | None:
     if impression and assertion == "possible" and (mention.value is not None or "interpretation" in attributes):
         assertion = "present"  # "it looks like your a1c has been a little high at 8", "... your kidney function is
         # also very good": the result is said
+    if mention.kind in RESULT_KINDS and assertion == "absent" and attributes.get("interpretation") == "normal":
+        assertion = "present"  # "your strep test was negative": the result read, no test denied
     if impression and by_clinician and mention.kind == "condition" and assertion == "possible":
         assertion = "present"  # "I think you have a knee sprain": the clinician's assessment
     # "Do you check your blood sugars at home?", "Did you get your flu shot?": a question asks, it orders nothing

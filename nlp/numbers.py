@@ -125,6 +125,9 @@ HALF = ["and", "a", "half"]
 
 # "in the low one hundreds", "the two thousands": a range said round, no value
 _ROUND_RANGE = {"hundreds", "thousands"}
+# "running in the one twenties" (120 to 129), "the one eighties": a reading said by its decade, its lowest value
+_DECADES = {"teens": 10, "twenties": 20, "thirties": 30, "forties": 40, "fourties": 40, "fifties": 50, "sixties": 60,
+            "seventies": 70, "eighties": 80, "nineties": 90}
 
 
 def scan(words: Sequence[str]) -> list[NumberRun]:
@@ -134,6 +137,11 @@ def scan(words: Sequence[str]) -> list[NumberRun]:
     i = 0
     while i < len(reader.words):
         found = reader.number(i)
+        decade = reader.at(found[1]) if found else ""
+        if found and decade in _DECADES and found[0] in range(1, 10) and found[1] == i + 1:
+            runs.append(NumberRun(i, found[1] + 1, found[0] * 100 + _DECADES[decade]))
+            i = found[1] + 1
+            continue
         if found and reader.at(found[1]) in _ROUND_RANGE:
             i = found[1] + 1
             continue

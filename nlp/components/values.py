@@ -252,10 +252,14 @@ class ValueAttacher:
 
     @classmethod
     def _judged(cls, doc: Doc, target: Span, numbers: list[Span], modifiers: list[Span], said: list[Span]) -> bool:
-        """Give the analyte the number said right after one of the readings `said` and "at", "of" or "to"."""
+        """Give the analyte the number said right after one of the readings `said` and "at", "of" or "to", a word
+        of approximation between at most ("higher at about one thirty")."""
         for reading in said:
-            if reading.end + 1 < len(doc) and doc[reading.end].lower_ in JUDGED_AT and \
-                    cls._reading(doc, target, numbers, modifiers, reading.end + 1, reading.end + 2):
+            at = reading.end + 1
+            while at < len(doc) and doc[at].lower_ in APPROXIMATE and at - reading.end <= 2:
+                at += 1
+            if at < len(doc) and doc[reading.end].lower_ in JUDGED_AT and \
+                    cls._reading(doc, target, numbers, modifiers, at, at + 1):
                 return True
         return False
 
@@ -607,12 +611,15 @@ def _interval_before(doc: Doc, unit: Span, numbers: list[Span], start: int) -> t
 
 def _tag(doc: Doc, said: Span) -> bool:
     """A word closing a sentence after a comma asks ("order some thyroid labs, okay?"): no interpretation. So does a
-    tag word closing it unpunctuated ("we'll order a lipid panel okay"), unless a verb or an adverb says it of the
-    result ("everything is ok", "it came back okay", "looks pretty ok")."""
-    if said.start == 0 or not (said.end >= said.sent.end or doc[said.end].text in ("?", ".")):
+    tag word ("okay", "ok") anywhere, unless a verb or an adverb says it of the result ("everything is ok", "it came
+    back okay", "looks pretty ok"): unpunctuated, it closes a clause the parser may not cut ("we'll order a lipid
+    panel okay do you have any questions")."""
+    if said.start == 0:
         return False
     before = doc[said.start - 1]
-    return before.text == "," or said.text.lower() in TAG_WORDS and before.lower_ not in LINKING_WORDS
+    if said.text.lower() in TAG_WORDS:
+        return before.lower_ not in LINKING_WORDS
+    return before.text == "," and (said.end >= said.sent.end or doc[said.end].text in ("?", "."))
 
 
 def _run_end(doc: Doc, target: Span) -> int:

@@ -117,3 +117,57 @@ def test_todays_visit_and_a_symptom_that_recurs_plan_no_follow_up(extractor: Ext
 ])
 def test_getting_the_patient_back_to_what_they_did_is_no_visit(extractor: Extractor, said: str) -> None:
     assert ("follow_up", "follow_up") not in plans(extractor, said)
+
+
+def results(extractor: Extractor, said: str) -> dict[str, tuple[str, str | None]]:
+    found = extractor.extract(parse(said)).findings
+    return {f.code: (f.assertion, f.attributes.get("interpretation")) for f in found if f.kind in ("lab", "electrolyte")}
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: The rapid strep test was negative, so no antibiotics.", "strep_test"),
+    ("Doctor: We did a pregnancy test here and it was negative.", "pregnancy_test"),
+    ("Doctor: And your rheumatoid factor came back negative.", "rheumatoid_factor"),
+])
+def test_a_test_read_negative_is_a_normal_result(extractor: Extractor, said: str, code: str) -> None:
+    assert results(extractor, said)[code] == ("present", "normal")
+
+
+def test_a_test_ordered_with_a_tag_said_after_it_is_ordered_not_read(extractor: Extractor) -> None:
+    said = "Doctor: i'm also gon na order a lipid panel okay do you have any questions for me"
+    assert ordered(extractor, said, "lipid_panel") == "present"
+    assert "lipid_panel" not in results(extractor, said)
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: I'd like you to cut back on the salt and limit your alcohol to a drink a day.", "diet_change"),
+    ("Doctor: I'd like you to cut back on the salt and limit your alcohol to a drink a day.", "alcohol_reduction"),
+    ("Doctor: Plenty of rest and lots of fluids for the next few days.", "rest"),
+    ("Doctor: Plenty of rest and lots of fluids for the next few days.", "fluids"),
+    ("Doctor: For the next week try to avoid any strenuous activity.", "rest"),
+    ("Doctor: Keep your leg up on a pillow when you sit down.", "elevation"),
+    ("Doctor: My recommendation would be physical therapy twice a week.", "referral_physical_therapy"),
+    ("Doctor: I think the next step would be an ultrasound of your gallbladder.", "ultrasound"),
+    ("Doctor: I think you would benefit from seeing a physical therapist.", "referral_physical_therapy"),
+])
+def test_advice_said_in_other_words_is_ordered(extractor: Extractor, said: str, code: str) -> None:
+    assert ordered(extractor, said, code) == "present"
+
+
+def test_a_next_step_said_of_the_past_orders_nothing(extractor: Extractor) -> None:
+    assert ordered(extractor, "Doctor: The next step was an MRI, which showed a small tear.", "mri") is None
+
+
+@pytest.mark.parametrize(("said", "value", "unit"), [
+    ("Doctor: Let's get you back here in four weeks.", 4, "wk"),
+    ("Doctor: Good, I'll see you at your next visit then.", None, None),
+])
+def test_the_next_visit_said_in_other_words_is_a_follow_up(extractor: Extractor, said: str, value: float | None,
+                                                            unit: str | None) -> None:
+    assert plans(extractor, said)[("follow_up", "follow_up")] == ("present", value, unit)
+
+
+def test_a_result_read_high_at_about_a_number_has_that_value(extractor: Extractor) -> None:
+    found = extractor.extract(parse("Patient: My blood sugar has been a little higher at about one forty.")).findings
+    glucose = next(f for f in found if f.code == "glucose")
+    assert (glucose.value, glucose.attributes.get("interpretation")) == (140, "high")

@@ -57,3 +57,8 @@ def test_a_range_said_round_is_no_value() -> None:
     words = "have your blood sugars been running in the low one hundreds or two hundreds".split()
     assert scan(words) == []
     assert [run.value for run in scan("it was one hundred and ten".split())] == [110]
+
+
+def test_a_reading_said_by_its_decade_is_its_lowest_value() -> None:
+    assert [run.value for run in scan("they have been in the one forties most mornings".split())] == [140]
+    assert scan("she is in her twenties and runs in the sixties".split()) == []  # an age, a rate: no hundreds said

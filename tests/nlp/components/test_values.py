@@ -35,6 +35,7 @@ def test_a_number_without_a_dose_unit_is_no_dose(nlp: Language) -> None:
     ("Your potassium was fine.", "normal"),
     ("Your potassium is okay.", "normal"),
     ("we'll send off a thyroid panel ok", None),  # unpunctuated, the tag still asks
+    ("we'll also send off a thyroid panel okay do you have any questions", None),  # a tag the parser did not cut
     ("the thyroid panel came back okay", "normal"),
     ("we got your magnesium back, it's all ok", "normal"),
 ])
