@@ -556,6 +556,13 @@ def planned(item: Placed) -> Placed | None:
     conditional = attributes.pop("conditional", False)
     attributes.pop("circumstance", None)
     denied = attributes.pop("denied", False)
+    if attributes.pop("relative_again", False) and item.segment.speaker == "patient" and mention.kind in NAMED_KINDS \
+            and assertion in ("present", "possible", "absent"):
+        # "I have one sister. She has diabetes.": the relative spoken of again; "She never had diabetes": the relative's
+        # denied (the clinician's "she" is the patient's, in a dictation)
+        if assertion == "absent":
+            return None
+        assertion = "family"
     if mention.kind in OPEN_KINDS and assertion == "family":
         assertion = "present"  # "I live with my brother and my mum": the patient's own situation
     if assertion == "family" and denied and mention.kind in NAMED_KINDS:
