@@ -277,7 +277,8 @@ class ContextMarker:
             in_sentence = [t for t in targets if sentence.start <= t.start < sentence.end]
             if in_sentence:
                 self._mark(sentence, in_sentence, [(s, r) for s, r in cues if sentence.start <= s.start < sentence.end])
-        spoken_of(doc, targets, [(span, rule) for span, rule in cues if rule.category == FAMILY], marks)
+        spoken_of(doc, targets, [(span, rule) for span, rule in cues if rule.category == FAMILY], marks,
+                  [span for span, rule in cues if rule.category == TERMINATE])
         for target in targets:
             if target.label_ == MEDICATION and target._.assertion == "possible" and hedged_subject(target):
                 target._.assertion = "present"
@@ -349,7 +350,8 @@ def vocatives(doc: Doc, cues: list[tuple[Span, ContextRule]], lead_ins: dict[int
     return addressed
 
 
-def spoken_of(doc: Doc, targets: list[Span], relatives: list[tuple[Span, ContextRule]], marks: QuestionMarks) -> None:
+def spoken_of(doc: Doc, targets: list[Span], relatives: list[tuple[Span, ContextRule]], marks: QuestionMarks,
+              stops: list[Span]) -> None:
     """The relatives named in one sentence, spoken of in the next ones.
 
     A question that follows a question about the family, naming nobody itself, asks about the family too ("Any family
@@ -372,16 +374,33 @@ def spoken_of(doc: Doc, targets: list[Span], relatives: list[tuple[Span, Context
             for target in in_sentence:
                 apply(target, FAMILY)
         elif not named and in_sentence and pronouns:
-            said = next((token.i for token in sentence if token.lower_ in pronouns), None)
             for target in in_sentence:
-                if said is not None and said < target.start and not any(said < i < target.start for i in own):
+                if again(sentence.doc, sentence.start, target, pronouns, own):
                     details(target)[RELATIVE_AGAIN] = True
         if named:
+            # "my dad, you know, he had problems with his heart for years and then finally he had a heart attack": the
+            # pronoun after the cue's reach, in its sentence, in a clause joined by "and" ("my parents are retired, so
+            # whenever they have wine they offer me some" speaks of the speaker)
+            last = max((span for span, _ in relatives if sentence.start <= span.start < sentence.end),
+                       key=lambda span: span.start)
+            cut = min((stop.start for stop in stops if last.end <= stop.start < sentence.end
+                       and doc[stop.start].lower_ != "and"), default=sentence.end)
+            for target in in_sentence:
+                if cut > target.start > last.end and target._.assertion != FAMILY \
+                        and again(sentence.doc, last.end, target, named[-1].pronouns, own):
+                    details(target)[RELATIVE_AGAIN] = True
             pronouns, asked = named[-1].pronouns, question
         elif own:
             pronouns, asked = (), False
         elif in_sentence:
             asked = False  # "Any family history? Migraines? ... Any chest pain?": the next question after one asked
+
+
+def again(doc: Doc, start: int, target: Span, pronouns: tuple[str, ...], own: list[int]) -> bool:
+    """Whether a pronoun of `pronouns` is said from `start` before the target, with no word of the speaker's own or the
+    listener's (`own`) between the last one and the target."""
+    said = max((i for i in range(start, target.start) if doc[i].lower_ in pronouns), default=None)
+    return said is not None and not any(said < i < target.start for i in own)
 
 
 def listed_on(targets: list[Span], end: int, stops: list[Span]) -> int:

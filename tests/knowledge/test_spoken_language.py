@@ -181,6 +181,40 @@ def test_a_question_after_one_about_the_family_asks_about_the_family(extractor: 
     assert found(extractor, said) == set()  # a family history denied, no problem of the patient's denied
 
 
+@pytest.mark.parametrize(("said", "expected"), [
+    # the reply to a question about the family names the family's problems
+    ("Doctor: Any family history of cancer?\nPatient: Yes, lung cancer.", {("lung_cancer", "family")}),
+    ("Doctor: Anything that runs in the family?\nPatient: Asthma. My mum and her sister.", {("asthma", "family")}),
+    ("Doctor: And what about your mother?\nPatient: She has rheumatoid arthritis.",
+     {("rheumatoid_arthritis", "family")}),
+    ("Doctor: Any medical problems in the family?\nPatient: Not really. Maybe some high cholesterol.",
+     {("hyperlipidemia", "family")}),
+    # ... and what it denies is the family's: no finding
+    ("Doctor: any family history of asthma or eczema\nPatient: no asthma or eczema", set()),
+    # a relative named without a yes: the family has what was asked
+    ("Doctor: Any family history of bowel cancer?\nPatient: My uncle had it.", {("colorectal_cancer", "family")}),
+    # the patient's own words are the patient's
+    ("Doctor: Any family history of heart problems?\nPatient: No, but I have high blood pressure.",
+     {("hypertension", "present")}),
+    # a question about the patient after the family's asks the patient
+    ("Doctor: Your dad had a stroke. And do you get any headaches?\nPatient: Yes, some headaches.",
+     {("stroke", "family"), ("headache", "present")}),
+])
+def test_the_reply_to_a_question_about_the_family_speaks_of_the_family(
+        extractor: Extractor, said: str, expected: set[tuple[str, str]]) -> None:
+    assert found(extractor, said) == expected
+
+
+def test_a_relative_spoken_of_again_past_the_cues_reach(extractor: Extractor) -> None:
+    said = "Patient: and my uncle he had a lot of trouble with his chest for many years and then in the end he had lung cancer"
+    assert ("lung_cancer", "family") in found(extractor, said)
+
+
+def test_a_pronoun_after_a_new_clause_is_the_speakers_company(extractor: Extractor) -> None:
+    said = "Patient: My parents have retired, so whenever they open a bottle of wine, they pour me a glass."
+    assert ("alcohol_use", "family") not in found(extractor, said)
+
+
 def test_a_question_about_the_patient_after_one_about_the_family_asks_the_patient(extractor: Extractor) -> None:
     said = "Doctor: Any diabetes in the family? And do you have diabetes yourself?\nPatient: No."
     assert ("diabetes", "absent") in found(extractor, said)
