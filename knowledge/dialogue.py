@@ -401,6 +401,55 @@ def alike(segments: list[Segment], found: list[list[Mention]], phrases: Iterable
     return result
 
 
+# The patient's reply to a question about the family ("Any family history of cancer?" "Yes, breast cancer.") speaks of
+# the family in its first sentences, unless the patient speaks of themselves there ("No, but I have high blood pressure")
+FAMILY_REPLY_SENTENCES = 2
+SPEAKERS_OWN = frozenset({"i", "i'm", "i've", "i'd", "i'll", "me", "my", "myself", "mine", "we", "our"})
+LISTENERS_OWN = frozenset({"you", "you're", "you've", "yourself", "your"})
+FAMILY_WORDS = ("family", "relative", "relatives")  # a relative's word that needs no "your" to ask about the family
+
+
+def family_replies(segments: list[Segment], found: list[list[Mention]], answers: list[Answer | None],
+                   relatives: Iterable[str]) -> list[list[Mention]]:
+    """Mark `relative_again` (the family's, in the patient's words: `planned`) what the patient's reply to a question
+    about the family names: the question's last sentence names the family ("anyone in the family", "family history")
+    or the listener's relative ("your father"), with nothing said of the listener after it ("your mom had cancer, and
+    do you have any pain?" asks the patient); the reply's first sentences, up to a word of the patient's own.
+
+    A reply that names a relative and no problem, opening with no yes or no ("Any family history of colon cancer?" "My
+    grandfather had it."), says the family has what was asked."""
+    result = [list(mentions) for mentions in found]
+    phrases = [re.compile(rf"\b{re.escape(phrase.lower())}\b") for phrase in relatives]
+    for index, segment in enumerate(segments):
+        reply = answer_to(segments, index) if segment.speaker == "clinician" else None
+        if reply is None or segments[reply].speaker != "patient" or not asks_family(segment.text, phrases):
+            continue
+        text = segments[reply].text
+        if answers[reply] is None and not any(m.kind in NAMED_KINDS for m in found[reply]) \
+                and any(pattern.search(text.lower()) for pattern in phrases):
+            result[index] = [replace(m, in_question=False) if m.in_question and m.assertion == "family" else m
+                             for m in result[index]]
+        for position, mention in enumerate(result[reply]):
+            before = re.split(r"[.?!]", text[:mention.start].lower())
+            if mention.kind in NAMED_KINDS and mention.assertion in ("present", "possible", "absent") \
+                    and len(before) <= FAMILY_REPLY_SENTENCES and not mention.in_question \
+                    and not SPEAKERS_OWN & set(normalise(before[-1]).split()):
+                result[reply][position] = replace(mention, attributes=mention.attributes | {"relative_again": True})
+    return result
+
+
+def asks_family(text: str, phrases: list[re.Pattern[str]]) -> bool:
+    """Whether the last sentence of `text` asks about the patient's family (a relative's word with "your" before it,
+    or a word of the family), saying nothing of the listener after it."""
+    last = next((part for part in reversed(re.split(r"[.?!]", text.lower())) if part.strip()), "")
+    said = [match for pattern in phrases for match in pattern.finditer(last)
+            if any(word in match.group() for word in FAMILY_WORDS) or last[:match.start()].split()[-1:] == ["your"]]
+    if not said:
+        return False
+    after = normalise(last[max(match.end() for match in said):]).split()
+    return not LISTENERS_OWN & set(after)
+
+
 def place(segments: list[Segment], found: list[list[Mention]], answers: list[Answer | None],
           echoes: list[list[Echo]] | None = None) -> list[Placed]:
     """Give every mention its assertion; a clinician's question's mentions take theirs from the answer.
@@ -596,6 +645,13 @@ def planned(item: Placed) -> Placed | None:
     conditional = attributes.pop("conditional", False)
     attributes.pop("circumstance", None)
     denied = attributes.pop("denied", False)
+    if attributes.pop("relative_again", False) and item.segment.speaker == "patient" and mention.kind in NAMED_KINDS \
+            and assertion in ("present", "possible", "absent"):
+        # "I have one sister. She has diabetes.": the relative spoken of again; "She never had diabetes": the relative's
+        # denied (the clinician's "she" is the patient's, in a dictation)
+        if assertion == "absent":
+            return None
+        assertion = "family"
     if mention.kind in OPEN_KINDS and assertion == "family":
         assertion = "present"  # "I live with my brother and my mum": the patient's own situation
     if assertion == "family" and denied and mention.kind in NAMED_KINDS:

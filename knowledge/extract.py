@@ -21,7 +21,7 @@ from spacy.language import Language
 from knowledge.base import MEASURED_KINDS, KnowledgeBase
 from knowledge.datafile import DEFAULT_TOPIC
 from knowledge.dialogue import (
-    Placed, alike, allergies_asked, examined, followed_up, manoeuvred, onsets_answered, place, planned,
+    Placed, alike, allergies_asked, examined, family_replies, followed_up, manoeuvred, onsets_answered, place, planned,
     readings_answered, results_referred, sited_by_reply, sites_asked,
 )
 from knowledge.lexicon import TopicLexicon
@@ -114,6 +114,7 @@ class Extractor:
         found = alike(segments, found, self._lexicon.lexicon.context.alike, self._relatives)
         answers = [answer(doc) for doc in docs]
         echoed = [echoes(doc) for doc in docs]
+        found = family_replies(segments, found, answers, self._relatives)
         findings = self._settled(segments, found, answers, echoed)
         if not knowledge.applies.applies(findings) and any(self._given_back(m) is not m for ms in found for m in ms):
             # the topic's own words outside its visits: "I try to exercise regularly" is social history, not the

@@ -104,6 +104,7 @@ class ContextEntry(_Strict):
     not_followed_by: list[Phrase] = []
     not_after: list[Phrase] = []
     passes: list[Phrase] = []  # terminators this cue's scope reads through ("my mum had X, and she has Y")
+    pronouns: list[Phrase] = []  # family: the words that speak of the relative again ("My sister ... She has Y")
     phrases: list[Phrase] = Field(min_length=1)
 
 
@@ -332,7 +333,8 @@ class TopicLexicon:
     def _context(self) -> list[ContextRule]:
         context = self.lexicon.context
         rules = [ContextRule(rule.category, tuple(rule.phrases), rule.direction, rule.max_scope,
-                             tuple(rule.not_followed_by), tuple(rule.not_after), tuple(rule.passes))
+                             tuple(rule.not_followed_by), tuple(rule.not_after), tuple(rule.passes),
+                             tuple(rule.pronouns))
                  for rule in context.rules]
         if context.terminators:
             rules.append(ContextRule("terminate", tuple(context.terminators)))

@@ -81,6 +81,8 @@ class ContextRule:
     not_followed_by: tuple[str, ...] = ()
     not_after: tuple[str, ...] = ()  # a target right after one of these phrases is out of scope ("from your X")
     passes: tuple[str, ...] = ()  # terminators the scope reads through ("my mum had X, and she has Y": family)
+    # family: the pronouns that speak of the relative again in the speaker's next sentences ("My sister ... She has Y")
+    pronouns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

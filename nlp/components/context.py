@@ -48,6 +48,13 @@ FAMILY = "family"
 # illness; family outranks absent, so the denial is kept as a mark the extractor reads (knowledge/dialogue.py `planned`)
 DENIED = "denied"
 SPOKEN_OF = frozenset({"he", "she", "they", "he's", "she's", "they're"})  # "Mum, she has migraines": not addressed
+# a mark alone: a relative named in an earlier sentence, spoken of again by a pronoun that agrees ("I have one sister.
+# She has diabetes."); the family history of the patient's words only (knowledge/dialogue.py `planned`)
+RELATIVE_AGAIN = "relative_again"
+# the words between the items of a list ("diabetes, heart disease, and some high blood pressure")
+LIST_WORDS = frozenset({",", "and", "or", "also", "as", "well", "some", "any", "a", "an", "the"})
+# the speaker or the one spoken to: a sentence that names them is about them, not the relative spoken of before
+OWN_WORDS = frozenset({"i", "me", "my", "myself", "mine", "we", "us", "our", "you", "your", "yourself", "yours"})
 FILLER = "filler"  # a hesitation ("um", "you know") that a cue's scope passes, with the commas around it
 REPAIR_REACH = 3  # words before a cue that a restart after a hesitation repeats
 MID_SENTENCE_LEAD_INS = 2  # "... okay and any problems": after this many lead-in words an opener asks mid-sentence
@@ -270,6 +277,8 @@ class ContextMarker:
             in_sentence = [t for t in targets if sentence.start <= t.start < sentence.end]
             if in_sentence:
                 self._mark(sentence, in_sentence, [(s, r) for s, r in cues if sentence.start <= s.start < sentence.end])
+        spoken_of(doc, targets, [(span, rule) for span, rule in cues if rule.category == FAMILY], marks,
+                  [span for span, rule in cues if rule.category == TERMINATE])
         for target in targets:
             if target.label_ == MEDICATION and target._.assertion == "possible" and hedged_subject(target):
                 target._.assertion = "present"
@@ -294,8 +303,11 @@ class ContextMarker:
                         apply(target, rule.category)
                 continue
             ends = [stop for stop in stops if not starts_with(stop, rule.passes)]
-            for start, end in self._scopes(sentence, cue, rule, ends, after - cue.end + hesitating(
-                    cue.doc, after, sentence.end, fillers, rule.max_scope)):
+            scopes = self._scopes(sentence, cue, rule, ends, after - cue.end + hesitating(
+                cue.doc, after, sentence.end, fillers, rule.max_scope))
+            if rule.category == FAMILY:
+                scopes = [(start, listed_on(targets, end, ends) if start == cue.end else end) for start, end in scopes]
+            for start, end in scopes:
                 for target in targets:
                     if start <= target.start and target.end <= end and not right_after(target, rule.not_after) \
                             and (rule.category != CONCERN or target.label_ == CONCERNS) \
@@ -336,6 +348,79 @@ def vocatives(doc: Doc, cues: list[tuple[Span, ContextRule]], lead_ins: dict[int
         if again is not None and again.text.lower() == first.text.lower():
             addressed.add(again.start)
     return addressed
+
+
+def spoken_of(doc: Doc, targets: list[Span], relatives: list[tuple[Span, ContextRule]], marks: QuestionMarks,
+              stops: list[Span]) -> None:
+    """The relatives named in one sentence, spoken of in the next ones.
+
+    A question that follows a question about the family, naming nobody itself, asks about the family too ("Any family
+    history? Migraines or cancer?"): family. A pronoun that agrees with the relative named last (the family cue's
+    `pronouns`) speaks of them again, with no word of the speaker's own or the listener's between it and the target
+    ("My dad is 82. He had a stroke."; "She says I have the flu" is the speaker's): marked `RELATIVE_AGAIN`. A sentence
+    that names the speaker or the listener, and no relative, ends both.
+    """
+    if not relatives:
+        return
+    relatives = sorted(relatives, key=lambda cue: cue[0].start)
+    pronouns: tuple[str, ...] = ()
+    asked = False  # the relative was named in a question
+    for sentence in doc.sents:
+        named = [rule for span, rule in relatives if sentence.start <= span.start < sentence.end]
+        in_sentence = [t for t in targets if sentence.start <= t.start < sentence.end]
+        own = [token.i for token in sentence if token.lower_ in OWN_WORDS]
+        question = QuestionMarker._is_question(sentence, marks.openers, marks.tagged, marks.lead_ins)
+        if not named and in_sentence and asked and question and not own:
+            for target in in_sentence:
+                apply(target, FAMILY)
+        elif not named and in_sentence and pronouns:
+            for target in in_sentence:
+                if again(sentence.doc, sentence.start, target, pronouns, own):
+                    details(target)[RELATIVE_AGAIN] = True
+        if named:
+            # "my dad, you know, he had problems with his heart for years and then finally he had a heart attack": the
+            # pronoun after the cue's reach, in its sentence, in a clause joined by "and" ("my parents are retired, so
+            # whenever they have wine they offer me some" speaks of the speaker)
+            last = max((span for span, _ in relatives if sentence.start <= span.start < sentence.end),
+                       key=lambda span: span.start)
+            cut = min((stop.start for stop in stops if last.end <= stop.start < sentence.end
+                       and doc[stop.start].lower_ != "and"), default=sentence.end)
+            for target in in_sentence:
+                if cut > target.start > last.end and target._.assertion != FAMILY \
+                        and again(sentence.doc, last.end, target, named[-1].pronouns, own):
+                    details(target)[RELATIVE_AGAIN] = True
+            pronouns, asked = named[-1].pronouns, question
+        elif own:
+            pronouns, asked = (), False
+        elif in_sentence:
+            asked = False  # "Any family history? Migraines? ... Any chest pain?": the next question after one asked
+
+
+def again(doc: Doc, start: int, target: Span, pronouns: tuple[str, ...], own: list[int]) -> bool:
+    """Whether a pronoun of `pronouns` is said from `start` before the target, with no word of the speaker's own or the
+    listener's (`own`) between the last one and the target."""
+    said = max((i for i in range(start, target.start) if doc[i].lower_ in pronouns), default=None)
+    return said is not None and not any(said < i < target.start for i in own)
+
+
+def listed_on(targets: list[Span], end: int, stops: list[Span]) -> int:
+    """The end of a scope read on through the list it cuts ("my family has diabetes, heart disease, high blood pressure,
+    thyroid problems, autoimmune disease and depression": all of them): past each target said after the last one
+    inside, with only list words (`LIST_WORDS`) between, up to a terminator."""
+    ordered = sorted(targets, key=lambda target: target.start)
+    inside = [target for target in ordered if target.end <= end]
+    if not inside:
+        return end
+    last, doc = inside[-1], inside[-1].doc
+    for target in ordered:
+        if target.start < last.end:
+            continue
+        between = doc[last.end:target.start]
+        if any(token.lower_ not in LIST_WORDS for token in between) or any(last.end <= s.start < target.start
+                                                                            for s in stops):
+            break
+        last = target
+    return max(end, last.end)
 
 
 def hedged_subject(target: Span) -> bool:

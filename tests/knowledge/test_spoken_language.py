@@ -129,6 +129,98 @@ def test_a_new_subject_still_ends_the_family_history(extractor: Extractor) -> No
 
 
 @pytest.mark.parametrize(("said", "code"), [
+    # the relative named, then spoken of by a pronoun that agrees in the next sentences
+    ("Patient: My uncle is seventy now. He had a stroke last spring.", "stroke"),
+    ("Patient: I've got two sisters. The older one is a teacher. She has lupus.", "lupus"),
+    ("Patient: My grandparents both lived long. They had high blood pressure though.", "hypertension"),
+    # relatives in the plural, and the old names of grandparents
+    ("Patient: Both of my brothers have asthma.", "asthma"),
+    ("Patient: My nan had dementia at the end.", "dementia"),
+    ("Patient: One of my granddads had gout.", "gout"),
+    # a list read on past the cue's reach
+    ("Patient: Well, in my family there's a lot of diabetes, high blood pressure, high cholesterol, asthma, gout, and "
+     "some arthritis.", "osteoarthritis"),
+    # the relative who has it
+    ("Patient: I help my aunt, who had a stroke in the spring.", "stroke"),
+])
+def test_a_relative_spoken_of_again_keeps_the_family_history(extractor: Extractor, said: str, code: str) -> None:
+    assert found(extractor, said) >= {(code, "family")} and (code, "present") not in found(extractor, said)
+
+
+@pytest.mark.parametrize(("said", "code", "assertion"), [
+    # the speaker spoken of between the pronoun and the problem: the speaker's own
+    ("Patient: My mother came with me today. She thinks I have the flu.", "influenza", "present"),
+    ("Patient: My dad drove me here. I've had a headache since Sunday.", "headache", "present"),
+    # a pronoun that does not agree speaks of someone else
+    ("Patient: I asked my mum about it. He said it was asthma.", "asthma", "present"),
+])
+def test_a_pronoun_that_is_not_the_relatives_says_nothing_of_the_family(extractor: Extractor, said: str, code: str,
+                                                                         assertion: str) -> None:
+    assert (code, assertion) in found(extractor, said)
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: Her mother had breast cancer. She reports chest pain for two days.",
+    "Doctor: His father had a heart attack at sixty. He has high blood pressure.",
+])
+def test_a_pronoun_in_the_clinicians_words_carries_no_family_history(extractor: Extractor, said: str) -> None:
+    assert {f.assertion for f in findings(extractor, said) if f.code in ("chest_pain", "hypertension")} == {"present"}
+
+
+def test_a_relatives_illness_denied_by_a_pronoun_is_no_finding(extractor: Extractor) -> None:
+    said = "Patient: My grandfather lived to ninety. He never had any heart disease."
+    assert found(extractor, said) == set()
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: Is there any family medical history we should know of? Heart disease or stroke?\nPatient: No.",
+    "Doctor: Any problems that run in the family? Diabetes, anything like that?\nPatient: No, nothing.",
+    "Doctor: Do any of your relatives have a thyroid problem?\nPatient: No.",
+])
+def test_a_question_after_one_about_the_family_asks_about_the_family(extractor: Extractor, said: str) -> None:
+    assert found(extractor, said) == set()  # a family history denied, no problem of the patient's denied
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    # the reply to a question about the family names the family's problems
+    ("Doctor: Any family history of cancer?\nPatient: Yes, lung cancer.", {("lung_cancer", "family")}),
+    ("Doctor: Anything that runs in the family?\nPatient: Asthma. My mum and her sister.", {("asthma", "family")}),
+    ("Doctor: And what about your mother?\nPatient: She has rheumatoid arthritis.",
+     {("rheumatoid_arthritis", "family")}),
+    ("Doctor: Any medical problems in the family?\nPatient: Not really. Maybe some high cholesterol.",
+     {("hyperlipidemia", "family")}),
+    # ... and what it denies is the family's: no finding
+    ("Doctor: any family history of asthma or eczema\nPatient: no asthma or eczema", set()),
+    # a relative named without a yes: the family has what was asked
+    ("Doctor: Any family history of bowel cancer?\nPatient: My uncle had it.", {("colorectal_cancer", "family")}),
+    # the patient's own words are the patient's
+    ("Doctor: Any family history of heart problems?\nPatient: No, but I have high blood pressure.",
+     {("hypertension", "present")}),
+    # a question about the patient after the family's asks the patient
+    ("Doctor: Your dad had a stroke. And do you get any headaches?\nPatient: Yes, some headaches.",
+     {("stroke", "family"), ("headache", "present")}),
+])
+def test_the_reply_to_a_question_about_the_family_speaks_of_the_family(
+        extractor: Extractor, said: str, expected: set[tuple[str, str]]) -> None:
+    assert found(extractor, said) == expected
+
+
+def test_a_relative_spoken_of_again_past_the_cues_reach(extractor: Extractor) -> None:
+    said = "Patient: and my uncle he had a lot of trouble with his chest for many years and then in the end he had lung cancer"
+    assert ("lung_cancer", "family") in found(extractor, said)
+
+
+def test_a_pronoun_after_a_new_clause_is_the_speakers_company(extractor: Extractor) -> None:
+    said = "Patient: My parents have retired, so whenever they open a bottle of wine, they pour me a glass."
+    assert ("alcohol_use", "family") not in found(extractor, said)
+
+
+def test_a_question_about_the_patient_after_one_about_the_family_asks_the_patient(extractor: Extractor) -> None:
+    said = "Doctor: Any diabetes in the family? And do you have diabetes yourself?\nPatient: No."
+    assert ("diabetes", "absent") in found(extractor, said)
+
+
+@pytest.mark.parametrize(("said", "code"), [
     ("Patient: At work I give the results to patients with covid.", "covid_19"),
     ("Doctor: Have you been around anyone else with diarrhoea?\nPatient: Yes.", "diarrhea"),
     ("Doctor: We like people with diabetes to see the eye doctor every year.", "diabetes"),
