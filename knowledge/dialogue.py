@@ -60,6 +60,9 @@ SAFETY_NET_KINDS = ("follow_up",)
 ORDERABLE = {"lab": "lab", "imaging": "imaging"}  # a test proposed by the clinician is an order of this type
 # A decision about a drug says the patient takes it ("keep taking your lisinopril", "let's stop the statin").
 TAKEN_ACTIONS = frozenset({"continue", "change", "stop"})
+# ... unless said under a condition: "if you notice black stools, we'll stop the aspirin" decides for later (a
+# condition's reach in unpunctuated speech may run on to "continue the cozaar", which says it taken whatever came before)
+LATER_ACTIONS = frozenset({"change", "stop"})
 # A drug the clinician starts or proposes is not taken yet (unless the patient says otherwise elsewhere).
 PROPOSED_ACTIONS = frozenset({"start", "consider", "decline"})
 # A problem or symptom offered by name ("something called gastroenteritis") is a possibility, not a plan.
@@ -71,6 +74,11 @@ GENERIC_ALLERGY = frozenset({ANY_ALLERGY, "drug_allergy"})
 # Marks of a hypothetical that is no proposal: a drug asked about under them ("if you have any antibiotics at home?")
 # is taken when the answer says so.
 MARKS = frozenset({"conditional", "risk", "others"})
+# What the patient asks about ("Can I get the antibiotics at any pharmacy?", "Do I take the tablets with food?") is
+# not said taken: the question asserts nothing, what the clinician says of it does. Asked so, in the first person (a
+# "?" alone may be the patient's doubt of a name: "what's it called? Salbutamol inhalers?").
+ASKED_OF_PLAN = frozenset({"medication"})
+PATIENT_ASKS = re.compile(r"\b(?:(?:can|could|do|does|should|shall|will|would|am|may|must) i|is it|is that|are they)\b")
 # Asked with an open question ("who do you live with?"), these are said by any answer that is not a no.
 OPEN_KINDS = frozenset({"social"})
 # A procedure named as the patient's own ("your knee replacement", "my stent"), or said had ("you had a stent
@@ -464,7 +472,12 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
         for mention in found[index]:
             if not (mention.in_question and segment.speaker != "patient") \
                     and not named_alone(segments, answers, index, mention):
-                placed.append(Placed(segment, mention, mention.assertion))
+                # "Do I need to take the antihistamines with food?": the patient asks about the plan, takes nothing yet;
+                # "Should I keep taking my metformin?", "Should I stop the Nexium?" name one taken
+                asks = mention.in_question and mention.kind in ASKED_OF_PLAN and mention.assertion == "present" \
+                    and mention.attributes.get("action") not in TAKEN_ACTIONS \
+                    and not owned_by_patient(Placed(segment, mention, None)) and patient_asks(segment.text, mention.start)
+                placed.append(Placed(segment, mention, None if asks else mention.assertion))
                 continue
             echo = echoed(segments, echoes, index, mention)
             reply = answer_to(segments, index) if echo is None else echo[0]
@@ -620,6 +633,12 @@ def says_any(text: str, phrases: Iterable[str]) -> bool:
     return any(f" {normalise(phrase)} " in said for phrase in phrases)
 
 
+def patient_asks(text: str, start: int) -> bool:
+    """Whether the sentence said around `start` asks as the patient asks ("can I", "do I", "is it")."""
+    sentence = re.split(r"[.?!]", text[:start])[-1] + re.split(r"[.?!]", text[start:])[0]
+    return PATIENT_ASKS.search(normalise(sentence)) is not None
+
+
 def by_clinician_of(item: Placed) -> bool:
     """Whether the clinician said the mention: only the clinician makes a plan or a decision."""
     return item.segment.speaker != "patient"
@@ -738,11 +757,18 @@ def planned(item: Placed) -> Placed | None:
         # "if I get a headache, I take paracetamol": what the patient takes when it comes (a "take" said with it, where
         # "if my GP didn't call, they don't need to give me morphine" takes nothing)
         assertion = "present"
+    if mention.kind == "medication" and item.in_past and not conditional and assertion == "hypothetical" \
+            and attributes.get("action") == "start":
+        # "we put you on the prozac last year": started before today, so taken, no decision of today's
+        assertion = "present"
+        del attributes["action"]
     if mention.kind == "medication" and option and by_clinician and assertion == "hypothetical" \
             and not mention.in_question:
         attributes.setdefault("action", "consider")  # "one option would be amitriptyline": put forward, not decided
     if mention.kind == "medication" and "action" in attributes:
-        if not by_clinician or mention.in_question:
+        if not by_clinician or mention.in_question \
+                or conditional and attributes["action"] in LATER_ACTIONS and assertion == "hypothetical":
+            # "if you notice black stools, we'll stop the aspirin": a decision for later, none of today's
             del attributes["action"]
         elif attributes["action"] in TAKEN_ACTIONS and assertion in ("absent", "hypothetical", "possible"):
             assertion = "present"

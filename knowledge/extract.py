@@ -21,8 +21,9 @@ from spacy.language import Language
 from knowledge.base import MEASURED_KINDS, KnowledgeBase
 from knowledge.datafile import DEFAULT_TOPIC
 from knowledge.dialogue import (
-    Placed, alike, allergies_asked, examined, family_replies, followed_up, manoeuvred, onsets_answered, place, planned,
-    readings_answered, results_referred, sited_by_reply, sites_asked,
+    PROPOSED_ACTIONS, TAKEN_ACTIONS, Placed, alike, allergies_asked, by_clinician_of, examined, family_replies,
+    followed_up, manoeuvred, onsets_answered, place, planned, readings_answered, results_referred, sited_by_reply,
+    sites_asked,
 )
 from knowledge.lexicon import TopicLexicon
 from knowledge.ranges import ReferenceRanges
@@ -49,6 +50,9 @@ SAID_OF_PROPOSAL = frozenset({"present", "possible"})
 OTHER_REACH = 3  # "any other brown inhalers": an `others` word this many words before the class
 VITAL = "vital"
 IMAGING = "imaging"
+# Said by the patient just before a drug, these say it taken ("I've been taking the ibuprofen"), not the plan spoken of.
+TAKING_WORDS = frozenset({"take", "taking", "taken", "took", "tried", "using", "used", "on"})
+TAKING_REACH = 5
 READ_TURNS = 2  # the turns after a study's that may read it ("Let's look at your x-ray." "Okay." "No fracture.")
 
 
@@ -71,6 +75,7 @@ class Extractor:
         words = self._lexicon.drugs.class_words
         self._examples, self._others, self._contrasts = (
             _phrases(words.examples), _phrases(words.others), _phrases(words.contrasts))
+        self._measured_words = _phrases(self._lexicon.lexicon.context.measured)  # matched at the words after a drug
         self._builder = builder
         self._nlp: Language | None = None
         self._lock = threading.Lock()
@@ -130,7 +135,7 @@ class Extractor:
         denied_only = self.knowledge.general.denied_only
         placed = [plan for item in place(segments, found, answers, echoed) if (plan := planned(item)) is not None
                   and (plan.assertion == "absent" or (plan.mention.kind, plan.mention.code) not in denied_only)]
-        findings = self._fold_generic(self._fold_classes(self._merge(self._others_denied(placed))))
+        findings = self._fold_generic(self._fold_classes(self._merge(_proposal_spoken_of(self._others_denied(placed)))))
         return self._read(segments, _sided(_allergens_apart(findings), self.knowledge.general.normal,
                                            self.knowledge.midline_sites))
 
@@ -195,6 +200,8 @@ class Extractor:
                 continue
             if id(mention) in examples:
                 continue
+            if mention.kind == "medication" and self._measured_words.match(normalise(text[mention.end:]).lstrip()):
+                continue  # "we'll check your digoxin level": the test of the drug, no medicine taken or proposed
             if mention.kind == "medication" and any(
                     m.kind == "medication" and mention.code in self._classes.get(m.code, ()) and id(m) not in examples
                     and not self._another(mention, m, text) for m in same):
@@ -403,6 +410,39 @@ def _taken(item: Placed) -> bool:
     return item.assertion == "present" and not item.in_past and "action" not in item.mention.attributes
 
 
+def _proposal_spoken_of(placed: list[Placed]) -> list[Placed]:
+    """A drug the clinician proposes and nobody said taken before: its later mentions with no decision speak of the
+    proposal ("I'll prescribe nitrofurantoin" ... "the nitrofurantoin should settle it", "after I finish my course of
+    nitrofurantoin"), hypothetical as it is, unless the patient says it taken ("I've been taking it")."""
+    by_drug: dict[str, list[Placed]] = {}
+    for item in sorted(placed, key=lambda p: (p.segment.id, p.mention.start)):
+        if item.mention.kind == "medication" and item.assertion not in (None, "family"):
+            by_drug.setdefault(item.mention.code, []).append(item)
+    spoken_of: set[int] = set()
+    for said in by_drug.values():
+        first = next((n for n, item in enumerate(said) if item.assertion == "hypothetical" and by_clinician_of(item)
+                      and item.mention.attributes.get("action", "start") in PROPOSED_ACTIONS - {"decline"}), None)
+        if first is None or any(item.assertion in ("present", "possible") for item in said[:first]) \
+                or any(item.in_past or item.mention.attributes.get("action") in TAKEN_ACTIONS for item in said):
+            continue
+        spoken_of |= {id(item) for item in said[first + 1:] if item.assertion == "present"
+                      and "action" not in item.mention.attributes and not _says_taken(item)}
+    return [replace(item, assertion="hypothetical") if id(item) in spoken_of else item for item in placed]
+
+
+def _says_taken(item: Placed) -> bool:
+    """The patient says the drug taken just before naming it ("I've been taking the ibuprofen")."""
+    if by_clinician_of(item):
+        return False
+    words = normalise(re.split(r"[.?!]", item.segment.text[:item.mention.start])[-1]).split()
+    return bool(TAKING_WORDS.intersection(words[-TAKING_REACH:]))
+
+
+def _taken_before(item: Placed) -> bool:
+    """Said as taken before today, with no decision about it ("I've tried ibuprofen")."""
+    return item.assertion == "present" and item.in_past and "action" not in item.mention.attributes
+
+
 def _denied_apart(items: list[Placed]) -> set[int]:
     """The denials (mentions by id) of a drug never said taken that the clinician proposes ("Have you had any
     steroids?" "No." ... "you might need some steroids"): what the patient is not on and what the plan proposes are
@@ -421,9 +461,9 @@ def _denied_apart(items: list[Placed]) -> set[int]:
 
 def _prescribed_anew(items: list[Placed]) -> set[int]:
     """The mentions (by id) of a drug the clinician starts today at a dose said with it, when the patient already
-    takes that drug ("I've been taking ibuprofen" ... "I'll give you Motrin 800 mg"): the prescription is a finding
-    apart, so its dose is not the one taken. Started without a dose ("you can try regular paracetamol") it is the
-    drug kept on, and merges."""
+    takes that drug, or took it before ("I've been taking ibuprofen", "I've tried ibuprofen" ... "I'll give you Motrin
+    800 mg"): the prescription is a finding apart, so its dose is not the one taken. Started without a dose ("you can
+    try regular paracetamol") it is the drug kept on, and merges."""
     by_drug: dict[str, list[Placed]] = {}
     for item in items:
         if item.mention.kind == "medication" and item.assertion != "family":
@@ -431,7 +471,8 @@ def _prescribed_anew(items: list[Placed]) -> set[int]:
     anew: set[int] = set()
     for said in by_drug.values():
         started = [item for item in said if item.mention.attributes.get("action") == "start"]
-        if any("dose" in item.mention.attributes for item in started) and any(_taken(item) for item in said):
+        if any("dose" in item.mention.attributes for item in started) and any(
+                _taken(item) or _taken_before(item) for item in said):
             anew |= {id(item) for item in started}
     return anew
 

@@ -119,6 +119,7 @@ class ContextRules(_Strict):
     question_lead_ins: list[Phrase] = []
     question_openers_anywhere: list[Phrase] = []
     alike: list[Phrase] = []  # "my brother has had similar symptoms": the patient's complaint, a relative's too
+    measured: list[Phrase] = []  # "your digoxin level": said right after a drug's name, the test of it, no medicine
     rules: list[ContextEntry] = []
 
 

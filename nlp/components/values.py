@@ -35,6 +35,9 @@ AHEAD_WORDS = frozenset({"in", "next", "within"})  # an interval said before its
 # "in a week", "in a couple of weeks", "next week"
 COUNTING_WORDS = {"a": 1, "an": 1, "one": 1, "couple": 2, "next": 1}
 MEDICATION = "medication"
+# The action cue of a drug said taken, no decision ("I see you take metformin", "Dr. Lee put you on sertraline"): it hides
+# the decision its words hold ("take", "put you on"), and decides nothing (cues.yaml `action`).
+NO_DECISION = "none"
 LIST_DETERMINERS = frozenset({"the", "your", "his", "her", "their"})  # drugs listed as the patient's own
 # "I checked your CK. It was 150.": a result said in the sentence after its test, opening with one of these
 REFERRING = (("it", "was"), ("that", "was"), ("it", "came", "back", "at"), ("it", "came", "back", "as"),
@@ -393,20 +396,26 @@ class ValueAttacher:
                      if MEDICATION in f._.pattern.attributes.get("applies_to", (MEDICATION,))]
         if frequency:
             details(drug)["frequency"] = frequency[0]._.pattern.code
-        action = self._action(drug, modifiers)
+        action = self._action(drug, modifiers, after)
         if action is not None:
             details(drug)["action"] = action
 
-    def _action(self, drug: Span, modifiers: list[Span]) -> str | None:
+    def _action(self, drug: Span, modifiers: list[Span], following: int | None = None) -> str | None:
         """What is decided about the drug: the nearest action cue before it in its sentence, else just after it
-        ("Let's stop the simvastatin.", "The metformin, we'll increase that.")."""
+        ("Let's stop the simvastatin.", "The metformin, we'll increase that."), unless the next drug (starting at
+        `following`) is said close after the cue: "you've tried naproxen, so let's start you on celecoxib" starts the
+        celecoxib only."""
         sentence = drug.sent
         before = within(modifiers, max(sentence.start, drug.start - self.action_window), drug.start, ACTION)
         if before:
             code: str = before[-1]._.pattern.code
-            return code
-        after = within(modifiers, drug.end, min(sentence.end, drug.end + self.action_window), ACTION)
-        return after[0]._.pattern.code if after else None
+            return None if code == NO_DECISION else code
+        following = len(drug.doc) if following is None else following
+        end = min(sentence.end, drug.end + self.action_window, following)
+        # a cue the next drug follows closely is that drug's ("start you on celecoxib")
+        after = [cue for cue in within(modifiers, drug.end, end, ACTION)
+                 if following >= sentence.end or following - cue.end > self.action_window]
+        return after[0]._.pattern.code if after and after[0]._.pattern.code != NO_DECISION else None
 
 
 def _drugs_listed(doc: Doc, first: Span, then: Span, numbers: list[Span], modifiers: list[Span]) -> bool:
