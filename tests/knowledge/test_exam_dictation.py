@@ -17,6 +17,10 @@ def found(extractor: Extractor, text: str) -> set[tuple[str, str]]:
     return {(f.code, f.assertion) for f in findings(extractor, text)}
 
 
+def placed(extractor: Extractor, text: str, code: str) -> tuple[object, object]:
+    finding = next(f for f in findings(extractor, text) if f.code == code)
+    return finding.attributes.get("site"), finding.attributes.get("laterality")
+
 
 @pytest.mark.parametrize(("said", "code"), [
     # a negation denies the finding it names, not a statement that follows with its own verb
@@ -48,3 +52,31 @@ def test_there_is_said_again_is_no_question(extractor: Extractor) -> None:
             "and on your skin exam you do have some erythema over the left shin")
     assert ("erythema", "present") in found(extractor, said)
 
+
+@pytest.mark.parametrize(("said", "code", "where"), [
+    ("Doctor: on exam your lower extremities show no edema.", "edema", ("leg", "bilateral")),
+    ("Doctor: on exam there is trace edema of the right lower extremity.", "edema", ("leg", "right")),
+    ("Doctor: on exam there is reduced strength in the left upper extremity.", "strength_reduced", ("arm", "left")),
+])
+def test_the_extremities_are_the_limbs(extractor: Extractor, said: str, code: str, where: tuple[str, str]) -> None:
+    assert placed(extractor, said, code) == where
+
+
+def test_the_limbs_side_is_not_given_to_a_finding_placed_elsewhere(extractor: Extractor) -> None:
+    said = ("Doctor: on exam i hear crackles on the left side and your lower extremities have some edema and the "
+            "right knee has an effusion")
+    assert placed(extractor, said, "crackles") == (None, "left")
+    assert placed(extractor, said, "effusion") == ("knee", "right")
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: on your knee exam there is some swelling and your heart has a regular rate and rhythm",
+     "regular_rate_and_rhythm"),
+    ("Doctor: looking at your right shoulder there is tenderness and i hear a soft systolic murmur", "murmur"),
+    ("Doctor: on exam your lungs are clear and the left ankle is swollen", "clear_lungs"),
+])
+def test_the_heart_and_lungs_take_no_place_said_beside_them(extractor: Extractor, said: str, code: str) -> None:
+    site, side = placed(extractor, said, code)
+    assert site is None
+    if code != "clear_lungs":
+        assert side is None
