@@ -80,3 +80,10 @@ def test_the_heart_and_lungs_take_no_place_said_beside_them(extractor: Extractor
     assert site is None
     if code != "clear_lungs":
         assert side is None
+
+
+def test_a_study_of_the_heart_takes_no_limb_said_beside_it(extractor: Extractor) -> None:
+    said = ("Doctor: on exam your lower extremities show trace edema and looking at your echocardiogram it shows a "
+            "normal ejection fraction")
+    assert placed(extractor, said, "echocardiogram") == (None, None)
+    assert placed(extractor, said, "edema") == ("leg", "bilateral")
