@@ -87,3 +87,19 @@ def test_a_study_of_the_heart_takes_no_limb_said_beside_it(extractor: Extractor)
             "normal ejection fraction")
     assert placed(extractor, said, "echocardiogram") == (None, None)
     assert placed(extractor, said, "edema") == ("leg", "bilateral")
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: on exam, straight leg raise is negative on both sides.", "positive_straight_leg_raise"),
+    ("Doctor: on your neck exam, spurling's test is negative.", "positive_spurling_test"),
+    ("Doctor: on your knee exam, negative mcmurray's test and negative anterior drawer.", "positive_mcmurray_test"),
+    ("Doctor: on your knee exam, negative mcmurray's test and negative anterior drawer.", "positive_drawer_test"),
+    ("Doctor: on exam of the wrist, tinel's sign is negative.", "positive_tinel_sign"),
+])
+def test_a_special_test_said_negative_is_its_positive_finding_absent(extractor: Extractor, said: str,
+                                                                      code: str) -> None:
+    assert (code, "absent") in found(extractor, said)
+
+
+def test_a_special_test_said_positive_is_present(extractor: Extractor) -> None:
+    assert ("positive_spurling_test", "present") in found(extractor, "Doctor: on exam she has a positive spurling's test.")
