@@ -56,6 +56,8 @@ class ModifierEntry(_Strict):
     phrases: list[Phrase] = Field(min_length=1)
     generic: bool = False
     needs_site: bool = False
+    # a side said by the words of a site ("your lower extremities": both legs): the side of what that site is given to
+    of_site: bool = False
     # Words of the kind said in a saying that names none ("on my feet all day" is standing, no place): the longer
     # phrase hides the shorter one inside it and gives nothing.
     idiom: bool = False
@@ -316,7 +318,8 @@ class TopicLexicon:
             patterns.append(TermPattern(MEDICATION, drug.code, (*names, *drug.brands, *drug.synonyms)))
         for kind, entries in self.lexicon.modifiers:
             for entry in entries:
-                options = {"generic": entry.generic, "needs_site": entry.needs_site, "idiom": entry.idiom,
+                options = {"generic": entry.generic, "needs_site": entry.needs_site, "of_site": entry.of_site,
+                           "idiom": entry.idiom,
                            "midline": entry.midline,
                            "applies_to": tuple(entry.applies_to) if kind == "frequency" else ()}
                 patterns.append(TermPattern(kind, entry.code, tuple(entry.phrases),

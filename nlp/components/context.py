@@ -63,6 +63,8 @@ PAUSES = frozenset({",", "-", "--", "...", "…"})  # what may stand between a c
 # is hedged, is taken; the hedge is on what it does ("I think you might be on omeprazole" hedges the taking)
 OWN_DETERMINERS = frozenset({"the", "your", "my", "his", "her", "this", "that"})
 SUBJECT_VERBS = frozenset({"may", "might", "could", "is", "'s", "was", "has", "seems", "does", "probably"})
+STATING_AFTER = frozenset({"is", "'s", "are", "was", "were"})  # "is there is", "are there are": said again, not asked
+COPULAS = frozenset({"is", "are", "was", "were"})  # a finding said with one is a statement ("sensation is intact")
 # When cues disagree about one target, the stronger category holds.
 PRIORITY = {"present": 0, "possible": 1, "absent": 2, "hypothetical": 3, "family": 4}
 
@@ -121,8 +123,10 @@ class QuestionMarker:
     def __call__(self, doc: Doc, targets: list[Span], marks: QuestionMarks) -> None:
         openers, lead_ins, tagged, clauses = marks
         # "... so have you had" asks; "we have you on the norvasc" says (a subject or helper word before it)
+        # ... and "what that means is there is some fluid" repeats "there is": it says (`STATING_AFTER`)
         asked_after = [end for _, start, end in self.anywhere(doc)
-                       if start == 0 or doc[start - 1].lower_ not in NOT_ASKING_BEFORE]
+                       if (start == 0 or doc[start - 1].lower_ not in NOT_ASKING_BEFORE)
+                       and (end == len(doc) or doc[end].lower_ not in STATING_AFTER)]
         asked_after += self._asked_after_lead_ins(doc, openers, lead_ins)
         presupposed_from = [end for _, _, end in self.presupposing(doc)]
         clause_starts = {start for start in clauses if start and doc[start - 1].text == ","}
@@ -307,6 +311,8 @@ class ContextMarker:
                 cue.doc, after, sentence.end, fillers, rule.max_scope))
             if rule.category == FAMILY:
                 scopes = [(start, listed_on(targets, end, ends) if start == cue.end else end) for start, end in scopes]
+            elif rule.category == "absent":
+                scopes = [(start, statement_end(targets, start, end) if start == cue.end else end) for start, end in scopes]
             for start, end in scopes:
                 for target in targets:
                     if start <= target.start and target.end <= end and not right_after(target, rule.not_after) \
@@ -327,6 +333,17 @@ class ContextMarker:
             start = max([sentence.start, cue.start - reach] + [s.end for s in stops if s.end <= cue.start])
             scopes.append((start, cue.start))
         return scopes
+
+
+def statement_end(targets: list[Span], start: int, end: int) -> int:
+    """Where a negation's forward reach ends: before a finding said with its own verb after another finding ("there is
+    no pronator drift sensation is intact", "no murmur lungs are clear" unpunctuated), a new statement. The first
+    finding it reaches may hold the verb ("no swelling is noted")."""
+    reached = sorted((t for t in targets if start <= t.start and t.end <= end), key=lambda t: t.start)
+    for target in reached[1:]:
+        if target.start > reached[0].start and any(token.lower_ in COPULAS for token in target):
+            return target.start
+    return end
 
 
 def vocatives(doc: Doc, cues: list[tuple[Span, ContextRule]], lead_ins: dict[int, int]) -> set[int]:

@@ -125,9 +125,10 @@ def place_said(sites: list[Span], sides: Iterable[Span], gap: int, target: Span 
     (nlp.pipeline.places: "Yes, both calves.").
     """
     found: dict[str, str] = {}
-    if sites:
-        found["site"] = preferred_site(sites, target)._.pattern.code
-    said = [side for side in sides if says_side(side, sites, gap)]
+    site = preferred_site(sites, target) if sites else None
+    if site is not None:
+        found["site"] = site._.pattern.code
+    said = [side for side in sides if says_side(side, sites, gap) and of_the_site(side, site)]
     denied = [side for side in said if _denied(side)]
     said = [side for side in said if side not in denied]
     if denied:
@@ -135,6 +136,15 @@ def place_said(sites: list[Span], sides: Iterable[Span], gap: int, target: Span 
     if said:
         found["laterality"] = min(said, key=lambda s: distance(target, s) if target is not None else s.start)._.pattern.code
     return found
+
+
+def of_the_site(side: Span, site: Span | None) -> bool:
+    """Whether a side said by the words of a site (`of_site`: "your lower extremities", both legs) is that of the site
+    given: not of a finding placed elsewhere in the sentence ("crackles at the bases, and your lower extremities have
+    edema": the crackles are not of both sides)."""
+    if not side._.pattern.attributes.get("of_site"):
+        return True
+    return site is not None and site.start <= side.start and side.end <= site.end
 
 
 def _denied(side: Span) -> bool:

@@ -1,0 +1,105 @@
+"""The examination as clinicians dictate it, often unpunctuated: lists of negatives, what is normal, where it is."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.extract import Extractor
+from nlp.transcript_io import parse
+from nlp.types import Finding
+
+
+def findings(extractor: Extractor, text: str) -> list[Finding]:
+    return extractor.extract(parse(text)).findings
+
+
+def found(extractor: Extractor, text: str) -> set[tuple[str, str]]:
+    return {(f.code, f.assertion) for f in findings(extractor, text)}
+
+
+def placed(extractor: Extractor, text: str, code: str) -> tuple[object, object]:
+    finding = next(f for f in findings(extractor, text) if f.code == code)
+    return finding.attributes.get("site"), finding.attributes.get("laterality")
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    # a negation denies the finding it names, not a statement that follows with its own verb
+    ("Doctor: on your neuro exam there is no pronator drift sensation is intact and gait is steady", "sensation_intact"),
+    ("Doctor: on exam there is no carotid bruit no murmur no gallop your lungs are clear to auscultation",
+     "clear_lungs"),
+    # ... nor a positive finding after the negatives
+    ("Doctor: on abdominal exam there is no rebound or guarding there is positive cva tenderness on the left",
+     "cva_tenderness"),
+    ("Doctor: on your knee exam there is no effusion, there is tenderness over the lateral joint line",
+     "joint_line_tenderness"),
+])
+def test_a_negation_ends_where_the_examiner_states_a_new_finding(extractor: Extractor, said: str, code: str) -> None:
+    assert (code, "present") in found(extractor, said)
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: on exam there is no pronator drift sensation is intact", "pronator_drift"),
+    ("Doctor: on exam there is no rebound or guarding there is positive cva tenderness", "guarding"),
+    # the first finding after the negation may hold the verb
+    ("Doctor: on exam of the ankle no swelling is present", "soft_tissue_swelling"),
+])
+def test_what_the_negation_names_stays_denied(extractor: Extractor, said: str, code: str) -> None:
+    assert code in {c for c, assertion in found(extractor, said) if assertion == "absent"}
+
+
+def test_there_is_said_again_is_no_question(extractor: Extractor) -> None:
+    said = ("Doctor: on your chest exam i hear some crackles and what that means is there is some fluid there "
+            "and on your skin exam you do have some erythema over the left shin")
+    assert ("erythema", "present") in found(extractor, said)
+
+
+@pytest.mark.parametrize(("said", "code", "where"), [
+    ("Doctor: on exam your lower extremities show no edema.", "edema", ("leg", "bilateral")),
+    ("Doctor: on exam there is trace edema of the right lower extremity.", "edema", ("leg", "right")),
+    ("Doctor: on exam there is reduced strength in the left upper extremity.", "strength_reduced", ("arm", "left")),
+])
+def test_the_extremities_are_the_limbs(extractor: Extractor, said: str, code: str, where: tuple[str, str]) -> None:
+    assert placed(extractor, said, code) == where
+
+
+def test_the_limbs_side_is_not_given_to_a_finding_placed_elsewhere(extractor: Extractor) -> None:
+    said = ("Doctor: on exam i hear crackles on the left side and your lower extremities have some edema and the "
+            "right knee has an effusion")
+    assert placed(extractor, said, "crackles") == (None, "left")
+    assert placed(extractor, said, "effusion") == ("knee", "right")
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: on your knee exam there is some swelling and your heart has a regular rate and rhythm",
+     "regular_rate_and_rhythm"),
+    ("Doctor: looking at your right shoulder there is tenderness and i hear a soft systolic murmur", "murmur"),
+    ("Doctor: on exam your lungs are clear and the left ankle is swollen", "clear_lungs"),
+])
+def test_the_heart_and_lungs_take_no_place_said_beside_them(extractor: Extractor, said: str, code: str) -> None:
+    site, side = placed(extractor, said, code)
+    assert site is None
+    if code != "clear_lungs":
+        assert side is None
+
+
+def test_a_study_of_the_heart_takes_no_limb_said_beside_it(extractor: Extractor) -> None:
+    said = ("Doctor: on exam your lower extremities show trace edema and looking at your echocardiogram it shows a "
+            "normal ejection fraction")
+    assert placed(extractor, said, "echocardiogram") == (None, None)
+    assert placed(extractor, said, "edema") == ("leg", "bilateral")
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: on exam, straight leg raise is negative on both sides.", "positive_straight_leg_raise"),
+    ("Doctor: on your neck exam, spurling's test is negative.", "positive_spurling_test"),
+    ("Doctor: on your knee exam, negative mcmurray's test and negative anterior drawer.", "positive_mcmurray_test"),
+    ("Doctor: on your knee exam, negative mcmurray's test and negative anterior drawer.", "positive_drawer_test"),
+    ("Doctor: on exam of the wrist, tinel's sign is negative.", "positive_tinel_sign"),
+])
+def test_a_special_test_said_negative_is_its_positive_finding_absent(extractor: Extractor, said: str,
+                                                                      code: str) -> None:
+    assert (code, "absent") in found(extractor, said)
+
+
+def test_a_special_test_said_positive_is_present(extractor: Extractor) -> None:
+    assert ("positive_spurling_test", "present") in found(extractor, "Doctor: on exam she has a positive spurling's test.")
