@@ -20,6 +20,12 @@ def drugs(extractor: Extractor, text: str) -> dict[str, tuple[str, str | None]]:
     ("Doctor: I'll call in some prednisone to your pharmacy.", "prednisone"),
     ("Doctor: I'm going to have you take naproxen twice a day with food.", "naproxen"),
     ("Doctor: Make sure you take the amoxicillin with food.", "amoxicillin"),
+    # advice, a cream's instruction, a sample to try, a prescription written today
+    ("Doctor: I'd advise taking some paracetamol regularly for a few days.", "acetaminophen"),
+    ("Doctor: I'd like you to go on omeprazole for a month.", "omeprazole"),
+    ("Doctor: Apply the hydrocortisone cream twice a day.", "hydrocortisone"),
+    ("Doctor: Here, try this sample of naproxen and see how you get on.", "naproxen"),
+    ("Doctor: I've prescribed eight hundred milligrams of ibuprofen every eight hours.", "ibuprofen"),
 ])
 def test_a_drug_got_for_the_patient_is_started(extractor: Extractor, said: str, code: str) -> None:
     assert drugs(extractor, said)[code] == ("hypothetical", "start")
@@ -33,6 +39,10 @@ def test_a_drug_got_for_the_patient_is_started(extractor: Extractor, said: str, 
     # started before today
     ("Doctor: We had put you on the sertraline last year.", "sertraline"),
     ("Doctor: I see your doctor put you on amiodarone.", "amiodarone"),
+    ("Doctor: So you do take atenolol twelve point five a day.", "atenolol"),
+    # prescribed by someone else, or before today
+    ("Doctor: The urgent care prescribed you naproxen last week, right?", "naproxen"),
+    ("Doctor: I see you were prescribed cephalexin at the walk-in clinic.", "cephalexin"),
 ])
 def test_a_drug_said_taken_or_started_before_is_taken_with_no_decision(extractor: Extractor, said: str,
                                                                          code: str) -> None:
@@ -99,3 +109,8 @@ def test_the_plan_spoken_of_again_stays_proposed(extractor: Extractor) -> None:
     assert drugs(extractor, said)["antibiotic"][0] == "hypothetical"
     taken = "Doctor: You could try some ibuprofen.\nPatient: I've been taking ibuprofen already."
     assert drugs(extractor, taken)["ibuprofen"][0] == "present"
+
+
+def test_asking_how_a_drug_is_going_says_it_taken(extractor: Extractor) -> None:
+    said = "Doctor: How's the metformin going?\nPatient: Fine, no problems."
+    assert drugs(extractor, said)["metformin"][0] == "present"
