@@ -171,3 +171,14 @@ def test_a_result_read_high_at_about_a_number_has_that_value(extractor: Extracto
     found = extractor.extract(parse("Patient: My blood sugar has been a little higher at about one forty.")).findings
     glucose = next(f for f in found if f.code == "glucose")
     assert (glucose.value, glucose.attributes.get("interpretation")) == (140, "high")
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: We'll send off a Lyme titer today.", "lyme_serology"),
+    ("Doctor: I'd like a twenty four hour urine and a renin level.", "urine_24_hour"),
+    ("Doctor: I'd like a twenty four hour urine and a renin level.", "renin"),
+    ("Doctor: The eye clinic will do a visual field test.", "visual_field_test"),
+    ("Doctor: Let's get a quantiferon before you start the new drug.", "tb_test"),
+])
+def test_tests_ordered_in_clinic_are_ordered(extractor: Extractor, said: str, code: str) -> None:
+    assert ordered(extractor, said, code) == "present"
