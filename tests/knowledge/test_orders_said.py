@@ -161,6 +161,7 @@ def test_a_next_step_said_of_the_past_orders_nothing(extractor: Extractor) -> No
 @pytest.mark.parametrize(("said", "value", "unit"), [
     ("Doctor: Let's get you back here in four weeks.", 4, "wk"),
     ("Doctor: Good, I'll see you at your next visit then.", None, None),
+    ("Doctor: We'll do a telephone review in two weeks.", 2, "wk"),
 ])
 def test_the_next_visit_said_in_other_words_is_a_follow_up(extractor: Extractor, said: str, value: float | None,
                                                             unit: str | None) -> None:
