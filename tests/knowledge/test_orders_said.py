@@ -161,6 +161,7 @@ def test_a_next_step_said_of_the_past_orders_nothing(extractor: Extractor) -> No
 @pytest.mark.parametrize(("said", "value", "unit"), [
     ("Doctor: Let's get you back here in four weeks.", 4, "wk"),
     ("Doctor: Good, I'll see you at your next visit then.", None, None),
+    ("Doctor: We'll do a telephone review in two weeks.", 2, "wk"),
 ])
 def test_the_next_visit_said_in_other_words_is_a_follow_up(extractor: Extractor, said: str, value: float | None,
                                                             unit: str | None) -> None:
@@ -171,3 +172,14 @@ def test_a_result_read_high_at_about_a_number_has_that_value(extractor: Extracto
     found = extractor.extract(parse("Patient: My blood sugar has been a little higher at about one forty.")).findings
     glucose = next(f for f in found if f.code == "glucose")
     assert (glucose.value, glucose.attributes.get("interpretation")) == (140, "high")
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: We'll send off a Lyme titer today.", "lyme_serology"),
+    ("Doctor: I'd like a twenty four hour urine and a renin level.", "urine_24_hour"),
+    ("Doctor: I'd like a twenty four hour urine and a renin level.", "renin"),
+    ("Doctor: The eye clinic will do a visual field test.", "visual_field_test"),
+    ("Doctor: Let's get a quantiferon before you start the new drug.", "tb_test"),
+])
+def test_tests_ordered_in_clinic_are_ordered(extractor: Extractor, said: str, code: str) -> None:
+    assert ordered(extractor, said, code) == "present"
