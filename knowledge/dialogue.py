@@ -635,7 +635,9 @@ def planned(item: Placed) -> Placed | None:
         return None  # "results to patients with covid", "anyone else with diarrhoea?": other people's, whatever the answer
     option = attributes.pop("option", False)
     if option and mention.kind in NAMED_KINDS and assertion == "hypothetical" and not conditional:
-        assertion = "possible"  # "it might be something called Bell's palsy": a diagnosis named, not a plan
+        # "it might be something called Bell's palsy": a diagnosis named, not a plan; "it doesn't look like something
+        # called gout": named and denied
+        assertion = "absent" if denied else "possible"
     if impression and assertion == "possible" and (mention.value is not None or "interpretation" in attributes):
         assertion = "present"  # "it looks like your a1c has been a little high at 8", "... your kidney function is
         # also very good": the result is said

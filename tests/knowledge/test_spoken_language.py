@@ -222,6 +222,10 @@ def test_a_question_about_the_patient_after_one_about_the_family_asks_the_patien
 
 @pytest.mark.parametrize(("said", "code"), [
     ("Patient: At work I give the results to patients with covid.", "covid_19"),
+    # what may befall anyone, explained
+    ("Doctor: We worry because someone might have a kidney infection with pain like this.", "pyelonephritis"),
+    # what a manoeuvre checks for is the examiner's reason
+    ("Doctor: Your knee test is negative, I was just checking for a meniscus tear.", "meniscus_tear"),
     ("Doctor: Have you been around anyone else with diarrhoea?\nPatient: Yes.", "diarrhea"),
     ("Doctor: We like people with diabetes to see the eye doctor every year.", "diabetes"),
 ])
