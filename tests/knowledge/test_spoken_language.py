@@ -205,6 +205,21 @@ def test_the_reply_to_a_question_about_the_family_speaks_of_the_family(
     assert found(extractor, said) == expected
 
 
+@pytest.mark.parametrize(("said", "code", "assertion"), [
+    # a denial reads its list to its end, past its reach
+    ("Patient: I haven't had any fevers, chills, sweats, nausea, vomiting, diarrhea, constipation, rashes, chest pain "
+     "or headaches.", "headache", "absent"),
+    ("Doctor: She denies fever, chills, cough, wheezing, shortness of breath, palpitations, dizziness and chest pain.",
+     "chest_pain", "absent"),
+    # ... only its list: what is said as had is not denied
+    ("Patient: I haven't had any fevers, chills, sweats, nausea, vomiting, diarrhea, constipation or rashes, but I do "
+     "get headaches.", "headache", "present"),
+    ("Patient: No fevers or chills, and I get headaches most days.", "headache", "present"),
+])
+def test_a_denied_list_is_read_to_its_end(extractor: Extractor, said: str, code: str, assertion: str) -> None:
+    assert (code, assertion) in found(extractor, said)
+
+
 def test_a_relative_spoken_of_again_past_the_cues_reach(extractor: Extractor) -> None:
     said = "Patient: and my uncle he had a lot of trouble with his chest for many years and then in the end he had lung cancer"
     assert ("lung_cancer", "family") in found(extractor, said)
