@@ -193,6 +193,9 @@ def test_a_question_after_one_about_the_family_asks_about_the_family(extractor: 
     ("Doctor: any family history of asthma or eczema\nPatient: no asthma or eczema", set()),
     # a relative named without a yes: the family has what was asked
     ("Doctor: Any family history of bowel cancer?\nPatient: My uncle had it.", {("colorectal_cancer", "family")}),
+    # the clinician asks about the relative the patient named
+    ("Patient: Yes, my grandad.\nDoctor: And what did he have?\nPatient: He had bowel cancer.",
+     {("colorectal_cancer", "family")}),
     # the patient's own words are the patient's
     ("Doctor: Any family history of heart problems?\nPatient: No, but I have high blood pressure.",
      {("hypertension", "present")}),
