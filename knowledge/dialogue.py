@@ -414,6 +414,7 @@ def alike(segments: list[Segment], found: list[list[Mention]], phrases: Iterable
 FAMILY_REPLY_SENTENCES = 2
 SPEAKERS_OWN = frozenset({"i", "i'm", "i've", "i'd", "i'll", "me", "my", "myself", "mine", "we", "our"})
 LISTENERS_OWN = frozenset({"you", "you're", "you've", "yourself", "your"})
+THIRD_PERSON = frozenset({"he", "she", "they", "him", "her", "them", "his", "their"})
 FAMILY_WORDS = ("family", "relative", "relatives")  # a relative's word that needs no "your" to ask about the family
 
 
@@ -430,7 +431,8 @@ def family_replies(segments: list[Segment], found: list[list[Mention]], answers:
     phrases = [re.compile(rf"\b{re.escape(phrase.lower())}\b") for phrase in relatives]
     for index, segment in enumerate(segments):
         reply = answer_to(segments, index) if segment.speaker == "clinician" else None
-        if reply is None or segments[reply].speaker != "patient" or not asks_family(segment.text, phrases):
+        if reply is None or segments[reply].speaker != "patient" or not (
+                asks_family(segment.text, phrases) or asks_of_relative(segments, index, phrases)):
             continue
         text = segments[reply].text
         if answers[reply] is None and not any(m.kind in NAMED_KINDS for m in found[reply]) \
@@ -444,6 +446,16 @@ def family_replies(segments: list[Segment], found: list[list[Mention]], answers:
                     and not SPEAKERS_OWN & set(normalise(before[-1]).split()):
                 result[reply][position] = replace(mention, attributes=mention.attributes | {"relative_again": True})
     return result
+
+
+def asks_of_relative(segments: list[Segment], index: int, phrases: list[re.Pattern[str]]) -> bool:
+    """Whether the clinician's last sentence speaks of someone ("he", "she", "they") right after the patient named their
+    relative ("Yes, my mum." "What did she have?")."""
+    last = next((part for part in reversed(re.split(r"[.?!]", segments[index].text.lower())) if part.strip()), "")
+    if index == 0 or segments[index - 1].speaker != "patient" or not THIRD_PERSON & set(normalise(last).split()):
+        return False
+    before = segments[index - 1].text.lower()
+    return any(before[:match.start()].split()[-1:] == ["my"] for pattern in phrases for match in pattern.finditer(before))
 
 
 def asks_family(text: str, phrases: list[re.Pattern[str]]) -> bool:
@@ -694,7 +706,9 @@ def planned(item: Placed) -> Placed | None:
         return None  # "results to patients with covid", "anyone else with diarrhoea?": other people's, whatever the answer
     option = attributes.pop("option", False)
     if option and mention.kind in NAMED_KINDS and assertion == "hypothetical" and not conditional:
-        assertion = "possible"  # "it might be something called Bell's palsy": a diagnosis named, not a plan
+        # "it might be something called Bell's palsy": a diagnosis named, not a plan; "it doesn't look like something
+        # called gout": named and denied
+        assertion = "absent" if denied else "possible"
     if impression and assertion == "possible" and (mention.value is not None or "interpretation" in attributes):
         assertion = "present"  # "it looks like your a1c has been a little high at 8", "... your kidney function is
         # also very good": the result is said

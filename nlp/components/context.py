@@ -51,8 +51,10 @@ SPOKEN_OF = frozenset({"he", "she", "they", "he's", "she's", "they're"})  # "Mum
 # a mark alone: a relative named in an earlier sentence, spoken of again by a pronoun that agrees ("I have one sister.
 # She has diabetes."); the family history of the patient's words only (knowledge/dialogue.py `planned`)
 RELATIVE_AGAIN = "relative_again"
-# the words between the items of a list ("diabetes, heart disease, and some high blood pressure")
+# the words between the items of a list ("diabetes, heart disease, and some high blood pressure"), by the cues whose
+# reach reads a list to its end: a denial's list has no "some" ("no nausea, some vomiting" denies the nausea alone)
 LIST_WORDS = frozenset({",", "and", "or", "also", "as", "well", "some", "any", "a", "an", "the"})
+LISTED = {FAMILY: LIST_WORDS, "absent": frozenset({",", "and", "or", "nor"})}
 # the speaker or the one spoken to: a sentence that names them is about them, not the relative spoken of before
 OWN_WORDS = frozenset({"i", "me", "my", "myself", "mine", "we", "us", "our", "you", "your", "yourself", "yours"})
 FILLER = "filler"  # a hesitation ("um", "you know") that a cue's scope passes, with the commas around it
@@ -309,9 +311,10 @@ class ContextMarker:
             ends = [stop for stop in stops if not starts_with(stop, rule.passes)]
             scopes = self._scopes(sentence, cue, rule, ends, after - cue.end + hesitating(
                 cue.doc, after, sentence.end, fillers, rule.max_scope))
-            if rule.category == FAMILY:
-                scopes = [(start, listed_on(targets, end, ends) if start == cue.end else end) for start, end in scopes]
-            elif rule.category == "absent":
+            if rule.category in LISTED:
+                scopes = [(start, listed_on(targets, end, ends, LISTED[rule.category]) if start == cue.end else end)
+                          for start, end in scopes]
+            if rule.category == "absent":  # the list read to its end, then cut where a finding says its own verb
                 scopes = [(start, statement_end(targets, start, end) if start == cue.end else end) for start, end in scopes]
             for start, end in scopes:
                 for target in targets:
@@ -420,10 +423,10 @@ def again(doc: Doc, start: int, target: Span, pronouns: tuple[str, ...], own: li
     return said is not None and not any(said < i < target.start for i in own)
 
 
-def listed_on(targets: list[Span], end: int, stops: list[Span]) -> int:
+def listed_on(targets: list[Span], end: int, stops: list[Span], words: frozenset[str]) -> int:
     """The end of a scope read on through the list it cuts ("my family has diabetes, heart disease, high blood pressure,
-    thyroid problems, autoimmune disease and depression": all of them): past each target said after the last one
-    inside, with only list words (`LIST_WORDS`) between, up to a terminator."""
+    thyroid problems, autoimmune disease and depression"; "denies fever, chills, ..., palpitations and headache": all of
+    them): past each target said after the last one inside, with only list `words` between, up to a terminator."""
     ordered = sorted(targets, key=lambda target: target.start)
     inside = [target for target in ordered if target.end <= end]
     if not inside:
@@ -433,7 +436,7 @@ def listed_on(targets: list[Span], end: int, stops: list[Span]) -> int:
         if target.start < last.end:
             continue
         between = doc[last.end:target.start]
-        if any(token.lower_ not in LIST_WORDS for token in between) or any(last.end <= s.start < target.start
+        if any(token.lower_ not in words for token in between) or any(last.end <= s.start < target.start
                                                                             for s in stops):
             break
         last = target

@@ -193,6 +193,9 @@ def test_a_question_after_one_about_the_family_asks_about_the_family(extractor: 
     ("Doctor: any family history of asthma or eczema\nPatient: no asthma or eczema", set()),
     # a relative named without a yes: the family has what was asked
     ("Doctor: Any family history of bowel cancer?\nPatient: My uncle had it.", {("colorectal_cancer", "family")}),
+    # the clinician asks about the relative the patient named
+    ("Patient: Yes, my grandad.\nDoctor: And what did he have?\nPatient: He had bowel cancer.",
+     {("colorectal_cancer", "family")}),
     # the patient's own words are the patient's
     ("Doctor: Any family history of heart problems?\nPatient: No, but I have high blood pressure.",
      {("hypertension", "present")}),
@@ -203,6 +206,21 @@ def test_a_question_after_one_about_the_family_asks_about_the_family(extractor: 
 def test_the_reply_to_a_question_about_the_family_speaks_of_the_family(
         extractor: Extractor, said: str, expected: set[tuple[str, str]]) -> None:
     assert found(extractor, said) == expected
+
+
+@pytest.mark.parametrize(("said", "code", "assertion"), [
+    # a denial reads its list to its end, past its reach
+    ("Patient: I haven't had any fevers, chills, sweats, nausea, vomiting, diarrhea, constipation, rashes, chest pain "
+     "or headaches.", "headache", "absent"),
+    ("Doctor: She denies fever, chills, cough, wheezing, shortness of breath, palpitations, dizziness and chest pain.",
+     "chest_pain", "absent"),
+    # ... only its list: what is said as had is not denied
+    ("Patient: I haven't had any fevers, chills, sweats, nausea, vomiting, diarrhea, constipation or rashes, but I do "
+     "get headaches.", "headache", "present"),
+    ("Patient: No fevers or chills, and I get headaches most days.", "headache", "present"),
+])
+def test_a_denied_list_is_read_to_its_end(extractor: Extractor, said: str, code: str, assertion: str) -> None:
+    assert (code, assertion) in found(extractor, said)
 
 
 def test_a_relative_spoken_of_again_past_the_cues_reach(extractor: Extractor) -> None:
@@ -222,6 +240,10 @@ def test_a_question_about_the_patient_after_one_about_the_family_asks_the_patien
 
 @pytest.mark.parametrize(("said", "code"), [
     ("Patient: At work I give the results to patients with covid.", "covid_19"),
+    # what may befall anyone, explained
+    ("Doctor: We worry because someone might have a kidney infection with pain like this.", "pyelonephritis"),
+    # what a manoeuvre checks for is the examiner's reason
+    ("Doctor: Your knee test is negative, I was just checking for a meniscus tear.", "meniscus_tear"),
     ("Doctor: Have you been around anyone else with diarrhoea?\nPatient: Yes.", "diarrhea"),
     ("Doctor: We like people with diabetes to see the eye doctor every year.", "diabetes"),
 ])

@@ -771,6 +771,20 @@ def test_a_job_that_is_no_work_is_no_occupation(extractor: Extractor, said: str)
     ("Doctor: I doubt this is gout, honestly.", "condition", "gout", "absent"),
     ("Doctor: Most likely an ankle sprain, and a fracture is very unlikely.", "condition", "fracture", "absent"),
     ("Doctor: Most likely an ankle sprain, and a fracture is very unlikely.", "condition", "ankle_sprain", "present"),
+    # ... said with words between, or a name offered and denied
+    ("Doctor: Well, it doesn't look to me, uh, like what we'd call, you know, a hernia.", "condition", "hernia",
+     "absent"),
+    ("Doctor: It doesn't look like what I'd call something called gout.", "condition", "gout", "absent"),
+    ("Doctor: I wouldn't think that this is a kidney stone.", "condition", "kidney_stones", "absent"),
+    ("Doctor: The scan was clear, so we can exclude appendicitis.", "condition", "appendicitis", "absent"),
+    ("Doctor: The swab being negative makes strep throat less likely.", "condition", "strep_throat", "absent"),
+    # a diagnosis kept open is possible
+    ("Doctor: I'm not saying you definitely have pneumonia, but we need to treat it.", "condition", "pneumonia",
+     "possible"),
+    ("Doctor: These results raise the possibility of a heart attack.", "condition", "myocardial_infarction",
+     "possible"),
+    ("Doctor: We can't rule out a blood clot yet.", "condition", "deep_vein_thrombosis", "possible"),
+    ("Doctor: It may well be a migraine.", "condition", "migraine", "possible"),
 ])
 def test_a_hedge_leaves_a_problem_possible_and_a_result_said_is_present(
         extractor: Extractor, said: str, kind: str, code: str, assertion: str) -> None:
