@@ -21,7 +21,7 @@ from spacy.language import Language
 from knowledge.base import MEASURED_KINDS, KnowledgeBase
 from knowledge.datafile import DEFAULT_TOPIC
 from knowledge.dialogue import (
-    Placed, alike, allergies_asked, examined, followed_up, manoeuvred, onsets_answered, place, planned,
+    Placed, alike, allergies_asked, examined, examined_part, followed_up, manoeuvred, onsets_answered, place, planned,
     readings_answered, results_referred, sited_by_reply, sites_asked,
 )
 from knowledge.lexicon import TopicLexicon
@@ -110,6 +110,8 @@ class Extractor:
                                sideless=lambda m: (m.kind, m.code) in general.sideless)
         found = onsets_answered(segments, found, [onset_said(doc) for doc in docs], [asks_onset(doc) for doc in docs])
         found = examined(segments, found, exam_cues, self.knowledge.exam_codes)
+        found = examined_part(segments, found, exam_cues, lambda m: (m.kind, m.code) in general.placeless,
+                              lambda m: (m.kind, m.code) in general.of_the_part, knowledge.midline_sites)
         found = allergies_asked(segments, found)
         found = alike(segments, found, self._lexicon.lexicon.context.alike, self._relatives)
         answers = [answer(doc) for doc in docs]

@@ -103,3 +103,25 @@ def test_a_special_test_said_negative_is_its_positive_finding_absent(extractor: 
 
 def test_a_special_test_said_positive_is_present(extractor: Extractor) -> None:
     assert ("positive_spurling_test", "present") in found(extractor, "Doctor: on exam she has a positive spurling's test.")
+
+
+def test_a_finding_said_with_no_place_is_of_the_part_being_examined(extractor: Extractor) -> None:
+    said = ("Doctor: let me have a look. on your left ankle exam there is some bruising.\nPatient: okay.\n"
+            "Doctor: it is also warm to the touch. and there is a small effusion.")
+    assert placed(extractor, said, "warmth") == ("ankle", "left")
+    assert placed(extractor, said, "effusion") == ("ankle", "left")
+
+
+@pytest.mark.parametrize("said", [
+    # the heart or lungs examined in between end the part
+    "Doctor: on exam your left ankle is bruised. your heart has a regular rate and rhythm. there is no edema.",
+    # so does a place of the middle of the body
+    "Doctor: on exam your left ankle is bruised. your neck is supple. there is no edema.",
+])
+def test_the_part_examined_ends_where_the_examiner_moves_on(extractor: Extractor, said: str) -> None:
+    assert placed(extractor, said, "edema") == (None, None)
+
+
+def test_the_pupils_are_not_of_the_limb_examined_before(extractor: Extractor) -> None:
+    said = "Doctor: on exam your left knee has some swelling. pupils are equal and reactive to light."
+    assert placed(extractor, said, "pupils_equal_reactive") == (None, None)
