@@ -125,3 +125,18 @@ def test_the_part_examined_ends_where_the_examiner_moves_on(extractor: Extractor
 def test_the_pupils_are_not_of_the_limb_examined_before(extractor: Extractor) -> None:
     said = "Doctor: on exam your left knee has some swelling. pupils are equal and reactive to light."
     assert placed(extractor, said, "pupils_equal_reactive") == (None, None)
+
+
+@pytest.mark.parametrize(("said", "code", "assertion"), [
+    ("Doctor: on exam her thyroid is not enlarged.", "thyromegaly", "absent"),
+    ("Doctor: on exam the thyroid does not feel enlarged.", "thyromegaly", "absent"),
+    ("Doctor: on exam he is alert and oriented to person, place, and time.", "alert_and_oriented", "present"),
+    ("Doctor: on exam the cranial nerve examination is grossly intact.", "cranial_nerves_intact", "present"),
+    ("Doctor: on exam there are no motor deficits.", "strength_reduced", "absent"),
+])
+def test_more_of_the_dictated_exam_is_read(extractor: Extractor, said: str, code: str, assertion: str) -> None:
+    assert (code, assertion) in found(extractor, said)
+
+
+def test_a_place_listed_in_the_orientation_is_no_finding_alone(extractor: Extractor) -> None:
+    assert not [f for f in findings(extractor, "Patient: it was a nice place to live.") if f.kind == "exam"]
