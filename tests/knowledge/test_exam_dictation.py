@@ -1,4 +1,5 @@
-"""The examination as clinicians dictate it, often unpunctuated: lists of negatives, what is normal, where it is."""
+"""The examination and the review of systems as said in real visits, often unpunctuated: lists of negatives, what is
+normal, where it is."""
 
 from __future__ import annotations
 
@@ -140,3 +141,16 @@ def test_more_of_the_dictated_exam_is_read(extractor: Extractor, said: str, code
 
 def test_a_place_listed_in_the_orientation_is_no_finding_alone(extractor: Extractor) -> None:
     assert not [f for f in findings(extractor, "Patient: it was a nice place to live.") if f.kind == "exam"]
+
+
+@pytest.mark.parametrize(("said", "denied", "had"), [
+    ("Patient: there's no numbness, just some weakness.", "numbness", "weakness"),
+    ("Patient: no fever, just a cough that keeps me up.", "fever", "cough"),
+])
+def test_what_the_patient_has_instead_after_a_denial_is_present(extractor: Extractor, said: str, denied: str,
+                                                                had: str) -> None:
+    assert {(denied, "absent"), (had, "present")} <= found(extractor, said)
+
+
+def test_a_doubt_reads_past_just(extractor: Extractor) -> None:
+    assert ("muscle_strain", "possible") in found(extractor, "Patient: maybe it's just a pulled muscle.")
