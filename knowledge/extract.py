@@ -270,7 +270,7 @@ class Extractor:
         a drug prescribed today at a dose beside the same drug already taken (`_prescribed_anew`)."""
         ordered_items = sorted(placed, key=lambda p: (p.segment.id, p.mention.start))
         anew = _prescribed_anew(ordered_items)
-        denied = _denied_apart(ordered_items)
+        denied = _denied_apart(ordered_items) | _absent_elsewhere(ordered_items)
         past = _past_apart(ordered_items)
         groups: dict[tuple[str, str, bool, bool, bool, bool], list[Placed]] = {}
         for item in ordered_items:
@@ -417,6 +417,27 @@ def _denied_apart(items: list[Placed]) -> set[int]:
         if {"absent", "hypothetical"} <= assertions and not assertions & {"present", "possible"}:
             denied |= {id(item) for item in said if item.assertion == "absent"}
     return denied
+
+
+def _absent_elsewhere(items: list[Placed]) -> set[int]:
+    """The exam findings (mentions by id) said absent at another place than where they are present ("tenderness of
+    the greater tuberosity ... no tenderness at the acromioclavicular joint", "a mass on the left adnexa, none on the
+    right"): two facts of the exam, two findings. An absence said of no place, or of the same place, stays one."""
+    by_code: dict[str, list[Placed]] = {}
+    for item in items:
+        if item.mention.kind == "exam":
+            by_code.setdefault(item.mention.code, []).append(item)
+    apart: set[int] = set()
+    for said in by_code.values():
+        present = {_place(item) for item in said if item.assertion == "present"}
+        for item in said:
+            if item.assertion == "absent" and present and _place(item) != (None, None) and _place(item) not in present:
+                apart.add(id(item))
+    return apart
+
+
+def _place(item: Placed) -> tuple[Any, Any]:
+    return item.mention.attributes.get("site"), item.mention.attributes.get("laterality")
 
 
 def _prescribed_anew(items: list[Placed]) -> set[int]:

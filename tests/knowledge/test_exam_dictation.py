@@ -154,3 +154,16 @@ def test_what_the_patient_has_instead_after_a_denial_is_present(extractor: Extra
 
 def test_a_doubt_reads_past_just(extractor: Extractor) -> None:
     assert ("muscle_strain", "possible") in found(extractor, "Patient: maybe it's just a pulled muscle.")
+
+
+def test_a_finding_absent_at_another_place_than_where_it_is_present_is_kept_apart(extractor: Extractor) -> None:
+    said = ("Doctor: on exam of your right wrist there is tenderness.\nPatient: okay.\n"
+            "Doctor: and there is no tenderness of the left elbow.")
+    tenderness = sorted((f.assertion, f.attributes.get("site"), f.attributes.get("laterality"))
+                        for f in findings(extractor, said) if f.code == "tenderness")
+    assert tenderness == [("absent", "elbow", "left"), ("present", "wrist", "right")]
+
+
+def test_an_absence_said_of_no_place_stays_with_the_finding(extractor: Extractor) -> None:
+    said = "Doctor: on exam of your right wrist there is tenderness.\nPatient: okay.\nDoctor: no tenderness elsewhere."
+    assert [f.assertion for f in findings(extractor, said) if f.code == "tenderness"] == ["present"]
