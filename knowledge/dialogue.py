@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from nlp.attributes import fit
 from nlp.components.sites import DENIED_SIDE
@@ -181,6 +182,8 @@ def readings_answered(segments: list[Segment], found: list[list[Mention]], asked
 # What the examiner names may be in words a symptom or a problem lists first: "an enlarged prostate" on the prostate
 # exam is the finding, not the diagnosis of hyperplasia.
 EXAMINED_KINDS = frozenset({"symptom", "condition"})
+EXAMINED_PLACES = frozenset({"exam", "symptom"})  # what the examiner names at a place: the part examined
+ONE_SIDE = frozenset({"left", "right"})  # the side of a part examined; both sides said of one finding stay its own
 
 
 def examined(segments: list[Segment], found: list[list[Mention]], cues: list[int | None],
@@ -251,6 +254,37 @@ def manoeuvred(segments: list[Segment], found: list[list[Mention]], cues: list[i
 
 def words(text: str) -> set[str]:
     return set(normalise(text).split())
+
+
+def examined_part(segments: list[Segment], found: list[list[Mention]], cues: list[int | None],
+                  placeless: Callable[[Mention], bool] = lambda _: False,
+                  of_the_part: Callable[[Mention], bool] = lambda _: False,
+                  midline: frozenset[str] = frozenset()) -> list[list[Mention]]:
+    """An exam finding said with no place, while the examiner is at one part of a limb ("on your right foot exam
+    there is some bruising" ... "it's also warm to touch"), is of that part and its side: the last place of a side
+    said while examining, in the clinician's turns, for the findings of a part (`of_the_part`: warmth, tenderness, range
+    of motion; not the pupils or the sinuses). The heart, the lungs or the whole person (`placeless` findings) and a
+    place of the middle of the body (`midline`: the neck, the abdomen) end the part; so does the examination's end."""
+    result = [list(mentions) for mentions in found]
+    part: tuple[str, Any] | None = None
+    for index, examining in enumerate(examining_turns(segments, cues)):
+        if segments[index].speaker == "patient":
+            continue
+        if not examining:
+            part = None
+            continue
+        for position in sorted(range(len(found[index])), key=lambda n: found[index][n].start):
+            mention = found[index][position]
+            site = mention.attributes.get("site")
+            if mention.kind in EXAMINED_PLACES and isinstance(site, str):
+                part = None if site in midline else (site, mention.attributes.get("laterality"))
+            elif mention.kind == "exam" and placeless(mention):
+                part = None
+            elif of_the_part(mention) and part is not None:
+                given = {"site": part[0]} | ({"laterality": part[1]} if part[1] in ONE_SIDE
+                                             and "laterality" not in mention.attributes else {})
+                result[index][position] = replace(mention, attributes=mention.attributes | given)
+    return result
 
 
 def examining_turns(segments: list[Segment], cues: list[int | None]) -> list[bool]:

@@ -21,9 +21,9 @@ from spacy.language import Language
 from knowledge.base import MEASURED_KINDS, KnowledgeBase
 from knowledge.datafile import DEFAULT_TOPIC
 from knowledge.dialogue import (
-    PROPOSED_ACTIONS, TAKEN_ACTIONS, Placed, alike, allergies_asked, by_clinician_of, examined, family_replies,
-    followed_up, manoeuvred, onsets_answered, place, planned, readings_answered, results_referred, sited_by_reply,
-    sites_asked,
+    PROPOSED_ACTIONS, TAKEN_ACTIONS, Placed, alike, allergies_asked, by_clinician_of, examined, examined_part,
+    family_replies, followed_up, manoeuvred, onsets_answered, place, planned, readings_answered, results_referred,
+    sited_by_reply, sites_asked,
 )
 from knowledge.lexicon import TopicLexicon
 from knowledge.ranges import ReferenceRanges
@@ -115,6 +115,8 @@ class Extractor:
                                sideless=lambda m: (m.kind, m.code) in general.sideless)
         found = onsets_answered(segments, found, [onset_said(doc) for doc in docs], [asks_onset(doc) for doc in docs])
         found = examined(segments, found, exam_cues, self.knowledge.exam_codes)
+        found = examined_part(segments, found, exam_cues, lambda m: (m.kind, m.code) in general.placeless,
+                              lambda m: (m.kind, m.code) in general.of_the_part, knowledge.midline_sites)
         found = allergies_asked(segments, found)
         found = alike(segments, found, self._lexicon.lexicon.context.alike, self._relatives)
         answers = [answer(doc) for doc in docs]
@@ -277,7 +279,7 @@ class Extractor:
         a drug prescribed today at a dose beside the same drug already taken (`_prescribed_anew`)."""
         ordered_items = sorted(placed, key=lambda p: (p.segment.id, p.mention.start))
         anew = _prescribed_anew(ordered_items)
-        denied = _denied_apart(ordered_items)
+        denied = _denied_apart(ordered_items) | _absent_elsewhere(ordered_items)
         past = _past_apart(ordered_items)
         groups: dict[tuple[str, str, bool, bool, bool, bool], list[Placed]] = {}
         for item in ordered_items:
@@ -457,6 +459,27 @@ def _denied_apart(items: list[Placed]) -> set[int]:
         if {"absent", "hypothetical"} <= assertions and not assertions & {"present", "possible"}:
             denied |= {id(item) for item in said if item.assertion == "absent"}
     return denied
+
+
+def _absent_elsewhere(items: list[Placed]) -> set[int]:
+    """The exam findings (mentions by id) said absent at another place than where they are present ("tenderness of
+    the greater tuberosity ... no tenderness at the acromioclavicular joint", "a mass on the left adnexa, none on the
+    right"): two facts of the exam, two findings. An absence said of no place, or of the same place, stays one."""
+    by_code: dict[str, list[Placed]] = {}
+    for item in items:
+        if item.mention.kind == "exam":
+            by_code.setdefault(item.mention.code, []).append(item)
+    apart: set[int] = set()
+    for said in by_code.values():
+        present = {_place(item) for item in said if item.assertion == "present"}
+        for item in said:
+            if item.assertion == "absent" and present and _place(item) != (None, None) and _place(item) not in present:
+                apart.add(id(item))
+    return apart
+
+
+def _place(item: Placed) -> tuple[Any, Any]:
+    return item.mention.attributes.get("site"), item.mention.attributes.get("laterality")
 
 
 def _prescribed_anew(items: list[Placed]) -> set[int]:

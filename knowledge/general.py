@@ -107,13 +107,16 @@ class GeneralTermsFile(StrictModel):
     # exam findings that say a part is as it should be ("sensation is intact", "pulses are strong"): the examiner
     # compares both sides, so they tell no side of the complaint (knowledge/extract.py `_sided`)
     normal: list[Code] = []
+    # exam findings of the part of a limb being examined: said with no place, they are of that part ("on your right
+    # foot exam there is bruising" ... "it's warm to touch": knowledge/dialogue.py `examined_part`)
+    of_the_part: list[Code] = []
     broader: dict[Code, list[Code]] = {}  # a generic code -> its specific forms: said with one, it is that one
     exclude: list[Phrase] = []  # phrases that hold a term's phrase and mean something else ("wrap it all up")
 
     @model_validator(mode="after")
     def _listed_codes_are_terms(self) -> GeneralTermsFile:
         codes = {term.code for term in self.terms}
-        for field in ("placeless", "sideless", "denied_only", "placed", "normal"):
+        for field in ("placeless", "sideless", "denied_only", "placed", "normal", "of_the_part"):
             unknown = [code for code in getattr(self, field) if code not in codes]
             if unknown:
                 raise ValueError(f"{field}: {', '.join(unknown)} is no term of this file")
@@ -164,6 +167,11 @@ class GeneralPack:
     def normal(self) -> frozenset[tuple[str, str]]:
         """(kind, code) of the findings that say a part is normal (sensation intact): they give no place its side."""
         return frozenset((file.kind, code) for file in self.files.values() for code in file.normal)
+
+    @cached_property
+    def of_the_part(self) -> frozenset[tuple[str, str]]:
+        """(kind, code) of the exam findings that are of the part examined when said with no place (warmth)."""
+        return frozenset((file.kind, code) for file in self.files.values() for code in file.of_the_part)
 
     @cached_property
     def broader(self) -> dict[tuple[str, str], frozenset[str]]:

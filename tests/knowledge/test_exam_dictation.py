@@ -1,4 +1,5 @@
-"""The examination as clinicians dictate it, often unpunctuated: lists of negatives, what is normal, where it is."""
+"""The examination and the review of systems as said in real visits, often unpunctuated: lists of negatives, what is
+normal, where it is."""
 
 from __future__ import annotations
 
@@ -103,3 +104,66 @@ def test_a_special_test_said_negative_is_its_positive_finding_absent(extractor: 
 
 def test_a_special_test_said_positive_is_present(extractor: Extractor) -> None:
     assert ("positive_spurling_test", "present") in found(extractor, "Doctor: on exam she has a positive spurling's test.")
+
+
+def test_a_finding_said_with_no_place_is_of_the_part_being_examined(extractor: Extractor) -> None:
+    said = ("Doctor: let me have a look. on your left ankle exam there is some bruising.\nPatient: okay.\n"
+            "Doctor: it is also warm to the touch. and there is a small effusion.")
+    assert placed(extractor, said, "warmth") == ("ankle", "left")
+    assert placed(extractor, said, "effusion") == ("ankle", "left")
+
+
+@pytest.mark.parametrize("said", [
+    # the heart or lungs examined in between end the part
+    "Doctor: on exam your left ankle is bruised. your heart has a regular rate and rhythm. there is no edema.",
+    # so does a place of the middle of the body
+    "Doctor: on exam your left ankle is bruised. your neck is supple. there is no edema.",
+])
+def test_the_part_examined_ends_where_the_examiner_moves_on(extractor: Extractor, said: str) -> None:
+    assert placed(extractor, said, "edema") == (None, None)
+
+
+def test_the_pupils_are_not_of_the_limb_examined_before(extractor: Extractor) -> None:
+    said = "Doctor: on exam your left knee has some swelling. pupils are equal and reactive to light."
+    assert placed(extractor, said, "pupils_equal_reactive") == (None, None)
+
+
+@pytest.mark.parametrize(("said", "code", "assertion"), [
+    ("Doctor: on exam her thyroid is not enlarged.", "thyromegaly", "absent"),
+    ("Doctor: on exam the thyroid does not feel enlarged.", "thyromegaly", "absent"),
+    ("Doctor: on exam he is alert and oriented to person, place, and time.", "alert_and_oriented", "present"),
+    ("Doctor: on exam the cranial nerve examination is grossly intact.", "cranial_nerves_intact", "present"),
+    ("Doctor: on exam there are no motor deficits.", "strength_reduced", "absent"),
+])
+def test_more_of_the_dictated_exam_is_read(extractor: Extractor, said: str, code: str, assertion: str) -> None:
+    assert (code, assertion) in found(extractor, said)
+
+
+def test_a_place_listed_in_the_orientation_is_no_finding_alone(extractor: Extractor) -> None:
+    assert not [f for f in findings(extractor, "Patient: it was a nice place to live.") if f.kind == "exam"]
+
+
+@pytest.mark.parametrize(("said", "denied", "had"), [
+    ("Patient: there's no numbness, just some weakness.", "numbness", "weakness"),
+    ("Patient: no fever, just a cough that keeps me up.", "fever", "cough"),
+])
+def test_what_the_patient_has_instead_after_a_denial_is_present(extractor: Extractor, said: str, denied: str,
+                                                                had: str) -> None:
+    assert {(denied, "absent"), (had, "present")} <= found(extractor, said)
+
+
+def test_a_doubt_reads_past_just(extractor: Extractor) -> None:
+    assert ("muscle_strain", "possible") in found(extractor, "Patient: maybe it's just a pulled muscle.")
+
+
+def test_a_finding_absent_at_another_place_than_where_it_is_present_is_kept_apart(extractor: Extractor) -> None:
+    said = ("Doctor: on exam of your right wrist there is tenderness.\nPatient: okay.\n"
+            "Doctor: and there is no tenderness of the left elbow.")
+    tenderness = sorted((f.assertion, f.attributes.get("site"), f.attributes.get("laterality"))
+                        for f in findings(extractor, said) if f.code == "tenderness")
+    assert tenderness == [("absent", "elbow", "left"), ("present", "wrist", "right")]
+
+
+def test_an_absence_said_of_no_place_stays_with_the_finding(extractor: Extractor) -> None:
+    said = "Doctor: on exam of your right wrist there is tenderness.\nPatient: okay.\nDoctor: no tenderness elsewhere."
+    assert [f.assertion for f in findings(extractor, said) if f.code == "tenderness"] == ["present"]
