@@ -20,6 +20,7 @@ def said_of(extractor: Extractor, said: str, kind: str) -> dict[str, tuple[str, 
     ("Doctor: I'd like to see you in three months with your blood results.", 3, "mo"),
     ("Doctor: We'll see you in about four, five days time, with the nurse.", 4, "d"),
     ("Doctor: Come back in two, three weeks if it hasn't gone.", 2, "wk"),
+    ("Doctor: He's doing much better, but I'd like to see him in the office next week.", 1, "wk"),
 ])
 def test_the_next_visit_and_its_interval(extractor: Extractor, said: str, value: float | None,
                                          unit: str | None) -> None:
@@ -62,3 +63,27 @@ def test_words_of_work_and_exercise_that_say_something_else(extractor: Extractor
     """A fever run, a supply run out, someone else at work, stress asked about anywhere: none of the patient's work or
     exercise."""
     assert code not in said_of(extractor, said, "social")
+
+
+@pytest.mark.parametrize(("said", "code", "assertion"), [
+    ("Doctor: Any drugs or alcohol?\nPatient: No, never.", "drug_use", "absent"),
+    ("Doctor: Have you ever used an illegal drug?\nPatient: No.", "drug_use", "absent"),
+    ("Doctor: Any history of drug or alcohol abuse?\nPatient: No.", "drug_use", "absent"),
+    ("Doctor: What about harder drugs?\nPatient: Never.", "drug_use", "absent"),
+    ("Doctor: Where do you live at the moment?\nPatient: In a flat near the park.", "living_situation", "present"),
+    ("Patient: I'm staying with my sister until I find a place.", "living_situation", "present"),
+    ("Doctor: Where do you work?\nPatient: At the post office.", "occupation", "present"),
+    ("Patient: I'm on sick leave since the operation.", "occupation", "present"),
+])
+def test_the_social_history_asked_in_its_usual_words(extractor: Extractor, said: str, code: str,
+                                                     assertion: str) -> None:
+    assert said_of(extractor, said, "social").get(code, (None,))[0] == assertion
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: Are you taking any drugs for the pain?\nPatient: Just paracetamol.",
+    "Patient: The new inhaler is not working.",
+    "Doctor: Any drug allergies?\nPatient: No, nothing, just dust, no drugs.",
+])
+def test_a_medicine_asked_about_or_not_working_is_no_social_history(extractor: Extractor, said: str) -> None:
+    assert not said_of(extractor, said, "social")
