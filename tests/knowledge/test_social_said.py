@@ -87,3 +87,16 @@ def test_the_social_history_asked_in_its_usual_words(extractor: Extractor, said:
 ])
 def test_a_medicine_asked_about_or_not_working_is_no_social_history(extractor: Extractor, said: str) -> None:
     assert not said_of(extractor, said, "social")
+
+
+@pytest.mark.parametrize(("said", "code", "assertion"), [
+    ("Doctor: Do you live alone?\nPatient: No, with my wife and our dog.", "living_situation", "present"),
+    ("Doctor: Are you working at the moment?\nPatient: No, I'm retired now.", "occupation", "present"),
+    ("Doctor: Are you watching your diet?\nPatient: Not really, no.", "diet", "present"),
+    ("Doctor: Do you get any exercise?\nPatient: No, not really.", "exercise", "absent"),
+    ("Doctor: Any recreational drugs?\nPatient: No.", "drug_use", "absent"),
+])
+def test_a_status_denied_is_still_the_patients_status(extractor: Extractor, said: str, code: str,
+                                                      assertion: str) -> None:
+    """Occupation, home and diet are statuses: "no" to one tells it; exercise and drug use are denied."""
+    assert said_of(extractor, said, "social").get(code, (None,))[0] == assertion
