@@ -31,6 +31,9 @@ def test_the_next_visit_and_its_interval(extractor: Extractor, said: str, value:
 @pytest.mark.parametrize("said", [
     "Doctor: It's nice to see you again. What brings you in today?",
     "Doctor: Let me check your blood pressure in both arms.",
+    "Doctor: Hi there, good to see you in here. So tell me what happened to your wrist.",
+    "Doctor: A few more questions and then we'll come back and talk about them. Any headaches?\nPatient: No.",
+    "Doctor: Let's come back to that in a minute. Any fevers?\nPatient: No.",
 ])
 def test_a_greeting_or_a_check_is_no_next_visit(extractor: Extractor, said: str) -> None:
     assert "follow_up" not in said_of(extractor, said, "follow_up")
