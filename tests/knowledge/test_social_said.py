@@ -61,6 +61,8 @@ def test_work_exercise_and_home_said_plainly(extractor: Extractor, said: str, co
     ("Patient: When I run out of my inhaler it gets worse.", "exercise"),
     ("Patient: No, my wife's at work today, my son brought me.", "occupation"),
     ("Doctor: Has there been any new stress at work or at home?\nPatient: Not really.", "occupation"),
+    ("Patient: I'm working on losing weight before the summer.", "occupation"),
+    ("Patient: I'm working out every morning before breakfast.", "occupation"),
 ])
 def test_words_of_work_and_exercise_that_say_something_else(extractor: Extractor, said: str, code: str) -> None:
     """A fever run, a supply run out, someone else at work, stress asked about anywhere: none of the patient's work or
@@ -77,6 +79,10 @@ def test_words_of_work_and_exercise_that_say_something_else(extractor: Extractor
     ("Patient: I'm staying with my sister until I find a place.", "living_situation", "present"),
     ("Doctor: Where do you work?\nPatient: At the post office.", "occupation", "present"),
     ("Patient: I'm on sick leave since the operation.", "occupation", "present"),
+    ("Doctor: Do you work?\nPatient: Yes, in a warehouse, mostly lifting.", "occupation", "present"),
+    ("Patient: I was working on the computer all afternoon when it started.", "occupation", "present"),
+    ("Doctor: Do you work out at all?\nPatient: Yes, three times a week.", "exercise", "present"),
+    ("Patient: I'm working out every morning before breakfast.", "exercise", "present"),
 ])
 def test_the_social_history_asked_in_its_usual_words(extractor: Extractor, said: str, code: str,
                                                      assertion: str) -> None:
