@@ -135,8 +135,12 @@ class Extractor:
                  echoed: list[list[Echo]]) -> list[Finding]:
         """The mentions placed in the dialogue and merged into one finding per concept."""
         denied_only = self.knowledge.general.denied_only
+        statuses = self.knowledge.general.statuses
         placed = [plan for item in place(segments, found, answers, echoed) if (plan := planned(item)) is not None
                   and (plan.assertion == "absent" or (plan.mention.kind, plan.mention.code) not in denied_only)]
+        # "Are you working?" "No, I'm retired": a status denied is still the patient's status
+        placed = [replace(plan, assertion="present") if plan.assertion == "absent"
+                  and (plan.mention.kind, plan.mention.code) in statuses else plan for plan in placed]
         findings = self._fold_generic(self._fold_classes(self._merge(_proposal_spoken_of(self._others_denied(placed)))))
         return self._read(segments, _sided(_allergens_apart(findings), self.knowledge.general.normal,
                                            self.knowledge.midline_sites))

@@ -101,6 +101,9 @@ class GeneralTermsFile(StrictModel):
     # findings only when denied: the pertinent negative ("no injury"), where one said is the history of another finding
     # (the injury's pain, the sprain: "I twisted my ankle")
     denied_only: list[Code] = []
+    # social history that is a status, whose "no" is itself one: "Are you working?" "No, I'm retired", "Do you live
+    # alone?" "No, with my wife" tell the occupation and the home; said or denied, the finding is present
+    statuses: list[Code] = []
     # conditions of no one place that take the place said with them ("arthritis of the right hip", "a fracture of
     # the left wrist"); a condition neither `placed` nor with a `site` has no place and no side (hypertension)
     placed: list[Code] = []
@@ -116,7 +119,7 @@ class GeneralTermsFile(StrictModel):
     @model_validator(mode="after")
     def _listed_codes_are_terms(self) -> GeneralTermsFile:
         codes = {term.code for term in self.terms}
-        for field in ("placeless", "sideless", "denied_only", "placed", "normal", "of_the_part"):
+        for field in ("placeless", "sideless", "denied_only", "statuses", "placed", "normal", "of_the_part"):
             unknown = [code for code in getattr(self, field) if code not in codes]
             if unknown:
                 raise ValueError(f"{field}: {', '.join(unknown)} is no term of this file")
@@ -157,6 +160,11 @@ class GeneralPack:
     def denied_only(self) -> frozenset[tuple[str, str]]:
         """(kind, code) of the terms that are findings only when denied (injury)."""
         return frozenset((file.kind, code) for file in self.files.values() for code in file.denied_only)
+
+    @cached_property
+    def statuses(self) -> frozenset[tuple[str, str]]:
+        """(kind, code) of the terms that are a status, present when denied (occupation, living situation)."""
+        return frozenset((file.kind, code) for file in self.files.values() for code in file.statuses)
 
     @cached_property
     def sideless(self) -> frozenset[tuple[str, str]]:

@@ -20,6 +20,7 @@ def said_of(extractor: Extractor, said: str, kind: str) -> dict[str, tuple[str, 
     ("Doctor: I'd like to see you in three months with your blood results.", 3, "mo"),
     ("Doctor: We'll see you in about four, five days time, with the nurse.", 4, "d"),
     ("Doctor: Come back in two, three weeks if it hasn't gone.", 2, "wk"),
+    ("Doctor: He's doing much better, but I'd like to see him in the office next week.", 1, "wk"),
 ])
 def test_the_next_visit_and_its_interval(extractor: Extractor, said: str, value: float | None,
                                          unit: str | None) -> None:
@@ -30,6 +31,9 @@ def test_the_next_visit_and_its_interval(extractor: Extractor, said: str, value:
 @pytest.mark.parametrize("said", [
     "Doctor: It's nice to see you again. What brings you in today?",
     "Doctor: Let me check your blood pressure in both arms.",
+    "Doctor: Hi there, good to see you in here. So tell me what happened to your wrist.",
+    "Doctor: A few more questions and then we'll come back and talk about them. Any headaches?\nPatient: No.",
+    "Doctor: Let's come back to that in a minute. Any fevers?\nPatient: No.",
 ])
 def test_a_greeting_or_a_check_is_no_next_visit(extractor: Extractor, said: str) -> None:
     assert "follow_up" not in said_of(extractor, said, "follow_up")
@@ -57,8 +61,51 @@ def test_work_exercise_and_home_said_plainly(extractor: Extractor, said: str, co
     ("Patient: When I run out of my inhaler it gets worse.", "exercise"),
     ("Patient: No, my wife's at work today, my son brought me.", "occupation"),
     ("Doctor: Has there been any new stress at work or at home?\nPatient: Not really.", "occupation"),
+    ("Patient: I'm working on losing weight before the summer.", "occupation"),
+    ("Patient: I'm working out every morning before breakfast.", "occupation"),
 ])
 def test_words_of_work_and_exercise_that_say_something_else(extractor: Extractor, said: str, code: str) -> None:
     """A fever run, a supply run out, someone else at work, stress asked about anywhere: none of the patient's work or
     exercise."""
     assert code not in said_of(extractor, said, "social")
+
+
+@pytest.mark.parametrize(("said", "code", "assertion"), [
+    ("Doctor: Any drugs or alcohol?\nPatient: No, never.", "drug_use", "absent"),
+    ("Doctor: Have you ever used an illegal drug?\nPatient: No.", "drug_use", "absent"),
+    ("Doctor: Any history of drug or alcohol abuse?\nPatient: No.", "drug_use", "absent"),
+    ("Doctor: What about harder drugs?\nPatient: Never.", "drug_use", "absent"),
+    ("Doctor: Where do you live at the moment?\nPatient: In a flat near the park.", "living_situation", "present"),
+    ("Patient: I'm staying with my sister until I find a place.", "living_situation", "present"),
+    ("Doctor: Where do you work?\nPatient: At the post office.", "occupation", "present"),
+    ("Patient: I'm on sick leave since the operation.", "occupation", "present"),
+    ("Doctor: Do you work?\nPatient: Yes, in a warehouse, mostly lifting.", "occupation", "present"),
+    ("Patient: I was working on the computer all afternoon when it started.", "occupation", "present"),
+    ("Doctor: Do you work out at all?\nPatient: Yes, three times a week.", "exercise", "present"),
+    ("Patient: I'm working out every morning before breakfast.", "exercise", "present"),
+])
+def test_the_social_history_asked_in_its_usual_words(extractor: Extractor, said: str, code: str,
+                                                     assertion: str) -> None:
+    assert said_of(extractor, said, "social").get(code, (None,))[0] == assertion
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: Are you taking any drugs for the pain?\nPatient: Just paracetamol.",
+    "Patient: The new inhaler is not working.",
+    "Doctor: Any drug allergies?\nPatient: No, nothing, just dust, no drugs.",
+])
+def test_a_medicine_asked_about_or_not_working_is_no_social_history(extractor: Extractor, said: str) -> None:
+    assert not said_of(extractor, said, "social")
+
+
+@pytest.mark.parametrize(("said", "code", "assertion"), [
+    ("Doctor: Do you live alone?\nPatient: No, with my wife and our dog.", "living_situation", "present"),
+    ("Doctor: Are you working at the moment?\nPatient: No, I'm retired now.", "occupation", "present"),
+    ("Doctor: Are you watching your diet?\nPatient: Not really, no.", "diet", "present"),
+    ("Doctor: Do you get any exercise?\nPatient: No, not really.", "exercise", "absent"),
+    ("Doctor: Any recreational drugs?\nPatient: No.", "drug_use", "absent"),
+])
+def test_a_status_denied_is_still_the_patients_status(extractor: Extractor, said: str, code: str,
+                                                      assertion: str) -> None:
+    """Occupation, home and diet are statuses: "no" to one tells it; exercise and drug use are denied."""
+    assert said_of(extractor, said, "social").get(code, (None,))[0] == assertion
