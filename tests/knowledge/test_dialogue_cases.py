@@ -317,3 +317,8 @@ def test_a_reply_that_names_what_was_asked_settles_it_whatever_it_opens_with(ext
 def test_a_lists_tail_asked_alone_puts_the_statement_to_the_patient(extractor: Extractor, said: str,
                                                                     expected: set[tuple[str, str]]) -> None:
     assert found(extractor, said) == expected
+
+
+def test_a_later_question_of_the_turn_that_narrows_the_first_is_the_one_answered(extractor: Extractor) -> None:
+    said = "Doctor: And what about smoking and alcohol? Do you smoke at all?\nPatient: Not any more."
+    assert {(f.code, f.assertion, f.historical) for f in findings(extractor, said)} == {("smoking", "present", True)}
