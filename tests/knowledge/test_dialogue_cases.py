@@ -333,3 +333,8 @@ def test_a_later_question_of_the_turn_that_narrows_the_first_is_the_one_answered
 ])
 def test_a_symptom_asked_in_everyday_words_is_denied_by_the_answer(extractor: Extractor, said: str, code: str) -> None:
     assert (code, "absent") in found(extractor, said)
+
+
+def test_a_pain_when_passing_urine_asked_in_the_second_person_is_dysuria(extractor: Extractor) -> None:
+    said = "Doctor: Any pain when you're urinating?\nPatient: No, no real pain when I pee."
+    assert found(extractor, said) == {("dysuria", "absent")}
