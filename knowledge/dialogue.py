@@ -527,7 +527,8 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                 continue
             echo = echoed(segments, echoes, index, mention)
             reply = answer_to(segments, index) if echo is None else echo[0]
-            if reply is None or mention.attributes.get("circumstance") or asked_again(segments, found, index, mention):
+            if reply is None or mention.attributes.get("circumstance") or asked_again(segments, found, index, mention) \
+                    or (echo is None and narrowed(found[index], mention)):
                 # "Does it hurt more if you cough?" "Yes.": the answer is about the pain, not the circumstance
                 placed.append(Placed(segment, mention, None))
                 continue
@@ -644,6 +645,15 @@ def asked_again(segments: list[Segment], found: list[list[Mention]], index: int,
     return any(segments[later].speaker == segments[index].speaker
                and any(m.in_question and (m.kind, m.code) == (mention.kind, mention.code) for m in found[later])
                for later in range(index + 1, min(len(segments), index + 1 + REASK_REACH)))
+
+
+def narrowed(mentions: list[Mention], mention: Mention) -> bool:
+    """Whether a later question of the same turn asks again part of what the mention's question asked, leaving the
+    mention out ("What about smoking and alcohol? ... Do you smoke at all?" "Not any more."): the reply answers the
+    narrower question, and says nothing of the rest."""
+    asked = {m.code for m in mentions if m.in_question and m.sentence == mention.sentence}
+    later = {m.code for m in mentions if m.in_question and m.sentence > mention.sentence}
+    return mention.code not in later and bool(asked & later)
 
 
 def interjection(segments: list[Segment], index: int, reply: int) -> int | None:

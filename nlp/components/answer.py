@@ -56,6 +56,10 @@ class AnswerReader:
         stop = next((i for i in range(first + 1, min(len(doc), first + 1 + FALSE_START_WORDS)) if doc[i].is_punct),
                     None)
         comma = stop if stop is not None and doc[stop].text == "," else None
+        if not opening and first + 1 < len(doc) and doc[first].lower_ == doc[first + 1].lower_:
+            # a word said twice before the answer: "I I guess so"
+            first += 1
+            opening = [(end, match_id) for match_id, start, end in matches if start == first]
         if not opening and comma is not None:
             # a false start before the answer: "I, I don't think so", "Not, I don't think so", "So I, no I don't",
             # "Not that it, no", "Not at the, not at the moment"

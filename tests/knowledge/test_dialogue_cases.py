@@ -317,3 +317,24 @@ def test_a_reply_that_names_what_was_asked_settles_it_whatever_it_opens_with(ext
 def test_a_lists_tail_asked_alone_puts_the_statement_to_the_patient(extractor: Extractor, said: str,
                                                                     expected: set[tuple[str, str]]) -> None:
     assert found(extractor, said) == expected
+
+
+def test_a_later_question_of_the_turn_that_narrows_the_first_is_the_one_answered(extractor: Extractor) -> None:
+    said = "Doctor: And what about smoking and alcohol? Do you smoke at all?\nPatient: Not any more."
+    assert {(f.code, f.assertion, f.historical) for f in findings(extractor, said)} == {("smoking", "present", True)}
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: Any difficulty with your balance?\nPatient: No.", "balance_problems"),
+    ("Doctor: Any injuries to your head lately?\nPatient: No.", "head_injury"),
+    ("Doctor: Does your hand feel cold?\nPatient: No.", "cold_extremities"),
+    ("Doctor: Any asymmetry in your face?\nPatient: No.", "facial_droop"),
+    ("Doctor: Any vomiting?\nPatient: I haven't thrown up, no.", "vomiting"),
+])
+def test_a_symptom_asked_in_everyday_words_is_denied_by_the_answer(extractor: Extractor, said: str, code: str) -> None:
+    assert (code, "absent") in found(extractor, said)
+
+
+def test_a_pain_when_passing_urine_asked_in_the_second_person_is_dysuria(extractor: Extractor) -> None:
+    said = "Doctor: Any pain when you're urinating?\nPatient: No, no real pain when I pee."
+    assert found(extractor, said) == {("dysuria", "absent")}

@@ -42,6 +42,7 @@ def test_an_utterance_that_opens_otherwise_is_no_answer(nlp: Language) -> None:
     ("I, I don't think so, but I do wear glasses.", "absent", "I don't think so"),  # a false start before the answer
     ("Not, I don't think so.", "absent", "I don't think so"),
     ("Not that it, no.", "absent", "no"),  # a false start of a few words
+    ("I I guess so.", "present", "I guess so"),  # a word said twice
     ("Not at the, not at the moment, no.", "absent", "not at the moment"),
     ("I didn't.", "absent", "I didn't"),  # not the "I did" it opens with
     ("Honestly, I did not.", "absent", "I did not"),
@@ -60,6 +61,8 @@ def test_the_answer_said_after_a_false_start_and_in_full(nlp: Language, text: st
     ("Just a little.", "present", "Just a little"),  # a yes put gently
     ("Every now and then.", "present", "Every now and then"),  # said to come and go
     ("On and off, yes.", "present", "On and off"),
+    ("Uh, I really doubt it.", "absent", "I really doubt it"),
+    ("Not any more.", "historical", "Not any more"),
 ])
 def test_an_answer_put_gently_is_read(nlp: Language, text: str, assertion: str, cue: str) -> None:
     found = answer(nlp(text))
