@@ -106,6 +106,7 @@ class ContextEntry(_Strict):
     not_followed_by: list[Phrase] = []
     not_after: list[Phrase] = []
     passes: list[Phrase] = []  # terminators this cue's scope reads through ("my mum had X, and she has Y")
+    yields_to: list[Phrase] = []  # words that, said between the cue and a target, leave the target out of its reach
     pronouns: list[Phrase] = []  # family: the words that speak of the relative again ("My sister ... She has Y")
     phrases: list[Phrase] = Field(min_length=1)
 
@@ -338,7 +339,7 @@ class TopicLexicon:
         context = self.lexicon.context
         rules = [ContextRule(rule.category, tuple(rule.phrases), rule.direction, rule.max_scope,
                              tuple(rule.not_followed_by), tuple(rule.not_after), tuple(rule.passes),
-                             tuple(rule.pronouns))
+                             tuple(rule.pronouns), tuple(rule.yields_to))
                  for rule in context.rules]
         if context.terminators:
             rules.append(ContextRule("terminate", tuple(context.terminators)))

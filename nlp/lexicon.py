@@ -83,6 +83,9 @@ class ContextRule:
     passes: tuple[str, ...] = ()  # terminators the scope reads through ("my mum had X, and she has Y": family)
     # family: the pronouns that speak of the relative again in the speaker's next sentences ("My sister ... She has Y")
     pronouns: tuple[str, ...] = ()
+    # words that, said between the cue and a target after it, leave the target out of its reach ("I think it could be
+    # gout": the doubt of "could", not the impression of "I think")
+    yields_to: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -319,6 +319,7 @@ class ContextMarker:
             for start, end in scopes:
                 for target in targets:
                     if start <= target.start and target.end <= end and not right_after(target, rule.not_after) \
+                            and not yielded(cue, target, rule.yields_to) \
                             and (rule.category != CONCERN or target.label_ == CONCERNS) \
                             and (rule.category != CIRCUMSTANCE or target.label_ in CIRCUMSTANTIAL):
                         apply(target, rule.category)
@@ -336,6 +337,11 @@ class ContextMarker:
             start = max([sentence.start, cue.start - reach] + [s.end for s in stops if s.end <= cue.start])
             scopes.append((start, cue.start))
         return scopes
+
+
+def yielded(cue: Span, target: Span, words: tuple[str, ...]) -> bool:
+    """Whether one of `words` stands between the cue and a target after it ("I think it could be gout")."""
+    return bool(words) and any(token.lower_ in words for token in cue.doc[cue.end:target.start])
 
 
 def statement_end(targets: list[Span], start: int, end: int) -> int:

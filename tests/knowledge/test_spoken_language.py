@@ -295,10 +295,33 @@ def test_the_feet_said_as_a_place_beside_the_saying_stay_the_place(extractor: Ex
     ("Patient: Work has been mad since the covid pandemic.", "covid_19"),
     ("Doctor: I'm going to refer you to the stroke clinic to be seen this week.", "stroke"),
     ("Doctor: The MRI scanner is downstairs, just off the main corridor.", "mri"),
+    ("Doctor: The paramedics will phone ahead so the stroke doctor can see you when you arrive.", "stroke"),
+    ("Doctor: I've asked one of the heart failure doctors to call you this week.", "heart_failure"),
+    ("Doctor: The cancer consultant will go through the scan with you.", "cancer"),
 ])
 def test_a_concept_naming_the_kind_of_a_place_or_an_event_is_no_finding(extractor: Extractor, said: str,
                                                                        code: str) -> None:
     assert code not in {f.code for f in findings(extractor, said)}
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: I think this could be a kidney stone.", "kidney_stones"),
+    ("Doctor: Hmm, I think it might be a migraine, from what you describe.", "migraine"),
+    ("Doctor: From the look of your skin, I think you may have some eczema.", "eczema"),
+    ("Doctor: It looks like it could be gout in that toe.", "gout"),
+])
+def test_a_modal_of_doubt_after_an_impression_keeps_the_diagnosis_possible(extractor: Extractor, said: str,
+                                                                          code: str) -> None:
+    assert (code, "possible") in found(extractor, said)
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: I think you have a kidney stone.", "kidney_stones"),
+    ("Doctor: I think probably you have a urine infection.", "urinary_tract_infection"),
+    ("Doctor: I think this is a migraine, and it may come back when you are stressed.", "migraine"),
+])
+def test_an_impression_without_a_modal_of_doubt_is_the_assessment(extractor: Extractor, said: str, code: str) -> None:
+    assert (code, "present") in found(extractor, said)
 
 
 @pytest.mark.parametrize(("said", "code"), [
