@@ -318,6 +318,7 @@ def test_a_modal_of_doubt_after_an_impression_keeps_the_diagnosis_possible(extra
 @pytest.mark.parametrize(("said", "code"), [
     ("Doctor: I think you have a kidney stone.", "kidney_stones"),
     ("Doctor: I think probably you have a urine infection.", "urinary_tract_infection"),
+    ("Doctor: I do think that you have a sprained ankle and I think this because of how you landed.", "ankle_sprain"),
     ("Doctor: I think this is a migraine, and it may come back when you are stressed.", "migraine"),
 ])
 def test_an_impression_without_a_modal_of_doubt_is_the_assessment(extractor: Extractor, said: str, code: str) -> None:
