@@ -193,3 +193,12 @@ def test_normal_findings_said_in_plain_words(extractor: Extractor, said: str, co
 def test_warmth_the_patient_feels_stays_a_symptom(extractor: Extractor) -> None:
     said = "Patient: my left wrist does feel a little bit warm."
     assert {(f.kind, f.code) for f in findings(extractor, said)} == {("symptom", "warmth")}
+
+
+@pytest.mark.parametrize(("said", "code", "where"), [
+    ("Doctor: on exam there is swelling of both knees.", "swelling", ("knee", "bilateral")),
+    ("Doctor: on exam there is tenderness over both wrists.", "tenderness", ("wrist", "bilateral")),
+])
+def test_both_of_a_paired_part_is_bilateral(extractor: Extractor, said: str, code: str,
+                                            where: tuple[object, object]) -> None:
+    assert placed(extractor, said, code) == where
