@@ -167,3 +167,38 @@ def test_a_finding_absent_at_another_place_than_where_it_is_present_is_kept_apar
 def test_an_absence_said_of_no_place_stays_with_the_finding(extractor: Extractor) -> None:
     said = "Doctor: on exam of your right wrist there is tenderness.\nPatient: okay.\nDoctor: no tenderness elsewhere."
     assert [f.assertion for f in findings(extractor, said) if f.code == "tenderness"] == ["present"]
+
+
+@pytest.mark.parametrize(("said", "code", "where"), [
+    # fluid in a joint said plainly is an effusion of that joint
+    ("Doctor: on exam i appreciate a small amount of fluid in the left knee.", "effusion", ("knee", "left")),
+    # warmth as the examiner feels it, in the words a patient would use
+    ("Doctor: on exam of your right ankle it does feel a little bit warm.", "warmth", ("ankle", "right")),
+    ("Doctor: on exam of your left elbow it feels slightly warm.", "warmth", ("elbow", "left")),
+])
+def test_exam_findings_said_in_plain_words(extractor: Extractor, said: str, code: str,
+                                           where: tuple[object, object]) -> None:
+    assert (code, "present") in found(extractor, said)
+    assert placed(extractor, said, code) == where
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: on exam your belly is nice and soft.", "abdomen_soft"),
+    ("Doctor: on your eye exam your extraocular motions are intact.", "extraocular_movements_intact"),
+])
+def test_normal_findings_said_in_plain_words(extractor: Extractor, said: str, code: str) -> None:
+    assert (code, "present") in found(extractor, said)
+
+
+def test_warmth_the_patient_feels_stays_a_symptom(extractor: Extractor) -> None:
+    said = "Patient: my left wrist does feel a little bit warm."
+    assert {(f.kind, f.code) for f in findings(extractor, said)} == {("symptom", "warmth")}
+
+
+@pytest.mark.parametrize(("said", "code", "where"), [
+    ("Doctor: on exam there is swelling of both knees.", "swelling", ("knee", "bilateral")),
+    ("Doctor: on exam there is tenderness over both wrists.", "tenderness", ("wrist", "bilateral")),
+])
+def test_both_of_a_paired_part_is_bilateral(extractor: Extractor, said: str, code: str,
+                                            where: tuple[object, object]) -> None:
+    assert placed(extractor, said, code) == where
