@@ -50,6 +50,7 @@ SAID_OF_PROPOSAL = frozenset({"present", "possible"})
 OTHER_REACH = 3  # "any other brown inhalers": an `others` word this many words before the class
 VITAL = "vital"
 IMAGING = "imaging"
+LAB = "lab"
 # Said by the patient just before a drug, these say it taken ("I've been taking the ibuprofen"), not the plan spoken of.
 TAKING_WORDS = frozenset({"take", "taking", "taken", "took", "tried", "using", "used", "on"})
 TAKING_REACH = 5
@@ -152,31 +153,37 @@ class Extractor:
                      for phrase in rule.phrases)
 
     @cached_property
-    def _readings(self) -> re.Pattern[str] | None:
-        """The words that read a study (imaging.yaml `cues`), as one pattern of whole words."""
-        readings = self.knowledge.general.cues(IMAGING)
-        if not readings:
-            return None
-        return re.compile(r"\b(?:" + "|".join(re.escape(r) for r in sorted(readings, key=len, reverse=True)) + r")\b",
-                          re.IGNORECASE)
+    def _readings(self) -> dict[str, re.Pattern[str]]:
+        """The words that read a study (imaging.yaml `cues`) and, with those, a lab test (labs.yaml `cues`), as one
+        pattern of whole words each."""
+        studies = self.knowledge.general.cues(IMAGING)
+        said = {IMAGING: studies, LAB: [*studies, *self.knowledge.general.cues(LAB)]}
+        return {kind: re.compile(r"\b(?:" + "|".join(re.escape(r) for r in sorted(words, key=len, reverse=True))
+                                 + r")\b", re.IGNORECASE) for kind, words in said.items() if words}
 
     def _read(self, segments: list[Segment], findings: list[Finding]) -> list[Finding]:
         """Studies with something read from them: a study named is a result only when a reading follows it in its
         turn or the next two ("there's no fracture"); "let's look at your x-ray" alone reads nothing."""
-        pattern = self._readings
-        if pattern is None:
-            return findings
+        patterns = self._readings
 
         # evidence names a segment by its id, which a client's transcript need not number from 0
         position = {segment.id: index for index, segment in enumerate(segments)}
 
-        def read(evidence: Evidence) -> bool:
+        def read(kind: str, evidence: Evidence) -> bool:
+            pattern = patterns.get(kind)
+            if pattern is None:
+                return True
             at = position[evidence.segment]
             after = segments[at].text[evidence.end:]
             following = " ".join(s.text for s in segments[at + 1:at + 1 + READ_TURNS])
             return bool(pattern.search(after) or pattern.search(following))
 
-        return [f for f in findings if f.kind != IMAGING or any(read(evidence) for evidence in f.evidence)]
+        def told(finding: Finding) -> bool:
+            # a lab test with its value or reading said is a result, whatever follows it
+            return finding.kind == LAB and (finding.value is not None or "interpretation" in finding.attributes)
+
+        return [f for f in findings if f.kind not in (IMAGING, LAB) or told(f)
+                or any(read(f.kind, evidence) for evidence in f.evidence)]
 
     def _given_back(self, mention: Mention) -> Mention:
         """A mention of the topic's own concept as the general pack reads its words, when it names one."""

@@ -32,3 +32,9 @@ def test_a_drug_said_by_any_name_is_its_generic_with_its_class(name: str, generi
 def test_iron_and_testosterone_alone_are_not_taken_as_medicines(text: str) -> None:
     said = Transcript(segments=[Segment(id=0, speaker="clinician", text=text)])
     assert not [f for f in extractor().extract(said).findings if f.kind == "medication"]
+
+
+@pytest.mark.parametrize("text", ["Your hemoglobin was a little low at 10.", "I'm usually in bed at 10 most nights."])
+def test_a_number_said_after_at_is_no_brand_of_medicine(text: str) -> None:
+    said = Transcript(segments=[Segment(id=0, speaker="clinician", text=text)])
+    assert not [f for f in extractor().extract(said).findings if f.kind == "medication"]

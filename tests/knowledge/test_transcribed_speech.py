@@ -77,4 +77,5 @@ def test_a_result_said_right_after_its_test_is_its_value(extractor: Extractor, s
 
 def test_a_result_said_by_the_other_speaker_is_not_referred_back(extractor: Extractor) -> None:
     said = "Doctor: I checked your CK.\nPatient: It was 150 steps, I counted.\n"
-    assert findings(extractor, said)["creatine_kinase"].value is None
+    found = findings(extractor, said).get("creatine_kinase")  # nothing read from it: no result at all (labs.yaml cues)
+    assert found is None or found.value is None

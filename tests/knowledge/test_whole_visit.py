@@ -1201,6 +1201,26 @@ def test_a_study_read_is_a_result(extractor: Extractor, said: str) -> None:
     assert [f for f in findings(extractor, said).findings if f.kind == "imaging"]
 
 
+@pytest.mark.parametrize("said", [
+    "Doctor: Have you done a blood sugar test at home?\nPatient: Yes, I did one a few weeks back.\n"
+    "Doctor: And any dizziness?",
+    "Patient: I had my thyroid level checked at the other clinic years ago.",
+])
+def test_a_lab_test_recalled_with_nothing_read_from_it_is_no_result(extractor: Extractor, said: str) -> None:
+    assert not [f for f in findings(extractor, said).findings if f.kind in ("lab", "order")]
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: The throat swab we sent off was positive.",
+    "Doctor: Your sugar level was 9 this morning.",
+    "Doctor: Your liver function tests are all fine.",
+    "Doctor: I checked your cholesterol.\nPatient: Okay.\nDoctor: It came back a bit high.",
+    "Doctor: Have you been checking your blood sugars at home?\nPatient: I have, they've been pretty good.",
+])
+def test_a_lab_test_read_is_a_result(extractor: Extractor, said: str) -> None:
+    assert [f for f in findings(extractor, said).findings if f.kind == "lab"]
+
+
 @pytest.mark.parametrize(("said", "generic", "specific"), [
     ("Doctor: Your foot pain is from a Lisfranc fracture, which is a fracture where the midfoot bones meet.",
      "fracture", "lisfranc_fracture"),
