@@ -141,9 +141,11 @@ class ValueAttacher:
                 details(span)[cue] = True
         # "a CA-125 and an AFP and an LDH", "an echo, a lipid panel, a CBC and a TSH": the tests listed after an ordered
         # one are ordered, however far back its cue was said
-        for first, then in zip(orderable, orderable[1:]):
+        for index, (first, then) in enumerate(zip(orderable, orderable[1:])):
             if details(first).get(ORDERED) and not details(then).get(REVIEWED) \
-                    and _listed(doc, first.end, then.start, modifiers):
+                    and (_listed(doc, first.end, then.start, modifiers)
+                         or _listed(doc, first.end, then.start, modifiers, owned=True)
+                         and _list_closes(doc, orderable[index + 1:], modifiers)):
                 details(then)[ORDERED] = True
         kept = [span for span in kept if not _specified(span, orderable)]
         medications = [span for span in kept if span.label_ == MEDICATION]
@@ -476,12 +478,25 @@ def _instructs(span: Span) -> bool:
     return all(token.is_punct or token.lower_ in INSTRUCTION_LEAD_WORDS for token in span.doc[span.sent.start:span.start])
 
 
-def _listed(doc: Doc, start: int, end: int, modifiers: list[Span]) -> bool:
-    """Whether tokens [start, end) only join a list ("and", "like a", ", a"): the list's words (`order_list`)."""
+def _listed(doc: Doc, start: int, end: int, modifiers: list[Span], owned: bool = False) -> bool:
+    """Whether tokens [start, end) only join a list ("and", "like a", ", a"): the list's words (`order_list`); `owned`,
+    a possessive or article too (", your kidney function")."""
     joined: set[int] = set()
     for span in within(modifiers, start, end, ORDER_LIST):
         joined.update(range(span.start, span.end))
-    return all(index in joined for index in range(start, end))
+    return all(index in joined or owned and doc[index].lower_ in LIST_DETERMINERS for index in range(start, end))
+
+
+def _list_closes(doc: Doc, rest: list[Span], modifiers: list[Span]) -> bool:
+    """Whether the tests from `rest[0]` on are listed to the end of their sentence ("a full blood count, your kidney
+    function and your thyroid levels."): a test said with "your" is then listed, not a result said of it ("we'll
+    order an MRI and your x-ray showed ..." goes on past the test: no list)."""
+    for index, span in enumerate(rest):
+        if all(token.is_punct for token in doc[span.end:span.sent.end]):
+            return True
+        if index + 1 == len(rest) or not _listed(doc, span.end, rest[index + 1].start, modifiers, owned=True):
+            return False
+    return False
 
 
 def _specified(span: Span, orderable: list[Span]) -> bool:

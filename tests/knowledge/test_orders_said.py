@@ -183,3 +183,27 @@ def test_a_result_read_high_at_about_a_number_has_that_value(extractor: Extracto
 ])
 def test_tests_ordered_in_clinic_are_ordered(extractor: Extractor, said: str, code: str) -> None:
     assert ordered(extractor, said, code) == "present"
+
+
+@pytest.mark.parametrize(("said", "codes"), [
+    # the tests listed with "your" after an ordered one, to the end of the sentence, are ordered too
+    ("Doctor: I'd like to run some bloods, so a full blood count, your kidney function and your thyroid levels.",
+     ("complete_blood_count", "metabolic_panel", "tsh")),
+    # a test wanted is ordered, and those listed after it
+    ("Doctor: we'll get some labs today so i want a cbc and a cmp", ("complete_blood_count", "metabolic_panel")),
+    # the chemistry panels by their number
+    ("Doctor: i'm going to order an a1c and also a chem-12 today", ("hba1c", "metabolic_panel")),
+    ("Doctor: we'll draw a chem 14 this morning.", ("metabolic_panel",)),
+])
+def test_tests_listed_after_one_cue_are_ordered(extractor: Extractor, said: str, codes: tuple[str, ...]) -> None:
+    assert {code: ordered(extractor, said, code) for code in codes} == dict.fromkeys(codes, "present")
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    # "your" goes on into a result said, no list: the levels are read, not ordered by the cue far back
+    ("Doctor: Let's get a full blood count done today, and looking back your thyroid levels were fine last year.",
+     "tsh"),
+    ("Doctor: do you want a referral to physio?", "referral_physical_therapy"),
+])
+def test_a_result_or_a_question_after_an_order_is_no_order(extractor: Extractor, said: str, code: str) -> None:
+    assert ordered(extractor, said, code) is None
