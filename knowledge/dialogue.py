@@ -11,9 +11,11 @@ in the order `Extractor.extract` calls these steps:
 3. `sited_by_reply`: a reply gives the site of a symptom ("Both legs?" "Just the right foot.").
 4. `onsets_answered`: the time answering "when did this start?" is the asked symptom's onset.
 5. `examined`: symptoms the clinician names while examining are exam findings; exam words in a question asked
-   outside the examination make none.
+   outside the examination make none; `examined_part`: a finding said with no place while the examiner is at one
+   part of a limb is of that part and side.
 6. `allergies_asked`: an answer's allergies said without their kind are the kind asked; `alike`: a relative who has
-   "something similar" has the patient's complaint.
+   "something similar" has the patient's complaint; `family_replies`: the patient's reply to a question about the
+   family speaks of the family.
 7. `place`: a question's mentions take their assertion from the answer ("Any fever?" "No."), or from the answer the
    asker echoes ("Any rash? No, OK.": `echoed`).
 8. `planned`: what the clinician proposes is a plan (orders, follow-up, decisions about a drug).
