@@ -33,7 +33,7 @@ from typing import Any
 
 from nlp.attributes import fit
 from nlp.components.sites import DENIED_SIDE
-from nlp.lexicon import normalise
+from nlp.lexicon import any_phrase, normalise
 from nlp.components.values import AskedVital, SaidReading
 from nlp.pipeline import Answer, Echo, Mention
 from nlp.types import Evidence, Segment
@@ -489,24 +489,28 @@ def family_replies(segments: list[Segment], found: list[list[Mention]], answers:
 def relatives_said(relatives: tuple[str, ...]) -> re.Pattern[str]:
     """One pattern of every relative's word, the longest first ("half brother" before "brother"): one pass of a turn
     rather than one per word (5 ms of the 0.1 s the findings of a 15-minute visit take)."""
-    words = sorted({re.escape(phrase.lower()) for phrase in relatives}, key=len, reverse=True)
-    return re.compile(rf"\b(?:{'|'.join(words)})\b")
+    return any_phrase(phrase.lower() for phrase in relatives)
 
 
 def asks_of_relative(segments: list[Segment], index: int, phrases: re.Pattern[str]) -> bool:
     """Whether the clinician's last sentence speaks of someone ("he", "she", "they") right after the patient named their
     relative ("Yes, my mum." "What did she have?")."""
-    last = next((part for part in reversed(re.split(r"[.?!]", segments[index].text.lower())) if part.strip()), "")
+    last = last_sentence(segments[index].text)
     if index == 0 or segments[index - 1].speaker != "patient" or not THIRD_PERSON & set(normalise(last).split()):
         return False
     before = segments[index - 1].text.lower()
     return any(before[:match.start()].split()[-1:] == ["my"] for match in phrases.finditer(before))
 
 
+def last_sentence(text: str) -> str:
+    """The last sentence of `text` that holds any words, in lower case, without its end mark."""
+    return next((part for part in reversed(re.split(r"[.?!]", text.lower())) if part.strip()), "")
+
+
 def asks_family(text: str, phrases: re.Pattern[str]) -> bool:
     """Whether the last sentence of `text` asks about the patient's family (a relative's word with "your" before it,
     or a word of the family), saying nothing of the listener after it."""
-    last = next((part for part in reversed(re.split(r"[.?!]", text.lower())) if part.strip()), "")
+    last = last_sentence(text)
     said = [match for match in phrases.finditer(last)
             if any(word in match.group() for word in FAMILY_WORDS) or last[:match.start()].split()[-1:] == ["your"]]
     if not said:

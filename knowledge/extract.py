@@ -27,7 +27,7 @@ from knowledge.dialogue import (
 )
 from knowledge.lexicon import TopicLexicon
 from knowledge.ranges import ReferenceRanges
-from nlp.lexicon import Lexicon, normalise
+from nlp.lexicon import Lexicon, any_phrase, normalise
 from nlp.components.course import asks_onset, onset_said
 from nlp.components.sites import SIDED_BY_SITE
 from nlp.pipeline import (
@@ -158,8 +158,7 @@ class Extractor:
         pattern of whole words each."""
         studies = self.knowledge.general.cues(IMAGING)
         said = {IMAGING: studies, LAB: [*studies, *self.knowledge.general.cues(LAB)]}
-        return {kind: re.compile(r"\b(?:" + "|".join(re.escape(r) for r in sorted(words, key=len, reverse=True))
-                                 + r")\b", re.IGNORECASE) for kind, words in said.items() if words}
+        return {kind: any_phrase(words, re.IGNORECASE) for kind, words in said.items() if words}
 
     def _read(self, segments: list[Segment], findings: list[Finding]) -> list[Finding]:
         """Studies with something read from them: a study named is a result only when a reading follows it in its
@@ -375,8 +374,7 @@ def _first_said(finding: Finding) -> tuple[int, int]:
 
 def _phrases(phrases: Iterable[str]) -> re.Pattern[str]:
     """One word-bounded pattern for normalised phrases; an empty list matches nothing."""
-    words = sorted({normalise(phrase) for phrase in phrases} - {""}, key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b" if words else r"(?!)")
+    return any_phrase(normalise(phrase) for phrase in phrases)
 
 
 def _folded(findings: list[Finding], into: Callable[[Finding], int | None]) -> list[Finding]:

@@ -7,7 +7,7 @@ pipeline never reads knowledge files itself (nlp/ must not import knowledge/).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -45,6 +45,13 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 def normalise(phrase: str) -> str:
     """The lookup key of a dictionary name: lower case, runs of anything but letters and digits as one space."""
     return _NOT_WORD.sub(" ", phrase.lower()).strip()
+
+
+def any_phrase(phrases: Iterable[str], flags: int = 0) -> re.Pattern[str]:
+    """One word-bounded pattern of `phrases`, the longest first ("half brother" before "brother"); an empty list
+    matches nothing."""
+    words = sorted(set(phrases) - {""}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b" if words else r"(?!)", flags)
 
 
 @dataclass(frozen=True)
