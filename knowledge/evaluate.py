@@ -3,7 +3,8 @@
 A corpus is a folder of transcripts (`NAME.txt`, `Speaker: text` lines) each with a gold sidecar
 (`NAME.yaml`, or `NAME.json`) listing the findings the consultation should give. The matching rule
 (docs/evaluation.md): a gold finding is found when the extractor gives a finding with the same kind,
-code and assertion, and, when the gold states a value, a value within VALUE_TOLERANCE of it. Each
+code and assertion, and, when the gold states a value, a value within tolerance of it (a follow-up's interval
+compared in days). Each
 extracted finding matches at most one gold finding. Other attributes the gold states (historical,
 unit, interpretation, dose, site, laterality) are scored separately on the matched pairs.
 """
@@ -37,6 +38,10 @@ RELATIVE_TOLERANCE = 0.02
 SITE = "site"  # the kind of the place modifiers among the knowledge base's patterns
 ORDERED_KINDS = ("lab", "imaging")  # an order of a test or study is coded as the test (docs/findings.md)
 ATTRIBUTES = ("historical", "unit", "interpretation", "dose", "site", "laterality", "action", "order_type")
+# A follow-up's interval is one time said in two units ("in four weeks", "in a month"): compared in days, within
+# 10%, so 4 wk is 1 mo and 1 wk is not 1 mo. UCUM's units of time as findings give them (docs/findings.md).
+DAYS_PER_UNIT = {"d": 1.0, "wk": 7.0, "mo": 30.4, "a": 365.25}
+INTERVAL_TOLERANCE = 0.1
 ICD10_CATEGORY = 3  # two problems with the same ICD-10-CM category (E11.9, E11.65) are the same problem
 NO_EQUIVALENTS = Equivalents.none()
 
@@ -385,8 +390,13 @@ def _matches(expected: GoldFinding, found: Finding, equivalents: Equivalents) ->
         return False
     if expected.value is None:
         return True
+    if found.value is None:
+        return False
+    if expected.kind == "follow_up" and expected.unit in DAYS_PER_UNIT and found.unit in DAYS_PER_UNIT:
+        said, got = expected.value * DAYS_PER_UNIT[expected.unit], found.value * DAYS_PER_UNIT[found.unit]
+        return abs(got - said) <= INTERVAL_TOLERANCE * said
     tolerance = max(ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE * abs(expected.value))
-    return found.value is not None and abs(found.value - expected.value) <= tolerance
+    return abs(found.value - expected.value) <= tolerance
 
 
 def _same_problem(expected: GoldFinding, found: Finding) -> bool:

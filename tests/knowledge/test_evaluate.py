@@ -12,7 +12,7 @@ import yaml
 
 from knowledge.equivalents import Equivalents, load_equivalents
 from knowledge.errors import KnowledgeError
-from knowledge.evaluate import (CorpusError, Evaluation, GoldFinding, _score, evaluate, known_concepts, load_corpus,
+from knowledge.evaluate import (Agreement, CorpusError, Evaluation, GoldFinding, _score, evaluate, known_concepts, load_corpus,
                                 read_gold)
 from knowledge.extract import Extractor
 from nlp.types import Assertion, Finding, FindingKind
@@ -75,6 +75,21 @@ def test_a_match_needs_kind_code_assertion_and_a_value_within_tolerance(found: F
     gold = GoldFinding(kind="electrolyte", code="potassium", value=3.1)
     _score(result, "case", [gold], [found])
     assert (result.overall.tp, result.overall.fn, result.overall.fp) == (tp, 1 - tp, 1 - tp)
+
+
+@pytest.mark.parametrize(("value", "unit", "tp"), [
+    (4, "wk", 1),    # four weeks is the month the gold says
+    (1, "mo", 1),
+    (30, "d", 1),
+    (1, "wk", 0),    # the same number in another unit is another interval
+    (6, "wk", 0),
+])
+def test_a_follow_up_interval_is_compared_in_days(value: float, unit: str, tp: int) -> None:
+    result = Evaluation(attributes={"unit": Agreement()})
+    gold = GoldFinding(kind="follow_up", code="follow_up", value=1, unit="mo")
+    found = Finding(id="f1", kind="follow_up", code="follow_up", text="in a month", value=value, unit=unit)
+    _score(result, "case", [gold], [found])
+    assert (result.overall.tp, result.overall.fn) == (tp, 1 - tp)
 
 
 def test_an_extracted_finding_matches_only_one_gold_finding() -> None:
