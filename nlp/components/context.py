@@ -137,7 +137,7 @@ class QuestionMarker:
             in_sentence = [t for t in targets if sentence.start <= t.start < sentence.end]
             if not in_sentence:
                 continue
-            question = self._is_question(sentence, openers, tagged, lead_ins)
+            question = self.is_question(sentence, openers, tagged, lead_ins)
             if question and index + 1 < len(sentences) and self._follows_up(
                     sentences[index + 1], targets, openers, tagged, lead_ins, clauses):
                 # "And the cramps? Where are they?" asks the second, as "And the cramps, where are they?" does
@@ -182,6 +182,14 @@ class QuestionMarker:
                 asked.append(opener)
         return asked
 
+    def begin(self, doc: Doc) -> tuple[list[Span], QuestionMarks]:
+        """The targets of `doc` and its question cues, with `doc._.follows_up` set: how every assertion component
+        starts, whatever its cues, so that the dialogue rules are the same for all."""
+        targets = list(doc.spans[TARGETS])
+        marks = self.marks(doc)
+        self.follow_up(doc, targets, marks)
+        return targets, marks
+
     def follow_up(self, doc: Doc, targets: list[Span], marks: QuestionMarks) -> None:
         """Set `doc._.follows_up`: the utterance opens with a question about what was said just before it ("Where are
         they?"), naming nothing itself."""
@@ -197,7 +205,7 @@ class QuestionMarker:
         about what the question before it named, as "And the cramps, where are they?" does."""
         start = cls._opening(sentence, lead_ins)
         return start in clauses and not any(sentence.start <= t.start < sentence.end for t in targets) \
-            and cls._is_question(sentence, openers, tagged, lead_ins)
+            and cls.is_question(sentence, openers, tagged, lead_ins)
 
     @staticmethod
     def _opening(sentence: Span, lead_ins: dict[int, int] | None = None) -> int:
@@ -213,8 +221,8 @@ class QuestionMarker:
         return cls._opening(sentence, lead_ins) in openers
 
     @classmethod
-    def _is_question(cls, sentence: Span, openers: set[int], tagged: set[tuple[int, int]],
-                     lead_ins: dict[int, int] | None = None) -> bool:
+    def is_question(cls, sentence: Span, openers: set[int], tagged: set[tuple[int, int]],
+                    lead_ins: dict[int, int] | None = None) -> bool:
         """Opens like a question, after any lead-ins ("okay, alright, so do you ..."), or ends with "?" unless the
         "?" only follows a tag ("..., okay?")."""
         doc = sentence.doc
@@ -249,9 +257,7 @@ class ContextMarker:
         self.questions.add(questions)
 
     def __call__(self, doc: Doc) -> Doc:
-        targets = list(doc.spans[TARGETS])
-        marks = self.questions.marks(doc)
-        self.questions.follow_up(doc, targets, marks)
+        targets, marks = self.questions.begin(doc)
         if not targets:
             return doc
         target_tokens = {i for target in targets for i in range(target.start, target.end)}
@@ -395,7 +401,7 @@ def spoken_of(doc: Doc, targets: list[Span], relatives: list[tuple[Span, Context
         named = [rule for span, rule in relatives if sentence.start <= span.start < sentence.end]
         in_sentence = [t for t in targets if sentence.start <= t.start < sentence.end]
         own = [token.i for token in sentence if token.lower_ in OWN_WORDS]
-        question = QuestionMarker._is_question(sentence, marks.openers, marks.tagged, marks.lead_ins)
+        question = QuestionMarker.is_question(sentence, marks.openers, marks.tagged, marks.lead_ins)
         if not named and in_sentence and asked and question and not own:
             for target in in_sentence:
                 apply(target, FAMILY)

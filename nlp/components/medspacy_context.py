@@ -63,9 +63,7 @@ class MedspacyContext:
         self.questions.add(questions)
 
     def __call__(self, doc: Doc) -> Doc:
-        targets = list(doc.spans[TARGETS])
-        marks = self.questions.marks(doc)
-        self.questions.follow_up(doc, targets, marks)
+        targets, marks = self.questions.begin(doc)
         if not targets:
             return doc
         self.context(doc)
