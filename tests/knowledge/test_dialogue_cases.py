@@ -338,3 +338,23 @@ def test_a_symptom_asked_in_everyday_words_is_denied_by_the_answer(extractor: Ex
 def test_a_pain_when_passing_urine_asked_in_the_second_person_is_dysuria(extractor: Extractor) -> None:
     said = "Doctor: Any pain when you're urinating?\nPatient: No, no real pain when I pee."
     assert found(extractor, said) == {("dysuria", "absent")}
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: Does anybody in your family have cancer?\nPatient: Yes, but I forget which kind.\n"
+     "Doctor: OK. And what about heart disease?\nPatient: Yes, that too.", "heart_disease"),
+    ("Doctor: Any family history of cancer?\nPatient: No.\nDoctor: How about diabetes, does anyone have that?\n"
+     "Patient: Yeah, I think so.", "diabetes"),
+    ("Doctor: Anything that runs in the family?\nPatient: My grandparents both had heart trouble. We have asthma "
+     "too.", "asthma"),
+    ("Doctor: Anything in the family we should know?\nPatient: Yes, I believe someone had gout.", "gout"),
+])
+def test_a_question_asking_on_about_the_family_asks_about_the_family(extractor: Extractor, said: str,
+                                                                     code: str) -> None:
+    assert (code, "family") in found(extractor, said) and (code, "present") not in found(extractor, said)
+
+
+def test_a_question_of_the_patients_own_ends_the_family_talk(extractor: Extractor) -> None:
+    said = ("Doctor: Any strokes in the family?\nPatient: No.\nDoctor: Do you smoke?\nPatient: No.\n"
+            "Doctor: What about asthma?\nPatient: Yes.")
+    assert found(extractor, said) == {("smoking", "absent"), ("asthma", "present")}
