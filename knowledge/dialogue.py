@@ -579,7 +579,15 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                 asks = mention.in_question and mention.kind in ASKED_OF_PLAN and mention.assertion == "present" \
                     and mention.attributes.get("action") not in TAKEN_ACTIONS \
                     and not owned_by_patient(Placed(segment, mention, None)) and patient_asks(segment.text, mention.start)
-                placed.append(Placed(segment, mention, None if asks else mention.assertion))
+                assertion = None if asks else mention.assertion
+                if mention.in_question and mention.kind == "condition" and assertion == "present" \
+                        and segment.speaker == "patient" and not owned_by_patient(Placed(segment, mention, None)) \
+                        and not asks_own_or_meaning(re.split(r"[.?!]", segment.text[:mention.start])[-1]):
+                    # "So, is it cancer?", "Could this be a stroke?": the patient asks what it is, a doubt ("Is my
+                    # asthma worse?", "I have diabetes, you know that?" speak of their own; "have you had any allergies?"
+                    # is the clinician's, misheard; "What is C diff?" asks what the word means)
+                    assertion = "possible"
+                placed.append(Placed(segment, mention, assertion))
                 continue
             echo = echoed(segments, echoes, index, mention)
             reply = answer_to(segments, index) if echo is None else echo[0]
@@ -754,6 +762,15 @@ def patient_asks(text: str, start: int) -> bool:
 def by_clinician_of(item: Placed) -> bool:
     """Whether the clinician said the mention: only the clinician makes a plan or a decision."""
     return item.segment.speaker != "patient"
+
+
+MEANING = re.compile(r"\bwhat(?: is|'s| s| are| does)\b")
+
+
+def asks_own_or_meaning(before: str) -> bool:
+    """Whether a patient's question, up to what it names, speaks of the speaker or the listener ("I", "my", "you") or
+    asks what a word means ("What is ...?")."""
+    return bool((LISTENERS_OWN | SPEAKERS_OWN) & set(normalise(before).split()) or MEANING.search(before.lower()))
 
 
 def owned_by_patient(item: Placed) -> bool:

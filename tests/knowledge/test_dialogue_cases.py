@@ -358,3 +358,36 @@ def test_a_question_of_the_patients_own_ends_the_family_talk(extractor: Extracto
     said = ("Doctor: Any strokes in the family?\nPatient: No.\nDoctor: Do you smoke?\nPatient: No.\n"
             "Doctor: What about asthma?\nPatient: Yes.")
     assert found(extractor, said) == {("smoking", "absent"), ("asthma", "present")}
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: So is this cancer?", "cancer"),
+    ("Patient: Could all of this be gallstones?", "gallstones"),
+])
+def test_a_patients_question_about_a_diagnosis_is_a_doubt(extractor: Extractor, said: str, code: str) -> None:
+    assert (code, "possible") in found(extractor, said) and (code, "present") not in found(extractor, said)
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: Is my asthma flaring up again?", "asthma"),
+    ("Patient: I have high blood pressure too, did you know?", "hypertension"),
+])
+def test_a_patients_question_about_their_own_problem_keeps_it(extractor: Extractor, said: str, code: str) -> None:
+    assert (code, "present") in found(extractor, said)
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: I read online that it might be a stroke.\nDoctor: Looking at you, this is definitely not a stroke.",
+     "stroke"),
+    ("Patient: Could these headaches be a brain tumour?\nDoctor: No, I don't think this is a brain tumour.",
+     "brain_tumor"),
+    ("Doctor: It may be a clot in the leg, so let's scan it.\nDoctor: Good news, the scan shows no clot in the leg.",
+     "deep_vein_thrombosis"),
+])
+def test_a_doubt_the_clinician_rules_out_is_absent(extractor: Extractor, said: str, code: str) -> None:
+    assert {(c, a) for c, a in found(extractor, said) if c == code} == {(code, "absent")}
+
+
+def test_a_problem_said_had_stays_beside_a_denial(extractor: Extractor) -> None:
+    said = "Doctor: So you have asthma.\nPatient: Yes.\nDoctor: This cough isn't from asthma though."
+    assert ("asthma", "present") in found(extractor, said)
