@@ -391,3 +391,18 @@ def test_a_doubt_the_clinician_rules_out_is_absent(extractor: Extractor, said: s
 def test_a_problem_said_had_stays_beside_a_denial(extractor: Extractor) -> None:
     said = "Doctor: So you have asthma.\nPatient: Yes.\nDoctor: This cough isn't from asthma though."
     assert ("asthma", "present") in found(extractor, said)
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: Psoriasis is a condition where the skin makes new cells too quickly.", "psoriasis"),
+    ("Doctor: Basically, gout is a type of inflammation in the joints.", "gout"),
+    ("Doctor: The blood tests look at things like anaemia and how your liver is working.", "anemia"),
+])
+def test_an_illness_explained_or_looked_for_is_no_finding(extractor: Extractor, said: str, code: str) -> None:
+    assert code not in {c for c, _ in found(extractor, said)}
+
+
+@pytest.mark.parametrize("said", ["Doctor: You have psoriasis, which is a condition where the skin makes cells fast.",
+                                  "Doctor: Your psoriasis is a condition we can treat well."])
+def test_an_illness_said_of_the_patient_and_explained_stays(extractor: Extractor, said: str) -> None:
+    assert ("psoriasis", "present") in found(extractor, said)
