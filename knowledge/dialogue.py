@@ -455,6 +455,23 @@ THIRD_PERSON = frozenset({"he", "she", "they", "him", "her", "them", "his", "the
 FAMILY_WORDS = ("family", "relative", "relatives")  # a relative's word that needs no "your" to ask about the family
 
 
+# A question about the family goes on over the next questions that ask on ("What about heart disease?", "Anything
+# else?", "Does anyone have diabetes?", "Do you know what kind of cancer?"), naming nothing of the listener's own but
+# what they know; the first question of the listener's own ("Do you smoke?") ends it
+FOLLOWS_ON = re.compile(r"\b(?:what|how) about\b|\banything else\b|\bany others?\b|\bany other\b|\banyone\b|"
+                        r"\banybody\b|\bsomeone\b|\bsomebody\b|\bwho\b|\bwhat (?:kind|type|sort)\b|\bwhich\b|"
+                        r"\bany of them\b")
+KNOWING = re.compile(r"\b(?:do|did|can|could|would) you (?:happen to )?(?:know|remember|recall|think of)(?: of)?\b|"
+                     r"\bare you aware(?: of)?\b|\bthat you know(?: of)?\b|\bthat you're aware of\b|"
+                     r"\bdoes that (?:sound|ring)\b|\byou mentioned\b")
+NAMED_ONLY_WORDS = 5  # "Oh, coronary heart disease?": a term guessed back, in the family's talk, is the family's
+# what the patient knows or thinks is no word of their own illness ("Yes, I know someone had heart disease"); "we" in a
+# reply about the family is the family ("We have high blood pressure and blood sugar")
+EPISTEMIC = re.compile(r"\bi (?:know|think|believe|remember|recall|guess|'m not sure|am not sure|don't know|do n't know)"
+                       r"\b|\bi'm pretty sure\b")
+REPLY_OWN = SPEAKERS_OWN - {"we", "our"}
+
+
 def family_replies(segments: list[Segment], found: list[list[Mention]], answers: list[Answer | None],
                    relatives: Iterable[str]) -> list[list[Mention]]:
     """Mark `relative_again` (the family's, in the patient's words: `planned`) what the patient's reply to a question
@@ -463,13 +480,23 @@ def family_replies(segments: list[Segment], found: list[list[Mention]], answers:
     do you have any pain?" asks the patient); the reply's first sentences, up to a word of the patient's own.
 
     A reply that names a relative and no problem, opening with no yes or no ("Any family history of colon cancer?" "My
-    grandfather had it."), says the family has what was asked."""
+    grandfather had it."), says the family has what was asked. A question that asks on about the family (`asks_on`)
+    asks about it too: what it names is the family's ("What about heart disease?" "Yes.")."""
     result = [list(mentions) for mentions in found]
     phrases = relatives_said(tuple(relatives))
+    topic = False
     for index, segment in enumerate(segments):
-        reply = answer_to(segments, index) if segment.speaker == "clinician" else None
-        if reply is None or segments[reply].speaker != "patient" or not (
-                asks_family(segment.text, phrases) or asks_of_relative(segments, index, phrases)):
+        if segment.speaker != "clinician":
+            continue
+        reply = answer_to(segments, index)
+        family = asks_family(segment.text, phrases) or asks_of_relative(segments, index, phrases)
+        on = not family and topic and asks_on(segment.text)
+        topic = family or on or (topic and not listeners_own(last_sentence(segment.text)))
+        if family or on:  # "Do you know what kind of heart problem he had?": the relative's
+            last = len(re.split(r"[.?!]", segment.text.rstrip(" ?.!"))) - 1
+            result[index] = [replace(m, assertion="family") if m.kind in NAMED_KINDS and m.in_question
+                             and m.assertion == "present" and m.sentence >= last else m for m in result[index]]
+        if reply is None or segments[reply].speaker != "patient" or not (family or on):
             continue
         text = segments[reply].text
         if answers[reply] is None and not any(m.kind in NAMED_KINDS for m in found[reply]) \
@@ -480,9 +507,23 @@ def family_replies(segments: list[Segment], found: list[list[Mention]], answers:
             before = re.split(r"[.?!]", text[:mention.start].lower())
             if mention.kind in NAMED_KINDS and mention.assertion in ("present", "possible", "absent") \
                     and len(before) <= FAMILY_REPLY_SENTENCES and not mention.in_question \
-                    and not SPEAKERS_OWN & set(normalise(before[-1]).split()):
+                    and not REPLY_OWN & set(normalise(EPISTEMIC.sub(" ", before[-1])).split()):
                 result[reply][position] = replace(mention, attributes=mention.attributes | {"relative_again": True})
     return result
+
+
+def listeners_own(sentence: str) -> bool:
+    """Whether a sentence names the listener's own, past what it asks them to know ("do you know of anyone")."""
+    return bool(LISTENERS_OWN & set(normalise(KNOWING.sub(" ", sentence)).split()))
+
+
+def asks_on(text: str) -> bool:
+    """Whether a clinician's turn asks on about what was being asked ("What about heart disease?", "Does anyone have
+    that?", "Oh, coronary heart disease?"), naming nothing of the listener's own."""
+    if "?" not in text:
+        return False
+    last = last_sentence(text)
+    return not listeners_own(last) and (bool(FOLLOWS_ON.search(last)) or len(normalise(last).split()) <= NAMED_ONLY_WORDS)
 
 
 @functools.lru_cache(maxsize=4)
@@ -538,7 +579,15 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                 asks = mention.in_question and mention.kind in ASKED_OF_PLAN and mention.assertion == "present" \
                     and mention.attributes.get("action") not in TAKEN_ACTIONS \
                     and not owned_by_patient(Placed(segment, mention, None)) and patient_asks(segment.text, mention.start)
-                placed.append(Placed(segment, mention, None if asks else mention.assertion))
+                assertion = None if asks else mention.assertion
+                if mention.in_question and mention.kind == "condition" and assertion == "present" \
+                        and segment.speaker == "patient" and not owned_by_patient(Placed(segment, mention, None)) \
+                        and not asks_own_or_meaning(re.split(r"[.?!]", segment.text[:mention.start])[-1]):
+                    # "So, is it cancer?", "Could this be a stroke?": the patient asks what it is, a doubt ("Is my
+                    # asthma worse?", "I have diabetes, you know that?" speak of their own; "have you had any allergies?"
+                    # is the clinician's, misheard; "What is C diff?" asks what the word means)
+                    assertion = "possible"
+                placed.append(Placed(segment, mention, assertion))
                 continue
             echo = echoed(segments, echoes, index, mention)
             reply = answer_to(segments, index) if echo is None else echo[0]
@@ -713,6 +762,15 @@ def patient_asks(text: str, start: int) -> bool:
 def by_clinician_of(item: Placed) -> bool:
     """Whether the clinician said the mention: only the clinician makes a plan or a decision."""
     return item.segment.speaker != "patient"
+
+
+MEANING = re.compile(r"\bwhat(?: is|'s| s| are| does)\b")
+
+
+def asks_own_or_meaning(before: str) -> bool:
+    """Whether a patient's question, up to what it names, speaks of the speaker or the listener ("I", "my", "you") or
+    asks what a word means ("What is ...?")."""
+    return bool((LISTENERS_OWN | SPEAKERS_OWN) & set(normalise(before).split()) or MEANING.search(before.lower()))
 
 
 def owned_by_patient(item: Placed) -> bool:

@@ -142,6 +142,7 @@ class Extractor:
         # "Are you working?" "No, I'm retired": a status denied is still the patient's status
         placed = [replace(plan, assertion="present") if plan.assertion == "absent"
                   and (plan.mention.kind, plan.mention.code) in statuses else plan for plan in placed]
+        placed = _ruled_out(placed)
         findings = self._fold_generic(self._fold_classes(self._merge(_proposal_spoken_of(self._others_denied(placed)))))
         return self._read(segments, _sided(_allergens_apart(findings), self.knowledge.general.normal,
                                            self.knowledge.midline_sites))
@@ -452,6 +453,28 @@ def _says_taken(item: Placed) -> bool:
 def _taken_before(item: Placed) -> bool:
     """Said as taken before today, with no decision about it ("I've tried ibuprofen")."""
     return item.assertion == "present" and item.in_past and "action" not in item.mention.attributes
+
+
+DOUBTS = frozenset({"possible", "hypothetical"})
+
+
+def _ruled_out(items: list[Placed]) -> list[Placed]:
+    """A problem the clinician says the patient does not have ("it's not a brain tumour", "no sign of a stroke"), and
+    that was only ever doubted or asked about (the patient's worry, "is it cancer?", the clinician's "it could be a
+    clot"), is ruled out: the doubts give way to the denial, where present would outrank absent. A problem said had
+    stays had beside it."""
+    by_code: dict[str, list[Placed]] = {}
+    for item in items:
+        if item.mention.kind == "condition" and item.assertion not in (None, "family"):
+            by_code.setdefault(item.mention.code, []).append(item)
+    doubted: set[int] = set()
+    for said in by_code.values():
+        denial = [item for item in said if item.assertion == "absent" and item.segment.speaker == "clinician"
+                  and not item.mention.in_question]
+        doubts = [item for item in said if item.assertion in DOUBTS]
+        if denial and doubts and all(item.assertion in DOUBTS or item.assertion == "absent" for item in said):
+            doubted |= {id(item) for item in doubts}
+    return [replace(item, assertion=None) if id(item) in doubted else item for item in items]
 
 
 def _denied_apart(items: list[Placed]) -> set[int]:

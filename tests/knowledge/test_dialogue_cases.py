@@ -338,3 +338,71 @@ def test_a_symptom_asked_in_everyday_words_is_denied_by_the_answer(extractor: Ex
 def test_a_pain_when_passing_urine_asked_in_the_second_person_is_dysuria(extractor: Extractor) -> None:
     said = "Doctor: Any pain when you're urinating?\nPatient: No, no real pain when I pee."
     assert found(extractor, said) == {("dysuria", "absent")}
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: Does anybody in your family have cancer?\nPatient: Yes, but I forget which kind.\n"
+     "Doctor: OK. And what about heart disease?\nPatient: Yes, that too.", "heart_disease"),
+    ("Doctor: Any family history of cancer?\nPatient: No.\nDoctor: How about diabetes, does anyone have that?\n"
+     "Patient: Yeah, I think so.", "diabetes"),
+    ("Doctor: Anything that runs in the family?\nPatient: My grandparents both had heart trouble. We have asthma "
+     "too.", "asthma"),
+    ("Doctor: Anything in the family we should know?\nPatient: Yes, I believe someone had gout.", "gout"),
+])
+def test_a_question_asking_on_about_the_family_asks_about_the_family(extractor: Extractor, said: str,
+                                                                     code: str) -> None:
+    assert (code, "family") in found(extractor, said) and (code, "present") not in found(extractor, said)
+
+
+def test_a_question_of_the_patients_own_ends_the_family_talk(extractor: Extractor) -> None:
+    said = ("Doctor: Any strokes in the family?\nPatient: No.\nDoctor: Do you smoke?\nPatient: No.\n"
+            "Doctor: What about asthma?\nPatient: Yes.")
+    assert found(extractor, said) == {("smoking", "absent"), ("asthma", "present")}
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: So is this cancer?", "cancer"),
+    ("Patient: Could all of this be gallstones?", "gallstones"),
+])
+def test_a_patients_question_about_a_diagnosis_is_a_doubt(extractor: Extractor, said: str, code: str) -> None:
+    assert (code, "possible") in found(extractor, said) and (code, "present") not in found(extractor, said)
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: Is my asthma flaring up again?", "asthma"),
+    ("Patient: I have high blood pressure too, did you know?", "hypertension"),
+])
+def test_a_patients_question_about_their_own_problem_keeps_it(extractor: Extractor, said: str, code: str) -> None:
+    assert (code, "present") in found(extractor, said)
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Patient: I read online that it might be a stroke.\nDoctor: Looking at you, this is definitely not a stroke.",
+     "stroke"),
+    ("Patient: Could these headaches be a brain tumour?\nDoctor: No, I don't think this is a brain tumour.",
+     "brain_tumor"),
+    ("Doctor: It may be a clot in the leg, so let's scan it.\nDoctor: Good news, the scan shows no clot in the leg.",
+     "deep_vein_thrombosis"),
+])
+def test_a_doubt_the_clinician_rules_out_is_absent(extractor: Extractor, said: str, code: str) -> None:
+    assert {(c, a) for c, a in found(extractor, said) if c == code} == {(code, "absent")}
+
+
+def test_a_problem_said_had_stays_beside_a_denial(extractor: Extractor) -> None:
+    said = "Doctor: So you have asthma.\nPatient: Yes.\nDoctor: This cough isn't from asthma though."
+    assert ("asthma", "present") in found(extractor, said)
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: Psoriasis is a condition where the skin makes new cells too quickly.", "psoriasis"),
+    ("Doctor: Basically, gout is a type of inflammation in the joints.", "gout"),
+    ("Doctor: The blood tests look at things like anaemia and how your liver is working.", "anemia"),
+])
+def test_an_illness_explained_or_looked_for_is_no_finding(extractor: Extractor, said: str, code: str) -> None:
+    assert code not in {c for c, _ in found(extractor, said)}
+
+
+@pytest.mark.parametrize("said", ["Doctor: You have psoriasis, which is a condition where the skin makes cells fast.",
+                                  "Doctor: Your psoriasis is a condition we can treat well."])
+def test_an_illness_said_of_the_patient_and_explained_stays(extractor: Extractor, said: str) -> None:
+    assert ("psoriasis", "present") in found(extractor, said)

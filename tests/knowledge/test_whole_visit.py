@@ -554,6 +554,11 @@ def test_wrapping_up_a_consultation_bandages_nothing(extractor: Extractor) -> No
     ("Doctor: How are you doing with your hip replacement these days?", "hip_replacement", "Z96.649"),
     ("Doctor: Your knee replacement looks great on the films.", "knee_replacement", "Z96.659"),
     ("Doctor: I see you had a stent put in after the heart attack.", "stent", "Z95.5"),
+    # an operation named by its place, said as history
+    ("Patient: Back in college I had surgery on my left knee.", "knee_surgery", "Z98.890"),
+    ("Patient: I've had previous back surgery, a while ago now.", "back_surgery", "Z98.890"),
+    ("Patient: They did a spinal fusion on me in my forties.", "spinal_fusion", "Z98.1"),
+    ("Patient: When I was young I had gall bladder surgery.", "cholecystectomy", "Z90.49"),
 ])
 def test_a_procedure_said_of_the_past_is_surgical_history_not_an_order(extractor: Extractor, said: str, code: str,
                                                                      icd10: str) -> None:
