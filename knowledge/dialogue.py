@@ -753,6 +753,12 @@ def planned(item: Placed) -> Placed | None:
             assertion = "present"  # "no fever today, your temperature is 98.4": a number read is no denial
     impression = attributes.pop("impression", False)
     after = attributes.pop("after", None)
+    asked = attributes.pop("asked", None)
+    if asked and mention.kind == "order" and mention.in_question:
+        # "Do you monitor your blood sugars at home?": the readings asked about, a result of the test, no order
+        attributes.pop("order_type", None)
+        mention = replace(mention, kind="lab", code=asked)
+        attributes = fit("lab", attributes)
     safety_net: tuple[str, ...] = attributes.pop("safety_net", ())
     attributes.pop("concern", None)
     by_clinician = by_clinician_of(item)
@@ -822,6 +828,8 @@ def planned(item: Placed) -> Placed | None:
     if mention.kind in PLAN_KINDS and assertion in ("hypothetical", "present") \
             and (not conditional or mention.kind in SAFETY_NET_KINDS and by_clinician):
         assertion = "present"
+    if mention.kind == "order" and option and by_clinician and assertion == "present" and not mention.in_question:
+        assertion = "hypothetical"  # "one option is a cortisone shot", "we can consider an injection": not decided
     if mention.kind == "order" and proposed and assertion == "possible":
         # "we can possibly do an MRI": a plan in doubt is not placed yet; "I think we should get an x-ray" is
         assertion = "present" if impression else "hypothetical"
