@@ -710,9 +710,17 @@ def patient_asks(text: str, start: int) -> bool:
     return PATIENT_ASKS.search(normalise(sentence)) is not None
 
 
+# Words only the clinician says: a turn labelled the patient's that says them is the clinician's, its speaker
+# mislabelled (ACI-BENCH has such turns: "so i'm going to refer you to physical therapy" under the patient).
+CLINICIAN_ONLY = ("refer you", "referring you", "prescribe you", "i'm going to prescribe", "i'll prescribe",
+                  "i'm gonna prescribe", "i'm gon na prescribe", "my assessment", "assessment and plan",
+                  "on your exam", "on your physical exam", "having you start", "i want you to continue",
+                  "i'm going to order", "i'm gon na order", "i'll order", "we'll order", "put an order in")
+
+
 def by_clinician_of(item: Placed) -> bool:
     """Whether the clinician said the mention: only the clinician makes a plan or a decision."""
-    return item.segment.speaker != "patient"
+    return item.segment.speaker != "patient" or says_any(item.segment.text, CLINICIAN_ONLY)
 
 
 def owned_by_patient(item: Placed) -> bool:

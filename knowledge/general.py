@@ -229,7 +229,8 @@ class GeneralPack:
                            "requires_number": file.requires_value, "paired": term.paired, "plausible": term.plausible,
                            "names_kind": term.names_kind, "placeless": term.code in file.placeless,
                            "sideless": term.code in file.sideless, "site": term.site,
-                           "placed": term.code in file.placed, "safety_net": tuple(term.safety_net), "asked": term.asked}
+                           "placed": term.code in file.placed, "safety_net": tuple(term.safety_net),
+                           "asked": term.asked}
                 attributes = {key: value for key, value in options.items() if value}
                 patterns.append(TermPattern(file.kind, term.code, phrases, attributes))
                 if term.negated_phrases:

@@ -269,3 +269,10 @@ def test_a_home_check_asked_about_is_its_result_not_an_order(extractor: Extracto
     found = {(f.kind, f.code) for f in extractor.extract(parse(said)).findings}
     assert ("order", "home_glucose_monitoring") not in found
     assert ("lab", "glucose") in found
+
+
+def test_what_the_bloods_ordered_look_at_is_ordered(extractor: Extractor) -> None:
+    """"We look at things like ..." after bloods ordered names what they hold, no look at a result already there."""
+    said = "Doctor: I'll send off some bloods, which check things like your kidney functions and your vitamin levels."
+    assert ordered(extractor, said, "metabolic_panel") == "present"
+    assert ordered(extractor, said, "vitamin_levels") == "present"
