@@ -276,3 +276,10 @@ def test_what_the_bloods_ordered_look_at_is_ordered(extractor: Extractor) -> Non
     said = "Doctor: I'll send off some bloods, which check things like your kidney functions and your vitamin levels."
     assert ordered(extractor, said, "metabolic_panel") == "present"
     assert ordered(extractor, said, "vitamin_levels") == "present"
+
+
+def test_a_plan_in_a_turn_mislabelled_the_patients_is_the_clinicians(extractor: Extractor) -> None:
+    """Words only a clinician says ("refer you") make a turn labelled the patient's the clinician's plan."""
+    said = "Patient: So what I'm going to do is refer you to physical therapy for about six weeks."
+    assert ordered(extractor, said, "referral_physical_therapy") == "present"
+    assert ordered(extractor, "Patient: I'd like to try physical therapy.", "referral_physical_therapy") is None
