@@ -248,6 +248,7 @@ def test_a_plan_said_in_other_words_is_ordered(extractor: Extractor, said: str, 
     ("Doctor: If the therapy doesn't help, we can consider a cortisone shot.", "steroid_injection"),
     ("Doctor: One option down the line is an operation.", "surgery"),
     ("Doctor: If it keeps coming back we'll discuss further treatment such as lithotripsy.", "lithotripsy"),
+    ("Doctor: We could also do what we call a ureteroscopy to take the stone out.", "ureteroscopy"),
 ])
 def test_a_plan_weighed_is_hypothetical(extractor: Extractor, said: str, code: str) -> None:
     """A treatment considered or put forward as an option is not ordered today."""
