@@ -759,9 +759,17 @@ def patient_asks(text: str, start: int) -> bool:
     return PATIENT_ASKS.search(normalise(sentence)) is not None
 
 
+# Words only the clinician says: a turn labelled the patient's that says them is the clinician's, its speaker
+# mislabelled (ACI-BENCH has such turns: "so i'm going to refer you to physical therapy" under the patient).
+CLINICIAN_ONLY = ("refer you", "referring you", "prescribe you", "i'm going to prescribe", "i'll prescribe",
+                  "i'm gonna prescribe", "i'm gon na prescribe", "my assessment", "assessment and plan",
+                  "on your exam", "on your physical exam", "having you start", "i want you to continue",
+                  "i'm going to order", "i'm gon na order", "i'll order", "we'll order", "put an order in")
+
+
 def by_clinician_of(item: Placed) -> bool:
     """Whether the clinician said the mention: only the clinician makes a plan or a decision."""
-    return item.segment.speaker != "patient"
+    return item.segment.speaker != "patient" or says_any(item.segment.text, CLINICIAN_ONLY)
 
 
 MEANING = re.compile(r"\bwhat(?: is|'s| s| are| does)\b")
@@ -811,6 +819,12 @@ def planned(item: Placed) -> Placed | None:
             assertion = "present"  # "no fever today, your temperature is 98.4": a number read is no denial
     impression = attributes.pop("impression", False)
     after = attributes.pop("after", None)
+    asked = attributes.pop("asked", None)
+    if asked and mention.kind == "order" and mention.in_question:
+        # "Do you monitor your blood sugars at home?": the readings asked about, a result of the test, no order
+        attributes.pop("order_type", None)
+        mention = replace(mention, kind="lab", code=asked)
+        attributes = fit("lab", attributes)
     safety_net: tuple[str, ...] = attributes.pop("safety_net", ())
     attributes.pop("concern", None)
     by_clinician = by_clinician_of(item)
@@ -880,6 +894,8 @@ def planned(item: Placed) -> Placed | None:
     if mention.kind in PLAN_KINDS and assertion in ("hypothetical", "present") \
             and (not conditional or mention.kind in SAFETY_NET_KINDS and by_clinician):
         assertion = "present"
+    if mention.kind == "order" and option and by_clinician and assertion == "present" and not mention.in_question:
+        assertion = "hypothetical"  # "one option is a cortisone shot", "we can consider an injection": not decided
     if mention.kind == "order" and proposed and assertion == "possible":
         # "we can possibly do an MRI": a plan in doubt is not placed yet; "I think we should get an x-ray" is
         assertion = "present" if impression else "hypothetical"

@@ -74,6 +74,9 @@ class GeneralTerm(StrictModel):
     # that says one of these words ("your breathing is getting worse, then take yourself to A&E"), the safety net, no
     # order; said plainly ("you need to go to the emergency department now"), ordered
     safety_net: list[Phrase] = []
+    # a habit of checking at home, asked about ("Do you monitor your blood sugars at home?"), is the result of this
+    # test (a lab code): the answer says what the readings are, no order
+    asked: Code | None = None
     panel: bool = False  # a test without one value of its own (a blood count, a lipid panel)
     unnamed: bool = False  # names no one test ("labs", "blood work"): ordered, it is an order; its result is none
     names_kind: bool = False  # names the kind itself ("allergies"): other terms of the kind need it or a cue nearby
@@ -226,7 +229,8 @@ class GeneralPack:
                            "requires_number": file.requires_value, "paired": term.paired, "plausible": term.plausible,
                            "names_kind": term.names_kind, "placeless": term.code in file.placeless,
                            "sideless": term.code in file.sideless, "site": term.site,
-                           "placed": term.code in file.placed, "safety_net": tuple(term.safety_net)}
+                           "placed": term.code in file.placed, "safety_net": tuple(term.safety_net),
+                           "asked": term.asked}
                 attributes = {key: value for key, value in options.items() if value}
                 patterns.append(TermPattern(file.kind, term.code, phrases, attributes))
                 if term.negated_phrases:

@@ -382,7 +382,9 @@ class ValueAttacher:
         if not cues:
             return ORDERED if span.label_ == ORDER and _instructs(span) else None
         code: str = cues[-1]._.pattern.code
-        return ORDERED if code == CONTINUED and span.label_ != ORDER else code
+        if code == CONTINUED and (span.label_ != ORDER or _instructed(cues)):
+            return ORDERED
+        return code
 
     def _dose(self, drug: Span, numbers: list[Span], modifiers: list[Span], before: int, after: int) -> None:
         sentence = drug.sent
@@ -476,6 +478,14 @@ def _instructs(span: Span) -> bool:
     if span._.pattern.attributes.get("order_type") != THERAPY:
         return False
     return all(token.is_punct or token.lower_ in INSTRUCTION_LEAD_WORDS for token in span.doc[span.sent.start:span.start])
+
+
+def _instructed(cues: list[Span]) -> bool:
+    """Whether the last cue, a therapy gone on with, is itself what the clinician tells the patient to do today ("I
+    want you to continue to ice it", "we're gonna continue to brace the knee", "go ahead and keep up your exercise
+    routine"): an ordering cue right before it (a word between at most) makes it today's plan, as the gold writes it;
+    "I would just continue with the exercises" stays the patient's own."""
+    return len(cues) > 1 and cues[-2]._.pattern.code == ORDERED and cues[-1].start - cues[-2].end <= 1
 
 
 def _listed(doc: Doc, start: int, end: int, modifiers: list[Span], owned: bool = False) -> bool:

@@ -207,3 +207,80 @@ def test_tests_listed_after_one_cue_are_ordered(extractor: Extractor, said: str,
 ])
 def test_a_result_or_a_question_after_an_order_is_no_order(extractor: Extractor, said: str, code: str) -> None:
     assert ordered(extractor, said, code) is None
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: Please weigh yourself every morning and ring me if it goes up.", "weight_monitoring"),
+    ("Doctor: I'd like you to check your blood sugars at home before breakfast.", "home_glucose_monitoring"),
+    ("Doctor: I want you to monitor your blood pressures at home for two weeks.",
+     "home_blood_pressure_monitoring"),
+    ("Doctor: Try keeping a headache diary until I see you next.", "headache_diary"),
+    ("Doctor: I'll give you a strainer so you can catch the stone when it passes.", "urine_strainer"),
+    ("Doctor: We'll do a debridement of that ulcer today.", "debridement"),
+    ("Doctor: No heavy lifting at work for the next fortnight, so avoid heavy lifting.", "activity_modification"),
+    ("Doctor: I'll write you a work note for the rest of the week.", "work_note"),
+    ("Doctor: I'd suggest you try yoga for the stress.", "yoga"),
+    ("Doctor: We're going to place you in a knee immobilizer.", "brace"),
+])
+def test_advice_and_procedures_of_the_plan_are_ordered(extractor: Extractor, said: str, code: str) -> None:
+    """Monitoring at home, diaries, a urine strainer, activity limits, a work note: orders of the plan (orders.yaml)."""
+    assert ordered(extractor, said, code) == "present"
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: Honestly, I think a physiotherapist would help with this.", "referral_physical_therapy"),
+    ("Doctor: I'd love for you to see a nutritionist about your meals.", "referral_dietitian"),
+    ("Doctor: Wear the splint at night for a month.", "splint"),
+    ("Doctor: Apply ice to the elbow three times a day.", "ice"),
+    ("Doctor: It's important that you drink lots of water with this.", "fluids"),
+    ("Doctor: I want you to continue to ice that ankle.", "ice"),
+    ("Doctor: We're gonna continue to brace the knee for now.", "brace"),
+    ("Doctor: Go ahead and keep up your exercise routine.", "physical_activity_advice"),
+])
+def test_a_plan_said_in_other_words_is_ordered(extractor: Extractor, said: str, code: str) -> None:
+    """A recommendation said after the therapy ("would help"), "for you to see", an instruction verb ("wear",
+    "apply"), "it's important that you", and a therapy gone on with that the clinician tells the patient to keep
+    (an ordering cue right before "continue"): today's plan."""
+    assert ordered(extractor, said, code) == "present"
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    ("Doctor: If the therapy doesn't help, we can consider a cortisone shot.", "steroid_injection"),
+    ("Doctor: One option down the line is an operation.", "surgery"),
+    ("Doctor: If it keeps coming back we'll discuss further treatment such as lithotripsy.", "lithotripsy"),
+    ("Doctor: We could also do what we call a ureteroscopy to take the stone out.", "ureteroscopy"),
+])
+def test_a_plan_weighed_is_hypothetical(extractor: Extractor, said: str, code: str) -> None:
+    """A treatment considered or put forward as an option is not ordered today."""
+    assert ordered(extractor, said, code) == "hypothetical"
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: Are you exercising regularly at the moment?",
+    "Doctor: I would just carry on with the stretches you've been doing.",
+])
+def test_exercise_asked_about_or_carried_on_with_is_no_new_order(extractor: Extractor, said: str) -> None:
+    assert not [key for key in plans(extractor, said) if key[0] == "order"]
+
+
+def test_a_home_check_asked_about_is_its_result_not_an_order(extractor: Extractor) -> None:
+    """"Do you monitor your blood sugars at home?": the readings asked, the glucose (orders.yaml `asked`)."""
+    said = ("Doctor: Do you monitor your blood sugars at home?\nPatient: Yes, every morning.\n"
+            "Doctor: And how have they been running lately?\nPatient: Nothing out of the ordinary.")
+    found = {(f.kind, f.code) for f in extractor.extract(parse(said)).findings}
+    assert ("order", "home_glucose_monitoring") not in found
+    assert ("lab", "glucose") in found
+
+
+def test_what_the_bloods_ordered_look_at_is_ordered(extractor: Extractor) -> None:
+    """"We look at things like ..." after bloods ordered names what they hold, no look at a result already there."""
+    said = "Doctor: I'll send off some bloods, which check things like your kidney functions and your vitamin levels."
+    assert ordered(extractor, said, "metabolic_panel") == "present"
+    assert ordered(extractor, said, "vitamin_levels") == "present"
+
+
+def test_a_plan_in_a_turn_mislabelled_the_patients_is_the_clinicians(extractor: Extractor) -> None:
+    """Words only a clinician says ("refer you") make a turn labelled the patient's the clinician's plan."""
+    said = "Patient: So what I'm going to do is refer you to physical therapy for about six weeks."
+    assert ordered(extractor, said, "referral_physical_therapy") == "present"
+    assert ordered(extractor, "Patient: I'd like to try physical therapy.", "referral_physical_therapy") is None
