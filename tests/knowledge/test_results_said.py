@@ -27,7 +27,7 @@ def test_a_test_said_with_its_result_is_a_lab(extractor: Extractor, said: str, c
 
 
 @pytest.mark.parametrize("said", [
-    "Doctor: Before you came in we did do an x-ray of the ankle and nothing is broken.",
+    "Doctor: So we did do an x-ray of the ankle and nothing is broken.",
     "Doctor: Earlier we had you do an x-ray, and it shows a small fracture.",
 ])
 def test_a_study_done_before_the_visit_is_a_result_not_an_order(extractor: Extractor, said: str) -> None:
@@ -37,9 +37,8 @@ def test_a_study_done_before_the_visit_is_a_result_not_an_order(extractor: Extra
 
 
 @pytest.mark.parametrize("said", [
-    "Doctor: The next step would be an upper endoscopy.\nPatient: Okay.\n"
-    "Doctor: And if those tests come back fine, we'll stop there.",
-    "Patient: I'd rather not have the colonoscopy yet, I'll wait to see if it settles.",
+    "Doctor: It would be an upper endoscopy.\nPatient: Okay.\nDoctor: If those tests come back fine, we'll stop there.",
+    "Patient: I'd like to hold off on the colonoscopy and wait to see if I get worse.",
 ])
 def test_a_reading_under_a_condition_reads_no_study(extractor: Extractor, said: str) -> None:
     assert not {f for f in found(extractor, said) if f[0] == "imaging"}
