@@ -84,3 +84,17 @@ def test_social_history_as_patients_say_it(extractor: Extractor, said: str, code
 def test_a_clinician_teaching_has_no_occupation(extractor: Extractor) -> None:
     assert ("social", "occupation", "present") not in found(
         extractor, "Doctor: I teach all my patients to check their feet.")
+
+
+@pytest.mark.parametrize(("said", "value"), [
+    ("Doctor: Your pressure is 142 over 88 today.", 142),
+    ("Patient: My pressure was 150 over 95 at the pharmacy.", 150),
+])
+def test_the_pressure_said_alone_with_its_reading(extractor: Extractor, said: str, value: int) -> None:
+    vitals = [f for f in extractor.extract(parse(said)).findings if f.kind == "vital"]
+    assert [(f.code, f.value) for f in vitals] == [("blood_pressure", value)]
+
+
+def test_a_pressure_felt_is_no_blood_pressure(extractor: Extractor) -> None:
+    assert not [f for f in extractor.extract(parse("Patient: The pressure is about a 6 out of 10.")).findings
+                if f.kind == "vital"]
