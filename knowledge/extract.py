@@ -55,6 +55,10 @@ LAB = "lab"
 TAKING_WORDS = frozenset({"take", "taking", "taken", "took", "tried", "using", "used", "on"})
 TAKING_REACH = 5
 READ_TURNS = 2  # the turns after a study's that may read it ("Let's look at your x-ray." "Okay." "No fracture.")
+# A reading said under a condition or as a purpose reads nothing yet: "if those tests come back fine", "whether it shows
+# a tear", "wait to see if", "until the results are back"; the words this close before it (the study's own between).
+UNREAD_REACH = 40  # characters
+UNREAD_BEFORE = re.compile(r"\b(?:if|whether|unless|until|once)\b(?:\W+\w+){0,3}\W*$|\bto\W*$", re.IGNORECASE)
 
 
 class Extractor:
@@ -174,9 +178,12 @@ class Extractor:
             if pattern is None:
                 return True
             at = position[evidence.segment]
-            after = segments[at].text[evidence.end:]
+            text = segments[at].text
             following = " ".join(s.text for s in segments[at + 1:at + 1 + READ_TURNS])
-            return bool(pattern.search(after) or pattern.search(following))
+            return any(not UNREAD_BEFORE.search(text, max(0, m.start() - UNREAD_REACH), m.start())
+                       for m in pattern.finditer(text, evidence.end)) \
+                or any(not UNREAD_BEFORE.search(following, max(0, m.start() - UNREAD_REACH), m.start())
+                       for m in pattern.finditer(following))
 
         def told(finding: Finding) -> bool:
             # a lab test with its value or reading said is a result, whatever follows it

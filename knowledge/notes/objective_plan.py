@@ -12,7 +12,9 @@ from knowledge.wording import capital
 from nlp.types import Finding
 
 _UNITS = {"mm[Hg]": "mmHg", "/min": "bpm", "Cel": "°C", "[degF]": "°F", "kg/m2": "kg/m2", "[lb_av]": "lb",
-          "[in_i]": "in", "[ft_i]": "ft"}
+          "[in_i]": "in", "[ft_i]": "ft",
+          # a count per microlitre as a result line shows it ("White blood cell count 13.3 K/uL")
+          "10*3/uL": "K/uL"}
 _INTERVALS = {"d": "day", "wk": "week", "mo": "month", "a": "year"}
 _ASIDE_WORDS = 7
 # The words that only number a problem the clinician takes up ("for your third problem, your hypertension")
@@ -85,7 +87,7 @@ def results(visit: Visit, sub: SubsectionPlan) -> list[Subsection]:
         name = capital(visit.name(finding))
         interpretation = finding.attributes.get("interpretation")
         if finding.value is not None:
-            text = f"{name} {finding.value:g} {finding.unit or ''}".rstrip()
+            text = f"{name} {finding.value:g} {_UNITS.get(finding.unit or '', finding.unit or '')}".rstrip()
             text += f" ({interpretation})." if interpretation else "."
             sentences.append(visit.sentence(text, [finding]))
             valued.add(finding.id)

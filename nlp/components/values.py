@@ -35,6 +35,7 @@ AHEAD_WORDS = frozenset({"in", "next", "within"})  # an interval said before its
 # "in a week", "in a couple of weeks", "next week"
 COUNTING_WORDS = {"a": 1, "an": 1, "one": 1, "couple": 2, "next": 1}
 MEDICATION = "medication"
+ALLERGY_NOUNS = frozenset({"allergy", "allergies"})  # "an amoxicillin allergy": the drug before it is the allergen
 # The action cue of a drug said taken, no decision ("I see you take metformin", "Dr. Lee put you on sertraline"): it hides
 # the decision its words hold ("take", "put you on"), and decides nothing (cues.yaml `action`).
 NO_DECISION = "none"
@@ -322,11 +323,12 @@ class ValueAttacher:
         return False
 
     def _allergen(self, doc: Doc, span: Span, modifiers: list[Span]) -> Span:
-        """A drug said after an allergy cue in its sentence ("allergic to penicillin and codeine") is an allergen."""
+        """A drug said after an allergy cue in its sentence ("allergic to penicillin and codeine"), or naming the
+        allergy it comes before ("an amoxicillin allergy", "penicillin allergies"), is an allergen."""
         if span.label_ != MEDICATION:
             return span
         cues = within(modifiers, max(span.sent.start, span.start - self.window), span.start, ALLERGY_CUE)
-        if not cues:
+        if not cues and not (span.end < len(doc) and doc[span.end].lower_ in ALLERGY_NOUNS):
             return span
         allergen = Span(doc, span.start, span.end, label=ALLERGY)
         allergen._.pattern = span._.pattern
