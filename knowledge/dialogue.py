@@ -545,7 +545,7 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
             if reply is None or mention.attributes.get("circumstance") or asked_again(segments, found, index, mention) \
                     or (echo is None and narrowed(found[index], mention)):
                 # "Does it hurt more if you cough?" "Yes.": the answer is about the pain, not the circumstance
-                placed.append(Placed(segment, mention, None))
+                placed.append(Placed(segment, mention, proposed_asked(mention)))
                 continue
             interjected = interjection(segments, index, reply) if echo is None else None
             if interjected is not None:
@@ -585,7 +585,7 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                 # "Any shortness of breath, cough, muscle aches?" "Sometimes when I run I struggle a bit ...": a
                 # qualified yes to a list says which in its own words, and affirms none wholesale ("No other
                 # symptoms" denies them all)
-                placed.append(Placed(segment, mention, None))
+                placed.append(Placed(segment, mention, proposed_asked(mention)))
                 continue
             said = {m.assertion for m in replied if (m.kind, m.code) == (mention.kind, mention.code)}
             if said & SETTLED and opening.assertion not in said:
@@ -620,6 +620,14 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                              t0=t0, t1=t1)
             placed.append(Placed(segment, mention, assertion, [extra], historical))
     return placed
+
+
+def proposed_asked(mention: Mention) -> str | None:
+    """The assertion of a clinician's question that no answer settles: a drug it proposes ("How would you feel about
+    starting a statin?" "Well, my sister takes one.") is proposed still; anything else asked is unsaid (None)."""
+    if mention.kind == "medication" and mention.assertion == "hypothetical" and not MARKS & mention.attributes.keys():
+        return "hypothetical"
+    return None
 
 
 def echoed(segments: list[Segment], echoes: list[list[Echo]], index: int,

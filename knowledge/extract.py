@@ -52,6 +52,10 @@ VITAL = "vital"
 IMAGING = "imaging"
 LAB = "lab"
 # Said by the patient just before a drug, these say it taken ("I've been taking the ibuprofen"), not the plan spoken of.
+# "it's an inhaler", "which is a steroid", "these are antibiotics": a class said as what a drug named before it is
+DESCRIBED = re.compile(r"\b(?:it\s*'?s|it\s+is|that\s*'?s|that\s+is|this\s+is|which\s+is|they\s*'?re|they\s+are|"
+                       r"these\s+are|those\s+are)\s+(?:(?:just|basically|also|like|actually)\s+)?(?:an?\s+)?"
+                       r"(?:[a-z-]+\s+)?$", re.IGNORECASE)
 TAKING_WORDS = frozenset({"take", "taking", "taken", "took", "tried", "using", "used", "on"})
 TAKING_REACH = 5
 READ_TURNS = 2  # the turns after a study's that may read it ("Let's look at your x-ray." "Okay." "No fracture.")
@@ -77,6 +81,11 @@ class Extractor:
         self._examples, self._others, self._contrasts = (
             _phrases(words.examples), _phrases(words.others), _phrases(words.contrasts))
         self._measured_words = _phrases(self._lexicon.lexicon.context.measured)  # matched at the words after a drug
+        approvals = self._lexicon.lexicon.context.approvals
+        self._approvals = re.compile(r"(?:[.!?]\s+)(?:(?:um|uh|so|okay|ok|and|well)\W+)*(?:" + "|".join(
+            r"\s+".join(map(re.escape, phrase.split())) for phrase in sorted(approvals, key=len, reverse=True))
+            + r")\W*\?",
+            re.IGNORECASE) if approvals else None
         self._builder = builder
         self._nlp: Language | None = None
         self._lock = threading.Lock()
@@ -142,9 +151,26 @@ class Extractor:
         # "Are you working?" "No, I'm retired": a status denied is still the patient's status
         placed = [replace(plan, assertion="present") if plan.assertion == "absent"
                   and (plan.mention.kind, plan.mention.code) in statuses else plan for plan in placed]
+        placed = [self._approved(plan) for plan in placed]
         findings = self._fold_generic(self._fold_classes(self._merge(_proposal_spoken_of(self._others_denied(placed)))))
         return self._read(segments, _sided(_allergens_apart(findings), self.knowledge.general.normal,
                                            self.knowledge.midline_sites))
+
+    def _approved(self, item: Placed) -> Placed:
+        """A drug the clinician names with no decision, right before asking whether the patient agrees ("And some
+        anti-inflammatories, such as naproxen. How does that sound?"), or names in doubt ("maybe some naproxen"), is
+        proposed: hypothetical, started."""
+        mention = item.mention
+        if self._approvals is None or mention.kind != "medication" or item.assertion not in SAID_OF_PROPOSAL \
+                or item.in_past \
+                or mention.in_question or "action" in mention.attributes or not by_clinician_of(item):
+            return item
+        text = item.segment.text
+        end = re.search(r"[.!?]", text[mention.end:])
+        if end is None or not self._approvals.match(text, mention.end + end.start()):
+            return item
+        attributes = mention.attributes | {"action": "start"}
+        return replace(item, mention=replace(mention, attributes=attributes), assertion="hypothetical")
 
     @cached_property
     def _relatives(self) -> tuple[str, ...]:
@@ -218,6 +244,10 @@ class Extractor:
                     m.kind == "medication" and mention.code in self._classes.get(m.code, ()) and id(m) not in examples
                     and not self._another(mention, m, text) for m in same):
                 continue
+            if mention.kind == "medication" and self._is_class(mention.code) and DESCRIBED.search(text[:mention.start]) \
+                    and any(m.kind == "medication" and m.end <= mention.start and not self._is_class(m.code)
+                            for m in said):
+                continue  # "a medicine called Combivent ... it's an inhaler": what the drug named is, no drug of its own
             kept.append(mention)
         return kept
 
