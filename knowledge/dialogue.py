@@ -71,6 +71,7 @@ LATER_ACTIONS = frozenset({"change", "stop"})
 PROPOSED_ACTIONS = frozenset({"start", "consider", "decline"})
 # A problem or symptom offered by name ("something called gastroenteritis") is a possibility, not a plan.
 NAMED_KINDS = frozenset({"condition", "symptom"})
+OTHERS_KINDS = NAMED_KINDS | {"medication"}  # what other people have or take is no finding of the patient's
 # Allergy words that name no allergen: worth a finding only when denied ("Any allergies?" "No."); "I'm allergic to
 # clindamycin" answering "any allergies to medications?" is the clindamycin allergy.
 ANY_ALLERGY = "any_allergy"
@@ -769,8 +770,10 @@ def planned(item: Placed) -> Placed | None:
     attributive = attributes.pop("attributive", False)
     if attributive and mention.kind in NAMED_KINDS:
         return None  # "moved to the covid ward", "since the covid pandemic": the place or the time, no problem
-    if attributes.pop("others", False) and mention.kind in NAMED_KINDS:
-        return None  # "results to patients with covid", "anyone else with diarrhoea?": other people's, whatever the answer
+    if attributes.pop("others", False) and mention.kind in OTHERS_KINDS:
+        # "results to patients with covid", "anyone else with diarrhoea?": other people's, whatever the answer; "some
+        # people find melatonin helps": a drug explained, no one's
+        return None
     option = attributes.pop("option", False)
     if option and mention.kind in NAMED_KINDS and assertion == "hypothetical" and not conditional:
         # "it might be something called Bell's palsy": a diagnosis named, not a plan; "it doesn't look like something

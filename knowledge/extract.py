@@ -244,10 +244,11 @@ class Extractor:
                     m.kind == "medication" and mention.code in self._classes.get(m.code, ()) and id(m) not in examples
                     and not self._another(mention, m, text) for m in same):
                 continue
-            if mention.kind == "medication" and self._is_class(mention.code) and DESCRIBED.search(text[:mention.start]) \
+            if mention.kind == "medication" and self._is_class(mention.code) \
+                    and DESCRIBED.search(text[:mention.start]) \
                     and any(m.kind == "medication" and m.end <= mention.start and not self._is_class(m.code)
                             for m in said):
-                continue  # "a medicine called Combivent ... it's an inhaler": what the drug named is, no drug of its own
+                continue  # "a medicine called Combivent ... it's an inhaler": what the drug named is, none of its own
             kept.append(mention)
         return kept
 

@@ -151,3 +151,11 @@ def test_a_drug_named_before_asking_whether_the_patient_agrees_is_proposed(extra
 def test_a_drug_said_got_from_the_pharmacy_after_it_is_advice(extractor: Extractor) -> None:
     assert drugs(extractor, "Doctor: Cetirizine is one, which you can get from any chemist.")["cetirizine"][0] \
         == "hypothetical"
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: Some people find that melatonin helps them get to sleep.\nPatient: Interesting.",
+    "Doctor: A lot of patients with this kind of pain do well on melatonin.\nPatient: Okay.",
+])
+def test_a_drug_said_of_people_in_general_is_no_one_s(extractor: Extractor, said: str) -> None:
+    assert "melatonin" not in drugs(extractor, said)
