@@ -53,9 +53,10 @@ IMAGING = "imaging"
 LAB = "lab"
 # Said by the patient just before a drug, these say it taken ("I've been taking the ibuprofen"), not the plan spoken of.
 # "it's an inhaler", "which is a steroid", "these are antibiotics": a class said as what a drug named before it is
+# ("I'm not sure if it's the statin" names the one taken: no description)
 DESCRIBED = re.compile(r"\b(?:it\s*'?s|it\s+is|that\s*'?s|that\s+is|this\s+is|which\s+is|they\s*'?re|they\s+are|"
                        r"these\s+are|those\s+are)\s+(?:(?:just|basically|also|like|actually)\s+)?(?:an?\s+)?"
-                       r"(?:[a-z-]+\s+)?$", re.IGNORECASE)
+                       r"(?:(?!(?:the|your|my|his|her|their|that|this)\s)[a-z-]+\s+)?$", re.IGNORECASE)
 TAKING_WORDS = frozenset({"take", "taking", "taken", "took", "tried", "using", "used", "on"})
 TAKING_REACH = 5
 READ_TURNS = 2  # the turns after a study's that may read it ("Let's look at your x-ray." "Okay." "No fracture.")

@@ -159,3 +159,12 @@ def test_a_drug_said_got_from_the_pharmacy_after_it_is_advice(extractor: Extract
 ])
 def test_a_drug_said_of_people_in_general_is_no_one_s(extractor: Extractor, said: str) -> None:
     assert "melatonin" not in drugs(extractor, said)
+
+
+def test_a_class_said_as_what_a_drug_is_is_no_drug_of_its_own(extractor: Extractor) -> None:
+    found = drugs(extractor, "Doctor: I'll start you on a medicine called Symbicort. It's an inhaler, two puffs "
+                             "twice a day.\nPatient: Okay.")
+    assert set(found) == {"budesonide_formoterol"}
+    # "it's the statin" names the one taken, no description of another drug
+    found = drugs(extractor, "Patient: They put me on rosuvastatin. I wonder if it's the statin.")
+    assert "statin" in found
