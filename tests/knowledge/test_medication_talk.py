@@ -124,7 +124,7 @@ def test_asking_how_a_drug_is_going_says_it_taken(extractor: Extractor) -> None:
     ("Doctor: Go ahead and pick up the cephalexin at the pharmacy on your way home.", "cephalexin"),
     ("Doctor: For the pain we'll do hydrocodone five milligrams.", "hydrocodone"),
     # a long cue that ends close before the drug: "I'm gonna give you" starts far back
-    ("Doctor: so the pill i'm gon na give you today is gon na be meloxicam fifteen milligrams", "meloxicam"),
+    ("Doctor: so the medicine i'm gon na give you today is gon na be meloxicam fifteen milligrams", "meloxicam"),
 ])
 def test_a_prescription_said_in_other_words_is_started(extractor: Extractor, said: str, code: str) -> None:
     assert drugs(extractor, said)[code] == ("hypothetical", "start")
@@ -162,9 +162,9 @@ def test_a_drug_said_of_people_in_general_is_no_one_s(extractor: Extractor, said
 
 
 def test_a_class_said_as_what_a_drug_is_is_no_drug_of_its_own(extractor: Extractor) -> None:
-    found = drugs(extractor, "Doctor: I'll start you on a medicine called Symbicort. It's an inhaler, two puffs "
-                             "twice a day.\nPatient: Okay.")
-    assert set(found) == {"budesonide_formoterol"}
+    found = drugs(extractor, "Doctor: I'll start you on Combivent, two puffs twice a day. It's an inhaler.\n"
+                             "Patient: Okay.")
+    assert set(found) == {"albuterol_and_ipratropium"}
     # "it's the statin" names the one taken, no description of another drug
     found = drugs(extractor, "Patient: They put me on rosuvastatin. I wonder if it's the statin.")
     assert "statin" in found
