@@ -71,6 +71,7 @@ LATER_ACTIONS = frozenset({"change", "stop"})
 PROPOSED_ACTIONS = frozenset({"start", "consider", "decline"})
 # A problem or symptom offered by name ("something called gastroenteritis") is a possibility, not a plan.
 NAMED_KINDS = frozenset({"condition", "symptom"})
+OTHERS_KINDS = NAMED_KINDS | {"medication"}  # what other people have or take is no finding of the patient's
 # Allergy words that name no allergen: worth a finding only when denied ("Any allergies?" "No."); "I'm allergic to
 # clindamycin" answering "any allergies to medications?" is the clindamycin allergy.
 ANY_ALLERGY = "any_allergy"
@@ -594,7 +595,7 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
             if reply is None or mention.attributes.get("circumstance") or asked_again(segments, found, index, mention) \
                     or (echo is None and narrowed(found[index], mention)):
                 # "Does it hurt more if you cough?" "Yes.": the answer is about the pain, not the circumstance
-                placed.append(Placed(segment, mention, None))
+                placed.append(Placed(segment, mention, proposed_asked(mention)))
                 continue
             interjected = interjection(segments, index, reply) if echo is None else None
             if interjected is not None:
@@ -634,7 +635,7 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                 # "Any shortness of breath, cough, muscle aches?" "Sometimes when I run I struggle a bit ...": a
                 # qualified yes to a list says which in its own words, and affirms none wholesale ("No other
                 # symptoms" denies them all)
-                placed.append(Placed(segment, mention, None))
+                placed.append(Placed(segment, mention, proposed_asked(mention)))
                 continue
             said = {m.assertion for m in replied if (m.kind, m.code) == (mention.kind, mention.code)}
             if said & SETTLED and opening.assertion not in said:
@@ -669,6 +670,14 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                              t0=t0, t1=t1)
             placed.append(Placed(segment, mention, assertion, [extra], historical))
     return placed
+
+
+def proposed_asked(mention: Mention) -> str | None:
+    """The assertion of a clinician's question that no answer settles: a drug it proposes ("How would you feel about
+    starting a statin?" "Well, my sister takes one.") is proposed still; anything else asked is unsaid (None)."""
+    if mention.kind == "medication" and mention.assertion == "hypothetical" and not MARKS & mention.attributes.keys():
+        return "hypothetical"
+    return None
 
 
 def echoed(segments: list[Segment], echoes: list[list[Echo]], index: int,
@@ -833,8 +842,10 @@ def planned(item: Placed) -> Placed | None:
     attributive = attributes.pop("attributive", False)
     if attributive and mention.kind in NAMED_KINDS:
         return None  # "moved to the covid ward", "since the covid pandemic": the place or the time, no problem
-    if attributes.pop("others", False) and mention.kind in NAMED_KINDS:
-        return None  # "results to patients with covid", "anyone else with diarrhoea?": other people's, whatever the answer
+    if attributes.pop("others", False) and mention.kind in OTHERS_KINDS:
+        # "results to patients with covid", "anyone else with diarrhoea?": other people's, whatever the answer; "some
+        # people find melatonin helps": a drug explained, no one's
+        return None
     option = attributes.pop("option", False)
     if option and mention.kind in NAMED_KINDS and assertion == "hypothetical" and not conditional:
         # "it might be something called Bell's palsy": a diagnosis named, not a plan; "it doesn't look like something

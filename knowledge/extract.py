@@ -52,6 +52,11 @@ VITAL = "vital"
 IMAGING = "imaging"
 LAB = "lab"
 # Said by the patient just before a drug, these say it taken ("I've been taking the ibuprofen"), not the plan spoken of.
+# "it's an inhaler", "which is a steroid", "these are antibiotics": a class said as what a drug named before it is
+# ("I'm not sure if it's the statin" names the one taken: no description)
+DESCRIBED = re.compile(r"\b(?:it\s*'?s|it\s+is|that\s*'?s|that\s+is|this\s+is|which\s+is|they\s*'?re|they\s+are|"
+                       r"these\s+are|those\s+are)\s+(?:(?:just|basically|also|like|actually)\s+)?(?:an?\s+)?"
+                       r"(?:(?!(?:the|your|my|his|her|their|that|this)\s)[a-z-]+\s+)?$", re.IGNORECASE)
 TAKING_WORDS = frozenset({"take", "taking", "taken", "took", "tried", "using", "used", "on"})
 TAKING_REACH = 5
 READ_TURNS = 2  # the turns after a study's that may read it ("Let's look at your x-ray." "Okay." "No fracture.")
@@ -81,6 +86,11 @@ class Extractor:
         self._examples, self._others, self._contrasts = (
             _phrases(words.examples), _phrases(words.others), _phrases(words.contrasts))
         self._measured_words = _phrases(self._lexicon.lexicon.context.measured)  # matched at the words after a drug
+        approvals = self._lexicon.lexicon.context.approvals
+        self._approvals = re.compile(r"(?:[.!?]\s+)(?:(?:um|uh|so|okay|ok|and|well)\W+)*(?:" + "|".join(
+            r"\s+".join(map(re.escape, phrase.split())) for phrase in sorted(approvals, key=len, reverse=True))
+            + r")\W*\?",
+            re.IGNORECASE) if approvals else None
         self._builder = builder
         self._nlp: Language | None = None
         self._lock = threading.Lock()
@@ -147,9 +157,26 @@ class Extractor:
         placed = [replace(plan, assertion="present") if plan.assertion == "absent"
                   and (plan.mention.kind, plan.mention.code) in statuses else plan for plan in placed]
         placed = _ruled_out(placed)
+        placed = [self._approved(plan) for plan in placed]
         findings = self._fold_generic(self._fold_classes(self._merge(_proposal_spoken_of(self._others_denied(placed)))))
         return self._read(segments, _sided(_allergens_apart(findings), self.knowledge.general.normal,
                                            self.knowledge.midline_sites))
+
+    def _approved(self, item: Placed) -> Placed:
+        """A drug the clinician names with no decision, right before asking whether the patient agrees ("And some
+        anti-inflammatories, such as naproxen. How does that sound?"), or names in doubt ("maybe some naproxen"), is
+        proposed: hypothetical, started."""
+        mention = item.mention
+        if self._approvals is None or mention.kind != "medication" or item.assertion not in SAID_OF_PROPOSAL \
+                or item.in_past \
+                or mention.in_question or "action" in mention.attributes or not by_clinician_of(item):
+            return item
+        text = item.segment.text
+        end = re.search(r"[.!?]", text[mention.end:])
+        if end is None or not self._approvals.match(text, mention.end + end.start()):
+            return item
+        attributes = mention.attributes | {"action": "start"}
+        return replace(item, mention=replace(mention, attributes=attributes), assertion="hypothetical")
 
     @cached_property
     def _relatives(self) -> tuple[str, ...]:
@@ -226,6 +253,11 @@ class Extractor:
                     m.kind == "medication" and mention.code in self._classes.get(m.code, ()) and id(m) not in examples
                     and not self._another(mention, m, text) for m in same):
                 continue
+            if mention.kind == "medication" and self._is_class(mention.code) \
+                    and DESCRIBED.search(text[:mention.start]) \
+                    and any(m.kind == "medication" and m.end <= mention.start and not self._is_class(m.code)
+                            for m in said):
+                continue  # "a medicine called Combivent ... it's an inhaler": what the drug named is, none of its own
             kept.append(mention)
         return kept
 

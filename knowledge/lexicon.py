@@ -123,6 +123,7 @@ class ContextRules(_Strict):
     question_openers_anywhere: list[Phrase] = []
     alike: list[Phrase] = []  # "my brother has had similar symptoms": the patient's complaint, a relative's too
     measured: list[Phrase] = []  # "your digoxin level": said right after a drug's name, the test of it, no medicine
+    approvals: list[Phrase] = []  # "How does that sound?" after a drug named: the clinician proposes it
     rules: list[ContextEntry] = []
 
 

@@ -412,7 +412,9 @@ class ValueAttacher:
         `following`) is said close after the cue: "you've tried naproxen, so let's start you on celecoxib" starts the
         celecoxib only."""
         sentence = drug.sent
-        before = within(modifiers, max(sentence.start, drug.start - self.action_window), drug.start, ACTION)
+        # a cue is near by where it ends: "the medications I'm gonna give you are gonna be meloxicam" starts far back
+        before = [cue for cue in within(modifiers, sentence.start, drug.start, ACTION)
+                  if cue.end > drug.start - self.action_window]
         if before:
             code: str = before[-1]._.pattern.code
             return None if code == NO_DECISION else code

@@ -38,3 +38,13 @@ def test_iron_and_testosterone_alone_are_not_taken_as_medicines(text: str) -> No
 def test_a_number_said_after_at_is_no_brand_of_medicine(text: str) -> None:
     said = Transcript(segments=[Segment(id=0, speaker="clinician", text=text)])
     assert not [f for f in extractor().extract(said).findings if f.kind == "medication"]
+
+
+@pytest.mark.parametrize(("name", "generic"), [
+    ("Lortab", "hydrocodone"), ("Dilantin", "phenytoin"), ("a Z-pack", "azithromycin"), ("Movicol", "polyethylene_glycol"),
+    ("an anti-sickness tablet", "antiemetics"), ("my thyroid pill", "thyroid_hormone"),
+    ("a muscle relaxer", "muscle_relaxant"), ("an allergy pill", "antihistamine"), ("HRT", "hormone_replacement_therapy"),
+])
+def test_a_lay_or_brand_name_the_dictionary_lacks_is_the_drug(name: str, generic: str) -> None:
+    said = Transcript(segments=[Segment(id=0, speaker="patient", text=f"I take {name} every day.")])
+    assert [f.code for f in extractor().extract(said).findings if f.kind == "medication"] == [generic]

@@ -114,3 +114,57 @@ def test_the_plan_spoken_of_again_stays_proposed(extractor: Extractor) -> None:
 def test_asking_how_a_drug_is_going_says_it_taken(extractor: Extractor) -> None:
     said = "Doctor: How's the metformin going?\nPatient: Fine, no problems."
     assert drugs(extractor, said)["metformin"][0] == "present"
+
+
+@pytest.mark.parametrize(("said", "code"), [
+    # the prescription said as a script, a trial, what the plan will "do", the drug to pick up
+    ("Doctor: I'm writing you a script for gabapentin for the nerve pain.", "gabapentin"),
+    ("Doctor: We'll trial you on amitriptyline at night.", "amitriptyline"),
+    ("Doctor: My recommendation would be to try naproxen for a week.", "naproxen"),
+    ("Doctor: Go ahead and pick up the cephalexin at the pharmacy on your way home.", "cephalexin"),
+    ("Doctor: For the pain we'll do hydrocodone five milligrams.", "hydrocodone"),
+    # a long cue that ends close before the drug: "I'm gonna give you" starts far back
+    ("Doctor: so the medicine i'm gon na give you today is gon na be meloxicam fifteen milligrams", "meloxicam"),
+])
+def test_a_prescription_said_in_other_words_is_started(extractor: Extractor, said: str, code: str) -> None:
+    assert drugs(extractor, said)[code] == ("hypothetical", "start")
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: Would you be willing to try sertraline?\nPatient: Yes, I'll give it a go.",
+    "Doctor: Are you okay with trying sertraline?\nPatient: Yeah.",
+    # left unsettled by the reply, the proposal still stands
+    "Doctor: How would you feel about starting sertraline?\nPatient: Well, my cousin takes that.",
+])
+def test_a_drug_proposed_in_a_question_is_not_taken_when_agreed_to(extractor: Extractor, said: str) -> None:
+    assert drugs(extractor, said)["sertraline"][0] == "hypothetical"
+
+
+def test_a_drug_named_before_asking_whether_the_patient_agrees_is_proposed(extractor: Extractor) -> None:
+    found = drugs(extractor, "Doctor: For the pain, maybe some anti-inflammatories, for instance naproxen. "
+                             "How does that sound?\nPatient: Sounds fine.")
+    assert found["naproxen"] == ("hypothetical", "start")
+    assert drugs(extractor, "Doctor: You take naproxen. How's that going?\nPatient: Fine.")["naproxen"] == (
+        "present", None)
+
+
+def test_a_drug_said_got_from_the_pharmacy_after_it_is_advice(extractor: Extractor) -> None:
+    assert drugs(extractor, "Doctor: Cetirizine is one, which you can get from any chemist.")["cetirizine"][0] \
+        == "hypothetical"
+
+
+@pytest.mark.parametrize("said", [
+    "Doctor: Some people find that melatonin helps them get to sleep.\nPatient: Interesting.",
+    "Doctor: A lot of patients with this kind of pain do well on melatonin.\nPatient: Okay.",
+])
+def test_a_drug_said_of_people_in_general_is_no_one_s(extractor: Extractor, said: str) -> None:
+    assert "melatonin" not in drugs(extractor, said)
+
+
+def test_a_class_said_as_what_a_drug_is_is_no_drug_of_its_own(extractor: Extractor) -> None:
+    found = drugs(extractor, "Doctor: I'll start you on Combivent, two puffs twice a day. It's an inhaler.\n"
+                             "Patient: Okay.")
+    assert set(found) == {"albuterol_and_ipratropium"}
+    # "it's the statin" names the one taken, no description of another drug
+    found = drugs(extractor, "Patient: They put me on rosuvastatin. I wonder if it's the statin.")
+    assert "statin" in found
