@@ -241,6 +241,7 @@ def examined_from(doc: Doc) -> int | None:
 
 
 EXAMINED_PLACE_GAP = 4  # words at most between an exam cue and the part it names ("let me examine your right knee")
+PLACE_KEYS = ("site", "laterality")  # a denied side said with the part is no side of it
 
 
 def examined_places(doc: Doc) -> list[tuple[int, dict[str, str]]]:
@@ -252,14 +253,14 @@ def examined_places(doc: Doc) -> list[tuple[int, dict[str, str]]]:
         return []
     targets = list(doc.spans[TARGETS])
     sides = [span for span in modifiers if span.label_ == LATERALITY]
-    found = []
+    found: list[tuple[int, dict[str, str]]] = []
     for site in (span for span in modifiers if span.label_ == SITE):
         if any(target.start <= site.start < target.end for target in targets) or not any(
                 cue.sent.start == site.sent.start and distance(cue, site) <= EXAMINED_PLACE_GAP for cue in cues):
             continue  # a place inside a finding's words is that finding's
         said = place_said([site], [side for side in sides if side.sent.start == site.sent.start], SIDE_GAP, site)
         if "site" in said:
-            found.append((site.start_char, {key: said[key] for key in ("site", "laterality") if key in said}))
+            found.append((site.start_char, {key: value for key, value in said.items() if key in PLACE_KEYS}))
     return found
 
 
