@@ -220,6 +220,32 @@ def examined(segments: list[Segment], found: list[list[Mention]], cues: list[int
     return result
 
 
+LOOKS = re.compile(r"\b(?:looks?|seems?|appears?)(?: to be)? like\b|\b(?:looks?|seems?|appears?)(?: to)?\s*$"
+                   r"|\bi think i (?:do |did |can |could )?(?:see|saw|appreciate|appreciated|feel|felt|notice|noticed|hear|heard)\b")
+STILL_IN_DOUBT = re.compile(r"\b(?:might|may|could|possibly|probably|maybe|perhaps|suggest\w*|consistent|think|"
+                            r"believe|if|whether|pointing)\b")
+LOOKS_REACH = 60  # characters before an exam finding where "it looks like" says how it looks
+
+
+def observed(segments: list[Segment], found: list[list[Mention]]) -> list[list[Mention]]:
+    """An exam finding the clinician says something "looks like" or "seems" to have is what they see, not a doubt
+    ("your right knee looks like it has some swelling", "looks like you have some tenderness over the bone"), or
+    thinks they saw ("I think I did appreciate a slight limp"); a
+    modal or a diagnosis's words between keep it doubted ("it looks like it might be swollen")."""
+    result = [list(mentions) for mentions in found]
+    for index, segment in enumerate(segments):
+        if segment.speaker == "patient":
+            continue
+        for position, mention in enumerate(found[index]):
+            if mention.kind != "exam" or mention.assertion != "possible":
+                continue
+            before = segment.text[max(0, mention.start - LOOKS_REACH):mention.start].lower()
+            said = [match.end() for match in LOOKS.finditer(before)]
+            if said and not STILL_IN_DOUBT.search(before[said[-1]:]) and not re.search(r"[.?!]", before[said[-1]:]):
+                result[index][position] = replace(mention, assertion="present")
+    return result
+
+
 def manoeuvred(segments: list[Segment], found: list[list[Mention]], cues: list[int | None],
                done: list[list[Mention]]) -> list[list[Mention]]:
     """What the examiner does to a part, and the patient's reply, make an exam finding ("if I bend your knee, does

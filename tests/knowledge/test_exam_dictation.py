@@ -254,3 +254,15 @@ def test_the_part_the_examiner_says_they_examine_is_where_the_findings_are(extra
 def test_a_part_of_the_middle_of_the_body_gives_no_side(extractor: Extractor) -> None:
     said = "Doctor: Let me take a look at your right knee. Fine. Now let me examine your abdomen. It is tender."
     assert placed(extractor, said, "tenderness") == (None, None)
+
+
+@pytest.mark.parametrize(("said", "code", "assertion"), [
+    ("Doctor: Let me examine the ankle. It looks like there is some bruising on the outside.", "ecchymosis", "present"),
+    ("Doctor: On exam, looks like your grip strength is good on both sides.", "strength_normal", "present"),
+    ("Doctor: As you walked in, I think I noticed a slight limp.", "antalgic_gait", "present"),
+    # a modal after it keeps the doubt
+    ("Doctor: On exam it looks like it might be a little swollen.", "swelling", "possible"),
+])
+def test_how_a_part_looks_to_the_examiner_is_observed(extractor: Extractor, said: str, code: str,
+                                                      assertion: str) -> None:
+    assert (code, assertion) in found(extractor, said)
