@@ -197,7 +197,8 @@ def examined(segments: list[Segment], found: list[list[Mention]], cues: list[int
     The examination runs from an exam cue (`cues`: its character offset in each segment) to the end of that
     turn and through the clinician's turns that follow while the patient only answers briefly ("okay",
     "ouch"). Only words the exam lexicon knows (`exam_codes`, by normalised text) change ("edema",
-    "tenderness"): a fever the clinician asks about meanwhile stays a symptom.
+    "tenderness"): a fever the clinician asks about meanwhile stays a symptom, and so does what the examiner says of
+    what might be ("with a chest infection you would have a wheeze"), which is no observation.
     """
     result = [list(mentions) for mentions in found]
     for index, examining in enumerate(examining_turns(segments, cues)):
@@ -215,7 +216,34 @@ def examined(segments: list[Segment], found: list[list[Mention]], cues: list[int
             continue
         result[index] = [replace(m, kind="exam", code=exam_codes[normalise(m.text)], attributes=fit("exam", m.attributes))
                          if m.kind in EXAMINED_KINDS and m.start >= start and normalise(m.text) in exam_codes
+                         and m.assertion != "hypothetical"
                          else m for m in found[index]]
+    return result
+
+
+LOOKS = re.compile(r"\b(?:looks?|seems?|appears?)(?: to be)? like\b|\b(?:looks?|seems?|appears?)(?: to)?\s*$"
+                   r"|\bi think i (?:do |did |can |could )?(?:see|saw|appreciate|appreciated|feel|felt|notice|noticed|hear|heard)\b")
+STILL_IN_DOUBT = re.compile(r"\b(?:might|may|could|possibly|probably|maybe|perhaps|suggest\w*|consistent|think|"
+                            r"believe|if|whether|pointing)\b")
+LOOKS_REACH = 60  # characters before an exam finding where "it looks like" says how it looks
+
+
+def observed(segments: list[Segment], found: list[list[Mention]]) -> list[list[Mention]]:
+    """An exam finding the clinician says something "looks like" or "seems" to have is what they see, not a doubt
+    ("your right knee looks like it has some swelling", "looks like you have some tenderness over the bone"), or
+    thinks they saw ("I think I did appreciate a slight limp"); a
+    modal or a diagnosis's words between keep it doubted ("it looks like it might be swollen")."""
+    result = [list(mentions) for mentions in found]
+    for index, segment in enumerate(segments):
+        if segment.speaker == "patient":
+            continue
+        for position, mention in enumerate(found[index]):
+            if mention.kind != "exam" or mention.assertion != "possible":
+                continue
+            before = segment.text[max(0, mention.start - LOOKS_REACH):mention.start].lower()
+            said = [match.end() for match in LOOKS.finditer(before)]
+            if said and not STILL_IN_DOUBT.search(before[said[-1]:]) and not re.search(r"[.?!]", before[said[-1]:]):
+                result[index][position] = replace(mention, assertion="present")
     return result
 
 
@@ -263,12 +291,15 @@ def words(text: str) -> set[str]:
 def examined_part(segments: list[Segment], found: list[list[Mention]], cues: list[int | None],
                   placeless: Callable[[Mention], bool] = lambda _: False,
                   of_the_part: Callable[[Mention], bool] = lambda _: False,
-                  midline: frozenset[str] = frozenset()) -> list[list[Mention]]:
+                  midline: frozenset[str] = frozenset(),
+                  places: list[list[tuple[int, dict[str, str]]]] | None = None) -> list[list[Mention]]:
     """An exam finding said with no place, while the examiner is at one part of a limb ("on your right foot exam
     there is some bruising" ... "it's also warm to touch"), is of that part and its side: the last place of a side
     said while examining, in the clinician's turns, for the findings of a part (`of_the_part`: warmth, tenderness, range
     of motion; not the pupils or the sinuses). The heart, the lungs or the whole person (`placeless` findings) and a
-    place of the middle of the body (`midline`: the neck, the abdomen) end the part; so does the examination's end."""
+    place of the middle of the body (`midline`: the neck, the abdomen) end the part; so does the examination's end.
+    The part is also the one the examiner says they examine, naming no finding (`places`: nlp.pipeline.examined_places,
+    "let me take a look at your right ankle" ... "there's some swelling")."""
     result = [list(mentions) for mentions in found]
     part: tuple[str, Any] | None = None
     for index, examining in enumerate(examining_turns(segments, cues)):
@@ -277,7 +308,14 @@ def examined_part(segments: list[Segment], found: list[list[Mention]], cues: lis
         if not examining:
             part = None
             continue
-        for position in sorted(range(len(found[index])), key=lambda n: found[index][n].start):
+        said = places[index] if places is not None else []
+        events = sorted([(found[index][n].start, 1, n) for n in range(len(found[index]))]
+                        + [(offset, 0, n) for n, (offset, _) in enumerate(said)])
+        for _, is_mention, position in events:
+            if not is_mention:
+                examined = said[position][1]
+                part = None if examined["site"] in midline else (examined["site"], examined.get("laterality"))
+                continue
             mention = found[index][position]
             site = mention.attributes.get("site")
             if mention.kind in EXAMINED_PLACES and isinstance(site, str):

@@ -21,7 +21,7 @@ from spacy.language import Language
 from knowledge.base import MEASURED_KINDS, KnowledgeBase
 from knowledge.datafile import DEFAULT_TOPIC
 from knowledge.dialogue import (
-    PROPOSED_ACTIONS, TAKEN_ACTIONS, Placed, alike, allergies_asked, by_clinician_of, examined, examined_part,
+    PROPOSED_ACTIONS, TAKEN_ACTIONS, Placed, alike, allergies_asked, by_clinician_of, examined, examined_part, observed,
     family_replies, followed_up, manoeuvred, onsets_answered, place, planned, readings_answered, results_referred,
     sited_by_reply, sites_asked,
 )
@@ -31,8 +31,8 @@ from nlp.lexicon import Lexicon, any_phrase, normalise
 from nlp.components.course import asks_onset, onset_said
 from nlp.components.sites import SIDED_BY_SITE
 from nlp.pipeline import (
-    Answer, Echo, Mention, answer, asked_vital, bare_dose, build, echoes, examined_from, follows_up, manoeuvres,
-    mentions, places, result_referred, said_reading,
+    Answer, Echo, Mention, answer, asked_vital, bare_dose, build, echoes, examined_from, examined_places, follows_up,
+    manoeuvres, mentions, places, result_referred, said_reading,
 )
 from nlp.types import Assertion, Evidence, Finding, FindingKind, Findings, Segment, Transcript
 from nlp.words import span_times
@@ -130,8 +130,10 @@ class Extractor:
                                sideless=lambda m: (m.kind, m.code) in general.sideless)
         found = onsets_answered(segments, found, [onset_said(doc) for doc in docs], [asks_onset(doc) for doc in docs])
         found = examined(segments, found, exam_cues, self.knowledge.exam_codes)
+        found = observed(segments, found)
         found = examined_part(segments, found, exam_cues, lambda m: (m.kind, m.code) in general.placeless,
-                              lambda m: (m.kind, m.code) in general.of_the_part, knowledge.midline_sites)
+                              lambda m: (m.kind, m.code) in general.of_the_part, knowledge.midline_sites,
+                              [examined_places(doc) for doc in docs])
         found = allergies_asked(segments, found)
         found = alike(segments, found, self._lexicon.lexicon.context.alike, self._relatives)
         answers = [answer(doc) for doc in docs]

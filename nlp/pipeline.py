@@ -234,9 +234,34 @@ def places(doc: Doc) -> dict[str, str]:
 
 
 def examined_from(doc: Doc) -> int | None:
-    """The character offset after the first exam cue of an utterance ("on exam", "I see"), if any."""
+    """The character offset of the first exam cue of an utterance ("on exam", "I see"), if any: what is named from
+    there on is observed, a finding inside the cue's words too ("I don't feel any lumps")."""
     cues = [span for span in doc.spans[MODIFIERS] if span.label_ == EXAM_CUE]
-    return min(span.end_char for span in cues) if cues else None
+    return min(span.start_char for span in cues) if cues else None
+
+
+EXAMINED_PLACE_GAP = 4  # words at most between an exam cue and the part it names ("let me examine your right knee")
+PLACE_KEYS = ("site", "laterality")  # a denied side said with the part is no side of it
+
+
+def examined_places(doc: Doc) -> list[tuple[int, dict[str, str]]]:
+    """The parts the examiner says they examine, by an exam cue and no finding ("let me take a look at your right
+    knee", "on your left ankle exam"): each part's character offset and its site and side, in text order."""
+    modifiers = list(doc.spans[MODIFIERS])
+    cues = [span for span in modifiers if span.label_ == EXAM_CUE]
+    if not cues:
+        return []
+    targets = list(doc.spans[TARGETS])
+    sides = [span for span in modifiers if span.label_ == LATERALITY]
+    found: list[tuple[int, dict[str, str]]] = []
+    for site in (span for span in modifiers if span.label_ == SITE):
+        if any(target.start <= site.start < target.end for target in targets) or not any(
+                cue.sent.start == site.sent.start and distance(cue, site) <= EXAMINED_PLACE_GAP for cue in cues):
+            continue  # a place inside a finding's words is that finding's
+        said = place_said([site], [side for side in sides if side.sent.start == site.sent.start], SIDE_GAP, site)
+        if "site" in said:
+            found.append((site.start_char, {key: value for key, value in said.items() if key in PLACE_KEYS}))
+    return found
 
 
 def manoeuvres(doc: Doc) -> list[Mention]:

@@ -202,3 +202,67 @@ def test_warmth_the_patient_feels_stays_a_symptom(extractor: Extractor) -> None:
 def test_both_of_a_paired_part_is_bilateral(extractor: Extractor, said: str, code: str,
                                             where: tuple[object, object]) -> None:
     assert placed(extractor, said, code) == where
+
+
+@pytest.mark.parametrize(("said", "code", "assertion"), [
+    ("Doctor: Let me look at you. Your reflexes are all normal.", "reflexes_normal", "present"),
+    ("Doctor: On exam your knee reflexes are the same on both sides.", "reflexes_normal", "present"),
+    ("Doctor: On exam the sensation seems intact in both feet.", "sensation_intact", "present"),
+    ("Doctor: Bend your elbow for me. Good, the range of motion looks good.", "full_range_of_motion", "present"),
+    ("Doctor: Push against my hand. On exam your muscle strength is normal.", "strength_normal", "present"),
+    ("Doctor: Listening to your heart, it has a normal rhythm.", "regular_rate_and_rhythm", "present"),
+    ("Doctor: Let me feel your neck. Your lymph nodes look fine.", "lymphadenopathy", "absent"),
+    ("Doctor: Let me feel your neck. I don't feel any swollen lymph nodes.", "lymphadenopathy", "absent"),
+    ("Doctor: On exam your thyroid feels normal.", "thyromegaly", "absent"),
+    ("Doctor: On exam I don't see any mass on the arm.", "mass", "absent"),
+    ("Doctor: On exam the skin looks a bit dry over your shins.", "dry_skin", "present"),
+    ("Doctor: On exam the area around the cut looks a little red.", "erythema", "present"),
+])
+def test_the_examiner_says_a_finding_in_plain_words(extractor: Extractor, said: str, code: str,
+                                                    assertion: str) -> None:
+    assert (code, assertion) in found(extractor, said)
+
+
+@pytest.mark.parametrize(("said", "code", "kind"), [
+    # what the examiner feels for or looks into said aloud opens the examination
+    ("Doctor: I do not feel any lumps here.", "mass", "exam"),
+    ("Doctor: So, looking into your throat, there's some redness.", "erythema", "exam"),
+    # the patient's own words stay symptoms
+    ("Patient: My elbow looks a little red.", "redness", "symptom"),
+    ("Doctor: Have you noticed any lumps?\nPatient: No.", "lump", "symptom"),
+])
+def test_who_says_it_decides_exam_or_symptom(extractor: Extractor, said: str, code: str, kind: str) -> None:
+    assert (kind, code) in {(f.kind, f.code) for f in findings(extractor, said)}
+
+
+def test_what_the_examiner_says_might_be_is_no_exam_finding(extractor: Extractor) -> None:
+    said = ("Doctor: Let me listen to your chest. It's clear.\n"
+            "Doctor: If you had a chest infection, you would have a wheeze.")
+    assert not [f for f in findings(extractor, said) if f.kind == "exam" and f.code == "wheezing"]
+
+
+@pytest.mark.parametrize(("said", "code", "where"), [
+    ("Doctor: Let me take a look at your left wrist. There is some swelling. It is warm to the touch.", "warmth",
+     ("wrist", "left")),
+    ("Doctor: On your right ankle exam, I notice some bruising.", "ecchymosis", ("ankle", "right")),
+])
+def test_the_part_the_examiner_says_they_examine_is_where_the_findings_are(extractor: Extractor, said: str, code: str,
+                                                                          where: tuple[str, str]) -> None:
+    assert placed(extractor, said, code) == where
+
+
+def test_a_part_of_the_middle_of_the_body_gives_no_side(extractor: Extractor) -> None:
+    said = "Doctor: Let me take a look at your right knee. Fine. Now let me examine your abdomen. It is tender."
+    assert placed(extractor, said, "tenderness") == (None, None)
+
+
+@pytest.mark.parametrize(("said", "code", "assertion"), [
+    ("Doctor: Let me examine the ankle. It looks like there is some bruising on the outside.", "ecchymosis", "present"),
+    ("Doctor: On exam, looks like your grip strength is good on both sides.", "strength_normal", "present"),
+    ("Doctor: As you walked in, I think I noticed a slight limp.", "antalgic_gait", "present"),
+    # a modal after it keeps the doubt
+    ("Doctor: On exam it looks like it might be a little swollen.", "swelling", "possible"),
+])
+def test_how_a_part_looks_to_the_examiner_is_observed(extractor: Extractor, said: str, code: str,
+                                                      assertion: str) -> None:
+    assert (code, assertion) in found(extractor, said)
