@@ -384,29 +384,37 @@ def allergies_asked(segments: list[Segment], found: list[list[Mention]]) -> list
 
 def sited_by_reply(segments: list[Segment], found: list[list[Mention]], said: list[dict[str, str]],
                    placeless: Callable[[Mention], bool] = lambda _: False,
-                   sideless: Callable[[Mention], bool] = lambda _: False) -> list[list[Mention]]:
+                   sideless: Callable[[Mention], bool] = lambda _: False,
+                   nowhere: Callable[[Mention], bool] = lambda _: False) -> list[list[Mention]]:
     """Give symptoms the site and side said in the reply ("Both legs?" "Just the right foot.").
 
     The reply is the next utterance from another speaker, or the answer to a clinician's question that
     follows ("My feet cramp." "Is that in both feet?" "Yes, both feet."); a specific site replaces a generic one.
     `said`: the site and laterality each segment names (nlp.pipeline.places). A symptom of the whole body takes
     no place (`placeless`: "I got real nauseated ..." "Does it radiate?" "Down to my groin.") or no side
-    (`sideless`).
+    (`sideless`). A pain of no place yet (`nowhere`: "Where's the pain?", "Any pain?" "Yes, in my lower back.") takes
+    the reply's; said beside a symptom of its own place, it does not count as another symptom asked.
     """
     result = [list(mentions) for mentions in found]
     for index, mentions in enumerate(found):
-        asked = {m.code for m in mentions if m.kind == "symptom"}
+        symptoms = [m for m in mentions if m.kind == "symptom"]
+        asked = {m.code for m in symptoms if not nowhere(m)} or {m.code for m in symptoms}
         if not asked or (len(asked) > 1 and segments[index].speaker != "patient"):
             continue  # "any shortness of breath, cough, muscle aches?" "... pounding in my chest": whose chest?
         reply = answer_to(segments, index)
+        asker = index if segments[index].speaker != "patient" else None
         if reply is not None and segments[reply].speaker == "clinician" \
                 and not any(m.kind == "symptom" for m in found[reply]):
+            asker = reply
             reply = answer_to(segments, reply)  # "Which leg?": the answer says where
         if reply is None or not said[reply] or any(m.kind == "symptom" for m in found[reply]):
             continue
         place = said[reply]
+        # a pain of no place takes only the place a question asks for ("Where?" "My knee."), not one said next
+        # after an acknowledgement ("My muscles were hurting." "Yeah." "And my arms were cold.")
+        asks = asker is not None and ("?" in segments[asker].text or "where" in words(segments[asker].text))
         for position, mention in enumerate(mentions):
-            if mention.kind != "symptom":
+            if mention.kind != "symptom" or (nowhere(mention) and not asks):
                 continue
             update = dict(mention.attributes)
             if "site" in place and update.get("site") in (None, *GENERIC_SITES) and not placeless(mention):

@@ -107,13 +107,15 @@ class Extractor:
         # before a pain of nowhere is dropped: "that hurts", replying to "if I bend your knee", is the exam's
         found = manoeuvred(segments, found, exam_cues, [manoeuvres(doc) for doc in docs])
         knowledge = self.knowledge
-        found = [self._sited(mentions) for mentions in sites_asked(
-            segments, found, site_of=lambda m: knowledge.site_of(m.kind, m.code),
-            takes_site=lambda m: knowledge.takes_site(m.kind, m.code))]
+        found = sites_asked(segments, found, site_of=lambda m: knowledge.site_of(m.kind, m.code),
+                            takes_site=lambda m: knowledge.takes_site(m.kind, m.code))
         general = knowledge.general
-        found = sited_by_reply(segments, found, [places(doc) for doc in docs],
-                               placeless=lambda m: (m.kind, m.code) in general.placeless,
-                               sideless=lambda m: (m.kind, m.code) in general.sideless)
+        # before a pain of nowhere is dropped: "Where's the pain?" "All over my belly." is the belly's
+        found = [self._sited(mentions) for mentions in sited_by_reply(
+            segments, found, [places(doc) for doc in docs],
+            placeless=lambda m: (m.kind, m.code) in general.placeless,
+            sideless=lambda m: (m.kind, m.code) in general.sideless,
+            nowhere=lambda m: knowledge.sited(m.kind, m.code, m.attributes.get("site")) is None)]
         found = onsets_answered(segments, found, [onset_said(doc) for doc in docs], [asks_onset(doc) for doc in docs])
         found = examined(segments, found, exam_cues, self.knowledge.exam_codes)
         found = examined_part(segments, found, exam_cues, lambda m: (m.kind, m.code) in general.placeless,
