@@ -49,6 +49,10 @@ MANOEUVRE_TAIL = 20  # the reply answers a manoeuvre said in the examiner's last
 PAIN = "pain"  # the generic pain code; a pain by its place ends in "_pain"
 PAIN_WORDS = frozenset({"hurt", "hurts", "hurting", "pain", "painful", "sore", "tender", "tenderness", "ouch"})
 OUCH = frozenset({"ouch", "ow", "owww", "ooh"})  # a reply that says the pain without the word
+# The words of a list of symptoms asked with no question's words ("That, or vomiting or headaches."): `listed_alone`
+LIST_ALONE = frozenset({"or", "and", "a", "an", "you", "mean", "any", "like", "that", "those", "the", "your", "some",
+                        "also", "such", "as", "maybe", "okay", "ok", "so", "what", "about", "how", "other", "things",
+                        "stuff", "anything", "else"})
 NO_WORDS = frozenset({"no", "nope", "nah"})  # a reply opening with one of these denies what was asked
 # ... and, in an answer's opening, these: "Not specifically, apart from the dizziness" denies what was asked as "No,
 # apart from the dizziness" does, where "I don't ..." opens a clause that says what it denies
@@ -423,29 +427,37 @@ def allergies_asked(segments: list[Segment], found: list[list[Mention]]) -> list
 
 def sited_by_reply(segments: list[Segment], found: list[list[Mention]], said: list[dict[str, str]],
                    placeless: Callable[[Mention], bool] = lambda _: False,
-                   sideless: Callable[[Mention], bool] = lambda _: False) -> list[list[Mention]]:
+                   sideless: Callable[[Mention], bool] = lambda _: False,
+                   nowhere: Callable[[Mention], bool] = lambda _: False) -> list[list[Mention]]:
     """Give symptoms the site and side said in the reply ("Both legs?" "Just the right foot.").
 
     The reply is the next utterance from another speaker, or the answer to a clinician's question that
     follows ("My feet cramp." "Is that in both feet?" "Yes, both feet."); a specific site replaces a generic one.
     `said`: the site and laterality each segment names (nlp.pipeline.places). A symptom of the whole body takes
     no place (`placeless`: "I got real nauseated ..." "Does it radiate?" "Down to my groin.") or no side
-    (`sideless`).
+    (`sideless`). A pain of no place yet (`nowhere`: "Where's the pain?", "Any pain?" "Yes, in my lower back.") takes
+    the reply's; said beside a symptom of its own place, it does not count as another symptom asked.
     """
     result = [list(mentions) for mentions in found]
     for index, mentions in enumerate(found):
-        asked = {m.code for m in mentions if m.kind == "symptom"}
+        symptoms = [m for m in mentions if m.kind == "symptom"]
+        asked = {m.code for m in symptoms if not nowhere(m)} or {m.code for m in symptoms}
         if not asked or (len(asked) > 1 and segments[index].speaker != "patient"):
             continue  # "any shortness of breath, cough, muscle aches?" "... pounding in my chest": whose chest?
         reply = answer_to(segments, index)
+        asker = index if segments[index].speaker != "patient" else None
         if reply is not None and segments[reply].speaker == "clinician" \
                 and not any(m.kind == "symptom" for m in found[reply]):
+            asker = reply
             reply = answer_to(segments, reply)  # "Which leg?": the answer says where
         if reply is None or not said[reply] or any(m.kind == "symptom" for m in found[reply]):
             continue
         place = said[reply]
+        # a pain of no place takes only the place a question asks for ("Where?" "My knee."), not one said next
+        # after an acknowledgement ("My muscles were hurting." "Yeah." "And my arms were cold.")
+        asks = asker is not None and ("?" in segments[asker].text or "where" in words(segments[asker].text))
         for position, mention in enumerate(mentions):
-            if mention.kind != "symptom":
+            if mention.kind != "symptom" or (nowhere(mention) and not asks):
                 continue
             update = dict(mention.attributes)
             if "site" in place and update.get("site") in (None, *GENERIC_SITES) and not placeless(mention):
@@ -612,12 +624,16 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
     for index, segment in enumerate(segments):
         for mention in found[index]:
             if not (mention.in_question and segment.speaker != "patient") \
-                    and not named_alone(segments, answers, index, mention):
+                    and not named_alone(segments, answers, index, mention) \
+                    and not listed_alone(segments, found, answers, index, mention):
                 # "Do I need to take the antihistamines with food?": the patient asks about the plan, takes nothing yet;
                 # "Should I keep taking my metformin?", "Should I stop the Nexium?" name one taken
                 asks = mention.in_question and mention.kind in ASKED_OF_PLAN and mention.assertion == "present" \
                     and mention.attributes.get("action") not in TAKEN_ACTIONS \
                     and not owned_by_patient(Placed(segment, mention, None)) and patient_asks(segment.text, mention.start)
+                # "Like fever or chills?": the patient asks what the question means, and has none of them yet
+                asks = asks or (segment.speaker == "patient" and mention.in_question and mention.kind in NAMED_KINDS
+                                and only_listed(segment, found[index]))
                 assertion = None if asks else mention.assertion
                 if mention.in_question and mention.kind == "condition" and assertion == "present" \
                         and segment.speaker == "patient" and not owned_by_patient(Placed(segment, mention, None)) \
@@ -747,6 +763,33 @@ def named_alone(segments: list[Segment], answers: list[Answer | None], index: in
         return False
     said = answers[reply]
     return said is not None and said.bare
+
+
+def listed_alone(segments: list[Segment], found: list[list[Mention]], answers: list[Answer | None], index: int,
+                 mention: Mention) -> bool:
+    """Whether the clinician's turn is symptoms or problems named in a list and nothing else, answered by the
+    patient's yes or no: a question however it was written or cut off ("Tremors or loss of sensation or-" "No.",
+    "That, or vomiting or headaches." "Oh, no, nothing like that.")."""
+    if segments[index].speaker == "patient" or mention.kind not in NAMED_KINDS \
+            or not only_listed(segments[index], found[index]):
+        return False
+    reply = answer_to(segments, index)
+    if reply is None or segments[reply].speaker != "patient":
+        return False
+    said_back = answers[reply]
+    return said_back is not None and (said_back.bare or denies(said_back.text))
+
+
+def only_listed(segment: Segment, mentions: list[Mention]) -> bool:
+    """Whether the turn says nothing but its mentions and the words of a list (`LIST_ALONE`)."""
+    words = normalise(segment.text).split()
+    for named in mentions:
+        said = normalise(named.text).split()
+        for at in range(len(words) - len(said) + 1):
+            if words[at:at + len(said)] == said:
+                del words[at:at + len(said)]
+                break
+    return bool(mentions) and all(word in LIST_ALONE for word in words)
 
 
 def asked_again(segments: list[Segment], found: list[list[Mention]], index: int, mention: Mention) -> bool:

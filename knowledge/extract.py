@@ -121,13 +121,17 @@ class Extractor:
         # before a pain of nowhere is dropped: "that hurts", replying to "if I bend your knee", is the exam's
         found = manoeuvred(segments, found, exam_cues, [manoeuvres(doc) for doc in docs])
         knowledge = self.knowledge
-        found = [self._sited(mentions) for mentions in sites_asked(
+        found = [self._sited(mentions, defer=True) for mentions in sites_asked(
             segments, found, site_of=lambda m: knowledge.site_of(m.kind, m.code),
             takes_site=lambda m: knowledge.takes_site(m.kind, m.code))]
         general = knowledge.general
-        found = sited_by_reply(segments, found, [places(doc) for doc in docs],
-                               placeless=lambda m: (m.kind, m.code) in general.placeless,
-                               sideless=lambda m: (m.kind, m.code) in general.sideless)
+        # a pain of nowhere is dropped only once a reply had the chance to place it: "Where's the pain?" "All over my
+        # belly." is the belly's
+        found = [self._sited(mentions, deferred=True) for mentions in sited_by_reply(
+            segments, found, [places(doc) for doc in docs],
+            placeless=lambda m: (m.kind, m.code) in general.placeless,
+            sideless=lambda m: (m.kind, m.code) in general.sideless,
+            nowhere=self._nowhere)]
         found = onsets_answered(segments, found, [onset_said(doc) for doc in docs], [asks_onset(doc) for doc in docs])
         found = examined(segments, found, exam_cues, self.knowledge.exam_codes)
         found = observed(segments, found)
@@ -226,10 +230,20 @@ class Extractor:
         general = self.knowledge.given_back.get((mention.kind, mention.code, normalise(mention.text)))
         return mention if general is None else replace(mention, kind=general[0], code=general[1])
 
-    def _sited(self, said: list[Mention]) -> list[Mention]:
-        """A generic pain named by its place ("my knees were killing me": knee_pain); one of nowhere is dropped."""
+    def _nowhere(self, mention: Mention) -> bool:
+        """A pain of no place yet: no finding unless a place is said of it (by-site codes without a site)."""
+        return self.knowledge.sited(mention.kind, mention.code, mention.attributes.get("site")) is None
+
+    def _sited(self, said: list[Mention], defer: bool = False, deferred: bool = False) -> list[Mention]:
+        """A generic pain named by its place ("my knees were killing me": knee_pain); one of nowhere is dropped, or
+        with `defer` kept as it is for a reply to place it; the `deferred` pass names only those (by the place the
+        reply gave, or drops them), the others named already."""
         kept = []
         for mention in said:
+            if defer and self._nowhere(mention) \
+                    or deferred and self.knowledge.sited(mention.kind, mention.code, None) is not None:
+                kept.append(mention)
+                continue
             code = self.knowledge.sited(mention.kind, mention.code, mention.attributes.get("site"))
             if code is not None:
                 kept.append(mention if code == mention.code else replace(mention, code=code))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -32,7 +32,7 @@ from nlp.components.answer import AnswerReader
 from nlp.components.context import FILLER, ContextMarker
 from nlp.components.extensions import MODIFIERS, NUMBERS, TARGETS
 from nlp.components.medspacy_context import MedspacyContext
-from nlp.components.sites import SIDE_GAP, place_said
+from nlp.components.sites import ALSO_SITES, PAIN_CODE, SIDE_GAP, place_said
 from nlp.components.spans import distance, first_dose
 from nlp.components.terms import TermMatcher
 from nlp.components.values import AskedVital, SaidReading, reading_said, referred_result, vital_asked
@@ -160,12 +160,18 @@ def mentions(doc: Doc) -> list[Mention]:
         term = span._.pattern
         attributes = {k: v for k, v in term.attributes.items() if k not in CONTROL_ATTRIBUTES}
         attributes.update(span._.details or {})
-        found.append(Mention(
+        others = attributes.pop(ALSO_SITES, ())
+        said = Mention(
             kind=span.label_, code=term.code, start=span.start_char, end=span.end_char, text=span.text,
             sentence=sentence_of[span.sent.start],
             assertion="absent" if term.attributes.get("negated") else span._.assertion, historical=span._.historical,
             in_question=span._.in_question, value=span._.value, unit=span._.unit, attributes=attributes,
-        ))
+        )
+        found.append(said)
+        # "pain in my knee and hip": the pain of each place (named by its place in Extractor._sited; the side said
+        # belongs to the first)
+        place_free = {k: v for k, v in attributes.items() if k not in ("site", "laterality")}
+        found.extend(replace(said, code=PAIN_CODE, attributes=place_free | {"site": other}) for other in others)
     return found
 
 

@@ -29,6 +29,17 @@ SIDE_GAP = 2  # words at most between a side and its site ("left lower leg")
 DENIED_SIDE = "denied_laterality"
 DENIAL_WORDS = 2  # "not the right", "isn't my left": the negation this close before the side
 FREQUENCY_GAP = 12  # words at most between a symptom and the frequency said of it ("cramps ... three times a week")
+# A pain said of two places joined by a list word ("pain in my knee and hip", "lower back and neck pain", "my back and
+# neck hurt") is a pain of each; these are the only words between them (the side beside the second place is its own).
+PAIN_CODE = "pain"
+PAIN_CODES = frozenset({PAIN_CODE, "ache"})  # said without a place: named by it (symptoms.yaml `by_site`)
+ALSO_SITES = "also_sites"  # the other places of one pain, each a pain of its own (nlp.pipeline.mentions)
+LIST_WORDS = frozenset({"and", "or", ","})
+BETWEEN_PLACES = LIST_WORDS | {"my", "the", "his", "her", "your", "their", "both", "also", "in", "left", "right", "a",
+                               "bit", "of", "up", "into"}
+# ... and a place that opens a statement of its own is no place of the pain: "pain in my knee and my hip is swollen"
+STATED_AFTER = frozenset({"is", "are", "was", "were", "has", "have", "had", "feels", "feel", "felt", "looks", "seems",
+                          "gets", "got", "'s", "swells", "swelled", "is n't", "does", "did"})
 
 
 @Language.factory("soapscribe_sites", default_config={"site_gap": SIDE_GAP})
@@ -72,6 +83,10 @@ class SiteAttacher:
                               target)
             if "site" in said and not target._.pattern.attributes.get("site"):  # a knee sprain stays the knee's
                 details(target)["site"] = said["site"]
+                if target.label_ == SYMPTOM and _a_pain(target._.pattern.code):
+                    others = _listed_with(preferred_site(sites, target), sites)
+                    if others:
+                        details(target)[ALSO_SITES] = others
             if "laterality" in said and not target._.pattern.attributes.get("sideless") \
                     and (target.label_ not in SIDED_BY_SITE or _of_a_side(target, said, sites)):
                 details(target)["laterality"] = said["laterality"]
@@ -101,6 +116,42 @@ class SiteAttacher:
             symptoms = [t for t in targets if t.label_ == SYMPTOM and previous.start <= t.start < previous.end]
             if frequency and symptoms and "frequency" not in details(symptoms[-1]):
                 details(symptoms[-1])["frequency"] = frequency[0]._.pattern.code
+
+
+def _a_pain(code: str) -> bool:
+    """A pain of a place or of none yet ("knee_pain", "pain"): said of two places, it is the pain of each."""
+    return code in PAIN_CODES or code.endswith("_" + PAIN_CODE)
+
+
+def _listed_with(site: Span, sites: list[Span]) -> list[str]:
+    """The codes of the other places listed with `site` ("my knee and hip", "lower back and neck"), either side of it:
+    only list words, possessives and sides between, and the later place opening no statement of its own."""
+    doc = site.doc
+    chain = [site]
+    for later in sorted((s for s in sites if s.start >= site.end), key=lambda s: s.start):
+        if _joins(doc[chain[-1].end:later.start]) and not (later.end < len(doc) and doc[later.end].lower_ in STATED_AFTER):
+            chain.append(later)
+        else:
+            break
+    first = site
+    for earlier in sorted((s for s in sites if s.end <= site.start), key=lambda s: -s.start):
+        if _joins(doc[earlier.end:first.start]):
+            chain.append(earlier)
+            first = earlier
+        else:
+            break
+    codes = []
+    for other in chain[1:]:
+        code = other._.pattern.code
+        if code != site._.pattern.code and code not in codes:
+            codes.append(code)
+    return codes
+
+
+def _joins(between: Span) -> bool:
+    """Whether the words between two places list them: a list word, and nothing but the words of a list."""
+    words = [token.lower_ for token in between]
+    return any(word in LIST_WORDS for word in words) and all(word in BETWEEN_PLACES for word in words)
 
 
 def _of_a_place(target: Span) -> bool:
