@@ -17,7 +17,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from knowledge.datafile import GENERAL_DIR, line_of, load_model
 from knowledge.errors import KnowledgeError
-from nlp.lexicon import EXCLUDE, TermPattern
+from nlp.lexicon import EXCLUDE, TermPattern, normalise
 from nlp.strict import StrictModel
 
 # Files of the pack that are not term lists (read by their own loaders).
@@ -282,11 +282,18 @@ def _check(file: GeneralTermsFile, path: Path) -> None:
     import simple_icd_10_cm
 
     seen: set[str] = set()
+    named: dict[str, str] = {}  # phrase -> the code that names it
     for index, term in enumerate(file.terms):
         if term.code in seen:
             raise KnowledgeError(f"{label}: terms.{index}.code: '{term.code}' appears twice"
                                  f"{line_of(path, ('terms', index))}")
         seen.add(term.code)
+        # One phrase of two codes would be either, by the matcher's order: a merge of two lexicon edits can flip it
+        for phrase in term.phrases:
+            other = named.setdefault(normalise(phrase), term.code)
+            if other != term.code:
+                raise KnowledgeError(f"{label}: terms.{index}.phrases: '{phrase}' names both '{other}' and "
+                                     f"'{term.code}'{line_of(path, ('terms', index))}")
         if file.kind == "condition":
             if term.icd10 is None:
                 raise KnowledgeError(f"{label}: terms.{index}.icd10: field required for a condition ('{term.code}')"

@@ -36,6 +36,14 @@ def test_the_pack_is_large_enough_for_a_whole_visit() -> None:
     assert all(pack.icd10()[term.code] for term in pack.of_kind("condition"))
 
 
+def test_a_phrase_of_two_codes_stops_the_load_naming_both(general: Path) -> None:
+    # which code a shared phrase gives would hang on the matcher's order ("aches": ache or muscle_pain)
+    edit(general / "symptoms.yaml", "{code: ache, phrases: [ache,", "{code: ache, phrases: [ache, chills,")
+    with pytest.raises(KnowledgeError, match=r"general/symptoms\.yaml: terms\.\d+\.phrases: 'chills' names both "
+                                             r"'ache' and 'chills' \(line \d+\)"):
+        load_general(general)
+
+
 def test_a_code_that_is_not_icd10cm_stops_the_load_naming_file_field_and_line(general: Path) -> None:
     edit(general / "problems.yaml", "icd10: I10,", "icd10: I10X,")
     with pytest.raises(KnowledgeError, match=r"general/problems.yaml: terms\.\d+\.icd10: 'I10X' is not .* \(line \d+\)"):
