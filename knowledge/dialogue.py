@@ -57,6 +57,18 @@ NO_WORDS = frozenset({"no", "nope", "nah"})  # a reply opening with one of these
 # ... and, in an answer's opening, these: "Not specifically, apart from the dizziness" denies what was asked as "No,
 # apart from the dizziness" does, where "I don't ..." opens a clause that says what it denies
 DENYING_WORDS = NO_WORDS | {"not", "never", "none", "nothing"}
+# The first sentence of a reply that only agrees with what was put to it, whatever that was: after a question put
+# as a denial ("No fever?") it denies
+AGREEMENT = r"(?:yes|yeah|yep|yup|yea|uh-huh|mm-hmm|correct|right|exactly|true|that's right|that's correct|that is right|that is correct|that's true|that is true)"
+AGREEMENT_SENTENCE = re.compile(
+    rf"^\W*(?:(?:um|uh|oh|so|well|mm|hmm)\W+)*({AGREEMENT}(?:[\s,]+{AGREEMENT})*)\s*(?:[.!]|$)(?!\w)"
+    # ... and the sentence after it does not say the thing: "And no dizziness?" "Yes. I do."
+    r"(?!\s*(?:i do|i have|i am|i did|i get|i've|i'm|i had|i feel|a little|a bit|some|sometimes|occasionally)\b)",
+    re.IGNORECASE)
+# A negative question put with its verb first: its yes says the thing ("Don't you smoke?" "Yes.")
+NEGATED_QUESTION = re.compile(
+    r"(?:^|[\s,])(?:(?:do|does|did|have|has|are|is|were|was|can|could|would)n't|(?:do|does|did|have|has|are|is) you not)"
+    r"\s+(?:you|he|she|they|it|there)?\b", re.IGNORECASE)
 SETTLED = frozenset({"present", "absent"})  # a reply that names what was asked so says it, whatever its opening
 GENERIC_SITES = frozenset({"leg"})  # a site said in a reply replaces one of these
 # A plan said plainly ("I'd like to get an X-ray", "see you in two weeks") is placed today: present, unless said
@@ -634,6 +646,11 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                 # "Like fever or chills?": the patient asks what the question means, and has none of them yet
                 asks = asks or (segment.speaker == "patient" and mention.in_question and mention.kind in NAMED_KINDS
                                 and only_listed(segment, found[index]))
+                # "Do I look like I smoke? I've never smoked.": the patient's own question is rhetorical when their
+                # statement in the same turn settles what it named
+                asks = asks or (segment.speaker == "patient" and mention.in_question
+                                and any((m.kind, m.code) == (mention.kind, mention.code) and not m.in_question
+                                        and m.assertion != mention.assertion for m in found[index]))
                 assertion = None if asks else mention.assertion
                 if mention.in_question and mention.kind == "condition" and assertion == "present" \
                         and segment.speaker == "patient" and not owned_by_patient(Placed(segment, mention, None)) \
@@ -662,6 +679,18 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                 reply = second_thought(segments, found, answers, reply)
             opening = answers[reply] if echo is None else echo[1]
             replied = found[reply] if echo is None else []  # an echo is the answer alone: it names nothing
+            agreed = agrees(segments[reply].text, opening) if echo is None else None
+            if agreed is not None and mention.assertion == "absent" and denial_put(segment.text, mention.start) \
+                    and not any((m.code, m.assertion) == (mention.code, "present") for m in replied):
+                # "No fever?" "Yeah." / "You don't smoke?" "Correct.": agreeing with a question put as a denial
+                # denies; "Yes, I do", "Yeah, a bit" say it (their words go past the agreement) and "Don't you
+                # smoke?" asks as "Do you smoke?" does
+                answered = segments[reply]
+                t0, t1 = span_times(answered, agreed[0], agreed[1]) or (answered.start, answered.end)
+                extra = Evidence(segment=answered.id, start=agreed[0], end=agreed[1],
+                                 text=answered.text[agreed[0]:agreed[1]], t0=t0, t1=t1)
+                placed.append(Placed(segment, mention, "absent", [extra]))
+                continue
             own_kinds = {m.kind for m in replied}
             named = {m.code for m in replied if m.kind == mention.kind}
             if opening is None and mention.kind in OPEN_KINDS and segments[reply].text.strip() \
@@ -724,6 +753,25 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                              t0=t0, t1=t1)
             placed.append(Placed(segment, mention, assertion, [extra], historical))
     return placed
+
+
+def agrees(reply: str, opening: Answer | None) -> tuple[int, int] | None:
+    """Where the reply agrees with the question and says nothing more in its first sentence ("Yeah.", "Correct,
+    yeah.", "That's right."), or None."""
+    first = AGREEMENT_SENTENCE.match(reply)
+    if first is None:
+        return None
+    if opening is not None and (opening.assertion != "present" or opening.start < first.start(1)):
+        return None
+    return first.start(1), first.end(1)
+
+
+def denial_put(text: str, start: int) -> bool:
+    """Whether the question whose mention starts at `start` is put as a statement of what is not ("No fever?", "You
+    don't smoke?", "And no chest pain, right?"), not as a question opening with its verb ("Don't you smoke?",
+    "Do you not have any pain?", whose yes says the thing)."""
+    sentence = re.split(r"[.?!]", text[:start])[-1]
+    return NEGATED_QUESTION.search(sentence) is None
 
 
 def proposed_asked(mention: Mention) -> str | None:
