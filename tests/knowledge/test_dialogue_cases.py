@@ -437,3 +437,8 @@ def test_a_partners_own_drug_or_illness_is_no_finding(extractor: Extractor, said
                                             ("Patient: My partner says my ankles look swollen.", "leg_swelling")])
 def test_a_partner_telling_of_the_patients_symptom_keeps_it(extractor: Extractor, said: str, code: str) -> None:
     assert (code, "present") in found(extractor, said)
+
+
+def test_a_disease_named_test_read_negative_rules_it_out(extractor: Extractor) -> None:
+    said = "Doctor: Good news, the strep came back negative from the lab."
+    assert ("strep_throat", "absent") in found(extractor, said)
