@@ -54,6 +54,8 @@ RELATIVE_AGAIN = "relative_again"
 # the words between the items of a list ("diabetes, heart disease, and some high blood pressure"), by the cues whose
 # reach reads a list to its end: a denial's list has no "some" ("no nausea, some vomiting" denies the nausea alone)
 LIST_WORDS = frozenset({",", "and", "or", "also", "as", "well", "some", "any", "a", "an", "the"})
+JOINERS = frozenset({"or", "nor"})  # what a denial's "or" joins it denies too, however long the first item
+JOINED_ARTICLES = frozenset({"a", "an", "any", "the"})
 LISTED = {FAMILY: LIST_WORDS, "absent": frozenset({",", "and", "or", "nor"})}
 # the speaker or the one spoken to: a sentence that names them is about them, not the relative spoken of before
 OWN_WORDS = frozenset({"i", "me", "my", "myself", "mine", "we", "us", "our", "you", "your", "yourself", "yours"})
@@ -317,6 +319,9 @@ class ContextMarker:
             ends = [stop for stop in stops if not starts_with(stop, rule.passes)]
             scopes = self._scopes(sentence, cue, rule, ends, after - cue.end + hesitating(
                 cue.doc, after, sentence.end, fillers, rule.max_scope))
+            if rule.category == "absent":
+                scopes = [(start, joined_on(targets, start, end, ends) if start == cue.end else end)
+                          for start, end in scopes]
             if rule.category in LISTED:
                 scopes = [(start, listed_on(targets, end, ends, LISTED[rule.category]) if start == cue.end else end)
                           for start, end in scopes]
@@ -453,6 +458,23 @@ def listed_on(targets: list[Span], end: int, stops: list[Span], words: frozenset
             break
         last = target
     return max(end, last.end)
+
+
+def joined_on(targets: list[Span], start: int, end: int, stops: list[Span]) -> int:
+    """The end of a denial's reach read on past an "or" it holds to the finding said right after it ("I don't think
+    there is any sign of cardiovascular accident or heart attack": the first item, a word the lexicon does not know,
+    uses up the reach, and the "or" still joins the second to the denial)."""
+    doc = targets[0].doc if targets else None
+    if doc is None:
+        return end
+    joiner = next((i for i in range(end - 1, start - 1, -1) if doc[i].lower_ in JOINERS), None)
+    if joiner is None or any(joiner < s.start < end for s in stops):
+        return end
+    after = joiner + 1
+    while after < len(doc) and doc[after].lower_ in JOINED_ARTICLES:
+        after += 1
+    target = next((t for t in targets if t.start == after), None)
+    return max(end, target.end) if target is not None and not any(after > s.start >= end for s in stops) else end
 
 
 def hedged_subject(target: Span) -> bool:

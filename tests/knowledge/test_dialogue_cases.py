@@ -406,3 +406,39 @@ def test_an_illness_explained_or_looked_for_is_no_finding(extractor: Extractor, 
                                   "Doctor: Your psoriasis is a condition we can treat well."])
 def test_an_illness_said_of_the_patient_and_explained_stays(extractor: Extractor, said: str) -> None:
     assert ("psoriasis", "present") in found(extractor, said)
+
+
+@pytest.mark.parametrize(("said", "kept", "gone"), [
+    ("Doctor: To me this looks more like a tension headache than a migraine.", "tension_headache", "migraine"),
+    ("Doctor: I'd call it a tension headache rather than a migraine.", "tension_headache", "migraine"),
+])
+def test_the_problem_compared_against_is_no_finding(extractor: Extractor, said: str, kept: str, gone: str) -> None:
+    codes = {c for c, _ in found(extractor, said)}
+    assert kept in codes and gone not in codes
+
+
+def test_the_class_an_illness_is_explained_by_is_no_finding(extractor: Extractor) -> None:
+    said = "Doctor: Basically a migraine is a type of headache, a bad one."
+    assert "headache" not in {c for c, _ in found(extractor, said)}
+
+
+def test_a_denial_reaches_past_an_unknown_first_item_joined_by_or(extractor: Extractor) -> None:
+    said = "Doctor: I do not believe there are any signs of a vascular accident or a heart attack today."
+    assert ("myocardial_infarction", "absent") in found(extractor, said)
+
+
+@pytest.mark.parametrize("said", ["Patient: My wife is on lisinopril for her pressure.",
+                                  "Patient: My boyfriend has the flu at the moment."])
+def test_a_partners_own_drug_or_illness_is_no_finding(extractor: Extractor, said: str) -> None:
+    assert not found(extractor, said)
+
+
+@pytest.mark.parametrize(("said", "code"), [("Patient: My husband has noticed that I snore a lot.", "snoring"),
+                                            ("Patient: My partner says my ankles look swollen.", "leg_swelling")])
+def test_a_partner_telling_of_the_patients_symptom_keeps_it(extractor: Extractor, said: str, code: str) -> None:
+    assert (code, "present") in found(extractor, said)
+
+
+def test_a_disease_named_test_read_negative_rules_it_out(extractor: Extractor) -> None:
+    said = "Doctor: Good news, the strep came back negative from the lab."
+    assert ("strep_throat", "absent") in found(extractor, said)
