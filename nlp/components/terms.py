@@ -20,6 +20,12 @@ from nlp.types import FindingKind
 TARGET_KINDS = frozenset(get_args(FindingKind))
 _LOOKED_UP = 50_000  # near-spelling lookups kept (a few MB); a two-hour consultation looks up a few hundred words
 _REPEATED = (1, 2)  # words said twice over: "from, from", "short of, short of"
+# Exam items one normal word is said of together ("motor and sensation are intact"): each side of the "and" is a head
+# of one or two words, the words after it up to this many, the plural verb read as the singular the phrases use.
+_SHARED_KINDS = frozenset({"exam"})
+_SHARED_HEAD = (1, 2)
+_SHARED_REST = 4
+_SINGULAR_VERB = {"are": "is", "were": "was", "look": "looks", "seem": "seems", "appear": "appears"}
 
 
 # A word this long or longer, spelt this near a name (rapidfuzz ratio, 0-1), is that name misheard ("furosmide")
@@ -90,6 +96,7 @@ class TermMatcher:
         self.drug_patterns: dict[str, TermPattern] = {}
         self.drug_first_words: frozenset[str] = frozenset()
         self.fillers: frozenset[str] = frozenset()
+        self.shared: dict[str, TermPattern] = {}  # an exam phrase, lower case words joined by spaces -> its term
 
     def add_fillers(self, fillers: Iterable[str]) -> None:
         """Hesitations ("uh", "um") a phrase is found through; of several words ("you know"), none."""
@@ -108,6 +115,9 @@ class TermMatcher:
             key = str(len(self.patterns))
             self.patterns.append(pattern)
             self.matchers[pattern.case_sensitive].add(key, [self.nlp.make_doc(phrase) for phrase in pattern.phrases])
+            if pattern.kind in _SHARED_KINDS and not pattern.case_sensitive and not pattern.attributes.get("negated"):
+                for phrase in pattern.phrases:
+                    self.shared.setdefault(" ".join(t.lower_ for t in self.nlp.make_doc(phrase)), pattern)
             if pattern.kind in self.fuzzy_kinds and not pattern.case_sensitive:
                 for phrase in pattern.phrases:
                     word = phrase.lower()
@@ -176,6 +186,9 @@ class TermMatcher:
                 if not taken.intersection(range(span.start, span.end)):
                     targets.append(span)
                     pattern_of.setdefault((span.start, span.end, span.label_), pattern)
+        for span, pattern in self._shared(doc):
+            if pattern_of.setdefault((span.start, span.end, span.label_), pattern) is pattern:
+                targets.append(span)
         # An excluded phrase ("period cramps") hides the topic's target inside it, not a target that names it whole.
         targets.sort(key=lambda span: span.label_ == EXCLUDE)
         kept_targets = [span for span in longest_then_last(targets) if span.label_ != EXCLUDE]
@@ -189,6 +202,35 @@ class TermMatcher:
         doc.spans[TARGETS] = kept_targets
         doc.spans[MODIFIERS] = kept_modifiers
         return doc
+
+    def _shared(self, doc: Doc) -> list[tuple[Span, TermPattern]]:
+        """Two exam items said with one normal word ("motor and sensation is intact", "pulses and sensation intact"):
+        the first head as a finding of its own, the second with the words after it, when each head with those words
+        ("motor is intact", "sensation is intact") is a phrase of a different term."""
+        found: list[tuple[Span, TermPattern]] = []
+        if not self.shared:
+            return found
+        for token in doc:
+            if token.lower_ != "and":
+                continue
+            i = token.i
+            for before in _SHARED_HEAD:
+                if i - before < 0 or not all(t.is_alpha for t in doc[i - before:i]):
+                    continue
+                head_a = " ".join(t.lower_ for t in doc[i - before:i])
+                for after in _SHARED_HEAD:
+                    for rest in range(1, _SHARED_REST + 1):
+                        end = i + 1 + after + rest
+                        if end > len(doc) or any(t.is_punct for t in doc[i + 1:end]):
+                            break
+                        words = [_SINGULAR_VERB.get(t.lower_, t.lower_) for t in doc[i + 1 + after:end]]
+                        head_b = " ".join(t.lower_ for t in doc[i + 1:i + 1 + after])
+                        first = self.shared.get(" ".join([head_a, *words]))
+                        second = self.shared.get(" ".join([head_b, *words]))
+                        if first is not None and second is not None and first.code != second.code:
+                            found.append((Span(doc, i - before, i, label=first.kind), first))
+                            found.append((Span(doc, i + 1, end, label=second.kind), second))
+        return found
 
     def _disfluent(self, doc: Doc, plain: Mapping[str, list[tuple[int, int]]]) -> list[tuple[Span, TermPattern]]:
         """Phrases said with words repeated or hesitations between them, as spans of the words said; only those

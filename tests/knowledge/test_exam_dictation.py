@@ -266,3 +266,17 @@ def test_a_part_of_the_middle_of_the_body_gives_no_side(extractor: Extractor) ->
 def test_how_a_part_looks_to_the_examiner_is_observed(extractor: Extractor, said: str, code: str,
                                                       assertion: str) -> None:
     assert (code, assertion) in found(extractor, said)
+
+
+@pytest.mark.parametrize(("said", "codes"), [
+    # one normal word said of two exam items gives each its finding
+    ("Doctor: on your hand exam motor and sensation is intact", {"strength_normal", "sensation_intact"}),
+    ("Doctor: strength and sensation are normal in your feet", {"strength_normal", "sensation_intact"}),
+    ("Doctor: on your foot exam pulses and sensation intact", {"pulses_intact", "sensation_intact"}),
+])
+def test_one_normal_word_said_of_two_exam_items(extractor: Extractor, said: str, codes: set[str]) -> None:
+    assert {(code, "present") for code in codes} <= found(extractor, said)
+
+
+def test_two_items_said_with_an_and_need_each_to_be_a_phrase(extractor: Extractor) -> None:
+    assert ("swelling", "present") not in found(extractor, "Doctor: on exam no swelling and sensation is intact")
