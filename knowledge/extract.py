@@ -31,8 +31,8 @@ from nlp.lexicon import Lexicon, any_phrase, normalise
 from nlp.components.course import asks_onset, onset_said
 from nlp.components.sites import SIDED_BY_SITE
 from nlp.pipeline import (
-    Answer, Echo, Mention, answer, asked_vital, bare_allergens, bare_dose, build, echoes, examined_from, examined_places, follows_up,
-    manoeuvres, mentions, places, result_referred, said_reading,
+    Answer, Echo, Mention, answer, asked_vital, bare_allergens, bare_dose, build, echoes, examined_from,
+    examined_places, follows_up, manoeuvres, mentions, places, result_referred, said_reading,
 )
 from nlp.types import Assertion, Evidence, Finding, FindingKind, Findings, Segment, Transcript
 from nlp.words import span_times
