@@ -414,11 +414,14 @@ def onsets_answered(segments: list[Segment], found: list[list[Mention]], said: l
     return result
 
 
-def allergies_asked(segments: list[Segment], found: list[list[Mention]]) -> list[list[Mention]]:
+def allergies_asked(segments: list[Segment], found: list[list[Mention]],
+                    bare: list[list[Mention]] | None = None) -> list[list[Mention]]:
     """An answer's allergies said without their kind are the kind asked about ("Do you have any allergies to any
     medications?" "I don't have any allergies that I know of." denies drug allergies), and a drug the answer names,
-    unless it opens with a no, is an allergen ("Any allergies?" "Penicillin.")."""
+    unless it opens with a no, is an allergen ("Any allergies?" "Penicillin."); so is what `bare` holds, the
+    allergens each segment names with no talk of allergy ("Any allergies?" "Just latex.")."""
     result = [list(mentions) for mentions in found]
+    bare = bare if bare is not None else [[] for _ in segments]
     for index in range(1, len(segments)):
         if segments[index].speaker != "patient" or segments[index - 1].speaker != "clinician":
             continue
@@ -433,6 +436,8 @@ def allergies_asked(segments: list[Segment], found: list[list[Mention]]) -> list
             elif m.kind == "medication" and question and not denied and not m.in_question:
                 m = replace(m, kind="allergy", attributes=fit("allergy", m.attributes), assertion="present")
             answer.append(m)
+        if question and not denied:
+            answer = sorted(answer + [m for m in bare[index] if not m.in_question], key=lambda m: m.start)
         result[index] = answer
     return result
 
@@ -992,6 +997,10 @@ def planned(item: Placed) -> Placed | None:
     ordered = cued and not mention.in_question
     # "if you want, we can look at your x-rays": a result looked at, never an order, whatever is said around it
     reviewed = attributes.pop("reviewed", False)
+    if attributes.pop("deferred", False) and mention.value is None and "interpretation" not in attributes:
+        # "we'll hold off on the MRI for now", "I'm not going to order an x-ray", the patient's "I'd rather hold off on
+        # the scope": no order today
+        return None
     if attributes.pop("continued", False) and mention.kind == "order":
         return None  # "I would just continue with the exercises": the patient's own therapy, no order today
     # "maybe an echocardiogram", "maybe a blood test": a test the clinician says in doubt, with nothing read from it,

@@ -31,8 +31,8 @@ from nlp.lexicon import Lexicon, any_phrase, normalise
 from nlp.components.course import asks_onset, onset_said
 from nlp.components.sites import SIDED_BY_SITE
 from nlp.pipeline import (
-    Answer, Echo, Mention, answer, asked_vital, bare_dose, build, echoes, examined_from, examined_places, follows_up,
-    manoeuvres, mentions, places, result_referred, said_reading,
+    Answer, Echo, Mention, answer, asked_vital, bare_allergens, bare_dose, build, echoes, examined_from,
+    examined_places, follows_up, manoeuvres, mentions, places, result_referred, said_reading,
 )
 from nlp.types import Assertion, Evidence, Finding, FindingKind, Findings, Segment, Transcript
 from nlp.words import span_times
@@ -138,9 +138,11 @@ class Extractor:
         found = examined_part(segments, found, exam_cues, lambda m: (m.kind, m.code) in general.placeless,
                               lambda m: (m.kind, m.code) in general.of_the_part, knowledge.midline_sites,
                               [examined_places(doc) for doc in docs])
-        found = allergies_asked(segments, found)
-        found = alike(segments, found, self._lexicon.lexicon.context.alike, self._relatives)
         answers = [answer(doc) for doc in docs]
+        # "Uh, not that I know of, I've been around dogs": a reply that denies names no allergen by the way
+        found = allergies_asked(segments, found, [[] if said is not None and said.assertion == "absent"
+                                                  else bare_allergens(doc) for doc, said in zip(docs, answers)])
+        found = alike(segments, found, self._lexicon.lexicon.context.alike, self._relatives)
         echoed = [echoes(doc) for doc in docs]
         found = family_replies(segments, found, answers, self._relatives)
         findings = self._settled(segments, found, answers, echoed)

@@ -35,7 +35,7 @@ from nlp.components.medspacy_context import MedspacyContext
 from nlp.components.sites import ALSO_SITES, PAIN_CODE, SIDE_GAP, place_said
 from nlp.components.spans import distance, first_dose
 from nlp.components.terms import TermMatcher
-from nlp.components.values import AskedVital, SaidReading, reading_said, referred_result, vital_asked
+from nlp.components.values import BARE_ALLERGENS, AskedVital, SaidReading, reading_said, referred_result, vital_asked
 from nlp.english import english_model_path
 from nlp.lexicon import CORRECTION, DOSE_UNIT, EXAM_CUE, LATERALITY, MANOEUVRE, MEDICATION, SITE, Lexicon
 
@@ -173,6 +173,18 @@ def mentions(doc: Doc) -> list[Mention]:
         place_free = {k: v for k, v in attributes.items() if k not in ("site", "laterality")}
         found.extend(replace(said, code=PAIN_CODE, attributes=place_free | {"site": other}) for other in others)
     return found
+
+
+def bare_allergens(doc: Doc) -> list[Mention]:
+    """The allergens an utterance names without talk of allergy ("Just latex."): allergies only in reply to an
+    allergy question (knowledge.dialogue.allergies_asked)."""
+    if BARE_ALLERGENS not in doc.spans:
+        return []
+    sentence_of = {sentence.start: number for number, sentence in enumerate(doc.sents)}
+    return [Mention(kind=span.label_, code=span._.pattern.code, start=span.start_char, end=span.end_char,
+                    text=span.text, sentence=sentence_of[span.sent.start], assertion="present",
+                    in_question=span._.in_question, attributes={})
+            for span in sorted(doc.spans[BARE_ALLERGENS], key=lambda s: s.start)]
 
 
 def _retracted(span: Span, targets: list[Span], doc: Doc) -> bool:

@@ -20,6 +20,7 @@ ORDERABLE_KINDS = ("lab", "imaging", ORDER)  # said after an order cue, these ar
 ORDERED = "ordered"  # the order cue that orders; another ("reviewed") looks at a result already there
 REVIEWED = "reviewed"
 CONTINUED = "continued"  # a therapy the patient goes on with; said of a test, it orders it
+DEFERRED = "deferred"  # a test put off or declined: "we'll hold off on the MRI", whatever other cue is beside it
 ORDERED_AFTER = "ordered_after"  # the cue said after what it orders: "your mammogram, I'll order that"
 THERAPY = "therapy"  # an order_type: advice the patient follows (ice, rest, fluids)
 # Words that may stand before an instruction that opens its sentence ("So, drink plenty of fluids.")
@@ -35,6 +36,7 @@ AHEAD_WORDS = frozenset({"in", "next", "within"})  # an interval said before its
 # "in a week", "in a couple of weeks", "next week"
 COUNTING_WORDS = {"a": 1, "an": 1, "one": 1, "couple": 2, "next": 1}
 MEDICATION = "medication"
+BARE_ALLERGENS = "bare_allergens"  # span group: allergens said with no talk of allergy
 ALLERGY_NOUNS = frozenset({"allergy", "allergies"})  # "an amoxicillin allergy": the drug before it is the allergen
 # The action cue of a drug said taken, no decision ("I see you take metformin", "Dr. Lee put you on sertraline"): it hides
 # the decision its words hold ("take", "put you on"), and decides nothing (cues.yaml `action`).
@@ -133,11 +135,14 @@ class ValueAttacher:
             if target is not None:
                 kept.append(target)
         kept = [self._allergen(doc, span, modifiers) for span in kept]
+        # an allergen said with no allergy words ("Just latex.") is kept aside: a reply to an allergy question names it
+        doc.spans[BARE_ALLERGENS] = [span for span in kept if span.label_ == ALLERGY
+                                     and not self._said_as_allergy(span, modifiers, kept)]
         kept = [span for span in kept if span.label_ != ALLERGY or self._said_as_allergy(span, modifiers, kept)]
         orderable = [span for span in kept if span.label_ in ORDERABLE_KINDS]
         for index, span in enumerate(orderable):
             following = orderable[index + 1].start if index + 1 < len(orderable) else len(doc)
-            cue = self._order_cue(span, modifiers, following)
+            cue = self._order_cue(span, modifiers, following, orderable[index - 1].end if index else 0)
             if cue is not None:
                 details(span)[cue] = True
         # "a CA-125 and an AFP and an LDH", "an echo, a lipid panel, a CBC and a TSH": the tests listed after an ordered
@@ -369,13 +374,13 @@ class ValueAttacher:
             t.label_ == ALLERGY and t._.pattern.attributes.get("names_kind")
             and sentence.start <= t.start < sentence.end for t in targets)
 
-    def _order_cue(self, span: Span, modifiers: list[Span], following: int) -> str | None:
+    def _order_cue(self, span: Span, modifiers: list[Span], following: int, previous: int = 0) -> str | None:
         """The last order cue before the test in its sentence: `ordered` ("we'll get an MRI", "I want you to ice it"),
         `reviewed`, a look at a result already there ("let's take a look at your x-rays"), or `continued`, a therapy
         gone on with ("continue with the exercises"; a test so said is ordered). `ordered` too when the sentence
         orders it after naming it ("your mammogram, I'll order that"; no other test between, `following` is the next
         one's start), or, without a cue, when a therapy opens the sentence as an instruction ("Drink plenty of
-        fluids."); else None."""
+        fluids."); `deferred` when a cue puts it off after the test before it (`previous`, its end); else None."""
         end = min(span.sent.end, following)  # "that" names the test said last, however far back in its sentence
         if any(cue._.pattern.code == ORDERED_AFTER for cue in within(modifiers, span.end, end, ORDER_CUE)):
             return ORDERED  # "your last x-ray was years ago, so we'll repeat that"
@@ -383,6 +388,10 @@ class ValueAttacher:
                 if cue._.pattern.code != ORDERED_AFTER]
         if not cues:
             return ORDERED if span.label_ == ORDER and _instructs(span) else None
+        if any(cue._.pattern.code == DEFERRED and cue.start >= previous for cue in cues):
+            # "let's hold off on getting an x-ray": "getting" orders nothing here; "no need for an MRI, we'll get an
+            # x-ray" puts off the MRI only
+            return DEFERRED
         code: str = cues[-1]._.pattern.code
         if code == CONTINUED and (span.label_ != ORDER or _instructed(cues)):
             return ORDERED

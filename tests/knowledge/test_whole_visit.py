@@ -183,6 +183,27 @@ def test_a_drug_named_as_an_allergen_is_not_taken(extractor: Extractor) -> None:
     assert kinds == {"allergy"}
 
 
+@pytest.mark.parametrize(("said", "codes"), [
+    ("Doctor: Are you allergic to anything?\nPatient: Only latex gloves.", {"latex"}),
+    ("Doctor: Any allergies that you know of?\nPatient: Dogs, and dust mites in the spring.", {"dogs", "dust"}),
+    ("Doctor: Any allergies?\nPatient: No. I eat eggs every morning.", set()),
+    ("Doctor: What do you eat in a day?\nPatient: Eggs and some milk.", set()),
+])
+def test_the_reply_to_an_allergy_question_names_allergens(extractor: Extractor, said: str, codes: set[str]) -> None:
+    assert {f.code for f in findings(extractor, said).findings if f.kind == "allergy" and f.assertion == "present"} \
+        == codes
+
+
+@pytest.mark.parametrize(("said", "orders"), [
+    ("Doctor: I think we can hold off on the CT scan for the moment.", set()),
+    ("Doctor: Let's hold off on getting an MRI until we see how the next two weeks go.", set()),
+    ("Doctor: I'm not going to order an x-ray today.", set()),
+    ("Doctor: There's no need for an MRI, but we'll get an x-ray of the wrist.", {"x_ray"}),
+])
+def test_a_test_put_off_is_no_order(extractor: Extractor, said: str, orders: set[str]) -> None:
+    assert {f.code for f in findings(extractor, said).findings if f.kind == "order"} == orders
+
+
 def test_food_talk_is_no_allergy(extractor: Extractor) -> None:
     said = "Patient: I have milk in my coffee and peanut butter on toast."
     assert not [f for f in findings(extractor, said).findings if f.kind == "allergy"]
