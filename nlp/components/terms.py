@@ -210,23 +210,28 @@ class TermMatcher:
         found: list[tuple[Span, TermPattern]] = []
         if not self.shared:
             return found
-        for token in doc:
-            if token.lower_ != "and":
+        # Read off the doc once: this runs on every utterance, and indexing a Doc makes a Token each time
+        lower = [token.lower_ for token in doc]
+        if "and" not in lower:
+            return found
+        alpha = [token.is_alpha for token in doc]
+        punct = [token.is_punct for token in doc]
+        for i, word in enumerate(lower):
+            if word != "and":
                 continue
-            i = token.i
             for before in _SHARED_HEAD:
-                if i - before < 0 or not all(t.is_alpha for t in doc[i - before:i]):
+                if i - before < 0 or not all(alpha[i - before:i]):
                     continue
-                head_a = " ".join(t.lower_ for t in doc[i - before:i])
+                head_a = " ".join(lower[i - before:i])
                 for after in _SHARED_HEAD:
+                    head_b = " ".join(lower[i + 1:i + 1 + after])
                     for rest in range(1, _SHARED_REST + 1):
                         end = i + 1 + after + rest
-                        if end > len(doc) or any(t.is_punct for t in doc[i + 1:end]):
+                        if end > len(doc) or any(punct[i + 1:end]):
                             break
-                        words = [_SINGULAR_VERB.get(t.lower_, t.lower_) for t in doc[i + 1 + after:end]]
-                        head_b = " ".join(t.lower_ for t in doc[i + 1:i + 1 + after])
-                        first = self.shared.get(" ".join([head_a, *words]))
-                        second = self.shared.get(" ".join([head_b, *words]))
+                        words = " ".join(_SINGULAR_VERB.get(w, w) for w in lower[i + 1 + after:end])
+                        first = self.shared.get(f"{head_a} {words}")
+                        second = self.shared.get(f"{head_b} {words}")
                         if first is not None and second is not None and first.code != second.code:
                             found.append((Span(doc, i - before, i, label=first.kind), first))
                             found.append((Span(doc, i + 1, end, label=second.kind), second))
