@@ -611,6 +611,11 @@ def asks_of_relative(segments: list[Segment], index: int, phrases: re.Pattern[st
     return any(before[:match.start()].split()[-1:] == ["my"] for match in phrases.finditer(before))
 
 
+def sentence_before(text: str, start: int) -> str:
+    """The words of `text`'s sentence said before `start`, from the last end mark before it."""
+    return re.split(r"[.?!]", text[:start])[-1]
+
+
 def last_sentence(text: str) -> str:
     """The last sentence of `text` that holds any words, in lower case, without its end mark."""
     return next((part for part in reversed(re.split(r"[.?!]", text.lower())) if part.strip()), "")
@@ -659,7 +664,7 @@ def place(segments: list[Segment], found: list[list[Mention]], answers: list[Ans
                 assertion = None if asks else mention.assertion
                 if mention.in_question and mention.kind == "condition" and assertion == "present" \
                         and segment.speaker == "patient" and not owned_by_patient(Placed(segment, mention, None)) \
-                        and not asks_own_or_meaning(re.split(r"[.?!]", segment.text[:mention.start])[-1]):
+                        and not asks_own_or_meaning(sentence_before(segment.text, mention.start)):
                     # "So, is it cancer?", "Could this be a stroke?": the patient asks what it is, a doubt ("Is my
                     # asthma worse?", "I have diabetes, you know that?" speak of their own; "have you had any allergies?"
                     # is the clinician's, misheard; "What is C diff?" asks what the word means)
@@ -775,7 +780,7 @@ def denial_put(text: str, start: int) -> bool:
     """Whether the question whose mention starts at `start` is put as a statement of what is not ("No fever?", "You
     don't smoke?", "And no chest pain, right?"), not as a question opening with its verb ("Don't you smoke?",
     "Do you not have any pain?", whose yes says the thing)."""
-    sentence = re.split(r"[.?!]", text[:start])[-1]
+    sentence = sentence_before(text, start)
     return NEGATED_QUESTION.search(sentence) is None
 
 
@@ -898,7 +903,7 @@ def says_any(text: str, phrases: Iterable[str]) -> bool:
 
 def patient_asks(text: str, start: int) -> bool:
     """Whether the sentence said around `start` asks as the patient asks ("can I", "do I", "is it")."""
-    sentence = re.split(r"[.?!]", text[:start])[-1] + re.split(r"[.?!]", text[start:])[0]
+    sentence = sentence_before(text, start) + re.split(r"[.?!]", text[start:])[0]
     return PATIENT_ASKS.search(normalise(sentence)) is not None
 
 

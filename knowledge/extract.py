@@ -23,7 +23,7 @@ from knowledge.datafile import DEFAULT_TOPIC
 from knowledge.dialogue import (
     PROPOSED_ACTIONS, TAKEN_ACTIONS, Placed, alike, allergies_asked, by_clinician_of, examined, examined_part, observed,
     family_replies, followed_up, manoeuvred, onsets_answered, place, planned, readings_answered, results_referred,
-    sited_by_reply, sites_asked,
+    sentence_before, sited_by_reply, sites_asked,
 )
 from knowledge.lexicon import TopicLexicon
 from knowledge.ranges import ReferenceRanges
@@ -503,7 +503,7 @@ def _says_taken(item: Placed) -> bool:
     """The patient says the drug taken just before naming it ("I've been taking the ibuprofen")."""
     if by_clinician_of(item):
         return False
-    words = normalise(re.split(r"[.?!]", item.segment.text[:item.mention.start])[-1]).split()
+    words = normalise(sentence_before(item.segment.text, item.mention.start)).split()
     return bool(TAKING_WORDS.intersection(words[-TAKING_REACH:]))
 
 
