@@ -86,6 +86,11 @@ class Wording:
     def sites(self, site: str) -> str:
         return self.file.site_plurals.get(site, f"{site}s")
 
+    @staticmethod
+    def place(site: str) -> str:
+        """A site code in words ("low_back" -> "low back"), as a note writes where something is."""
+        return site.replace("_", " ")
+
     def classes_of(self, code: str) -> set[str]:
         return self.lexicon.classes_of(code)
 

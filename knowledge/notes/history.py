@@ -30,8 +30,9 @@ def described(visit: Visit, finding: Finding) -> str:
     site, side = finding.attributes.get("site"), finding.attributes.get("laterality")
     if side == "bilateral":
         return f"{name} in both {visit.wording.sites(site)}" if site and site not in name else f"bilateral {name}"
-    if site and site not in name:
-        return f"{name} in the {side + ' ' if side else ''}{site}"
+    place = visit.wording.place(site) if site else ""
+    if place and place not in name:
+        return f"{name} in the {side + ' ' if side else ''}{place}"
     return f"{side} {name}" if side else name
 
 

@@ -388,7 +388,7 @@ class Visit:
         if finding.kind not in _SIDE_NAMED_KINDS or not side or _SIDE_SAID.search(name):
             return name
         capitalised = name[:1].isupper()
-        place = str(site).replace("_", " ") if site else ""
+        place = self.wording.place(str(site)) if site else ""
         if place and not re.search(rf"\b{re.escape(place)}", name, re.I):
             if finding.kind != "condition":
                 return f"{name} of both {self.wording.sites(str(site))}" if side == "bilateral" \

@@ -637,3 +637,10 @@ def test_a_problem_study_or_order_is_named_with_the_side_of_its_place(extractor:
     assert visit.sided(sprain, "Medial meniscus sprain") == "Right knee medial meniscus sprain"
     assert visit.sided(sprain, "twisted my knee") == "twisted my right knee"
     assert visit.sided(sprain, "right knee sprain") == "right knee sprain"  # said with its side: as said
+
+
+def test_a_symptom_of_a_place_named_in_two_words_reads_the_words(extractor: Extractor) -> None:
+    # the site code low_back is "low back" in the note, as an x-ray "of the left knee" is
+    _, note = drafted(extractor, "Doctor: Where is the stiffness?\nPatient: Stiffness in my lower back, since Saturday.")
+    said = " ".join(sentences(note, "subjective"))
+    assert "low_back" not in said and "low back" in said, said
